@@ -1,0 +1,122 @@
+"""``ordercraft``: the command line. ``ordercraft <noun> <verb> KEY --field value``.
+
+The root group imports nothing heavy: each core command lives in its own module,
+imported only when it runs, and plugins' commands come from the ``cli_commands``
+hook. Exit codes: 0 done, 2 the user's mistake or a refused operation, 1 an
+internal fault.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from ordercraft.core.cli.common import CliState, report_error, wants_json
+
+#: Core commands: name -> "module:attribute" (imported on use).
+CORE_COMMANDS: dict[str, str] = {
+    "init": "ordercraft.core.cli.site:init_command",
+    "db": "ordercraft.core.cli.site:db_group",
+    "backup": "ordercraft.core.cli.backup:backup_command",
+    "restore": "ordercraft.core.cli.backup:restore_command",
+    "plugins": "ordercraft.core.cli.plugins:plugins_group",
+    "party": "ordercraft.core.cli.parties:party_group",
+    "item": "ordercraft.core.cli.items:item_group",
+    "warehouse": "ordercraft.core.cli.warehouses:warehouse_group",
+    "user": "ordercraft.core.cli.users:user_group",
+    "audit": "ordercraft.core.cli.audit:audit_command",
+    "serve": "ordercraft.core.cli.serve:serve_command",
+    "demo": "ordercraft.core.cli.demo:demo_command",
+}
+
+CORE_HELP: dict[str, str] = {
+    "init": "Create a new site: schema and the first user (admin).",
+    "db": "Database schema: upgrade, status.",
+    "backup": "Write a consistent snapshot of the site to a file.",
+    "restore": "Replace the site's data with a backup.",
+    "plugins": "List, enable and disable plugins.",
+    "party": "Clients and suppliers.",
+    "item": "Goods, components, assemblies and services.",
+    "warehouse": "Warehouses.",
+    "user": "Users, roles and API tokens.",
+    "audit": "Who changed what and when.",
+    "serve": "Run the web application.",
+    "demo": "Seed the demo site (a robot workshop) and serve it.",
+}
+
+
+class OrdercraftGroup(click.Group):
+    """Core commands resolved lazily, plugin commands from the enabled plugins."""
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        state = ctx.ensure_object(CliState)
+        if state.plugin_commands is None:
+            commands: dict[str, click.Command] = {}
+            for plugin_name, command in state.platform.hooks.cli_commands():
+                name = command.name or ""
+                if name in CORE_COMMANDS or name in commands:
+                    from ordercraft.core.errors import PluginError
+
+                    raise PluginError(f"plugin {plugin_name!r} adds command {name!r}, which "
+                                      "already exists")
+                commands[name] = command
+            state.plugin_commands = commands
+        return state.plugin_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*CORE_COMMANDS, *self._plugin_commands(ctx)])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = CORE_COMMANDS.get(cmd_name)
+        if target is not None:
+            module_name, attribute = target.split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return self._plugin_commands(ctx).get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Short help of core commands without importing their modules.
+        rows = [(name, CORE_HELP.get(name, "")) for name in CORE_COMMANDS]
+        rows += [(name, cmd.get_short_help_str(60))
+                 for name, cmd in self._plugin_commands(ctx).items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+
+
+@click.group(cls=OrdercraftGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "database_url", metavar="URL", envvar="ORDERCRAFT_DATABASE_URL",
+              help="Database URL (default: sqlite:///ordercraft.db in this folder).")
+@click.version_option(package_name="ordercraft", prog_name="ordercraft")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None) -> None:
+    """Ordercraft: a CRM for small manufacturers.
+
+    Every command takes --json for machine-readable output. Exit codes: 0 done,
+    2 refused or a mistake in the input, 1 an internal fault.
+    """
+    state = ctx.ensure_object(CliState)
+    if database_url:
+        state.database_url = database_url
+
+
+def main(args: list[str] | None = None, **extra: Any) -> None:
+    argv = sys.argv[1:] if args is None else list(args)
+    try:
+        cli.main(args=argv, prog_name="ordercraft", standalone_mode=False, **extra)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        if wants_json(argv):
+            report_error(exc, json_output=True)
+        else:
+            exc.show()
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the one place faults become exit codes
+        sys.exit(report_error(exc, json_output=wants_json(argv),
+                              debug=bool(os.environ.get("ORDERCRAFT_DEBUG"))))

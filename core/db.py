@@ -1,0 +1,109 @@
+"""The database layer: one metadata, engines for SQLite and PostgreSQL, sessions.
+
+Every table belongs to an *owner* (``core`` or a plugin's name), derived from the
+module that declares its mapped class; migrations use it to keep each plugin's
+tables on its own Alembic branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from ordercraft.core.config import resolve_database_url
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def table_owner(module_name: str) -> str:
+    """``ordercraft.plugins.crm.models`` -> ``crm``; anything in the core -> ``core``."""
+    parts = module_name.split(".")
+    if len(parts) >= 3 and parts[0] == "ordercraft" and parts[1] == "plugins":
+        return parts[2]
+    if parts[0] == "ordercraft":
+        return "core"
+    return parts[0]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            table.info.setdefault("owner", table_owner(cls.__module__))
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored as naive UTC (SQLite has no time zones)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # The pysqlite driver's own transaction handling would start transactions lazily
+    # and after our BEGIN; we issue BEGIN ourselves (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock at the start of every transaction, so
+    # writers are serialised and a read-then-write never fails half way with
+    # "database is locked" (SQLite's equivalent of row locks).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    url = resolve_database_url(url)
+    if url.startswith("sqlite"):
+        is_memory = url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in url
+        if is_memory:
+            from sqlalchemy.pool import StaticPool
+
+            kwargs.setdefault("poolclass", StaticPool)
+            kwargs.setdefault("connect_args", {"check_same_thread": False})
+        else:
+            kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], **info: Any) -> Iterator[Session]:
+    """One business operation = one transaction: commit on success, roll back on any error."""
+    session = factory()
+    session.info.update(info)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

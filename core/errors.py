@@ -1,0 +1,74 @@
+"""Domain errors: each has a stable ``code`` and a message that names the thing.
+
+The CLI prints them and exits 2; the JSON API answers 4xx with
+``{"error": {"code", "message", "field"?}}``. Anything that is not an
+``OrdercraftError`` is an internal fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OrdercraftError(Exception):
+    """A refused operation or a user's mistake. Never a bug."""
+
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.details:
+            body["details"] = self.details
+        return body
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(OrdercraftError):
+    code = "invalid"
+    http_status = 400
+
+
+class NotFound(OrdercraftError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(OrdercraftError):
+    code = "conflict"
+    http_status = 409
+
+
+class PermissionDenied(OrdercraftError):
+    code = "forbidden"
+    http_status = 403
+
+
+class AuthenticationFailed(OrdercraftError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+class PluginError(OrdercraftError):
+    """A plugin is missing a requirement, misnames a hook or cannot be loaded."""
+
+    code = "plugin_error"
+    http_status = 500
+
+
+class DatabaseMissing(OrdercraftError):
+    code = "database_missing"
+    http_status = 500

@@ -1,0 +1,74 @@
+"""Typed objects that contribution hooks return or fill in.
+
+A registry validates what it is given, records which plugin contributed it and
+refuses duplicates, so a clash is an error at start-up that names both plugins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from ordercraft.core.errors import PluginError
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_\-]*$")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One entry of the main menu."""
+
+    label: str
+    endpoint: str
+    order: int = 100
+    permission: str | None = None
+    section: str = "main"
+
+
+class Registry(Generic[T]):
+    """Named contributions from plugins, each name once."""
+
+    kind = "entry"
+
+    def __init__(self) -> None:
+        self._entries: dict[str, T] = {}
+        self._owners: dict[str, str] = {}
+        self.current_plugin = "core"
+
+    def add(self, name: str, entry: T) -> T:
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            raise PluginError(
+                f"plugin {self.current_plugin!r} registers {self.kind} {name!r}: names are "
+                "lower-case letters, digits, '_' and '-', starting with a letter")
+        if name in self._entries:
+            raise PluginError(
+                f"plugin {self.current_plugin!r} registers {self.kind} {name!r}, already "
+                f"registered by plugin {self._owners[name]!r}")
+        self._entries[name] = entry
+        self._owners[name] = self.current_plugin
+        return entry
+
+    def owner(self, name: str) -> str:
+        return self._owners[name]
+
+    def get(self, name: str) -> T | None:
+        return self._entries.get(name)
+
+    def __getitem__(self, name: str) -> T:
+        return self._entries[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._entries.items())
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,118 @@
+"""Creating and upgrading a site's schema with Alembic (one branch per plugin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from ordercraft.core.plugins import build_plugin_manager
+from ordercraft.core.hooks import Hooks
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from ordercraft.core.platform import Platform
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+CORE_VERSIONS = MIGRATIONS / "versions"
+
+
+def version_locations(platform: Platform) -> list[str]:
+    """The core's revisions and every installed plugin's, disabled ones included: a
+    disabled plugin keeps its tables, and Alembic must still know their revisions."""
+    for plugin in platform.plugins:
+        plugin.load()
+    everyone = [p for p in platform.plugins]
+    saved = [p.enabled for p in everyone]
+    try:
+        for p in everyone:
+            p.enabled = True
+        hooks = Hooks(build_plugin_manager(everyone), [p.name for p in everyone])
+        locations = [path for _name, path in hooks.migrations_locations()]
+    finally:
+        for p, was in zip(everyone, saved):
+            p.enabled = was
+    return [str(CORE_VERSIONS), *locations]
+
+
+def alembic_config(platform: Platform, connection: Connection, **attributes: Any) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("version_locations", " ".join(version_locations(platform)))
+    config.set_main_option("path_separator", "space")
+    config.attributes["connection"] = connection
+    config.attributes.update(attributes)
+    return config
+
+
+def current_heads(connection: Connection) -> set[str]:
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def is_initialised(platform: Platform) -> bool:
+    with platform.engine.connect() as connection:
+        return inspect(connection).has_table("alembic_version") and bool(current_heads(connection))
+
+
+def upgrade(platform: Platform) -> list[str]:
+    """Bring every branch to its head; returns the revisions applied."""
+    with platform.engine.begin() as connection:
+        config = alembic_config(platform, connection)
+        before = current_heads(connection)
+        command.upgrade(config, "heads")
+        after = current_heads(connection)
+    return sorted(after - before)
+
+
+def pending_revisions(platform: Platform) -> list[str]:
+    with platform.engine.connect() as connection:
+        config = alembic_config(platform, connection)
+        script = ScriptDirectory.from_config(config)
+        current = current_heads(connection)
+        heads = set(script.get_heads())
+        if current == heads:
+            return []
+        return sorted(heads - current)
+
+
+def create_all_and_stamp(platform: Platform) -> None:
+    """A fast schema for tests: ``create_all`` then stamp every branch as at its head."""
+    platform.load_models()
+    from ordercraft.core.db import Base
+
+    with platform.engine.begin() as connection:
+        Base.metadata.create_all(connection)
+        command.stamp(alembic_config(platform, connection), "heads")
+
+
+def new_revision(platform: Platform, message: str, *, owner: str = "core") -> str:
+    """Autogenerate a revision for ``owner``'s tables (developer tool)."""
+    platform.load_models()
+    with platform.engine.begin() as connection:
+        config = alembic_config(platform, connection, owner=owner)
+        script = ScriptDirectory.from_config(config)
+        branch_heads = [h for h in script.get_revisions("heads")
+                        if owner in (h.branch_labels or set())
+                        or owner in _labels_below(script, h)]
+        kwargs: dict[str, Any] = {"autogenerate": True, "message": message}
+        if branch_heads:
+            kwargs["head"] = f"{owner}@head"
+        else:
+            kwargs["head"] = "base"
+            kwargs["branch_label"] = owner
+            kwargs["version_path"] = str(CORE_VERSIONS)
+        revision = command.revision(config, **kwargs)
+    return revision.path if hasattr(revision, "path") else str(revision)
+
+
+def _labels_below(script: ScriptDirectory, revision: Any) -> set[str]:
+    labels: set[str] = set()
+    for rev in script.iterate_revisions(revision.revision, "base"):
+        labels |= set(rev.branch_labels or ())
+    return labels

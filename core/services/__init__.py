@@ -1,0 +1,1 @@
+"""Business services: functions taking a SQLAlchemy ``Session`` and plain values."""

@@ -1,0 +1,124 @@
+"""Users, roles, passwords (argon2) and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ordercraft.core.db import utcnow
+from ordercraft.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
+from ordercraft.core.models import ApiToken, Role, User
+from ordercraft.core.permissions import ROLE_PERMISSIONS, require_session_permission
+
+USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,99}$")
+
+
+def _hasher():  # argon2 is imported only where passwords are handled
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise ValidationError("password: at least 8 characters are needed", field="password")
+    return _hasher().hash(password)
+
+
+def ensure_roles(session: Session) -> dict[str, Role]:
+    """Create the standard roles that are missing; return all roles by name."""
+    roles = {role.name: role for role in session.scalars(select(Role))}
+    for name, (description, permissions) in ROLE_PERMISSIONS.items():
+        if name not in roles:
+            roles[name] = Role(name=name, description=description, permissions=sorted(permissions))
+            session.add(roles[name])
+    session.flush()
+    return roles
+
+
+def get_user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFound(f"user {name!r} does not exist", field="name")
+    return user
+
+
+def create_user(session: Session, name: str, *, roles: Iterable[str] = (), password: str | None = None,
+                full_name: str = "", email: str = "", manager: str | None = None) -> User:
+    require_session_permission(session, "user.admin")
+    if not USER_NAME.match(name or ""):
+        raise ValidationError(f"name: {name!r} is not a valid user name (letters, digits, "
+                              "'_', '.', '@', '-')", field="name")
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise Conflict(f"user {name!r} already exists", field="name", code="duplicate")
+    known = ensure_roles(session)
+    role_objects = []
+    for role in roles:
+        if role not in known:
+            raise ValidationError(f"role: {role!r} is not a role (roles: {', '.join(sorted(known))})",
+                                  field="role")
+        role_objects.append(known[role])
+    user = User(name=name, full_name=full_name, email=email, roles=role_objects,
+                password_hash=hash_password(password) if password else "")
+    if manager:
+        user.manager = get_user(session, manager)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, name: str, password: str) -> User:
+    require_session_permission(session, "user.admin")
+    user = get_user(session, name)
+    user.password_hash = hash_password(password)
+    return user
+
+
+def authenticate(session: Session, name: str, password: str) -> User:
+    from argon2.exceptions import InvalidHashError, VerifyMismatchError
+
+    user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
+    if user is None or not user.password_hash:
+        raise AuthenticationFailed("wrong user name or password")
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        raise AuthenticationFailed("wrong user name or password") from None
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, name: str, label: str = "") -> str:
+    """A new API token for the user; the token itself is shown once and never stored."""
+    require_session_permission(session, "user.admin")
+    user = get_user(session, name)
+    token = "oc_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), label=label))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
+                                                ApiToken.revoked.is_(False)))
+    if row is None or not row.user.active:
+        raise AuthenticationFailed("invalid or revoked API token")
+    return row.user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name)))
+
+
+def user_dict(user: User) -> dict[str, object]:
+    return {"id": user.id, "name": user.name, "full_name": user.full_name, "email": user.email,
+            "roles": user.role_names, "active": user.active,
+            "manager": user.manager.name if user.manager else None}

@@ -1,0 +1,34 @@
+"""Creating a site: schema plus the first user."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from ordercraft.core.platform import Platform
+
+
+@dataclass
+class InitResult:
+    created: bool
+    admin_password: str | None = None
+    password_generated: bool = False
+
+
+def initialise_site(platform: Platform, admin_password: str | None = None) -> InitResult:
+    """Create the schema and the ``admin`` user; on an existing site, change nothing."""
+    from ordercraft.core import schema
+    from ordercraft.core.services.users import create_user, ensure_roles, hash_password
+
+    if schema.is_initialised(platform):
+        return InitResult(created=False)
+    generated = admin_password is None
+    password = admin_password if admin_password is not None else secrets.token_urlsafe(12)
+    hash_password(password)  # validate before touching the database
+    schema.upgrade(platform)
+    with platform.session() as session:
+        ensure_roles(session)
+        create_user(session, "admin", roles=["admin"], password=password,
+                    full_name="Administrator")
+    return InitResult(created=True, admin_password=password if generated else None,
+                      password_generated=generated)

@@ -1,0 +1,38 @@
+"""A site can be built, initialised and opened."""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ordercraft.core.models import Item, User
+
+
+def test_site_has_admin(site):
+    with site.session() as session:
+        admin = session.scalar(select(User).where(User.name == "admin"))
+        assert admin.role_names == ["admin"]
+
+
+def test_decimal_columns_are_exact(site):
+    with site.session() as session:
+        session.add(Item(sku="a", name="A", price=Decimal("0.1")))
+        session.add(Item(sku="b", name="B", price=Decimal("0.2")))
+    with site.session() as session:
+        from sqlalchemy import func
+
+        total = session.scalar(select(func.sum(Item.price)))
+        assert total == Decimal("0.3")
+        assert str(session.scalar(select(Item.price).where(Item.sku == "a"))) == "0.100000"
+
+
+def test_cli_runs_against_the_site(site):
+    result = site.cli("db status --json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["initialised"] is True
+    assert result.json()["pending"] == []
+
+
+def test_init_on_existing_site_changes_nothing(site):
+    result = site.cli("init --admin-password another-password --json")
+    assert result.exit_code == 0
+    assert result.json()["created"] is False

@@ -29,6 +29,11 @@ CORE_COMMANDS: dict[str, str] = {
     "warehouse": "ordercraft.core.cli.warehouses:warehouse_group",
     "user": "ordercraft.core.cli.users:user_group",
     "audit": "ordercraft.core.cli.audit:audit_command",
+    "stock": "ordercraft.core.cli.stock:stock_group",
+    "calc": "ordercraft.core.cli.calc:calc_group",
+    "process": "ordercraft.core.cli.workflow:process_group",
+    "tasks": "ordercraft.core.cli.workflow:tasks_group",
+    "worker": "ordercraft.core.cli.workflow:worker_command",
     "serve": "ordercraft.core.cli.serve:serve_command",
     "demo": "ordercraft.core.cli.demo:demo_command",
 }
@@ -44,7 +49,12 @@ CORE_HELP: dict[str, str] = {
     "warehouse": "Warehouses.",
     "user": "Users, roles and API tokens.",
     "audit": "Who changed what and when.",
-    "serve": "Run the web application.",
+    "stock": "Stock ledger: receive, issue, transfer, count, reserve, balances.",
+    "calc": "Pricing calculators: list, show, run, add.",
+    "process": "Business-process templates: list, import, export, start.",
+    "tasks": "Tasks: list, done, reassign, comment.",
+    "worker": "Run the background worker (reminders, escalations, schedules).",
+    "serve": "Run the web application (and the background scheduler).",
     "demo": "Seed the demo site (a robot workshop) and serve it.",
 }
 

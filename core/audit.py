@@ -67,13 +67,15 @@ def _after_flush(session: Session, _context: Any) -> None:
             changes = _column_changes(obj, action)
             if action == "update" and not changes:
                 continue
-            identity = inspect(obj).identity
+            # ``identity`` is still None for rows inserted by this flush; the primary
+            # key attributes already hold the new values.
+            identity = inspect(obj).mapper.primary_key_from_instance(obj)
             rows.append({
                 "at": now,
                 "user_id": getattr(user, "id", None),
                 "user_name": getattr(user, "name", "") or "",
                 "entity": obj.__audit_entity__,
-                "entity_id": "/".join(str(part) for part in identity) if identity else "",
+                "entity_id": "/".join(str(part) for part in identity),
                 "action": action,
                 "changes": changes,
             })

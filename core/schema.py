@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from ordercraft.core.plugins import build_plugin_manager
+from ordercraft.core.plugins import build_plugin_manager, dependency_order
 from ordercraft.core.hooks import Hooks
 
 if TYPE_CHECKING:
@@ -26,18 +26,14 @@ CORE_VERSIONS = MIGRATIONS / "versions"
 def version_locations(platform: Platform) -> list[str]:
     """The core's revisions and every installed plugin's, disabled ones included: a
     disabled plugin keeps its tables, and Alembic must still know their revisions."""
-    for plugin in platform.plugins:
+    import dataclasses
+
+    # Copies marked enabled: the platform's own view of its plugins does not change.
+    everyone = [dataclasses.replace(p, enabled=True) for p in platform.plugins]
+    for plugin in everyone:
         plugin.load()
-    everyone = [p for p in platform.plugins]
-    saved = [p.enabled for p in everyone]
-    try:
-        for p in everyone:
-            p.enabled = True
-        hooks = Hooks(build_plugin_manager(everyone), [p.name for p in everyone])
-        locations = [path for _name, path in hooks.migrations_locations()]
-    finally:
-        for p, was in zip(everyone, saved):
-            p.enabled = was
+    hooks = Hooks(build_plugin_manager(everyone), [p.name for p in dependency_order(everyone)])
+    locations = [path for _name, path in hooks.migrations_locations()]
     return [str(CORE_VERSIONS), *locations]
 
 
@@ -60,25 +56,33 @@ def is_initialised(platform: Platform) -> bool:
         return inspect(connection).has_table("alembic_version") and bool(current_heads(connection))
 
 
+def applied_revisions(script: ScriptDirectory, heads: set[str]) -> set[str]:
+    """Every revision at or below ``heads``, dependencies included: the version table
+    keeps only heads, and a plugin branch whose revision ``depends_on`` the core's
+    stands in for that core revision too."""
+    if not heads:
+        return set()
+    return {revision.revision for revision in script.iterate_revisions(tuple(heads), "base")}
+
+
 def upgrade(platform: Platform) -> list[str]:
     """Bring every branch to its head; returns the revisions applied."""
     with platform.engine.begin() as connection:
         config = alembic_config(platform, connection)
-        before = current_heads(connection)
+        script = ScriptDirectory.from_config(config)
+        before = applied_revisions(script, current_heads(connection))
         command.upgrade(config, "heads")
-        after = current_heads(connection)
+        after = applied_revisions(script, current_heads(connection))
     return sorted(after - before)
 
 
 def pending_revisions(platform: Platform) -> list[str]:
+    """Revisions of the core and of every installed plugin not yet applied."""
     with platform.engine.connect() as connection:
         config = alembic_config(platform, connection)
         script = ScriptDirectory.from_config(config)
-        current = current_heads(connection)
-        heads = set(script.get_heads())
-        if current == heads:
-            return []
-        return sorted(heads - current)
+        known = {revision.revision for revision in script.walk_revisions()}
+        return sorted(known - applied_revisions(script, current_heads(connection)))
 
 
 def create_all_and_stamp(platform: Platform) -> None:

@@ -69,8 +69,12 @@ _LAZY: dict[str, str] = {
     "parties": "ordercraft.core.services.parties",
     "items": "ordercraft.core.services.items",
     "warehouses": "ordercraft.core.services.warehouses",
+    "stock": "ordercraft.core.stock.api",
     "users": "ordercraft.core.services.users",
     "audit": "ordercraft.core.audit",
+    "calc": "ordercraft.core.calc.api",
+    "workflow": "ordercraft.sdk.workflow",
+    "web": "ordercraft.web",
 }
 
 __all__ = [

@@ -45,6 +45,10 @@ def test_database_url(tmp_path: Path) -> tuple[str, Any]:
     return f"sqlite:///{tmp_path / 'site.db'}", lambda: None
 
 
+# Not a test, though its name says so: a test module may import it.
+test_database_url.__test__ = False  # type: ignore[attr-defined]
+
+
 @dataclass
 class CliResult:
     exit_code: int
@@ -135,7 +139,7 @@ def make_site(tmp_path: Path) -> Iterator[Any]:
         with platform.session() as session:
             ensure_roles(session)
             create_user(session, "admin", roles=["admin"], password=ADMIN_PASSWORD)
-        platform.hooks.startup(platform)
+        platform.start()
         return Site(platform)
 
     yield build

@@ -65,6 +65,10 @@ class OrdercraftGroup(click.Group):
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         state = ctx.ensure_object(CliState)
         if state.plugin_commands is None:
+            # Click resolves the subcommand before the group's callback reads --db: take
+            # it from the parsed options, or plugin commands would open the default site.
+            if ctx.params.get("database_url") and state._platform is None:
+                state.database_url = ctx.params["database_url"]
             commands: dict[str, click.Command] = {}
             for plugin_name, command in state.platform.hooks.cli_commands():
                 name = command.name or ""

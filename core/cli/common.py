@@ -23,13 +23,16 @@ class CliState:
     database_url: str | None = None
     _platform: Platform | None = None
     plugin_commands: dict[str, click.Command] | None = None
+    #: False only for ``ordercraft plugins``: it must work on a site whose plugins
+    #: cannot all load, to repair it (see ``Platform(strict=...)``).
+    strict_plugins: bool = True
 
     @property
     def platform(self) -> Platform:
         if self._platform is None:
             from ordercraft.core.platform import Platform
 
-            self._platform = Platform(self.database_url)
+            self._platform = Platform(self.database_url, strict=self.strict_plugins)
         return self._platform
 
     @platform.setter
@@ -51,8 +54,12 @@ def current_platform() -> Platform:
     return click.get_current_context().ensure_object(CliState).platform
 
 
-def ready_platform() -> Platform:
-    """The site, which must exist (``ordercraft init``) and be at the current schema."""
+def ready_platform(*, start: bool = True) -> Platform:
+    """The site, which must exist (``ordercraft init``) and be at the current schema.
+
+    ``start`` runs the plugins' ``startup`` hooks (``ordercraft plugins`` does not, so
+    that it can repair a site whose plugin fails at start-up).
+    """
     from ordercraft.core.errors import DatabaseMissing
     from ordercraft.core.schema import is_initialised
 
@@ -61,6 +68,8 @@ def ready_platform() -> Platform:
         raise DatabaseMissing(
             f"no Ordercraft site at {display_url(platform.database_url)}: run "
             "'ordercraft init' first (or pass --db URL)")
+    if start:
+        platform.start()
     return platform
 
 

@@ -1,11 +1,14 @@
 """The core's tables. Importing this package registers them on ``Base.metadata``."""
 
 from ordercraft.core.models.audit import AuditEntry
+from ordercraft.core.models.calc import CalcRun, CalcScript
 from ordercraft.core.models.entities import Contact, Item, LegalEntity, Party, PartyTag, Warehouse
 from ordercraft.core.models.site import PluginState, SiteSetting
 from ordercraft.core.models.users import ApiToken, Role, User, user_roles
+from ordercraft.core.stock import models as stock_models  # noqa: F401  (the ledger's tables)
+from ordercraft.core.workflow import models as workflow_models  # noqa: F401  (its tables)
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Contact", "Item", "LegalEntity", "Party", "PartyTag",
+    "ApiToken", "AuditEntry", "CalcRun", "CalcScript", "Contact", "Item", "LegalEntity", "Party", "PartyTag",
     "PluginState", "Role", "SiteSetting", "User", "Warehouse", "user_roles",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer,
                         String, Text, UniqueConstraint)
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ordercraft.core.db import Base, utcnow
 from ordercraft.core.models.audit import Audited
 from ordercraft.core.types import Money
+
+if TYPE_CHECKING:
+    from ordercraft.core.models.users import User
 
 PARTY_KINDS = ("client", "supplier", "both")
 ITEM_KINDS = ("good", "component", "assembly", "service")
@@ -36,6 +40,7 @@ class Party(Audited, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
     tag_rows: Mapped[list[PartyTag]] = relationship(
         back_populates="party", cascade="all, delete-orphan", lazy="selectin")
     legal_entities: Mapped[list[LegalEntity]] = relationship(

@@ -1,0 +1,110 @@
+"""``ordercraft item add|list|show|update|import``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ordercraft.core.cli.common import emit, json_option, ready_platform
+from ordercraft.core.cli.records import page_text, record_text
+
+SHOW_KEYS = ["id", "sku", "name", "kind", "unit", "unit_precision", "valuation", "price",
+             "description", "active", "created_at", "updated_at"]
+LIST_COLUMNS = ["sku", "name", "kind", "unit", "valuation", "price", "active"]
+
+
+def item_fields(function: Any) -> Any:
+    """The options shared by ``add`` and ``update`` (values are checked by the service)."""
+    options = [
+        click.option("--name", help="What the item is called."),
+        click.option("--kind", help="good, component, assembly or service (new items: good)."),
+        click.option("--unit", help="Unit of measure, e.g. pc, kg, m (new items: pc)."),
+        click.option("--precision", "--unit-precision", "unit_precision", metavar="N",
+                     help="Decimal places a quantity may have, 0-6 (new items: 0)."),
+        click.option("--valuation", help="fifo or average (new items: fifo)."),
+        click.option("--price", metavar="AMOUNT", help="List price per unit, e.g. 9.50."),
+        click.option("--description", help="Longer description."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@click.group("item")
+def item_group() -> None:
+    """Goods, components, assemblies and services."""
+
+
+@item_group.command("add")
+@click.argument("sku")
+@item_fields
+@json_option
+def item_add(sku: str, as_json: bool, **values: Any) -> None:
+    """Add the item SKU (--name is required)."""
+    from ordercraft.core.services import items
+
+    with ready_platform().session() as session:
+        document = items.item_dict(items.create_item(session, sku, **values))
+    emit(as_json, {"ok": True, "item": document},
+         f"added item {document['sku']} (id {document['id']}): {document['name']}")
+
+
+@item_group.command("list")
+@click.option("--search", help="Words to find in the SKU or name.")
+@click.option("--kind", help="Only this kind.")
+@click.option("--valuation", help="Only fifo or only average items.")
+@click.option("--active/--inactive", default=None, help="Only active or only inactive items.")
+@click.option("--limit", metavar="N", help="At most N items (default 50, at most 1000).")
+@click.option("--offset", metavar="N", help="Skip the first N items.")
+@json_option
+def item_list(as_json: bool, **filters: Any) -> None:
+    """List items by SKU."""
+    from ordercraft.core.services import items
+
+    with ready_platform().session() as session:
+        document = items.list_items(session, **filters).to_dict("items", items.item_dict)
+    emit(as_json, {"ok": True, **document}, lambda: page_text(document, "items", LIST_COLUMNS))
+
+
+@item_group.command("show")
+@click.argument("sku")
+@json_option
+def item_show(sku: str, as_json: bool) -> None:
+    """Show the item SKU."""
+    from ordercraft.core.services import items
+
+    with ready_platform().session() as session:
+        document = items.item_dict(items.get_item(session, sku))
+    emit(as_json, {"ok": True, "item": document}, lambda: record_text(document, SHOW_KEYS))
+
+
+@item_group.command("update")
+@click.argument("sku")
+@click.option("--sku", "new_sku", metavar="NEW_SKU", help="Rename the item.")
+@item_fields
+@click.option("--active/--inactive", default=None,
+              help="An inactive item is kept but no longer offered.")
+@json_option
+def item_update(sku: str, new_sku: str | None, as_json: bool, **values: Any) -> None:
+    """Change fields of the item SKU (only the options given)."""
+    from ordercraft.core.services import items
+
+    with ready_platform().session() as session:
+        document = items.item_dict(items.update_item(session, sku, sku=new_sku, **values))
+    emit(as_json, {"ok": True, "item": document}, f"updated item {document['sku']}")
+
+
+@item_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+def item_import(file: str, as_json: bool) -> None:
+    """Add the items of a CSV or XLSX file whose first row names the fields
+    (sku, name, kind, unit, unit_precision, valuation, price, description, active).
+    All or nothing: the first bad row is reported and nothing is added."""
+    from ordercraft.core.importing import import_items
+
+    with ready_platform().session() as session:
+        result = import_items(session, file)
+    emit(as_json, {"ok": True, "entity": "item", "imported": result.count, "file": file},
+         f"imported {result.count} items from {file}")

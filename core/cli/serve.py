@@ -1,0 +1,113 @@
+"""``ordercraft serve``: the web application on waitress (and the background scheduler)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ordercraft.core.cli.common import display_url, dumps, json_option, ready_platform
+
+if TYPE_CHECKING:
+    from ordercraft.core.platform import Platform
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_THREADS = 8
+SCHEDULER_MODULE = "ordercraft.core.scheduler"
+
+
+def server_options(function: Any) -> Any:
+    """``--host``, ``--port`` and ``--threads`` (shared by ``serve`` and ``demo``)."""
+    function = click.option("--threads", type=click.IntRange(1, 256), default=DEFAULT_THREADS,
+                            show_default=True, help="Worker threads answering requests.")(function)
+    function = click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT,
+                            show_default=True, help="TCP port (0: any free port).")(function)
+    function = click.option("--host", default=DEFAULT_HOST, show_default=True,
+                            help="Address to listen on (0.0.0.0: every interface).")(function)
+    return function
+
+
+@click.command("serve")
+@server_options
+@json_option
+def serve_command(host: str, port: int, threads: int, as_json: bool) -> None:
+    """Run the web application (and the background scheduler) until stopped."""
+    serve_site(ready_platform(), host=host, port=port, threads=threads, as_json=as_json)
+
+
+def start_background_scheduler(platform: Platform) -> Any:
+    """Start the site's scheduler (reminders, escalations) when the installation has one:
+    ``ordercraft.core.scheduler.start(platform)``; returns what it returns, or ``None``."""
+    if importlib.util.find_spec(SCHEDULER_MODULE) is None:
+        return None
+    start = getattr(importlib.import_module(SCHEDULER_MODULE), "start", None)
+    return start(platform) if callable(start) else None
+
+
+def stop_background_scheduler(scheduler: Any) -> None:
+    stop = getattr(scheduler, "shutdown", None) or getattr(scheduler, "stop", None)
+    if callable(stop):
+        stop()
+
+
+def serve_site(platform: Platform, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+               threads: int = DEFAULT_THREADS, as_json: bool = False) -> None:
+    """Serve the site until Ctrl+C or SIGTERM; prints the URL first."""
+    from waitress.server import create_server
+
+    from ordercraft.core.errors import OrdercraftError
+    from ordercraft.web import create_app
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler reports every run at INFO; the site's own jobs log what matters.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    app = create_app(platform)
+    try:
+        server = create_server(app, host=host, port=port, threads=threads,
+                               ident="Ordercraft", clear_untrusted_proxy_headers=True)
+    except OSError as exc:
+        raise OrdercraftError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose "
+                              "another with --port or --host)", code="address_unavailable",
+                              field="port") from None
+    effective_port = getattr(server, "effective_port", port)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    url = f"http://{'[' + shown_host + ']' if ':' in shown_host else shown_host}:{effective_port}/"
+    scheduler = start_background_scheduler(platform)
+    if as_json:
+        click.echo(dumps({"ok": True, "url": url, "host": host, "port": effective_port,
+                          "threads": threads, "database": display_url(platform.database_url),
+                          "scheduler": scheduler is not None}).replace("\n", " "))
+    else:
+        click.echo(f"Ordercraft is serving {url}  (database: "
+                   f"{display_url(platform.database_url)}; {threads} threads; "
+                   f"listening on {host}"
+                   f"{'; background scheduler running' if scheduler is not None else ''})")
+        click.echo("Press Ctrl+C to stop.")
+    sys.stdout.flush()
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    # SIGTERM (a service manager, a test stopping the server) stops as cleanly as Ctrl+C.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, stop) if in_main_thread else None
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        server.close()
+        stop_background_scheduler(scheduler)
+        platform.dispose()
+    if not as_json:
+        click.echo("stopped")

@@ -1,0 +1,138 @@
+"""``ordercraft user add|list|show|token|passwd``."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+
+from ordercraft.core.cli.common import emit, json_option, ready_platform, table
+from ordercraft.core.cli.records import record_text, value_text
+from ordercraft.core.permissions import ROLE_NAMES
+
+SHOW_KEYS = ["id", "name", "full_name", "email", "roles", "manager", "active"]
+LIST_COLUMNS = ["name", "full_name", "roles", "manager", "active"]
+
+
+def _new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _ask_password(name: str) -> str:
+    # The prompt goes to stderr so that --json output stays one document.
+    return click.prompt(f"password for {name}", hide_input=True, confirmation_prompt=True,
+                        err=True)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Users, their roles, passwords and API tokens."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, metavar="ROLE",
+              help=f"A role (repeatable): {', '.join(ROLE_NAMES)}.")
+@click.option("--password", metavar="PASSWORD",
+              help="The password (else one is generated and printed once).")
+@click.option("--prompt-password", is_flag=True, help="Ask for the password on the terminal.")
+@click.option("--full-name", "full_name", default="", help="The person's full name.")
+@click.option("--email", default="", help="Their e-mail address.")
+@click.option("--manager", metavar="USER", help="Their manager (overdue tasks escalate there).")
+@json_option
+def user_add(name: str, roles: tuple[str, ...], password: str | None, prompt_password: bool,
+             full_name: str, email: str, manager: str | None, as_json: bool) -> None:
+    """Add the user NAME with one or more roles."""
+    from ordercraft.core.errors import ValidationError
+    from ordercraft.core.services import users
+
+    if not roles:
+        raise ValidationError(f"role: give the user at least one --role ({', '.join(ROLE_NAMES)})",
+                              field="role")
+    if password is not None and prompt_password:
+        raise ValidationError("password: give --password or --prompt-password, not both",
+                              field="password")
+    platform = ready_platform()
+    generated = password is None and not prompt_password
+    if prompt_password:
+        password = _ask_password(name)
+    elif generated:
+        password = _new_password()
+    with platform.session() as session:
+        user = users.create_user(session, name, roles=roles, password=password,
+                                 full_name=full_name, email=email, manager=manager)
+        document = users.user_dict(user)
+    result = {"ok": True, "user": document}
+    text = f"added user {document['name']} (roles: {', '.join(document['roles'])})"
+    if generated:
+        result["password"] = password
+        text += f"\npassword (shown once): {password}"
+    emit(as_json, result, text)
+
+
+@user_group.command("list")
+@json_option
+def user_list(as_json: bool) -> None:
+    """List the users."""
+    from ordercraft.core.services import users
+
+    with ready_platform().session() as session:
+        rows = [users.user_dict(user) for user in users.list_users(session)]
+    emit(as_json, {"ok": True, "users": rows}, lambda: table(
+        [{c: value_text(r.get(c)) for c in LIST_COLUMNS} for r in rows], LIST_COLUMNS))
+
+
+@user_group.command("show")
+@click.argument("name")
+@json_option
+def user_show(name: str, as_json: bool) -> None:
+    """Show the user NAME."""
+    from ordercraft.core.services import users
+
+    with ready_platform().session() as session:
+        document = users.user_dict(users.get_user(session, name))
+    emit(as_json, {"ok": True, "user": document}, lambda: record_text(document, SHOW_KEYS))
+
+
+@user_group.command("token")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for, e.g. 'accounting sync'.")
+@json_option
+def user_token(name: str, label: str, as_json: bool) -> None:
+    """Create an API token for NAME and print it (only this once)."""
+    from ordercraft.core.services import users
+
+    with ready_platform().session() as session:
+        token = users.create_token(session, name, label=label)
+    emit(as_json, {"ok": True, "user": name, "token": token},
+         f"API token for {name} (shown once, store it now):\n{token}")
+
+
+@user_group.command("passwd")
+@click.argument("name")
+@click.option("--password", metavar="PASSWORD", help="The new password (else it is asked).")
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+@json_option
+def user_passwd(name: str, password: str | None, generate: bool, as_json: bool) -> None:
+    """Set the password of the user NAME."""
+    from ordercraft.core.errors import ValidationError
+    from ordercraft.core.services import users
+
+    if password is not None and generate:
+        raise ValidationError("password: give --password or --generate, not both",
+                              field="password")
+    platform = ready_platform()
+    with platform.session() as session:
+        users.get_user(session, name)  # a typo is reported before asking for the password
+    if generate:
+        password = _new_password()
+    elif password is None:
+        password = _ask_password(name)
+    with platform.session() as session:
+        users.set_password(session, name, password)
+    result: dict[str, object] = {"ok": True, "user": name}
+    text = f"changed the password of {name}"
+    if generate:
+        result["password"] = password
+        text += f"\npassword (shown once): {password}"
+    emit(as_json, result, text)

@@ -1,0 +1,338 @@
+"""Print forms: documents rendered from Jinja templates as HTML (with print CSS) and PDF.
+
+A print form belongs to a document type (an order's confirmation, invoice, delivery
+note) and is contributed by a plugin through the hook ``print_forms(registry)``::
+
+    registry.add(PrintForm("order", "invoice", "Invoice", "sales/invoice.html",
+                           folder=str(HERE / "print_templates"), context=order_context))
+
+Templates are looked up in this order, the first file found wins:
+
+1. the site's templates folder: the site setting ``print_templates_dir``, else the
+   environment variable ``ORDERCRAFT_TEMPLATES_DIR`` — a site changes a form by putting
+   a file with the form's relative path there (``sales/invoice.html``), or the shared
+   layout (``print/base.html``);
+2. the folders of the registered forms (a plugin's template may include another's);
+3. the core's folder (``core/print_templates``) with the layout ``print/base.html``,
+   which carries the print CSS (A4 pages, margins, page breaks).
+
+Templates run in Jinja's sandbox with autoescaping, so a site's template cannot reach
+Python internals, and get the filters ``money`` (``1,450.00``), ``qty`` (``2.5``),
+``percent`` (``12.5%``) and ``day`` (``2024-03-05``), plus ``company`` (the site
+settings ``company_*``: name, address, tax_id, registration_no, bank_details, phone,
+email) and ``printed_at``. PDF comes from WeasyPrint, imported only when a PDF is made.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ordercraft.core.errors import NotFound, PluginError
+from ordercraft.core.registries import NAME_PATTERN
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from sqlalchemy.orm import Session
+
+    from ordercraft.core.hooks import Hooks
+    from ordercraft.core.platform import Platform
+
+CORE_FOLDER = Path(__file__).parent / "print_templates"
+#: The site setting naming the site's own templates folder.
+TEMPLATES_DIR_SETTING = "print_templates_dir"
+TEMPLATES_DIR_ENV = "ORDERCRAFT_TEMPLATES_DIR"
+COMPANY_FIELDS = ("name", "address", "tax_id", "registration_no", "bank_details", "phone",
+                  "email")
+
+ContextFunction = Callable[["Session", Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PrintForm:
+    """One printable form of a document type.
+
+    :param document_type: the documents it prints (``order``).
+    :param name: its name within the type (``invoice``): lower-case letters, digits,
+        ``-`` and ``_``.
+    :param title: what people read (``Invoice``).
+    :param template: the template's path relative to ``folder`` (``sales/invoice.html``).
+    :param folder: the folder the plugin ships its print templates in.
+    :param context: ``(session, document) -> dict``: the template's variables.
+    """
+
+    document_type: str
+    name: str
+    title: str
+    template: str
+    folder: str
+    context: ContextFunction
+    plugin: str = field(default="", compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"document_type": self.document_type, "name": self.name, "title": self.title,
+                "template": self.template, "plugin": self.plugin}
+
+
+class PrintFormRegistry:
+    """The print forms of a site, filled by the hook ``print_forms``."""
+
+    def __init__(self) -> None:
+        self._forms: dict[tuple[str, str], PrintForm] = {}
+        self.current_plugin = "core"
+
+    def add(self, form: PrintForm) -> PrintForm:
+        where = f"plugin {self.current_plugin!r} registers print form"
+        if not isinstance(form, PrintForm):
+            raise PluginError(f"{where} {form!r}, which is not a PrintForm")
+        for label, value in (("document type", form.document_type), ("name", form.name)):
+            if not isinstance(value, str) or not NAME_PATTERN.match(value):
+                raise PluginError(f"{where} {form.name!r}: its {label} {value!r} is not "
+                                  "lower-case letters, digits, '-' and '_'")
+        key = (form.document_type, form.name)
+        if key in self._forms:
+            raise PluginError(f"{where} {form.document_type}/{form.name}, already registered "
+                              f"by plugin {self._forms[key].plugin!r}")
+        template = Path(form.folder) / form.template
+        if Path(form.template).is_absolute() or ".." in Path(form.template).parts:
+            raise PluginError(f"{where} {form.document_type}/{form.name}: the template "
+                              f"{form.template!r} must be a path inside its folder")
+        if not template.is_file():
+            raise PluginError(f"{where} {form.document_type}/{form.name}: its template "
+                              f"{template} does not exist")
+        if not callable(form.context):
+            raise PluginError(f"{where} {form.document_type}/{form.name}: its context is "
+                              "not a function")
+        stamped = PrintForm(form.document_type, form.name, form.title, form.template,
+                            str(form.folder), form.context, self.current_plugin)
+        self._forms[key] = stamped
+        return stamped
+
+    def get(self, document_type: str, name: str) -> PrintForm | None:
+        return self._forms.get((document_type, name))
+
+    def form(self, document_type: str, name: str) -> PrintForm:
+        """The form; :class:`NotFound` names the forms the document type has."""
+        found = self.get(document_type, name)
+        if found is None:
+            names = ", ".join(f.name for f in self.forms_of(document_type)) or "none"
+            raise NotFound(f"form: {document_type} has no print form {name!r} (forms: {names})",
+                           field="form", code="unknown_form")
+        return found
+
+    def forms_of(self, document_type: str) -> list[PrintForm]:
+        return [form for (kind, _name), form in self._forms.items() if kind == document_type]
+
+    def context_of(self, document_type: str) -> ContextFunction:
+        """The context function of the document type's first form, for a plugin that
+        adds a form to another plugin's document type."""
+        forms = self.forms_of(document_type)
+        if not forms:
+            raise PluginError(f"plugin {self.current_plugin!r} asks for the print context of "
+                              f"{document_type!r}, which has no print forms (yet: plugins are "
+                              "called in requirement order)")
+        return forms[0].context
+
+    def folders(self) -> list[str]:
+        return list(dict.fromkeys(form.folder for form in self._forms.values()))
+
+    def __iter__(self):  # noqa: ANN204 - an iterator of PrintForm
+        return iter(self._forms.values())
+
+    def __len__(self) -> int:
+        return len(self._forms)
+
+
+_registries: weakref.WeakKeyDictionary[Hooks, PrintFormRegistry] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def print_forms(platform: Platform) -> PrintFormRegistry:
+    """The site's print forms, built once per plugin set (rebuilt when plugins change)."""
+    hooks = platform.hooks
+    registry = _registries.get(hooks)
+    if registry is None:
+        with _lock:
+            registry = _registries.get(hooks)
+            if registry is None:
+                registry = PrintFormRegistry()
+                hooks.print_forms(registry)
+                _registries[hooks] = registry
+    return registry
+
+
+def session_forms(session: Session) -> PrintFormRegistry:
+    platform = session.info.get("platform")
+    if platform is None:
+        raise PluginError("this session was not opened by Platform.session(); print forms "
+                          "need the site's plugins")
+    return print_forms(platform)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _setting(session: Session, key: str) -> str:
+    from ordercraft.core.models import SiteSetting
+
+    found = session.get(SiteSetting, key)
+    return (found.value or "").strip() if found is not None else ""
+
+
+def site_templates_dir(session: Session) -> Path | None:
+    """The site's own templates folder, if one is configured."""
+    configured = _setting(session, TEMPLATES_DIR_SETTING) or os.environ.get(
+        TEMPLATES_DIR_ENV, "").strip()
+    return Path(configured) if configured else None
+
+
+def set_site_templates_dir(session: Session, folder: str | None) -> Path | None:
+    """Configure (or, with ``None``/``""``, clear) the site's templates folder."""
+    from ordercraft.core.errors import ValidationError
+    from ordercraft.core.models import SiteSetting
+    from ordercraft.core.permissions import require_session_permission
+
+    require_session_permission(session, "site.admin")
+    value = (folder or "").strip()
+    if value:
+        path = Path(value).expanduser().resolve()
+        if not path.is_dir():
+            raise ValidationError(f"templates_dir: {value!r} is not a folder",
+                                  field="templates_dir")
+        value = str(path)
+    setting = session.get(SiteSetting, TEMPLATES_DIR_SETTING)
+    if setting is None:
+        setting = SiteSetting(key=TEMPLATES_DIR_SETTING, value=value)
+        session.add(setting)
+    else:
+        setting.value = value
+    session.flush()
+    return Path(value) if value else None
+
+
+def company(session: Session) -> dict[str, str]:
+    """Our own company's details for the letterhead (site settings ``company_*``)."""
+    from sqlalchemy import select
+
+    from ordercraft.core.models import SiteSetting
+
+    keys = [f"company_{name}" for name in COMPANY_FIELDS]
+    found = dict(session.execute(select(SiteSetting.key, SiteSetting.value)
+                                 .where(SiteSetting.key.in_(keys))).all())
+    return {name: (found.get(f"company_{name}") or "").strip() for name in COMPANY_FIELDS}
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def money(value: Any) -> str:
+    """``Decimal("1450")`` -> ``"1,450.00"``: at least cents, never rounded away."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    places = max(2, -number.normalize().as_tuple().exponent)  # type: ignore[operator]
+    return f"{number:,.{places}f}"
+
+
+def qty(value: Any) -> str:
+    """``Decimal("2.500000")`` -> ``"2.5"``; whole numbers without a point."""
+    if value is None or value == "":
+        return ""
+    return format(Decimal(value).normalize(), "f")
+
+
+def percent(value: Any) -> str:
+    return "" if value is None or value == "" else f"{qty(value)}%"
+
+
+def day(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+_environments: dict[tuple[str, ...], Environment] = {}
+
+
+def environment(folders: list[str]) -> Environment:
+    """A sandboxed Jinja environment over ``folders`` (first match wins), cached."""
+    key = tuple(folders)
+    found = _environments.get(key)
+    if found is None:
+        from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+        from jinja2.sandbox import SandboxedEnvironment
+
+        found = SandboxedEnvironment(loader=FileSystemLoader(list(folders)),
+                                     autoescape=select_autoescape(default=True),
+                                     undefined=StrictUndefined, auto_reload=True,
+                                     trim_blocks=True, lstrip_blocks=True)
+        found.filters.update(money=money, qty=qty, percent=percent, day=day)
+        _environments[key] = found
+    return found
+
+
+def template_folders(session: Session, registry: PrintFormRegistry | None = None) -> list[str]:
+    registry = registry or session_forms(session)
+    site = site_templates_dir(session)
+    return ([str(site)] if site is not None else []) + registry.folders() + [str(CORE_FOLDER)]
+
+
+def template_source(session: Session, form: PrintForm) -> Path:
+    """The file the form is rendered from on this site (the site's override, if any)."""
+    for folder in template_folders(session):
+        path = Path(folder) / form.template
+        if path.is_file():
+            return path
+    return Path(form.folder) / form.template
+
+
+def render_html(session: Session, document_type: str, name: str, document: Any, *,
+                links: list[dict[str, Any]] | None = None) -> str:
+    """The form ``name`` of ``document`` as a complete HTML page with its print CSS.
+
+    ``links`` (``{"label", "url", "primary"}``) make a toolbar above the sheet for the
+    browser (hidden when printing); PDFs are rendered without.
+    """
+    from jinja2 import TemplateError
+
+    from ordercraft.core.db import utcnow
+    from ordercraft.core.errors import ValidationError
+
+    registry = session_forms(session)
+    form = registry.form(document_type, name)
+    values = dict(form.context(session, document))
+    values.setdefault("company", company(session))
+    values.setdefault("printed_at", utcnow())
+    values["form"] = form.as_dict()
+    values["links"] = list(links or [])
+    try:
+        template = environment(template_folders(session, registry)).get_template(form.template)
+        return template.render(**values)
+    except TemplateError as exc:
+        # A site's own template may be wrong; say which file and where, never a traceback.
+        source = template_source(session, form)
+        line = getattr(exc, "lineno", None)
+        raise ValidationError(f"form: the template {source}" + (f" (line {line})" if line else "")
+                              + f" of print form {document_type}/{name} cannot be rendered: "
+                              f"{exc.message or type(exc).__name__}", field="form",
+                              code="template_error") from None
+
+
+def render_pdf(html: str) -> bytes:
+    """A PDF of the HTML page (WeasyPrint; resources resolve against the core's folder)."""
+    import logging
+
+    import weasyprint
+
+    # WeasyPrint reports CSS it ignores (screen-only rules) as warnings: not our reader's business.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return weasyprint.HTML(string=html, base_url=str(CORE_FOLDER)).write_pdf()

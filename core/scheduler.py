@@ -1,0 +1,137 @@
+"""Background jobs of a site, run by APScheduler: overdue escalation, reminders, and
+the processes started on a schedule.
+
+``start(platform)`` starts a ``BackgroundScheduler`` (``ordercraft serve`` calls it next
+to the web server; ``ordercraft worker`` runs it alone for deployments with several
+web processes). Each job is a plain function ``(platform, now) -> ids`` that does its
+work in one transaction, so tests call it directly with the clock they want, and
+``ordercraft worker --once`` runs every job once (for a cron-driven deployment).
+
+Several processes may run the jobs of one site at the same time: every job takes the
+rows it handles under a row lock (``SKIP LOCKED`` on PostgreSQL; SQLite serialises
+writers), so a task is escalated once and a schedule fires once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from ordercraft.core.platform import Platform
+
+log = logging.getLogger("ordercraft.scheduler")
+
+#: Seconds between two runs of each job.
+DEFAULT_INTERVAL = 60
+
+
+def escalate_overdue_job(platform: Platform, now: datetime | None = None) -> list[int]:
+    """Escalate the tasks that became overdue to their assignees' managers."""
+    from ordercraft.core.db import utcnow
+    from ordercraft.core.workflow.tasks import escalate_overdue
+
+    with platform.session() as session:
+        return escalate_overdue(session, now or utcnow())
+
+
+def reminders_job(platform: Platform, now: datetime | None = None) -> list[int]:
+    """Remind assignees whose tasks' reminder time has come."""
+    from ordercraft.core.db import utcnow
+    from ordercraft.core.workflow.tasks import send_reminders
+
+    with platform.session() as session:
+        return send_reminders(session, now or utcnow())
+
+
+def scheduled_processes_job(platform: Platform, now: datetime | None = None) -> list[int]:
+    """Start the processes whose schedule came due."""
+    from ordercraft.core.db import utcnow
+    from ordercraft.core.workflow.engine import run_due_schedules
+
+    with platform.session() as session:
+        return run_due_schedules(session, now or utcnow())
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    function: Callable[..., list[int]]
+    description: str
+
+
+JOBS: tuple[Job, ...] = (
+    Job("escalate-overdue", escalate_overdue_job,
+        "overdue tasks escalate to the assignee's manager"),
+    Job("reminders", reminders_job, "assignees are reminded before deadlines"),
+    Job("scheduled-processes", scheduled_processes_job,
+        "processes with a schedule trigger start"),
+)
+
+
+def run_jobs_once(platform: Platform, now: datetime | None = None) -> dict[str, list[int]]:
+    """Run every job once, each in its own transaction; returns what each one handled.
+    A job that fails is logged and does not stop the others."""
+    from ordercraft.core.db import utcnow
+
+    now = now or utcnow()
+    platform.refresh_plugins()
+    results: dict[str, list[int]] = {}
+    for job in JOBS:
+        results[job.name] = _run(job, platform, now)
+    return results
+
+
+def _run(job: Job, platform: Platform, now: datetime | None = None) -> list[int]:
+    try:
+        handled = job.function(platform, now)
+    except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler
+        log.exception("job %s failed", job.name)
+        return []
+    if handled:
+        log.info("job %s handled %d: %s", job.name, len(handled),
+                 ", ".join(str(i) for i in handled[:20]))
+    return handled
+
+
+def _tick(job: Job, platform: Platform) -> None:
+    # A plugin enabled or disabled elsewhere takes effect here too (one small query).
+    try:
+        platform.refresh_plugins()
+    except Exception:  # noqa: BLE001
+        log.exception("could not refresh the plugins before job %s", job.name)
+    _run(job, platform)
+
+
+def start(platform: Platform, *, interval: float = DEFAULT_INTERVAL,
+          first_run: datetime | None = None) -> BackgroundScheduler:
+    """Start the site's jobs on a background scheduler and return it (stop it with
+    ``.shutdown()``). Each job runs every ``interval`` seconds, the first time at
+    ``first_run`` (default: a few seconds from now); missed runs are coalesced."""
+    from datetime import timezone
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": max(int(interval), 1)})
+    first = first_run or datetime.now(timezone.utc) + timedelta(seconds=2)
+    for job in JOBS:
+        scheduler.add_job(_tick, IntervalTrigger(seconds=interval, timezone=timezone.utc),
+                          args=[job, platform], id=job.name, name=job.description,
+                          next_run_time=first)
+    scheduler.start()
+    log.info("scheduler started: %s every %ss", ", ".join(j.name for j in JOBS), interval)
+    return scheduler
+
+
+def describe(scheduler: Any) -> list[dict[str, Any]]:
+    """The scheduler's jobs and their next run (for ``ordercraft worker --json``)."""
+    return [{"id": job.id, "description": job.name,
+             "next_run": job.next_run_time.isoformat() if job.next_run_time else None}
+            for job in scheduler.get_jobs()]

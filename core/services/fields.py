@@ -1,0 +1,170 @@
+"""Turning user input (CLI options, form fields, spreadsheet cells) into typed values.
+
+Every function takes the raw value and the field's name and either returns the
+clean value or raises ``ValidationError`` whose message starts with ``"<field>: "``
+and quotes the offending value, so the same message serves the CLI, the JSON API
+and the spreadsheet import (which replaces the prefix with the row and column).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ordercraft.core.errors import ValidationError
+from ordercraft.core.types import to_decimal
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CODE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE_CHARS = re.compile(r"^[0-9+()\-./ ]+$")
+_WORD = re.compile(r"^[^\W_][\w\-]*$")
+_TRUE = {"1", "true", "yes", "y", "on"}
+_FALSE = {"0", "false", "no", "n", "off"}
+
+
+def invalid(field: str, message: str, *, code: str | None = None) -> ValidationError:
+    return ValidationError(f"{field}: {message}", field=field, code=code)
+
+
+def text(value: Any, *, field: str, max_length: int, required: bool = False,
+         multiline: bool = False) -> str:
+    """Stripped text; ``required`` refuses an empty value."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        value = str(value)
+    value = value.strip()
+    if required and not value:
+        raise invalid(field, "must not be empty", code="required")
+    if len(value) > max_length:
+        raise invalid(field, f"{_short(value)!r} is longer than {max_length} characters")
+    if not multiline and ("\n" in value or "\r" in value):
+        raise invalid(field, f"{_short(value)!r} must be on one line")
+    if _CONTROL.search(value):
+        raise invalid(field, f"{_short(value)!r} contains control characters")
+    return value
+
+
+def code(value: Any, *, field: str, max_length: int) -> str:
+    """A key typed on the command line (SKU, warehouse code): no spaces."""
+    value = text(value, field=field, max_length=max_length, required=True)
+    if not _CODE.match(value):
+        raise invalid(field, f"{value!r} must not contain spaces")
+    return value
+
+
+def choice(value: Any, *, field: str, choices: Iterable[str]) -> str:
+    options = tuple(choices)
+    cleaned = text(value, field=field, max_length=50).lower()
+    if cleaned not in options:
+        raise invalid(field, f"{value!r} is not one of {', '.join(options)}")
+    return cleaned
+
+
+def whole_number(value: Any, *, field: str, minimum: int | None = None,
+                 maximum: int | None = None) -> int:
+    if isinstance(value, bool):
+        raise invalid(field, f"{value!r} is not a whole number")
+    if isinstance(value, int):
+        number = value
+    else:
+        raw = str(value).strip() if value is not None else ""
+        if not re.fullmatch(r"[+-]?[0-9]+", raw):
+            raise invalid(field, f"{value!r} is not a whole number")
+        number = int(raw)
+    if minimum is not None and number < minimum or maximum is not None and number > maximum:
+        bounds = (f"from {minimum} to {maximum}" if minimum is not None and maximum is not None
+                  else f"at least {minimum}" if minimum is not None else f"at most {maximum}")
+        raise invalid(field, f"{value!r} is out of range (allowed: {bounds})")
+    return number
+
+
+def decimal(value: Any, *, field: str, places: int, integer_digits: int = 12,
+            minimum: Decimal | None = None) -> Decimal:
+    """An exact decimal with at most ``places`` decimal places: never rounded silently.
+
+    ``integer_digits`` is what the column holds left of the point (NUMERIC(18, 6) -> 12).
+    """
+    number = to_decimal(value.strip() if isinstance(value, str) else value, field=field)
+    if number.adjusted() >= integer_digits:
+        raise invalid(field, f"{value!r} is too large (at most {integer_digits} digits before "
+                      "the decimal point)")
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise invalid(field, f"{value!r} has more than {places} decimal places")
+    if minimum is not None and number < minimum:
+        raise invalid(field, f"{value!r} must be at least {minimum}")
+    return number
+
+
+def day(value: Any, *, field: str) -> date | None:
+    """A calendar date (``YYYY-MM-DD``); empty means none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        if value.time() != datetime.min.time():
+            raise invalid(field, f"{value.isoformat(sep=' ')!r} is a date with a time of day")
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = str(value).strip()
+    if not raw:
+        return None
+    problem = invalid(field, f"{value!r} is not a date (YYYY-MM-DD)")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise problem
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise problem from None
+
+
+def flag(value: Any, *, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raw = str(value).strip().lower() if value is not None else ""
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise invalid(field, f"{value!r} is not yes or no (true/false, 1/0)")
+
+
+def email(value: Any, *, field: str) -> str:
+    cleaned = text(value, field=field, max_length=200)
+    if cleaned and not _EMAIL.match(cleaned):
+        raise invalid(field, f"{cleaned!r} is not an e-mail address")
+    return cleaned
+
+
+def phone(value: Any, *, field: str) -> str:
+    """Digits with the usual separators; at least five digits."""
+    cleaned = text(value, field=field, max_length=50)
+    if cleaned and (not _PHONE_CHARS.match(cleaned) or sum(c.isdigit() for c in cleaned) < 5):
+        raise invalid(field, f"{cleaned!r} is not a phone number")
+    return cleaned
+
+
+def word(value: Any, *, field: str, max_length: int) -> str:
+    """A lower-case label (tag, channel kind): letters, digits, '-', '_'."""
+    cleaned = text(value, field=field, max_length=max_length, required=True).lower()
+    if not _WORD.match(cleaned):
+        raise invalid(field, f"{value!r} may hold only letters, digits, '-' and '_'")
+    return cleaned
+
+
+def words(values: Any, *, field: str, max_length: int) -> list[str]:
+    """Labels from a list or from one cell separated by ',', ';' or '|'; sorted, unique."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = re.split(r"[,;|]", values)
+    return sorted({word(v, field=field, max_length=max_length) for v in values
+                   if str(v).strip()})
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 60 else value[:57] + "..."

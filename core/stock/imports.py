@@ -1,0 +1,162 @@
+"""``ordercraft stock import FILE.csv``: post a file of stock operations as one batch.
+
+The file is CSV, UTF-8 (with or without a byte-order mark), ``,`` or ``;`` between
+fields (with ``;``, a decimal comma is accepted: ``9,50``). Columns (first row, any order): ``date, op, sku, warehouse, qty, unit_cost, ref``;
+optional ``to_warehouse`` (transfers), ``holder`` (reservations; issues against a
+reservation) and ``note``. ``op`` is one of receive, issue, write_off, transfer,
+count, reserve, release. Rows that share an ``op`` and a ``ref`` form one document
+(one date); a row without ``ref`` is a document of its own.
+
+All or nothing: every row is checked first, then the whole file is posted in one
+transaction; the error names the first bad row by its line in the file (the header
+is line 1). The rows are valued in business-date order (file order within a date),
+so a file may list an issue before the receipt that covers it as long as the
+receipt's date is not later.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ordercraft.core.errors import ValidationError
+from ordercraft.core.stock.inputs import DocumentSpec, LineSpec
+from ordercraft.core.stock.posting import post_in_bulk
+
+OPS = {"receive": "receipt", "receipt": "receipt", "issue": "issue", "write_off": "write_off",
+       "write-off": "write_off", "transfer": "transfer", "count": "count",
+       "reserve": "reservation", "reservation": "reservation", "release": "release"}
+REQUIRED = ("date", "op", "sku", "warehouse", "qty", "unit_cost", "ref")
+OPTIONAL = ("to_warehouse", "holder", "note")
+
+
+@dataclass
+class ImportSummary:
+    rows: int
+    documents: int
+    moves: int
+    document_ids: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "documents": self.documents, "moves": self.moves,
+                "first_document": self.document_ids[0] if self.document_ids else None,
+                "last_document": self.document_ids[-1] if self.document_ids else None}
+
+
+def _number(text: str, decimal_comma: bool) -> str:
+    if decimal_comma:
+        compact = text.replace(" ", "").replace("\u00a0", "")
+        if compact.count(",") == 1 and "." not in compact:
+            return compact.replace(",", ".")
+    return text
+
+
+def _file_error(path: str | Path, message: str) -> ValidationError:
+    return ValidationError(f"file {str(path)!r}: {message}", field="file")
+
+
+def read_csv(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]], bool]:
+    """Header, rows with their line numbers, and whether numbers use a decimal comma."""
+    source = Path(path)
+    if not source.is_file():
+        raise _file_error(path, "no such file")
+    if source.suffix.lower() != ".csv":
+        raise _file_error(path, "stock imports read .csv files (UTF-8)")
+    raw = source.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _file_error(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                          f"{exc.start}); save it as 'CSV UTF-8'") from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    try:
+        for record in reader:
+            if header is None:
+                header = record
+            else:
+                rows.append((reader.line_num, record))
+    except csv.Error as exc:
+        raise _file_error(path, f"line {reader.line_num}: {exc}") from None
+    if header is None:
+        raise _file_error(path, "the file is empty; its first line must name the columns")
+    return header, rows, delimiter == ";"
+
+
+def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
+    """The file's rows grouped into document specs (not yet checked against the site)."""
+    raw_header, table_rows, comma = read_csv(path)
+    header = [str(name).strip().lower().replace(" ", "_") for name in raw_header]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise ValidationError(f"file {str(path)!r}: line 1 must name the columns "
+                              f"{', '.join(REQUIRED)}; missing: {', '.join(missing)}",
+                              field="file")
+    unknown = [name for name in header if name and name not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise ValidationError(f"file {str(path)!r}: line 1: unknown column {unknown[0]!r} "
+                              f"(columns: {', '.join(REQUIRED + OPTIONAL)})", field="file")
+    position = {name: index for index, name in enumerate(header)}
+    width = len(header)
+    documents: list[DocumentSpec] = []
+    by_ref: dict[tuple[str, str], DocumentSpec] = {}
+    rows = 0
+    # Column positions; an optional column that is absent reads as the empty cell
+    # appended at position ``width``.
+    at = [position.get(name, width) for name in REQUIRED + OPTIONAL]
+    (date_at, op_at, sku_at, warehouse_at, qty_at, cost_at, ref_at, to_at, holder_at,
+     note_at) = at
+    for number, values in table_rows:
+        cells = [v.strip() for v in values]
+        if not any(cells):
+            continue
+        rows += 1
+        cells += [""] * (width + 1 - len(cells))
+        op = cells[op_at].lower()
+        kind = OPS.get(op)
+        if kind is None:
+            raise ValidationError(f"line {number}: op {cells[op_at]!r} is not one of receive, "
+                                  "issue, write_off, transfer, count, reserve, release",
+                                  field="op", details={"line": number})
+        line = LineSpec(cells[sku_at], cells[warehouse_at], _number(cells[qty_at], comma),
+                        _number(cells[cost_at], comma) or None, cells[to_at] or None,
+                        cells[holder_at] or None, source_line=number)
+        if not line.item:
+            raise ValidationError(f"line {number}: sku is empty", field="sku",
+                                  details={"line": number})
+        if not line.warehouse:
+            raise ValidationError(f"line {number}: warehouse is empty", field="warehouse",
+                                  details={"line": number})
+        ref = cells[ref_at] or None
+        day = cells[date_at] or None
+        if ref is not None:
+            document = by_ref.get((kind, ref))
+            if document is not None:
+                if document.date != day:
+                    raise ValidationError(
+                        f"line {number}: ref {ref!r} has the date {day!r} here and "
+                        f"{document.date!r} on line {document.lines[0].source_line}; one "
+                        "document has one date", field="date", details={"line": number})
+                document.lines.append(line)
+                continue
+        document = DocumentSpec(kind, [line], day, ref, cells[note_at])
+        documents.append(document)
+        if ref is not None:
+            by_ref[(kind, ref)] = document
+    return documents, rows
+
+
+def import_file(session: Session, path: str | Path) -> ImportSummary:
+    documents, rows = read_documents(path)
+    if not documents:
+        raise ValidationError(f"file {str(path)!r} has no rows", field="file")
+    ids, moves = post_in_bulk(session, documents)
+    return ImportSummary(rows, len(ids), moves, ids)

@@ -1,0 +1,98 @@
+"""crm's pages. One blueprint per menu area (so the menu highlights the right entry):
+clients, deals, interactions, client groups and the funnel report, plus one that serves
+crm's stylesheet. Views parse input, call one service and render; a refused form comes
+back with the error next to its field and everything typed kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint
+
+HERE = Path(__file__).resolve().parent.parent
+TEMPLATES = str(HERE / "templates")
+
+#: Serves /crm/assets/crm.css (the pages' own styles, on top of the core's).
+assets = Blueprint("crm_assets", __name__, url_prefix="/crm/assets",
+                   static_folder=str(HERE / "static"), static_url_path="")
+
+
+def blueprints() -> list[Blueprint]:
+    from ordercraft.plugins.crm.pages.clients import bp as clients
+    from ordercraft.plugins.crm.pages.deals import bp as deals
+    from ordercraft.plugins.crm.pages.groups import bp as groups
+    from ordercraft.plugins.crm.pages.interactions import bp as interactions
+    from ordercraft.plugins.crm.pages.reports import bp as reports
+
+    return [assets, clients, deals, interactions, groups, reports]
+
+
+def make_blueprint(name: str, url_prefix: str) -> Blueprint:
+    bp = Blueprint(name, __name__, url_prefix=url_prefix, template_folder=TEMPLATES)
+    bp.app_template_filter("crm_money")(money_text)
+    bp.app_template_filter("crm_when")(when_text)
+    bp.app_template_filter("crm_day")(day_text)
+    bp.app_template_global("now_utc")(_now)
+    return bp
+
+
+def _now() -> Any:
+    from ordercraft.core.db import utcnow
+
+    return utcnow()
+
+
+def money_text(value: Any) -> str:
+    """``14500`` -> ``14,500.00``."""
+    from decimal import Decimal
+
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):,.2f}"
+
+
+def when_text(value: Any) -> str:
+    """A moment as people read it in a list: today 14:05, yesterday, 3 d ago, 2024-01-05."""
+    from datetime import datetime
+
+    from ordercraft.core.db import utcnow
+
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    now = utcnow()
+    days = (now.date() - value.date()).days
+    if days == 0:
+        return f"today {value:%H:%M}"
+    if days == 1:
+        return "yesterday"
+    if 1 < days < 7:
+        return f"{days} d ago"
+    if -7 < days < 0:
+        return f"in {-days} d"
+    return value.strftime("%Y-%m-%d")
+
+
+def day_text(value: Any) -> str:
+    if not value:
+        return "—"
+    return value.strftime("%d %b %Y") if hasattr(value, "strftime") else str(value)
+
+
+def user_choices(*, empty: str | None = "—") -> list[tuple[str, str]]:
+    """Active users as ``(name, label)`` for a select."""
+    from ordercraft.core.services.users import list_users
+    from ordercraft.web import request_session
+
+    choices = [("", empty)] if empty is not None else []
+    return choices + [(u.name, u.full_name or u.name) for u in list_users(request_session())
+                      if u.active]
+
+
+def acting_user_name() -> str:
+    from ordercraft.web import current_user
+
+    user = current_user()
+    return getattr(user, "name", "") or ""

@@ -1,0 +1,191 @@
+"""Deals: the funnel board by stage, the deal list, a new deal, the deal page with its
+transition buttons and history, and editing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from ordercraft.core.errors import OrdercraftError, ValidationError
+from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
+from ordercraft.web import (FORM_ERROR_STATUS, Form, Pager, current_user, login_required,
+                            page_arguments, request_session)
+
+bp = make_blueprint("crm_deals", "/crm/deals")
+
+DEAL_FORM = ("client", "title", "amount", "expected_close", "probability", "source",
+             "manager", "contact", "notes")
+#: The move that takes a deal forward from each open stage (the board's quick button),
+#: with the button's text.
+FORWARD = {"lead": ("qualify", "Qualify"), "qualified": ("propose", "Send proposal"),
+           "proposal": ("negotiate", "Negotiate"), "negotiation": ("win", "Mark won")}
+LIST_FILTERS = ("q", "state", "manager", "source", "open", "sort")
+
+
+@bp.get("/board")
+@login_required
+def board():
+    from ordercraft.plugins.crm.deals import board as columns_of
+    from ordercraft.plugins.crm.funnel import STAGE_LABELS
+    from ordercraft.plugins.crm.groups import list_groups
+
+    session = request_session()
+    mine = request.args.get("mine") == "1"
+    group = request.args.get("group", "").strip()
+    error = None
+    try:
+        columns = columns_of(session, manager=acting_user_name() if mine else None,
+                             client_group=group or None)
+    except OrdercraftError as exc:
+        if exc.http_status not in (400, 404):
+            raise
+        error, columns = exc.message, columns_of(session)
+    totals = {"count": sum(c["count"] for c in columns.values()),
+              "amount": sum(c["amount"] for c in columns.values()),
+              "weighted": sum(c["weighted"] for c in columns.values())}
+    return render_template("crm/board.html", columns=columns, labels=STAGE_LABELS,
+                           forward=FORWARD, mine=mine, group=group, error=error,
+                           groups=[(str(g.id), g.name) for g in list_groups(session)],
+                           totals=totals, next_url=request.full_path.rstrip("?"))
+
+
+@bp.get("/")
+@login_required
+def index():
+    from ordercraft.plugins.crm.deals import SORTS, list_deals
+    from ordercraft.plugins.crm.funnel import STAGE_LABELS
+
+    values = {name: request.args.get(name, "").strip() for name in LIST_FILTERS}
+    limit, offset = page_arguments()
+    error = None
+    try:
+        found = list_deals(request_session(), search=values["q"] or None,
+                           states=values["state"] or None, manager=values["manager"] or None,
+                           source=values["source"] or None, open_only=values["open"] == "1",
+                           sort=values["sort"] or "newest", limit=limit, offset=offset)
+    except OrdercraftError as exc:
+        if exc.http_status not in (400, 404):
+            raise
+        error, found = exc.message, None
+    pager = Pager(found.total if found else 0, limit, offset, "crm_deals.index",
+                  {**values, "limit": None if limit == 25 else limit})
+    return render_template("crm/deals.html", found=found, pager=pager, values=values,
+                           error=error, labels=STAGE_LABELS, sorts=list(SORTS),
+                           managers=user_choices(empty="Anyone"),
+                           filtered=any(values.values()))
+
+
+def _contact_choices(client: Any) -> list[tuple[str, str]]:
+    if client is None:
+        return [("", "—")]
+    return [("", "—")] + [(str(c.id), c.name + (f" · {c.position}" if c.position else ""))
+                          for c in client.contacts]
+
+
+def _client_or_none(ref: str) -> Any:
+    from ordercraft.plugins.crm.clients import get_client
+
+    if not ref:
+        return None
+    try:
+        return get_client(request_session(), ref)
+    except OrdercraftError:
+        return None
+
+
+def _form_page(form: Form, deal: Any = None, client: Any = None) -> str:
+    from ordercraft.plugins.crm.clients import SOURCES
+
+    client = client or (deal.party if deal is not None else None)
+    return render_template("crm/deal_form.html", form=form, deal=deal, client=client,
+                           managers=user_choices(), contacts=_contact_choices(client),
+                           sources=SOURCES)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    from ordercraft.plugins.crm.deals import create_deal
+
+    if request.method == "GET":
+        client = _client_or_none(request.args.get("client", "").strip())
+        values = {"client": str(client.id) if client else "",
+                  "manager": (client.manager.name if client and client.manager
+                              else acting_user_name()),
+                  "source": client.source if client else ""}
+        return _form_page(Form(values), client=client)
+    form = Form.from_request(DEAL_FORM)
+    values = dict(form.values)
+    client = _client_or_none(values["client"])
+    try:
+        if not values["client"]:
+            raise ValidationError("client: choose the client", field="client")
+        deal = create_deal(request_session(), values.pop("client"), values.pop("title"),
+                           **{k: v for k, v in values.items() if v != "" or k == "contact"})
+    except OrdercraftError as exc:
+        return _form_page(form.fail(exc), client=client), FORM_ERROR_STATUS
+    flash(f"Deal “{deal.title}” was opened.", "success")
+    return redirect(url_for("crm_deals.deal", document_id=deal.id), code=303)
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def deal(document_id: int):
+    from ordercraft.core.errors import PermissionDenied
+    from ordercraft.core.workflow.tasks import list_tasks
+    from ordercraft.plugins.crm.deals import get_deal
+    from ordercraft.plugins.crm.funnel import MOVE_FIELDS, OPEN_STAGES, STAGE_LABELS
+    from ordercraft.plugins.crm.interactions import list_interactions
+    from ordercraft.sdk.workflow import document_panel
+
+    session = request_session()
+    found = get_deal(session, document_id)
+    panel = document_panel(found, timeline_limit=30)
+    # A move's own changes of the deal's fields are the move: shown once, as the move; the
+    # deal's creation is its "Opened" date.
+    panel.entries = [entry for entry in panel.entries
+                     if entry["source"] != "audit" or (entry["kind"] == "audit_update" and
+                                                       not set(entry["data"]) & set(MOVE_FIELDS))
+                     ][:15]
+    interactions = list_interactions(session, deal=found.id, limit=20)
+    try:
+        tasks = list_tasks(session, document=("deal", found.id), limit=20)
+    except PermissionDenied:
+        tasks = None
+    return render_template("crm/deal.html", deal=found, panel=panel, stages=OPEN_STAGES,
+                           labels=STAGE_LABELS, interactions=interactions, tasks=tasks,
+                           user=current_user())
+
+
+@bp.route("/<int:document_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(document_id: int):
+    from ordercraft.plugins.crm.deals import get_deal, update_deal
+
+    session = request_session()
+    found = get_deal(session, document_id)
+    if request.method == "GET":
+        values = {"client": str(found.party_id), "title": found.title,
+                  "amount": f"{found.amount:.2f}",
+                  "expected_close": found.expected_close.isoformat()
+                  if found.expected_close else "",
+                  "probability": str(found.probability), "source": found.source,
+                  "manager": found.manager.name if found.manager else "",
+                  "contact": str(found.contact_id or ""), "notes": found.notes}
+        return _form_page(Form(values), deal=found)
+    form = Form.from_request(DEAL_FORM)
+    values = dict(form.values)
+    values.pop("client")
+    if not found.is_open:  # figures of a closed deal stay as they were
+        for key in ("amount", "probability", "expected_close"):
+            values.pop(key, None)
+    for key in ("amount", "probability"):  # left empty: keep the value
+        if values.get(key) == "":
+            values.pop(key)
+    try:
+        update_deal(session, found.id, **values)
+    except OrdercraftError as exc:
+        return _form_page(form.fail(exc), deal=found), FORM_ERROR_STATUS
+    flash("The changes were saved.", "success")
+    return redirect(url_for("crm_deals.deal", document_id=found.id), code=303)

@@ -1,0 +1,332 @@
+"""Rules that select clients, evaluated in SQL.
+
+A rule is ``KIND = VALUE`` (or ``KIND != VALUE`` for its opposite): ``tag = school``,
+``source = exhibition``, ``manager = maria``, ``interacted_within_days = 30``. A rule kind
+turns its value into a SQL condition over the core's ``parties`` table, so a group of
+clients is one ``WHERE`` clause, whatever its size, and combines with any other filter
+(the client list, the funnel report, a mailing).
+
+Other plugins add rule kinds with the hook ``register_client_rules(registry)``; sales adds
+"bought in the last N days" that way::
+
+    from ordercraft.plugins.crm.rules import ClientRule
+
+    @hookimpl
+    def register_client_rules(registry):
+        def bought(ctx):
+            since = ctx.now - timedelta(days=ctx.value)
+            return Party.id.in_(select(Order.party_id).where(Order.confirmed_at >= since))
+        registry.add(ClientRule("bought_within_days", "Bought in the last N days", bought,
+                                value_type="number"))
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ordercraft.core.errors import PluginError, ValidationError
+from ordercraft.core.registries import Registry
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import Session
+
+    from ordercraft.core.hooks import Hooks
+    from ordercraft.core.platform import Platform
+
+VALUE_TYPES = ("text", "word", "number", "user", "choice")
+RULE_PATTERN = re.compile(
+    r"^\s*(?P<kind>[A-Za-z][A-Za-z0-9_\-]*)\s*(?P<op>!=|=)\s*(?P<value>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule's condition receives."""
+
+    session: Session
+    #: The parsed value: ``int`` for ``number``, the user's id for ``user``, else ``str``.
+    value: Any
+    #: The moment the rule is evaluated at (naive UTC).
+    now: datetime
+
+
+@dataclass(frozen=True)
+class ClientRule:
+    """A kind of rule.
+
+    :param name: how rules name it (``tag``, ``bought_within_days``).
+    :param label: what a person reads (``Tagged``, ``Bought in the last N days``).
+    :param condition: ``(ctx: RuleContext) -> SQL boolean`` over ``Party``.
+    :param value_type: ``text`` (any text), ``word`` (a lower-case label such as a tag),
+        ``number`` (a whole number, 0 or more), ``user`` (a user name; the condition gets
+        the user's id) or ``choice`` (one of ``choices``).
+    :param choices: the values a ``choice`` rule accepts.
+    :param example: a value shown in forms and help (``90``, ``school``).
+    """
+
+    name: str
+    label: str
+    condition: Callable[[RuleContext], ColumnElement[bool]]
+    value_type: str = "text"
+    choices: tuple[str, ...] = ()
+    example: str = ""
+    plugin: str = field(default="", compare=False)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "value_type": self.value_type,
+                "choices": list(self.choices), "example": self.example, "plugin": self.plugin}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a group: a kind, a value, and whether it is negated (``!=``)."""
+
+    kind: str
+    value: str
+    negate: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"{self.kind} {'!=' if self.negate else '='} {self.value}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "negate": self.negate, "value": self.value}
+
+
+class ClientRuleRegistry(Registry[ClientRule]):
+    """The rule kinds of a site, filled by crm and the hook ``register_client_rules``."""
+
+    kind = "client rule"
+
+    def add(self, rule: ClientRule) -> ClientRule:  # type: ignore[override]
+        if not isinstance(rule, ClientRule):
+            raise PluginError(f"plugin {self.current_plugin!r} registers {rule!r}, which is not "
+                              "a ClientRule")
+        if rule.value_type not in VALUE_TYPES:
+            raise PluginError(f"plugin {self.current_plugin!r} registers client rule "
+                              f"{rule.name!r} with value_type {rule.value_type!r} (one of "
+                              f"{', '.join(VALUE_TYPES)})")
+        if rule.value_type == "choice" and not rule.choices:
+            raise PluginError(f"plugin {self.current_plugin!r} registers client rule "
+                              f"{rule.name!r} of value_type 'choice' without choices")
+        if not callable(rule.condition):
+            raise PluginError(f"plugin {self.current_plugin!r} registers client rule "
+                              f"{rule.name!r} whose condition is not a function")
+        stamped = ClientRule(rule.name, rule.label, rule.condition, rule.value_type,
+                             tuple(rule.choices), rule.example, self.current_plugin)
+        return super().add(rule.name, stamped)
+
+    def rule(self, name: str, *, field: str = "rules") -> ClientRule:
+        found = self.get(name)
+        if found is None:
+            raise ValidationError(f"{field}: {name!r} is not a kind of rule (kinds: "
+                                  f"{', '.join(sorted(self))})", field=field)
+        return found
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [self[name].describe() for name in sorted(self)]
+
+
+# ------------------------------------------------------------------ the site's rule kinds
+
+
+_registries: weakref.WeakKeyDictionary[Hooks, ClientRuleRegistry] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def client_rules(platform: Platform) -> ClientRuleRegistry:
+    """The site's rule kinds, built once per plugin set (rebuilt when plugins change)."""
+    hooks = platform.hooks
+    registry = _registries.get(hooks)
+    if registry is None:
+        with _lock:
+            registry = _registries.get(hooks)
+            if registry is None:
+                registry = ClientRuleRegistry()
+                registry.current_plugin = "crm"
+                for rule in builtin_rules():
+                    registry.add(rule)
+                hooks.register_client_rules(registry)
+                _registries[hooks] = registry
+    return registry
+
+
+def session_rules(session: Session) -> ClientRuleRegistry:
+    platform = session.info.get("platform")
+    if platform is None:
+        raise PluginError("this session was not opened by Platform.session(); client rules "
+                          "need the site's plugins")
+    return client_rules(platform)
+
+
+# ------------------------------------------------------------------ parsing and SQL
+
+
+def parse_rule(text: Any, *, field: str = "rules") -> Rule:
+    """``"tag = school"`` -> ``Rule("tag", "school")``; ``"tag != school"`` negates."""
+    if isinstance(text, Rule):
+        return text
+    if isinstance(text, dict):
+        unknown = set(text) - {"kind", "value", "negate"}
+        if unknown or "kind" not in text:
+            raise ValidationError(f"{field}: {text!r} is not a rule (kind, value, negate)",
+                                  field=field)
+        return Rule(str(text["kind"]).strip().lower(), str(text.get("value", "")).strip(),
+                    bool(text.get("negate", False)))
+    match = RULE_PATTERN.match(str(text or ""))
+    if match is None:
+        raise ValidationError(f"{field}: {text!r} is not a rule of the form KIND = VALUE "
+                              "(e.g. tag = school) or KIND != VALUE", field=field)
+    return Rule(match["kind"].lower(), match["value"], match["op"] == "!=")
+
+
+def check_rule(session: Session, rule: Rule, *, field: str = "rules") -> Any:
+    """The rule's value parsed for its kind; a bad value names the rule."""
+    from ordercraft.core.services import fields
+
+    kind = session_rules(session).rule(rule.kind, field=field)
+    raw = rule.value
+    where = f"{field}: rule {rule.text!r}"
+    if raw == "":
+        raise ValidationError(f"{where} has no value (e.g. {kind.name} = "
+                              f"{kind.example or 'value'})", field=field)
+    if kind.value_type == "number":
+        if not re.fullmatch(r"[0-9]{1,6}", raw):
+            raise ValidationError(f"{where}: {raw!r} is not a whole number of 0 or more",
+                                  field=field)
+        return int(raw)
+    if kind.value_type == "choice":
+        if raw.lower() not in kind.choices:
+            raise ValidationError(f"{where}: {raw!r} is not one of {', '.join(kind.choices)}",
+                                  field=field)
+        return raw.lower()
+    if kind.value_type == "word":
+        try:
+            return fields.word(raw, field=field, max_length=50)
+        except ValidationError:
+            raise ValidationError(f"{where}: {raw!r} may hold only letters, digits, '-' and "
+                                  "'_'", field=field) from None
+    if kind.value_type == "user":
+        from sqlalchemy import select
+
+        from ordercraft.core.models import User
+
+        user_id = session.scalar(select(User.id).where(User.name == raw))
+        if user_id is None:
+            raise ValidationError(f"{where}: user {raw!r} does not exist", field=field)
+        return user_id
+    if len(raw) > 200:
+        raise ValidationError(f"{where}: the value is longer than 200 characters", field=field)
+    return raw
+
+
+def rules_condition(session: Session, rules: Sequence[Rule], match: str = "all", *,
+                    now: datetime | None = None, field: str = "rules") -> ColumnElement[bool]:
+    """One SQL condition over ``Party`` for ``rules`` (``all`` of them, or ``any``)."""
+    from sqlalchemy import and_, false, not_, or_, true
+
+    from ordercraft.core.db import utcnow
+
+    registry = session_rules(session)
+    now = now or utcnow()
+    conditions = []
+    for rule in rules:
+        value = check_rule(session, rule, field=field)
+        condition = registry.rule(rule.kind, field=field).condition(
+            RuleContext(session, value, now))
+        conditions.append(not_(condition) if rule.negate else condition)
+    if not conditions:
+        return true() if match == "all" else false()
+    return and_(*conditions) if match == "all" else or_(*conditions)
+
+
+# ------------------------------------------------------------------ crm's own rule kinds
+
+
+def _tag(ctx: RuleContext) -> Any:
+    from sqlalchemy import exists
+
+    from ordercraft.core.models import Party, PartyTag
+
+    return exists().where(PartyTag.party_id == Party.id, PartyTag.tag == ctx.value)
+
+
+def _source(ctx: RuleContext) -> Any:
+    from ordercraft.core.models import Party
+    from ordercraft.core.services.queries import fold, fold_text
+
+    return fold(ctx.session, Party.source) == fold_text(ctx.session, ctx.value)
+
+
+def _manager(ctx: RuleContext) -> Any:
+    from ordercraft.core.models import Party
+
+    return Party.manager_id == ctx.value
+
+
+def _kind(ctx: RuleContext) -> Any:
+    from ordercraft.core.models import Party
+
+    return Party.kind == ctx.value
+
+
+def _created_within(ctx: RuleContext) -> Any:
+    from ordercraft.core.models import Party
+
+    return Party.created_at >= ctx.now - timedelta(days=ctx.value)
+
+
+def _interacted_within(ctx: RuleContext) -> Any:
+    from sqlalchemy import select
+
+    from ordercraft.core.models import Party
+    from ordercraft.plugins.crm.models import Interaction
+
+    since = ctx.now - timedelta(days=ctx.value)
+    return Party.id.in_(select(Interaction.party_id).where(Interaction.at >= since))
+
+
+def _deal_state(ctx: RuleContext) -> Any:
+    from sqlalchemy import select
+
+    from ordercraft.core.models import Party
+    from ordercraft.plugins.crm.models import Deal
+
+    return Party.id.in_(select(Deal.party_id).where(Deal.state == ctx.value))
+
+
+def _open_deals(ctx: RuleContext) -> Any:
+    from sqlalchemy import select
+
+    from ordercraft.core.models import Party
+    from ordercraft.plugins.crm.funnel import CLOSED_STATES
+    from ordercraft.plugins.crm.models import Deal
+
+    has_open = Party.id.in_(select(Deal.party_id).where(Deal.state.not_in(CLOSED_STATES)))
+    return has_open if ctx.value == "yes" else ~has_open
+
+
+def builtin_rules() -> list[ClientRule]:
+    from ordercraft.plugins.crm.funnel import STAGE_NAMES
+
+    return [
+        ClientRule("tag", "Tagged", _tag, "word", example="school"),
+        ClientRule("source", "Came from (source)", _source, "text", example="exhibition"),
+        ClientRule("manager", "Looked after by (user)", _manager, "user", example="manager"),
+        ClientRule("kind", "Party kind", _kind, "choice", ("client", "supplier", "both"),
+                   example="client"),
+        ClientRule("created_within_days", "Added in the last N days", _created_within,
+                   "number", example="30"),
+        ClientRule("interacted_within_days", "Contacted in the last N days",
+                   _interacted_within, "number", example="30"),
+        ClientRule("deal_state", "Has a deal in this stage", _deal_state, "choice",
+                   STAGE_NAMES, example="negotiation"),
+        ClientRule("open_deals", "Has open deals", _open_deals, "choice", ("yes", "no"),
+                   example="yes"),
+    ]

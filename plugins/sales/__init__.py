@@ -1,0 +1,87 @@
+"""Sales: customer orders from entry to payment — the sales and order management centre.
+
+An order belongs to a client (a party), trades through one of the client's legal
+entities and may come from a crm deal. Its lines carry item, quantity, price, discount
+and tax rate; totals are exact decimals rounded per line (:mod:`.totals`). Its life is
+a workflow (:mod:`.machine`): confirming reserves what the stock holds and reports the
+rest as shortages through the hook ``order_shortages``; shipping posts stock issues
+(partial shipments allowed); cancelling releases the reservations and cancels the
+posted issues. Print forms (confirmation, invoice, delivery note, act of completed
+work) come from Jinja templates as HTML and PDF (:mod:`ordercraft.core.printing`).
+
+This module stays light: every hook imports what it needs when it is called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ordercraft.sdk import MenuItem, PluginInfo, hookimpl
+
+plugin = PluginInfo(
+    name="sales",
+    version="1.0",
+    description="Customer orders: reservation, shortages, shipments, invoices, print forms.",
+    requires=("crm",),
+)
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def register_models() -> None:
+    from ordercraft.plugins.sales import models  # noqa: F401  (registers the tables)
+
+
+@hookimpl
+def migrations_location() -> str:
+    return str(HERE / "migrations" / "versions")
+
+
+@hookimpl
+def register_state_machines(registry: Any) -> None:
+    from ordercraft.plugins.sales.machine import order_machine
+
+    registry.add(order_machine())
+
+
+@hookimpl
+def print_forms(registry: Any) -> None:
+    from ordercraft.plugins.sales.printing import register_order_forms
+
+    register_order_forms(registry)
+
+
+@hookimpl
+def register_client_rules(registry: Any) -> None:
+    from ordercraft.plugins.sales.rules import bought_within_days
+
+    registry.add(bought_within_days())
+
+
+@hookimpl
+def cli_commands() -> list[Any]:
+    from ordercraft.plugins.sales.cli import order_group
+
+    return [order_group]
+
+
+@hookimpl
+def web_blueprints() -> list[Any]:
+    from ordercraft.plugins.sales.api import bp as api_bp
+    from ordercraft.plugins.sales.views import bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def menu_items() -> list[MenuItem]:
+    return [MenuItem("Orders", "sales.index", order=25, permission="order.read")]
+
+
+@hookimpl
+def demo_data(session: Any, platform: Any) -> None:
+    from ordercraft.plugins.sales.demo import seed
+
+    seed(session, platform)

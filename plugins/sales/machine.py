@@ -1,0 +1,182 @@
+"""The life of an order, as a state machine (document type ``order``)::
+
+    draft ──confirm──> confirmed ──start_production──> in_production
+                          │  └──reserve──> reserved <──reserve──┘
+                          │                   │
+         (confirmed, in production, reserved, partially shipped)
+                          ├──ship_part──> partially_shipped   (ships part; repeatable)
+                          └──ship───────> shipped ──invoice──> invoiced ──pay──> paid
+                                                                          ──close──> closed
+
+    cancel (needs a reason): from draft, confirmed, in production, reserved, partially
+    shipped and shipped -> cancelled. Invoiced and paid orders are not cancelled (they
+    need a credit note).
+
+* ``confirm`` reserves what the warehouse has and reports the rest as shortages (hook
+  ``order_shortages``); refused for an order without lines.
+* ``reserve`` takes the stock that arrived since (produced or bought); allowed only when
+  it covers everything still to ship.
+* ``ship`` ships everything left (``data={"lines": [{"line": 1, "qty": "2"}, ...]}``
+  may name the quantities, which must then finish the order); ``ship_part`` ships what
+  the lines hold reserved, or the given quantities, and leaves something to ship. Both
+  accept ``data={"date": "YYYY-MM-DD"}``. :func:`ship_order` picks the right one.
+* ``cancel`` cancels the shipments in the ledger and releases the reservations.
+
+Fields for conditions and process templates: the order's columns (``number``,
+``manager_id``, ``total``, ``custom_count``, ``shortage_count``, ...) and
+``has_shortages``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordercraft.core.workflow.machines import State, StateMachine, Transition, TransitionContext
+
+OPEN_STATES = ["confirmed", "in_production", "reserved", "partially_shipped"]
+STATES = [
+    State("draft", initial=True),
+    State("confirmed"),
+    State("in_production", label="in production"),
+    State("reserved"),
+    State("partially_shipped", label="partly shipped"),
+    State("shipped"),
+    State("invoiced"),
+    State("paid"),
+    State("closed", final=True),
+    State("cancelled", final=True),
+]
+
+
+# --------------------------------------------------------------------------- guards
+
+
+def has_lines(ctx: TransitionContext) -> str | None:
+    if not ctx.document.lines:
+        return "the order has no lines"
+    return None
+
+
+def stock_covers_the_rest(ctx: TransitionContext) -> str | None:
+    from ordercraft.plugins.sales.fulfilment import reserve_problem
+
+    return reserve_problem(ctx.session, ctx.document)
+
+
+def _plan(ctx: TransitionContext, *, everything: bool) -> Any:
+    from ordercraft.plugins.sales.fulfilment import plan_shipment
+
+    return plan_shipment(ctx.session, ctx.document, ctx.data.get("lines"), everything=everything)
+
+
+def shipment_finishes(ctx: TransitionContext) -> str | None:
+    plan = _plan(ctx, everything=True)
+    if plan.problem:
+        return plan.problem
+    if not plan.completes:
+        return "the shipment leaves goods to ship: ship them with 'ship_part'"
+    return None
+
+
+def shipment_is_partial(ctx: TransitionContext) -> str | None:
+    plan = _plan(ctx, everything=False)
+    if plan.empty:
+        return "nothing is reserved to ship yet (reserve stock, or name the quantities)"
+    if plan.problem:
+        return plan.problem
+    if plan.completes:
+        return "the shipment finishes the order: ship it with 'ship'"
+    return None
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def reserve_and_report(ctx: TransitionContext) -> None:
+    from ordercraft.plugins.sales.fulfilment import reserve_available
+
+    order = ctx.document
+    order.confirmed_at = ctx.now
+    shortages = reserve_available(ctx.session, order)
+    if shortages:
+        ctx.session.info["platform"].hooks.order_shortages(
+            session=ctx.session, order=order, shortages=shortages)
+
+
+def reserve_rest(ctx: TransitionContext) -> None:
+    from ordercraft.plugins.sales.fulfilment import reserve_available
+
+    reserve_available(ctx.session, ctx.document)
+
+
+def ship(ctx: TransitionContext) -> None:
+    from ordercraft.plugins.sales.fulfilment import post_shipment
+
+    plan = _plan(ctx, everything=ctx.transition.name == "ship")
+    post_shipment(ctx.session, ctx.document, plan, ship_date=ctx.data.get("date"))
+
+
+def mark_invoiced(ctx: TransitionContext) -> None:
+    ctx.document.invoiced_on = ctx.now.date()
+
+
+def mark_paid(ctx: TransitionContext) -> None:
+    ctx.document.paid_on = ctx.now.date()
+
+
+def undo_stock(ctx: TransitionContext) -> None:
+    from ordercraft.plugins.sales.fulfilment import undo_stock as undo
+
+    ctx.document.cancel_reason = ctx.reason or ""
+    undo(ctx.session, ctx.document)
+
+
+# --------------------------------------------------------------------------- the machine
+
+
+def order_machine() -> StateMachine:
+    from ordercraft.plugins.sales.models import Order
+
+    shippable = [*OPEN_STATES]
+    return StateMachine(
+        document_type="order", model=Order, label="customer order", title_field="number",
+        fields=["has_shortages"], page_endpoint="sales.order", states=STATES,
+        transitions=[
+            Transition("confirm", "draft", "confirmed", permission="order.write",
+                       guards=[has_lines], actions=[reserve_and_report], style="primary"),
+            Transition("start_production", ["confirmed", "reserved"], "in_production",
+                       label="Start production", permission="order.write"),
+            Transition("reserve", ["confirmed", "in_production"], "reserved",
+                       label="Reserve stock", permission="order.write",
+                       guards=[stock_covers_the_rest], actions=[reserve_rest]),
+            Transition("ship", shippable, "shipped", label="Ship everything",
+                       permission="order.ship", guards=[shipment_finishes], actions=[ship],
+                       style="primary"),
+            Transition("ship_part", shippable, "partially_shipped", label="Ship part",
+                       permission="order.ship", guards=[shipment_is_partial], actions=[ship]),
+            Transition("invoice", "shipped", "invoiced", label="Invoice",
+                       permission="order.write", actions=[mark_invoiced]),
+            Transition("pay", "invoiced", "paid", label="Record payment",
+                       permission="order.write", actions=[mark_paid]),
+            Transition("close", "paid", "closed", permission="order.write"),
+            Transition("cancel", ["draft", *OPEN_STATES, "shipped"], "cancelled",
+                       label="Cancel order", permission="order.write", requires_reason=True,
+                       actions=[undo_stock], style="danger"),
+        ])
+
+
+def ship_order(session: Any, order: Any, lines: list[dict[str, Any]] | None = None, *,
+               ship_date: Any = None) -> Any:
+    """Ship ``lines`` (``[{"line": position, "qty": q}]``) by the transition that fits:
+    ``ship`` when the shipment finishes the order, else ``ship_part``. Without ``lines``:
+    everything left when the stock holds it, else what the lines hold reserved. Returns
+    the transition's result; the shipment is the order's last."""
+    from ordercraft.core.workflow.documents import transition
+    from ordercraft.plugins.sales.fulfilment import plan_shipment
+
+    plan = plan_shipment(session, order, lines, everything=True)
+    name = "ship" if plan.completes and not plan.problem else "ship_part"
+    data: dict[str, Any] = {"lines": lines} if lines is not None else {}
+    if ship_date not in (None, ""):
+        data["date"] = ship_date
+    return transition(session, order, name, data=data)

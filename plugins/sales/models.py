@@ -1,0 +1,212 @@
+"""The sales plugin's tables: orders and their lines, shipments, and the stock documents
+posted for each order.
+
+An order's money figures (line net, tax and total; order subtotal, tax and total) are
+stored, computed by :mod:`.totals` whenever lines change, so that lists of 50,000
+orders read them without summing lines. The fulfilment figures of a line
+(``reserved_qty``, ``shipped_qty``, ``to_produce_qty``, ``to_buy_qty``) mirror what the
+order posted in the stock ledger, written in the same transaction as the postings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ordercraft.core.db import Base, utcnow
+from ordercraft.core.models.audit import Audited
+from ordercraft.core.types import Money, Qty
+from ordercraft.core.workflow.documents import WorkflowDocument
+
+if TYPE_CHECKING:
+    from ordercraft.core.models import Item, LegalEntity, Party, User, Warehouse
+
+ZERO = Decimal(0)
+
+
+class Order(WorkflowDocument, Audited, Base):
+    """A customer order (document type ``order``); its states are in :mod:`.machine`."""
+
+    __tablename__ = "sales_orders"
+    __document_type__ = "order"
+    __audit_entity__ = "order"
+    __table_args__ = (
+        UniqueConstraint("number"),
+        # The orders list: newest first, optionally by state or by client.
+        Index("ix_sales_orders_date", "order_date", "id"),
+        Index("ix_sales_orders_state_date", "state", "order_date", "id"),
+        Index("ix_sales_orders_party_date", "party_id", "order_date", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(30))
+    #: The client (a party); named like every document of a client, so crm shows the
+    #: order on the client's timeline.
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    legal_entity_id: Mapped[int | None] = mapped_column(ForeignKey("legal_entities.id"),
+                                                        default=None)
+    #: The crm deal the order comes from (crm's ``crm_deals``), if any.
+    deal_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    #: Where the order's goods are reserved and shipped from.
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None,
+                                                   index=True)
+    order_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date, default=None)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    #: Sum of the lines' net amounts (after discount, before tax).
+    subtotal: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    tax_total: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    total: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    #: Units of made-to-order items (assemblies priced for the customer, e.g. custom
+    #: robots): business processes read it (``custom_count > 0``).
+    custom_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Lines that the stock did not cover at confirmation (to produce or to buy).
+    shortage_count: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
+    invoiced_on: Mapped[date | None] = mapped_column(Date, default=None)
+    paid_on: Mapped[date | None] = mapped_column(Date, default=None)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.position")
+    client: Mapped[Party] = relationship(foreign_keys=[party_id])
+    legal_entity: Mapped[LegalEntity | None] = relationship(foreign_keys=[legal_entity_id])
+    warehouse: Mapped[Warehouse] = relationship(foreign_keys=[warehouse_id])
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id")
+
+    @property
+    def invoice_number(self) -> str:
+        return f"INV-{self.number}"
+
+    @property
+    def has_shortages(self) -> bool:
+        return self.shortage_count > 0
+
+
+class OrderLine(Audited, Base):
+    __tablename__ = "sales_order_lines"
+    __audit_entity__ = "order_line"
+    __table_args__ = (
+        UniqueConstraint("order_id", "position"),
+        # Suggestions: what else the orders of an item contain.
+        Index("ix_sales_order_lines_item_order", "item_id", "order_id"),
+        # Signs only: on SQLite the column holds a scaled integer, so "<= 100" would not
+        # mean 100 percent there (the service checks the upper bounds).
+        CheckConstraint("qty > 0", name="qty"),
+        CheckConstraint("discount_pct >= 0", name="discount"),
+        CheckConstraint("tax_rate >= 0", name="tax_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id", ondelete="CASCADE"))
+    #: 1, 2, 3...: how people (and the CLI's ``--line N:QTY``) name a line.
+    position: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    qty: Mapped[Decimal] = mapped_column(Qty())
+    price: Mapped[Decimal] = mapped_column(Money())
+    discount_pct: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    tax_rate: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    net_amount: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    tax_amount: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    total_amount: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    #: What the order holds of this line in the ledger right now.
+    reserved_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
+    shipped_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
+    #: What the stock did not cover, to be made (assemblies) or bought (the rest).
+    to_produce_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
+    to_buy_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    item: Mapped[Item] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def holder(self) -> str:
+        """The name the line's reservation carries in the stock ledger."""
+        return f"order:{self.order_id}:line:{self.id}"
+
+    @property
+    def remaining_qty(self) -> Decimal:
+        """Still to ship."""
+        return self.qty - self.shipped_qty
+
+    @property
+    def is_stock(self) -> bool:
+        return self.item.kind != "service"
+
+
+class Shipment(Base):
+    """One shipment of an order: the stock issue it posted and what it contained."""
+
+    __tablename__ = "sales_shipments"
+    __table_args__ = (UniqueConstraint("number"),
+                      CheckConstraint("status IN ('posted', 'cancelled')", name="status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id", ondelete="CASCADE"),
+                                          index=True)
+    #: ``SO-00012-1``: the order's number and the shipment's sequence.
+    number: Mapped[str] = mapped_column(String(40))
+    ship_date: Mapped[date] = mapped_column(Date)
+    #: The stock issue (``None`` when the shipment holds only services).
+    stock_document_id: Mapped[int | None] = mapped_column(ForeignKey("stock_documents.id"),
+                                                          default=None)
+    status: Mapped[str] = mapped_column(String(10), default="posted")
+    #: The ledger's reversal of the issue, once the shipment is cancelled.
+    reversal_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stock_documents.id"), default=None)
+    user_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="shipments")
+    lines: Mapped[list[ShipmentLine]] = relationship(
+        back_populates="shipment", cascade="all, delete-orphan", order_by="ShipmentLine.id")
+
+
+class ShipmentLine(Base):
+    __tablename__ = "sales_shipment_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(
+        ForeignKey("sales_shipments.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("sales_order_lines.id", ondelete="CASCADE"), index=True)
+    qty: Mapped[Decimal] = mapped_column(Qty())
+
+    shipment: Mapped[Shipment] = relationship(back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship(lazy="joined", innerjoin=True)
+
+
+class OrderPosting(Base):
+    """A stock document posted for an order (reservation, issue, release, reversal), so
+    an order can say what it did in the ledger and undo it."""
+
+    __tablename__ = "sales_order_postings"
+    __table_args__ = (CheckConstraint(
+        "kind IN ('reservation', 'issue', 'release', 'reversal')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sales_orders.id", ondelete="CASCADE"),
+                                          index=True)
+    stock_document_id: Mapped[int] = mapped_column(ForeignKey("stock_documents.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Counter(Base):
+    """Number sequences (``order``): taken under a row lock, so numbers never repeat."""
+
+    __tablename__ = "sales_counters"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

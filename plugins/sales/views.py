@@ -1,0 +1,301 @@
+"""The orders pages: list (filters, pagination), order page (lines with reserved / to
+produce / to buy, workflow buttons, partial shipment, print links), entry and edit form
+with suggestions, and the print forms as HTML and PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (Blueprint, Response, flash, redirect, render_template, request, url_for)
+
+from ordercraft.core.errors import OrdercraftError, ValidationError
+from ordercraft.web.auth import login_required
+from ordercraft.web.extension import request_session
+from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, page_arguments
+
+bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+HEADER_FIELDS = ("client", "order_date", "due_date", "deal", "warehouse", "notes")
+LINE_FIELDS = ("item", "qty", "price", "discount", "tax_rate")
+#: Blank line rows the form offers beyond the filled ones (the script adds more).
+SPARE_LINES = 3
+
+
+def _state_labels() -> dict[str, str]:
+    from ordercraft.plugins.sales.machine import STATES
+
+    return {state.name: state.title.capitalize() for state in STATES}
+
+
+def _forms() -> list[Any]:
+    from ordercraft.core.printing import session_forms
+
+    return session_forms(request_session()).forms_of("order")
+
+
+# --------------------------------------------------------------------------- list
+
+
+@bp.get("/")
+@login_required
+def index():
+    from ordercraft.plugins.sales.orders import list_orders
+
+    state = request.args.get("status", "").strip()
+    search = request.args.get("q", "").strip()
+    date_from = request.args.get("from", "").strip()
+    date_to = request.args.get("to", "").strip()
+    client = request.args.get("client", "").strip()
+    limit, offset = page_arguments()
+    error = None
+    try:
+        found = list_orders(request_session(), status=state or None, search=search or None,
+                            date_from=date_from or None, date_to=date_to or None,
+                            client=client or None, limit=limit, offset=offset)
+    except (ValidationError, OrdercraftError) as exc:
+        if exc.http_status == 403:
+            raise
+        error, found = exc.message, None
+    arguments = {"status": state, "q": search, "from": date_from, "to": date_to,
+                 "client": client, "limit": None if limit == 25 else limit}
+    pager = Pager(found.total if found else 0, limit, offset, "sales.index", arguments)
+    labels = _state_labels()
+    return render_template("sales/list.html", found=found, pager=pager, state=state,
+                           search=search, date_from=date_from, date_to=date_to,
+                           client=client, tabs=[("", "All"), *labels.items()], labels=labels,
+                           error=error,
+                           filtered=bool(search or date_from or date_to or client))
+
+
+# --------------------------------------------------------------------------- order page
+
+
+def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200) -> Any:
+    from ordercraft.plugins.sales.orders import order_dict
+    from ordercraft.sdk.workflow import document_panel
+    from ordercraft.web.views.documents import document_url
+
+    body = order_dict(order)
+    if ship_form is None:
+        ship_form = Form({f"ship.{line['position']}": _plain(line["reserved"])
+                          if line["reserved"] else "" for line in body["lines"]})
+    can_ship = any(t["name"] in ("ship", "ship_part") for t in _panel_transitions(order))
+    return render_template("sales/order.html", order=order, body=body,
+                           panel=document_panel(order), forms=_forms(), ship_form=ship_form,
+                           can_ship=can_ship and order.state != "draft",
+                           deal_url=document_url("deal", order.deal_id) if order.deal_id
+                           else None), status
+
+
+def _panel_transitions(order: Any) -> list[dict[str, Any]]:
+    from ordercraft.core.workflow.machines import session_machines
+
+    machine = session_machines(request_session()).machine_of(order)
+    return [t.as_dict() for t in machine.transitions_from(order.state)]
+
+
+def _plain(value: Any) -> str:
+    from ordercraft.core.printing import qty
+
+    return qty(value)
+
+
+@bp.get("/<int:order_id>")
+@login_required
+def order(order_id: int):
+    from ordercraft.plugins.sales.orders import get_order
+
+    return _order_page(get_order(request_session(), order_id))
+
+
+@bp.post("/<int:order_id>/ship")
+@login_required
+def ship(order_id: int):
+    from ordercraft.plugins.sales.machine import ship_order
+    from ordercraft.plugins.sales.orders import get_order
+
+    session = request_session()
+    current = get_order(session, order_id)
+    names = [f"ship.{line.position}" for line in current.lines] + ["ship.date"]
+    form = Form.from_request(names)
+    wanted = [{"line": line.position, "qty": form.values[f"ship.{line.position}"].strip()}
+              for line in current.lines if form.values[f"ship.{line.position}"].strip()
+              not in ("", "0")]
+    try:
+        if not wanted:
+            raise ValidationError("ship.1: give the quantity to ship of at least one line",
+                                  field="ship.1")
+        result = ship_order(session, current, wanted, ship_date=form.values["ship.date"] or None)
+    except OrdercraftError as exc:
+        _ship_field(exc, wanted)
+        form.fail(exc)
+        session.rollback()
+        return _order_page(get_order(session, order_id), ship_form=form,
+                           status=FORM_ERROR_STATUS)
+    shipment = current.shipments[-1]
+    flash(f"Shipment {shipment.number} was posted; the order is "
+          f"{_state_labels()[result.target].lower()}.", "success")
+    return redirect(url_for("sales.order", order_id=order_id), code=303)
+
+
+def _ship_field(exc: OrdercraftError, wanted: list[dict[str, Any]]) -> None:
+    """Name the form's field: the service says ``lines.<index>.qty``, the form
+    ``ship.<position>``."""
+    field = exc.field or ""
+    if field.startswith("lines."):
+        parts = field.split(".")
+        if len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(wanted):
+            position = wanted[int(parts[1])]["line"]
+            exc.field = f"ship.{position}"
+            exc.message = exc.message.split(": ", 1)[-1]
+    elif field == "date":
+        exc.field = "ship.date"
+
+
+# --------------------------------------------------------------------------- entry form
+
+
+def _entry_page(form: Form, rows: int, order: Any = None, status: int = 200) -> Any:
+    from sqlalchemy import select
+
+    from ordercraft.core.models import Item, Warehouse
+
+    session = request_session()
+    items = session.execute(select(Item.sku, Item.name, Item.price, Item.unit)
+                            .where(Item.active.is_(True)).order_by(Item.sku).limit(2000)).all()
+    warehouses = session.execute(select(Warehouse.code, Warehouse.name)
+                                 .where(Warehouse.active.is_(True))
+                                 .order_by(Warehouse.id)).all()
+    return render_template("sales/form.html", form=form, rows=rows, order=order, items=items,
+                           warehouses=[("", "Default")] + [(w.code, f"{w.code} — {w.name}")
+                                                           for w in warehouses],
+                           line_fields=LINE_FIELDS), status
+
+
+def _line_count() -> int:
+    count = 0
+    while any(f"lines.{count}.{name}" in request.form for name in LINE_FIELDS):
+        count += 1
+    return count
+
+
+def _submitted() -> tuple[Form, list[dict[str, str]], int]:
+    count = _line_count()
+    names = list(HEADER_FIELDS) + [f"lines.{i}.{name}" for i in range(count)
+                                   for name in LINE_FIELDS]
+    form = Form.from_request(names)
+    lines = []
+    # Blank rows are spare rows, not lines; the service numbers the kept ones from 0.
+    kept: list[int] = []
+    for index in range(count):
+        values = {name: form.values[f"lines.{index}.{name}"].strip() for name in LINE_FIELDS}
+        if any(values.values()):
+            kept.append(index)
+            lines.append({"item": values["item"], "qty": values["qty"],
+                          "price": values["price"] or None,
+                          "discount": values["discount"] or None,
+                          "tax_rate": values["tax_rate"] or None})
+    form.values["_kept"] = ",".join(str(i) for i in kept)
+    return form, lines, count
+
+
+def _fail(form: Form, exc: OrdercraftError) -> Form:
+    """Point a line error at the row the user typed it in (blank rows are skipped)."""
+    field = exc.field or ""
+    if field.startswith("lines."):
+        parts = field.split(".")
+        kept = [int(i) for i in form.values.get("_kept", "").split(",") if i]
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(kept):
+            exc.field = f"lines.{kept[int(parts[1])]}.{parts[2]}"
+            exc.message = exc.message.replace(field, exc.field, 1)
+    return form.fail(exc)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    from ordercraft.plugins.sales.orders import create_order
+
+    if request.method == "GET":
+        from datetime import date
+
+        form = Form({"client": request.args.get("client", ""),
+                     "deal": request.args.get("deal", ""),
+                     "order_date": date.today().isoformat()})
+        return _entry_page(form, rows=SPARE_LINES + 1)
+    form, lines, count = _submitted()
+    values = {name: form.values[name] or None for name in HEADER_FIELDS}
+    values["notes"] = form.values["notes"]
+    try:
+        order = create_order(request_session(), values.pop("client"), lines=lines, **values)
+    except OrdercraftError as exc:
+        return _entry_page(_fail(form, exc), rows=max(count, 1), status=FORM_ERROR_STATUS)
+    flash(f"Order {order.number} was entered as a draft.", "success")
+    return redirect(url_for("sales.order", order_id=order.id), code=303)
+
+
+@bp.route("/<int:order_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(order_id: int):
+    from ordercraft.plugins.sales.orders import get_order, update_order
+
+    session = request_session()
+    current = get_order(session, order_id)
+    if request.method == "GET":
+        values = {"client": current.client.name,
+                  "order_date": current.order_date.isoformat(),
+                  "due_date": current.due_date.isoformat() if current.due_date else "",
+                  "deal": str(current.deal_id or ""), "warehouse": current.warehouse.code,
+                  "notes": current.notes}
+        for index, line in enumerate(current.lines):
+            values.update({f"lines.{index}.item": line.item.sku,
+                           f"lines.{index}.qty": _plain(line.qty),
+                           f"lines.{index}.price": _plain(line.price),
+                           f"lines.{index}.discount": _plain(line.discount_pct),
+                           f"lines.{index}.tax_rate": _plain(line.tax_rate)})
+        return _entry_page(Form(values), rows=len(current.lines) + SPARE_LINES, order=current)
+    form, lines, count = _submitted()
+    changes = {name: form.values[name] for name in HEADER_FIELDS}
+    changes["deal"] = changes["deal"] or None
+    changes["warehouse"] = changes["warehouse"] or None
+    try:
+        order = update_order(session, order_id, lines=lines, **changes)
+    except OrdercraftError as exc:
+        return _entry_page(_fail(form, exc), rows=max(count, 1), order=current,
+                           status=FORM_ERROR_STATUS)
+    flash(f"Order {order.number} was saved.", "success")
+    return redirect(url_for("sales.order", order_id=order_id), code=303)
+
+
+# --------------------------------------------------------------------------- print forms
+
+
+@bp.get("/<int:order_id>/print/<form>")
+@login_required
+def print_form(order_id: int, form: str):
+    from ordercraft.plugins.sales.orders import get_order
+    from ordercraft.plugins.sales.printing import render_order_form
+
+    session = request_session()
+    order = get_order(session, order_id)
+    links = [{"label": f"← Order {order.number}",
+              "url": url_for("sales.order", order_id=order_id)},
+             {"label": "Download PDF", "primary": True,
+              "url": url_for("sales.print_pdf", order_id=order_id, form=form)}]
+    return Response(render_order_form(session, order, form, links=links), mimetype="text/html")
+
+
+@bp.get("/<int:order_id>/print/<form>.pdf")
+@login_required
+def print_pdf(order_id: int, form: str):
+    from ordercraft.plugins.sales.orders import get_order
+    from ordercraft.plugins.sales.printing import render_order_form
+
+    session = request_session()
+    order = get_order(session, order_id)
+    response = Response(render_order_form(session, order, form, pdf=True),
+                        mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{order.number}-{form}.pdf"')
+    return response

@@ -1,0 +1,162 @@
+"""Fixtures for end-to-end tests in a real browser.
+
+Debian's Chromium (``/usr/bin/chromium``) is driven by Playwright against a live
+``ordercraft serve`` started as a subprocess on a free port, serving a demo site.
+Without Chromium the tests skip, saying why; under CI (``CI`` set) a missing Chromium
+is a failure, so CI never goes green without running them.
+
+Fixtures: ``live_server`` (session; ``.url``, ``.database_url``, ``.passwords``),
+``browser`` (session), ``page`` (a fresh page per test), ``login(page, name)``,
+``logged_in_page`` (logged in as admin) and ``screenshot(page, name)`` (saves ``test-output/screenshots/<name>.png``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+REPOSITORY = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPOSITORY / "test-output" / "screenshots"
+START_TIMEOUT = 60
+ORDERCRAFT = [sys.executable, "-c", "from ordercraft.core.cli import main; main()"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    def path(self, path: str) -> str:
+        return self.url.rstrip("/") + path
+
+
+def _ordercraft(database_url: str, *args: str) -> list[str]:
+    return [*ORDERCRAFT, "--db", database_url, *args]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        reason = (f"{CHROMIUM} is missing: install Debian's chromium "
+                  "(apt-get install -y chromium) to run the browser tests")
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (CI must run them)")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A demo site served by ``ordercraft serve`` on a free port, for the whole session."""
+    from ordercraft.sdk.testing import test_database_url
+
+    folder = tmp_path_factory.mktemp("live")
+    database_url, drop = test_database_url(folder)
+    environment = {**os.environ, "ORDERCRAFT_ADMIN_PASSWORD": "admin-demo",
+                   "ORDERCRAFT_SECRET_KEY": "browser-tests-only-secret-key-0123456789"}
+    seeded = subprocess.run(_ordercraft(database_url, "demo", "--no-serve", "--json"),
+                            capture_output=True, text=True, env=environment, cwd=folder,
+                            timeout=START_TIMEOUT)
+    assert seeded.returncode == 0, f"ordercraft demo failed:\n{seeded.stdout}\n{seeded.stderr}"
+    passwords = json.loads(seeded.stdout)["users"]
+
+    log = open(folder / "server.log", "w+")
+    process = subprocess.Popen(
+        _ordercraft(database_url, "serve", "--port", "0", "--threads", "4", "--json"),
+        stdout=subprocess.PIPE, stderr=log, text=True, env=environment, cwd=folder)
+    watchdog = threading.Timer(START_TIMEOUT, process.kill)
+    watchdog.start()
+    line = process.stdout.readline() if process.stdout else ""
+    watchdog.cancel()
+    if not line:
+        process.wait(timeout=10)
+        log.seek(0)
+        pytest.fail(f"ordercraft serve did not start (exit {process.returncode}):\n{log.read()}")
+    started = json.loads(line)
+    try:
+        yield LiveServer(url=started["url"], database_url=database_url, passwords=passwords)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        drop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def log_in(page: Any, server: LiveServer, name: str = "admin") -> None:
+    page.goto(server.path("/login"))
+    page.fill("#f-name", name)
+    page.fill("#f-password", server.passwords[name])
+    page.click("button[type=submit]")
+    page.wait_for_url(server.path("/"))
+
+
+@pytest.fixture
+def login(live_server: LiveServer) -> Callable[..., None]:
+    """``login(page, name="admin")``: log a page in with the demo password."""
+    return lambda page, name="admin": log_in(page, live_server, name)
+
+
+@pytest.fixture
+def logged_in_page(page: Any, live_server: LiveServer) -> Any:
+    log_in(page, live_server)
+    return page
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Any, str], Path]:
+    """``screenshot(page, "parties")`` -> the saved file (full page)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Any, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

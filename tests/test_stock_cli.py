@@ -1,0 +1,181 @@
+"""``ordercraft stock ...``: every command, its --json output and its exit codes."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import update
+
+from ordercraft.core.models import Item, Warehouse
+from ordercraft.core.stock.models import StockBalance
+
+
+@pytest.fixture
+def shop(site):
+    with site.session() as session:
+        session.add_all([Item(sku="BOLT", name="Bolt M8", valuation="fifo"),
+                         Item(sku="OIL", name="Oil", valuation="average", unit="l",
+                              unit_precision=3),
+                         Warehouse(code="MAIN", name="Main"), Warehouse(code="SIDE", name="Side")])
+    return site
+
+
+def ok(site, command):
+    result = site.cli(command + " --json")
+    assert result.exit_code == 0, (command, result.output, result.stderr)
+    return result.json()
+
+
+def refused(site, command):
+    result = site.cli(command + " --json")
+    assert result.exit_code == 2, (command, result.output)
+    body = result.json()
+    assert body["ok"] is False
+    return body["error"]
+
+
+def test_receive_issue_and_balance(shop):
+    posted = ok(shop, "stock receive --item BOLT --warehouse MAIN --qty 10 --unit-cost 9.50 "
+                      "--date 2024-03-01 --ref PO-1")["document"]
+    assert posted["kind"] == "receipt" and posted["ref"] == "PO-1"
+    assert posted["moves"] == [{"id": posted["moves"][0]["id"], "item": "BOLT",
+                                "warehouse": "MAIN", "qty": "10", "value": "95.0000",
+                                "settlement": "0.0000", "unit_cost": "9.50"}]
+    issued = ok(shop, "stock issue --item BOLT --warehouse MAIN --qty 4 --date 2024-03-02")
+    assert issued["document"]["moves"][0]["value"] == "-38.0000"
+    balances = ok(shop, "stock balance")["balances"]
+    assert balances == [{"item": "BOLT", "item_name": "Bolt M8", "warehouse": "MAIN",
+                         "unit": "pc", "valuation": "fifo", "qty": "6", "reserved": "0",
+                         "available": "6", "value": "57.0000", "unit_cost": "9.50"}]
+    one = ok(shop, "stock balance --item OIL --warehouse SIDE")["balances"]
+    assert one[0]["qty"] == "0.000" and one[0]["value"] == "0.0000"
+    text = shop.cli("stock balance --warehouse MAIN")
+    assert text.exit_code == 0 and "BOLT" in text.output and "57.0000" in text.output
+
+
+def test_refusals_exit_2_naming_item_warehouse_and_quantities(shop):
+    ok(shop, "stock receive --item BOLT --warehouse MAIN --qty 3 --unit-cost 1")
+    error = refused(shop, "stock issue --item BOLT --warehouse MAIN --qty 5")
+    assert error["code"] == "insufficient_stock"
+    assert error["message"] == ("not enough 'BOLT' in warehouse 'MAIN' to issue: requested "
+                                "5 pc, available 3 pc")
+    assert error["details"]["requested"] == "5" and error["details"]["available"] == "3"
+    text = shop.cli("stock write-off --item BOLT --warehouse MAIN --qty 5")
+    assert text.exit_code == 2
+    assert "error: not enough 'BOLT' in warehouse 'MAIN' to write off" in text.stderr
+    assert refused(shop, "stock receive --item BOLT --warehouse MAIN --qty 1.5 "
+                         "--unit-cost 1")["field"] == "qty"
+    assert refused(shop, "stock receive --item NOPE --warehouse MAIN --qty 1 "
+                         "--unit-cost 1")["code"] == "not_found"
+    assert refused(shop, "stock issue --item BOLT --warehouse MAIN --qty 1 "
+                         "--date 2024-02-30")["field"] == "date"
+    usage = shop.cli("stock receive --item BOLT --warehouse MAIN --qty 1")
+    assert usage.exit_code == 2 and "--unit-cost" in (usage.stderr + usage.output)
+
+
+def test_transfer_reserve_release_count_and_cancel(shop):
+    ok(shop, "stock receive --item BOLT --warehouse MAIN --qty 10 --unit-cost 2 --date 2024-03-01")
+    moved = ok(shop, "stock transfer --item BOLT --from MAIN --to SIDE --qty 4 "
+                     "--date 2024-03-02")["document"]
+    assert [(m["warehouse"], m["qty"], m["value"]) for m in moved["moves"]] == [
+        ("MAIN", "-4", "-8.0000"), ("SIDE", "4", "8.0000")]
+    reserved = ok(shop, "stock reserve --item BOLT --warehouse MAIN --qty 5 --for SO-7")
+    assert reserved["document"]["reservations"] == [
+        {"item": "BOLT", "warehouse": "MAIN", "holder": "SO-7", "qty": "5"}]
+    assert refused(shop, "stock issue --item BOLT --warehouse MAIN --qty 2")["details"][
+        "reserved_for_others"] == "5"
+    ok(shop, "stock issue --item BOLT --warehouse MAIN --qty 2 --for SO-7")
+    ok(shop, "stock release --item BOLT --warehouse MAIN --for SO-7")
+    balance = ok(shop, "stock balance --item BOLT --warehouse MAIN")["balances"][0]
+    assert (balance["qty"], balance["reserved"], balance["available"]) == ("4", "0", "4")
+    counted = ok(shop, "stock count --item BOLT --warehouse MAIN --qty 3")["document"]
+    assert counted["details"]["counted"][0]["difference"] == "-1"
+    cancelled = ok(shop, f"stock cancel {moved['id']}")["document"]
+    assert cancelled["kind"] == "reversal" and cancelled["reversal_of"] == moved["id"]
+    assert ok(shop, "stock balance --item BOLT --warehouse SIDE")["balances"][0]["qty"] == "0"
+    again = refused(shop, f"stock cancel {moved['id']}")
+    assert again["code"] == "not_cancellable"
+    shown = ok(shop, f"stock show {moved['id']}")["document"]
+    assert shown["status"] == "cancelled" and shown["reversed_by"] == cancelled["id"]
+    assert refused(shop, "stock show 999")["code"] == "not_found"
+
+
+def test_moves_list_the_history_with_a_running_balance(shop):
+    ok(shop, "stock receive --item OIL --warehouse MAIN --qty 2.5 --unit-cost 4 --date 2024-03-01")
+    ok(shop, "stock receive --item OIL --warehouse MAIN --qty 1.5 --unit-cost 6 --date 2024-03-02")
+    ok(shop, "stock issue --item OIL --warehouse MAIN --qty 1 --date 2024-03-03")
+    found = ok(shop, "stock moves --item OIL")
+    assert found["total"] == 3
+    assert [(m["date"], m["qty"], m["value"], m["qty_after"], m["value_after"])
+            for m in found["moves"]] == [
+        ("2024-03-01", "2.500", "10.0000", "2.500", "10.0000"),
+        ("2024-03-02", "1.500", "9.0000", "4.000", "19.0000"),
+        ("2024-03-03", "-1.000", "-4.7500", "3.000", "14.2500")]
+    newest = ok(shop, "stock moves --item OIL --newest-first --limit 1")
+    assert newest["moves"][0]["date"] == "2024-03-03" and newest["total"] == 3
+    layers = ok(shop, "stock layers --item BOLT --warehouse MAIN")
+    assert layers["layers"] == []
+
+
+def test_import_posts_a_file_or_nothing(shop, tmp_path):
+    good = tmp_path / "moves.csv"
+    good.write_text("date,op,sku,warehouse,qty,unit_cost,ref\n"
+                    "2024-03-01,receive,BOLT,MAIN,10,2.50,DN-1\n"
+                    "2024-03-01,receive,BOLT,MAIN,5,2.50,DN-1\n"
+                    "2024-03-02,issue,BOLT,MAIN,12,,\n"
+                    "2024-03-03,write_off,BOLT,MAIN,1,,\n", encoding="utf-8")
+    summary = ok(shop, f"stock import {good}")
+    assert (summary["rows"], summary["documents"], summary["moves"]) == (4, 3, 4)
+    assert ok(shop, "stock balance --item BOLT --warehouse MAIN")["balances"][0]["qty"] == "2"
+    again = refused(shop, f"stock import {good}")
+    assert again["code"] == "duplicate_ref"
+    assert again["message"].startswith("line 2: a receipt with ref 'DN-1' was posted already")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,op,sku,warehouse,qty,unit_cost,ref\n"
+                   "2024-03-04,receive,BOLT,MAIN,10,2.50,DN-2\n"
+                   "2024-03-05,issue,BOLT,MAIN,3,,\n"
+                   "2024-03-06,issue,BOLT,MAIN,20,,\n", encoding="utf-8")
+    error = refused(shop, f"stock import {bad}")
+    assert error["message"] == ("line 4: not enough 'BOLT' in warehouse 'MAIN' to issue: "
+                                "requested 20 pc, available 9 pc")
+    assert error["details"]["line"] == 4
+    assert ok(shop, "stock balance --item BOLT --warehouse MAIN")["balances"][0]["qty"] == "2"
+    for content, message in [
+            ("date,op,sku,warehouse,qty\n", "missing: unit_cost, ref"),
+            ("date,op,sku,warehouse,qty,unit_cost,ref\n2024-03-04,sell,BOLT,MAIN,1,,\n",
+             "line 2: op 'sell' is not one of"),
+            ("date,op,sku,warehouse,qty,unit_cost,ref\n2024-03-04,receive,BOLT,MAIN,1,x,\n",
+             "line 2: unit_cost: 'x' is not a number"),
+            ("date,op,sku,warehouse,qty,unit_cost,ref\n2024-03-04,receive,BOLT,MAIN,1,1,A\n"
+             "2024-03-05,receive,BOLT,MAIN,1,1,A\n", "line 3: ref 'A' has the date")]:
+        bad.write_text(content, encoding="utf-8")
+        assert message in refused(shop, f"stock import {bad}")["message"]
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text("date;op;sku;warehouse;qty;unit_cost;ref\n"
+                          "2024-03-07;receive;OIL;MAIN;1,5;2,40;\n", encoding="utf-8")
+    assert ok(shop, f"stock import {semicolons}")["moves"] == 1
+    assert ok(shop, "stock balance --item OIL --warehouse MAIN")["balances"][0]["value"] == "3.6000"
+
+
+def test_verify_finds_no_drift_then_reports_tampering(shop):
+    ok(shop, "stock receive --item BOLT --warehouse MAIN --qty 10 --unit-cost 2")
+    ok(shop, "stock issue --item BOLT --warehouse MAIN --qty 3")
+    report = ok(shop, "stock verify")
+    assert report == {"ok": True, "items": 1, "moves": 2, "drift": []}
+    assert "no drift" in shop.cli("stock verify").output
+    with shop.session() as session:
+        session.execute(update(StockBalance).values(value=Decimal("15")))
+    result = shop.cli("stock verify --json")
+    assert result.exit_code == 2
+    drift = result.json()["drift"]
+    assert {"item": "BOLT", "warehouse": "MAIN", "check": "balance value", "stored": "15.000000",
+            "expected": "14.0000", "move": None} in drift
+    text = shop.cli("stock verify")
+    assert text.exit_code == 2 and "BOLT in MAIN: balance value" in text.output
+
+
+def test_the_command_group_is_listed(shop):
+    result = shop.cli("stock --help")
+    assert result.exit_code == 0
+    for command in ("receive", "issue", "write-off", "transfer", "reserve", "release", "count",
+                    "cancel", "balance", "moves", "import", "verify"):
+        assert command in result.output

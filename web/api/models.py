@@ -1,0 +1,63 @@
+"""Base models of the JSON API: what a route accepts and what it answers.
+
+The same pydantic models validate requests, shape responses and become the OpenAPI
+document, so the document cannot drift from what the routes do. Decimals travel as
+strings (``"12.50"``), dates and times as ISO 8601; timestamps, kept as naive UTC in
+the database, are answered as RFC 3339 UTC (``"2024-03-05T09:00:00Z"``), which is what
+the document's ``date-time`` format promises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class InputModel(BaseModel):
+    """A request body or query: unknown fields are refused (a typo is an error, not
+    silence), text is stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutputModel(BaseModel):
+    """A response: built from ORM objects or dicts; extra attributes are ignored."""
+
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+
+    # No return annotation: the OpenAPI document keeps each field's own schema.
+    @field_serializer("*", mode="wrap", when_used="json")
+    def _timestamps_in_utc(self, value: Any, handler: Any):  # noqa: ANN202
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.isoformat() + "Z"
+        return handler(value)
+
+
+class PageQuery(InputModel):
+    """``?limit=&offset=`` of every list endpoint; derive a list's filters from it."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
+                       description=f"How many items to return (1-{MAX_LIMIT}).")
+    offset: int = Field(0, ge=0, description="How many items to skip.")
+
+
+class Page(OutputModel, Generic[T]):
+    """One page of a list: ``{"items": [...], "total": N, "limit": L, "offset": O}``."""
+
+    items: list[T]
+    total: int = Field(description="How many items match, over all pages.")
+    limit: int
+    offset: int
+
+
+def page(items: Sequence[Any], total: int, query: PageQuery) -> dict[str, Any]:
+    """The body of a list response (validate it with ``response=Page[ItemOut]``)."""
+    return {"items": list(items), "total": total, "limit": query.limit, "offset": query.offset}

@@ -1,0 +1,136 @@
+"""``/api/v1/parties``: list (filters, pagination), read, create, update."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from flask import Blueprint
+from pydantic import Field
+
+from ordercraft.core.services import parties
+from ordercraft.web.api import API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route, page
+from ordercraft.web.extension import request_session
+
+bp = Blueprint("api_parties", __name__, url_prefix=API_PREFIX)
+
+PartyKind = Literal["client", "supplier", "both"]
+
+
+class PartyIn(InputModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: PartyKind = "client"
+    tags: list[str] = Field(default_factory=list, description="Group tags, e.g. school.")
+    source: str = Field("", max_length=50, description="How the party found us.")
+    tax_id: str = Field("", max_length=50)
+    phone: str = Field("", max_length=50)
+    email: str = Field("", max_length=200)
+    address: str = Field("", max_length=2000)
+    notes: str = Field("", max_length=10_000)
+    manager: str = Field("", max_length=100, description="User name of the responsible "
+                                                          "manager; empty for none.")
+
+
+class PartyChanges(InputModel):
+    """Only the fields sent change; an empty string clears a text field."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: PartyKind | None = None
+    tags: list[str] | None = Field(None, description="Replaces the tags.")
+    source: str | None = Field(None, max_length=50)
+    tax_id: str | None = Field(None, max_length=50)
+    phone: str | None = Field(None, max_length=50)
+    email: str | None = Field(None, max_length=200)
+    address: str | None = Field(None, max_length=2000)
+    notes: str | None = Field(None, max_length=10_000)
+    manager: str | None = Field(None, max_length=100)
+
+
+class PartyQuery(PageQuery):
+    q: str | None = Field(None, max_length=200, description="Words that must each occur in "
+                          "the name, tax id, phone, e-mail, a legal entity or a contact.")
+    kind: PartyKind | None = Field(None, description="'client' includes parties that are both.")
+    tag: list[str] = Field(default_factory=list, description="Every tag given must be present.")
+    source: str | None = Field(None, max_length=50)
+    manager: str | None = Field(None, max_length=100)
+
+
+class PartyOut(OutputModel):
+    id: int
+    name: str
+    kind: PartyKind
+    tags: list[str]
+    source: str
+    tax_id: str
+    phone: str
+    email: str
+    address: str
+    notes: str
+    manager: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class LegalEntityOut(OutputModel):
+    id: int
+    name: str
+    tax_id: str
+    registration_no: str
+    address: str
+    bank_details: str
+    valid_from: date | None
+    valid_to: date | None
+
+
+class Channel(OutputModel):
+    kind: str
+    value: str
+
+
+class ContactOut(OutputModel):
+    id: int
+    name: str
+    position: str
+    phone: str
+    email: str
+    channels: list[Channel]
+    notes: str
+
+
+class PartyDetailOut(PartyOut):
+    legal_entities: list[LegalEntityOut]
+    contacts: list[ContactOut]
+
+
+@api_route(bp, "/parties", query=PartyQuery, response=Page[PartyOut])
+def list_parties(query: PartyQuery):
+    """List parties, filtered and paginated."""
+    found = parties.list_parties(request_session(), search=query.q, kind=query.kind,
+                                 tags=query.tag or None, source=query.source,
+                                 manager=query.manager, limit=query.limit, offset=query.offset)
+    return page([parties.party_dict(p) for p in found.items], found.total, query)
+
+
+@api_route(bp, "/parties/<int:party_id>", response=PartyDetailOut,
+           errors={404: "No party has this id."})
+def get_party(party_id: int):
+    """One party with its legal entities and contacts."""
+    return parties.party_dict(parties.get_party(request_session(), party_id), details=True)
+
+
+@api_route(bp, "/parties", methods=["POST"], body=PartyIn, response=PartyDetailOut, status=201,
+           errors={409: "A party with this name or tax id exists."})
+def create_party(body: PartyIn):
+    """Create a party."""
+    party = parties.create_party(request_session(), **body.model_dump())
+    return parties.party_dict(party, details=True)
+
+
+@api_route(bp, "/parties/<int:party_id>", methods=["PATCH"], body=PartyChanges,
+           response=PartyDetailOut, errors={404: "No party has this id.",
+                                            409: "A party with this name or tax id exists."})
+def update_party(party_id: int, body: PartyChanges):
+    """Change some fields of a party."""
+    party = parties.update_party(request_session(), party_id,
+                                 **body.model_dump(exclude_unset=True, exclude_none=True))
+    return parties.party_dict(party, details=True)

@@ -1,0 +1,138 @@
+"""Who is making the request: the browser's login session, or an API bearer token.
+
+Pages use ``@login_required``; API routes made with ``api_route`` require a user by
+default. The logged-in user is the acting user of the request's database session, so
+services check their permissions and the audit log records them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, g, redirect, request, session, url_for
+
+from ordercraft.core.errors import AuthenticationFailed
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ordercraft.core.models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SESSION_USER = "user_id"
+SESSION_FINGERPRINT = "auth"
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_template_user)
+
+
+def _template_user() -> dict[str, Any]:
+    try:
+        return {"current_user": current_user()}
+    except Exception:  # an error page must render even when the database is down
+        g._oc_user = None
+        return {"current_user": None}
+
+
+def is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _fingerprint(user: User) -> str:
+    # Changing the password (or deactivating the user) ends the user's browser sessions.
+    return hmac.new(b"ordercraft-session", user.password_hash.encode(),
+                    hashlib.sha256).hexdigest()[:24]
+
+
+def bearer_token() -> str | None:
+    """The token of ``Authorization: Bearer <token>``; a malformed header is refused."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("the Authorization header must be 'Bearer <token>'",
+                                   code="unauthenticated")
+    return token.strip()
+
+
+def resolve_user(db: Session) -> User | None:
+    """The user of this request, read once through the request's session."""
+    from ordercraft.core.models import User
+    from ordercraft.core.services.users import user_for_token
+
+    if is_api_request():
+        token = bearer_token()
+        if token is not None:
+            return user_for_token(db, token)
+    user_id = session.get(SESSION_USER)
+    if user_id is None:
+        return None
+    user = db.get(User, user_id)
+    if user is None or not user.active or session.get(SESSION_FINGERPRINT) != _fingerprint(user):
+        session.clear()
+        return None
+    return user
+
+
+def current_user() -> User | None:
+    """The logged-in user, or ``None``."""
+    if "_oc_user" not in g:
+        from ordercraft.web.extension import request_session
+
+        request_session()  # resolves the user along with the transaction
+    return g.get("_oc_user")
+
+
+def uses_bearer_token() -> bool:
+    return is_api_request() and "Authorization" in request.headers
+
+
+def log_in(user: User) -> None:
+    """Start a browser session for ``user`` (after the password was checked)."""
+    from ordercraft.web.csrf import new_token
+
+    session.clear()  # a fresh session on login: no fixation of a pre-login session id
+    session.permanent = True
+    session[SESSION_USER] = user.id
+    session[SESSION_FINGERPRINT] = _fingerprint(user)
+    new_token()
+    g._oc_user = user
+    from ordercraft.web.extension import request_session
+
+    request_session().info["user"] = user
+
+
+def log_out() -> None:
+    session.clear()
+    g._oc_user = None
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: only a path of this site, never another host."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.index")
+    return target
+
+
+def login_required(view: F) -> F:
+    """Pages: send an anonymous visitor to the login page and back afterwards."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            target = request.full_path if request.query_string else request.path
+            return redirect(url_for("auth.login", next=target))
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,182 @@
+"""The site inside the Flask app: its platform, one transaction per request, and the
+plugin switch (a disabled plugin's blueprints answer 404 until it is enabled again).
+
+Per-app state lives in ``app.extensions``: ``"ordercraft"`` is the site's Platform,
+``"ordercraft.blueprint_plugins"`` maps each plugin blueprint's name to its plugin.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, abort, current_app, g, request
+
+from ordercraft.core.errors import PluginError
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from sqlalchemy.orm import Session
+
+    from ordercraft.core.platform import Platform
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "ordercraft"
+BLUEPRINT_PLUGINS = "ordercraft.blueprint_plugins"
+
+#: Endpoints that need neither the plugin switch nor the database transaction.
+_LIGHT_ENDPOINTS = {"static", "main.health"}
+
+
+class Anonymous:
+    """The acting principal of a request nobody is logged in to: no permissions.
+
+    Never ``None``: to services ``None`` means the system itself, which may do anything.
+    """
+
+    id = None
+    name = "anonymous"
+    full_name = "Anonymous"
+    role_names: list[str] = []
+    permissions: frozenset[str] = frozenset()
+    is_authenticated = False
+
+
+ANONYMOUS = Anonymous()
+
+
+class RequestTransaction:
+    """The request's database session: ``platform.session()`` held open for the request,
+    committed when the response is a success and rolled back otherwise."""
+
+    def __init__(self, platform: Platform) -> None:
+        self._stack = ExitStack()
+        self.session: Session = self._stack.enter_context(platform.session(user=ANONYMOUS))
+        self.failed = False
+
+    def finish(self, success: bool) -> None:
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return
+        if not success:
+            self.session.rollback()
+        stack.close()  # platform.session() commits (nothing left after a rollback) and closes
+
+
+class OrdercraftExtension:
+    """Attaches a site to an app (``init_app`` style)."""
+
+    def __init__(self, app: Flask | None = None, platform: Platform | None = None) -> None:
+        if app is not None and platform is not None:
+            self.init_app(app, platform)
+
+    def init_app(self, app: Flask, platform: Platform) -> None:
+        app.extensions[EXTENSION] = platform
+        app.extensions[BLUEPRINT_PLUGINS] = {}
+        app.before_request(_follow_plugin_switch)
+        app.after_request(_finish_transaction)
+        app.teardown_request(_discard_transaction)
+
+
+def get_platform() -> Platform:
+    """The Platform of the app handling this request."""
+    return current_app.extensions[EXTENSION]
+
+
+def request_session() -> Session:
+    """The request's database session, acting as the logged-in user (or as nobody).
+
+    Opened on first use; committed after the view when the response status is below 400,
+    rolled back otherwise (a refused operation leaves nothing half-saved).
+    """
+    transaction = g.get("_oc_transaction")
+    if transaction is None:
+        transaction = g._oc_transaction = RequestTransaction(get_platform())
+        from ordercraft.web.auth import resolve_user
+
+        user = resolve_user(transaction.session)
+        g._oc_user = user
+        transaction.session.info["user"] = user if user is not None else ANONYMOUS
+    return transaction.session
+
+
+def mark_failed() -> None:
+    """Roll the request's transaction back even if the response is a success."""
+    transaction = g.get("_oc_transaction")
+    if transaction is not None:
+        transaction.failed = True
+
+
+def _follow_plugin_switch() -> None:
+    if request.endpoint in _LIGHT_ENDPOINTS:
+        return
+    platform = get_platform()
+    platform.refresh_plugins()
+    blueprint = request.blueprint
+    if blueprint:
+        plugin = current_app.extensions[BLUEPRINT_PLUGINS].get(blueprint.split(".", 1)[0])
+        if plugin is not None and not platform.is_enabled(plugin):
+            abort(404)
+
+
+def _finish_transaction(response: Response) -> Response:
+    transaction = g.pop("_oc_transaction", None)
+    if transaction is not None:
+        transaction.finish(success=response.status_code < 400 and not transaction.failed)
+    return response
+
+
+def _discard_transaction(_exc: BaseException | None) -> None:
+    # Reached with an open transaction only when the request failed before a response.
+    transaction = g.pop("_oc_transaction", None)
+    if transaction is not None:
+        transaction.finish(success=False)
+
+
+def blueprint_plugin(app: Flask, blueprint_name: str) -> str | None:
+    """The plugin whose blueprint this is (``None`` for the core's)."""
+    return app.extensions[BLUEPRINT_PLUGINS].get(blueprint_name.split(".", 1)[0])
+
+
+def register_plugin_blueprints(app: Flask, platform: Platform) -> None:
+    """Register the blueprints of every installed plugin, disabled ones included.
+
+    Flask cannot add routes once it serves, so a plugin that is disabled now still has its
+    blueprints registered; they answer 404 until the plugin is enabled (no restart).
+    """
+    owners: dict[str, str] = app.extensions[BLUEPRINT_PLUGINS]
+    pairs: list[tuple[str, Blueprint]] = list(platform.hooks.web_blueprints())
+    for plugin in platform.plugins:
+        if not plugin.enabled:
+            pairs.extend(_disabled_plugin_blueprints(plugin))
+    for plugin_name, blueprint in pairs:
+        if blueprint.name in app.blueprints or blueprint.name in owners:
+            other = owners.get(blueprint.name, "core")
+            raise PluginError(f"plugin {plugin_name!r} adds blueprint {blueprint.name!r}, "
+                              f"which {'plugin ' + repr(other) if other != 'core' else 'the core'}"
+                              " already has")
+        try:
+            app.register_blueprint(blueprint)
+        except Exception as exc:  # a clash of URL rules or a bad blueprint names the plugin
+            raise PluginError(f"plugin {plugin_name!r}: its blueprint {blueprint.name!r} could "
+                              f"not be registered: {exc}") from exc
+        owners[blueprint.name] = plugin_name
+
+
+def _disabled_plugin_blueprints(plugin: Any) -> list[tuple[str, Blueprint]]:
+    from ordercraft.core.hooks import Hooks
+    from ordercraft.core.plugins import build_plugin_manager
+
+    # A copy marked enabled, so the platform's own view of the plugin does not change.
+    candidate = dataclasses.replace(plugin, enabled=True)
+    try:
+        hooks = Hooks(build_plugin_manager([candidate]), [candidate.name])
+        return hooks.web_blueprints()
+    except PluginError as exc:
+        # A disabled plugin may be broken (that can be why it is disabled): the site runs
+        # without its pages; enabling it later needs a restart of the web server.
+        log.warning("pages of disabled plugin %r are not available: %s", plugin.name, exc)
+        return []

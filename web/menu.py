@@ -1,0 +1,55 @@
+"""The main menu, built per request from the core's entries and the enabled plugins'
+``menu_items``, showing only what the user may open."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from flask import Flask, g, request, url_for
+from werkzeug.routing import BuildError
+
+from ordercraft.core.permissions import has_permission
+from ordercraft.core.registries import MenuItem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url: str
+    active: bool
+    section: str
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["main_menu"] = menu_entries
+
+
+def menu_entries() -> list[MenuEntry]:
+    """The entries the current user sees, in menu order (computed once per request)."""
+    if "_oc_menu" in g:
+        return g._oc_menu
+    from ordercraft.web.auth import current_user
+    from ordercraft.web.extension import get_platform
+    from ordercraft.web.views import CORE_MENU
+
+    user = current_user()
+    entries: list[MenuEntry] = []
+    if user is not None:
+        items: list[MenuItem] = [*CORE_MENU, *get_platform().hooks.menu_items()]
+        current_area = (request.endpoint or "").split(".", 1)[0]
+        for item in sorted(items, key=lambda i: (i.order, i.label)):
+            if item.permission and not has_permission(user, item.permission):
+                continue
+            try:
+                url = url_for(item.endpoint)
+            except BuildError:
+                # A plugin naming an endpoint that does not exist must not break every page.
+                log.warning("menu entry %r points to the unknown endpoint %r",
+                            item.label, item.endpoint)
+                continue
+            active = item.endpoint.split(".", 1)[0] == current_area and current_area != ""
+            entries.append(MenuEntry(item.label, url, active, item.section))
+    g._oc_menu = entries
+    return entries

@@ -1,0 +1,36 @@
+"""The core's blueprints and menu entries, in one place.
+
+To add a core page area: write ``web/views/<area>.py`` (a blueprint named ``bp``),
+then add one line to ``CORE_BLUEPRINTS`` (and, for a menu entry, one to
+``CORE_MENU``). API routes live in ``web/api/<area>.py`` and are listed here the
+same way. See docs/web.md.
+"""
+
+from __future__ import annotations
+
+from ordercraft.core.registries import MenuItem
+
+#: ``"module:attribute"`` of every core blueprint (attribute defaults to ``bp``).
+CORE_BLUEPRINTS: list[str] = [
+    "ordercraft.web.views.main:bp",
+    "ordercraft.web.views.auth:bp",
+    "ordercraft.web.views.parties:bp",
+    "ordercraft.web.api.root:bp",
+    "ordercraft.web.api.parties:bp",
+    "ordercraft.web.views.calc:bp",
+    "ordercraft.web.api.calculators:bp",
+    "ordercraft.web.views.tasks:bp",
+    "ordercraft.web.views.processes:bp",
+    "ordercraft.web.views.documents:bp",
+    "ordercraft.web.api.tasks:bp",
+    "ordercraft.web.api.processes:bp",
+]
+
+#: The core's entries of the main menu (plugins add theirs with the ``menu_items`` hook).
+CORE_MENU: list[MenuItem] = [
+    MenuItem("Home", "main.index", order=0),
+    MenuItem("Tasks", "tasks.index", order=5, permission="task.read"),
+    MenuItem("Parties", "parties.index", order=10, permission="party.read"),
+    MenuItem("Calculators", "calc.index", order=40, permission="calc.run"),
+    MenuItem("Processes", "processes.index", order=80, permission="task.read"),
+]

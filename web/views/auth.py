@@ -1,0 +1,35 @@
+"""Login and logout pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from ordercraft.core.errors import AuthenticationFailed
+from ordercraft.web.auth import current_user, log_in, log_out, safe_next
+from ordercraft.web.extension import request_session
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    target = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_user() is not None:
+            return redirect(target)
+        return render_template("login.html", name="", error=None, next=target)
+    from ordercraft.core.services.users import authenticate
+
+    name = request.form.get("name", "").strip()
+    try:
+        user = authenticate(request_session(), name, request.form.get("password", ""))
+    except AuthenticationFailed as exc:
+        return render_template("login.html", name=name, error=exc.message, next=target), 401
+    log_in(user)
+    return redirect(target, code=303)
+
+
+@bp.post("/logout")
+def logout():
+    log_out()
+    return redirect(url_for("auth.login"), code=303)

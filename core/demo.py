@@ -321,6 +321,49 @@ def seed_workflow(session: Session) -> None:
     seed(session)
 
 
+#: Opening stock, received a month before today: (warehouse, sku, qty, unit cost). Enough
+#: for part of the school's order; processors and mainboards fall short (DESIGN.md).
+OPENING_STOCK = [
+    ("MAIN", "ROBOT-STD", "6", "980.00"), ("MAIN", "KIT-CONSTRUCT", "12", "210.00"),
+    ("PARTS", "CPU-A4", "8", "62.00"), ("PARTS", "CPU-A8", "2", "108.00"),
+    ("PARTS", "MB-S", "10", "44.00"), ("PARTS", "MB-M", "6", "71.00"),
+    ("PARTS", "MB-L", "2", "97.00"), ("PARTS", "CASE-S", "10", "31.00"),
+    ("PARTS", "CASE-M", "12", "42.00"), ("PARTS", "CASE-L", "6", "57.00"),
+    ("PARTS", "PAINT-BLUE", "12.5", "11.20"), ("PARTS", "PAINT-RED", "8", "11.20"),
+    ("PARTS", "PAINT-BLACK", "15", "9.80"), ("PARTS", "PAINT-WHITE", "10.25", "9.80"),
+    ("PARTS", "HINGE-25", "200", "0.42"), ("PARTS", "SCREW-M3", "2000", "0.018"),
+    ("PARTS", "SERVO-MG", "40", "7.80"), ("PARTS", "MOTOR-DC6", "60", "5.10"),
+    ("PARTS", "BATT-7V4", "24", "14.50"), ("PARTS", "SENSOR-US", "50", "2.35"),
+    ("PARTS", "SENSOR-IR", "80", "1.05"), ("PARTS", "WHEEL-65", "120", "1.60"),
+    ("PARTS", "CABLE-SET", "40", "2.90"),
+]
+
+
+def seed_stock(session: Session) -> None:
+    """Opening stock, a later delivery of processors at another price (two FIFO layers),
+    and motors issued to production."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from ordercraft.core.stock import api as stock
+    from ordercraft.core.stock.models import StockDocument
+
+    if session.scalar(select(StockDocument.id).where(StockDocument.ref == "OPENING-MAIN")):
+        return  # posted already (references are unique): nothing to add
+    today = date.today()
+    for warehouse in ("MAIN", "PARTS"):
+        stock.post(session, "receipt", [
+            {"item": sku, "warehouse": place, "qty": qty, "unit_cost": cost}
+            for place, sku, qty, cost in OPENING_STOCK if place == warehouse],
+            date=today - timedelta(days=30), ref=f"OPENING-{warehouse}",
+            note="Opening stock")
+    stock.receive(session, "CPU-A4", "PARTS", 4, "65.00", date=today - timedelta(days=10),
+                  ref="PO-2041")
+    stock.issue(session, "MOTOR-DC6", "PARTS", 8, date=today - timedelta(days=5),
+                note="Drive units for the demonstration robots")
+
+
 #: The core's demo data, in order. A later part of the core (stock receipts, ...) adds its
 #: seeder at the end; it runs once on every demo site, including existing ones.
 CORE_SEEDERS: list[Seeder] = [
@@ -330,6 +373,7 @@ CORE_SEEDERS: list[Seeder] = [
     Seeder("calculator-parts", seed_calculator_parts),
     Seeder("parties", seed_parties),
     Seeder("workflow", seed_workflow),
+    Seeder("stock", seed_stock),
 ]
 
 

@@ -333,7 +333,8 @@ def print_forms(registry: PrintFormRegistry) -> None:
 
     :param registry: a :class:`~ordercraft.core.printing.PrintFormRegistry`:
         ``registry.add(PrintForm(document_type, name, title, template, folder, context))``
-        registers the form ``name`` of ``document_type`` (``"order"``, ``"invoice"``).
+        (``from ordercraft.sdk import PrintForm``) registers the form ``name`` of
+        ``document_type`` (``"order"``, ``"proposal"``).
         ``template`` is a path relative to ``folder`` (``"sales/invoice.html"``), so a
         site overrides it by putting a file of the same relative path into its templates
         folder (site setting ``print_templates_dir`` or ``ORDERCRAFT_TEMPLATES_DIR``);

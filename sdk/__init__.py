@@ -75,6 +75,7 @@ _LAZY: dict[str, str] = {
     "calc": "ordercraft.core.calc.api",
     "workflow": "ordercraft.sdk.workflow",
     "web": "ordercraft.web",
+    "PrintForm": "ordercraft.core.printing:PrintForm",
 }
 
 __all__ = [

@@ -51,6 +51,13 @@ def test_the_demo_shows_a_lived_in_funnel_once(demo_site):
     assert story.state == "negotiation" and story.party.name.startswith("Future Engineers")
     assert open_steps >= 20 and done_steps >= 20 and "" not in lost_reasons
     assert seeded["Interaction"] > seeded["Deal"] and seeded["ClientGroup"] == 4
+    with demo_site.session() as session:
+        from ordercraft.core.models import AuditEntry
+
+        opened = session.scalar(select(AuditEntry.at).where(
+            AuditEntry.entity == "deal", AuditEntry.action == "create",
+            AuditEntry.entity_id == str(story.id)))
+        assert opened == story.created_at  # the history starts when the deal was opened
 
     again = demo_site.cli("demo --no-serve --json")
     assert again.exit_code == 0 and again.json()["seeded"] == []

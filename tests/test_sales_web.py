@@ -125,7 +125,7 @@ def test_entry_form_keeps_what_was_typed_and_shows_errors_next_to_the_field(site
 
 
 def test_editing_a_draft_and_not_a_confirmed_order(site, browser):
-    order_id = kit.order(site, "KIT:2")
+    order_id = kit.order(site, "KIT:2", order_date="2024-05-01", due_date="2024-05-20")
     form = browser.get(f"/orders/{order_id}/edit")
     assert 'name="lines.0.item" value="KIT"' in form.get_data(as_text=True)
     data = {"client": kit.SCHOOL, "order_date": "2024-05-01", "due_date": "", "deal": "",
@@ -134,6 +134,11 @@ def test_editing_a_draft_and_not_a_confirmed_order(site, browser):
             "lines.0.discount": "", "lines.0.tax_rate": ""}
     saved = browser.post(f"/orders/{order_id}/edit", data=data, follow_redirects=True)
     assert "Order SO-00001 was saved." in text(saved)
+    from ordercraft.plugins.sales.orders import get_order
+
+    with site.session() as session:
+        order = get_order(session, order_id)
+        assert (order.due_date, str(order.lines[0].price)) == (None, "300.000000")
     kit.move(site, order_id, "confirm")
     refused = browser.post(f"/orders/{order_id}/edit", data=data)
     assert refused.status_code == 422

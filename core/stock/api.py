@@ -21,27 +21,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ordercraft.core.errors import NotFound
 from ordercraft.core.models import Item, Warehouse
 from ordercraft.core.permissions import require_session_permission
-from ordercraft.core.services.queries import Page, page_bounds
+from ordercraft.core.services.queries import (Page, contains_pattern, fold, fold_text,
+                                              page_bounds, search_words)
 from ordercraft.core.stock.models import (StockBalance, StockDocument, StockLayer, StockMove,
                                           StockReservation, StockValuation)
 from ordercraft.core.stock.inputs import Catalog, DocumentSpec, LineSpec
 from ordercraft.core.stock.posting import (MoveResult, PostedDocument, cancel_document,
                                            post_documents)
 from ordercraft.core.stock.valuation import COST_PLACES, VALUE_QUANTUM
+from ordercraft.core.types import Money
 
 __all__ = [
     "Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument", "balance", "balances",
     "cancel", "count", "document", "import_file", "issue", "layers", "moves", "post",
     "post_many", "receive", "release", "reservations", "reserve", "transfer", "verify",
-    "write_off",
+    "warehouse_overview", "warehouse_stock", "item_history", "write_off",
 ]
 
 ZERO = Decimal(0)
@@ -223,6 +226,16 @@ _BALANCE_COLUMNS = (Item.sku, Item.name, Warehouse.code, Item.unit, Item.unit_pr
                     StockBalance.unit_cost)
 
 
+@cache
+def _one_balance() -> Any:
+    """Built once: reading a balance is one primary-key lookup whatever the ledger holds."""
+    return (select(*_BALANCE_COLUMNS)
+            .select_from(StockBalance).join(Item, Item.id == StockBalance.item_id)
+            .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+            .where(StockBalance.item_id == bindparam("item"),
+                   StockBalance.warehouse_id == bindparam("warehouse")))
+
+
 def _balance(row: Any) -> Balance:
     return Balance(row.sku, row.name, row.code, row.unit, row.unit_precision or 0,
                    row.valuation, row.qty, row.value, row.reserved, row.unit_cost)
@@ -233,11 +246,8 @@ def balance(session: Session, item: Any, warehouse: Any) -> Balance:
     require_session_permission(session, "stock.read")
     catalog = Catalog(session)
     info, place = catalog.item(item), catalog.warehouse(warehouse)
-    row = session.execute(
-        select(*_BALANCE_COLUMNS)
-        .select_from(StockBalance).join(Item, Item.id == StockBalance.item_id)
-        .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
-        .where(StockBalance.item_id == info.id, StockBalance.warehouse_id == place.id)).first()
+    row = session.connection().execute(_one_balance(), {"item": info.id,
+                                                         "warehouse": place.id}).first()
     if row is None:
         name = session.scalar(select(Item.name).where(Item.id == info.id)) or ""
         return Balance(info.sku, name, place.code, info.unit, info.precision, info.valuation,
@@ -246,9 +256,11 @@ def balance(session: Session, item: Any, warehouse: Any) -> Balance:
 
 
 def balances(session: Session, *, item: Any = None, warehouse: Any = None,
-             include_empty: bool = False, limit: Any = None, offset: Any = None) -> Page[Balance]:
+             search: str | None = None, include_empty: bool = False, limit: Any = None,
+             offset: Any = None) -> Page[Balance]:
     """Balances ordered by warehouse code and SKU, one page at a time. Without
-    ``include_empty``, pairs with no quantity, value or reservation are left out."""
+    ``include_empty``, pairs with no quantity, value or reservation are left out;
+    ``search`` keeps the items whose SKU or name contains every word given."""
     require_session_permission(session, "stock.read")
     limit, offset = page_bounds(limit, offset)
     catalog = Catalog(session)
@@ -262,6 +274,10 @@ def balances(session: Session, *, item: Any = None, warehouse: Any = None,
     if not include_empty:
         query = query.where((StockBalance.qty != 0) | (StockBalance.value != 0)
                             | (StockBalance.reserved != 0))
+    for word in search_words(search):
+        pattern = contains_pattern(fold_text(session, word))
+        query = query.where(or_(fold(session, Item.sku).like(pattern, escape="\\"),
+                                fold(session, Item.name).like(pattern, escape="\\")))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Warehouse.code, Item.sku).limit(limit).offset(offset))
     return Page([_balance(row) for row in rows], int(total), limit, offset)
@@ -411,3 +427,78 @@ def document(session: Session, document_id: int) -> dict[str, Any]:
             "user": found.user_name or None,
             "posted_at": found.posted_at.isoformat(timespec="seconds"), "moves": moves_out}
 
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class WarehouseTotal:
+    code: str
+    name: str
+    active: bool
+    #: Items with stock or reservations there.
+    items: int
+    value: Decimal
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "active": self.active,
+                "items": self.items, "value": value_text(self.value)}
+
+
+def warehouse_overview(session: Session) -> list[WarehouseTotal]:
+    """Every warehouse with how many items it holds and their value."""
+    require_session_permission(session, "stock.read")
+    b = StockBalance
+    held = (select(b.warehouse_id, func.count().label("held"),
+                   func.sum(b.value).label("total"))
+            .where((b.qty != 0) | (b.reserved != 0) | (b.value != 0))
+            .group_by(b.warehouse_id).subquery())
+    rows = session.execute(
+        select(Warehouse.code, Warehouse.name, Warehouse.active, held.c.held.label("items"),
+               type_coerce(held.c.total, Money()).label("value"))
+        .outerjoin(held, held.c.warehouse_id == Warehouse.id).order_by(Warehouse.code))
+    return [WarehouseTotal(r.code, r.name, bool(r.active), int(r.items or 0),
+                           r.value if r.value is not None else ZERO) for r in rows]
+
+
+@dataclass(frozen=True)
+class WarehouseStock:
+    code: str
+    name: str
+    value: Decimal
+    balances: Page[Balance]
+
+
+def warehouse_stock(session: Session, warehouse: Any, *, search: str | None = None,
+                    limit: Any = None, offset: Any = None) -> WarehouseStock:
+    """One warehouse's stock, a page of items (``search``: in the SKU or the name)."""
+    require_session_permission(session, "stock.read")
+    place = Catalog(session).warehouse(warehouse)
+    name = session.scalar(select(Warehouse.name).where(Warehouse.id == place.id)) or ""
+    total = session.scalar(select(type_coerce(func.sum(StockBalance.value), Money()))
+                           .where(StockBalance.warehouse_id == place.id))
+    found = balances(session, warehouse=place.code, search=search, limit=limit, offset=offset)
+    return WarehouseStock(place.code, name, total if total is not None else ZERO, found)
+
+
+@dataclass(frozen=True)
+class ItemHistory:
+    sku: str
+    name: str
+    unit: str
+    valuation: str
+    balances: list[Balance]
+    moves: Page[MoveLine]
+
+
+def item_history(session: Session, item: Any, *, warehouse: Any = None,
+                 limit: Any = None, offset: Any = None) -> ItemHistory:
+    """An item's stock in every warehouse and its movements, newest first."""
+    require_session_permission(session, "stock.read")
+    info = Catalog(session).item(item)
+    name = session.scalar(select(Item.name).where(Item.id == info.id)) or ""
+    stock = balances(session, item=info.sku, include_empty=True, limit=1000).items
+    history = moves(session, info.sku, warehouse=warehouse, newest_first=True, limit=limit,
+                    offset=offset)
+    return ItemHistory(info.sku, name, info.unit, info.valuation, stock, history)

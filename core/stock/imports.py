@@ -5,7 +5,8 @@ fields (with ``;``, a decimal comma is accepted: ``9,50``). Columns (first row, 
 optional ``to_warehouse`` (transfers), ``holder`` (reservations; issues against a
 reservation) and ``note``. ``op`` is one of receive, issue, write_off, transfer,
 count, reserve, release. Rows that share an ``op`` and a ``ref`` form one document
-(one date); a row without ``ref`` is a document of its own.
+(one date); consecutive rows without a ``ref`` and with the same op, date and note
+form one document (a run of receipts of 3 March), which a cancel takes back whole.
 
 All or nothing: every row is checked first, then the whole file is posted in one
 transaction; the error names the first bad row by its line in the file (the header
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ordercraft.core.errors import ValidationError
 from ordercraft.core.stock.inputs import DocumentSpec, LineSpec
-from ordercraft.core.stock.posting import post_in_bulk
+from ordercraft.core.stock.posting import bulk_mode, post_in_bulk
 
 OPS = {"receive": "receipt", "receipt": "receipt", "issue": "issue", "write_off": "write_off",
        "write-off": "write_off", "transfer": "transfer", "count": "count",
@@ -107,56 +108,64 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     position = {name: index for index, name in enumerate(header)}
     width = len(header)
     documents: list[DocumentSpec] = []
-    by_ref: dict[tuple[str, str], DocumentSpec] = {}
+    grouped: dict[tuple[Any, ...], DocumentSpec] = {}
+    last_key: tuple[Any, ...] | None = None
     rows = 0
     # Column positions; an optional column that is absent reads as the empty cell
     # appended at position ``width``.
     at = [position.get(name, width) for name in REQUIRED + OPTIONAL]
     (date_at, op_at, sku_at, warehouse_at, qty_at, cost_at, ref_at, to_at, holder_at,
      note_at) = at
-    for number, values in table_rows:
-        cells = [v.strip() for v in values]
+    for number, cells in table_rows:
         if not any(cells):
             continue
         rows += 1
-        cells += [""] * (width + 1 - len(cells))
-        op = cells[op_at].lower()
+        if len(cells) <= width:
+            cells += [""] * (width + 1 - len(cells))
+        op = cells[op_at].strip().lower()
         kind = OPS.get(op)
         if kind is None:
             raise ValidationError(f"line {number}: op {cells[op_at]!r} is not one of receive, "
                                   "issue, write_off, transfer, count, reserve, release",
                                   field="op", details={"line": number})
+        # Items, warehouses and numbers are stripped when checked; these are not.
         line = LineSpec(cells[sku_at], cells[warehouse_at], _number(cells[qty_at], comma),
-                        _number(cells[cost_at], comma) or None, cells[to_at] or None,
-                        cells[holder_at] or None, source_line=number)
-        if not line.item:
+                        _number(cells[cost_at], comma) or None,
+                        cells[to_at].strip() or None, cells[holder_at].strip() or None,
+                        source_line=number)
+        if not line.item.strip():
             raise ValidationError(f"line {number}: sku is empty", field="sku",
                                   details={"line": number})
-        if not line.warehouse:
+        if not line.warehouse.strip():
             raise ValidationError(f"line {number}: warehouse is empty", field="warehouse",
                                   details={"line": number})
-        ref = cells[ref_at] or None
-        day = cells[date_at] or None
-        if ref is not None:
-            document = by_ref.get((kind, ref))
-            if document is not None:
-                if document.date != day:
-                    raise ValidationError(
-                        f"line {number}: ref {ref!r} has the date {day!r} here and "
-                        f"{document.date!r} on line {document.lines[0].source_line}; one "
-                        "document has one date", field="date", details={"line": number})
-                document.lines.append(line)
-                continue
-        document = DocumentSpec(kind, [line], day, ref, cells[note_at])
+        ref = cells[ref_at].strip() or None
+        day = cells[date_at].strip() or None
+        note = cells[note_at].strip()
+        # One document per reference. Rows without one share a document while they
+        # follow each other with the same operation, date and note: the file's order
+        # within a day is the posting order, so a document never jumps ahead of a row.
+        key = (kind, ref) if ref is not None else (kind, None, day, note)
+        document = grouped.get(key) if ref is not None else (
+            documents[-1] if documents and last_key == key else None)
+        last_key = key
+        if document is not None:
+            if document.date != day:
+                raise ValidationError(
+                    f"line {number}: ref {ref!r} has the date {day!r} here and "
+                    f"{document.date!r} on line {document.lines[0].source_line}; one "
+                    "document has one date", field="date", details={"line": number})
+            document.lines.append(line)
+            continue
+        document = grouped[key] = DocumentSpec(kind, [line], day, ref, note)
         documents.append(document)
-        if ref is not None:
-            by_ref[(kind, ref)] = document
     return documents, rows
 
 
 def import_file(session: Session, path: str | Path) -> ImportSummary:
-    documents, rows = read_documents(path)
-    if not documents:
-        raise ValidationError(f"file {str(path)!r} has no rows", field="file")
-    ids, moves = post_in_bulk(session, documents)
+    with bulk_mode(session):
+        documents, rows = read_documents(path)
+        if not documents:
+            raise ValidationError(f"file {str(path)!r} has no rows", field="file")
+        ids, moves = post_in_bulk(session, documents)
     return ImportSummary(rows, len(ids), moves, ids)

@@ -291,8 +291,13 @@ class Catalog:
         return value
 
     def load(self, items: Iterable[Any], warehouses: Iterable[Any]) -> None:
-        item_keys = {self._key(v) for v in items} - set(self.items)
-        warehouse_keys = {self._key(v) for v in warehouses if v is not None} - set(self.warehouses)
+        item_keys = {self._key(v) for v in set(items)} - set(self.items)
+        warehouse_keys = {self._key(v) for v in set(warehouses) if v is not None} - set(
+            self.warehouses)
+        if self.session.new or self.session.dirty:
+            # The reads below go to the connection, past the session's autoflush: an
+            # item added earlier in the same transaction must be visible to them.
+            self.session.flush()
         connection = self.session.connection()
         if len(item_keys) == 1 and len(warehouse_keys) == 1:
             # One line: one query for both (when either is missing, the queries below
@@ -319,6 +324,17 @@ class Catalog:
                            ("warehouses_by_id", [k for k in warehouse_keys if isinstance(k, int)])):
             for row in _rows(connection, name, keys):
                 winfo = WarehouseInfo(row.id, row.code, bool(row.active))
+                self.warehouses[winfo.code] = self.warehouses[winfo.id] = winfo
+
+    def add_rows(self, rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+        """Rows read ahead: ``("item", (id, sku, unit, precision, valuation, kind))`` and
+        ``("warehouse", (id, code, active))``."""
+        for kind, row in rows:
+            if kind == "item":
+                info = ItemInfo(row[0], row[1], row[2], row[3] or 0, row[4], row[5])
+                self.items[info.sku] = self.items[info.id] = info
+            else:
+                winfo = WarehouseInfo(row[0], row[1], bool(row[2]))
                 self.warehouses[winfo.code] = self.warehouses[winfo.id] = winfo
 
     def item(self, value: Any, *, field: str = "item") -> ItemInfo:

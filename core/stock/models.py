@@ -33,7 +33,9 @@ MOVE_ROLES = ("in", "out", "reval", "settle")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    # Written as ORs: SQLite evaluates ``col IN ('a', 'b', ...)`` in a CHECK at several
+    # times the cost per row, which doubled the cost of a bulk insert of moves.
+    return " OR ".join(f"{column} = {value!r}" for value in values)
 
 
 class StockDocument(Base):
@@ -42,7 +44,7 @@ class StockDocument(Base):
     __tablename__ = "stock_documents"
     __table_args__ = (
         CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
-        CheckConstraint("status IN ('posted', 'cancelled')", name="status"),
+        CheckConstraint(_in("status", ("posted", "cancelled")), name="status"),
         # Partial: documents without a reference (most of a bulk import) add no entry.
         Index("uq_stock_documents_kind_ref", "kind", "ref", unique=True,
               sqlite_where=text("ref IS NOT NULL"), postgresql_where=text("ref IS NOT NULL")),

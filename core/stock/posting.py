@@ -20,8 +20,10 @@ One call = one batch of documents in the caller's transaction:
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -44,9 +46,16 @@ from ordercraft.core.stock.store import (END_OF_DAY, Balance, Ledger, Point, Sto
                                          document_rows, documents)
 
 __all__ = ["DocumentSpec", "LineSpec", "MoveResult", "PostedDocument", "cancel_document",
-           "post_documents", "post_in_bulk"]
+           "bulk_mode", "post_documents", "post_in_bulk"]
 
 ZERO = Decimal(0)
+#: SQLite page cache while a bulk batch posts, in KiB (negative, as the pragma takes it).
+BULK_SQLITE_CACHE = -131072
+#: From this many documents a batch posts in bulk mode (see ``bulk_mode``).
+BULK_DOCUMENTS = 500
+#: Up to this size a posting reads ahead what it needs (``_prefetch``).
+PREFETCH_DOCUMENTS = 4
+PREFETCH_LINES = 16
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,8 @@ class PostedDocument:
 
 @dataclass(slots=True)
 class _New:
-    """A movement the batch adds."""
+    """A movement the batch adds. It has the fields of a ``valuation.Movement`` too, so
+    the valuation takes it as it is."""
 
     doc: Doc
     line: Line | None
@@ -90,6 +100,14 @@ class _New:
     unit_cost: Decimal | None
     source: _New | None = None
     id: int = 0
+    date: date = date.min
+    warehouse_id: int = 0
+    source_id: int | None = None
+    carried: None = None
+
+
+def _position(movement: Any) -> tuple[date, int]:
+    return (movement.date, movement.id)
 
 
 class _Batch:
@@ -155,7 +173,8 @@ class _Batch:
 
     def _add(self, doc: Doc, line: Line | None, item: ItemInfo, warehouse: WarehouseInfo,
              qty: Decimal, unit_cost: Decimal | None = None, source: _New | None = None) -> _New:
-        move = _New(doc, line, item, warehouse, qty, unit_cost, source)
+        move = _New(doc, line, item, warehouse, qty, unit_cost, source, 0, doc.date,
+                    warehouse.id)
         self.new.append(move)
         self.new_by_item[item.id].append(move)
         self.cause.setdefault(item.id, doc)
@@ -254,6 +273,8 @@ class _Batch:
             doc.id = doc_id
         for move, move_id in zip(self.new, ids["stock_moves"]):
             move.id = move_id
+            if move.source is not None:
+                move.source_id = move.source.id
 
     def value(self) -> None:
         items = sorted({i for i, moves in self.new_by_item.items() if moves} | set(self.removed))
@@ -322,7 +343,7 @@ class _Batch:
         stored_layers: dict[int, list[val.Layer]] = {}
         stored_takes: dict[int, list[val.Take]] = {}
         start_layers: list[val.Layer] = []
-        movements: list[val.Movement] = []
+        movements: list[Any] = []  # stored moves as val.Movement, new ones as _New
         backdated = False
         for warehouse_id, point in frontier.items():
             bal = self.balances[(item.id, warehouse_id)]
@@ -362,11 +383,8 @@ class _Batch:
         else:
             now = {(layer.move_id, layer.slice): (layer.qty_left, layer.value_left)
                    for layer in start_layers}
-        for move in new:
-            movements.append(val.Movement(move.id, move.doc.date, move.warehouse.id, move.qty,
-                                          move.unit_cost,
-                                          move.source.id if move.source is not None else None))
-        movements.sort(key=lambda m: m.sort_key)
+        movements.extend(new)
+        movements.sort(key=_position)
         try:
             results = val.value_movements(item.valuation, states, movements)
         except val.Shortage as shortage:
@@ -433,26 +451,48 @@ class _Batch:
         writes, n, day = self.writes, self.ledger.num, self.ledger.day
         fifo = item.valuation == val.FIFO
         cause = self.cause[item.id].id
+        item_id = item.id
+        moves_out, valuations_out = writes.moves.append, writes.valuations_new.append
+        layers_out, takes_out = writes.layers_new.append, writes.consumptions_new.append
+        zero = n(ZERO)
         for move in new:
             result = results[move.id]
+            move_id, warehouse_id = move.id, move.warehouse.id
             move_day = day(move.doc.date)
-            inbound = move.qty > 0
-            writes.moves.append((
-                move.id, move.doc.id, item.id, move.warehouse.id, move_day,
-                "in" if inbound else "out", n(move.qty), n(result.value),
-                n(move.unit_cost) if inbound and move.source is None else None,
-                move.source.id if move.source is not None else None))
+            # Each Decimal is converted once: the move's value and quantity are also its
+            # valuation's and its layer's.
+            qty, value = n(move.qty), n(result.value)
+            settlement = n(result.settlement) if result.settlement else zero
+            source = move.source
+            if move.qty > 0:
+                cost = n(move.unit_cost) if source is None else None
+                moves_out((move_id, move.doc.id, item_id, warehouse_id, move_day, "in", qty,
+                           value, cost, source.id if source is not None else None))
+            else:
+                moves_out((move_id, move.doc.id, item_id, warehouse_id, move_day, "out", qty,
+                           value, None, None))
             if result.settlement:
                 writes.adjustments.append(self._adjustment(
-                    move.doc.id, item.id, move.warehouse.id, move_day, "settle",
-                    result.settlement, move.id))
-            writes.valuations_new.append(self._valuation_row(item.id, move.warehouse.id,
-                                                             move_day, move.id, result))
+                    move.doc.id, item_id, warehouse_id, move_day, "settle", result.settlement,
+                    move_id))
+            valuations_out((move_id, item_id, warehouse_id, move_day, value, settlement,
+                            n(result.qty_after), n(result.value_after), n(result.cost_after)))
             if fifo:
-                for layer in result.layers:
-                    writes.layers_new.append(self._layer_row(item.id, move.warehouse.id, layer))
+                if source is None and result.layers:
+                    # A receipt's one layer; what is left of it is known once the batch ran.
+                    layer = result.layers[0]
+                    left = (qty, value) if layer.qty_left == layer.qty_in else (
+                        n(layer.qty_left), n(layer.value_left))
+                    layers_out((move_id, 0, item_id, warehouse_id, move_day, qty, value,
+                                cost if cost is not None else n(layer.unit_cost), *left))
+                else:
+                    for layer in result.layers:
+                        layers_out((move_id, layer.slice, item_id, warehouse_id, move_day,
+                                    n(layer.qty_in), n(layer.value_in), n(layer.unit_cost),
+                                    n(layer.qty_left), n(layer.value_left)))
                 for take in result.takes:
-                    writes.consumptions_new.append(self._take_row(move.id, take))
+                    takes_out((move_id, take.layer_move_id, take.layer_slice, n(take.qty),
+                               n(take.value)))
         for move_id, before in stored.items():
             result = results[move_id]
             move_day = day(before.date)
@@ -535,12 +575,6 @@ class _Batch:
         n = self.ledger.num
         return (move_id, take.layer_move_id, take.layer_slice, n(take.qty), n(take.value))
 
-    def _valuation_row(self, item_id: int, warehouse_id: int, move_day: Any, move_id: int,
-                       result: val.Valuation) -> tuple[Any, ...]:
-        n = self.ledger.num
-        return (move_id, item_id, warehouse_id, move_day, n(result.value), n(result.settlement),
-                n(result.qty_after), n(result.value_after), n(result.cost_after))
-
     def _adjustment(self, document_id: int | None, item_id: int, warehouse_id: int,
                     move_day: Any, role: str, value: Decimal, pair_id: int) -> list[Any]:
         n = self.ledger.num
@@ -621,7 +655,11 @@ def _call_posted(session: Session, document_ids: Sequence[int]) -> None:
 
 def post_documents(session: Session, specs: Sequence[DocumentSpec]) -> list[PostedDocument]:
     """Post ``specs`` in order, in the session's transaction: all of them or none."""
-    batch, docs = _post(session, specs)
+    if len(specs) >= BULK_DOCUMENTS:
+        with bulk_mode(session):
+            batch, docs = _post(session, specs)
+    else:
+        batch, docs = _post(session, specs)
     by_document: dict[int, list[MoveResult]] = defaultdict(list)
     for m in batch.new:
         result = batch.results[m.id]
@@ -638,15 +676,39 @@ def post_in_bulk(session: Session, specs: Sequence[DocumentSpec]) -> tuple[list[
     """Like :func:`post_documents`, for imports: returns only the document ids and the
     number of moves (building a result object per document would cost more than the
     posting of a simple one)."""
-    batch, docs = _post(session, specs)
+    with bulk_mode(session):
+        batch, docs = _post(session, specs)
     return [doc.id for doc in docs], len(batch.new)
+
+
+@contextmanager
+def bulk_mode(session: Session) -> Iterator[None]:
+    """For a batch of many thousand documents: pause Python's cyclic garbage collector
+    (the batch's objects hold no cycles, and rescanning millions of live objects costs
+    more than the posting) and give SQLite a page cache that holds the indexes being
+    written. Both are put back afterwards."""
+    connection = session.connection()
+    cache = None
+    if connection.dialect.name == "sqlite":
+        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size = {BULK_SQLITE_CACHE}")
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+        if cache is not None:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
 
 
 def _post(session: Session, specs: Sequence[DocumentSpec]) -> tuple[_Batch, list[Doc]]:
     require_session_permission(session, "stock.post")
     catalog = Catalog(session)
-    docs = check_documents(session, specs, catalog)
     ledger = Ledger(session)
+    _prefetch(session, ledger, catalog, specs)
+    docs = check_documents(session, specs, catalog)
     batch = _Batch(session, catalog, ledger)
     pairs = {(line.item.id, w.id) for doc in docs for line in doc.lines
              for w in (line.warehouse, line.target) if w is not None}
@@ -668,6 +730,25 @@ def _post(session: Session, specs: Sequence[DocumentSpec]) -> tuple[_Batch, list
     batch.finish()
     _call_posted(session, [doc.id for doc in docs])
     return batch, docs
+
+
+def _prefetch(session: Session, ledger: Ledger, catalog: Catalog,
+              specs: Sequence[DocumentSpec]) -> None:
+    """Read ahead what a small posting needs (on PostgreSQL in one round trip)."""
+    lines = [(spec.kind, line) for spec in specs for line in spec.lines]
+    if len(specs) > PREFETCH_DOCUMENTS or len(lines) > PREFETCH_LINES or not all(
+            isinstance(line.item, str) and isinstance(line.warehouse, str)
+            and isinstance(line.to_warehouse, (str, type(None))) for _kind, line in lines):
+        return
+    if session.new or session.dirty:
+        session.flush()
+    skus = sorted({line.item.strip() for _kind, line in lines})
+    codes = sorted({w.strip() for _kind, line in lines
+                    for w in (line.warehouse, line.to_warehouse) if w})
+    taking = sorted({(line.item.strip(), line.warehouse.strip()) for kind, line in lines
+                     if kind in ("issue", "write_off", "transfer", "count")})
+    moves = sum(2 if kind == "transfer" else 1 for kind, _line in lines)
+    catalog.add_rows(ledger.prefetch(skus, codes, taking, len(specs), moves))
 
 
 def cancel_document(session: Session, document_id: int) -> PostedDocument:

@@ -35,6 +35,10 @@ from ordercraft.core.types import Qty as QtyType
 ZERO = Decimal(0)
 #: The end of a business day: after every move of that day.
 END_OF_DAY = 2**62
+#: Open layers read ahead per pair by ``Ledger.prefetch``.
+PREFETCH_LAYERS = 16
+#: Up to this many rows, PostgreSQL writes go as one multi-statement command.
+SMALL_WRITE = 40
 Point = tuple[date, int]
 
 assert QTY_SCALE == MONEY_SCALE, "the driver-level writes scale both alike"
@@ -148,6 +152,15 @@ class Stored:
     cost_after: Decimal
 
 
+def _decimal(stored: int) -> Decimal:
+    """A scaled integer of an exact-decimal column on SQLite, as ``ExactDecimal`` reads it."""
+    return Decimal(stored).scaleb(-_SCALE)
+
+
+def _day(stored: str | None) -> date | None:
+    return None if stored is None else date.fromisoformat(stored)
+
+
 class Ledger:
     """The queries of one posting, on the session's connection (its transaction)."""
 
@@ -159,6 +172,11 @@ class Ledger:
         self._next_ids: dict[str, int] = {}
         self._days: dict[date, str] = {}
         self._queued: list[tuple[str, list[tuple[Any, ...]]]] = []
+        # What ``prefetch`` read ahead (PostgreSQL, small postings), used when still valid.
+        self._locked: dict[tuple[int, int], Balance] | None = None
+        self._locked_items: set[int] = set()
+        self._id_pool: dict[str, list[int]] = {}
+        self._layer_pages: dict[tuple[int, int], list[val.Layer]] = {}
 
     # locking -----------------------------------------------------------------
 
@@ -172,7 +190,10 @@ class Ledger:
         SQLite the transaction already holds the database).
         """
         items = sorted(set(item_ids))
-        found = self._select(items)
+        if self._locked is not None and set(items) <= self._locked_items:
+            found = {pair: bal for pair, bal in self._locked.items() if pair[0] in set(items)}
+        else:
+            found = self._select(items)
         missing = sorted(set(pairs) - set(found))
         if missing:
             self.write(
@@ -195,6 +216,99 @@ class Ledger:
                     row.unit_cost, row.last_date, row.qty, row.reserved)
         return found
 
+    def prefetch(self, skus: Sequence[str], codes: Sequence[str], out_pairs: Sequence[
+            tuple[str, str]], documents: int, moves: int) -> list[tuple[str, tuple[Any, ...]]]:
+        """A small posting: read the items and warehouses, lock the items' balance rows
+        (in order, as :meth:`lock` does), take ids (on PostgreSQL at most ``documents``
+        and ``moves``; unused ones are skipped numbers) and read the oldest open layers
+        of ``out_pairs``, straight through the driver: on PostgreSQL in one round trip.
+        Each read-ahead part is used only where it is still what the posting needs.
+        Returns the item and warehouse rows (see ``Catalog.add_rows``)."""
+        if self.postgres:
+            items, warehouses, locked, ids, pages = self._prefetch_postgres(
+                skus, codes, out_pairs, documents, moves)
+        else:
+            items, warehouses, locked, ids, pages = self._prefetch_sqlite(skus, codes, out_pairs)
+        self._locked = {(row[0], row[1]): Balance(*row, row[2], row[4]) for row in locked}
+        self._locked_items = {row[0] for row in items}
+        for table, value in ids:
+            self._id_pool.setdefault(table, []).append(value)
+        for pool in self._id_pool.values():
+            pool.sort()
+        item_ids = {row[1]: row[0] for row in items}
+        warehouse_ids = {row[1]: row[0] for row in warehouses}
+        for (sku, code), page in zip(out_pairs, pages):
+            if sku in item_ids and code in warehouse_ids:
+                self._layer_pages[(item_ids[sku], warehouse_ids[code])] = [
+                    val.Layer(row[0], row[1], row[4], *row[5:]) for row in page]
+        return [("item", row) for row in items] + [("warehouse", row) for row in warehouses]
+
+    _PREFETCH = (
+        "SELECT id, sku, unit, unit_precision, valuation, kind FROM items WHERE sku {skus}",
+        "SELECT id, code, active FROM warehouses WHERE code {codes}",
+        "SELECT item_id, warehouse_id, qty, value, reserved, unit_cost, last_date "
+        "FROM stock_balances WHERE item_id IN (SELECT id FROM items WHERE sku {skus}) "
+        "ORDER BY item_id, warehouse_id{lock}",
+    )
+    _LAYER_PAGE = (
+        "SELECT l.move_id, l.slice, l.item_id, l.warehouse_id, l.layer_date, l.qty_in, "
+        "l.value_in, l.unit_cost, l.qty_left, l.value_left FROM stock_layers l "
+        "JOIN items i ON i.id = l.item_id JOIN warehouses w ON w.id = l.warehouse_id "
+        "WHERE i.sku = {mark} AND w.code = {mark} AND l.qty_left > 0 "
+        f"ORDER BY l.layer_date, l.move_id, l.slice LIMIT {PREFETCH_LAYERS}")
+
+    def _prefetch_postgres(self, skus: Sequence[str], codes: Sequence[str],
+                           out_pairs: Sequence[tuple[str, str]], documents: int,
+                           moves: int) -> tuple[Any, ...]:
+        import psycopg
+
+        items_sql, warehouses_sql, balances_sql = self._PREFETCH
+        statements = [items_sql.format(skus="= ANY(%s)"),
+                      warehouses_sql.format(codes="= ANY(%s)"),
+                      balances_sql.format(skus="= ANY(%s)", lock=" FOR UPDATE"),
+                      "SELECT 'stock_documents', nextval(pg_get_serial_sequence("
+                      "'stock_documents', 'id')) FROM generate_series(1, %s) UNION ALL "
+                      "SELECT 'stock_moves', nextval(pg_get_serial_sequence('stock_moves', "
+                      "'id')) FROM generate_series(1, %s)"]
+        statements += [self._LAYER_PAGE.format(mark="%s")] * len(out_pairs)
+        values: list[Any] = [list(skus), list(codes), list(skus), documents, moves]
+        for pair in out_pairs:
+            values += list(pair)
+        driver = self.connection.connection.driver_connection
+        results = []
+        with psycopg.ClientCursor(driver) as cursor:
+            cursor.execute(";\n".join(statements), values)
+            results.append(cursor.fetchall())
+            while cursor.nextset():
+                results.append(cursor.fetchall())
+        items, warehouses, locked, ids, *pages = results
+        return items, warehouses, locked, ids, pages
+
+    def _prefetch_sqlite(self, skus: Sequence[str], codes: Sequence[str],
+                         out_pairs: Sequence[tuple[str, str]]) -> tuple[Any, ...]:
+        # The transaction holds the database already (BEGIN IMMEDIATE); the driver's rows
+        # are turned into what the column types would give (scaled integers to Decimal).
+        items_sql, warehouses_sql, balances_sql = self._PREFETCH
+        cursor = self.connection.connection.driver_connection.cursor()
+        try:
+            marks = f"IN ({', '.join('?' * len(skus))})"
+            items = cursor.execute(items_sql.format(skus=marks), skus).fetchall()
+            warehouses = cursor.execute(warehouses_sql.format(
+                codes=f"IN ({', '.join('?' * len(codes))})"), codes).fetchall()
+            locked = [(i, w, _decimal(q), _decimal(v), _decimal(r), _decimal(c), _day(d))
+                      for i, w, q, v, r, c, d in cursor.execute(
+                          balances_sql.format(skus=marks, lock=""), skus).fetchall()]
+            tops = cursor.execute("SELECT (SELECT max(id) FROM stock_documents), "
+                                  "(SELECT max(id) FROM stock_moves)").fetchone()
+            for table, top in zip(("stock_documents", "stock_moves"), tops):
+                self._next_ids.setdefault(table, (top or 0) + 1)
+            pages = [[(m, sl, i, w, _day(d), *map(_decimal, rest)) for m, sl, i, w, d, *rest
+                      in cursor.execute(self._LAYER_PAGE.format(mark="?"), pair).fetchall()]
+                     for pair in out_pairs]
+        finally:
+            cursor.close()
+        return items, warehouses, locked, [], pages
+
     # ids -----------------------------------------------------------------------
 
     def new_ids(self, table: str, count: int) -> list[int]:
@@ -206,6 +320,11 @@ class Ledger:
         """:meth:`new_ids` for several tables with one statement."""
         wanted = {table: n for table, n in counts.items() if n > 0}
         found: dict[str, list[int]] = {table: [] for table in counts}
+        for table, n in list(wanted.items()):
+            pool = self._id_pool.get(table)
+            if pool and len(pool) >= n:
+                found[table], self._id_pool[table] = pool[:n], pool[n:]
+                del wanted[table]
         if not wanted:
             return found
         if self.postgres:
@@ -308,6 +427,13 @@ class Ledger:
                              ) -> dict[tuple[int, int], list[val.Layer]]:
         """For each pair, its oldest open layers, just enough to cover what it needs."""
         found: dict[tuple[int, int], list[val.Layer]] = defaultdict(list)
+        needs = dict(needs)
+        for pair, need in list(needs.items()):
+            page = self._layer_pages.get(pair)
+            if page is not None and (len(page) < PREFETCH_LAYERS
+                                     or sum((l.qty_left for l in page), ZERO) >= need):
+                found[pair] = page
+                del needs[pair]
         if len(needs) <= 4:
             for (item_id, warehouse_id), need in needs.items():
                 got = found[(item_id, warehouse_id)]
@@ -420,20 +546,43 @@ class Ledger:
         self.send()
 
     def send(self) -> None:
+        """Run the queued statements on the driver's own cursor, in the transaction."""
         queued, self._queued = self._queued, []
         if not queued:
             return
+        driver = self.connection.connection.driver_connection
         if not self.postgres:
-            for sql, rows in queued:
-                self.connection.exec_driver_sql(sql, rows)
+            import sqlite3
+
+            cursor = driver.cursor()
+            try:
+                for sql, rows in queued:
+                    cursor.executemany(sql, rows)
+            except sqlite3.IntegrityError as exc:
+                raise IntegrityError(sql, None, exc) from exc
+            finally:
+                cursor.close()
             return
         import psycopg
 
-        driver = self.connection.connection.driver_connection
+        if sum(len(rows) for _sql, rows in queued) <= SMALL_WRITE:
+            # A few rows: one multi-statement command, bound client side (one round
+            # trip and one call into the driver instead of one per statement).
+            sql = ";\n".join(statement for statement, rows in queued for _row in rows)
+            values = [value for _statement, rows in queued for row in rows for value in row]
+            try:
+                with psycopg.ClientCursor(driver) as cursor:
+                    cursor.execute(sql, values)
+            except psycopg.IntegrityError as exc:
+                raise IntegrityError(sql, None, exc) from exc
+            return
         try:
             with driver.pipeline(), driver.cursor() as cursor:
                 for sql, rows in queued:
-                    cursor.executemany(sql, rows)
+                    if len(rows) == 1:
+                        cursor.execute(sql, rows[0])
+                    else:
+                        cursor.executemany(sql, rows)
         except psycopg.IntegrityError as exc:
             raise IntegrityError(queued[0][0], None, exc) from exc
 

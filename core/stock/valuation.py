@@ -49,6 +49,8 @@ ZERO = Decimal(0)
 # exact or, when the quotient does not terminate, rounds the same way the exact
 # rational number would.
 _EXACT = Context(prec=60, rounding=ROUND_HALF_EVEN)
+_multiply = _EXACT.multiply
+_divide = _EXACT.divide
 
 
 def round_value(amount: Decimal) -> Decimal:
@@ -271,7 +273,8 @@ def _receive_fifo(state: StockState, movement: Movement,
     qty = movement.qty
     if carried is None:
         cost = movement.unit_cost if movement.unit_cost is not None else state.cost
-        value = times(qty, cost)
+        # times(qty, cost), inline: this runs for every receipt of a bulk import.
+        value = _multiply(qty, cost).quantize(VALUE_QUANTUM, ROUND_HALF_EVEN, _EXACT)
         layers: tuple[Layer, ...] = (Layer(movement.id, 0, movement.date, qty, value, cost,
                                            qty, value),)
         state.layers.append(layers[0])
@@ -283,9 +286,8 @@ def _receive_fifo(state: StockState, movement: Movement,
         value = sum((s.value for s in slices), ZERO)
     state.qty += qty
     state.value += value
-    state.cost = per_unit(state.value, state.qty)
-    return Valuation(movement.qty, value, ZERO, state.qty, state.value, state.cost,
-                     layers=layers)
+    state.cost = _divide(state.value, state.qty).quantize(COST_QUANTUM, ROUND_HALF_EVEN, _EXACT)
+    return Valuation(qty, value, ZERO, state.qty, state.value, state.cost, (), layers)
 
 
 def _issue_fifo(state: StockState, movement: Movement) -> Valuation:
@@ -311,9 +313,10 @@ def _issue_fifo(state: StockState, movement: Movement) -> Valuation:
     state.qty += movement.qty
     state.value -= total
     if state.qty > 0:
-        state.cost = per_unit(state.value, state.qty)
+        state.cost = _divide(state.value, state.qty).quantize(COST_QUANTUM, ROUND_HALF_EVEN,
+                                                               _EXACT)
     return Valuation(movement.qty, -total, ZERO, state.qty, state.value, state.cost,
-                     takes=tuple(takes))
+                     tuple(takes))
 
 
 def _receive_average(state: StockState, movement: Movement,

@@ -109,6 +109,21 @@ def _seed(session: Session, users: dict[str, User], manager: User) -> None:
         client = others[index % len(others)]
         _deal(session, rng, client, outcome, owners[index % len(owners)], now)
     _groups(session)
+    _date_openings(session)
+
+
+def _date_openings(session: Session) -> None:
+    """The audit log dates a deal's creation now; the demo's deals were opened months ago."""
+    from sqlalchemy import String, cast, update
+
+    from ordercraft.core.models import AuditEntry
+    from ordercraft.plugins.crm.models import Deal
+
+    session.flush()
+    opened = select(Deal.created_at).where(cast(Deal.id, String) == AuditEntry.entity_id)
+    session.execute(update(AuditEntry).where(AuditEntry.entity == Deal.__audit_entity__,
+                                             AuditEntry.action == "create")
+                    .values(at=opened.scalar_subquery()))
 
 
 def _title(rng: random.Random, client: Party) -> str:

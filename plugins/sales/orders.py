@@ -39,6 +39,8 @@ WAREHOUSE_SETTING = "sales_default_warehouse"
 STATES = ("draft", "confirmed", "in_production", "reserved", "partially_shipped", "shipped",
           "invoiced", "paid", "closed", "cancelled")
 MAX_LINES = 500
+#: Control characters: no order number or SKU holds one (PostgreSQL refuses NUL in text).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: Ids are INTEGER columns (32 bits on PostgreSQL): a larger number names nothing.
 MAX_ID = 2**31 - 1
 
@@ -216,6 +218,8 @@ def resolve_client(session: Session, ref: Any) -> Party:
                               field="client")
     if _too_large(ref):
         raise NotFound(f"client: there is no client with id {ref}", field="client")
+    if isinstance(ref, str):
+        ref = fields.text(ref, field="client", max_length=200, required=True)
     try:
         return get_client(session, ref)
     except (NotFound, ValidationError) as exc:
@@ -401,8 +405,8 @@ def get_order(session: Session, ref: Any, *, for_update: bool = False) -> Order:
     if isinstance(ref, Order):
         return ref
     text = str(ref).strip() if ref is not None else ""
-    if _too_large(ref):
-        raise NotFound(f"order with id {text} does not exist", field="order")
+    if _too_large(ref) or _CONTROL.search(text) or len(text) > 30:
+        raise NotFound(f"order {text[:40]!r} does not exist", field="order")
     if isinstance(ref, int) or re.fullmatch(r"[0-9]{1,12}", text):
         query = select(Order).where(Order.id == int(text))
         what = f"with id {int(text)}"
@@ -477,9 +481,9 @@ def list_orders(session: Session, *, status: Iterable[str] | str | None = None,
         if isinstance(client, int) or re.fullmatch(r"[0-9]{1,12}", str(client).strip()):
             conditions.append(Order.party_id == int(client))
         else:
+            name = " ".join(fields.text(client, field="client", max_length=200).split())
             party_id = session.scalar(select(Party.id).where(
-                fold(session, Party.name) == fold_text(session, " ".join(str(client).split())))
-                .limit(1))
+                fold(session, Party.name) == fold_text(session, name)).limit(1))
             if party_id is None:
                 raise NotFound(f"client: {client!r} does not exist", field="client")
             conditions.append(Order.party_id == party_id)

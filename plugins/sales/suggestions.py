@@ -92,7 +92,10 @@ def suggestions(session: Session, *, client: Any = None, items: Iterable[str] = 
     (SKUs) on it; unknown SKUs are ignored (the order is still being typed)."""
     from ordercraft.plugins.sales.orders import resolve_client
 
-    skus = [s.strip() for s in items if s and s.strip()]
+    # Half-typed SKUs are ignored; text that no SKU can be (too long, control characters)
+    # is too.
+    skus = [s.strip() for s in items
+            if s and s.strip() and len(s) <= 64 and s.isprintable()]
     item_ids = list(session.scalars(select(Item.id).where(Item.sku.in_(skus)))) if skus else []
     favourites = []
     if client not in (None, ""):

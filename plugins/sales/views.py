@@ -256,9 +256,9 @@ def edit(order_id: int):
                            f"lines.{index}.tax_rate": _plain(line.tax_rate)})
         return _entry_page(Form(values), rows=len(current.lines) + SPARE_LINES, order=current)
     form, lines, count = _submitted()
+    # Every field is sent: an emptied one is cleared (no deal, no due date, the default
+    # warehouse).
     changes = {name: form.values[name] for name in HEADER_FIELDS}
-    changes["deal"] = changes["deal"] or None
-    changes["warehouse"] = changes["warehouse"] or None
     try:
         order = update_order(session, order_id, lines=lines, **changes)
     except OrdercraftError as exc:

@@ -24,6 +24,8 @@ CORE_BLUEPRINTS: list[str] = [
     "ordercraft.web.views.documents:bp",
     "ordercraft.web.api.tasks:bp",
     "ordercraft.web.api.processes:bp",
+    "ordercraft.web.views.stock:bp",
+    "ordercraft.web.api.stock:bp",
 ]
 
 #: The core's entries of the main menu (plugins add theirs with the ``menu_items`` hook).
@@ -31,6 +33,7 @@ CORE_MENU: list[MenuItem] = [
     MenuItem("Home", "main.index", order=0),
     MenuItem("Tasks", "tasks.index", order=5, permission="task.read"),
     MenuItem("Parties", "parties.index", order=10, permission="party.read"),
+    MenuItem("Stock", "stock.index", order=20, permission="stock.read"),
     MenuItem("Calculators", "calc.index", order=40, permission="calc.run"),
     MenuItem("Processes", "processes.index", order=80, permission="task.read"),
 ]

@@ -8,7 +8,8 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError, ValidationError
-from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
+from ordercraft.plugins.crm.pages import (acting_user_name, make_blueprint, money_text,
+                                          user_choices)
 from ordercraft.web import (FORM_ERROR_STATUS, Form, Pager, current_user, login_required,
                             page_arguments, request_session)
 
@@ -142,12 +143,14 @@ def deal(document_id: int):
     session = request_session()
     found = get_deal(session, document_id)
     panel = document_panel(found, timeline_limit=30)
-    # A move's own changes of the deal's fields are the move: shown once, as the move; the
-    # deal's creation is its "Opened" date.
+    # A move's own changes of the deal's fields are the move: shown once, as the move.
     panel.entries = [entry for entry in panel.entries
-                     if entry["source"] != "audit" or (entry["kind"] == "audit_update" and
-                                                       not set(entry["data"]) & set(MOVE_FIELDS))
-                     ][:15]
+                     if entry["kind"] != "audit_update"
+                     or not set(entry["data"]) & set(MOVE_FIELDS)][:15]
+    for entry in panel.entries:
+        if entry["kind"] == "audit_create":  # "created" says little: say what was opened
+            opened_with = (entry["data"].get("amount") or [None, found.amount])[1]
+            entry["text"] = f"Deal opened (expected {money_text(opened_with)})"
     interactions = list_interactions(session, deal=found.id, limit=20)
     try:
         tasks = list_tasks(session, document=("deal", found.id), limit=20)

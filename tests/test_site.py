@@ -1,7 +1,9 @@
 """A site can be built, initialised and opened."""
 
+import os
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from ordercraft.core.models import Item, User
@@ -36,3 +38,21 @@ def test_init_on_existing_site_changes_nothing(site):
     result = site.cli("init --admin-password another-password --json")
     assert result.exit_code == 0
     assert result.json()["created"] is False
+
+
+@pytest.mark.skipif(not os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="server connections are PostgreSQL's")
+def test_a_connection_dropped_by_the_server_is_replaced_before_use(site):
+    from sqlalchemy import text
+
+    with site.session() as session:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    # The pooled connection is now idle; the server ends it (a restart, an idle timeout).
+    import psycopg
+
+    url = site.platform.engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with site.session() as session:      # the ping finds it dead; a new one is used
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+        assert session.execute(text("SELECT count(*) FROM users")).scalar_one() >= 1

@@ -79,7 +79,7 @@ def _move_dict(move: MoveResult) -> dict[str, Any]:
     return {"id": move.move_id, "item": move.item, "warehouse": move.warehouse,
             "qty": qty_text(move.qty, move.precision), "value": value_text(move.value),
             "settlement": value_text(move.settlement),
-            "unit_cost": cost_text(move.value / move.qty) if move.qty else None}
+            "unit_cost": cost_text(abs(move.value / move.qty)) if move.qty else None}
 
 
 def posted_dict(document: PostedDocument) -> dict[str, Any]:
@@ -420,7 +420,8 @@ def document(session: Session, document_id: int) -> dict[str, Any]:
         moves_out.append({"id": r.id, "item": info.sku,
                           "warehouse": catalog.warehouse(r.warehouse_id).code,
                           "qty": qty_text(r.qty, info.precision), "value": value_text(value),
-                          "settlement": value_text(r.settlement or ZERO)})
+                          "settlement": value_text(r.settlement or ZERO),
+                          "unit_cost": cost_text(abs(value / r.qty)) if r.qty else None})
     return {"id": found.id, "kind": found.kind, "date": found.doc_date.isoformat(),
             "ref": found.ref, "status": found.status, "reversal_of": found.reversal_of_id,
             "reversed_by": found.reversed_by_id, "note": found.note, "details": found.details,

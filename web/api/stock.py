@@ -165,8 +165,7 @@ def post_document(body: DocumentIn):
            errors={404: "No such document."})
 def read_document(document_id: int):
     """Read a stock document with its moves at their current values."""
-    found = stock.document(request_session(), document_id)
-    return {**found, "moves": [{**m, "unit_cost": None} for m in found["moves"]]}
+    return stock.document(request_session(), document_id)
 
 
 @api_route(bp, "/stock/documents/<int:document_id>/cancel", methods=["POST"],

@@ -90,7 +90,14 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.driver == "psycopg":
         engine.dialect.do_ping = _psycopg_ping  # type: ignore[method-assign]
+        event.listen(engine, "connect", _psycopg_no_automatic_preparation)
     return engine
+
+
+def _psycopg_no_automatic_preparation(dbapi_connection: Any, _record: Any) -> None:
+    # The stock ledger prepares its statements itself (core/stock/prepared.py); psycopg's
+    # automatic preparation would answer every rollback with DEALLOCATE ALL.
+    dbapi_connection.prepare_threshold = None
 
 
 def _psycopg_ping(dbapi_connection: Any) -> bool:

@@ -1,6 +1,7 @@
 """Documents: cancel by reversal, references, reservations, counts, checks of input,
 permissions, the ``document_posted`` hook."""
 
+import os
 import sys
 import types
 from decimal import Decimal
@@ -329,3 +330,42 @@ def test_posting_without_a_platform_session(site, book):
     with Session(site.platform.engine) as session, session.begin():
         posted = stock.receive(session, "BOLT", "MAIN", 2, "1.25")
     assert posted.moves[0].value == Decimal("2.5")
+
+
+@pytest.mark.skipif(not os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="prepared statements are PostgreSQL's")
+def test_postings_recover_when_a_column_changes_under_the_prepared_statements(site, book):
+    """A posting prepares its statements once per connection; if a migration changes a
+    column they read, at most one posting on that connection fails and the next works."""
+    from sqlalchemy import text
+
+    with site.session() as session:                          # prepares them
+        stock.receive(session, "BOLT", "MAIN", 5, "2")
+    with site.session() as session:
+        session.execute(text("ALTER TABLE items ALTER COLUMN unit TYPE varchar(40)"))
+    outcomes = []
+    for _attempt in range(2):
+        try:
+            with site.session() as session:
+                stock.issue(session, "BOLT", "MAIN", 1)
+            outcomes.append("posted")
+        except Exception:                                       # noqa: BLE001
+            outcomes.append("failed")
+    assert outcomes[-1] == "posted"
+    with site.session() as session:
+        assert stock.balance(session, "BOLT", "MAIN").qty == 5 - outcomes.count("posted")
+
+
+def test_a_refused_posting_leaves_the_next_one_on_the_connection_working(site, book):
+    for _round in range(3):
+        with pytest.raises(Conflict), site.session() as session:
+            stock.issue(session, "BOLT", "MAIN", 1)              # nothing there: refused
+        with site.session() as session:
+            stock.receive(session, "BOLT", "MAIN", 1, "1", ref=f"R{_round}")
+        with pytest.raises(Conflict), site.session() as session:  # the database refuses it
+            stock.receive(session, "BOLT", "MAIN", 1, "1", ref=f"R{_round}")
+        with site.session() as session:
+            stock.issue(session, "BOLT", "MAIN", 1)
+    with site.session() as session:
+        assert stock.balance(session, "BOLT", "MAIN").qty == 0
+        assert stock.verify(session).ok

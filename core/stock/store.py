@@ -29,6 +29,7 @@ from ordercraft.core.stock.inputs import chunks
 from ordercraft.core.stock.models import (ReservationMove, StockBalance, StockConsumption,
                                           StockDocument, StockLayer, StockMove,
                                           StockReservation, StockValuation)
+from ordercraft.core.stock.prepared import PreparedCommand
 from ordercraft.core.types import MONEY_SCALE, QTY_SCALE
 from ordercraft.core.types import Qty as QtyType
 
@@ -274,13 +275,24 @@ class Ledger:
         values: list[Any] = [list(skus), list(codes), list(skus), documents, moves]
         for pair in out_pairs:
             values += list(pair)
+        command = PreparedCommand(self.connection)
+        for sql in statements:
+            command.add(sql)
         driver = self.connection.connection.driver_connection
         results = []
-        with psycopg.ClientCursor(driver) as cursor:
-            cursor.execute(";\n".join(statements), values)
-            results.append(cursor.fetchall())
-            while cursor.nextset():
+        try:
+            with psycopg.ClientCursor(driver) as cursor:
+                sql, preamble = command.text()
+                cursor.execute(sql, values)
+                for _result in range(preamble):
+                    cursor.nextset()
                 results.append(cursor.fetchall())
+                while cursor.nextset():
+                    results.append(cursor.fetchall())
+        except psycopg.Error:
+            command.failed()
+            raise
+        command.succeeded()
         items, warehouses, locked, ids, *pages = results
         return items, warehouses, locked, ids, pages
 
@@ -566,15 +578,24 @@ class Ledger:
         import psycopg
 
         if sum(len(rows) for _sql, rows in queued) <= SMALL_WRITE:
-            # A few rows: one multi-statement command, bound client side (one round
-            # trip and one call into the driver instead of one per statement).
-            sql = ";\n".join(statement for statement, rows in queued for _row in rows)
+            # A few rows: one multi-statement command of prepared statements, bound
+            # client side (one round trip and one call into the driver instead of one
+            # per statement).
+            command = PreparedCommand(self.connection)
+            for statement, rows in queued:
+                for _row in rows:
+                    command.add(statement)
             values = [value for _statement, rows in queued for row in rows for value in row]
+            sql, _preamble = command.text()
             try:
                 with psycopg.ClientCursor(driver) as cursor:
                     cursor.execute(sql, values)
-            except psycopg.IntegrityError as exc:
-                raise IntegrityError(sql, None, exc) from exc
+            except psycopg.Error as exc:
+                command.failed()
+                if isinstance(exc, psycopg.IntegrityError):
+                    raise IntegrityError(sql, None, exc) from exc
+                raise
+            command.succeeded()
             return
         try:
             with driver.pipeline(), driver.cursor() as cursor:

@@ -76,10 +76,12 @@ def migrations_location() -> str | None:
 
     Called by ``ordercraft db upgrade`` and ``ordercraft db status`` (and whenever the
     platform configures Alembic), for every installed plugin, disabled ones included: a
-    disabled plugin keeps its tables and its revisions. The first revision of that folder carries ``branch_labels = ("<plugin name>",)`` and
-    ``depends_on`` the core revision it needs, so each plugin has its own branch and
-    ``ordercraft db upgrade`` brings every branch to its head. Return ``None`` (or do not
-    implement the hook) when the plugin has no tables.
+    disabled plugin keeps its tables and its revisions. The first revision of that
+    folder carries ``branch_labels = ("<plugin name>",)`` and ``depends_on = ("core",)``,
+    so each plugin has its own branch and ``ordercraft db upgrade`` brings every branch
+    to its head; ``ordercraft db revision -m MESSAGE --owner <plugin name>`` writes such
+    revisions there from the plugin's models (creating the folder). Return ``None`` (or
+    do not implement the hook) when the plugin has no tables.
     """
 
 

@@ -26,6 +26,11 @@ CORE_VERSIONS = MIGRATIONS / "versions"
 def version_locations(platform: Platform) -> list[str]:
     """The core's revisions and every installed plugin's, disabled ones included: a
     disabled plugin keeps its tables, and Alembic must still know their revisions."""
+    return [str(CORE_VERSIONS), *(path for _name, path in _locations(platform))]
+
+
+def _locations(platform: Platform) -> list[tuple[str, str]]:
+    """(plugin, folder of its revisions) for every installed plugin."""
     import dataclasses
 
     # Copies marked enabled: the platform's own view of its plugins does not change.
@@ -33,8 +38,7 @@ def version_locations(platform: Platform) -> list[str]:
     for plugin in everyone:
         plugin.load()
     hooks = Hooks(build_plugin_manager(everyone), [p.name for p in dependency_order(everyone)])
-    locations = [path for _name, path in hooks.migrations_locations()]
-    return [str(CORE_VERSIONS), *locations]
+    return [(name, str(path)) for name, path in hooks.migrations_locations()]
 
 
 def alembic_config(platform: Platform, connection: Connection, **attributes: Any) -> Config:
@@ -98,6 +102,7 @@ def create_all_and_stamp(platform: Platform) -> None:
 def new_revision(platform: Platform, message: str, *, owner: str = "core") -> str:
     """Autogenerate a revision for ``owner``'s tables (developer tool)."""
     platform.load_models()
+    plugin_folder = plugin_versions(platform, owner) if owner != "core" else None
     with platform.engine.begin() as connection:
         config = alembic_config(platform, connection, owner=owner)
         script = ScriptDirectory.from_config(config)
@@ -108,11 +113,36 @@ def new_revision(platform: Platform, message: str, *, owner: str = "core") -> st
         if branch_heads:
             kwargs["head"] = f"{owner}@head"
         else:
+            # A branch's first revision: in its owner's folder, and a plugin's after the
+            # core's tables (its own may refer to them).
             kwargs["head"] = "base"
             kwargs["branch_label"] = owner
-            kwargs["version_path"] = str(CORE_VERSIONS)
+            if owner == "core":
+                kwargs["version_path"] = str(CORE_VERSIONS)
+            else:
+                kwargs["version_path"] = plugin_folder
+                kwargs["depends_on"] = ("core",)
         revision = command.revision(config, **kwargs)
     return revision.path if hasattr(revision, "path") else str(revision)
+
+
+def plugin_versions(platform: Platform, owner: str) -> str:
+    """The folder of ``owner``'s revisions (its ``migrations_location`` hook), created if
+    it does not exist yet."""
+    from ordercraft.core.errors import NotFound, ValidationError
+
+    names = [plugin.name for plugin in platform.plugins]
+    if owner not in names:
+        raise NotFound(f"--owner {owner!r} is neither 'core' nor an installed plugin "
+                       f"(installed: {', '.join(sorted(names)) or 'none'})", field="owner")
+    location = dict(_locations(platform)).get(owner)
+    if location is None:
+        raise ValidationError(
+            f"plugin {owner!r} has no migrations folder: implement its migrations_location "
+            "hook (return the path of a folder next to its module, e.g. "
+            "Path(__file__).parent / 'migrations')", field="owner")
+    Path(location).mkdir(parents=True, exist_ok=True)
+    return location
 
 
 def _labels_below(script: ScriptDirectory, revision: Any) -> set[str]:

@@ -4,6 +4,7 @@ the stock ledger and the workflow engine — test them again from their side).""
 
 from __future__ import annotations
 
+import re
 import textwrap
 import types
 
@@ -287,3 +288,43 @@ def test_hook_document_transition(make_site):
                                                 None)
     with site.session() as session:
         assert session.scalar(select(Warehouse).where(Warehouse.code == "MOVED2")) is None
+
+
+def test_db_revision_for_a_plugin_starts_its_branch_in_its_own_folder(tmp_path):
+    """A plugin author's first ``ordercraft db revision --owner PLUGIN``: the revision
+    lands in the plugin's migrations folder (created if need be), as the first of the
+    plugin's branch, after the core's, and holds the plugin's tables only."""
+    from sqlalchemy import String
+    from sqlalchemy.orm import Mapped, mapped_column
+
+    from ordercraft.core.db import Base
+
+    versions = tmp_path / "gadgets" / "migrations"
+    plugin = make_plugin("gadgets", migrations_location=lambda: str(versions))
+    gadget = type("Gadget", (Base,), {
+        "__module__": "gadgets.models", "__tablename__": "gadgets_gadgets",
+        "__annotations__": {"id": Mapped[int], "name": Mapped[str]},
+        "id": mapped_column(primary_key=True), "name": mapped_column(String(40))})
+    url, drop = test_database_url(tmp_path)
+    platform = Platform(url, only=[], extra_plugins=[plugin])
+    try:
+        site = Site(platform)
+        assert site.cli("init --admin-password long-enough-password").exit_code == 0
+        made = site.cli(["db", "revision", "-m", "gadget table", "--owner", "gadgets"])
+        assert made.exit_code == 0, made.stderr
+        written = list(versions.glob("*.py"))
+        assert len(written) == 1 and str(written[0]) in made.output
+        source = written[0].read_text()
+        assert "branch_labels = ('gadgets',)" in source
+        assert re.search(r"^depends_on = (\('core',\)|'core')$", source, re.M), source
+        assert "gadgets_gadgets" in source and "create_table('users'" not in source
+        upgraded = site.cli("db upgrade --json")
+        assert upgraded.exit_code == 0, upgraded.stderr
+        with platform.engine.connect() as connection:
+            assert sa_inspect(connection).has_table("gadgets_gadgets")
+        unknown = site.cli(["db", "revision", "-m", "x", "--owner", "gizmos"])
+        assert unknown.exit_code == 2 and "'gizmos'" in unknown.stderr
+    finally:
+        platform.dispose()
+        drop()
+        Base.metadata.remove(gadget.__table__)

@@ -39,11 +39,15 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @json_option
 def db_upgrade(as_json: bool) -> None:
-    """Bring the database to the newest schema (every plugin's branch included)."""
+    """Bring the database to the newest schema (every plugin's branch included) and give
+    the standard roles the permissions this version grants them."""
     from ordercraft.core import schema
+    from ordercraft.core.services.users import ensure_roles
 
     platform = current_platform()
     applied = schema.upgrade(platform)
+    with platform.session() as session:
+        ensure_roles(session)
     emit(as_json, {"ok": True, "applied": applied},
          f"upgraded: {', '.join(applied)}" if applied else "the schema is up to date")
 

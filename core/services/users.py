@@ -31,12 +31,17 @@ def hash_password(password: str) -> str:
 
 
 def ensure_roles(session: Session) -> dict[str, Role]:
-    """Create the standard roles that are missing; return all roles by name."""
+    """Create the standard roles that are missing and grant the existing ones the
+    permissions a newer version gives them (none is taken away); return all roles by
+    name."""
     roles = {role.name: role for role in session.scalars(select(Role))}
     for name, (description, permissions) in ROLE_PERMISSIONS.items():
-        if name not in roles:
+        role = roles.get(name)
+        if role is None:
             roles[name] = Role(name=name, description=description, permissions=sorted(permissions))
             session.add(roles[name])
+        elif not permissions <= set(role.permissions):
+            role.permissions = sorted(set(role.permissions) | permissions)
     session.flush()
     return roles
 

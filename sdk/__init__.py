@@ -30,6 +30,10 @@ command in ``ordercraft --help``. Test it with the fixtures of
         site = make_site(plugins=["my_addon"])
         assert site.cli("hello").output == "hello from my_addon\\n"
 
+A whole plugin (a table and its migration, a hook on posted documents, a page, an API
+route, commands with ``ordercraft.sdk.cli``, tests) is built step by step in
+docs/plugins.md.
+
 Services take a SQLAlchemy session (``with platform.session(user) as session``)
 and plain values, and raise ``OrdercraftError`` subclasses with a stable ``code``.
 Everything listed in ``__all__`` is public; anything else may change.
@@ -70,6 +74,7 @@ _LAZY: dict[str, str] = {
     "items": "ordercraft.core.services.items",
     "warehouses": "ordercraft.core.services.warehouses",
     "stock": "ordercraft.core.stock.api",
+    "StockDocument": "ordercraft.core.stock.models:StockDocument",
     "users": "ordercraft.core.services.users",
     "audit": "ordercraft.core.audit",
     "calc": "ordercraft.core.calc.api",

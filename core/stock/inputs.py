@@ -168,8 +168,13 @@ def _checked(value: Any, field: str, places: int, precision: int) -> tuple[Decim
     return _classify(value, places, precision)
 
 
+def _shown(value: Any) -> str:
+    """A value in a message as the user wrote it: '1.5', not Decimal('1.5')."""
+    return repr(str(value)) if isinstance(value, Decimal) else repr(value)
+
+
 def _refuse(field: str, value: Any, problem: str, what: str = "") -> ValidationError:
-    label = f"{field} {value!r}" + (f" {what}" if what else "")
+    label = f"{field} {_shown(value)}" + (f" {what}" if what else "")
     if problem == "places":
         return ValidationError(f"{label} has more than {QTY_SCALE} decimal places", field=field,
                                code="bad_precision")
@@ -177,7 +182,7 @@ def _refuse(field: str, value: Any, problem: str, what: str = "") -> ValidationE
         return ValidationError(f"{label} must not be negative", field=field)
     if problem == "too large":
         return ValidationError(f"{label} is too large", field=field)
-    return ValidationError(f"{field}: {value!r} is {problem}", field=field)
+    return ValidationError(f"{field}: {_shown(value)} is {problem}", field=field)
 
 
 def check_qty(item: ItemInfo, value: Any, *, field: str = "qty",
@@ -186,7 +191,7 @@ def check_qty(item: ItemInfo, value: Any, *, field: str = "qty",
     qty, problem = _checked(value, field, QTY_SCALE, item.precision)
     if problem == "precision":
         allowed = "whole numbers" if item.precision == 0 else f"{item.precision} decimal places"
-        raise ValidationError(f"{field}: {value!r} {item.unit} of item {item.sku!r} is not "
+        raise ValidationError(f"{field}: {_shown(value)} {item.unit} of item {item.sku!r} is not "
                               f"possible: its unit allows {allowed}", field=field,
                               code="bad_precision")
     if problem is not None:

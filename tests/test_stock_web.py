@@ -187,6 +187,10 @@ def test_api_posts_and_cancels_documents(api):
     cancelled = api("post", f"/api/v1/stock/documents/{document['id']}/cancel")
     assert cancelled.status_code == 201 and cancelled.json["kind"] == "reversal"
     assert cancelled.json["reversal_of"] == document["id"]
+    read = api("get", f"/api/v1/stock/documents/{document['id']}").json
+    assert read["status"] == "cancelled" and read["reversed_by"] == cancelled.json["id"]
+    assert read["user"] == "admin" and read["posted_at"].endswith("Z")
+    assert [m["unit_cost"] for m in read["moves"]] == ["0.60", "0.60"]
     again = api("post", f"/api/v1/stock/documents/{document['id']}/cancel")
     assert again.status_code == 409 and again.json["error"]["code"] == "not_cancellable"
     assert api("get", "/api/v1/stock/documents/999").status_code == 404

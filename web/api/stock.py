@@ -7,6 +7,7 @@ with a fraction is refused, because it may already have lost exactness on its wa
 from __future__ import annotations
 
 from datetime import date as Day
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -122,6 +123,10 @@ class DocumentOut(OutputModel):
     ref: str | None
     status: str
     reversal_of: int | None = None
+    reversed_by: int | None = Field(None, description="The reversal that cancelled it.")
+    note: str | None = None
+    user: str | None = Field(None, description="Who posted it.")
+    posted_at: datetime | None = None
     moves: list[DocumentMoveOut]
     reservations: list[ReservationOut] = Field(default_factory=list)
     details: dict[str, Any] = Field(default_factory=dict)

@@ -42,9 +42,13 @@ def test_init_on_existing_site_changes_nothing(site):
 
 @pytest.mark.skipif(not os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "").startswith("postgres"),
                     reason="server connections are PostgreSQL's")
-def test_a_connection_dropped_by_the_server_is_replaced_before_use(site):
+def test_a_connection_dropped_by_the_server_is_replaced_before_use(site, monkeypatch):
     from sqlalchemy import text
 
+    from ordercraft.core import db
+
+    # Pooled connections idle for longer than this are pinged: here, every one.
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)
     with site.session() as session:
         pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
     # The pooled connection is now idle; the server ends it (a restart, an idle timeout).
@@ -56,3 +60,28 @@ def test_a_connection_dropped_by_the_server_is_replaced_before_use(site):
     with site.session() as session:      # the ping finds it dead; a new one is used
         assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
         assert session.execute(text("SELECT count(*) FROM users")).scalar_one() >= 1
+
+
+@pytest.mark.skipif(not os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="server connections are PostgreSQL's")
+def test_a_connection_dropped_right_after_use_fails_one_transaction_only(site):
+    """Used within the last second, a connection is not pinged: if the server ends it in
+    that second, the next transaction fails whole, and the one after works."""
+    import psycopg
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    with site.session() as session:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    url = site.platform.engine.url.set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    outcomes = []
+    for _attempt in range(2):
+        try:
+            with site.session() as session:
+                session.execute(text("SELECT count(*) FROM users")).scalar_one()
+            outcomes.append("done")
+        except OperationalError:
+            outcomes.append("failed")
+    assert outcomes == ["failed", "done"]

@@ -25,9 +25,12 @@ import pytest
 ADMIN_PASSWORD = "admin-password"
 
 
-def test_database_url(tmp_path: Path) -> tuple[str, Any]:
-    """A URL of a fresh database and a function that removes it."""
-    base = os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "")
+def test_database_url(tmp_path: Path, base: str | None = None) -> tuple[str, Any]:
+    """A URL of a fresh database and a function that removes it: a new schema of the
+    PostgreSQL database ``base`` (default: ``ORDERCRAFT_TEST_DATABASE_URL``), else an
+    SQLite file in ``tmp_path``."""
+    if base is None:
+        base = os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "")
     if base.startswith("postgres"):
         import psycopg
 

@@ -120,14 +120,8 @@ def main() -> None:
     from ordercraft.web import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="bench-crm-"))
-    drop = lambda: None  # noqa: E731
-    if url is None:
-        import os
-
-        if os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "").startswith("postgres"):
-            url, drop = test_database_url(folder)
-        else:
-            url = f"sqlite:///{folder / 'bench.db'}"
+    # A PostgreSQL database (--db=URL or ORDERCRAFT_TEST_DATABASE_URL) gets a fresh schema.
+    url, drop = test_database_url(folder, url or None)
     platform = Platform(url, only=["crm"])
     try:
         create_all_and_stamp(platform)

@@ -120,16 +120,11 @@ def main() -> None:
                 clients = int(value)
     orders = int(arguments[0]) if arguments else 50_000
     with tempfile.TemporaryDirectory() as folder:
-        drop = None
-        if url and url.startswith("postgres"):
-            import os
+        from ordercraft.sdk.testing import test_database_url
 
-            from ordercraft.sdk.testing import test_database_url
-
-            os.environ["ORDERCRAFT_TEST_DATABASE_URL"] = url
-            url, drop = test_database_url(Path(folder))
-        platform = Platform(url or f"sqlite:///{Path(folder) / 'bench.db'}",
-                            only=["crm", "sales"])
+        # A PostgreSQL database gets a fresh schema, dropped at the end.
+        url, drop = test_database_url(Path(folder), url or "")
+        platform = Platform(url, only=["crm", "sales"])
         create_all_and_stamp(platform)
         started = time.perf_counter()
         build(platform, orders, clients)
@@ -154,8 +149,7 @@ def main() -> None:
         verdict = "within" if worst <= TARGET_MS else "OVER"
         print(f"slowest median {worst:.1f} ms: {verdict} the target of {TARGET_MS} ms")
         platform.dispose()
-        if drop is not None:
-            drop()
+        drop()
 
 
 if __name__ == "__main__":

@@ -150,7 +150,11 @@ def main() -> None:
         del arguments[at:at + 2]
     processes = int(arguments[0]) if arguments else 10_000
     with tempfile.TemporaryDirectory() as folder:
-        platform = Platform(url or f"sqlite:///{Path(folder) / 'bench.db'}", only=[])
+        from ordercraft.sdk.testing import test_database_url
+
+        # A PostgreSQL database gets a fresh schema, dropped at the end.
+        url, drop = test_database_url(Path(folder), url or "")
+        platform = Platform(url, only=[])
         create_all_and_stamp(platform)
         start = time.perf_counter()
         counts = build(platform, processes)
@@ -159,6 +163,7 @@ def main() -> None:
               ", ".join(f"{value:,} {name}" for name, value in counts.items()))
         measure(platform, processes, counts)
         platform.dispose()
+        drop()
 
 
 def measure(platform: Platform, processes: int, counts: dict[str, int]) -> None:

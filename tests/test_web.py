@@ -632,3 +632,17 @@ def test_health_answers_503_when_the_database_is_gone(tmp_path):
     assert response.status_code == 503
     assert response.json["ok"] is False and response.json["database"] is False
     assert "unable to open" in response.json["error"]
+
+
+def test_amounts_on_pages_group_thousands_and_hide_no_exact_digit():
+    from decimal import Decimal
+
+    from ordercraft.web.pages import amount_text
+
+    assert amount_text(Decimal("14981.0000")) == "14,981.00"
+    assert amount_text(Decimal("-31")) == "-31.00"
+    assert amount_text(Decimal("1234.5678")) == "1,234.5678"
+    assert amount_text(Decimal("0.0050")) == "0.005"
+    assert amount_text(Decimal("2.5E+3")) == "2,500.00"
+    assert amount_text("7.10") == "7.10"
+    assert amount_text(None) == "" and amount_text("") == ""

@@ -1,11 +1,12 @@
 """Helpers for HTML pages: forms that keep what was typed and show errors next to the
-field, and the pagination bar of a list."""
+field, the pagination bar of a list, and amounts as people read them."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from flask import request, url_for
@@ -96,3 +97,19 @@ def page_arguments(default_limit: int = 25, max_limit: int = 200) -> tuple[int, 
         return min(max(value, low), high)
 
     return number("limit", default_limit, 1, max_limit), number("offset", 0, 0, 10**9)
+
+
+def amount_text(value: Decimal | str | None, places: int = 2) -> str:
+    """An amount for a page: thousands grouped, at least ``places`` decimals and every
+    further one that is not zero, so nothing exact is hidden: ``14,981.00``,
+    ``-31.00``, ``1,234.5678``. (The JSON API answers the exact decimal string.)"""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    exponent = number.normalize().as_tuple().exponent
+    shown = max(places, -exponent) if isinstance(exponent, int) else places
+    return f"{number:,.{shown}f}"
+
+
+def init_app(app: Any) -> None:
+    app.add_template_filter(amount_text, "amount")

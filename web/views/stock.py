@@ -9,7 +9,7 @@ from ordercraft.core.errors import OrdercraftError
 from ordercraft.core.stock import api as stock
 from ordercraft.web.auth import login_required
 from ordercraft.web.extension import request_session
-from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, page_arguments
+from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
@@ -37,8 +37,7 @@ def warehouse(code: str):
                                   offset=offset)
     pager = Pager(found.balances.total, limit, offset, "stock.warehouse",
                   {"code": code, "q": search, "limit": None if limit == 25 else limit})
-    return render_template("stock/warehouse.html", found=found, pager=pager, search=search,
-                           total_value=stock.value_text(found.value))
+    return render_template("stock/warehouse.html", found=found, pager=pager, search=search)
 
 
 @bp.get("/items/<sku>")
@@ -76,7 +75,7 @@ def post(action: str):
     move = posted.moves[0]
     flash(f"{'Received' if action == 'receive' else 'Issued'} "
           f"{stock.qty_text(abs(move.qty), move.precision)} {move.unit} of {move.item} in "
-          f"{move.warehouse}, value {stock.value_text(abs(move.value))} (document {posted.id}).",
+          f"{move.warehouse}, value {amount_text(abs(move.value))} (document {posted.id}).",
           "success")
     return redirect(url_for("stock.item", sku=move.item), code=303)
 

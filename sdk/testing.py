@@ -133,11 +133,15 @@ def make_site(tmp_path: Path) -> Iterator[Any]:
         from ordercraft.core.schema import create_all_and_stamp
         from ordercraft.core.services.users import create_user, ensure_roles
 
-        url, drop = test_database_url(tmp_path / f"site{len(cleanups)}")
-        (tmp_path / f"site{len(cleanups)}").mkdir(exist_ok=True)
+        folder = tmp_path / f"site{len(cleanups)}"
+        url, drop = test_database_url(folder)
+        folder.mkdir(exist_ok=True)
+        # Kept before the platform is built: a test may expect building it to fail, and
+        # the database must still be removed.
+        cleanups.append([None, drop])
         platform = Platform(url, only=None if plugins is None else list(plugins),
                             extra_plugins=list(extra_plugins))
-        cleanups.append((platform, drop))
+        cleanups[-1][0] = platform
         create_all_and_stamp(platform)
         with platform.session() as session:
             ensure_roles(session)
@@ -147,7 +151,8 @@ def make_site(tmp_path: Path) -> Iterator[Any]:
 
     yield build
     for platform, drop in cleanups:
-        platform.dispose()
+        if platform is not None:
+            platform.dispose()
         drop()
 
 

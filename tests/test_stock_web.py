@@ -1,5 +1,5 @@
-"""Stock pages (warehouses, a warehouse's stock, an item's history, the receipt and issue
-forms) and the JSON API under /api/v1/stock."""
+"""Stock pages (warehouses, a warehouse's stock, an item's history, the receipt, issue,
+transfer, write-off and count forms) and the JSON API under /api/v1/stock."""
 
 from __future__ import annotations
 
@@ -91,6 +91,38 @@ def test_receipt_form_posts_and_goes_to_the_items_page(shop):
     assert "Received 1.500 l of OIL in SIDE, value 9.00" in page
     with shop.session() as session:
         assert stock.balance(session, "OIL", "SIDE").value == Decimal("19.0000")
+
+
+def test_transfer_write_off_and_count_forms(shop):
+    client = _storekeeper(shop)
+
+    def post(action, **data):
+        response = client.post(f"/stock/{action}", data=data)
+        if response.status_code != 303:
+            return response.status_code, response.get_data(as_text=True)
+        return 303, client.get(response.headers["Location"]).get_data(as_text=True)
+
+    form = client.get("/stock/transfer?item=BOLT-M8&warehouse=MAIN").get_data(as_text=True)
+    assert 'id="f-to"' in form and '<option value="MAIN" selected>' in form
+    status, page = post("transfer", item="BOLT-M8", warehouse="MAIN", to="SIDE", qty="5")
+    assert status == 303 and "Moved 5 pc of BOLT-M8 from MAIN to SIDE, value 3.00" in page
+    status, page = post("transfer", item="BOLT-M8", warehouse="MAIN", to="MAIN", qty="1")
+    assert status == 422 and "two different warehouses" in page[page.index('id="e-to"'):]
+
+    status, page = post("write-off", item="OIL", warehouse="SIDE", qty="2", note="spilt")
+    assert status == 303 and "Wrote off 2.000 l of OIL in SIDE, value 8.00" in page
+
+    status, page = post("count", item="BOLT-M8", warehouse="MAIN", qty="15")
+    assert status == 303 and "as in the books, nothing to post" in page
+    status, page = post("count", item="BOLT-M8", warehouse="MAIN", qty="13")
+    assert status == 303 and "(15 in the books): loss of 2 pc, value 1.20" in page
+    status, page = post("count", item="BOLT-M8", warehouse="MAIN", qty="14", unit_cost="x")
+    assert status == 422 and "is not a number" in page[page.index('id="e-unit_cost"'):]
+    with shop.session() as session:
+        assert stock.balance(session, "BOLT-M8", "MAIN").qty == 13
+        assert stock.balance(session, "BOLT-M8", "SIDE").qty == 15
+        assert stock.balance(session, "OIL", "SIDE").qty == Decimal("0.5")
+        assert stock.verify(session).ok
 
 
 def test_forms_show_errors_next_to_the_field_and_keep_the_input(shop):

@@ -1,6 +1,6 @@
 """A storekeeper in a real browser: finds a warehouse's stock, receives goods, is refused
-an issue larger than what is available (nothing typed is lost), issues what there is and
-reads the item's movements with the running balance."""
+an issue larger than what is available (nothing typed is lost), issues what there is,
+reads the item's movements with the running balance and moves some to another warehouse."""
 
 from __future__ import annotations
 
@@ -61,3 +61,15 @@ def test_receive_refused_issue_issue_and_history(page, live_server, login, scree
     assert re.search(r"-4\b.*-50\.00.*\b6\b.*75\.00", history.replace("\n", " ")), rows
     assert re.search(r"\b10\b.*125\.00.*\b10\b.*125\.00", history.replace("\n", " ")), rows
     screenshot(page, "stock-03-history")
+
+    page.click("a.button:has-text('Move')")
+    page.wait_for_url(re.compile(r".*/stock/transfer.*"))
+    page.select_option("#f-warehouse", "MAIN")
+    page.select_option("#f-to", "PARTS")
+    page.fill("#f-qty", "2")
+    screenshot(page, "stock-04-transfer")
+    page.click("button:has-text('Move')")
+    page.wait_for_url(re.compile(rf".*/stock/items/{sku}$"))
+    assert "Moved 2 pc" in page.inner_text(".notice.success")
+    balances = page.inner_text("table.list >> nth=0")
+    assert re.search(r"MAIN\s+4\b", balances) and re.search(r"PARTS\s+2\b", balances), balances

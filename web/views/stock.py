@@ -17,8 +17,15 @@ bp = Blueprint("stock", __name__, url_prefix="/stock")
 FORMS = {
     "receive": ("item", "warehouse", "qty", "unit_cost", "date", "ref", "note"),
     "issue": ("item", "warehouse", "qty", "holder", "date", "ref", "note"),
+    "transfer": ("item", "warehouse", "to", "qty", "holder", "date", "ref", "note"),
+    "write-off": ("item", "warehouse", "qty", "holder", "date", "ref", "note"),
+    "count": ("item", "warehouse", "qty", "unit_cost", "date", "ref", "note"),
 }
-TITLES = {"receive": "Receive stock", "issue": "Issue stock"}
+TITLES = {"receive": "Receive stock", "issue": "Issue stock",
+          "transfer": "Move stock to another warehouse", "write-off": "Write off stock",
+          "count": "Count stock"}
+DONE = {"receive": "Received", "issue": "Issued", "transfer": "Moved",
+        "write-off": "Wrote off"}
 
 
 @bp.get("/")
@@ -52,7 +59,8 @@ def item(sku: str):
     return render_template("stock/item.html", found=found, pager=pager, place=place)
 
 
-@bp.route("/<any(receive, issue):action>", methods=["GET", "POST"])
+@bp.route('/<any(receive, issue, transfer, "write-off", count):action>',
+          methods=["GET", "POST"])
 @login_required
 def post(action: str):
     if request.method == "GET":
@@ -60,24 +68,48 @@ def post(action: str):
                                         "warehouse": request.args.get("warehouse", "")}))
     form = Form.from_request(FORMS[action])
     values = {key: value.strip() or None for key, value in form.values.items()}
-    session = request_session()
     try:
-        if action == "receive":
-            posted = stock.receive(session, values["item"] or "", values["warehouse"] or "",
-                                   values["qty"], values["unit_cost"], date=values["date"],
-                                   ref=values["ref"], note=values["note"] or "")
-        else:
-            posted = stock.issue(session, values["item"] or "", values["warehouse"] or "",
-                                 values["qty"], date=values["date"], ref=values["ref"],
-                                 holder=values["holder"], note=values["note"] or "")
+        posted = _post(action, values)
     except OrdercraftError as exc:
         return _form_page(action, form.fail(exc)), FORM_ERROR_STATUS
+    flash(_done(action, posted), "success")
+    sku = posted.moves[0].item if posted.moves else posted.details["counted"][0]["item"]
+    return redirect(url_for("stock.item", sku=sku), code=303)
+
+
+def _post(action: str, values: dict[str, str | None]) -> stock.PostedDocument:
+    session = request_session()
+    item, place, qty = values["item"] or "", values["warehouse"] or "", values["qty"]
+    common = {"date": values["date"], "ref": values["ref"], "note": values["note"] or ""}
+    if action == "receive":
+        return stock.receive(session, item, place, qty, values["unit_cost"], **common)
+    if action == "count":
+        return stock.count(session, item, place, qty, unit_cost=values["unit_cost"], **common)
+    if action == "transfer":
+        return stock.transfer(session, item, place, values["to"] or "", qty,
+                              holder=values["holder"], **common)
+    post_one = stock.issue if action == "issue" else stock.write_off
+    return post_one(session, item, place, qty, holder=values["holder"], **common)
+
+
+def _done(action: str, posted: stock.PostedDocument) -> str:
+    if action == "count":
+        counted = posted.details["counted"][0]
+        if not posted.moves:
+            return (f"Counted {counted['counted']} of {counted['item']} in "
+                    f"{counted['warehouse']}: as in the books, nothing to post "
+                    f"(document {posted.id}).")
+        move = posted.moves[0]
+        return (f"Counted {counted['counted']} of {counted['item']} in {counted['warehouse']}"
+                f" ({counted['book']} in the books): {'gain' if move.qty > 0 else 'loss'} of "
+                f"{stock.qty_text(abs(move.qty), move.precision)} {move.unit}, value "
+                f"{amount_text(abs(move.value))} (document {posted.id}).")
     move = posted.moves[0]
-    flash(f"{'Received' if action == 'receive' else 'Issued'} "
-          f"{stock.qty_text(abs(move.qty), move.precision)} {move.unit} of {move.item} in "
-          f"{move.warehouse}, value {amount_text(abs(move.value))} (document {posted.id}).",
-          "success")
-    return redirect(url_for("stock.item", sku=move.item), code=303)
+    where = (f"from {move.warehouse} to {posted.moves[-1].warehouse}" if action == "transfer"
+             else f"in {move.warehouse}")
+    return (f"{DONE[action]} {stock.qty_text(abs(move.qty), move.precision)} {move.unit} of "
+            f"{move.item} {where}, value {amount_text(abs(move.value))} "
+            f"(document {posted.id}).")
 
 
 def _form_page(action: str, form: Form) -> str:

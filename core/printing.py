@@ -26,8 +26,6 @@ email) and ``printed_at``. PDF comes from WeasyPrint, imported only when a PDF i
 from __future__ import annotations
 
 import os
-import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.core.errors import NotFound, PluginError
-from ordercraft.core.registries import NAME_PATTERN
+from ordercraft.core.registries import NAME_PATTERN, once_per_plugin_set
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -150,21 +148,15 @@ class PrintFormRegistry:
         return len(self._forms)
 
 
-_registries: weakref.WeakKeyDictionary[Hooks, PrintFormRegistry] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def print_forms(platform: Platform) -> PrintFormRegistry:
     """The site's print forms, built once per plugin set (rebuilt when plugins change)."""
-    hooks = platform.hooks
-    registry = _registries.get(hooks)
-    if registry is None:
-        with _lock:
-            registry = _registries.get(hooks)
-            if registry is None:
-                registry = PrintFormRegistry()
-                hooks.print_forms(registry)
-                _registries[hooks] = registry
+    return _print_forms(platform.hooks)
+
+
+@once_per_plugin_set
+def _print_forms(hooks: Hooks) -> PrintFormRegistry:
+    registry = PrintFormRegistry()
+    hooks.print_forms(registry)
     return registry
 
 

@@ -6,16 +6,20 @@ refuses duplicates, so a clash is an error at start-up that names both plugins.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+import threading
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ordercraft.core.errors import PluginError
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_\-]*$")
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,23 @@ class Registry(Generic[T]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def once_per_plugin_set(build: Callable[[Any], R]) -> Callable[[Any], R]:
+    """``build(hooks)`` runs once per plugin set and its result is kept while that set is
+    in use: a platform's ``hooks`` object is replaced when a plugin is enabled or
+    disabled, so what plugins contributed is then built again. Safe across threads."""
+    built: weakref.WeakKeyDictionary[Any, R] = weakref.WeakKeyDictionary()
+    lock = threading.Lock()
+
+    @functools.wraps(build)
+    def for_hooks(hooks: Any) -> R:
+        found = built.get(hooks)
+        if found is None:
+            with lock:
+                found = built.get(hooks)
+                if found is None:
+                    found = built[hooks] = build(hooks)
+        return found
+
+    return for_hooks

@@ -36,15 +36,13 @@ inside the transition's savepoint after the state changed, and raising an
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.core.errors import NotFound, PluginError
-from ordercraft.core.registries import NAME_PATTERN, Registry
+from ordercraft.core.registries import NAME_PATTERN, Registry, once_per_plugin_set
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -527,22 +525,16 @@ class StateMachineRegistry(Registry[StateMachine]):
         return document
 
 
-_registries: weakref.WeakKeyDictionary[Hooks, StateMachineRegistry] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def state_machines(platform: Platform) -> StateMachineRegistry:
     """The site's state machines, built once per plugin set (rebuilt when plugins change)."""
-    hooks = platform.hooks
-    registry = _registries.get(hooks)
-    if registry is None:
-        with _lock:
-            registry = _registries.get(hooks)
-            if registry is None:
-                registry = StateMachineRegistry()
-                hooks.register_state_machines(registry)
-                registry.finish()
-                _registries[hooks] = registry
+    return _state_machines(platform.hooks)
+
+
+@once_per_plugin_set
+def _state_machines(hooks: Hooks) -> StateMachineRegistry:
+    registry = StateMachineRegistry()
+    hooks.register_state_machines(registry)
+    registry.finish()
     return registry
 
 

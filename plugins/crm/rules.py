@@ -23,15 +23,13 @@ Other plugins add rule kinds with the hook ``register_client_rules(registry)``; 
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.core.errors import PluginError, ValidationError
-from ordercraft.core.registries import Registry
+from ordercraft.core.registries import Registry, once_per_plugin_set
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
@@ -136,24 +134,18 @@ class ClientRuleRegistry(Registry[ClientRule]):
 # ------------------------------------------------------------------ the site's rule kinds
 
 
-_registries: weakref.WeakKeyDictionary[Hooks, ClientRuleRegistry] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def client_rules(platform: Platform) -> ClientRuleRegistry:
     """The site's rule kinds, built once per plugin set (rebuilt when plugins change)."""
-    hooks = platform.hooks
-    registry = _registries.get(hooks)
-    if registry is None:
-        with _lock:
-            registry = _registries.get(hooks)
-            if registry is None:
-                registry = ClientRuleRegistry()
-                registry.current_plugin = "crm"
-                for rule in builtin_rules():
-                    registry.add(rule)
-                hooks.register_client_rules(registry)
-                _registries[hooks] = registry
+    return _client_rules(platform.hooks)
+
+
+@once_per_plugin_set
+def _client_rules(hooks: Hooks) -> ClientRuleRegistry:
+    registry = ClientRuleRegistry()
+    registry.current_plugin = "crm"
+    for rule in builtin_rules():
+        registry.add(rule)
+    hooks.register_client_rules(registry)
     return registry
 
 

@@ -23,7 +23,6 @@ import argparse
 import csv
 import os
 import random
-import secrets
 import sqlite3
 import sys
 import tempfile
@@ -79,19 +78,11 @@ def sqlite_site(folder: Path, name: str) -> Site:
 
 
 def postgres_site(base: str) -> Site:
-    import psycopg
+    """A site in a fresh schema of the PostgreSQL database ``base``, dropped at the end."""
+    from ordercraft.sdk.testing import test_database_url
 
-    schema = "bench_" + secrets.token_hex(4)
-    conninfo = "postgresql://" + base.split("://", 1)[1]
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-
-    def drop() -> None:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-
-    separator = "&" if "?" in base else "?"
-    return Site(f"{base}{separator}options=-csearch_path%3D{schema}", drop)
+    url, drop = test_database_url(Path(tempfile.gettempdir()), base)
+    return Site(url, drop)
 
 
 # --------------------------------------------------------------------------- workloads

@@ -48,7 +48,7 @@ class ImportResult:
     ids: list[int] = field(default_factory=list)
 
 
-def _file_error(path: Path, message: str) -> ValidationError:
+def file_error(path: str | Path, message: str) -> ValidationError:
     return ValidationError(f"file {str(path)!r}: {message}", field="file")
 
 
@@ -56,31 +56,38 @@ def read_table(path: str | Path) -> Table:
     """Read a CSV or XLSX file into a :class:`Table` (cells of an XLSX keep their type)."""
     path = Path(path)
     if not path.is_file():
-        raise _file_error(path, "no such file")
+        raise file_error(path, "no such file")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path)
     if suffix == ".xlsx":
         return _read_xlsx(path)
-    raise _file_error(path, f"'{suffix or path.name}' files are not supported; save it as "
+    raise file_error(path, f"'{suffix or path.name}' files are not supported; save it as "
                       ".csv (UTF-8) or .xlsx")
 
 
-def _read_csv(path: Path) -> Table:
-    raw = path.read_bytes()
+def csv_reader(path: str | Path) -> tuple[Any, bool]:
+    """A ``csv.reader`` over the file's text (UTF-8, with or without a BOM) and whether it
+    is ``;``-separated (spreadsheets that write 9,50 for 9.50 save such files): the
+    separator is the one the first line has more of."""
+    raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _file_error(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
-                          f"{exc.start}); save it as 'CSV UTF-8'") from None
+        raise file_error(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+                         f"{exc.start}); save it as 'CSV UTF-8'") from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), delimiter == ";"
+
+
+def _read_csv(path: Path) -> Table:
+    reader, decimal_comma = csv_reader(path)
     try:
         records = list(reader)
     except csv.Error as exc:
-        raise _file_error(path, f"row {reader.line_num}: {exc}") from None
-    return Table(list(enumerate(records, start=1)), decimal_comma=delimiter == ";")
+        raise file_error(path, f"row {reader.line_num}: {exc}") from None
+    return Table(list(enumerate(records, start=1)), decimal_comma=decimal_comma)
 
 
 def _read_xlsx(path: Path) -> Table:
@@ -91,7 +98,7 @@ def _read_xlsx(path: Path) -> Table:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _file_error(path, f"not an XLSX workbook ({exc})") from None
+        raise file_error(path, f"not an XLSX workbook ({exc})") from None
     try:
         # In read-only mode rows come from row 1 on, empty ones included, so the count
         # is the row number a spreadsheet shows.

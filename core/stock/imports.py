@@ -18,7 +18,6 @@ receipt's date is not later.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ordercraft.core.errors import ValidationError
+from ordercraft.core.importing import csv_reader, file_error
 from ordercraft.core.stock.inputs import DocumentSpec, LineSpec
 from ordercraft.core.stock.posting import bulk_mode, post_in_bulk
 
@@ -57,26 +57,14 @@ def _number(text: str, decimal_comma: bool) -> str:
     return text
 
 
-def _file_error(path: str | Path, message: str) -> ValidationError:
-    return ValidationError(f"file {str(path)!r}: {message}", field="file")
-
-
 def read_csv(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]], bool]:
     """Header, rows with their line numbers, and whether numbers use a decimal comma."""
     source = Path(path)
     if not source.is_file():
-        raise _file_error(path, "no such file")
+        raise file_error(path, "no such file")
     if source.suffix.lower() != ".csv":
-        raise _file_error(path, "stock imports read .csv files (UTF-8)")
-    raw = source.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _file_error(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
-                          f"{exc.start}); save it as 'CSV UTF-8'") from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        raise file_error(path, "stock imports read .csv files (UTF-8)")
+    reader, decimal_comma = csv_reader(path)
     rows: list[tuple[int, list[str]]] = []
     header: list[str] | None = None
     try:
@@ -86,10 +74,10 @@ def read_csv(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]], 
             else:
                 rows.append((reader.line_num, record))
     except csv.Error as exc:
-        raise _file_error(path, f"line {reader.line_num}: {exc}") from None
+        raise file_error(path, f"line {reader.line_num}: {exc}") from None
     if header is None:
-        raise _file_error(path, "the file is empty; its first line must name the columns")
-    return header, rows, delimiter == ";"
+        raise file_error(path, "the file is empty; its first line must name the columns")
+    return header, rows, decimal_comma
 
 
 def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:

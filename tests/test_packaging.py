@@ -151,7 +151,9 @@ def test_installed_entry_points_resolve(installed):
     result = venv_python(installed, code)
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
+    commands = declared["entry-points"]["ordercraft.commands"]
     expected = {f"ordercraft.plugins:{name}" for name in plugins}
+    expected |= {f"ordercraft.commands:{name}" for name in commands}
     expected |= {"pytest11:ordercraft", "console_scripts:ordercraft"}
     assert set(loaded) == expected
     for key, location in loaded.items():

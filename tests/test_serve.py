@@ -1,5 +1,7 @@
 """``ordercraft serve``: refuses what cannot work, and starts the scheduler when there is one.
-(The browser tests run a real ``ordercraft serve``.)"""
+(The browser tests run a real ``ordercraft serve``.) The command belongs to the web layer
+and reaches the core's command line through the entry-point group
+``ordercraft.commands``."""
 
 from __future__ import annotations
 
@@ -8,7 +10,21 @@ import socket
 import sys
 import types
 
-from ordercraft.core.cli.serve import SCHEDULER_MODULE, start_background_scheduler
+from ordercraft.web.commands import SCHEDULER_MODULE, start_background_scheduler
+
+
+def test_serve_and_demo_are_top_level_commands_of_the_web_layer():
+    from importlib.metadata import entry_points
+
+    from ordercraft.core.cli import CORE_COMMANDS, COMMANDS_GROUP, cli
+    from ordercraft.web import commands
+
+    found = {entry.name: entry.value for entry in entry_points(group=COMMANDS_GROUP)}
+    assert found == {"serve": "ordercraft.web.commands:serve_command",
+                     "demo": "ordercraft.web.commands:demo_command"}
+    assert not {"serve", "demo"} & set(CORE_COMMANDS)
+    assert cli.layer_commands() == {"serve": commands.serve_command,
+                                    "demo": commands.demo_command}
 
 
 def test_serve_refuses_a_database_without_a_site(tmp_path):

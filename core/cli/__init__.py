@@ -1,9 +1,11 @@
 """``ordercraft``: the command line. ``ordercraft <noun> <verb> KEY --field value``.
 
 The root group imports nothing heavy: each core command lives in its own module,
-imported only when it runs, and plugins' commands come from the ``cli_commands``
-hook. Exit codes: 0 done, 2 the user's mistake or a refused operation, 1 an
-internal fault.
+imported only when it runs. Commands of the layers above the core (``serve`` and
+``demo`` of the web application) are entry points of the group ``ordercraft.commands``
+(as Flask's ``flask.commands``), so the core never imports them; plugins' commands come
+from the ``cli_commands`` hook. Exit codes: 0 done, 2 the user's mistake or a refused
+operation, 1 an internal fault.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ CORE_COMMANDS: dict[str, str] = {
     "audit": "ordercraft.core.cli.audit:audit_command",
     "stock": "ordercraft.core.cli.stock:stock_group",
     "calc": "ordercraft.core.cli.calc:calc_group",
-    "process": "ordercraft.core.cli.workflow:process_group",
-    "tasks": "ordercraft.core.cli.workflow:tasks_group",
-    "worker": "ordercraft.core.cli.workflow:worker_command",
-    "serve": "ordercraft.core.cli.serve:serve_command",
-    "demo": "ordercraft.core.cli.demo:demo_command",
+    "process": "ordercraft.core.cli.processes:process_group",
+    "tasks": "ordercraft.core.cli.tasks:tasks_group",
+    "worker": "ordercraft.core.cli.worker:worker_command",
 }
+
+#: Entry-point group of top-level commands from above the core (the web's ``serve``).
+COMMANDS_GROUP = "ordercraft.commands"
 
 CORE_HELP: dict[str, str] = {
     "init": "Create a new site: schema and the first user (admin).",
@@ -54,13 +57,31 @@ CORE_HELP: dict[str, str] = {
     "process": "Business-process templates: list, import, export, start.",
     "tasks": "Tasks: list, done, reassign, comment.",
     "worker": "Run the background worker (reminders, escalations, schedules).",
-    "serve": "Run the web application (and the background scheduler).",
-    "demo": "Seed the demo site (a robot workshop) and serve it.",
 }
 
 
 class OrdercraftGroup(click.Group):
-    """Core commands resolved lazily, plugin commands from the enabled plugins."""
+    """Core commands resolved lazily, the commands of the layers above from their entry
+    points, plugin commands from the enabled plugins."""
+
+    _layer_commands: dict[str, click.Command] | None = None
+
+    def layer_commands(self) -> dict[str, click.Command]:
+        """The commands of the entry-point group ``ordercraft.commands`` (their modules
+        import only click at module level)."""
+        if self._layer_commands is None:
+            from importlib.metadata import entry_points
+
+            found: dict[str, click.Command] = {}
+            for entry in entry_points(group=COMMANDS_GROUP):
+                if entry.name in CORE_COMMANDS or entry.name in found:
+                    from ordercraft.core.errors import PluginError
+
+                    raise PluginError(f"command {entry.name!r} of {entry.value!r} (entry point "
+                                      f"group {COMMANDS_GROUP!r}) already exists")
+                found[entry.name] = entry.load()
+            self._layer_commands = found
+        return self._layer_commands
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         state = ctx.ensure_object(CliState)
@@ -69,10 +90,11 @@ class OrdercraftGroup(click.Group):
             # it from the parsed options, or plugin commands would open the default site.
             if ctx.params.get("database_url") and state._platform is None:
                 state.database_url = ctx.params["database_url"]
+            taken = {*CORE_COMMANDS, *self.layer_commands()}
             commands: dict[str, click.Command] = {}
             for plugin_name, command in state.platform.hooks.cli_commands():
                 name = command.name or ""
-                if name in CORE_COMMANDS or name in commands:
+                if name in taken or name in commands:
                     from ordercraft.core.errors import PluginError
 
                     raise PluginError(f"plugin {plugin_name!r} adds command {name!r}, which "
@@ -82,20 +104,22 @@ class OrdercraftGroup(click.Group):
         return state.plugin_commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*CORE_COMMANDS, *self._plugin_commands(ctx)])
+        return sorted([*CORE_COMMANDS, *self.layer_commands(), *self._plugin_commands(ctx)])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = CORE_COMMANDS.get(cmd_name)
         if target is not None:
             module_name, attribute = target.split(":")
             return getattr(importlib.import_module(module_name), attribute)
-        return self._plugin_commands(ctx).get(cmd_name)
+        found = self.layer_commands().get(cmd_name)
+        return found if found is not None else self._plugin_commands(ctx).get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Short help of core commands without importing their modules.
         rows = [(name, CORE_HELP.get(name, "")) for name in CORE_COMMANDS]
         rows += [(name, cmd.get_short_help_str(60))
-                 for name, cmd in self._plugin_commands(ctx).items()]
+                 for name, cmd in [*self.layer_commands().items(),
+                                   *self._plugin_commands(ctx).items()]]
         with formatter.section("Commands"):
             formatter.write_dl(sorted(rows))
 

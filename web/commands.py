@@ -1,4 +1,11 @@
-"""``ordercraft serve``: the web application on waitress (and the background scheduler)."""
+"""``ordercraft serve`` and ``ordercraft demo``: the web application on waitress (and the
+background scheduler).
+
+They belong to the web layer, above the core: the core's command line finds them through
+the entry-point group ``ordercraft.commands`` (pyproject.toml), the way Flask finds
+``flask.commands``, so the core never imports the web. This module imports only click
+at module level: ``ordercraft --help`` reads the commands' short help from it.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ordercraft.core.cli.common import display_url, dumps, json_option, ready_platform
+from ordercraft.core.cli.common import (current_platform, display_url, dumps, emit, json_option,
+                                        ready_platform)
 
 if TYPE_CHECKING:
     from ordercraft.core.platform import Platform
@@ -38,7 +46,10 @@ def server_options(function: Any) -> Any:
 @server_options
 @json_option
 def serve_command(host: str, port: int, threads: int, as_json: bool) -> None:
-    """Run the web application (and the background scheduler) until stopped."""
+    """Run the web application (and the background scheduler).
+
+    Serves until Ctrl+C or SIGTERM; prints the address first.
+    """
     serve_site(ready_platform(), host=host, port=port, threads=threads, as_json=as_json)
 
 
@@ -63,7 +74,7 @@ def serve_site(platform: Platform, *, host: str = DEFAULT_HOST, port: int = DEFA
     from waitress.server import create_server
 
     from ordercraft.core.errors import OrdercraftError
-    from ordercraft.web import create_app
+    from ordercraft.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -111,3 +122,46 @@ def serve_site(platform: Platform, *, host: str = DEFAULT_HOST, port: int = DEFA
         platform.dispose()
     if not as_json:
         click.echo("stopped")
+
+
+@click.command("demo")
+@click.option("--serve/--no-serve", default=True, show_default=True,
+              help="Serve the site after seeding it.")
+@server_options
+@json_option
+def demo_command(serve: bool, host: str, port: int, threads: int, as_json: bool) -> None:
+    """Seed the demo site (a robot workshop) and serve it.
+
+    Creates the site if there is none (admin password: ORDERCRAFT_ADMIN_PASSWORD or
+    'admin-demo'), adds the demo data it does not have yet (running it again adds
+    nothing twice), then serves it like 'ordercraft serve'.
+    """
+    from ordercraft.core.demo import seed_demo
+
+    platform = current_platform()
+    result = seed_demo(platform)
+    url = display_url(platform.database_url)
+    document = {"ok": True, "created": result.created, "database": url,
+                "seeded": result.seeded, "users": result.users}
+
+    def text() -> str:
+        lines = [f"{'created the demo site' if result.created else 'demo site'} at {url}",
+                 ("seeded: " + ", ".join(result.seeded)) if result.seeded
+                 else "the demo data is already there; nothing was added",
+                 "",
+                 "Log in with (demo passwords" +
+                 ("" if result.created else ", as set when the site was created") + "):"]
+        width = max(len(name) for name in result.users)
+        for name, password in result.users.items():
+            lines.append(f"  {name.ljust(width)}  {password}")
+        return "\n".join(lines)
+
+    if serve and as_json:
+        # One JSON document per line: this one, then the server's.
+        click.echo(dumps(document).replace("\n", " "))
+    else:
+        emit(as_json, document, text)
+    if serve:
+        if not as_json:
+            click.echo("")
+        serve_site(platform, host=host, port=port, threads=threads, as_json=as_json)

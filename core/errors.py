@@ -63,7 +63,9 @@ class AuthenticationFailed(OrdercraftError):
 
 
 class PluginError(OrdercraftError):
-    """A plugin is missing a requirement, misnames a hook or cannot be loaded."""
+    """A plugin is set up wrongly: a missing requirement, a misspelt hook, an import
+    error, a name two plugins claim. Found at start-up and reported with the names
+    involved (a crash of a plugin's code is a :class:`PluginFault`)."""
 
     code = "plugin_error"
     http_status = 500
@@ -72,3 +74,25 @@ class PluginError(OrdercraftError):
 class DatabaseMissing(OrdercraftError):
     code = "database_missing"
     http_status = 500
+
+
+class PluginFault(Exception):
+    """A plugin's code failed inside a hook: a bug in the plugin, not a refusal.
+
+    Not an :class:`OrdercraftError`: it is an internal fault (the CLI exits 1, the web
+    answers 500), never shown as the user's mistake. Its message names the plugin and
+    the hook; ``__cause__`` is the plugin's own exception.
+    """
+
+    code = "plugin_failed"
+
+    def __init__(self, plugin: str, hook: str, error: BaseException) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        self.message = (f"plugin {plugin!r} failed in hook {hook!r}: "
+                        f"{type(error).__name__}: {error}")
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message,
+                "details": {"plugin": self.plugin, "hook": self.hook}}

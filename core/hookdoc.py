@@ -1,9 +1,11 @@
-"""The hooks reference, generated from ``core/hookspecs.py``.
+"""The hooks reference, generated from ``core/hookspecs.py`` and the hookspec modules of
+the installed plugins (those a plugin adds with the hook ``add_hookspecs``).
 
 ``ordercraft plugins hooks --markdown > docs/hooks.md`` writes it; a test fails
 when ``docs/hooks.md`` differs from what this module generates. Sections are the
-``# ---- <section>`` comment lines of ``hookspecs.py``; each hook shows its typed
-signature, whether it stops at the first non-None result, and its whole docstring.
+``# ---- <section>`` comment lines of each hookspec module; each hook shows its typed
+signature, whether it stops at the first non-None result, and its whole docstring. The
+core's hooks come first, then each plugin's, under the plugin's name.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -25,9 +28,14 @@ class HookDoc:
     signature: str
     firstresult: bool
     doc: str
+    #: ``"core"``, or the plugin whose hookspec module declares the hook.
+    owner: str = "core"
+    #: The module that declares it.
+    module: str = "ordercraft.core.hookspecs"
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "section": self.section, "signature": self.signature,
+        return {"name": self.name, "plugin": None if self.owner == "core" else self.owner,
+                "section": self.section, "signature": self.signature,
                 "firstresult": self.firstresult, "doc": self.doc}
 
 
@@ -37,7 +45,28 @@ def _spec_module() -> ModuleType:
     return hookspecs
 
 
-def collect(module: ModuleType | None = None) -> list[HookDoc]:
+def installed_spec_modules() -> list[tuple[str, ModuleType]]:
+    """``(owner, module)``: the core's hookspecs, then those of every installed plugin,
+    enabled on a site or not (plugins that cannot be loaded are left out)."""
+    import dataclasses
+
+    from ordercraft.core.plugins import discover, load_plugins
+
+    everyone = [dataclasses.replace(p, enabled=True) for p in discover()]
+    pm, _order = load_plugins(everyone, strict=False)
+    return list(pm.spec_modules)
+
+
+def collect_installed() -> list[HookDoc]:
+    """The hooks of the core and of every installed plugin, core first, then by plugin."""
+    modules = installed_spec_modules()
+    core = [entry for entry in modules if entry[0] == "core"]
+    plugins = sorted((entry for entry in modules if entry[0] != "core"),
+                     key=lambda entry: entry[0])
+    return [hook for owner, module in [*core, *plugins] for hook in collect(module, owner)]
+
+
+def collect(module: ModuleType | None = None, owner: str = "core") -> list[HookDoc]:
     """Every hookspec of ``module`` (default ``ordercraft.core.hookspecs``), in file order."""
     module = module or _spec_module()
     project = getattr(module, "PROJECT_NAME", "ordercraft")
@@ -63,6 +92,8 @@ def collect(module: ModuleType | None = None) -> list[HookDoc]:
             signature=_signature(node),
             firstresult=bool(spec_options.get("firstresult")),
             doc=inspect.cleandoc(ast.get_docstring(node, clean=False) or ""),
+            owner=owner,
+            module=module.__name__,
         ))
     return hooks
 
@@ -91,15 +122,25 @@ def _markdown_text(doc: str) -> str:
     return text
 
 
+def _title(hook: HookDoc) -> str:
+    section = hook.section or "other"
+    title = section[:1].upper() + section[1:]
+    return title if hook.owner == "core" else f"Plugin {hook.owner}: {section}"
+
+
 def render_markdown(hooks: list[HookDoc] | None = None, module: ModuleType | None = None) -> str:
+    """The reference of ``hooks`` (default: the core's and the installed plugins'), with
+    ``module``'s docstring (default: the core's hookspecs) as its introduction and each
+    plugin's hookspec docstring before its hooks."""
     module = module or _spec_module()
-    hooks = collect(module) if hooks is None else hooks
+    hooks = collect_installed() if hooks is None else hooks
     intro = _markdown_text(inspect.cleandoc(module.__doc__ or ""))
     lines = [
         "# Hooks reference",
         "",
-        "<!-- Generated from core/hookspecs.py by `ordercraft plugins hooks --markdown`;",
-        "     do not edit by hand: edit the docstrings and regenerate. -->",
+        "<!-- Generated from core/hookspecs.py and the plugins' hookspec modules by",
+        "     `ordercraft plugins hooks --markdown`; do not edit by hand: edit the",
+        "     docstrings and regenerate. -->",
         "",
         intro,
         "",
@@ -108,12 +149,19 @@ def render_markdown(hooks: list[HookDoc] | None = None, module: ModuleType | Non
     ]
     sections: dict[str, list[HookDoc]] = {}
     for hook in hooks:
-        sections.setdefault(hook.section or "other", []).append(hook)
-    for section, members in sections.items():
+        sections.setdefault(_title(hook), []).append(hook)
+    for title, members in sections.items():
         names = ", ".join(f"[`{h.name}`](#{h.name})" for h in members)
-        lines.append(f"- **{section}**: {names}")
-    for section, members in sections.items():
-        lines += ["", f"## {section[:1].upper()}{section[1:]}"]
+        lines.append(f"- **{title}**: {names}")
+    introduced: set[str] = set()
+    for title, members in sections.items():
+        lines += ["", f"## {title}"]
+        owner = members[0].owner
+        if owner != "core" and owner not in introduced:
+            introduced.add(owner)
+            doc = inspect.cleandoc(sys.modules[members[0].module].__doc__ or "")
+            lines += ["", f"*Declared by the `{owner}` plugin in `{members[0].module}`.*", "",
+                      _markdown_text(doc)]
         for hook in members:
             lines += ["", f"### {hook.name}", "", "```python", hook.signature, "```", ""]
             if hook.firstresult:
@@ -123,12 +171,13 @@ def render_markdown(hooks: list[HookDoc] | None = None, module: ModuleType | Non
 
 
 def render_text(hooks: list[HookDoc] | None = None) -> str:
-    hooks = collect() if hooks is None else hooks
+    hooks = collect_installed() if hooks is None else hooks
     blocks = []
     section = None
     for hook in hooks:
-        if hook.section != section:
-            section = hook.section
+        title = hook.section if hook.owner == "core" else _title(hook)
+        if title != section:
+            section = title
             blocks.append(f"== {section} ==")
         flag = "  [firstresult: stops at the first non-None result]" if hook.firstresult else ""
         body = "\n".join(f"    {line}" if line else "" for line in hook.doc.splitlines())

@@ -1,10 +1,13 @@
-"""The whole contract between Ordercraft and its plugins.
+"""The contract between Ordercraft's core and its plugins.
 
-Every hook is listed here with what it receives and what it returns, grouped by
-the moment of the platform's life at which it is called: start-up, schema, CLI,
-web, demo data, documents, workflow. ``docs/hooks.md`` is generated from these docstrings
-(``ordercraft plugins hooks --markdown``); a test fails when the two differ or
-when a hook has no test of its own.
+Every hook of the core is listed here with what it receives and what it returns, grouped
+by the moment of the platform's life at which it is called: plugins, start-up, schema,
+CLI, web, demo data, documents, workflow, calculators, print forms. A plugin that offers
+hooks to other plugins declares them in a hookspec module of its own, added with the hook
+``add_hookspecs`` (crm's ``register_client_rules``, sales' ``order_shortages``).
+``docs/hooks.md`` is generated from these docstrings and the plugins'
+(``ordercraft plugins hooks --markdown``); a test fails when the two differ or when a
+hook has no test of its own.
 
 Rules every hook follows:
 
@@ -15,6 +18,10 @@ Rules every hook follows:
   is called and the results are collected in a list (``None`` results dropped).
 * Hooks that run inside a business operation receive its ``session``; they must
   not commit or roll back: the operation commits or rolls back as a whole.
+* An implementation refuses with an :class:`~ordercraft.core.errors.OrdercraftError`
+  (the user sees it); any other exception is the plugin's fault: it becomes a
+  :class:`~ordercraft.core.errors.PluginFault` naming the plugin and the hook, an
+  internal error (exit code 1 on the command line, status 500 on the web).
 """
 
 from __future__ import annotations
@@ -24,20 +31,71 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:  # imported for type checkers only: keeps start-up fast
+    from datetime import datetime
+
     import click
     from flask import Blueprint
     from sqlalchemy.orm import Session
 
-    from ordercraft.core.platform import Platform
-    from ordercraft.core.registries import MenuItem, Registry
     from ordercraft.core.calc.registry import CalculatorRegistry
-    from ordercraft.core.workflow.machines import StateMachineRegistry
+    from ordercraft.core.models import User
+    from ordercraft.core.platform import Platform
+    from ordercraft.core.plugins import HookspecRegistry
     from ordercraft.core.printing import PrintFormRegistry
+    from ordercraft.core.registries import MenuItem, ServiceRegistry
+    from ordercraft.core.workflow.documents import WorkflowDocument
+    from ordercraft.core.workflow.machines import StateMachineRegistry
+    from ordercraft.core.workflow.models import Task
 
 PROJECT_NAME = "ordercraft"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# --------------------------------------------------------------------------- plugins
+
+
+@hookspec
+def add_hookspecs(registry: HookspecRegistry) -> None:
+    """Declare the hooks this plugin offers to other plugins (as pytest's
+    ``pytest_addhooks``).
+
+    Called while the site's plugins are loaded, after every enabled plugin is registered
+    and before implementations are checked against the hooks, plugin by plugin in
+    requirement order; only for enabled plugins, so the hooks of a disabled plugin do
+    not exist (a plugin implementing them lists that plugin in ``requires``, or marks
+    its implementation ``@hookimpl(optionalhook=True)``).
+
+    :param registry: ``registry.add(module)`` declares the functions of ``module``
+        marked with ``ordercraft.sdk.hookspec`` (a ``hookspecs.py`` of the plugin, with
+        the same typed signatures and full docstrings as this module) as hooks of this
+        plugin. A hook name the core or another plugin declares already is a
+        :class:`~ordercraft.core.errors.PluginError` naming both.
+
+    The plugin calls its hooks through a typed wrapper built on
+    ``ordercraft.sdk.plugins.HookWrapper``; ``docs/hooks.md`` lists them under the
+    plugin. Return nothing.
+    """
+
+
+@hookspec
+def plugin_services(registry: ServiceRegistry) -> None:
+    """Offer the plugin's services to other plugins.
+
+    Called once per plugin set, the first time a plugin asks for a service
+    (``ordercraft.sdk.plugins.plugin_service(session, plugin, name)``), and again after
+    plugins are enabled or disabled.
+
+    :param registry: ``registry.add(name, service)`` offers ``service`` (an object whose
+        methods take the operation's session, documented as the plugin's public API)
+        under ``name``. Another plugin uses it only while this plugin is enabled, and
+        declares the dependency in its ``requires``; asking for the service of a plugin
+        that is not enabled, or for a name it does not offer, is a
+        :class:`~ordercraft.core.errors.PluginError` that says so.
+
+    Return nothing.
+    """
 
 
 # --------------------------------------------------------------------------- start-up
@@ -63,7 +121,7 @@ def startup(platform: Platform) -> None:
 @hookspec
 def register_models() -> None:
     """Called before the platform touches the database: import the modules that declare
-    the plugin's tables (classes derived from ``ordercraft.sdk.Base``).
+    the plugin's tables (classes derived from ``ordercraft.sdk.models.Base``).
 
     Plugins keep their package ``__init__`` light (``ordercraft --help`` must stay fast)
     and import their models only here. Return nothing.
@@ -145,7 +203,7 @@ def demo_data(session: Session, platform: Platform) -> None:
 
 
 @hookspec
-def document_posted(session: Session, document: Any) -> None:
+def document_posted(session: Session, document: object) -> None:
     """A document was posted (a stock document, an order shipment, ...).
 
     Called inside the posting transaction, after the document's rows are written and
@@ -160,8 +218,8 @@ def document_posted(session: Session, document: Any) -> None:
 
 
 @hookspec
-def document_transition(session: Session, document: Any, transition: str, source: str,
-                        target: str, user: Any) -> None:
+def document_transition(session: Session, document: WorkflowDocument, transition: str,
+                        source: str, target: str, user: User | None) -> None:
     """A workflow transition moved ``document`` from state ``source`` to ``target``.
 
     Called inside the transition's transaction, after the state changed: raise an
@@ -212,8 +270,8 @@ def register_state_machines(registry: StateMachineRegistry) -> None:
 
 
 @hookspec
-def task_notification(session: Session, task: Any, kind: str, recipient: Any,
-                      now: Any) -> None:
+def task_notification(session: Session, task: Task, kind: str, recipient: User,
+                      now: datetime) -> None:
     """Tell a person about a task: deliver it by mail, a messenger, a push message.
 
     Called inside the operation that caused it (so a delivery that must not be lost can
@@ -294,32 +352,6 @@ def catalog_lookup(session: Session, skus: list[str]) -> dict[str, dict[str, Any
 
 
 
-# --------------------------------------------------------------------------- reports
-
-
-@hookspec
-def register_client_rules(registry: Registry[Any]) -> None:
-    """Contribute kinds of rules that select clients: client groups ("bought in the last
-    90 days", "tag = school") and the report filters built on them.
-
-    Called by the ``crm`` plugin once per plugin set, the first time the site evaluates
-    or validates a client group (a client list filtered by group, the funnel report, a
-    group saved), and again after plugins are enabled or disabled; only while ``crm`` is
-    enabled. Plugins are called in requirement order, after crm's own rule kinds
-    (tag, source, manager, kind, ...) are registered.
-
-    :param registry: a ``ClientRuleRegistry`` of the crm plugin
-        (``ordercraft.plugins.crm.rules``): ``registry.add(ClientRule(name, label,
-        condition, value_type="number"))`` registers a rule kind; ``condition(ctx)``
-        returns a SQL boolean expression over ``ordercraft.core.models.Party`` (usually
-        ``Party.id.in_(select(...))``) for the parsed value in ``ctx.value``, with
-        ``ctx.session`` and ``ctx.now`` (naive UTC). A name already taken is a
-        :class:`~ordercraft.core.errors.PluginError` naming both plugins.
-
-    Return nothing.
-    """
-
-
 # --------------------------------------------------------------------------- print forms
 
 
@@ -335,7 +367,7 @@ def print_forms(registry: PrintFormRegistry) -> None:
 
     :param registry: a :class:`~ordercraft.core.printing.PrintFormRegistry`:
         ``registry.add(PrintForm(document_type, name, title, template, folder, context))``
-        (``from ordercraft.sdk import PrintForm``) registers the form ``name`` of
+        (``from ordercraft.sdk.printing import PrintForm``) registers the form ``name`` of
         ``document_type`` (``"order"``, ``"proposal"``).
         ``template`` is a path relative to ``folder`` (``"sales/invoice.html"``), so a
         site overrides it by putting a file of the same relative path into its templates
@@ -346,32 +378,6 @@ def print_forms(registry: PrintFormRegistry) -> None:
         context with ``registry.context_of(document_type)``. A (document type, name)
         pair taken already is a :class:`~ordercraft.core.errors.PluginError` naming both
         plugins.
-
-    Return nothing.
-    """
-
-
-# --------------------------------------------------------------------------- sales
-
-
-@hookspec
-def order_shortages(session: Session, order: Any, shortages: list[Any]) -> None:
-    """A customer order was confirmed and the stock does not cover all of it: the
-    shortages are what production has to make and purchasing has to buy.
-
-    Called by the ``sales`` plugin inside the transaction of the order's ``confirm``
-    transition, after it reserved what the warehouse holds, only when something is
-    short. Raising an :class:`~ordercraft.core.errors.OrdercraftError` refuses the
-    confirmation as a whole (reservations included).
-
-    :param session: the confirmation's transaction (do not commit or roll back).
-    :param order: the ``ordercraft.plugins.sales.models.Order`` (read it; its lines
-        already show ``reserved_qty``, ``to_produce_qty`` and ``to_buy_qty``).
-    :param shortages: one ``ordercraft.plugins.sales.fulfilment.Shortage`` per short
-        line, with ``order_id``, ``order_number``, ``line_id``, ``position``, ``item``
-        (SKU), ``item_id``, ``item_name``, ``warehouse`` (code), ``qty`` (``Decimal``
-        missing), ``action`` (``"produce"`` for assemblies, ``"buy"`` otherwise) and
-        ``due_date`` (the order's, or ``None``).
 
     Return nothing.
     """

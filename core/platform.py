@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from ordercraft.core import site_state
 from ordercraft.core.config import resolve_database_url
-from ordercraft.core.errors import Conflict, NotFound
+from ordercraft.core.errors import Conflict, NotFound, PluginError
 from ordercraft.core.hooks import Hooks
 from ordercraft.core.plugins import (InstalledPlugin, dependency_order, discover, load_plugins,
                                      plugin_from_module, requirement_problem, select)
+from ordercraft.core.registries import ServiceRegistry, once_per_plugin_set
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -125,6 +126,21 @@ class Platform:
         """The loaded plugins, each after the plugins it requires."""
         return [p for p in dependency_order([p for p in self.plugins
                                              if p.enabled and p.problem is None])]
+
+    def service(self, plugin: str, name: str) -> object:
+        """Plugin ``plugin``'s service ``name`` (offered through the hook
+        ``plugin_services``). The plugin must be enabled on this site: a plugin that uses
+        another's services lists it in ``requires``, so that it cannot run without it."""
+        if not self.is_enabled(plugin):
+            found = next((p for p in self.plugins if p.name == plugin), None)
+            why = ("is not installed" if found is None else
+                   "is disabled on this site" if not found.enabled else
+                   f"cannot be loaded ({found.problem})")
+            raise PluginError(f"plugin {plugin!r} {why}: its service {name!r} cannot be used "
+                              f"(a plugin that needs it lists {plugin!r} in its requires)",
+                              code="plugin_service_unavailable",
+                              details={"plugin": plugin, "service": name})
+        return _services(self.hooks).get(plugin, name)
 
     def refresh_plugins(self) -> bool:
         """Reload the plugin set if another process enabled or disabled a plugin.
@@ -255,3 +271,23 @@ class Platform:
             self._engine.dispose()
             self._engine = None
             self._session_factory = None
+
+
+def site_platform(source: object) -> Platform:
+    """The site of ``source``: a session opened by :meth:`Platform.session` (it keeps its
+    platform in ``session.info``), or the platform itself."""
+    if isinstance(source, Platform):
+        return source
+    info = getattr(source, "info", None)
+    platform = info.get("platform") if isinstance(info, dict) else None
+    if not isinstance(platform, Platform):
+        raise PluginError("this session was not opened by Platform.session(): the site's "
+                          "plugins are not reachable from it")
+    return platform
+
+
+@once_per_plugin_set
+def _services(hooks: Hooks) -> ServiceRegistry:
+    registry = ServiceRegistry()
+    hooks.plugin_services(registry)
+    return registry

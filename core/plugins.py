@@ -11,7 +11,8 @@ Discovery reads entry points only; a disabled plugin's module is never imported
 
 Loading checks everything a plugin can get wrong before any hook runs: an import
 error, a requirement that is missing or disabled, a cycle of requirements, a hook
-implementation whose name or arguments match no hook. Each is a
+implementation whose name or arguments match no hook (of the core, or one a plugin it
+requires declares with ``add_hookspecs``). Each is a
 :class:`~ordercraft.core.errors.PluginError` that names the plugin.
 """
 
@@ -231,7 +232,7 @@ def requirement_problem(plugin: InstalledPlugin, by_name: dict[str, InstalledPlu
 
 
 def load_plugins(plugins: Sequence[InstalledPlugin], *, strict: bool = True,
-                 unselected: Collection[str] = ()) -> tuple[pluggy.PluginManager, list[str]]:
+                 unselected: Collection[str] = ()) -> tuple[PluginManager, list[str]]:
     """Import the enabled plugins, check them and register them with a fresh plugin manager.
 
     Returns the manager and the names of the loaded plugins, each after the plugins it
@@ -245,13 +246,14 @@ def load_plugins(plugins: Sequence[InstalledPlugin], *, strict: bool = True,
     for plugin in plugins:
         if plugin.enabled:
             _attempt(plugin, plugin.load, strict)
-    if not strict:
-        # Each plugin's hooks checked alone, so that one misspelt hook leaves out only
-        # its plugin (strict loading finds the same errors below, all at once).
-        for plugin in plugins:
-            if plugin.enabled and plugin.problem is None:
-                _attempt(plugin, lambda p=plugin: build_plugin_manager([p]), strict)
     by_name = {p.name: p for p in plugins}
+    if not strict:
+        # Each plugin's hooks checked with only the plugins it requires (whose hookspecs
+        # it may implement), so that one misspelt hook leaves out only its plugin
+        # (strict loading finds the same errors below, all at once).
+        checked: set[str] = set()
+        for plugin in plugins:
+            _check_alone(plugin, by_name, checked, ())
     while True:
         # A plugin left out takes the plugins that require it along: repeat until stable.
         changed = True
@@ -281,6 +283,33 @@ def load_plugins(plugins: Sequence[InstalledPlugin], *, strict: bool = True,
     return pm, [p.name for p in ordered]
 
 
+def _requirements(plugin: InstalledPlugin, by_name: dict[str, InstalledPlugin],
+                  chain: tuple[str, ...] = ()) -> list[InstalledPlugin]:
+    """The enabled plugins ``plugin`` requires, directly or not, each before its own."""
+    found: list[InstalledPlugin] = []
+    for name in plugin.requires:
+        other = by_name.get(name)
+        if other is None or not other.enabled or name in chain:
+            continue
+        for required in [*_requirements(other, by_name, (*chain, plugin.name)), other]:
+            if required not in found:
+                found.append(required)
+    return found
+
+
+def _check_alone(plugin: InstalledPlugin, by_name: dict[str, InstalledPlugin],
+                 checked: set[str], chain: tuple[str, ...]) -> None:
+    if plugin.name in checked or plugin.name in chain or not plugin.enabled:
+        return
+    required = _requirements(plugin, by_name)
+    for other in required:
+        _check_alone(other, by_name, checked, (*chain, plugin.name))
+    checked.add(plugin.name)
+    # A broken requirement is reported as such by requirement_problem.
+    if plugin.problem is None and all(other.problem is None for other in required):
+        _attempt(plugin, lambda: build_plugin_manager([*required, plugin]), strict=False)
+
+
 def _attempt(plugin: InstalledPlugin, action: Any, strict: bool) -> None:
     try:
         action()
@@ -290,10 +319,69 @@ def _attempt(plugin: InstalledPlugin, action: Any, strict: bool) -> None:
         plugin.problem = exc.message
 
 
-def build_plugin_manager(plugins: Sequence[InstalledPlugin]) -> pluggy.PluginManager:
-    """A fresh plugin manager holding ``plugins`` (never a global one), all checked."""
-    pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
-    pm.add_hookspecs(hookspecs)
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, knowing which hookspec module each hook comes from: the core's
+    ``core/hookspecs.py``, or a module a plugin added with the hook ``add_hookspecs``."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT_NAME)
+        self.add_hookspecs(hookspecs)
+        #: ``(owner, module)``: ``"core"`` or the name of the plugin that added it.
+        self.spec_modules: list[tuple[str, ModuleType]] = [("core", hookspecs)]
+
+
+def hookspec_names(module: ModuleType) -> list[str]:
+    """The hooks a module declares (functions marked with ``hookspec``), in file order."""
+    marker = f"{hookspecs.PROJECT_NAME}_spec"
+    return [name for name, value in vars(module).items()
+            if callable(value) and hasattr(value, marker)]
+
+
+class HookspecRegistry:
+    """What the hook ``add_hookspecs`` receives: ``registry.add(module)`` declares the
+    hooks of ``module`` (its functions marked with ``ordercraft.sdk.hookspec``) as hooks
+    of the plugin being registered, which other plugins may then implement."""
+
+    def __init__(self, pm: PluginManager) -> None:
+        self._pm = pm
+        self.current_plugin = "core"
+
+    def add(self, module: ModuleType) -> None:
+        plugin = self.current_plugin
+        if not isinstance(module, ModuleType):
+            raise PluginError(f"plugin {plugin!r} adds hookspecs from {module!r}, which is not "
+                              "a module", code="plugin_invalid_hookspec")
+        names = hookspec_names(module)
+        if not names:
+            raise PluginError(f"plugin {plugin!r} adds hookspecs from module "
+                              f"{module.__name__!r}, which declares none (mark them with "
+                              "ordercraft.sdk.hookspec)", code="plugin_invalid_hookspec")
+        owners = {name: owner for owner, spec_module in self._pm.spec_modules
+                  for name in hookspec_names(spec_module)}
+        for name in names:
+            if name in owners:
+                owner = "the core" if owners[name] == "core" else f"plugin {owners[name]!r}"
+                raise PluginError(f"plugin {plugin!r} declares hook {name!r}, which {owner} "
+                                  "declares already", code="plugin_duplicate_hook",
+                                  details={"plugin": plugin, "hook": name})
+        try:
+            self._pm.add_hookspecs(module)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"plugin {exc.plugin_name!r}: {exc} (hook declared by plugin "
+                              f"{plugin!r})", code="plugin_invalid_hook") from exc
+        self._pm.spec_modules.append((plugin, module))
+
+
+def build_plugin_manager(plugins: Sequence[InstalledPlugin]) -> PluginManager:
+    """A fresh plugin manager holding ``plugins`` (never a global one), all checked.
+
+    ``plugins`` come in requirement order; after all are registered, each plugin's
+    ``add_hookspecs`` declares its own hooks (as pytest's ``pytest_addhooks``), then
+    every implementation must match a hook of the core or of a plugin.
+    """
+    from ordercraft.core.hooks import Hooks
+
+    pm = PluginManager()
     for plugin in plugins:
         module = plugin.load()
         if pm.is_registered(module):
@@ -305,6 +393,7 @@ def build_plugin_manager(plugins: Sequence[InstalledPlugin]) -> pluggy.PluginMan
             raise PluginError(f"plugin {plugin.name!r}: {exc}",
                               code="plugin_invalid_hook") from exc
         _refuse_wrappers(pm, plugin.name, module)
+    Hooks(pm, [p.name for p in plugins]).add_hookspecs(HookspecRegistry(pm))
     check_pending(pm)
     return pm
 
@@ -334,7 +423,9 @@ def check_pending(pm: pluggy.PluginManager) -> None:
             if not impl.optionalhook:
                 raise PluginError(
                     f"plugin {impl.plugin_name!r} implements hook {caller.name!r}, which is not "
-                    "a hook of Ordercraft (misspelt?); the hooks are listed in docs/hooks.md "
+                    "a hook of Ordercraft or of a plugin it requires (misspelt? a hook of "
+                    "another plugin needs that plugin in 'requires', or "
+                    "@hookimpl(optionalhook=True)); the hooks are listed in docs/hooks.md "
                     "and by 'ordercraft plugins hooks'", code="unknown_hook",
                     details={"plugin": impl.plugin_name, "hook": caller.name})
     pm.check_pending()

@@ -96,3 +96,40 @@ def once_per_plugin_set(build: Callable[[Any], R]) -> Callable[[Any], R]:
         return found
 
     return for_hooks
+
+
+class ServiceRegistry:
+    """What the hook ``plugin_services`` receives: ``registry.add(name, service)`` offers
+    ``service`` (any object: an instance whose methods other plugins call) under
+    ``name``, as a service of the plugin being called. Another plugin reaches it with
+    ``ordercraft.sdk.plugins.plugin_service(session, plugin, name)``."""
+
+    def __init__(self) -> None:
+        self._services: dict[str, dict[str, object]] = {}
+        self.current_plugin = "core"
+
+    def add(self, name: str, service: object) -> object:
+        plugin = self.current_plugin
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            raise PluginError(f"plugin {plugin!r} offers service {name!r}: names are lower-case "
+                              "letters, digits, '_' and '-', starting with a letter")
+        offered = self._services.setdefault(plugin, {})
+        if name in offered:
+            raise PluginError(f"plugin {plugin!r} offers service {name!r} twice")
+        if service is None:
+            raise PluginError(f"plugin {plugin!r} offers service {name!r} as None")
+        offered[name] = service
+        return service
+
+    def names(self, plugin: str) -> list[str]:
+        return sorted(self._services.get(plugin, {}))
+
+    def get(self, plugin: str, name: str) -> object:
+        """Plugin ``plugin``'s service ``name``; one it does not offer is a PluginError."""
+        found = self._services.get(plugin, {}).get(name)
+        if found is None:
+            offered = ", ".join(self.names(plugin)) or "none"
+            raise PluginError(f"plugin {plugin!r} offers no service {name!r} (it offers: "
+                              f"{offered})", code="unknown_service",
+                              details={"plugin": plugin, "service": name})
+        return found

@@ -38,7 +38,7 @@ def _locations(platform: Platform) -> list[tuple[str, str]]:
     for plugin in everyone:
         plugin.load()
     hooks = Hooks(build_plugin_manager(everyone), [p.name for p in dependency_order(everyone)])
-    return [(name, str(path)) for name, path in hooks.migrations_locations()]
+    return [(name, str(path)) for name, path in hooks.migrations_location()]
 
 
 def alembic_config(platform: Platform, connection: Connection, **attributes: Any) -> Config:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 
-from ordercraft.core.errors import Conflict, PluginError
+from ordercraft.core.errors import Conflict, PluginError, PluginFault
 from ordercraft.core.platform import Platform
 from ordercraft.sdk import PluginInfo, hookimpl
 from ordercraft.sdk.testing import Site, test_database_url
@@ -57,8 +57,11 @@ def test_hook_startup_failure_names_the_plugin(make_site):
     def fail(platform):
         raise KeyError("setting")
 
-    with pytest.raises(PluginError, match="plugin 'failing' failed in hook 'startup': KeyError"):
+    with pytest.raises(PluginFault, match="plugin 'failing' failed in hook 'startup': KeyError"
+                       ) as fault:
         make_site(plugins=[], extra_plugins=[make_plugin("failing", startup=fail)])
+    assert (fault.value.plugin, fault.value.hook) == ("failing", "startup")
+    assert isinstance(fault.value.__cause__, KeyError)
 
 
 def test_hook_register_models(make_site):
@@ -293,18 +296,23 @@ def test_hook_document_transition(make_site):
 def test_db_revision_for_a_plugin_starts_its_branch_in_its_own_folder(tmp_path):
     """A plugin author's first ``ordercraft db revision --owner PLUGIN``: the revision
     lands in the plugin's migrations folder (created if need be), as the first of the
-    plugin's branch, after the core's, and holds the plugin's tables only."""
+    plugin's branch, after the core's, and holds the plugin's tables only; its exact
+    decimal columns are named through the SDK, the only door a plugin imports."""
+    from decimal import Decimal
+
     from sqlalchemy import String
     from sqlalchemy.orm import Mapped, mapped_column
 
-    from ordercraft.core.db import Base
+    from ordercraft.sdk.models import Base, ExactDecimal, Money
 
     versions = tmp_path / "gadgets" / "migrations"
     plugin = make_plugin("gadgets", migrations_location=lambda: str(versions))
     gadget = type("Gadget", (Base,), {
         "__module__": "gadgets.models", "__tablename__": "gadgets_gadgets",
-        "__annotations__": {"id": Mapped[int], "name": Mapped[str]},
-        "id": mapped_column(primary_key=True), "name": mapped_column(String(40))})
+        "__annotations__": {"id": Mapped[int], "name": Mapped[str], "price": Mapped[Decimal],
+                            "weight": Mapped[Decimal]},
+        "id": mapped_column(primary_key=True), "name": mapped_column(String(40)),
+        "price": mapped_column(Money()), "weight": mapped_column(ExactDecimal(12, 3))})
     url, drop = test_database_url(tmp_path)
     platform = Platform(url, only=[], extra_plugins=[plugin])
     try:
@@ -318,6 +326,11 @@ def test_db_revision_for_a_plugin_starts_its_branch_in_its_own_folder(tmp_path):
         assert "branch_labels = ('gadgets',)" in source
         assert re.search(r"^depends_on = (\('core',\)|'core')$", source, re.M), source
         assert "gadgets_gadgets" in source and "create_table('users'" not in source
+        assert "ordercraft.core" not in source, source
+        assert "import ordercraft.sdk.models" in source
+        assert "sa.Column('price', ordercraft.sdk.models.ExactDecimal()" in source
+        assert ("sa.Column('weight', ordercraft.sdk.models.ExactDecimal(precision=12, scale=3)"
+                in source)
         upgraded = site.cli("db upgrade --json")
         assert upgraded.exit_code == 0, upgraded.stderr
         with platform.engine.connect() as connection:
@@ -328,3 +341,118 @@ def test_db_revision_for_a_plugin_starts_its_branch_in_its_own_folder(tmp_path):
         platform.dispose()
         drop()
         Base.metadata.remove(gadget.__table__)
+
+
+# --------------------------------------------------------------------------- plugins' own hooks
+
+
+def quality_specs() -> types.ModuleType:
+    """A hookspec module of a plugin "quality": one hook, as a plugin's hookspecs.py."""
+    from ordercraft.sdk.plugins import hookspec
+
+    module = types.ModuleType("quality_hookspecs")
+
+    @hookspec
+    def check_failed(session: object, sku: str) -> None:
+        """Called when a check fails. :param session: ... :param sku: ... Return nothing."""
+
+    module.check_failed = check_failed
+    return module
+
+
+def quality_plugin() -> types.ModuleType:
+    from ordercraft.sdk.plugins import HookWrapper
+
+    specs = quality_specs()
+
+    class QualityHooks(HookWrapper):
+        def check_failed(self, session: object, sku: str) -> None:
+            self.call_each("check_failed", session=session, sku=sku)
+
+    def startup(platform):
+        QualityHooks.of(platform).check_failed(None, "HINGE")
+
+    module = make_plugin("quality", add_hookspecs=lambda registry: registry.add(specs),
+                         startup=startup)
+    module.QualityHooks = QualityHooks
+    return module
+
+
+def test_hook_add_hookspecs(make_site):
+    calls: list[str] = []
+    quality = quality_plugin()
+    listener = make_plugin("listener", requires=("quality",),
+                           check_failed=lambda sku: calls.append(f"listener: {sku}"))
+    site = make_site(plugins=[], extra_plugins=[quality, listener])
+    # quality's startup called its own hook through its typed wrapper.
+    assert calls == ["listener: HINGE"]
+    owners = [owner for owner, _module in site.platform.pm.spec_modules]
+    assert owners == ["core", "quality"]
+    assert site.platform.plugin("listener").hooks == ["check_failed"]
+
+    # Without quality (disabled) its hook does not exist: implementing it needs quality...
+    with pytest.raises(PluginError) as error:
+        make_site(plugins=[], extra_plugins=[make_plugin(
+            "stray", check_failed=lambda sku: None)])
+    assert error.value.code == "unknown_hook" and "a plugin it requires" in error.value.message
+    # ...unless the implementation is optional.
+    optional = types.ModuleType("optional")
+    optional.plugin = PluginInfo(name="optional")
+    optional.check_failed = hookimpl(optionalhook=True)(lambda sku: None)
+    make_site(plugins=[], extra_plugins=[optional])
+
+
+def test_a_plugin_hook_cannot_take_a_name_already_declared(make_site):
+    from ordercraft.sdk.plugins import hookspec
+
+    specs = quality_specs()
+    clash = types.ModuleType("clash_specs")
+
+    @hookspec
+    def startup(platform: object) -> None:
+        """Called ... Return nothing."""
+
+    clash.startup = startup
+    with pytest.raises(PluginError, match="plugin 'clashing' declares hook 'startup', which "
+                                          "the core declares already"):
+        make_site(plugins=[], extra_plugins=[make_plugin(
+            "clashing", add_hookspecs=lambda registry: registry.add(clash))])
+    with pytest.raises(PluginError, match="declares none"):
+        make_site(plugins=[], extra_plugins=[make_plugin(
+            "empty", add_hookspecs=lambda registry: registry.add(types.ModuleType("nothing")))])
+    first = make_plugin("first", add_hookspecs=lambda registry: registry.add(specs))
+    second = make_plugin("second", add_hookspecs=lambda registry: registry.add(quality_specs()))
+    with pytest.raises(PluginError, match="plugin 'second' declares hook 'check_failed', "
+                                          "which plugin 'first' declares already"):
+        make_site(plugins=[], extra_plugins=[first, second])
+
+
+def test_hook_plugin_services(make_site):
+    class Greeter:
+        def greet(self, name: str) -> str:
+            return f"hello {name}"
+
+    provider = make_plugin("provider", plugin_services=lambda registry: registry.add(
+        "greeter", Greeter()))
+    site = make_site(plugins=[], extra_plugins=[provider])
+    from ordercraft.sdk.plugins import plugin_service
+
+    with site.session() as session:
+        assert plugin_service(session, "provider", "greeter").greet("Ann") == "hello Ann"
+        with pytest.raises(PluginError) as unknown:
+            plugin_service(session, "provider", "farewell")
+        assert unknown.value.code == "unknown_service"
+        assert unknown.value.message == ("plugin 'provider' offers no service 'farewell' "
+                                         "(it offers: greeter)")
+    assert plugin_service(site.platform, "provider", "greeter") is plugin_service(
+        site.platform, "provider", "greeter")
+
+    site.platform.set_plugin_enabled("provider", False)
+    with site.session() as session, pytest.raises(PluginError) as disabled:
+        plugin_service(session, "provider", "greeter")
+    assert disabled.value.code == "plugin_service_unavailable"
+    assert disabled.value.message == (
+        "plugin 'provider' is disabled on this site: its service 'greeter' cannot be used (a "
+        "plugin that needs it lists 'provider' in its requires)")
+    with pytest.raises(PluginError, match="plugin 'elsewhere' is not installed"):
+        plugin_service(site.platform, "elsewhere", "greeter")

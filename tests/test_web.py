@@ -21,7 +21,8 @@ from ordercraft.sdk.testing import ADMIN_PASSWORD
 
 def gadget_plugin(name: str = "gadgets") -> types.ModuleType:
     """A plugin with a page, an API route and a menu entry (made per test: fresh objects)."""
-    from ordercraft.web import InputModel, OutputModel, api_route, login_required
+    from ordercraft.web import (InputModel, OutputModel, api_route, login_required,
+                                permission_required)
 
     module = types.ModuleType(f"test_{name}_plugin")
     module.plugin = PluginInfo(name=name, version="1.0", description="Gadgets for tests")
@@ -32,6 +33,11 @@ def gadget_plugin(name: str = "gadgets") -> types.ModuleType:
     @login_required
     def index():
         return "<p>all the gadgets</p>"
+
+    @pages.get("/vault")
+    @permission_required("party.write")
+    def vault():
+        return "<p>the gadget vault</p>"
 
     @pages.get("/boom")
     @login_required
@@ -224,6 +230,17 @@ def test_menu_shows_only_what_the_user_may_open(make_site):
     response = client.get("/parties/")
     assert response.status_code == 403
     assert "party.read" in response.text
+
+
+def test_a_page_may_require_a_permission(make_site):
+    site = make_site(plugins=[], extra_plugins=[gadget_plugin()])
+    add_user(site, "keeper")
+    anonymous = site.app.test_client()
+    assert anonymous.get("/gadgets/vault").status_code == 302  # to the login page first
+    keeper = site.client(login="keeper", password="keeper-password")
+    refused = keeper.get("/gadgets/vault")
+    assert refused.status_code == 403 and "party.write" in refused.text
+    assert site.client(login="admin").get("/gadgets/vault").text == "<p>the gadget vault</p>"
 
 
 def test_hook_web_blueprints(make_site):
@@ -440,6 +457,46 @@ def test_an_internal_fault_is_a_json_500_without_a_traceback(make_site):
     assert page.status_code == 500
     assert "Something went wrong" in page.text
     assert "secret detail" not in page.text and "Traceback" not in page.text
+
+
+def test_a_plugin_crashing_in_a_hook_is_a_500_naming_the_plugin(make_site):
+    """A plugin's bug inside a hook is an internal fault (500), never a 4xx refusal: the
+    answer names the plugin and the hook, not the plugin's exception; nothing is saved."""
+    from ordercraft.web import create_app
+
+    def document_posted(session, document):
+        raise RuntimeError("a secret detail of a bug")
+
+    crashing = types.ModuleType("test_crashing_plugin")
+    crashing.plugin = PluginInfo(name="crashing")
+    crashing.document_posted = hookimpl(document_posted)
+    site = make_site(plugins=[], extra_plugins=[crashing])
+    with site.session() as session:
+        from ordercraft.sdk import items, warehouses
+
+        items.create_item(session, "BOLT", name="Bolt")
+        warehouses.create_warehouse(session, "MAIN", name="Main")
+    app = create_app(site.platform, testing=True, config={"PROPAGATE_EXCEPTIONS": False})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {site.token()}"}
+    response = client.post("/api/v1/stock/documents", headers=headers, json={
+        "kind": "receipt", "lines": [{"item": "BOLT", "warehouse": "MAIN", "qty": "5",
+                                      "unit_cost": "1"}]})
+    assert response.status_code == 500
+    assert response.json == {"error": {
+        "code": "plugin_failed",
+        "message": "an internal error occurred in plugin 'crashing' (hook 'document_posted'); "
+                   "it has been logged",
+        "details": {"plugin": "crashing", "hook": "document_posted"}}}
+    login(client)
+    page = client.post("/stock/receive", data={"item": "BOLT", "warehouse": "MAIN", "qty": "5",
+                                               "unit_cost": "1"})
+    assert page.status_code == 500
+    assert "crashing" in page.text and "secret detail" not in page.text
+    with site.session() as session:
+        from ordercraft.sdk import stock
+
+        assert stock.balance(session, "BOLT", "MAIN").qty == 0
 
 
 def test_decimals_travel_as_strings(make_site):

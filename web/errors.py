@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.errors import OrdercraftError, PluginFault
 from ordercraft.web.auth import is_api_request
 from ordercraft.web.extension import mark_failed
 
@@ -23,6 +23,7 @@ HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(OrdercraftError, handle_domain_error)
+    app.register_error_handler(PluginFault, handle_plugin_fault)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_internal_error)
 
@@ -46,6 +47,18 @@ def handle_domain_error(exc: OrdercraftError) -> Any:
         log.error("refused with a server-side error: %s", exc.message)
     headers = {"WWW-Authenticate": 'Bearer realm="ordercraft"'} if status == 401 else None
     return error_response(status, exc.to_dict(), headers)
+
+
+def handle_plugin_fault(exc: PluginFault) -> Any:
+    """A plugin's code failed in a hook: an internal fault (500), logged with its
+    traceback; the answer names the plugin and the hook, not the plugin's exception."""
+    mark_failed()
+    log.error("%s", exc.message, exc_info=exc)
+    return error_response(500, {"code": exc.code,
+                                "message": f"an internal error occurred in plugin "
+                                           f"{exc.plugin!r} (hook {exc.hook!r}); it has "
+                                           "been logged",
+                                "details": {"plugin": exc.plugin, "hook": exc.hook}})
 
 
 def handle_http_error(exc: HTTPException) -> Any:

@@ -119,10 +119,17 @@ def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def report_error(exc: BaseException, *, json_output: bool, debug: bool = False) -> int:
     """Print an error the way the CLI promises; return the exit code (2 user, 1 fault)."""
-    from ordercraft.core.errors import OrdercraftError
+    from ordercraft.core.errors import OrdercraftError, PluginFault
 
     if isinstance(exc, OrdercraftError):
         body, code = exc.to_dict(), 2
+    elif isinstance(exc, PluginFault):
+        # A plugin's bug: an internal fault, reported with the plugin and hook it names.
+        body, code = exc.to_dict(), 1
+        if debug:
+            import traceback
+
+            traceback.print_exception(exc)
     elif isinstance(exc, click.ClickException):
         body, code = {"code": "usage", "message": exc.format_message()}, 2
     else:

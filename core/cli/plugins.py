@@ -87,10 +87,11 @@ def disable_command(name: str, as_json: bool) -> None:
               help="Print the reference as Markdown (the text of docs/hooks.md).")
 @json_option
 def hooks_command(markdown: bool, as_json: bool) -> None:
-    """The hooks a plugin can implement, from core/hookspecs.py."""
+    """The hooks a plugin can implement: the core's (core/hookspecs.py) and those the
+    installed plugins declare."""
     from ordercraft.core import hookdoc
 
-    hooks = hookdoc.collect()
+    hooks = hookdoc.collect_installed()
     if markdown and not as_json:
         click.echo(hookdoc.render_markdown(hooks), nl=False)
         return

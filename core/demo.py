@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ordercraft.core.errors import Conflict
+from ordercraft.core.seeding import STORY_CLIENT
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -83,7 +84,7 @@ ITEMS = [
 
 #: The robotics school of the story, with its legal entities (one re-registered) and contacts.
 ROBOT_SCHOOL = {
-    "name": "Future Engineers Robotics School",
+    "name": STORY_CLIENT,
     "kind": "client", "tags": ["school", "robotics", "key-account"], "source": "exhibition",
     "phone": "+44 20 7946 0011", "email": "office@future-engineers.example",
     "address": "8 Meadow Road, Cambridge",

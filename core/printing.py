@@ -168,6 +168,11 @@ def session_forms(session: Session) -> PrintFormRegistry:
     return print_forms(platform)
 
 
+def forms_of(session: Session, document_type: str) -> list[PrintForm]:
+    """The print forms of ``document_type`` on the session's site, in registration order."""
+    return session_forms(session).forms_of(document_type)
+
+
 # --------------------------------------------------------------------------- settings
 
 

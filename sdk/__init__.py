@@ -31,73 +31,89 @@ command in ``ordercraft --help``. Test it with the fixtures of
         assert site.cli("hello").output == "hello from my_addon\\n"
 
 A whole plugin (a table and its migration, a hook on posted documents, a page, an API
-route, commands with ``ordercraft.sdk.cli``, tests) is built step by step in
-docs/plugins.md.
+route, commands, tests) is built step by step in docs/plugins.md. The SDK is one module
+per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 
-Services take a SQLAlchemy session (``with platform.session(user) as session``)
-and plain values, and raise ``OrdercraftError`` subclasses with a stable ``code``.
-Everything listed in ``__all__`` is public; anything else may change.
+================  ===================================================================
+``plugins``       ``PluginInfo``, ``hookimpl``/``hookspec``, registries, other plugins'
+                  services, typed wrappers of a plugin's own hooks
+``errors``        ``OrdercraftError`` and its kinds: how a refusal reaches the user
+``models``        ``Base``, ``Money``/``Qty``, ``Audited``, the core's tables
+``parties``, ``items``, ``warehouses``, ``users``, ``stock``, ``audit``, ``calc``
+                  the core's services: functions taking the operation's session
+``permissions``   permission checks inside services
+``queries``       pages of lists, case-insensitive search
+``validation``    input to typed values, errors naming the field
+``workflow``      state machines, transitions, tasks, processes, timelines
+``printing``      print forms as HTML and PDF
+``web``           pages and JSON API routes
+``cli``           commands that behave like the core's (``--json``, ``--user``)
+``demo``          seeding a plugin's part of the demo site
+``testing``       pytest fixtures: a site with the plugins you choose
+``deprecation``   how a retired name keeps working for one minor version
+================  ===================================================================
+
+Services take a SQLAlchemy session (``with platform.session(user) as session``) and
+plain values, and raise ``OrdercraftError`` subclasses with a stable ``code``. Every
+name in a module's ``__all__`` is public and keeps working as docs/sdk.md promises
+(``__version__`` is this API's version); anything else may change.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ordercraft.core.errors import (Conflict, NotFound, OrdercraftError, PermissionDenied,
-                                    ValidationError)
-from ordercraft.core.hookspecs import hookimpl
-from ordercraft.core.plugins import PluginInfo
-from ordercraft.core.registries import MenuItem, Registry
+from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
+from ordercraft.sdk.errors import (Conflict, NotFound, OrdercraftError, PermissionDenied,
+                                   PluginError, ValidationError)
+from ordercraft.sdk.plugins import MenuItem, PluginInfo, hookimpl, hookspec
 
-#: Public names imported on first use (they pull in SQLAlchemy), so that a plugin's
-#: ``from ordercraft.sdk import hookimpl`` stays cheap.
-_LAZY: dict[str, str] = {
-    "Platform": "ordercraft.core.platform:Platform",
-    "Base": "ordercraft.core.db:Base",
-    "utcnow": "ordercraft.core.db:utcnow",
-    "Money": "ordercraft.core.types:Money",
-    "Qty": "ordercraft.core.types:Qty",
-    "ExactDecimal": "ordercraft.core.types:ExactDecimal",
-    "to_decimal": "ordercraft.core.types:to_decimal",
-    "Audited": "ordercraft.core.models.audit:Audited",
-    "Party": "ordercraft.core.models:Party",
-    "LegalEntity": "ordercraft.core.models:LegalEntity",
-    "Contact": "ordercraft.core.models:Contact",
-    "Item": "ordercraft.core.models:Item",
-    "Warehouse": "ordercraft.core.models:Warehouse",
-    "User": "ordercraft.core.models:User",
-    "Role": "ordercraft.core.models:Role",
-    "require_permission": "ordercraft.core.permissions:require",
-    "has_permission": "ordercraft.core.permissions:has_permission",
-    "parties": "ordercraft.core.services.parties",
-    "items": "ordercraft.core.services.items",
-    "warehouses": "ordercraft.core.services.warehouses",
-    "stock": "ordercraft.core.stock.api",
-    "StockDocument": "ordercraft.core.stock.models:StockDocument",
-    "users": "ordercraft.core.services.users",
-    "audit": "ordercraft.core.audit",
-    "calc": "ordercraft.core.calc.api",
-    "workflow": "ordercraft.sdk.workflow",
-    "web": "ordercraft.web",
-    "PrintForm": "ordercraft.core.printing:PrintForm",
-}
+if TYPE_CHECKING:  # the topic modules load on first use: ``ordercraft --help`` stays fast
+    from ordercraft.sdk import (audit, calc, cli, demo, items, models, parties, permissions,
+                                printing, queries, stock, testing, users, validation,
+                                warehouses, web, workflow)
+
+#: The version of the SDK's public API (docs/sdk.md: what a minor and a major version
+#: may change); not the version of the ``ordercraft`` distribution.
+__version__ = "1.0.0"
 
 __all__ = [
-    "Conflict", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied", "PluginInfo",
-    "Registry", "ValidationError", "hookimpl", *_LAZY,
+    "Conflict", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied", "PluginError",
+    "PluginInfo", "ValidationError", "__version__", "audit", "calc", "cli", "demo",
+    "deprecation", "errors", "hookimpl", "hookspec", "items", "models", "parties",
+    "permissions", "plugins", "printing", "queries", "stock", "testing", "users",
+    "validation", "warehouses", "web", "workflow",
 ]
+
+_TOPICS = frozenset({"audit", "calc", "cli", "demo", "items", "models", "parties",
+                     "permissions", "printing", "queries", "stock", "testing", "users",
+                     "validation", "warehouses", "web", "workflow"})
+
+
+def _moved(module: str, since: str = "1.0", removed_in: str = "1.1") -> Deprecated:
+    return Deprecated(module, since=since, removed_in=removed_in)
+
+
+#: Names this package had before the SDK was split into topic modules (1.0).
+_RETIRED: dict[str, Deprecated] = {
+    **{name: _moved(f"ordercraft.sdk.models:{name}") for name in (
+        "Audited", "Base", "Contact", "ExactDecimal", "Item", "LegalEntity", "Money", "Party",
+        "Qty", "Role", "User", "Warehouse", "to_decimal", "utcnow")},
+    "Platform": _moved("ordercraft.sdk.plugins:Platform"),
+    "Registry": _moved("ordercraft.sdk.plugins:Registry"),
+    "PrintForm": _moved("ordercraft.sdk.printing:PrintForm"),
+    "StockDocument": _moved("ordercraft.sdk.stock:StockDocument"),
+    "has_permission": _moved("ordercraft.sdk.permissions:has_permission"),
+    "require_permission": _moved("ordercraft.sdk.permissions:require_permission"),
+}
+_retired_attribute = deprecated_attributes(__name__, _RETIRED)
 
 
 def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'ordercraft.sdk' has no attribute {name!r}")
-    module_name, _, attribute = target.partition(":")
-    module = importlib.import_module(module_name)
-    value = getattr(module, attribute) if attribute else module
-    globals()[name] = value
-    return value
+    if name in _TOPICS:
+        return importlib.import_module(f"{__name__}.{name}")
+    return _retired_attribute(name)
 
 
 def __dir__() -> list[str]:

@@ -23,14 +23,23 @@ under ``--json``, exit code 2), any other exception as an internal fault (exit 1
 * ``json_option``: ``--json``, passed as ``as_json``.
 * ``emit(as_json, document, text)``: prints the document as JSON (decimals as strings,
   dates ISO 8601) or the text (a string or a function that returns it).
-* ``table(rows, columns)``: rows of dicts as an aligned text table.
-* ``ready_platform()``: the site's :class:`~ordercraft.core.platform.Platform`, refusing a
-  database that ``ordercraft init`` has not made.
+* ``table(rows, columns)``: rows of dicts as an aligned text table;
+  ``page_text(document, key, columns)`` a page of a list (``Page.to_dict``) as a table
+  with "1-50 of 130 (next: --offset 50)"; ``record_text(document, keys)`` one record as
+  aligned ``key: value`` lines; ``value_text(value)`` one value as people read it.
+* ``document_commands(document_type)``: ``transition``, ``transitions`` and ``timeline``
+  for a workflow document's group (``ordercraft order transition 12 confirm``);
+  ``parse_document_option("order:12")`` / ``load_document(session, ref)`` for a
+  ``--document TYPE:ID`` option of your own.
+* ``ready_platform()``: the site's ``Platform``, refusing a database that
+  ``ordercraft init`` has not made.
 """
 
-from __future__ import annotations
-
+from ordercraft.core.cli.acting import acting_session, user_option
 from ordercraft.core.cli.common import emit, json_option, ready_platform, table
-from ordercraft.core.cli.workflow import acting_session, user_option
+from ordercraft.core.cli.documents import document_commands, load_document, parse_document_option
+from ordercraft.core.cli.records import page_text, record_text, value_text
 
-__all__ = ["acting_session", "emit", "json_option", "ready_platform", "table", "user_option"]
+__all__ = ["acting_session", "document_commands", "emit", "json_option", "load_document",
+           "page_text", "parse_document_option", "ready_platform", "record_text", "table",
+           "user_option", "value_text"]

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+__all__ = ["ADMIN_PASSWORD", "CliResult", "Site", "make_site", "site", "test_database_url"]
+
 ADMIN_PASSWORD = "admin-password"
 
 

@@ -3,7 +3,8 @@ transitions, tasks, processes and timelines.
 
 A document type in four steps (an order of a sales plugin)::
 
-    from ordercraft.sdk import Audited, Base, hookimpl
+    from ordercraft.sdk.models import Audited, Base
+    from ordercraft.sdk.plugins import hookimpl
     from ordercraft.sdk.workflow import State, StateMachine, Transition, WorkflowDocument
 
     class Order(WorkflowDocument, Audited, Base):          # 1. the model carries a state
@@ -26,18 +27,23 @@ A document type in four steps (an order of a sales plugin)::
     transition(session, order, "confirm")                  # 3. the one way to move it
 
     workflow_routes(api_bp, "orders", "order")             # 4. API, pages, CLI for free
-    #   POST /api/v1/orders/<id>/transitions/<name>, GET .../transitions, GET .../timeline;
-    #   document_panel(order) + the macros of "workflow/_macros.html" on the order page;
+    #   (ordercraft.sdk.web) POST /api/v1/orders/<id>/transitions/<name>, GET
+    #   .../transitions, GET .../timeline; document_panel(order) + the macros of
+    #   "workflow/_macros.html" on the order page; (ordercraft.sdk.cli)
     #   document_commands("order") under the plugin's CLI group.
 
 Other plugins react through the same hook: ``registry.add_guard("order", "confirm",
 check)``, ``registry.add_action("order", "confirm", create_purchase_requests)``, or
 through the ``document_transition`` hook. Business processes (``ordercraft process
 import``) start on a transition of your type and create tasks; ``create_task`` makes one
-from code (an interaction's next step).
+from code (an interaction's next step). A plugin ships process templates through the hook
+``process_templates``.
+
+The tables are here for queries of your own: :class:`Task` (``OPEN_STATUSES`` are the
+statuses of unfinished tasks), :class:`TaskLink` (a task's documents) and
+:class:`WorkflowEvent` (a document's timeline: transitions, comments, task events).
 """
 
-from ordercraft.core.cli.workflow import document_commands
 from ordercraft.core.workflow.documents import (AvailableTransition, TransitionResult,
                                                 WorkflowDocument, add_comment,
                                                 available_transitions, document_ref,
@@ -48,30 +54,29 @@ from ordercraft.core.workflow.machines import (ANY_STATE, Action, Guard, State, 
                                                StateMachineRegistry, Transition,
                                                TransitionContext, session_machines,
                                                state_machines)
-from ordercraft.core.workflow.models import Task
+from ordercraft.core.workflow.models import OPEN_STATUSES, Task, TaskLink, WorkflowEvent
 from ordercraft.core.workflow.processes import import_template, shipped_templates
 from ordercraft.core.workflow.tasks import (comment_task, complete_task, create_task, get_task,
                                             list_tasks, task_dict)
 from ordercraft.core.workflow.timeline import document_timeline
+from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
 
 __all__ = [
-    "ANY_STATE", "Action", "AvailableTransition", "ExpressionError", "Guard", "State",
-    "StateMachine", "StateMachineRegistry", "Task", "Transition", "TransitionContext",
-    "TransitionResult", "WorkflowDocument", "add_comment", "available_transitions",
-    "cancel_process", "comment_task", "compile_expression", "complete_task", "create_task",
-    "document_commands", "document_ref", "document_timeline", "get_task", "import_template",
-    "list_processes", "list_tasks", "parse_document_ref", "session_machines",
+    "ANY_STATE", "Action", "AvailableTransition", "ExpressionError", "Guard", "OPEN_STATUSES",
+    "State", "StateMachine", "StateMachineRegistry", "Task", "TaskLink", "Transition",
+    "TransitionContext", "TransitionResult", "WorkflowDocument", "WorkflowEvent", "add_comment",
+    "available_transitions", "cancel_process", "comment_task", "compile_expression",
+    "complete_task", "create_task", "document_ref", "document_timeline", "get_task",
+    "import_template", "list_processes", "list_tasks", "parse_document_ref", "session_machines",
     "shipped_templates", "start_process", "state_machines", "task_dict", "transition",
-    "document_panel", "workflow_routes",
 ]
 
-
-def __getattr__(name: str) -> object:
-    # The web helpers import Flask: only on demand, so a plugin's CLI stays light.
-    if name in ("workflow_routes", "document_panel"):
-        if name == "workflow_routes":
-            from ordercraft.web.api.workflow import workflow_routes as value
-        else:
-            from ordercraft.web.views.documents import document_panel as value
-        return value
-    raise AttributeError(f"module 'ordercraft.sdk.workflow' has no attribute {name!r}")
+#: The CLI and web helpers moved to the SDK modules of their layer in 1.0.
+__getattr__ = deprecated_attributes(__name__, {
+    "document_commands": Deprecated("ordercraft.sdk.cli:document_commands", since="1.0",
+                                    removed_in="1.1"),
+    "document_panel": Deprecated("ordercraft.sdk.web:document_panel", since="1.0",
+                                 removed_in="1.1"),
+    "workflow_routes": Deprecated("ordercraft.sdk.web:workflow_routes", since="1.0",
+                                  removed_in="1.1"),
+})

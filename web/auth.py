@@ -1,7 +1,7 @@
 """Who is making the request: the browser's login session, or an API bearer token.
 
-Pages use ``@login_required``; API routes made with ``api_route`` require a user by
-default. The logged-in user is the acting user of the request's database session, so
+Pages use ``@login_required`` (or ``@permission_required("order.read")``); API routes
+made with ``api_route`` require a user by default. The logged-in user is the acting user of the request's database session, so
 services check their permissions and the audit log records them.
 """
 
@@ -136,3 +136,20 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def permission_required(permission: str) -> Callable[[F], F]:
+    """Pages: ``@login_required`` and, for a logged-in user without ``permission``, the
+    403 page naming the permission. For a page that shows more than one service's data;
+    the services check their own permissions whatever the page does."""
+    from ordercraft.core.permissions import require
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            require(current_user(), permission)
+            return view(*args, **kwargs)
+
+        return login_required(wrapper)  # type: ignore[arg-type]
+
+    return decorate

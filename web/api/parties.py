@@ -17,11 +17,18 @@ bp = Blueprint("api_parties", __name__, url_prefix=API_PREFIX)
 PartyKind = Literal["client", "supplier", "both"]
 
 
+# --------------------------------------------------------------------------- the fields
+# One schema per entity: these models are the party fields of every API route that
+# reads or writes parties, the core's and plugins' (crm's clients derive from them,
+# through ordercraft.sdk.web).
+
+
 class PartyIn(InputModel):
     name: str = Field(min_length=1, max_length=200)
     kind: PartyKind = "client"
     tags: list[str] = Field(default_factory=list, description="Group tags, e.g. school.")
-    source: str = Field("", max_length=50, description="How the party found us.")
+    source: str = Field("", max_length=50, description="How the party found us: "
+                        "exhibition, seminar, ad, referral, web, ...")
     tax_id: str = Field("", max_length=50)
     phone: str = Field("", max_length=50)
     email: str = Field("", max_length=200)
@@ -46,13 +53,18 @@ class PartyChanges(InputModel):
     manager: str | None = Field(None, max_length=100)
 
 
-class PartyQuery(PageQuery):
+class PartyFilters(PageQuery):
+    """The filters every list of parties offers (a list adds its own)."""
+
     q: str | None = Field(None, max_length=200, description="Words that must each occur in "
                           "the name, tax id, phone, e-mail, a legal entity or a contact.")
-    kind: PartyKind | None = Field(None, description="'client' includes parties that are both.")
     tag: list[str] = Field(default_factory=list, description="Every tag given must be present.")
     source: str | None = Field(None, max_length=50)
-    manager: str | None = Field(None, max_length=100)
+    manager: str | None = Field(None, max_length=100, description="A user name.")
+
+
+class PartyQuery(PartyFilters):
+    kind: PartyKind | None = Field(None, description="'client' includes parties that are both.")
 
 
 class PartyOut(OutputModel):
@@ -71,6 +83,16 @@ class PartyOut(OutputModel):
     updated_at: datetime | None
 
 
+class LegalEntityIn(InputModel):
+    name: str = Field(min_length=1, max_length=200)
+    tax_id: str = Field("", max_length=50)
+    registration_no: str = Field("", max_length=50)
+    address: str = Field("", max_length=2000)
+    bank_details: str = Field("", max_length=2000)
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
 class LegalEntityOut(OutputModel):
     id: int
     name: str
@@ -82,13 +104,41 @@ class LegalEntityOut(OutputModel):
     valid_to: date | None
 
 
+class ChannelIn(InputModel):
+    kind: str = Field(min_length=1, max_length=30, description="phone, mobile, email, "
+                                                                "telegram, whatsapp, ...")
+    value: str = Field(min_length=1, max_length=200)
+
+
 class Channel(OutputModel):
-    kind: str
+    kind: str = Field(description="phone, mobile, email, telegram, whatsapp, ...")
     value: str
+
+
+class ContactIn(InputModel):
+    name: str = Field(min_length=1, max_length=200)
+    position: str = Field("", max_length=100)
+    phone: str = Field("", max_length=50)
+    email: str = Field("", max_length=200)
+    channels: list[ChannelIn] = Field(default_factory=list, description="Further phones, "
+                                      "e-mails and messengers.")
+    notes: str = Field("", max_length=10_000)
+
+
+class ContactChanges(InputModel):
+    """Only the fields sent change."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    position: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=50)
+    email: str | None = Field(None, max_length=200)
+    channels: list[ChannelIn] | None = Field(None, description="Replaces the channels.")
+    notes: str | None = Field(None, max_length=10_000)
 
 
 class ContactOut(OutputModel):
     id: int
+    party_id: int = Field(description="The party the contact belongs to.")
     name: str
     position: str
     phone: str
@@ -100,6 +150,9 @@ class ContactOut(OutputModel):
 class PartyDetailOut(PartyOut):
     legal_entities: list[LegalEntityOut]
     contacts: list[ContactOut]
+
+
+# --------------------------------------------------------------------------- routes
 
 
 @api_route(bp, "/parties", query=PartyQuery, response=Page[PartyOut])

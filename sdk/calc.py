@@ -1,0 +1,28 @@
+"""Pricing calculators: list them, read their declared parameters, run them.
+
+A calculator is a short Python script (or a formula) that engineers write; the platform
+runs it in a sandboxed worker process with time and memory limits, validating the
+parameters it declared. ``run_calculator`` takes a calculator's name (a site script, a
+plugin's, a bundled example) or a file's path::
+
+    from ordercraft.sdk import calc
+
+    result = calc.run_calculator("door", {"height": 2100, "material": "oak"},
+                                 catalog=calc.example_catalog())
+    result.total                         # Decimal
+    [line.to_dict() for line in result.lines]
+
+With ``platform=`` the site's scripts and catalog are used (plugins' ``catalog_lookup``
+first, then the items table) and the run can be kept (``save=True``). A failure is a
+:class:`CalculatorError` (or a ``ValidationError`` naming the parameter). Writing a
+calculator: docs/calculators.md.
+"""
+
+from ordercraft.core.calc.api import (CalcResult, CalculatorError, CalculatorInfo,
+                                      CalculatorSource, Limits, LookupCatalog, StaticCatalog,
+                                      WorkerPool, calculator_info, describe, example_catalog,
+                                      find_calculator, list_calculators, run_calculator)
+
+__all__ = ["CalcResult", "CalculatorError", "CalculatorInfo", "CalculatorSource", "Limits",
+           "LookupCatalog", "StaticCatalog", "WorkerPool", "calculator_info", "describe",
+           "example_catalog", "find_calculator", "list_calculators", "run_calculator"]

@@ -1,0 +1,21 @@
+"""Turning input (a CLI option, a form field, a JSON value, a spreadsheet cell) into a
+typed value, or a :class:`~ordercraft.sdk.errors.ValidationError` that names the field
+and quotes the value — the same checks the core's own fields get::
+
+    from ordercraft.sdk import validation
+
+    note = validation.text(raw, field="note", max_length=500, multiline=True)
+    qty = validation.decimal(raw, field="qty", places=3)
+    due = validation.day(raw, field="due_date")                 # a date, or None
+    kind = validation.choice(raw, field="kind", choices=("good", "service"))
+
+Each message starts with ``"<field>: "`` (``"qty: 'abc' is not a number"``), so one
+message serves the CLI, the JSON API and the spreadsheet import. :func:`invalid` makes
+such an error for a check of your own.
+"""
+
+from ordercraft.core.services.fields import (choice, code, day, decimal, email, flag, invalid,
+                                             phone, text, whole_number, word, words)
+
+__all__ = ["choice", "code", "day", "decimal", "email", "flag", "invalid", "phone", "text",
+           "whole_number", "word", "words"]

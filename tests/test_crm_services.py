@@ -399,21 +399,21 @@ def test_group_names_are_unique_and_groups_are_found_by_name(site):
 
 
 def _rules_plugin(name="vip_rules", rule_name="phone_area"):
-    from ordercraft.plugins.crm.rules import ClientRule
+    """A plugin adding a rule kind as a partner would: through crm's hook and the SDK, no
+    crm import."""
     from ordercraft.sdk import PluginInfo, hookimpl
 
     module = types.ModuleType(name)
     module.plugin = PluginInfo(name=name, requires=("crm",))
 
     def area(ctx):
-        from ordercraft.core.services.queries import digits
+        from ordercraft.sdk.queries import digits
 
         return digits(ctx.session, Party.phone).like(f"44{ctx.value}%")
 
     @hookimpl
     def register_client_rules(registry):
-        registry.add(ClientRule(rule_name, "Phone area code", area, value_type="number",
-                                example="20"))
+        registry.add(rule_name, "Phone area code", area, value_type="number", example="20")
 
     module.register_client_rules = register_client_rules
     return module
@@ -428,6 +428,9 @@ def test_hook_register_client_rules(make_site):
         create_client(session, "London School", phone="+44 20 7946 0300")
         create_client(session, "Cardiff Club", phone="+44 29 2018 0000")
         assert session_rules(session)["phone_area"].plugin == "vip_rules"
+        assert session_rules(session)["phone_area"].describe() == {
+            "name": "phone_area", "label": "Phone area code", "value_type": "number",
+            "choices": [], "example": "20", "plugin": "vip_rules"}
         group = groups.create_group(session, "Londoners", ["phone_area = 20"])
         assert [r.party.name for r in clients.list_clients(session, group=group.id).items] == [
             "London School"]

@@ -4,36 +4,25 @@ duplicate warnings, and the funnel report — in the browser, the JSON API and t
 Clients are the core's parties (kind ``client`` or ``both``); crm adds deals,
 interactions and client groups around them. Full guide: docs/crm.md.
 
-Public API for other plugins (stable; everything else in this package may change).
-Every service takes the operation's session and checks the acting user's permissions
-(``party.read`` / ``party.write``; moving a deal needs ``document.transition``):
+Other plugins reach crm through the SDK, never by importing it: they list ``crm`` in
+their ``requires`` and use
 
-* :mod:`ordercraft.plugins.crm.clients` — ``get_client(session, ref)`` (id or name; a
-  supplier-only party is refused), ``list_clients(session, search=, tags=, source=,
-  manager=, group=, limit=, offset=)``, ``client_conditions(session, ...)`` (the same
-  filters as SQL conditions over ``Party``), ``create_client(session, name,
-  confirm_duplicate=False, contacts=[...], legal_entities=[...], **party_fields)``
-  (raises ``PossibleDuplicate``, a 409 ``Conflict`` with ``details["matches"]``),
-  ``check_duplicates(session, tax_ids=, phones=, emails=)``, ``client_dict(...)``.
-* :mod:`ordercraft.plugins.crm.deals` — ``get_deal(session, id)``, ``create_deal(session,
-  client, title, amount=, expected_close=, ...)``, ``update_deal``, ``move_deal(session, id,
-  transition, reason=)``, ``list_deals(session, client=, states=, manager=, ...)``,
-  ``deal_dict(deal)``. The model is :class:`ordercraft.plugins.crm.models.Deal`
-  (table ``crm_deals``, document type ``deal``; ``party_id`` is the client).
-* :mod:`ordercraft.plugins.crm.funnel` — the deal machine: states ``lead``, ``qualified``,
-  ``proposal``, ``negotiation``, ``won``, ``lost``; transitions ``qualify``, ``propose``,
-  ``negotiate``, ``win`` (from proposal or negotiation; needs an amount), ``lose`` (any
-  open stage; needs a reason), ``requalify``. Extend it from your own
-  ``register_state_machines`` (``registry.add_action("deal", "win", ...)``).
-* :mod:`ordercraft.plugins.crm.interactions` — ``log_interaction(session, client, kind=,
-  subject=, ..., next_step=, next_step_due=)`` (the next step becomes a task).
-* :mod:`ordercraft.plugins.crm.rules` — ``ClientRule`` and the hook
-  ``register_client_rules(registry)`` through which a plugin adds a kind of client rule
-  ("bought in the last N days"); :mod:`ordercraft.plugins.crm.groups` —
-  ``get_group``, ``group_condition(session, group)`` (one SQL condition over ``Party``).
-* :mod:`ordercraft.plugins.crm.timeline` — ``client_timeline(session, party_id)``. Every
-  workflow document whose model has a ``party_id`` column (an order, a proposal) shows
-  its transitions, comments, tasks and changes on its client's timeline by itself.
+* its services (hook ``plugin_services``, :mod:`.services`):
+  ``plugin_service(session, "crm", "clients").get(session, ref)`` (a client by id or
+  name; a supplier-only party is refused) and ``plugin_service(session, "crm",
+  "deals")``'s ``get(session, id)`` and ``latest_open(session, client_id)``;
+* its hook ``register_client_rules(registry)`` (:mod:`.hookspecs`), through which a
+  plugin adds a kind of client rule ("bought in the last N days") for client groups;
+* the deal workflow document (type ``deal``, table ``crm_deals``; ``party_id`` is the
+  client): extend its machine from your own ``register_state_machines``
+  (``registry.add_action("deal", "win", ...)``); states ``lead``, ``qualified``,
+  ``proposal``, ``negotiation``, ``won``, ``lost``;
+* its timeline: every workflow document whose model has a ``party_id`` column (an
+  order, a proposal) shows its transitions, comments, tasks and changes on its client's
+  timeline by itself.
+
+Every service checks the acting user's permissions (``party.read`` / ``party.write``;
+moving a deal needs ``document.transition``).
 
 This module stays light: models, Flask and click code are imported inside the hooks.
 """
@@ -43,7 +32,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ordercraft.sdk import MenuItem, PluginInfo, hookimpl
+from ordercraft.sdk.plugins import (HookspecRegistry, MenuItem, PluginInfo, ServiceRegistry,
+                                   hookimpl)
 
 plugin = PluginInfo(
     name="crm", version="1.0",
@@ -51,6 +41,21 @@ plugin = PluginInfo(
                 "duplicate warnings and the funnel report.")
 
 HERE = Path(__file__).parent
+
+
+@hookimpl
+def add_hookspecs(registry: HookspecRegistry) -> None:
+    from ordercraft.plugins.crm import hookspecs
+
+    registry.add(hookspecs)
+
+
+@hookimpl
+def plugin_services(registry: ServiceRegistry) -> None:
+    from ordercraft.plugins.crm.services import CLIENTS, DEALS
+
+    registry.add("clients", CLIENTS)
+    registry.add("deals", DEALS)
 
 
 @hookimpl

@@ -12,9 +12,8 @@ from typing import Any
 
 import click
 
-from ordercraft.core.cli.common import emit, json_option
-from ordercraft.core.cli.records import page_text, record_text, value_text
-from ordercraft.core.cli.workflow import acting_session, document_commands, user_option
+from ordercraft.sdk.cli import (acting_session, document_commands, emit, json_option, page_text,
+                                record_text, user_option, value_text)
 
 DEAL_COLUMNS = ["id", "title", "client", "state", "amount", "probability", "expected_close",
                 "manager"]
@@ -106,8 +105,8 @@ def deal_list(user_name: str | None, as_json: bool, states: tuple[str, ...],
 @json_option
 def deal_show(deal_id: int, user_name: str | None, as_json: bool) -> None:
     """Show a deal with the moves open from its stage."""
-    from ordercraft.core.workflow.documents import available_transitions
     from ordercraft.plugins.crm.deals import deal_dict, get_deal
+    from ordercraft.sdk.workflow import available_transitions
 
     with acting_session(user_name) as session:
         deal = get_deal(session, deal_id)
@@ -142,8 +141,8 @@ def deal_update(deal_id: int, user_name: str | None, as_json: bool, **values: An
 def deal_move(deal_id: int, transition: str, reason: str | None, user_name: str | None,
               as_json: bool) -> None:
     """Move the deal ID by TRANSITION: qualify, propose, negotiate, win, lose, requalify."""
-    from ordercraft.core.workflow.documents import transition as move
     from ordercraft.plugins.crm.deals import deal_dict, get_deal
+    from ordercraft.sdk.workflow import transition as move
 
     with acting_session(user_name) as session:
         deal = get_deal(session, deal_id)
@@ -248,7 +247,7 @@ def crm_funnel(user_name: str | None, as_json: bool, **filters: Any) -> None:
 
 
 def _funnel_text(report: dict[str, Any]) -> str:
-    from ordercraft.core.cli.common import table
+    from ordercraft.sdk.cli import table
 
     def pct(value: Any) -> str:
         return "-" if value is None else f"{value}%"
@@ -377,8 +376,8 @@ def group_rules_command(user_name: str | None, as_json: bool) -> None:
 def crm_duplicates(tax_ids: tuple[str, ...], phones: tuple[str, ...], emails: tuple[str, ...],
                    user_name: str | None, as_json: bool) -> None:
     """Parties that already have one of these tax ids, phones or e-mails."""
-    from ordercraft.core.errors import ValidationError
     from ordercraft.plugins.crm.clients import check_duplicates
+    from ordercraft.sdk.errors import ValidationError
 
     if not (tax_ids or phones or emails):
         raise ValidationError("give at least one --tax-id, --phone or --email", field="phone")

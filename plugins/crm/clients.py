@@ -4,7 +4,7 @@ client group; created with their first contacts after a check for duplicates.
 
 Fields of the party itself (name, tags, source, manager, tax id, phone, e-mail, ...)
 are the core's: this module validates and stores them through
-:mod:`ordercraft.core.services.parties`.
+:mod:`ordercraft.sdk.parties`.
 """
 
 from __future__ import annotations
@@ -20,17 +20,16 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ordercraft.core.errors import Conflict, NotFound, OrdercraftError, ValidationError
-from ordercraft.core.models import Contact, LegalEntity, Party, PartyTag, User
-from ordercraft.core.permissions import require_session_permission
-from ordercraft.core.services import fields, parties
-from ordercraft.core.services.queries import (Page, contains_pattern, fold, fold_text,
-                                              page_bounds, paginate, search_words)
-from ordercraft.plugins.crm.duplicates import (DuplicateMatch, duplicate_message,
-                                               find_duplicates)
+from ordercraft.plugins.crm.duplicates import DuplicateMatch, duplicate_message, find_duplicates
 from ordercraft.plugins.crm.funnel import CLOSED_STATES, money
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import Deal, Interaction
+from ordercraft.sdk import parties, validation
+from ordercraft.sdk.errors import Conflict, NotFound, OrdercraftError, ValidationError
+from ordercraft.sdk.models import Contact, LegalEntity, Party, PartyTag, User
+from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.queries import (Page, contains_pattern, fold, fold_text, page_bounds, paginate,
+                                    search_words)
 
 CLIENT_KINDS = ("client", "both")
 #: Channel kinds a form offers (any lower-case word is accepted).
@@ -131,11 +130,11 @@ def client_conditions(session: Session, *, search: str | None = None,
     """SQL conditions over ``Party`` selecting clients by the usual filters; the funnel
     report and the client list share them."""
     conditions: list[Any] = [Party.kind.in_(CLIENT_KINDS)]
-    for tag in fields.words(tags, field="tag", max_length=50):
+    for tag in validation.words(tags, field="tag", max_length=50):
         conditions.append(exists().where(PartyTag.party_id == Party.id, PartyTag.tag == tag))
     if source:
         conditions.append(fold(session, Party.source) == fold_text(
-            session, fields.text(source, field="source", max_length=50)))
+            session, validation.text(source, field="source", max_length=50)))
     if manager:
         conditions.append(Party.manager_id == manager_id(session, manager))
     if group not in (None, ""):
@@ -270,7 +269,7 @@ def check_duplicates(session: Session, *, tax_ids: Iterable[str] = (),
 
 
 def _name_taken(session: Session, name: str) -> None:
-    clean = " ".join(fields.text(name, field="name", max_length=200, required=True).split())
+    clean = " ".join(validation.text(name, field="name", max_length=200, required=True).split())
     other = session.execute(select(Party.id, Party.name).where(
         fold(session, Party.name) == fold_text(session, clean)).limit(1)).first()
     if other is not None:
@@ -291,7 +290,7 @@ def create_client(session: Session, name: str, *, confirm_duplicate: bool = Fals
     tax id is refused by the core in any case.
     """
     require_session_permission(session, "party.write")
-    kind = fields.choice(kind or "client", field="kind", choices=CLIENT_KINDS)
+    kind = validation.choice(kind or "client", field="kind", choices=CLIENT_KINDS)
     contacts = [dict(c) for c in contacts]
     legal_entities = [dict(e) for e in legal_entities]
     _name_taken(session, name)
@@ -344,7 +343,7 @@ def update_client(session: Session, ref: int | str, *, confirm_duplicate: bool =
     require_session_permission(session, "party.write")
     party = get_client(session, ref)
     if changes.get("kind") is not None:
-        fields.choice(changes["kind"], field="kind", choices=CLIENT_KINDS)
+        validation.choice(changes["kind"], field="kind", choices=CLIENT_KINDS)
     if not confirm_duplicate:
         matches = find_duplicates(
             session, tax_ids=[changes.get("tax_id") or ""], phones=[changes.get("phone") or ""],
@@ -400,8 +399,8 @@ def list_contacts(session: Session, *, client: int | str | None = None,
 def client_tasks(session: Session, party_id: int, *, limit: int = 10) -> Page[Any]:
     """The client's open tasks — the next steps of its interactions and the tasks about
     its documents — soonest deadline first."""
-    from ordercraft.core.workflow.models import OPEN_STATUSES, Task, TaskLink
     from ordercraft.plugins.crm.timeline import client_documents
+    from ordercraft.sdk.workflow import OPEN_STATUSES, Task, TaskLink
 
     require_session_permission(session, "task.read")
     about = [Task.id.in_(select(Interaction.task_id).where(

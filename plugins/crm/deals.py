@@ -14,15 +14,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, defaultload
 
-from ordercraft.core.errors import NotFound, ValidationError
-from ordercraft.core.models import Contact, Party, User
-from ordercraft.core.permissions import require_session_permission
-from ordercraft.core.services import fields
-from ordercraft.core.services.queries import (Page, contains_pattern, fold, fold_text, paginate,
-                                              search_words)
 from ordercraft.plugins.crm.funnel import STAGE_NAMES, STAGE_PROBABILITY, money
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import Deal
+from ordercraft.sdk import validation
+from ordercraft.sdk.errors import NotFound, ValidationError
+from ordercraft.sdk.models import Contact, Party, User
+from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.queries import Page, contains_pattern, fold, fold_text, paginate, search_words
 
 DEAL_FIELDS = ("title", "amount", "expected_close", "probability", "source", "notes",
                "manager", "contact")
@@ -44,23 +43,23 @@ def _clean(session: Session, party: Party, values: dict[str, Any]) -> dict[str, 
         if value is None:
             continue
         if key == "title":
-            clean["title"] = " ".join(fields.text(value, field="title", max_length=200,
-                                                  required=True).split())
+            clean["title"] = " ".join(validation.text(value, field="title", max_length=200,
+                                                      required=True).split())
         elif key == "amount":
-            clean["amount"] = money(fields.decimal(value, field="amount", places=2,
-                                                   minimum=Decimal("0")))
+            clean["amount"] = money(validation.decimal(value, field="amount", places=2,
+                                                       minimum=Decimal("0")))
         elif key == "expected_close":
-            clean["expected_close"] = fields.day(value, field="expected_close")
+            clean["expected_close"] = validation.day(value, field="expected_close")
         elif key == "probability":
-            clean["probability"] = fields.whole_number(value, field="probability", minimum=0,
-                                                       maximum=100)
+            clean["probability"] = validation.whole_number(value, field="probability", minimum=0,
+                                                           maximum=100)
         elif key == "source":
-            clean["source"] = fields.text(value, field="source", max_length=50)
+            clean["source"] = validation.text(value, field="source", max_length=50)
         elif key == "notes":
-            clean["notes"] = fields.text(value, field="notes", max_length=10_000,
-                                         multiline=True)
+            clean["notes"] = validation.text(value, field="notes", max_length=10_000,
+                                             multiline=True)
         elif key == "manager":
-            name = fields.text(value, field="manager", max_length=100)
+            name = validation.text(value, field="manager", max_length=100)
             if name:
                 from ordercraft.plugins.crm.clients import manager_id
 
@@ -130,6 +129,13 @@ def get_deal(session: Session, deal_id: Any, *, for_update: bool = False) -> Dea
     return deal
 
 
+def latest_deal(session: Session, client_id: int) -> Deal | None:
+    """The client's newest deal that is not lost (open or won), or ``None``."""
+    require_session_permission(session, "party.read")
+    return session.scalar(select(Deal).where(Deal.party_id == client_id, Deal.state != "lost")
+                          .order_by(Deal.id.desc()).limit(1))
+
+
 def update_deal(session: Session, deal_id: Any, **changes: Any) -> Deal:
     """Change the given fields (``None`` = leave as is). ``state`` is not a field: a deal
     moves through :func:`move_deal`. A closed deal (won or lost) keeps its figures."""
@@ -154,7 +160,7 @@ def move_deal(session: Session, deal_id: Any, transition: str, *,
               reason: str | None = None) -> Deal:
     """Move the deal by the funnel transition ``transition`` (``qualify``, ``propose``,
     ``negotiate``, ``win``, ``lose`` (needs ``reason``), ``requalify``)."""
-    from ordercraft.core.workflow.documents import transition as move
+    from ordercraft.sdk.workflow import transition as move
 
     deal = get_deal(session, deal_id)
     move(session, deal, transition, reason=reason)
@@ -175,7 +181,7 @@ def list_deals(session: Session, *, client: int | str | None = None,
     query = select(Deal).options(*LIST_OPTIONS).order_by(*SORTS[sort])
     if client not in (None, ""):
         query = query.where(Deal.party_id == get_client(session, client).id)
-    wanted = fields.words(states, field="state", max_length=20) if states else []
+    wanted = validation.words(states, field="state", max_length=20) if states else []
     for state in wanted:
         if state not in STAGE_NAMES:
             raise ValidationError(f"state: {state!r} is not one of {', '.join(STAGE_NAMES)}",
@@ -188,7 +194,7 @@ def list_deals(session: Session, *, client: int | str | None = None,
         query = query.where(Deal.manager_id == manager_id(session, manager))
     if source:
         query = query.where(fold(session, Deal.source) == fold_text(
-            session, fields.text(source, field="source", max_length=50)))
+            session, validation.text(source, field="source", max_length=50)))
     for word in search_words(search):
         pattern = contains_pattern(fold_text(session, word))
         query = query.where(or_(fold(session, Deal.title).like(pattern, escape="\\"),
@@ -218,7 +224,7 @@ def board(session: Session, *, manager: str | None = None, per_stage: int = 30,
     weighted = func.sum(Deal.amount * Deal.probability)
     from sqlalchemy import type_coerce
 
-    from ordercraft.core.types import Money
+    from ordercraft.sdk.models import Money
 
     for state, count, amount, weight in session.execute(
             select(Deal.state, func.count(Deal.id), func.sum(Deal.amount),

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ordercraft.core.db import utcnow
-from ordercraft.core.models import Party, User
+from ordercraft.sdk import demo
+from ordercraft.sdk.models import Party, User, utcnow
 
 #: The funnel path of a deal that ends in each state.
 PATHS = {
@@ -79,20 +79,17 @@ def seed(session: Session) -> None:
 
     if session.scalar(select(func.count(Deal.id))):
         return
-    users = {u.name: u for u in session.scalars(select(User))}
+    users = demo.demo_users(session)
     manager = users.get("manager") or users.get("admin")
     if manager is None:
         return
-    previous = session.info.get("user")
-    session.info["user"] = manager
-    try:
+    with demo.acting_as(session, manager):
         _seed(session, users, manager)
-    finally:
-        session.info["user"] = previous
 
 
 def _seed(session: Session, users: dict[str, User], manager: User) -> None:
     from ordercraft.plugins.crm.clients import CLIENT_KINDS
+    from ordercraft.plugins.crm.models import Deal
 
     rng = random.Random(20240901)
     now = utcnow().replace(second=0, microsecond=0)
@@ -109,21 +106,8 @@ def _seed(session: Session, users: dict[str, User], manager: User) -> None:
         client = others[index % len(others)]
         _deal(session, rng, client, outcome, owners[index % len(owners)], now)
     _groups(session)
-    _date_openings(session)
-
-
-def _date_openings(session: Session) -> None:
-    """The audit log dates a deal's creation now; the demo's deals were opened months ago."""
-    from sqlalchemy import String, cast, update
-
-    from ordercraft.core.models import AuditEntry
-    from ordercraft.plugins.crm.models import Deal
-
-    session.flush()
-    opened = select(Deal.created_at).where(cast(Deal.id, String) == AuditEntry.entity_id)
-    session.execute(update(AuditEntry).where(AuditEntry.entity == Deal.__audit_entity__,
-                                             AuditEntry.action == "create")
-                    .values(at=opened.scalar_subquery()))
+    # The audit log dates a deal's creation now; the demo's deals were opened months ago.
+    demo.date_creations(session, Deal)
 
 
 def _title(rng: random.Random, client: Party) -> str:
@@ -144,8 +128,8 @@ def _amount(rng: random.Random, client: Party) -> Decimal:
 
 def _deal(session: Session, rng: random.Random, client: Party, outcome: str, owner: User,
           now: datetime) -> None:
-    from ordercraft.core.workflow.documents import transition
     from ordercraft.plugins.crm.deals import create_deal
+    from ordercraft.sdk.workflow import transition
 
     path = PATHS[outcome]
     closed = outcome in ("won", "lost")
@@ -174,8 +158,8 @@ def _talk(session: Session, rng: random.Random, client: Party, deal: Any, stage:
           owner: User, at: datetime, now: datetime, *, last: bool) -> None:
     """One interaction; open deals get a next step (due soon, a few overdue), and the
     next steps of earlier conversations are done when the deal moved on."""
-    from ordercraft.core.workflow.tasks import complete_task
     from ordercraft.plugins.crm.interactions import log_interaction
+    from ordercraft.sdk.workflow import complete_task
 
     at = min(at, now - timedelta(hours=1))
     kind, subject, outcome = rng.choice(CONVERSATIONS[stage])
@@ -199,10 +183,9 @@ def _talk(session: Session, rng: random.Random, client: Party, deal: Any, stage:
 
 def _story_deal(session: Session, school: Party, manager: User, now: datetime) -> None:
     """The robotics school's classroom order (DESIGN.md), in negotiation."""
-    from ordercraft.core.workflow.documents import transition
-    from ordercraft.core.workflow.tasks import complete_task
     from ordercraft.plugins.crm.deals import create_deal
     from ordercraft.plugins.crm.interactions import log_interaction
+    from ordercraft.sdk.workflow import complete_task, transition
 
     contact = school.contacts[0] if school.contacts else None
     opened = now - timedelta(days=24)

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from ordercraft.core.models import Contact, LegalEntity, Party
-from ordercraft.core.services.queries import digits
+from ordercraft.sdk.models import Contact, LegalEntity, Party
+from ordercraft.sdk.queries import digits
 
 #: A phone shorter than this has too few digits to say anything.
 MIN_PHONE_DIGITS = 6

@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ordercraft.core.errors import Conflict, NotFound, ValidationError
-from ordercraft.core.models import Party
-from ordercraft.core.permissions import require_session_permission
-from ordercraft.core.services import fields
-from ordercraft.core.services.queries import fold, fold_text
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import GROUP_MATCHES, ClientGroup
 from ordercraft.plugins.crm.rules import Rule, check_rule, parse_rule, rules_condition
+from ordercraft.sdk import validation
+from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
+from ordercraft.sdk.models import Party
+from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.queries import fold, fold_text
 
 
 def _rules(session: Session, rules: Iterable[Any] | str) -> list[Rule]:
@@ -34,7 +34,7 @@ def _rules(session: Session, rules: Iterable[Any] | str) -> list[Rule]:
 
 
 def _name(session: Session, value: Any, exclude_id: int | None = None) -> str:
-    name = " ".join(fields.text(value, field="name", max_length=100, required=True).split())
+    name = " ".join(validation.text(value, field="name", max_length=100, required=True).split())
     query = select(ClientGroup.id).where(fold(session, ClientGroup.name) ==
                                          fold_text(session, name))
     if exclude_id is not None:
@@ -52,9 +52,9 @@ def create_group(session: Session, name: str, rules: Iterable[Any] | str, *,
     require_session_permission(session, "party.write")
     group = ClientGroup(
         name=_name(session, name), rules=[r.as_dict() for r in _rules(session, rules)],
-        match=fields.choice(match or "all", field="match", choices=GROUP_MATCHES),
-        description=fields.text(description, field="description", max_length=2000,
-                                multiline=True))
+        match=validation.choice(match or "all", field="match", choices=GROUP_MATCHES),
+        description=validation.text(description, field="description", max_length=2000,
+                                    multiline=True))
     session.add(group)
     session.flush()
     return group
@@ -70,10 +70,10 @@ def update_group(session: Session, ref: int | str, *, name: str | None = None,
     if rules is not None:
         group.rules = [r.as_dict() for r in _rules(session, rules)]
     if match is not None:
-        group.match = fields.choice(match, field="match", choices=GROUP_MATCHES)
+        group.match = validation.choice(match, field="match", choices=GROUP_MATCHES)
     if description is not None:
-        group.description = fields.text(description, field="description", max_length=2000,
-                                        multiline=True)
+        group.description = validation.text(description, field="description", max_length=2000,
+                                            multiline=True)
     session.flush()
     return group
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ordercraft.core.errors import NotFound
-from ordercraft.core.services import fields
+from ordercraft.sdk import validation
+from ordercraft.sdk.errors import NotFound
 
 #: The largest id an integer column holds on every supported database.
 MAX_ID = 2_147_483_647
@@ -18,7 +18,7 @@ def is_number(ref: Any) -> bool:
 
 def record_id(value: Any, *, field: str, what: str) -> int:
     """``value`` as an id; :class:`NotFound` (naming ``what``) when it cannot exist."""
-    number = fields.whole_number(value, field=field, minimum=1)
+    number = validation.whole_number(value, field=field, minimum=1)
     if number > MAX_ID:
         raise NotFound(f"{what} {number} does not exist", field=field)
     return number

@@ -13,14 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defaultload
 
-from ordercraft.core.db import utcnow
-from ordercraft.core.errors import NotFound, ValidationError
-from ordercraft.core.models import Contact, Party, User
-from ordercraft.core.permissions import require_session_permission
-from ordercraft.core.services import fields
-from ordercraft.core.services.queries import Page, paginate
 from ordercraft.plugins.crm.ids import record_id
 from ordercraft.plugins.crm.models import INTERACTION_KINDS, INTERACTION_LABELS, Interaction
+from ordercraft.sdk import validation
+from ordercraft.sdk.errors import NotFound, ValidationError
+from ordercraft.sdk.models import Contact, Party, User, utcnow
+from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.queries import Page, paginate
 
 #: A next step given as a date alone is due at this time of that day (UTC).
 DEFAULT_DUE_TIME = time(17, 0)
@@ -64,7 +63,7 @@ def _contact(session: Session, party: Party, value: Any) -> Contact | None:
 
 
 def _user(session: Session, name: Any, field: str) -> User | None:
-    name = fields.text(name, field=field, max_length=100)
+    name = validation.text(name, field=field, max_length=100)
     if not name:
         return None
     user = session.scalar(select(User).where(User.name == name))
@@ -95,15 +94,15 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
     require_session_permission(session, "party.write")
     now = now or utcnow()
     party = get_client(session, client)
-    kind = fields.choice(kind, field="kind", choices=INTERACTION_KINDS)
-    subject = " ".join(fields.text(subject, field="subject", max_length=200,
-                                   required=True).split())
+    kind = validation.choice(kind, field="kind", choices=INTERACTION_KINDS)
+    subject = " ".join(validation.text(subject, field="subject", max_length=200,
+                                       required=True).split())
     when = moment(at, field="at") or now
     if when > now + FUTURE_TOLERANCE:
         raise ValidationError(f"at: {when.isoformat(sep=' ', timespec='minutes')} is in the "
                               "future; log what happened, and plan what comes as the next "
                               "step", field="at")
-    outcome = fields.text(outcome, field="outcome", max_length=10_000, multiline=True)
+    outcome = validation.text(outcome, field="outcome", max_length=10_000, multiline=True)
     who = _user(session, manager, "manager")
     if who is None:
         acting = session.info.get("user")
@@ -117,7 +116,7 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
             raise ValidationError(f"deal: deal {linked_deal.id} ({linked_deal.title!r}) is a "
                                   f"deal of {linked_deal.party.name!r}, not of {party.name!r}",
                                   field="deal")
-    step = " ".join(fields.text(next_step, field="next_step", max_length=250).split())
+    step = " ".join(validation.text(next_step, field="next_step", max_length=250).split())
     due = moment(next_step_due, field="next_step_due", day_time=DEFAULT_DUE_TIME)
     if due is not None and not step:
         raise ValidationError("next_step: say what the next step is, or leave its due date "
@@ -144,7 +143,7 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
 
 def _next_step_task(session: Session, interaction: Interaction, party: Party,
                     assignee: User, now: datetime) -> Any:
-    from ordercraft.core.workflow.tasks import create_task
+    from ordercraft.sdk.workflow import create_task
 
     label = INTERACTION_LABELS[interaction.kind].lower()
     title = f"{interaction.next_step} — {party.name}"
@@ -175,13 +174,13 @@ def update_interaction(session: Session, interaction_id: Any, *, subject: str | 
     require_session_permission(session, "party.write")
     interaction = get_interaction(session, interaction_id)
     if subject is not None:
-        interaction.subject = " ".join(fields.text(subject, field="subject", max_length=200,
-                                                   required=True).split())
+        interaction.subject = " ".join(validation.text(subject, field="subject", max_length=200,
+                                                       required=True).split())
     if outcome is not None:
-        interaction.outcome = fields.text(outcome, field="outcome", max_length=10_000,
-                                          multiline=True)
+        interaction.outcome = validation.text(outcome, field="outcome", max_length=10_000,
+                                              multiline=True)
     if kind is not None:
-        interaction.kind = fields.choice(kind, field="kind", choices=INTERACTION_KINDS)
+        interaction.kind = validation.choice(kind, field="kind", choices=INTERACTION_KINDS)
     if contact is not None:
         interaction.contact = _contact(session, interaction.party, contact)
     session.flush()
@@ -206,10 +205,10 @@ def list_interactions(session: Session, *, client: int | str | None = None,
     if manager:
         query = query.where(Interaction.manager_id == manager_id(session, manager))
     if kind:
-        query = query.where(Interaction.kind == fields.choice(kind, field="kind",
-                                                              choices=INTERACTION_KINDS))
-    first = fields.day(since, field="from")
-    last = fields.day(until, field="to")
+        query = query.where(Interaction.kind == validation.choice(kind, field="kind",
+                                                                  choices=INTERACTION_KINDS))
+    first = validation.day(since, field="from")
+    last = validation.day(until, field="to")
     if first and last and last < first:
         raise ValidationError(f"to: {last.isoformat()} is before from ({first.isoformat()})",
                               field="to")

@@ -12,17 +12,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
-                        String, Text)
+from sqlalchemy import (JSON, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ordercraft.core.db import Base, utcnow
-from ordercraft.core.models.audit import Audited
-from ordercraft.core.types import Money
-from ordercraft.core.workflow.documents import WorkflowDocument
+from ordercraft.sdk.models import Audited, Base, Money, WorkflowDocument, utcnow
 
 if TYPE_CHECKING:
-    from ordercraft.core.models import Contact, Party, User
+    from ordercraft.sdk.models import Contact, Party, User
 
 #: Kinds of interaction, in the order forms offer them.
 INTERACTION_KINDS = ("meeting", "incoming_call", "outgoing_call", "sms", "email")

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ordercraft.core.errors import ValidationError
-from ordercraft.core.models import Party, User
-from ordercraft.core.permissions import require_session_permission
-from ordercraft.core.services import fields
-from ordercraft.core.types import Money
 from ordercraft.plugins.crm.funnel import STAGE_LABELS, STAGE_RANK, money
 from ordercraft.plugins.crm.models import Deal
+from ordercraft.sdk import validation
+from ordercraft.sdk.errors import ValidationError
+from ordercraft.sdk.models import Money, Party, User
+from ordercraft.sdk.permissions import require_session_permission
+
 
 def percent(part: int, whole: int) -> Decimal | None:
     if not whole:
@@ -60,8 +60,8 @@ def funnel_report(session: Session, *, since: Any = None, until: Any = None,
     from ordercraft.plugins.crm.clients import client_conditions, manager_id
 
     require_session_permission(session, "party.read")
-    first = fields.day(since, field="from")
-    last = fields.day(until, field="to")
+    first = validation.day(since, field="from")
+    last = validation.day(until, field="to")
     if first and last and last < first:
         raise ValidationError(f"to: {last.isoformat()} is before from ({first.isoformat()})",
                               field="to")
@@ -74,10 +74,10 @@ def funnel_report(session: Session, *, since: Any = None, until: Any = None,
     if manager:
         conditions.append(Deal.manager_id == manager_id(session, manager))
     if source:
-        from ordercraft.core.services.queries import fold, fold_text
+        from ordercraft.sdk.queries import fold, fold_text
 
         conditions.append(fold(session, Deal.source) == fold_text(
-            session, fields.text(source, field="source", max_length=50)))
+            session, validation.text(source, field="source", max_length=50)))
     if group not in (None, "") or tags:
         conditions.append(Deal.party_id.in_(select(Party.id).where(
             *client_conditions(session, group=group, tags=tags))))

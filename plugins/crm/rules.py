@@ -6,18 +6,17 @@ turns its value into a SQL condition over the core's ``parties`` table, so a gro
 clients is one ``WHERE`` clause, whatever its size, and combines with any other filter
 (the client list, the funnel report, a mailing).
 
-Other plugins add rule kinds with the hook ``register_client_rules(registry)``; sales adds
-"bought in the last N days" that way::
-
-    from ordercraft.plugins.crm.rules import ClientRule
+Other plugins add rule kinds with crm's hook ``register_client_rules(registry)``
+(:mod:`.hookspecs`), without importing crm; sales adds "bought in the last N days" that
+way::
 
     @hookimpl
     def register_client_rules(registry):
         def bought(ctx):
             since = ctx.now - timedelta(days=ctx.value)
             return Party.id.in_(select(Order.party_id).where(Order.confirmed_at >= since))
-        registry.add(ClientRule("bought_within_days", "Bought in the last N days", bought,
-                                value_type="number"))
+        registry.add("bought_within_days", "Bought in the last N days", bought,
+                     value_type="number", example="90")
 """
 
 from __future__ import annotations
@@ -28,15 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ordercraft.core.errors import PluginError, ValidationError
-from ordercraft.core.registries import Registry, once_per_plugin_set
+from ordercraft.sdk.errors import PluginError, ValidationError
+from ordercraft.sdk.plugins import (HookWrapper, Platform, Registry, once_per_plugin_set,
+                                    site_platform)
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
-
-    from ordercraft.core.hooks import Hooks
-    from ordercraft.core.platform import Platform
 
 VALUE_TYPES = ("text", "word", "number", "user", "choice")
 RULE_PATTERN = re.compile(
@@ -102,10 +99,24 @@ class ClientRuleRegistry(Registry[ClientRule]):
 
     kind = "client rule"
 
-    def add(self, rule: ClientRule) -> ClientRule:  # type: ignore[override]
-        if not isinstance(rule, ClientRule):
-            raise PluginError(f"plugin {self.current_plugin!r} registers {rule!r}, which is not "
-                              "a ClientRule")
+    def add(self, name: str | ClientRule, label: str = "",  # type: ignore[override]
+            condition: Callable[[RuleContext], ColumnElement[bool]] | None = None, *,
+            value_type: str = "text", choices: Sequence[str] = (),
+            example: str = "") -> ClientRule:
+        """Register the rule kind ``name`` (a :class:`ClientRule` is taken as well).
+
+        :param label: what a person reads (``Bought in the last N days``).
+        :param condition: ``(ctx) -> SQL boolean`` over ``Party`` for the value in
+            ``ctx.value``, with ``ctx.session`` and ``ctx.now`` (naive UTC).
+        :param value_type: ``text``, ``word``, ``number``, ``user`` or ``choice``.
+        :param choices: the values a ``choice`` rule accepts.
+        :param example: a value shown in forms and help (``90``).
+        """
+        if isinstance(name, ClientRule):
+            rule = name
+        else:
+            rule = ClientRule(name, label, condition, value_type,  # type: ignore[arg-type]
+                              tuple(choices), example)
         if rule.value_type not in VALUE_TYPES:
             raise PluginError(f"plugin {self.current_plugin!r} registers client rule "
                               f"{rule.name!r} with value_type {rule.value_type!r} (one of "
@@ -140,21 +151,18 @@ def client_rules(platform: Platform) -> ClientRuleRegistry:
 
 
 @once_per_plugin_set
-def _client_rules(hooks: Hooks) -> ClientRuleRegistry:
+def _client_rules(hooks: HookWrapper) -> ClientRuleRegistry:
+    from ordercraft.plugins.crm.hooks import CrmHooks
+
     registry = ClientRuleRegistry()
     registry.current_plugin = "crm"
-    for rule in builtin_rules():
-        registry.add(rule)
-    hooks.register_client_rules(registry)
+    add_builtin_rules(registry)
+    CrmHooks.of(hooks).register_client_rules(registry)
     return registry
 
 
 def session_rules(session: Session) -> ClientRuleRegistry:
-    platform = session.info.get("platform")
-    if platform is None:
-        raise PluginError("this session was not opened by Platform.session(); client rules "
-                          "need the site's plugins")
-    return client_rules(platform)
+    return client_rules(site_platform(session))
 
 
 # ------------------------------------------------------------------ parsing and SQL
@@ -180,7 +188,7 @@ def parse_rule(text: Any, *, field: str = "rules") -> Rule:
 
 def check_rule(session: Session, rule: Rule, *, field: str = "rules") -> Any:
     """The rule's value parsed for its kind; a bad value names the rule."""
-    from ordercraft.core.services import fields
+    from ordercraft.sdk import validation
 
     kind = session_rules(session).rule(rule.kind, field=field)
     raw = rule.value
@@ -200,14 +208,14 @@ def check_rule(session: Session, rule: Rule, *, field: str = "rules") -> Any:
         return raw.lower()
     if kind.value_type == "word":
         try:
-            return fields.word(raw, field=field, max_length=50)
+            return validation.word(raw, field=field, max_length=50)
         except ValidationError:
             raise ValidationError(f"{where}: {raw!r} may hold only letters, digits, '-' and "
                                   "'_'", field=field) from None
     if kind.value_type == "user":
         from sqlalchemy import select
 
-        from ordercraft.core.models import User
+        from ordercraft.sdk.models import User
 
         user_id = session.scalar(select(User.id).where(User.name == raw))
         if user_id is None:
@@ -223,7 +231,7 @@ def rules_condition(session: Session, rules: Sequence[Rule], match: str = "all",
     """One SQL condition over ``Party`` for ``rules`` (``all`` of them, or ``any``)."""
     from sqlalchemy import and_, false, not_, or_, true
 
-    from ordercraft.core.db import utcnow
+    from ordercraft.sdk.models import utcnow
 
     registry = session_rules(session)
     now = now or utcnow()
@@ -244,32 +252,32 @@ def rules_condition(session: Session, rules: Sequence[Rule], match: str = "all",
 def _tag(ctx: RuleContext) -> Any:
     from sqlalchemy import exists
 
-    from ordercraft.core.models import Party, PartyTag
+    from ordercraft.sdk.models import Party, PartyTag
 
     return exists().where(PartyTag.party_id == Party.id, PartyTag.tag == ctx.value)
 
 
 def _source(ctx: RuleContext) -> Any:
-    from ordercraft.core.models import Party
-    from ordercraft.core.services.queries import fold, fold_text
+    from ordercraft.sdk.models import Party
+    from ordercraft.sdk.queries import fold, fold_text
 
     return fold(ctx.session, Party.source) == fold_text(ctx.session, ctx.value)
 
 
 def _manager(ctx: RuleContext) -> Any:
-    from ordercraft.core.models import Party
+    from ordercraft.sdk.models import Party
 
     return Party.manager_id == ctx.value
 
 
 def _kind(ctx: RuleContext) -> Any:
-    from ordercraft.core.models import Party
+    from ordercraft.sdk.models import Party
 
     return Party.kind == ctx.value
 
 
 def _created_within(ctx: RuleContext) -> Any:
-    from ordercraft.core.models import Party
+    from ordercraft.sdk.models import Party
 
     return Party.created_at >= ctx.now - timedelta(days=ctx.value)
 
@@ -277,8 +285,8 @@ def _created_within(ctx: RuleContext) -> Any:
 def _interacted_within(ctx: RuleContext) -> Any:
     from sqlalchemy import select
 
-    from ordercraft.core.models import Party
     from ordercraft.plugins.crm.models import Interaction
+    from ordercraft.sdk.models import Party
 
     since = ctx.now - timedelta(days=ctx.value)
     return Party.id.in_(select(Interaction.party_id).where(Interaction.at >= since))
@@ -287,8 +295,8 @@ def _interacted_within(ctx: RuleContext) -> Any:
 def _deal_state(ctx: RuleContext) -> Any:
     from sqlalchemy import select
 
-    from ordercraft.core.models import Party
     from ordercraft.plugins.crm.models import Deal
+    from ordercraft.sdk.models import Party
 
     return Party.id.in_(select(Deal.party_id).where(Deal.state == ctx.value))
 
@@ -296,29 +304,29 @@ def _deal_state(ctx: RuleContext) -> Any:
 def _open_deals(ctx: RuleContext) -> Any:
     from sqlalchemy import select
 
-    from ordercraft.core.models import Party
     from ordercraft.plugins.crm.funnel import CLOSED_STATES
     from ordercraft.plugins.crm.models import Deal
+    from ordercraft.sdk.models import Party
 
     has_open = Party.id.in_(select(Deal.party_id).where(Deal.state.not_in(CLOSED_STATES)))
     return has_open if ctx.value == "yes" else ~has_open
 
 
-def builtin_rules() -> list[ClientRule]:
+def add_builtin_rules(registry: ClientRuleRegistry) -> None:
     from ordercraft.plugins.crm.funnel import STAGE_NAMES
 
-    return [
-        ClientRule("tag", "Tagged", _tag, "word", example="school"),
-        ClientRule("source", "Came from (source)", _source, "text", example="exhibition"),
-        ClientRule("manager", "Looked after by (user)", _manager, "user", example="manager"),
-        ClientRule("kind", "Party kind", _kind, "choice", ("client", "supplier", "both"),
-                   example="client"),
-        ClientRule("created_within_days", "Added in the last N days", _created_within,
-                   "number", example="30"),
-        ClientRule("interacted_within_days", "Contacted in the last N days",
-                   _interacted_within, "number", example="30"),
-        ClientRule("deal_state", "Has a deal in this stage", _deal_state, "choice",
-                   STAGE_NAMES, example="negotiation"),
-        ClientRule("open_deals", "Has open deals", _open_deals, "choice", ("yes", "no"),
-                   example="yes"),
-    ]
+    registry.add("tag", "Tagged", _tag, value_type="word", example="school")
+    registry.add("source", "Came from (source)", _source, value_type="text",
+                 example="exhibition")
+    registry.add("manager", "Looked after by (user)", _manager, value_type="user",
+                 example="manager")
+    registry.add("kind", "Party kind", _kind, value_type="choice",
+                 choices=("client", "supplier", "both"), example="client")
+    registry.add("created_within_days", "Added in the last N days", _created_within,
+                 value_type="number", example="30")
+    registry.add("interacted_within_days", "Contacted in the last N days", _interacted_within,
+                 value_type="number", example="30")
+    registry.add("deal_state", "Has a deal in this stage", _deal_state, value_type="choice",
+                 choices=STAGE_NAMES, example="negotiation")
+    registry.add("open_deals", "Has open deals", _open_deals, value_type="choice",
+                 choices=("yes", "no"), example="yes")

@@ -20,12 +20,11 @@ from typing import Any
 from sqlalchemy import String, and_, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from ordercraft.core.models import AuditEntry, Contact, LegalEntity, Party
-from ordercraft.core.services.queries import Page, page_bounds
-from ordercraft.core.workflow.machines import session_machines
-from ordercraft.core.workflow.models import TaskLink, WorkflowEvent
 from ordercraft.plugins.crm.funnel import MOVE_FIELDS, money
 from ordercraft.plugins.crm.models import Deal, Interaction
+from ordercraft.sdk.models import AuditEntry, Contact, LegalEntity, Party
+from ordercraft.sdk.queries import Page, page_bounds
+from ordercraft.sdk.workflow import TaskLink, WorkflowEvent, session_machines
 
 #: Fields a transition changes, by document type: audit entries that touch them
 #: repeat the transition's own entry.
@@ -76,7 +75,7 @@ def client_timeline(session: Session, party_id: int, *, limit: Any = None,
     "user", "text", "document"?: {"type", "id", "title"}, "task_id"?, "interaction"?}``.
     ``source`` is ``interaction``, ``deal`` (opened), ``event`` (a transition, comment or
     task event of the workflow) or ``audit`` (a change of the data)."""
-    from ordercraft.core.permissions import require_session_permission
+    from ordercraft.sdk.permissions import require_session_permission
 
     require_session_permission(session, "party.read")
     limit, offset = page_bounds(limit, offset)

@@ -14,15 +14,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from flask import Blueprint
 from pydantic import Field
 
 from ordercraft.plugins.crm.ids import MAX_ID
-from ordercraft.sdk.workflow import workflow_routes
-from ordercraft.web import (InputModel, OutputModel, Page, PageQuery, api_route, page,
-                            request_session)
+from ordercraft.sdk.web import (ContactChanges, ContactIn, ContactOut, InputModel, LegalEntityIn,
+                                LegalEntityOut, OutputModel, Page, PageQuery, PartyChanges,
+                                PartyFilters, PartyIn, PartyOut, api_blueprint, api_route, page,
+                                request_session, workflow_routes)
 
-bp = Blueprint("crm_api", __name__, url_prefix="/api/v1")
+bp = api_blueprint("crm_api", __name__)
 
 ClientKind = Literal["client", "both"]
 InteractionKind = Literal["meeting", "incoming_call", "outgoing_call", "sms", "email"]
@@ -34,122 +34,34 @@ DUPLICATE = {409: "The client may already exist (error.code possible_duplicate; 
 
 
 # ------------------------------------------------------------------ models
+# A client is a party: its fields come from the party models of the SDK (one schema per
+# entity); crm narrows the kind and adds its own fields and figures.
 
 
-class Channel(OutputModel):
-    kind: str = Field(description="phone, mobile, email, telegram, whatsapp, ...")
-    value: str
-
-
-class ChannelIn(InputModel):
-    kind: str = Field(min_length=1, max_length=30, description="phone, mobile, email, "
-                                                                "telegram, whatsapp, ...")
-    value: str = Field(min_length=1, max_length=200)
-
-
-class ContactFields(InputModel):
-    name: str = Field(min_length=1, max_length=200)
-    position: str = Field("", max_length=100)
-    phone: str = Field("", max_length=50)
-    email: str = Field("", max_length=200)
-    channels: list[ChannelIn] = Field(default_factory=list, description="Further phones, "
-                                      "e-mails and messengers.")
-    notes: str = Field("", max_length=10_000)
-
-
-class LegalEntityIn(InputModel):
-    name: str = Field(min_length=1, max_length=200)
-    tax_id: str = Field("", max_length=50)
-    registration_no: str = Field("", max_length=50)
-    address: str = Field("", max_length=2000)
-    bank_details: str = Field("", max_length=2000)
-    valid_from: date | None = None
-    valid_to: date | None = None
-
-
-class ClientIn(InputModel):
-    name: str = Field(min_length=1, max_length=200)
+class ClientIn(PartyIn):
     kind: ClientKind = "client"
-    tags: list[str] = Field(default_factory=list, description="Group tags, e.g. school.")
-    source: str = Field("", max_length=50, description="How the client found us: "
-                        "exhibition, seminar, ad, referral, web, ...")
-    tax_id: str = Field("", max_length=50)
-    phone: str = Field("", max_length=50)
-    email: str = Field("", max_length=200)
-    address: str = Field("", max_length=2000)
-    notes: str = Field("", max_length=10_000)
-    manager: str = Field("", max_length=100, description="User name of the responsible "
-                                                          "manager; empty for none.")
-    contacts: list[ContactFields] = Field(default_factory=list)
+    contacts: list[ContactIn] = Field(default_factory=list)
     legal_entities: list[LegalEntityIn] = Field(default_factory=list)
     confirm_duplicate: bool = Field(False, description="Create the client even though it "
                                     "shares a tax id, phone or e-mail with another party.")
 
 
-class ClientChanges(InputModel):
+class ClientChanges(PartyChanges):
     """Only the fields sent change; an empty string clears a text field."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
     kind: ClientKind | None = None
-    tags: list[str] | None = Field(None, description="Replaces the tags.")
-    source: str | None = Field(None, max_length=50)
-    tax_id: str | None = Field(None, max_length=50)
-    phone: str | None = Field(None, max_length=50)
-    email: str | None = Field(None, max_length=200)
-    address: str | None = Field(None, max_length=2000)
-    notes: str | None = Field(None, max_length=10_000)
-    manager: str | None = Field(None, max_length=100)
     confirm_duplicate: bool = False
 
 
-class ClientQuery(PageQuery):
-    q: str | None = Field(None, max_length=200, description="Words that must each occur in "
-                          "the name, tax id, phone, e-mail, a legal entity or a contact.")
-    tag: list[str] = Field(default_factory=list, description="Every tag given must be present.")
-    source: str | None = Field(None, max_length=50)
-    manager: str | None = Field(None, max_length=100, description="A user name.")
+class ClientQuery(PartyFilters):
     group: str | None = Field(None, max_length=100, description="A client group (id or name).")
 
 
-class ClientOut(OutputModel):
-    id: int
-    name: str
+class ClientOut(PartyOut):
     kind: ClientKind
-    tags: list[str]
-    source: str
-    tax_id: str
-    phone: str
-    email: str
-    address: str
-    notes: str
-    manager: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
     open_deals: int = Field(description="Deals neither won nor lost.")
     open_amount: Decimal = Field(description="Expected amount of the open deals.")
     last_interaction_at: datetime | None
-
-
-class LegalEntityOut(OutputModel):
-    id: int
-    name: str
-    tax_id: str
-    registration_no: str
-    address: str
-    bank_details: str
-    valid_from: date | None
-    valid_to: date | None
-
-
-class ContactOut(OutputModel):
-    id: int
-    party_id: int = Field(description="The client.")
-    name: str
-    position: str
-    phone: str
-    email: str
-    channels: list[Channel]
-    notes: str
 
 
 class DealOut(OutputModel):
@@ -196,17 +108,8 @@ class ClientTimelineEntry(OutputModel):
     task_id: int | None = None
 
 
-class ContactIn(ContactFields):
+class ClientContactIn(ContactIn):
     client_id: int = Field(ge=1, le=MAX_ID)
-
-
-class ContactChanges(InputModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    position: str | None = Field(None, max_length=100)
-    phone: str | None = Field(None, max_length=50)
-    email: str | None = Field(None, max_length=200)
-    channels: list[ChannelIn] | None = Field(None, description="Replaces the channels.")
-    notes: str | None = Field(None, max_length=10_000)
 
 
 class ContactQuery(PageQuery):
@@ -373,8 +276,8 @@ def client_timeline(client_id: int, query: PageQuery) -> dict[str, Any]:
            errors={404: "No client has this id."})
 def list_contacts(query: ContactQuery) -> dict[str, Any]:
     """List the contacts of clients."""
-    from ordercraft.core.services.parties import contact_dict
     from ordercraft.plugins.crm import clients
+    from ordercraft.sdk.parties import contact_dict
 
     found = clients.list_contacts(request_session(), client=query.client, search=query.q,
                                   limit=query.limit, offset=query.offset)
@@ -385,18 +288,18 @@ def list_contacts(query: ContactQuery) -> dict[str, Any]:
            errors={404: "No contact of a client has this id."})
 def get_contact(contact_id: int) -> dict[str, Any]:
     """One contact."""
-    from ordercraft.core.services.parties import contact_dict
     from ordercraft.plugins.crm import clients
+    from ordercraft.sdk.parties import contact_dict
 
     return contact_dict(clients.get_contact(request_session(), contact_id))
 
 
-@api_route(bp, "/contacts", methods=["POST"], body=ContactIn, response=ContactOut, status=201,
+@api_route(bp, "/contacts", methods=["POST"], body=ClientContactIn, response=ContactOut, status=201,
            errors={404: "No client has this id."})
-def create_contact(body: ContactIn) -> dict[str, Any]:
+def create_contact(body: ClientContactIn) -> dict[str, Any]:
     """Add a contact to a client."""
-    from ordercraft.core.services.parties import contact_dict
     from ordercraft.plugins.crm import clients
+    from ordercraft.sdk.parties import contact_dict
 
     values = body.model_dump()
     client_id = values.pop("client_id")
@@ -408,8 +311,8 @@ def create_contact(body: ContactIn) -> dict[str, Any]:
            response=ContactOut, errors={404: "No contact of a client has this id."})
 def update_contact(contact_id: int, body: ContactChanges) -> dict[str, Any]:
     """Change some fields of a contact."""
-    from ordercraft.core.services.parties import contact_dict
     from ordercraft.plugins.crm import clients
+    from ordercraft.sdk.parties import contact_dict
 
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return contact_dict(clients.update_contact(request_session(), contact_id, **changes))

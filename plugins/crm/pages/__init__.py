@@ -38,7 +38,7 @@ def make_blueprint(name: str, url_prefix: str) -> Blueprint:
 
 
 def _now() -> Any:
-    from ordercraft.core.db import utcnow
+    from ordercraft.sdk.models import utcnow
 
     return utcnow()
 
@@ -56,7 +56,7 @@ def when_text(value: Any) -> str:
     """A moment as people read it in a list: today 14:05, yesterday, 3 d ago, 2024-01-05."""
     from datetime import datetime
 
-    from ordercraft.core.db import utcnow
+    from ordercraft.sdk.models import utcnow
 
     if not value:
         return "—"
@@ -83,8 +83,8 @@ def day_text(value: Any) -> str:
 
 def user_choices(*, empty: str | None = "—") -> list[tuple[str, str]]:
     """Active users as ``(name, label)`` for a select."""
-    from ordercraft.core.services.users import list_users
-    from ordercraft.web import request_session
+    from ordercraft.sdk.users import list_users
+    from ordercraft.sdk.web import request_session
 
     choices = [("", empty)] if empty is not None else []
     return choices + [(u.name, u.full_name or u.name) for u in list_users(request_session())
@@ -92,7 +92,7 @@ def user_choices(*, empty: str | None = "—") -> list[tuple[str, str]]:
 
 
 def acting_user_name() -> str:
-    from ordercraft.web import current_user
+    from ordercraft.sdk.web import current_user
 
     user = current_user()
     return getattr(user, "name", "") or ""

@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ordercraft.core.errors import OrdercraftError, ValidationError
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
-from ordercraft.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
-                            request_session)
+from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
+                                request_session)
 
 bp = make_blueprint("crm_clients", "/crm/clients")
 
@@ -27,9 +27,9 @@ def _filter_choices() -> dict[str, Any]:
     """What the filter bar offers: the tags and sources in use, users and groups."""
     from sqlalchemy import select
 
-    from ordercraft.core.models import Party, PartyTag
     from ordercraft.plugins.crm.clients import CLIENT_KINDS
     from ordercraft.plugins.crm.groups import list_groups
+    from ordercraft.sdk.models import Party, PartyTag
 
     session = request_session()
     tags = list(session.scalars(select(PartyTag.tag).distinct().order_by(PartyTag.tag)))
@@ -161,8 +161,8 @@ def card(client_id: int):
 
 
 def _tasks(session: Any, client_id: int) -> Any:
-    from ordercraft.core.errors import PermissionDenied
     from ordercraft.plugins.crm.clients import client_tasks
+    from ordercraft.sdk.errors import PermissionDenied
 
     try:
         return client_tasks(session, client_id)
@@ -173,8 +173,8 @@ def _tasks(session: Any, client_id: int) -> Any:
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(client_id: int):
-    from ordercraft.core.services.parties import party_dict
     from ordercraft.plugins.crm.clients import PossibleDuplicate, get_client, update_client
+    from ordercraft.sdk.parties import party_dict
 
     session = request_session()
     client = get_client(session, client_id)

@@ -7,11 +7,10 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ordercraft.core.errors import OrdercraftError, ValidationError
-from ordercraft.plugins.crm.pages import (acting_user_name, make_blueprint, money_text,
-                                          user_choices)
-from ordercraft.web import (FORM_ERROR_STATUS, Form, Pager, current_user, login_required,
-                            page_arguments, request_session)
+from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, money_text, user_choices
+from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, current_user, login_required,
+                                page_arguments, request_session)
 
 bp = make_blueprint("crm_deals", "/crm/deals")
 
@@ -133,12 +132,12 @@ def create():
 @bp.get("/<int:document_id>")
 @login_required
 def deal(document_id: int):
-    from ordercraft.core.errors import PermissionDenied
-    from ordercraft.core.workflow.tasks import list_tasks
     from ordercraft.plugins.crm.deals import get_deal
     from ordercraft.plugins.crm.funnel import MOVE_FIELDS, OPEN_STAGES, STAGE_LABELS
     from ordercraft.plugins.crm.interactions import list_interactions
-    from ordercraft.sdk.workflow import document_panel
+    from ordercraft.sdk.errors import PermissionDenied
+    from ordercraft.sdk.web import document_panel
+    from ordercraft.sdk.workflow import list_tasks
 
     session = request_session()
     found = get_deal(session, document_id)

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from ordercraft.core.db import utcnow
-from ordercraft.core.errors import OrdercraftError
 from ordercraft.plugins.crm.models import INTERACTION_KINDS, INTERACTION_LABELS
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
-from ordercraft.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
-                            request_session)
+from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.models import utcnow
+from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
+                                request_session)
 
 bp = make_blueprint("crm_interactions", "/crm/interactions")
 
@@ -91,7 +91,7 @@ def create():
     values["manager"] = values["manager"] or acting_user_name() or None
     try:
         if client is None:
-            from ordercraft.core.errors import ValidationError
+            from ordercraft.sdk.errors import ValidationError
 
             raise ValidationError(f"client: {form.values['client']!r} is not a client (type "
                                   "its name or number)" if form.values["client"] else

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 from flask import render_template, request
 
-from ordercraft.core.db import utcnow
-from ordercraft.core.errors import OrdercraftError
 from ordercraft.plugins.crm.pages import make_blueprint, user_choices
-from ordercraft.web import login_required, request_session
+from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.models import utcnow
+from ordercraft.sdk.web import login_required, request_session
 
 bp = make_blueprint("crm_reports", "/crm/reports")
 

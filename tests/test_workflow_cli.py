@@ -11,18 +11,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ordercraft.core.workflow.processes import shipped_templates
-
 sys.path.insert(0, str(Path(__file__).parent))
 import workflow_kit as kit  # noqa: E402
 
-ROBOT = shipped_templates()["custom-robot-order"]
+ROBOT = kit.ROBOT_TEMPLATE
 
 
 def order_commands():
     import click
 
-    from ordercraft.core.cli.workflow import document_commands
+    from ordercraft.sdk.cli import document_commands
 
     @click.group("order")
     def order_group():

@@ -368,7 +368,7 @@ def test_the_demo_seeds_tasks_templates_and_a_run(site):
         assert seed_workflow(session) is True
     with site.session() as session:
         tasks = list_tasks(session, limit=100).items
-        assert len(tasks) == 6
+        assert len(tasks) == 4
         overdue = [t for t in tasks if t.escalated_to is not None]
         assert [(t.assignee.name, t.escalated_to.name) for t in overdue] == [("manager",
                                                                                "admin")]

@@ -11,7 +11,7 @@ import yaml
 from flask import Blueprint, render_template_string
 
 from ordercraft.core.workflow.documents import transition
-from ordercraft.core.workflow.processes import import_shipped, shipped_templates
+from ordercraft.core.workflow.processes import import_shipped
 from ordercraft.core.workflow.tasks import create_task
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -26,8 +26,7 @@ ORDER_PAGE = """{% extends "base.html" %}
 
 
 def web_blueprints():
-    from ordercraft.sdk.workflow import document_panel, workflow_routes
-    from ordercraft.web import login_required, request_session
+    from ordercraft.sdk.web import document_panel, login_required, request_session, workflow_routes
 
     pages = Blueprint("kit_pages", __name__, url_prefix="/kit")
 
@@ -170,7 +169,7 @@ def test_process_pages(shop):
         assert text in viewer
     exported = client.get("/processes/custom-robot-order/export.yaml")
     assert yaml.safe_load(exported.data) == yaml.safe_load(
-        shipped_templates()["custom-robot-order"].read_text())
+        kit.ROBOT_TEMPLATE.read_text())
     run = client.get("/processes/runs/1").get_data(as_text=True)
     assert "price" in run and "active" in run
     started = client.post("/processes/custom-robot-order/start", data={"document": "order:99"},
@@ -226,7 +225,7 @@ def test_tasks_api(shop):
 def test_processes_api(shop):
     client = shop.app.test_client()
     admin = bearer(shop, "admin")
-    text = shipped_templates()["custom-robot-order"].read_text()
+    text = kit.ROBOT_TEMPLATE.read_text()
     imported = client.post("/api/v1/processes", json={"text": text}, headers=admin)
     assert imported.status_code == 201
     assert imported.get_json() == {"name": "custom-robot-order", "version": 1, "created": True}

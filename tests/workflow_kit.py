@@ -10,6 +10,7 @@ folder on ``sys.path``).
 from __future__ import annotations
 
 import types
+from pathlib import Path
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,10 @@ from ordercraft.core.workflow.machines import State, StateMachine, Transition
 from ordercraft.sdk import hookimpl
 
 T0 = datetime(2024, 3, 4, 9, 0)  # a Monday, 09:00 UTC
+
+#: The sales plugin's process template, shipped here by the kit's stand-in for sales.
+ROBOT_TEMPLATE = (Path(__file__).resolve().parents[1] / "plugins" / "sales" / "process_templates"
+                  / "custom-robot-order.yaml")
 
 
 class KitBase(DeclarativeBase):
@@ -104,8 +109,10 @@ def deal_machine() -> StateMachine:
 
 def documents_plugin(name: str = "kitdocs", machines: Any = None, **hooks: Any) -> types.ModuleType:
     """A plugin registering the order and deal machines (or ``machines()``'s), creating
-    their tables at start-up, plus any other ``hooks`` given as functions."""
+    their tables at start-up and shipping the sales plugin's ``custom-robot-order`` process
+    template (as sales does), plus any other ``hooks`` given as functions."""
     module = types.ModuleType(name)
+    hooks.setdefault("process_templates", lambda: [str(ROBOT_TEMPLATE)])
 
     def register_state_machines(registry: Any) -> None:
         for machine in (machines() if machines else [order_machine(), deal_machine()]):

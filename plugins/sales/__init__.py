@@ -4,10 +4,16 @@ An order belongs to a client (a party), trades through one of the client's legal
 entities and may come from a crm deal. Its lines carry item, quantity, price, discount
 and tax rate; totals are exact decimals rounded per line (:mod:`.totals`). Its life is
 a workflow (:mod:`.machine`): confirming reserves what the stock holds and reports the
-rest as shortages through the hook ``order_shortages``; shipping posts stock issues
-(partial shipments allowed); cancelling releases the reservations and cancels the
-posted issues. Print forms (confirmation, invoice, delivery note, act of completed
-work) come from Jinja templates as HTML and PDF (:mod:`ordercraft.core.printing`).
+rest as shortages through sales' own hook ``order_shortages`` (:mod:`.hookspecs`);
+shipping posts stock issues (partial shipments allowed); cancelling releases the
+reservations and cancels the posted issues. Print forms (confirmation, invoice, delivery
+note, act of completed work) come from Jinja templates as HTML and PDF
+(:mod:`ordercraft.sdk.printing`). The business process of an order with custom robots
+(``custom-robot-order``: pricing, approval, purchasing, production, shipment) ships
+with sales as a process template.
+
+sales uses crm through the SDK only (crm's services ``clients`` and ``deals``, crm's hook
+``register_client_rules``), so it requires crm.
 
 This module stays light: every hook imports what it needs when it is called.
 """
@@ -17,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ordercraft.sdk import MenuItem, PluginInfo, hookimpl
+from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, hookimpl
 
 plugin = PluginInfo(
     name="sales",
@@ -27,6 +33,13 @@ plugin = PluginInfo(
 )
 
 HERE = Path(__file__).parent
+
+
+@hookimpl
+def add_hookspecs(registry: HookspecRegistry) -> None:
+    from ordercraft.plugins.sales import hookspecs
+
+    registry.add(hookspecs)
 
 
 @hookimpl
@@ -55,9 +68,14 @@ def print_forms(registry: Any) -> None:
 
 @hookimpl
 def register_client_rules(registry: Any) -> None:
-    from ordercraft.plugins.sales.rules import bought_within_days
+    from ordercraft.plugins.sales.rules import add_bought_within_days
 
-    registry.add(bought_within_days())
+    add_bought_within_days(registry)
+
+
+@hookimpl
+def process_templates() -> list[str]:
+    return [str(path) for path in sorted((HERE / "process_templates").glob("*.yaml"))]
 
 
 @hookimpl

@@ -11,10 +11,8 @@ from typing import Any, Literal
 from flask import Blueprint, Response, url_for
 from pydantic import Field
 
-from ordercraft.web.api import (API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route,
-                                page)
-from ordercraft.web.api.workflow import workflow_routes
-from ordercraft.web.extension import request_session
+from ordercraft.sdk.web import (API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route,
+                                page, request_session, workflow_routes)
 
 bp = Blueprint("sales_api", __name__, url_prefix=API_PREFIX)
 
@@ -303,15 +301,15 @@ def create_shipment(order_id: int, body: ShipmentIn):
            errors=NOT_FOUND)
 def list_forms(order_id: int):
     """The order's print forms, with their PDF and HTML addresses."""
-    from ordercraft.core.printing import session_forms
     from ordercraft.plugins.sales.orders import get_order
+    from ordercraft.sdk.printing import forms_of
 
     session = request_session()
     get_order(session, order_id)
     return [{"name": form.name, "title": form.title,
              "pdf": url_for("sales_api.print_pdf", order_id=order_id, form=form.name),
              "html": url_for("sales_api.print_html", order_id=order_id, form=form.name)}
-            for form in session_forms(session).forms_of("order")]
+            for form in forms_of(session, "order")]
 
 
 def _render(order_id: int, form: str, *, pdf: bool) -> Any:

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from ordercraft.core.cli.common import emit, json_option, table
-from ordercraft.core.cli.workflow import acting_session, document_commands, user_option
+from ordercraft.sdk.cli import (acting_session, document_commands, emit, json_option, table,
+                                user_option)
 
 
 @click.group("order")
@@ -141,8 +141,8 @@ def show_command(order_ref: str, user_name: str | None, as_json: bool) -> None:
 
 def _move(order_ref: str, name: str, user_name: str | None, as_json: bool, *,
           reason: str | None = None, data: dict[str, Any] | None = None) -> None:
-    from ordercraft.core.workflow.documents import transition
     from ordercraft.plugins.sales.orders import get_order
+    from ordercraft.sdk.workflow import transition
 
     with acting_session(user_name) as session:
         order = get_order(session, order_ref)
@@ -171,9 +171,9 @@ def confirm_command(order_ref: str, user_name: str | None, as_json: bool) -> Non
 def ship_command(order_ref: str, lines: tuple[str, ...], ship_date: str | None,
                  user_name: str | None, as_json: bool) -> None:
     """Ship an order, all of it or part (posts a stock issue)."""
-    from ordercraft.core.errors import ValidationError
     from ordercraft.plugins.sales.machine import ship_order
     from ordercraft.plugins.sales.orders import get_order
+    from ordercraft.sdk.errors import ValidationError
 
     wanted = []
     for index, spec in enumerate(lines):
@@ -258,15 +258,15 @@ def print_command(order_ref: str, form_name: str, pdf_file: Path | None,
 @json_option
 def forms_command(templates_dir: str | None, user_name: str | None, as_json: bool) -> None:
     """List the print forms of orders and where each template is read from."""
-    from ordercraft.core.printing import (session_forms, set_site_templates_dir,
-                                          site_templates_dir, template_source)
+    from ordercraft.sdk.printing import (forms_of, set_site_templates_dir, site_templates_dir,
+                                         template_source)
 
     with acting_session(user_name) as session:
         if templates_dir is not None:
             set_site_templates_dir(session, templates_dir)
         folder = site_templates_dir(session)
         forms = [{**form.as_dict(), "source": str(template_source(session, form))}
-                 for form in session_forms(session).forms_of("order")]
+                 for form in forms_of(session, "order")]
     emit(as_json, {"ok": True, "templates_dir": str(folder) if folder else None,
                    "forms": forms},
          lambda: f"site templates: {folder or '(none)'}\n"

@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-SCHOOL = "Future Engineers Robotics School"
+from ordercraft.sdk import demo
+from ordercraft.sdk.plugins import plugin_service
+
 WAREHOUSE = "MAIN"
 #: The story: the standard robots the main warehouse holds when the order is confirmed.
 STANDARD_ROBOTS_IN_STOCK = 6
@@ -64,19 +66,10 @@ ORDERS: list[tuple[str, int, list[str], list[str], list[list[tuple[int, str]]]]]
 ]
 
 
-def _settings(session: Session) -> None:
-    from ordercraft.core.models import SiteSetting
-
-    for key, value in COMPANY.items():
-        if session.get(SiteSetting, key) is None:
-            session.add(SiteSetting(key=key, value=value))
-    session.flush()
-
-
 def _made_to_order(session: Session) -> None:
     """Custom robots are built for each client: orders count them (``custom_count``)."""
-    from ordercraft.core.models import Item
-    from ordercraft.core.services.items import update_item
+    from ordercraft.sdk.items import update_item
+    from ordercraft.sdk.models import Item
 
     custom = session.scalar(select(Item).where(Item.sku == "ROBOT-CUSTOM"))
     if custom is not None and not (custom.attributes or {}).get("made_to_order"):
@@ -84,25 +77,11 @@ def _made_to_order(session: Session) -> None:
                     attributes={**(custom.attributes or {}), "made_to_order": True})
 
 
-def _available(session: Session, sku: str) -> Decimal:
-    from ordercraft.core.stock import api as stock
-
-    return stock.balance(session, sku, WAREHOUSE).available
-
-
 def _receive(session: Session, wanted: dict[str, Decimal], ref: str) -> None:
     """Receive what the warehouse lacks of ``wanted`` (one document, dated 90 days back)."""
-    from ordercraft.core.stock import api as stock
-    from ordercraft.core.stock.posting import LineSpec
-
-    lines = []
-    for sku, qty in sorted(wanted.items()):
-        missing = qty - _available(session, sku)
-        if missing > 0 and sku in COSTS:
-            lines.append(LineSpec(sku, WAREHOUSE, missing, COSTS[sku]))
-    if lines:
-        stock.post(session, "receipt", lines, date=date.today() - timedelta(days=90), ref=ref,
-                   note="opening stock for the demo orders")
+    demo.receive_missing(session, wanted, COSTS, warehouse=WAREHOUSE,
+                         on=date.today() - timedelta(days=90), ref=ref,
+                         note="opening stock for the demo orders")
 
 
 def _needs(lines: list[str]) -> dict[str, Decimal]:
@@ -114,27 +93,48 @@ def _needs(lines: list[str]) -> dict[str, Decimal]:
 
 
 def _deal_of(session: Session, party_id: int) -> int | None:
-    from ordercraft.plugins.crm.models import Deal
+    deal = plugin_service(session, "crm", "deals").latest_open(session, party_id)
+    return deal.id if deal is not None else None
 
-    return session.scalar(select(Deal.id).where(Deal.party_id == party_id, Deal.state != "lost")
-                          .order_by(Deal.id.desc()).limit(1))
+
+#: The colleagues' tasks about the story's order: (title, assignee, created hours ago,
+#: deadline in hours from now, checklist).
+STORY_TASKS = [
+    ("Call Future Engineers about the classroom order", "manager", 6, 20,
+     ["Confirm the 4 custom robots' sizes", "Agree the delivery week"]),
+    ("Check the stock of A8 processors before the school order", "storekeeper", 3, 28,
+     ["Count CPU-A8 in PARTS", "Report the shortage to purchasing"]),
+]
+
+
+def _story_tasks(session: Session, order: Any) -> None:
+    from ordercraft.sdk.models import utcnow
+    from ordercraft.sdk.workflow import create_task
+
+    now = utcnow()
+    users = demo.demo_users(session)
+    for title, assignee, age, due_in, checklist in STORY_TASKS:
+        if assignee in users:
+            create_task(session, title, assignee=assignee, deadline=now + timedelta(hours=due_in),
+                        checklist=checklist, documents=[order], user=None,
+                        now=now - timedelta(hours=age))
 
 
 def seed(session: Session, platform: Any) -> None:
-    from ordercraft.core.models import Party
-    from ordercraft.core.workflow.documents import transition
     from ordercraft.plugins.sales.machine import ship_order
     from ordercraft.plugins.sales.models import Order
     from ordercraft.plugins.sales.orders import create_order
+    from ordercraft.sdk.models import Party
+    from ordercraft.sdk.workflow import transition
 
     if session.scalar(select(func.count(Order.id))):
         return
-    _settings(session)
+    demo.default_settings(session, COMPANY)
     _made_to_order(session)
     today = date.today()
 
     # The story's order first: the warehouse holds 6 standard robots and enough kits.
-    school = session.scalar(select(Party).where(Party.name == SCHOOL))
+    school = demo.story_client(session)
     if school is not None:
         _receive(session, {"ROBOT-STD": Decimal(STANDARD_ROBOTS_IN_STOCK),
                            "KIT-CONSTRUCT": Decimal(5)}, "DEMO-OPENING-1")
@@ -146,6 +146,7 @@ def seed(session: Session, platform: Any) -> None:
                   "custom robots (priced with the robot calculator).",
             lines=["ROBOT-STD:10", "KIT-CONSTRUCT:5", "ROBOT-CUSTOM:4:2950"])
         transition(session, order, "confirm")
+        _story_tasks(session, order)
 
     # Then the other clients' orders, with the stock they ship or reserve.
     wanted: dict[str, Decimal] = {}

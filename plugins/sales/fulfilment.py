@@ -34,9 +34,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ordercraft.core.errors import Conflict, ValidationError
-from ordercraft.core.services import fields
 from ordercraft.plugins.sales.models import Order, OrderLine, OrderPosting, Shipment, ShipmentLine
+from ordercraft.sdk import validation
+from ordercraft.sdk.errors import Conflict, ValidationError
 
 ZERO = Decimal(0)
 #: The ledger rights an order operation exercises for its user.
@@ -103,7 +103,7 @@ def stock_lines(order: Order) -> list[OrderLine]:
 
 def free_stock(session: Session, order: Order, lines: Sequence[OrderLine]) -> dict[int, Decimal]:
     """Available stock (on hand minus every reservation) per item in the order's warehouse."""
-    from ordercraft.core.stock import api as stock
+    from ordercraft.sdk import stock
 
     found: dict[int, Decimal] = {}
     with ledger_access(session):
@@ -134,8 +134,8 @@ def reservable(session: Session, order: Order) -> dict[int, Decimal]:
 
 def reserve_available(session: Session, order: Order) -> list[Shortage]:
     """Reserve what the warehouse has for every line and record what is short."""
-    from ordercraft.core.stock import api as stock
-    from ordercraft.core.stock.posting import LineSpec
+    from ordercraft.sdk import stock
+    from ordercraft.sdk.stock import LineSpec
 
     session.flush()  # lines need their ids: they name the reservations
     plan = reservable(session, order)
@@ -198,7 +198,7 @@ def _amount(line: OrderLine, qty: Decimal) -> str:
 
 def _requested(order: Order, requested: Sequence[Any]) -> dict[int, Decimal]:
     """``[{"line": 2, "qty": "3"}, ...]`` (line = position) -> ``{line id: qty}``."""
-    from ordercraft.core.services.items import check_quantity
+    from ordercraft.sdk.items import check_quantity
 
     by_position = {line.position: line for line in order.lines}
     wanted: dict[int, Decimal] = {}
@@ -209,7 +209,7 @@ def _requested(order: Order, requested: Sequence[Any]) -> dict[int, Decimal]:
         if not isinstance(entry, dict) or set(entry) - {"line", "qty"} or "line" not in entry:
             raise ValidationError(f"{where}: {entry!r} is not {{line, qty}} (line = the line's "
                                   "number on the order)", field=where)
-        position = fields.whole_number(entry["line"], field=f"{where}.line", minimum=1)
+        position = validation.whole_number(entry["line"], field=f"{where}.line", minimum=1)
         line = by_position.get(position)
         if line is None:
             raise ValidationError(f"{where}.line: order {order.number} has no line {position} "
@@ -271,8 +271,8 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
                   ship_date: Any = None) -> Shipment:
     """Post the planned shipment: top up reservations from free stock where a line ships
     more than it holds, issue the goods, record the shipment on the order."""
-    from ordercraft.core.stock import api as stock
-    from ordercraft.core.stock.posting import LineSpec
+    from ordercraft.sdk import stock
+    from ordercraft.sdk.stock import LineSpec
 
     if plan.problem:
         raise Conflict(f"order {order.number}: {plan.problem}", code="insufficient_stock",
@@ -280,7 +280,7 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
     if plan.empty:
         raise ValidationError(f"lines: the shipment of order {order.number} ships nothing",
                               field="lines")
-    on = fields.day(ship_date, field="date") or date.today()
+    on = validation.day(ship_date, field="date") or date.today()
     if on < order.order_date:
         raise ValidationError(f"date: {on.isoformat()} is before the order date "
                               f"{order.order_date.isoformat()}", field="date")
@@ -329,8 +329,8 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
 
 def undo_stock(session: Session, order: Order) -> None:
     """Cancel the order's posted shipments in the ledger and release its reservations."""
-    from ordercraft.core.stock import api as stock
-    from ordercraft.core.stock.posting import LineSpec
+    from ordercraft.sdk import stock
+    from ordercraft.sdk.stock import LineSpec
 
     with ledger_access(session):
         for shipment in reversed(order.shipments):

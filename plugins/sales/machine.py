@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ordercraft.core.workflow.machines import State, StateMachine, Transition, TransitionContext
+from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
 OPEN_STATES = ["confirmed", "in_production", "reserved", "partially_shipped"]
 STATES = [
@@ -94,13 +94,13 @@ def shipment_is_partial(ctx: TransitionContext) -> str | None:
 
 def reserve_and_report(ctx: TransitionContext) -> None:
     from ordercraft.plugins.sales.fulfilment import reserve_available
+    from ordercraft.plugins.sales.hooks import SalesHooks
 
     order = ctx.document
     order.confirmed_at = ctx.now
     shortages = reserve_available(ctx.session, order)
     if shortages:
-        ctx.session.info["platform"].hooks.order_shortages(
-            session=ctx.session, order=order, shortages=shortages)
+        SalesHooks.of(ctx.session).order_shortages(ctx.session, order, shortages)
 
 
 def reserve_rest(ctx: TransitionContext) -> None:
@@ -171,8 +171,8 @@ def ship_order(session: Any, order: Any, lines: list[dict[str, Any]] | None = No
     ``ship`` when the shipment finishes the order, else ``ship_part``. Without ``lines``:
     everything left when the stock holds it, else what the lines hold reserved. Returns
     the transition's result; the shipment is the order's last."""
-    from ordercraft.core.workflow.documents import transition
     from ordercraft.plugins.sales.fulfilment import plan_shipment
+    from ordercraft.sdk.workflow import transition
 
     plan = plan_shipment(session, order, lines, everything=True)
     name = "ship" if plan.completes and not plan.problem else "ship_part"

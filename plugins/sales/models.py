@@ -14,17 +14,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ordercraft.core.db import Base, utcnow
-from ordercraft.core.models.audit import Audited
-from ordercraft.core.types import Money, Qty
-from ordercraft.core.workflow.documents import WorkflowDocument
+from ordercraft.sdk.models import Audited, Base, Money, Qty, WorkflowDocument, utcnow
 
 if TYPE_CHECKING:
-    from ordercraft.core.models import Item, LegalEntity, Party, User, Warehouse
+    from ordercraft.sdk.models import Item, LegalEntity, Party, User, Warehouse
 
 ZERO = Decimal(0)
 

@@ -5,7 +5,7 @@ reserving, shipping, invoicing, cancelling are transitions; :mod:`.fulfilment` d
 their stock work.
 
 Permissions: ``order.read`` to read, ``order.write`` to enter and change orders,
-``order.ship`` to ship (see :mod:`ordercraft.core.permissions`).
+``order.ship`` to ship (see :mod:`ordercraft.sdk.permissions`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from typing import Any
 from sqlalchemy import and_, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from ordercraft.core.errors import Conflict, NotFound, ValidationError
-from ordercraft.core.models import Item, LegalEntity, Party, SiteSetting, User, Warehouse
-from ordercraft.core.permissions import require_session_permission
-from ordercraft.core.services import fields
-from ordercraft.core.services.queries import Page, contains_pattern, fold, fold_text, page_bounds
 from ordercraft.plugins.sales.models import Counter, Order, OrderLine
 from ordercraft.plugins.sales.totals import line_amounts, order_totals
+from ordercraft.sdk import validation
+from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
+from ordercraft.sdk.models import Item, LegalEntity, Party, SiteSetting, User, Warehouse
+from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.plugins import plugin_service
+from ordercraft.sdk.queries import Page, contains_pattern, fold, fold_text, page_bounds
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -91,7 +92,7 @@ def parse_line_spec(text: str, index: int = 0) -> LineInput:
 
 
 def _percent(value: Any, field: str) -> Decimal:
-    number = fields.decimal(value, field=field, places=4, integer_digits=3, minimum=ZERO)
+    number = validation.decimal(value, field=field, places=4, integer_digits=3, minimum=ZERO)
     if number > HUNDRED:
         raise ValidationError(f"{field}: {value!r} is more than 100 (a percentage)", field=field)
     return number
@@ -133,7 +134,7 @@ def _item(session: Session, ref: Any, field: str, cache: dict[Any, Item]) -> Ite
         item = session.get(Item, key)
         what = f"with id {key}"
     else:
-        text = fields.text(key, field=field, max_length=64, required=True)
+        text = validation.text(key, field=field, max_length=64, required=True)
         item = session.scalar(select(Item).where(Item.sku == text))
         if item is None:
             item = session.scalar(select(Item).where(
@@ -150,7 +151,7 @@ def _item(session: Session, ref: Any, field: str, cache: dict[Any, Item]) -> Ite
 
 def _build_lines(session: Session, order: Order, raw_lines: Sequence[Any]) -> None:
     """Replace the order's lines with ``raw_lines`` (all checked before any is kept)."""
-    from ordercraft.core.services.items import check_quantity
+    from ordercraft.sdk.items import check_quantity
 
     if len(raw_lines) > MAX_LINES:
         raise ValidationError(f"lines: {len(raw_lines)} lines are more than an order takes "
@@ -169,7 +170,7 @@ def _build_lines(session: Session, order: Order, raw_lines: Sequence[Any]) -> No
         if qty <= 0:
             raise ValidationError(f"{prefix}.qty: the quantity of {item.sku!r} must be more "
                                   f"than zero, not {line.qty!r}", field=f"{prefix}.qty")
-        price = (item.price if line.price in (None, "") else fields.decimal(
+        price = (item.price if line.price in (None, "") else validation.decimal(
             line.price, field=f"{prefix}.price", places=6, minimum=ZERO))
         discount = ZERO if line.discount in (None, "") else _percent(
             line.discount, f"{prefix}.discount")
@@ -179,8 +180,8 @@ def _build_lines(session: Session, order: Order, raw_lines: Sequence[Any]) -> No
             tax_rate = tax_default
         else:
             tax_rate = _percent(line.tax_rate, f"{prefix}.tax_rate")
-        description = fields.text(line.description, field=f"{prefix}.description",
-                                  max_length=300) or item.name
+        description = validation.text(line.description, field=f"{prefix}.description",
+                                      max_length=300) or item.name
         amounts = line_amounts(qty, price, discount, tax_rate)
         if amounts.total.adjusted() >= 12:
             raise ValidationError(f"{prefix}.qty: {qty} x {price} is too large an amount",
@@ -197,6 +198,16 @@ def _build_lines(session: Session, order: Order, raw_lines: Sequence[Any]) -> No
     refresh_totals(order)
 
 
+def crm_clients(session: Session) -> Any:
+    """crm's service ``clients`` (``get(session, ref)``): sales requires crm."""
+    return plugin_service(session, "crm", "clients")
+
+
+def crm_deals(session: Session) -> Any:
+    """crm's service ``deals`` (``get(session, id)``, ``latest_open(session, client_id)``)."""
+    return plugin_service(session, "crm", "deals")
+
+
 def refresh_totals(order: Order) -> None:
     totals = order_totals(line_amounts(line.qty, line.price, line.discount_pct, line.tax_rate)
                           for line in order.lines)
@@ -211,17 +222,15 @@ def is_made_to_order(item: Item) -> bool:
 
 
 def resolve_client(session: Session, ref: Any) -> Party:
-    from ordercraft.plugins.crm.clients import get_client
-
     if ref is None or ref == "":
         raise ValidationError("client: the order's client is missing (its id or name)",
                               field="client")
     if _too_large(ref):
         raise NotFound(f"client: there is no client with id {ref}", field="client")
     if isinstance(ref, str):
-        ref = fields.text(ref, field="client", max_length=200, required=True)
+        ref = validation.text(ref, field="client", max_length=200, required=True)
     try:
-        return get_client(session, ref)
+        return crm_clients(session).get(session, ref)
     except (NotFound, ValidationError) as exc:
         raise type(exc)(exc.message if exc.message.startswith("client") else
                         f"client: {exc.message}", field="client", code=exc.code) from None
@@ -235,7 +244,7 @@ def _legal_entity(session: Session, party: Party, ref: Any, on: date) -> LegalEn
                       and (e.valid_to is None or e.valid_to >= on)]
         candidates.sort(key=lambda e: (e.valid_from or date.min, e.id))
         return candidates[-1] if candidates else None
-    entity_id = fields.whole_number(ref, field="legal_entity", minimum=1, maximum=MAX_ID)
+    entity_id = validation.whole_number(ref, field="legal_entity", minimum=1, maximum=MAX_ID)
     entity = session.get(LegalEntity, entity_id)
     if entity is None or entity.party_id != party.id:
         raise ValidationError(f"legal_entity: {entity_id} is not a legal entity of client "
@@ -244,13 +253,11 @@ def _legal_entity(session: Session, party: Party, ref: Any, on: date) -> LegalEn
 
 
 def _deal_id(session: Session, party: Party, ref: Any) -> int | None:
-    from ordercraft.plugins.crm.deals import get_deal
-
     if ref in (None, ""):
         return None
     if _too_large(ref):
         raise NotFound(f"deal {ref} does not exist", field="deal")
-    deal = get_deal(session, ref)
+    deal = crm_deals(session).get(session, ref)
     if deal.party_id != party.id:
         raise ValidationError(f"deal: deal {deal.id} ({deal.title!r}) belongs to another client "
                               f"than {party.name!r}", field="deal")
@@ -269,7 +276,7 @@ def _warehouse(session: Session, ref: Any) -> Warehouse:
             raise ValidationError("warehouse: the site has no active warehouse to ship from "
                                   "(add one: ordercraft warehouse add CODE)", field="warehouse")
         return found
-    code = fields.text(ref, field="warehouse", max_length=32, required=True)
+    code = validation.text(ref, field="warehouse", max_length=32, required=True)
     found = session.scalar(select(Warehouse).where(Warehouse.code == code))
     if found is None:
         raise NotFound(f"warehouse: {code!r} does not exist", field="warehouse")
@@ -281,7 +288,7 @@ def _warehouse(session: Session, ref: Any) -> Warehouse:
 def _manager_id(session: Session, ref: Any) -> int | None:
     if ref in (None, ""):
         return None
-    name = fields.text(ref, field="manager", max_length=100)
+    name = validation.text(ref, field="manager", max_length=100)
     user_id = session.scalar(select(User.id).where(User.name == name))
     if user_id is None:
         raise NotFound(f"manager: user {name!r} does not exist", field="manager")
@@ -305,7 +312,7 @@ def next_number(session: Session) -> str:
 
 
 def _number(session: Session, value: Any, exclude_id: int | None = None) -> str:
-    number = fields.code(value, field="number", max_length=30)
+    number = validation.code(value, field="number", max_length=30)
     query = select(Order.id).where(Order.number == number)
     if exclude_id is not None:
         query = query.where(Order.id != exclude_id)
@@ -326,8 +333,8 @@ def create_order(session: Session, client: Any, *, lines: Sequence[Any] = (),
     of ``item, qty, price, discount, tax_rate, description``, or CLI specs)."""
     require_session_permission(session, "order.write")
     party = resolve_client(session, client)
-    on = fields.day(order_date, field="order_date") or date.today()
-    due = fields.day(due_date, field="due_date")
+    on = validation.day(order_date, field="order_date") or date.today()
+    due = validation.day(due_date, field="due_date")
     if due is not None and due < on:
         raise ValidationError(f"due_date: {due.isoformat()} is before the order date "
                               f"{on.isoformat()}", field="due_date")
@@ -340,7 +347,7 @@ def create_order(session: Session, client: Any, *, lines: Sequence[Any] = (),
         party_id=party.id, client=party, legal_entity_id=entity.id if entity else None,
         deal_id=_deal_id(session, party, deal), warehouse_id=_warehouse(session, warehouse).id,
         manager_id=manager_id, order_date=on, due_date=due,
-        notes=fields.text(notes, field="notes", max_length=10_000, multiline=True))
+        notes=validation.text(notes, field="notes", max_length=10_000, multiline=True))
     parsed = [parse_line_spec(line, i) if isinstance(line, str) else line
               for i, line in enumerate(lines)]
     _build_lines(session, order, parsed)
@@ -371,9 +378,10 @@ def update_order(session: Session, ref: Any, *, lines: Sequence[Any] | None = No
         party = resolve_client(session, values["client"])
         order.party_id, order.client = party.id, party
     if "order_date" in values:
-        order.order_date = fields.day(values["order_date"], field="order_date") or order.order_date
+        order.order_date = (validation.day(values["order_date"], field="order_date")
+                            or order.order_date)
     if "due_date" in values:
-        order.due_date = fields.day(values["due_date"], field="due_date")
+        order.due_date = validation.day(values["due_date"], field="due_date")
     if order.due_date is not None and order.due_date < order.order_date:
         raise ValidationError(f"due_date: {order.due_date.isoformat()} is before the order date "
                               f"{order.order_date.isoformat()}", field="due_date")
@@ -385,8 +393,8 @@ def update_order(session: Session, ref: Any, *, lines: Sequence[Any] | None = No
     if "warehouse" in values:
         order.warehouse_id = _warehouse(session, values["warehouse"]).id
     if "notes" in values:
-        order.notes = fields.text(values["notes"], field="notes", max_length=10_000,
-                                  multiline=True)
+        order.notes = validation.text(values["notes"], field="notes", max_length=10_000,
+                                      multiline=True)
     if "manager" in values:
         order.manager_id = _manager_id(session, values["manager"])
     if "number" in values:
@@ -481,14 +489,14 @@ def list_orders(session: Session, *, status: Iterable[str] | str | None = None,
         if isinstance(client, int) or re.fullmatch(r"[0-9]{1,12}", str(client).strip()):
             conditions.append(Order.party_id == int(client))
         else:
-            name = " ".join(fields.text(client, field="client", max_length=200).split())
+            name = " ".join(validation.text(client, field="client", max_length=200).split())
             party_id = session.scalar(select(Party.id).where(
                 fold(session, Party.name) == fold_text(session, name)).limit(1))
             if party_id is None:
                 raise NotFound(f"client: {client!r} does not exist", field="client")
             conditions.append(Order.party_id == party_id)
-    start = fields.day(date_from, field="date_from")
-    end = fields.day(date_to, field="date_to")
+    start = validation.day(date_from, field="date_from")
+    end = validation.day(date_to, field="date_to")
     if start is not None and end is not None and end < start:
         raise ValidationError(f"date_to: {end.isoformat()} is before date_from "
                               f"{start.isoformat()}", field="date_to")
@@ -497,9 +505,9 @@ def list_orders(session: Session, *, status: Iterable[str] | str | None = None,
     if end is not None:
         conditions.append(Order.order_date <= end)
     if deal not in (None, ""):
-        conditions.append(Order.deal_id == fields.whole_number(deal, field="deal", minimum=1,
-                                                               maximum=MAX_ID))
-    from ordercraft.core.services.queries import search_words
+        conditions.append(Order.deal_id == validation.whole_number(deal, field="deal", minimum=1,
+                                                                   maximum=MAX_ID))
+    from ordercraft.sdk.queries import search_words
 
     words = search_words(search)
     searching = bool(words)

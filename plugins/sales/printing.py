@@ -1,7 +1,7 @@
 """The order's print forms: order confirmation, invoice, delivery note, act of completed
 work. Templates live in ``print_templates/sales/``; a site overrides one by putting a
 file of the same name under ``sales/`` in its templates folder (see
-:mod:`ordercraft.core.printing`), and another plugin adds forms for orders with
+:mod:`ordercraft.sdk.printing`), and another plugin adds forms for orders with
 ``registry.add(PrintForm("order", name, ..., context=registry.context_of("order")))``.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ordercraft.core.printing import PrintForm, PrintFormRegistry
+from ordercraft.sdk.printing import PrintForm, PrintFormRegistry
 
 FOLDER = Path(__file__).parent / "print_templates"
 
@@ -59,7 +59,7 @@ def register_order_forms(registry: PrintFormRegistry) -> None:
 def render_order_form(session: Any, order: Any, form: str, *, pdf: bool = False,
                       links: list[dict[str, Any]] | None = None) -> bytes | str:
     """The form ``form`` of ``order`` as HTML text, or as PDF bytes."""
-    from ordercraft.core.printing import render_html, render_pdf
+    from ordercraft.sdk.printing import render_html, render_pdf
 
     html = render_html(session, "order", form, order, links=None if pdf else links)
     return render_pdf(html) if pdf else html

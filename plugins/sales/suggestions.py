@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from ordercraft.core.models import Item
-from ordercraft.core.permissions import require_session_permission
 from ordercraft.plugins.sales.models import Order, OrderLine
+from ordercraft.sdk.models import Item
+from ordercraft.sdk.permissions import require_session_permission
 
 LIMIT = 6
 

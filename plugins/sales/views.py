@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (Blueprint, Response, flash, redirect, render_template, request, url_for)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from ordercraft.core.errors import OrdercraftError, ValidationError
-from ordercraft.web.auth import login_required
-from ordercraft.web.extension import request_session
-from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, page_arguments
+from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
+                                request_session)
 
 bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -29,9 +28,9 @@ def _state_labels() -> dict[str, str]:
 
 
 def _forms() -> list[Any]:
-    from ordercraft.core.printing import session_forms
+    from ordercraft.sdk.printing import forms_of
 
-    return session_forms(request_session()).forms_of("order")
+    return forms_of(request_session(), "order")
 
 
 # --------------------------------------------------------------------------- list
@@ -73,8 +72,7 @@ def index():
 
 def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200) -> Any:
     from ordercraft.plugins.sales.orders import order_dict
-    from ordercraft.sdk.workflow import document_panel
-    from ordercraft.web.views.documents import document_url
+    from ordercraft.sdk.web import document_panel, document_url
 
     body = order_dict(order)
     if ship_form is None:
@@ -89,14 +87,14 @@ def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200)
 
 
 def _panel_transitions(order: Any) -> list[dict[str, Any]]:
-    from ordercraft.core.workflow.machines import session_machines
+    from ordercraft.sdk.workflow import session_machines
 
     machine = session_machines(request_session()).machine_of(order)
     return [t.as_dict() for t in machine.transitions_from(order.state)]
 
 
 def _plain(value: Any) -> str:
-    from ordercraft.core.printing import qty
+    from ordercraft.sdk.printing import qty
 
     return qty(value)
 
@@ -159,7 +157,7 @@ def _ship_field(exc: OrdercraftError, wanted: list[dict[str, Any]]) -> None:
 def _entry_page(form: Form, rows: int, order: Any = None, status: int = 200) -> Any:
     from sqlalchemy import select
 
-    from ordercraft.core.models import Item, Warehouse
+    from ordercraft.sdk.models import Item, Warehouse
 
     session = request_session()
     items = session.execute(select(Item.sku, Item.name, Item.price, Item.unit)

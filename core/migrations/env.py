@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from ordercraft.core.db import Base
+from ordercraft.core.types import ExactDecimal
 
 config = context.config
 connection = config.attributes["connection"]
@@ -25,10 +26,28 @@ def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
     return table.info.get("owner", "core") == owner
 
 
+#: Where a revision finds the exact decimal column type: a plugin's revisions name it
+#: through the SDK (plugins import nothing else of Ordercraft), the core's directly.
+TYPES_MODULE = "ordercraft.core.types" if owner in (None, "core") else "ordercraft.sdk.models"
+
+
+def render_item(type_, obj, autogen_context):  # noqa: ANN001, ANN201
+    """``ExactDecimal`` columns as ``<TYPES_MODULE>.ExactDecimal(...)``, with the precision
+    and scale that differ from the defaults; anything else as Alembic renders it."""
+    if type_ != "type" or not isinstance(obj, ExactDecimal):
+        return False
+    autogen_context.imports.add(f"import {TYPES_MODULE}")
+    defaults = ExactDecimal()
+    arguments = ", ".join(f"{name}={getattr(obj, name)!r}" for name in ("precision", "scale")
+                          if getattr(obj, name) != getattr(defaults, name))
+    return f"{TYPES_MODULE}.ExactDecimal({arguments})"
+
+
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     include_object=include_object,
+    render_item=render_item,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=False,
 )

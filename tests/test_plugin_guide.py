@@ -65,6 +65,14 @@ def test_the_guide_has_every_file_of_the_plugin():
         "inspection": "inspection"}
 
 
+def test_the_guides_plugin_imports_nothing_of_ordercraft_but_the_sdk():
+    for name, text in guide_files().items():
+        if name.endswith(".py"):
+            imported = re.findall(r"^\s*(?:from|import) (ordercraft[\w.]*)", text, re.M)
+            assert all(module == "ordercraft.sdk" or module.startswith("ordercraft.sdk.")
+                       for module in imported), (name, imported)
+
+
 def test_the_guides_own_test_passes(guide_plugin, make_site):
     module, root = guide_plugin
     spec = importlib.util.spec_from_file_location("guide_test_inspection",

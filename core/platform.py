@@ -127,7 +127,7 @@ class Platform:
         return [p for p in dependency_order([p for p in self.plugins
                                              if p.enabled and p.problem is None])]
 
-    def service(self, plugin: str, name: str) -> object:
+    def service(self, plugin: str, name: str) -> Any:
         """Plugin ``plugin``'s service ``name`` (offered through the hook
         ``plugin_services``). The plugin must be enabled on this site: a plugin that uses
         another's services lists it in ``requires``, so that it cannot run without it."""

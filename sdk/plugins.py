@@ -49,6 +49,8 @@ registry to one plugin at a time (``registry.current_plugin`` names it), so a
 :class:`Registry` subclass can refuse a name two plugins claim, naming both.
 """
 
+from typing import Any
+
 from ordercraft.core.hooks import HookWrapper
 from ordercraft.core.hookspecs import hookimpl, hookspec
 from ordercraft.core.platform import Platform, site_platform
@@ -60,7 +62,7 @@ __all__ = ["HookWrapper", "HookspecRegistry", "MenuItem", "Platform", "PluginInf
            "site_platform"]
 
 
-def plugin_service(source: object, plugin: str, name: str) -> object:
+def plugin_service(source: object, plugin: str, name: str) -> Any:
     """Plugin ``plugin``'s service ``name`` on the site of ``source`` (a session opened
     by ``Platform.session()``, or the ``Platform``). The plugin must be enabled: list it
     in your ``requires``."""

@@ -38,8 +38,10 @@ CORE_COMMANDS: dict[str, str] = {
     "worker": "ordercraft.core.cli.worker:worker_command",
 }
 
-#: Entry-point group of top-level commands from above the core (the web's ``serve``).
+#: Entry-point group of top-level commands from above the core (the web's ``serve``),
+#: read from this distribution.
 COMMANDS_GROUP = "ordercraft.commands"
+DISTRIBUTION = "ordercraft"
 
 CORE_HELP: dict[str, str] = {
     "init": "Create a new site: schema and the first user (admin).",
@@ -67,13 +69,19 @@ class OrdercraftGroup(click.Group):
     _layer_commands: dict[str, click.Command] | None = None
 
     def layer_commands(self) -> dict[str, click.Command]:
-        """The commands of the entry-point group ``ordercraft.commands`` (their modules
-        import only click at module level)."""
+        """The commands of the entry-point group ``ordercraft.commands`` of Ordercraft's
+        own distribution (their modules import only click at module level). Reading one
+        distribution's entry points is cheap; add-ons add commands through the
+        ``cli_commands`` hook."""
         if self._layer_commands is None:
-            from importlib.metadata import entry_points
+            from importlib.metadata import PackageNotFoundError, distribution
 
+            try:
+                entries = distribution(DISTRIBUTION).entry_points.select(group=COMMANDS_GROUP)
+            except PackageNotFoundError:  # a source tree that is not installed
+                entries = ()
             found: dict[str, click.Command] = {}
-            for entry in entry_points(group=COMMANDS_GROUP):
+            for entry in entries:
                 if entry.name in CORE_COMMANDS or entry.name in found:
                     from ordercraft.core.errors import PluginError
 

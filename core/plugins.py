@@ -366,9 +366,10 @@ class HookspecRegistry:
                                   details={"plugin": plugin, "hook": name})
         try:
             self._pm.add_hookspecs(module)
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {exc.plugin_name!r}: {exc} (hook declared by plugin "
-                              f"{plugin!r})", code="plugin_invalid_hook") from exc
+        except pluggy.PluginValidationError as exc:  # an implementation that does not fit
+            raise PluginError(f"plugin {self._pm.get_name(exc.plugin)!r}: {exc} (the hook is "
+                              f"declared by plugin {plugin!r})",
+                              code="plugin_invalid_hook") from exc
         self._pm.spec_modules.append((plugin, module))
 
 

@@ -34,24 +34,21 @@ A whole plugin (a table and its migration, a hook on posted documents, a page, a
 route, commands, tests) is built step by step in docs/plugins.md. The SDK is one module
 per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 
-================  ===================================================================
-``plugins``       ``PluginInfo``, ``hookimpl``/``hookspec``, registries, other plugins'
-                  services, typed wrappers of a plugin's own hooks
-``errors``        ``OrdercraftError`` and its kinds: how a refusal reaches the user
-``models``        ``Base``, ``Money``/``Qty``, ``Audited``, the core's tables
-``parties``, ``items``, ``warehouses``, ``users``, ``stock``, ``audit``, ``calc``
-                  the core's services: functions taking the operation's session
-``permissions``   permission checks inside services
-``queries``       pages of lists, case-insensitive search
-``validation``    input to typed values, errors naming the field
-``workflow``      state machines, transitions, tasks, processes, timelines
-``printing``      print forms as HTML and PDF
-``web``           pages and JSON API routes
-``cli``           commands that behave like the core's (``--json``, ``--user``)
-``demo``          seeding a plugin's part of the demo site
-``testing``       pytest fixtures: a site with the plugins you choose
-``deprecation``   how a retired name keeps working for one minor version
-================  ===================================================================
+* ``plugins``: ``PluginInfo``, ``hookimpl``/``hookspec``, registries, other plugins'
+  services, typed wrappers of a plugin's own hooks;
+* ``errors``: ``OrdercraftError`` and its kinds, how a refusal reaches the user;
+* ``models``: ``Base``, ``Money``/``Qty``, ``Audited``, the core's tables;
+* ``parties``, ``items``, ``warehouses``, ``users``, ``stock``, ``audit``, ``calc``: the
+  core's services, functions taking the operation's session;
+* ``permissions``: permission checks inside services;
+* ``queries``: pages of lists, case-insensitive search;
+* ``validation``: input to typed values, errors naming the field;
+* ``workflow``: state machines, transitions, tasks, processes, timelines;
+* ``printing``: print forms as HTML and PDF;
+* ``web``: pages and JSON API routes; ``cli``: commands that behave like the core's;
+* ``demo``: seeding a plugin's part of the demo site;
+* ``testing``: pytest fixtures, a site with the plugins you choose;
+* ``deprecation``: how a retired name keeps working for one minor version.
 
 Services take a SQLAlchemy session (``with platform.session(user) as session``) and
 plain values, and raise ``OrdercraftError`` subclasses with a stable ``code``. Every

@@ -390,6 +390,16 @@ def test_hook_add_hookspecs(make_site):
     assert owners == ["core", "quality"]
     assert site.platform.plugin("listener").hooks == ["check_failed"]
 
+    # An implementation must fit the plugin's spec like any other.
+    misfit = make_plugin("misfit", requires=("quality",),
+                         check_failed=lambda sku, colour: None)
+    with pytest.raises(PluginError) as error:
+        make_site(plugins=[], extra_plugins=[quality_plugin(), misfit])
+    assert error.value.code == "plugin_invalid_hook"
+    assert error.value.message.startswith("plugin 'misfit': ")
+    assert "colour" in error.value.message and "declared by plugin 'quality'" in (
+        error.value.message)
+
     # Without quality (disabled) its hook does not exist: implementing it needs quality...
     with pytest.raises(PluginError) as error:
         make_site(plugins=[], extra_plugins=[make_plugin(

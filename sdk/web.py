@@ -48,6 +48,7 @@ schema of the core's parties: a plugin's models about clients or suppliers deriv
 them rather than repeating their fields.
 """
 
+from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
 from ordercraft.web.api import (API_PREFIX, InputModel, OutputModel, Page, PageQuery,
                                 api_blueprint, api_route, page, require_api_user)
 from ordercraft.web.api.parties import (Channel, ChannelIn, ContactChanges, ContactIn,
@@ -69,3 +70,12 @@ __all__ = [
     "document_url", "login_required", "mark_failed", "page", "page_arguments",
     "permission_required", "request_session", "require_api_user", "workflow_routes",
 ]
+
+#: Until 1.0 ``ordercraft.sdk.web`` was the web package itself; a plugin builds no app of
+#: its own (tests: ``site.app`` of ``ordercraft.sdk.testing``) and reaches its site with
+#: ``ordercraft.sdk.plugins.site_platform(request_session())``.
+__getattr__ = deprecated_attributes(__name__, {
+    "create_app": Deprecated("ordercraft.web.app:create_app", since="1.0", removed_in="1.1"),
+    "get_platform": Deprecated("ordercraft.web.extension:get_platform", since="1.0",
+                               removed_in="1.1"),
+})

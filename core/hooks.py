@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ordercraft.core.platform import Platform
     from ordercraft.core.registries import MenuItem, Registry
     from ordercraft.core.calc.registry import CalculatorRegistry
+    from ordercraft.core.custom_fields import CustomFieldRegistry
+    from ordercraft.core.permissions import PermissionRegistry
+    from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.printing import PrintFormRegistry
     from ordercraft.core.workflow.machines import StateMachineRegistry
 
@@ -77,6 +80,23 @@ class Hooks:
 
     def migrations_locations(self) -> list[tuple[str, str]]:
         return [(name, path) for name, path in self._call_each("migrations_location") if path]
+
+    # permissions, settings and custom fields
+    def _one_plugin_at_a_time(self, hook_name: str, registry: Any) -> None:
+        # So that the registry records who declared what.
+        for name in self._order:
+            registry.current_plugin = name
+            self._call_each(hook_name, registry=registry, plugins=[name])
+        registry.current_plugin = "core"
+
+    def register_permissions(self, registry: PermissionRegistry) -> None:
+        self._one_plugin_at_a_time("register_permissions", registry)
+
+    def register_settings(self, registry: SettingRegistry) -> None:
+        self._one_plugin_at_a_time("register_settings", registry)
+
+    def register_custom_fields(self, registry: CustomFieldRegistry) -> None:
+        self._one_plugin_at_a_time("register_custom_fields", registry)
 
     # CLI
     def cli_commands(self) -> list[tuple[str, click.Command]]:

@@ -96,3 +96,13 @@ def once_per_plugin_set(build: Callable[[Any], R]) -> Callable[[Any], R]:
         return found
 
     return for_hooks
+
+
+def session_hooks(session: Any, needs: str) -> Any:
+    """The typed hooks of the site ``session`` belongs to; ``needs`` says what for, in the
+    error of a session that :meth:`Platform.session` did not open."""
+    platform = session.info.get("platform")
+    if platform is None:
+        raise PluginError(f"this session was not opened by Platform.session(); {needs} "
+                          "need the site's plugins")
+    return platform.hooks

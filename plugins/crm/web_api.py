@@ -18,6 +18,7 @@ from flask import Blueprint
 from pydantic import Field
 
 from ordercraft.plugins.crm.ids import MAX_ID
+from ordercraft.sdk.custom_fields import custom_field_filters, custom_fields_member
 from ordercraft.sdk.workflow import workflow_routes
 from ordercraft.web import (InputModel, OutputModel, Page, PageQuery, api_route, page,
                             request_session)
@@ -55,6 +56,7 @@ class ContactFields(InputModel):
     channels: list[ChannelIn] = Field(default_factory=list, description="Further phones, "
                                       "e-mails and messengers.")
     notes: str = Field("", max_length=10_000)
+    custom_fields: dict[str, Any] = custom_fields_member("contact", "create")
 
 
 class LegalEntityIn(InputModel):
@@ -84,6 +86,7 @@ class ClientIn(InputModel):
     legal_entities: list[LegalEntityIn] = Field(default_factory=list)
     confirm_duplicate: bool = Field(False, description="Create the client even though it "
                                     "shares a tax id, phone or e-mail with another party.")
+    custom_fields: dict[str, Any] = custom_fields_member("client", "create")
 
 
 class ClientChanges(InputModel):
@@ -100,6 +103,7 @@ class ClientChanges(InputModel):
     notes: str | None = Field(None, max_length=10_000)
     manager: str | None = Field(None, max_length=100)
     confirm_duplicate: bool = False
+    custom_fields: dict[str, Any] = custom_fields_member("client", "change")
 
 
 class ClientQuery(PageQuery):
@@ -109,6 +113,7 @@ class ClientQuery(PageQuery):
     source: str | None = Field(None, max_length=50)
     manager: str | None = Field(None, max_length=100, description="A user name.")
     group: str | None = Field(None, max_length=100, description="A client group (id or name).")
+    cf: dict[str, str] = custom_field_filters("client")
 
 
 class ClientOut(OutputModel):
@@ -128,6 +133,7 @@ class ClientOut(OutputModel):
     open_deals: int = Field(description="Deals neither won nor lost.")
     open_amount: Decimal = Field(description="Expected amount of the open deals.")
     last_interaction_at: datetime | None
+    custom_fields: dict[str, Any] = custom_fields_member("client")
 
 
 class LegalEntityOut(OutputModel):
@@ -150,6 +156,7 @@ class ContactOut(OutputModel):
     email: str
     channels: list[Channel]
     notes: str
+    custom_fields: dict[str, Any] = custom_fields_member("contact")
 
 
 class DealOut(OutputModel):
@@ -170,6 +177,7 @@ class DealOut(OutputModel):
     created_at: datetime
     state_changed_at: datetime | None
     closed_at: datetime | None
+    custom_fields: dict[str, Any] = custom_fields_member("deal")
 
 
 class ClientDetailOut(ClientOut):
@@ -207,11 +215,13 @@ class ContactChanges(InputModel):
     email: str | None = Field(None, max_length=200)
     channels: list[ChannelIn] | None = Field(None, description="Replaces the channels.")
     notes: str | None = Field(None, max_length=10_000)
+    custom_fields: dict[str, Any] = custom_fields_member("contact", "change")
 
 
 class ContactQuery(PageQuery):
     client: int | None = Field(None, ge=1, le=MAX_ID, description="Only this client's contacts.")
     q: str | None = Field(None, max_length=200)
+    cf: dict[str, str] = custom_field_filters("contact")
 
 
 class InteractionIn(InputModel):
@@ -275,6 +285,7 @@ class DealIn(InputModel):
     notes: str = Field("", max_length=10_000)
     manager: str | None = Field(None, max_length=100, description="Default: the client's.")
     contact_id: int | None = Field(None, ge=1, le=MAX_ID)
+    custom_fields: dict[str, Any] = custom_fields_member("deal", "create")
 
 
 class DealChanges(InputModel):
@@ -288,6 +299,7 @@ class DealChanges(InputModel):
     notes: str | None = Field(None, max_length=10_000)
     manager: str | None = Field(None, max_length=100)
     contact_id: int | None = Field(None, ge=1, le=MAX_ID)
+    custom_fields: dict[str, Any] = custom_fields_member("deal", "change")
 
 
 class DealQuery(PageQuery):
@@ -299,6 +311,7 @@ class DealQuery(PageQuery):
     q: str | None = Field(None, max_length=200, description="Words in the title or the "
                                                            "client's name.")
     sort: Literal["newest", "expected_close", "amount"] = "newest"
+    cf: dict[str, str] = custom_field_filters("deal")
 
 
 # ------------------------------------------------------------------ clients
@@ -312,7 +325,7 @@ def list_clients(query: ClientQuery) -> dict[str, Any]:
 
     found = clients.list_clients(request_session(), search=query.q, tags=query.tag or None,
                                  source=query.source, manager=query.manager, group=query.group,
-                                 limit=query.limit, offset=query.offset)
+                                 custom_fields=query.cf, limit=query.limit, offset=query.offset)
     return page([clients.client_dict(row) for row in found.items], found.total, query)
 
 
@@ -377,7 +390,8 @@ def list_contacts(query: ContactQuery) -> dict[str, Any]:
     from ordercraft.plugins.crm import clients
 
     found = clients.list_contacts(request_session(), client=query.client, search=query.q,
-                                  limit=query.limit, offset=query.offset)
+                                  custom_fields=query.cf, limit=query.limit,
+                                  offset=query.offset)
     return page([contact_dict(c) for c in found.items], found.total, query)
 
 
@@ -478,8 +492,8 @@ def list_deals(query: DealQuery) -> dict[str, Any]:
 
     found = deals.list_deals(request_session(), client=query.client, states=query.state or None,
                              open_only=query.open, manager=query.manager, source=query.source,
-                             search=query.q, sort=query.sort, limit=query.limit,
-                             offset=query.offset)
+                             search=query.q, sort=query.sort, custom_fields=query.cf,
+                             limit=query.limit, offset=query.offset)
     return page([deals.deal_dict(d) for d in found.items], found.total, query)
 
 

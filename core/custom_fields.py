@@ -474,7 +474,8 @@ def save_values(session: Session, entity: str, object_id: int,
                              object_id, changes)
 
 
-def values_for(session: Session, entity: str, object_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+def values_for(session: Session, entity: str,
+               object_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """``{object id: {name: value}}`` for these objects, in one query per 500 ids
     (values as JSON: decimals as exact strings, dates ISO, fields in their order)."""
     from sqlalchemy import select

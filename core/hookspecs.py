@@ -88,7 +88,7 @@ def migrations_location() -> str | None:
     """
 
 
-# --------------------------------------------------------------------------- permissions, settings and custom fields
+# ---------------------------------------- permissions, settings and custom fields
 
 
 @hookspec

@@ -6,15 +6,17 @@ lists, exported in CSV and recorded by the audit log."""
 
 from __future__ import annotations
 
-import csv
-import html as htmllib
-import io
 import re
+import sys
 import types
+from pathlib import Path
 
 import pytest
 
 from ordercraft.sdk import hookimpl
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fields_kit import ok, rows, text  # noqa: E402
 
 ITEM_FIELDS = [
     "field add item weight --type decimal --label 'Weight (kg)'",
@@ -24,22 +26,6 @@ ITEM_FIELDS = [
     "field add item colour --type choice --choices red,blue",
     "field add item code --type text",
 ]
-
-
-def ok(site, args):
-    result = site.cli(args)
-    assert result.exit_code == 0, f"{args}: {result.stderr}"
-    return result.json() if "--json" in args else result.output
-
-
-def text(response):
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", response.get_data(as_text=True),
-                  flags=re.S)
-    return htmllib.unescape(" ".join(re.sub(r"<[^>]+>", " ", body).split()))
-
-
-def rows(csv_text):
-    return list(csv.DictReader(io.StringIO(csv_text)))
 
 
 @pytest.fixture

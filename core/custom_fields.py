@@ -242,8 +242,6 @@ class FieldDefinition:
                                     integer_digits=DECIMAL_DIGITS - DECIMAL_PLACES)
             return number + 0  # no negative zero
         if self.type == "date":
-            if isinstance(raw, str) and "T" in raw:
-                raise fields.invalid(key, f"{raw!r} is not a date (YYYY-MM-DD)")
             return fields.day(raw, field=key)
         if self.type == "bool":
             return fields.flag(raw, field=key)
@@ -314,7 +312,8 @@ def list_definitions(session: Session, entity: str | None = None) -> list[dict[s
 
 
 def add_field(session: Session, entity: str, name: str, type: str, *, label: str = "",
-              choices: Iterable[str] | str | None = None, required: bool = False) -> dict[str, Any]:
+              choices: Iterable[str] | str | None = None,
+              required: bool = False) -> dict[str, Any]:
     """Add the field ``name`` to ``entity`` (administrators: ``site.admin``)."""
     from sqlalchemy import select
 

@@ -41,6 +41,10 @@ class CustomFieldValue(Base):
     __table_args__ = (
         # A filter ``cf.NAME=value`` finds its objects from this index alone.
         Index("ix_custom_field_values_value", "field_id", "value", "object_id"),
+        # On SQLite the rows live in the primary key's tree: a page's values are read by
+        # (field_id, object_id) whatever the planner's statistics say (in a rowid table it
+        # preferred scanning the covering index above when they were missing or stale).
+        {"sqlite_with_rowid": False},
     )
 
     field_id: Mapped[int] = mapped_column(ForeignKey("custom_fields.id", ondelete="CASCADE"),

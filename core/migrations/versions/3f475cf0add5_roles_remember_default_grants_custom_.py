@@ -38,7 +38,8 @@ def upgrade() -> None:
     sa.Column('value', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['field_id'], ['custom_fields.id'], name=op.f('fk_custom_field_values_field_id_custom_fields'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('field_id', 'object_id', name=op.f('pk_custom_field_values')),
-    info={'owner': 'core'}
+    info={'owner': 'core'},
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('custom_field_values', schema=None) as batch_op:
         batch_op.create_index('ix_custom_field_values_value', ['field_id', 'value', 'object_id'], unique=False)

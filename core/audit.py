@@ -18,6 +18,10 @@ from ordercraft.core.db import utcnow
 from ordercraft.core.models.audit import Audited, AuditEntry
 
 
+#: ``session.info`` key: the newest entry this transaction wrote per ``(entity, id)``.
+_WRITTEN = "ordercraft.audit_written"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (Decimal, date, datetime)):
         return str(value)
@@ -80,7 +84,40 @@ def _after_flush(session: Session, _context: Any) -> None:
                 "changes": changes,
             })
     if rows:
-        session.connection().execute(insert(AuditEntry), rows)
+        written = session.connection().execute(
+            insert(AuditEntry).returning(AuditEntry.id, AuditEntry.entity, AuditEntry.entity_id),
+            rows)
+        latest = session.info.setdefault(_WRITTEN, {})
+        for entry_id, entity, entity_id in written:
+            latest[(entity, entity_id)] = max(entry_id, latest.get((entity, entity_id), 0))
+
+
+def record_change(session: Session, entity: str, entity_id: Any,
+                  changes: dict[str, list[Any]], *, action: str = "update") -> None:
+    """Write an audit entry for a change the row events cannot see (a value kept in
+    another table, a setting), by the session's user, in its transaction."""
+    user = session.info.get("user")
+    session.add(AuditEntry(at=utcnow(), user_id=getattr(user, "id", None),
+                           user_name=getattr(user, "name", "") or "", entity=entity,
+                           entity_id=str(entity_id), action=action,
+                           changes={key: [_plain(before), _plain(after)]
+                                    for key, (before, after) in changes.items()}))
+    session.flush()
+
+
+def record_field_changes(session: Session, entity: str, entity_id: Any,
+                         changes: dict[str, list[Any]]) -> None:
+    """Add changes of fields kept outside the object's row (its custom fields) to the
+    entry this transaction wrote for the object, or write one: an object created or
+    changed with its custom fields has one entry."""
+    written = session.info.get(_WRITTEN, {}).get((entity, str(entity_id)))
+    entry = session.get(AuditEntry, written) if written is not None else None
+    if entry is None:  # none written, or rolled back with a savepoint
+        record_change(session, entity, entity_id, changes)
+        return
+    entry.changes = {**entry.changes, **{key: [_plain(before), _plain(after)]
+                                         for key, (before, after) in changes.items()}}
+    session.flush()
 
 
 def install_audit(factory: sessionmaker[Session]) -> None:

@@ -24,9 +24,12 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ordercraft.core.calc.registry import CalculatorRegistry
+    from ordercraft.core.custom_fields import CustomFieldRegistry
     from ordercraft.core.models import User
+    from ordercraft.core.permissions import PermissionRegistry
     from ordercraft.core.platform import Platform
     from ordercraft.core.plugins import HookspecRegistry
+    from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.printing import PrintFormRegistry
     from ordercraft.core.registries import MenuItem, ServiceRegistry
     from ordercraft.core.workflow.documents import WorkflowDocument
@@ -146,6 +149,16 @@ class Hooks(HookWrapper):
     def migrations_location(self) -> list[tuple[str, str]]:
         """``(plugin name, folder)`` of every plugin with revisions."""
         return [(name, path) for name, path in self.call_each("migrations_location") if path]
+
+    # permissions, settings and custom fields
+    def register_permissions(self, registry: PermissionRegistry) -> None:
+        self.fill_registry("register_permissions", registry)
+
+    def register_settings(self, registry: SettingRegistry) -> None:
+        self.fill_registry("register_settings", registry)
+
+    def register_custom_fields(self, registry: CustomFieldRegistry) -> None:
+        self.fill_registry("register_custom_fields", registry)
 
     # CLI
     def cli_commands(self) -> list[tuple[str, click.Command]]:

@@ -38,9 +38,12 @@ if TYPE_CHECKING:  # imported for type checkers only: keeps start-up fast
     from sqlalchemy.orm import Session
 
     from ordercraft.core.calc.registry import CalculatorRegistry
+    from ordercraft.core.custom_fields import CustomFieldRegistry
     from ordercraft.core.models import User
+    from ordercraft.core.permissions import PermissionRegistry
     from ordercraft.core.platform import Platform
     from ordercraft.core.plugins import HookspecRegistry
+    from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.printing import PrintFormRegistry
     from ordercraft.core.registries import MenuItem, ServiceRegistry
     from ordercraft.core.workflow.documents import WorkflowDocument
@@ -140,6 +143,96 @@ def migrations_location() -> str | None:
     to its head; ``ordercraft db revision -m MESSAGE --owner <plugin name>`` writes such
     revisions there from the plugin's models (creating the folder). Return ``None`` (or
     do not implement the hook) when the plugin has no tables.
+    """
+
+
+# ---------------------------------------- permissions, settings and custom fields
+
+
+@hookspec
+def register_permissions(registry: PermissionRegistry) -> None:
+    """Declare the plugin's permissions, the roles it adds, and which roles hold which
+    permissions by default.
+
+    Called once per plugin set, the first time the site needs to know its permissions
+    (creating the site, ``ordercraft db upgrade``, enabling a plugin, ``ordercraft role
+    ...``, the roles API), and again after plugins are enabled or disabled. Only enabled
+    plugins are called, in requirement order, after the core has declared its own
+    permissions and the standard roles ``admin`` (every permission), ``manager``,
+    ``engineer``, ``storekeeper`` and ``economist``. A disabled plugin's permissions are
+    not grantable and not listed.
+
+    :param registry: a :class:`~ordercraft.core.permissions.PermissionRegistry`:
+
+        * ``registry.permission("order.ship", "Ship orders", "Post the shipments of
+          confirmed orders.")`` declares a permission, named ``area.action``;
+        * ``registry.role("dispatcher", "Ships orders")`` declares a role every site with
+          the plugin gets;
+        * ``registry.grant("storekeeper", "order.read", "order.ship")`` gives a role (a
+          standard one or a declared one) permissions by default.
+
+        A site receives each default grant once: when it is created, when ``ordercraft db
+        upgrade`` meets a grant it has not received yet, or when the plugin is enabled. A
+        grant the site revoked stays revoked; the site's own changes stay. A malformed or
+        duplicate name, or a default grant of an undeclared permission or to an undeclared
+        role, is a :class:`~ordercraft.core.errors.PluginError` naming the plugin.
+
+    Return nothing.
+    """
+
+
+@hookspec
+def register_settings(registry: SettingRegistry) -> None:
+    """Declare the plugin's site settings: typed values with defaults that an
+    administrator changes with ``ordercraft settings set NAME VALUE``.
+
+    Called once per plugin set, the first time the site reads or lists a setting, and
+    again after plugins are enabled or disabled; only enabled plugins are called, in
+    requirement order, after the core's own settings (``print_templates_dir``,
+    ``company_*``).
+
+    :param registry: a :class:`~ordercraft.core.settings.SettingRegistry`:
+        ``registry.setting(name, type, default, label, help, choices=(), check=None)``
+        declares a setting; ``type`` is ``"str"``, ``"int"``, ``"decimal"``, ``"bool"``
+        or ``"choice"`` (with ``choices``); ``check(value)`` may refuse a parsed value
+        (raise :class:`~ordercraft.core.errors.ValidationError`) or return the value to
+        store. A value set is checked against the declaration, and a refusal names the
+        setting and the value. Services read the typed value with
+        ``ordercraft.sdk.settings.get_setting(session, name)`` (the default when unset).
+        A name taken already is a :class:`~ordercraft.core.errors.PluginError` naming both
+        plugins.
+
+    Return nothing.
+    """
+
+
+@hookspec
+def register_custom_fields(registry: CustomFieldRegistry) -> None:
+    """Register the plugin's entities that carry custom fields, and declare custom fields
+    the plugin adds to any entity.
+
+    Called once per plugin set, the first time the site needs its custom fields (an
+    object read, written or listed, ``ordercraft field ...``, ``ordercraft db upgrade``),
+    and again after plugins are enabled or disabled; only enabled plugins are called, in
+    requirement order, after the core registered its entities ``client`` (parties),
+    ``contact`` and ``item``.
+
+    :param registry: a :class:`~ordercraft.core.custom_fields.CustomFieldRegistry`:
+
+        * ``registry.entity("deal", Deal, "Deal")`` registers an entity: its name (what
+          ``ordercraft field add ENTITY ...`` takes), its model (a table with an integer
+          ``id``) and its label. The plugin's services then validate, store and read the
+          values with ``ordercraft.sdk.custom_fields``.
+        * ``registry.field("order", "delivery_window", "text", label="Delivery window",
+          choices=(), required=False)`` declares a field like one an administrator adds,
+          owned by the plugin: stored when the site is created or upgraded or the plugin
+          enabled, hidden while the plugin is disabled, never removed by ``ordercraft field
+          remove``. A field of an entity no enabled plugin registers is left out.
+
+        A malformed or duplicate name is a :class:`~ordercraft.core.errors.PluginError`
+        naming the plugin.
+
+    Return nothing.
     """
 
 

@@ -166,7 +166,8 @@ class Platform:
 
         Refused (:class:`~ordercraft.core.errors.Conflict`) when disabling an essential
         plugin or one that enabled plugins require, and when enabling a plugin whose
-        requirements are not enabled or that cannot load.
+        requirements are not enabled or that cannot load. A plugin enabled gives the roles
+        the default grants it declares and stores its custom fields.
         """
         from ordercraft.core.db import utcnow
         from ordercraft.core.models import PluginState
@@ -195,6 +196,14 @@ class Platform:
             session.add(state)
             site_state.bump_revision(session)
         self.refresh_plugins()
+        if enabled:
+            from ordercraft.core.site import apply_declarations
+
+            # Its own transaction: the plugin's declarations come from the plugin set
+            # that the change above created. Applying them again is harmless, so a
+            # failure here is mended by enabling again or by 'ordercraft db upgrade'.
+            with self.session() as session:
+                apply_declarations(session)
         return self.plugin(name)
 
     def _check_can_enable(self, plugin: InstalledPlugin) -> None:
@@ -245,12 +254,14 @@ class Platform:
     def session_factory(self) -> sessionmaker[Session]:
         if self._session_factory is None:
             from ordercraft.core.audit import install_audit
+            from ordercraft.core.custom_fields import install_custom_fields
             from ordercraft.core.db import make_session_factory
 
             with self._lock:
                 if self._session_factory is None:
                     factory = make_session_factory(self.engine)
                     install_audit(factory)
+                    install_custom_fields(factory)
                     self._session_factory = factory
         return self._session_factory
 

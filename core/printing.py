@@ -191,26 +191,11 @@ def site_templates_dir(session: Session) -> Path | None:
 
 
 def set_site_templates_dir(session: Session, folder: str | None) -> Path | None:
-    """Configure (or, with ``None``/``""``, clear) the site's templates folder."""
-    from ordercraft.core.errors import ValidationError
-    from ordercraft.core.models import SiteSetting
-    from ordercraft.core.permissions import require_session_permission
+    """Configure (or, with ``None``/``""``, clear) the site's templates folder: the site
+    setting ``print_templates_dir``, which must name an existing folder."""
+    from ordercraft.core.settings import set_setting
 
-    require_session_permission(session, "site.admin")
-    value = (folder or "").strip()
-    if value:
-        path = Path(value).expanduser().resolve()
-        if not path.is_dir():
-            raise ValidationError(f"templates_dir: {value!r} is not a folder",
-                                  field="templates_dir")
-        value = str(path)
-    setting = session.get(SiteSetting, TEMPLATES_DIR_SETTING)
-    if setting is None:
-        setting = SiteSetting(key=TEMPLATES_DIR_SETTING, value=value)
-        session.add(setting)
-    else:
-        setting.value = value
-    session.flush()
+    value = set_setting(session, TEMPLATES_DIR_SETTING, folder or "")["value"]
     return Path(value) if value else None
 
 

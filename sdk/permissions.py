@@ -1,22 +1,41 @@
-"""Permission checks. Services check permissions, not views: a service that reads or
-changes something first calls :func:`require_session_permission` with the permission it
-needs (``"<area>.<action>"``: ``party.read``, ``order.ship``), so the CLI, the JSON API
-and the pages refuse the same things the same way (a
+"""Permissions: declare them, with the roles that hold them by default, in the hook
+``register_permissions``; check them in services.
+
+Services check permissions, not views: a service that reads or changes something first
+calls :func:`require_session_permission` with the permission it needs
+(``"<area>.<action>"``: ``party.read``, ``order.ship``), so the CLI, the JSON API and the
+pages refuse the same things the same way (a
 :class:`~ordercraft.sdk.errors.PermissionDenied`: exit code 2, HTTP 403)::
 
+    @hookimpl
+    def register_permissions(registry):
+        registry.permission("repair.read", "Read repairs", "See repair orders.")
+        registry.permission("repair.write", "Enter repairs")
+        registry.role("technician", "Carries out repairs")
+        registry.grant("technician", "repair.read", "repair.write")
+        registry.grant("manager", "repair.read")
+
+    # in a service
     from ordercraft.sdk.permissions import require_session_permission
 
-    def waiting_checks(session):
-        require_session_permission(session, "stock.read")
+    def open_repairs(session):
+        require_session_permission(session, "repair.read")
         ...
 
 The acting user is the one the operation was opened for (``platform.session(user)``,
 ``--user`` on the command line, the logged-in user on the web); ``None`` is the system
 itself (the demo, the worker), which may do anything.
+
+A site receives each default grant once (when it is created, upgraded, or the plugin
+enabled) and may revoke it for good, grant more, or add roles of its own
+(``ordercraft role ...``). Reference: docs/permissions.md.
 """
 
-from ordercraft.core.permissions import has_permission
-from ordercraft.core.permissions import require as require_permission
-from ordercraft.core.permissions import require_session_permission
+from __future__ import annotations
 
-__all__ = ["has_permission", "require_permission", "require_session_permission"]
+from ordercraft.core.permissions import (Permission, PermissionRegistry, RoleInfo,
+                                         has_permission, require_session_permission)
+from ordercraft.core.permissions import require as require_permission
+
+__all__ = ["Permission", "PermissionRegistry", "RoleInfo", "has_permission",
+           "require_permission", "require_session_permission"]

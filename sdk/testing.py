@@ -133,7 +133,8 @@ def make_site(tmp_path: Path) -> Iterator[Any]:
 
     def build(plugins: list[str] | None = (), extra_plugins: list[ModuleType] = ()) -> Site:
         from ordercraft.core.schema import create_all_and_stamp
-        from ordercraft.core.services.users import create_user, ensure_roles
+        from ordercraft.core.services.users import create_user
+        from ordercraft.core.site import apply_declarations
 
         folder = tmp_path / f"site{len(cleanups)}"
         url, drop = test_database_url(folder)
@@ -146,7 +147,7 @@ def make_site(tmp_path: Path) -> Iterator[Any]:
         cleanups[-1][0] = platform
         create_all_and_stamp(platform)
         with platform.session() as session:
-            ensure_roles(session)
+            apply_declarations(session)
             create_user(session, "admin", roles=["admin"], password=ADMIN_PASSWORD)
         platform.start()
         return Site(platform)

@@ -1,7 +1,8 @@
-"""The JSON API keeps the promises of its OpenAPI document: schemathesis generates
-requests from ``/api/v1/openapi.json`` for the sales, crm and parties routes and sends
-them to the app's WSGI with a bearer token; no answer may be a server error, have an
-undocumented status or content type, or not match its response schema.
+"""The JSON API keeps the promises of its OpenAPI document, custom fields included:
+schemathesis generates requests from ``/api/v1/openapi.json`` for the sales, crm,
+parties, items and roles routes and sends them to the app's WSGI with a bearer token; no
+answer may be a server error, have an undocumented status or content type, or not match
+its response schema.
 
 Bounded on purpose (a few examples per operation, no shrinking of passing runs): it
 guards the contract, it does not replace the tests of each route.
@@ -17,7 +18,8 @@ import sales_kit as kit  # noqa: E402
 
 schemathesis = pytest.importorskip("schemathesis")
 
-COVERED = r"^/api/v1/(orders|parties|clients|contacts|interactions|deals)(/|$)"
+COVERED = (r"^/api/v1/(orders|parties|clients|contacts|interactions|deals|items|roles"
+           r"|permissions)(/|$)")
 EXAMPLES = 8
 
 
@@ -33,6 +35,12 @@ def test_the_api_matches_its_openapi_document(make_site):
     order_id = kit.order(site, "ROBOT-STD:3", "KIT:2")
     kit.move(site, order_id, "confirm")
     kit.order(site, "SENSOR:4", client=kit.CLUB)
+    # The document lists the site's custom fields: the answers must keep to it too.
+    for args in ["field add order delivery_window --type choice --choices morning,evening "
+                 "--required", "field add client discount --type decimal",
+                 "field add deal close_by --type date", "field add contact vip --type bool",
+                 "field add client employees --type int", "field add deal channel --type text"]:
+        assert site.cli(args).exit_code == 0, args
     headers = {"Authorization": f"Bearer {site.token('admin')}"}
 
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", site.app)
@@ -42,7 +50,8 @@ def test_the_api_matches_its_openapi_document(make_site):
     operations = [result.ok() for result in schema.get_all_operations()]
     labels = {f"{op.method.upper()} {op.path}" for op in operations}
     assert {"GET /api/v1/orders", "POST /api/v1/orders", "GET /api/v1/parties",
-            "POST /api/v1/orders/{order_id}/shipments"} <= labels
+            "POST /api/v1/orders/{order_id}/shipments", "PATCH /api/v1/items/{item_id}",
+            "POST /api/v1/roles/{name}/grant"} <= labels
     assert any(label.startswith("GET /api/v1/deals") for label in labels), "crm is covered"
 
     problems = []

@@ -1,18 +1,20 @@
 """Helpers for HTML pages: forms that keep what was typed and show errors next to the
-field, the pagination bar of a list, and amounts as people read them."""
+field (custom fields included), the pagination bar of a list, lists as CSV, and amounts
+as people read them."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from flask import request, url_for
+from flask import Response, request, url_for
 
+from ordercraft.core.custom_fields import FILTER_PREFIX, KEY
 from ordercraft.core.errors import OrdercraftError
-from ordercraft.web.extension import mark_failed
+from ordercraft.web.extension import mark_failed, request_session
 
 #: Form status when a submitted form is shown again with its errors.
 FORM_ERROR_STATUS = 422
@@ -27,8 +29,29 @@ class Form:
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_request(cls, names: Iterable[str]) -> Form:
-        return cls({name: request.form.get(name, "") for name in names})
+    def from_request(cls, names: Iterable[str], entity: str | None = None) -> Form:
+        """The submitted ``names``; with ``entity``, its custom fields too."""
+        keys = [*names, *(custom_field_keys(entity) if entity else ())]
+        return cls({name: request.form.get(name, "") for name in keys})
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The built-in fields' values (custom fields left out)."""
+        return {k: v for k, v in self.values.items() if not k.startswith(KEY + ".")}
+
+    @property
+    def custom_fields(self) -> dict[str, str]:
+        """``{name: value}`` of the custom fields on the form."""
+        prefix = KEY + "."
+        return {k[len(prefix):]: v for k, v in self.values.items() if k.startswith(prefix)}
+
+    def with_custom_fields(self, entity: str, values: Mapping[str, Any]) -> Form:
+        """Fill in an object's custom field values (``{name: value}`` as JSON) to edit."""
+        for key in custom_field_keys(entity):
+            value = values.get(key[len(KEY) + 1:])
+            self.values[key] = "" if value is None else (
+                ("yes" if value else "no") if isinstance(value, bool) else str(value))
+        return self
 
     @property
     def general_error(self) -> str | None:
@@ -111,5 +134,65 @@ def amount_text(value: Decimal | str | None, places: int = 2) -> str:
     return f"{number:,.{shown}f}"
 
 
+def custom_field_keys(entity: str) -> list[str]:
+    """The form keys (``custom_fields.<name>``) of the entity's custom fields."""
+    return [d.key for d in custom_fields_of(entity)]
+
+
+def custom_fields_of(entity: str) -> list[Any]:
+    """The custom fields of ``entity`` on the request's site (templates: the global
+    ``custom_fields_of``)."""
+    from ordercraft.core.custom_fields import definitions
+
+    return definitions(request_session(), entity)
+
+
+def custom_values(obj: Any) -> dict[str, Any]:
+    """An object's custom field values (templates: the global ``custom_values``)."""
+    from ordercraft.core.custom_fields import values_of
+
+    return values_of(obj)
+
+
+def requested_filters() -> dict[str, str]:
+    """``{name: value}`` of the list filters ``cf.<name>`` in the address."""
+    from ordercraft.core.custom_fields import filters_from
+
+    return filters_from(request.args)
+
+
+def filter_arguments() -> dict[str, str]:
+    """The ``cf.<name>`` filters in the address, for the pager's links."""
+    return {k: v for k, v in request.args.items() if k.startswith(FILTER_PREFIX) and v}
+
+
+def wants_csv() -> bool:
+    """The list page was asked for as CSV (``?format=csv``: its export link)."""
+    return request.args.get("format") == "csv"
+
+
+def csv_url() -> str:
+    """This list page's address as a CSV export (every page, same filters)."""
+    arguments = request.args.to_dict(flat=False)
+    for key in ("offset", "limit"):
+        arguments.pop(key, None)
+    arguments["format"] = ["csv"]
+    return url_for(request.endpoint or "", **(request.view_args or {}), **arguments)
+
+
+def csv_response(entity: str, fetch: Callable[[int, int], Any],
+                 convert: Callable[[Any], dict[str, Any]], columns: Sequence[str],
+                 filename: str) -> Response:
+    """Every row of a list as a CSV download, a column per custom field of ``entity``."""
+    from ordercraft.core.services.export import export_csv
+
+    text = export_csv(request_session(), entity, fetch, convert, columns)
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
 def init_app(app: Any) -> None:
     app.add_template_filter(amount_text, "amount")
+    app.add_template_global(custom_fields_of, "custom_fields_of")
+    app.add_template_global(custom_values, "custom_values")
+    app.add_template_global(csv_url, "csv_url")

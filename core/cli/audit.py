@@ -13,12 +13,15 @@ if TYPE_CHECKING:
 
 
 def audited_entities() -> list[str]:
-    """The entity names of every audited table (the core's and the loaded plugins')."""
+    """The entity names of every audited table (the core's and the loaded plugins'), and
+    the site settings (whose service writes their entries)."""
     from ordercraft.core.db import Base
     from ordercraft.core.models.audit import Audited
+    from ordercraft.core.settings import AUDIT_ENTITY
 
-    return sorted({mapper.class_.__audit_entity__ for mapper in Base.registry.mappers
-                   if issubclass(mapper.class_, Audited) and mapper.class_.__audit_entity__})
+    return sorted({AUDIT_ENTITY} | {
+        mapper.class_.__audit_entity__ for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, Audited) and mapper.class_.__audit_entity__})
 
 
 def resolve_id(session: Session, entity: str, key: str) -> str:

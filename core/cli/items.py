@@ -7,10 +7,11 @@ from typing import Any
 import click
 
 from ordercraft.core.cli.common import emit, json_option, ready_platform
+from ordercraft.core.cli.custom_fields import emit_csv, field_option, list_options
 from ordercraft.core.cli.records import page_text, record_text
 
 SHOW_KEYS = ["id", "sku", "name", "kind", "unit", "unit_precision", "valuation", "price",
-             "description", "active", "created_at", "updated_at"]
+             "description", "active", "created_at", "updated_at", "custom_fields"]
 LIST_COLUMNS = ["sku", "name", "kind", "unit", "valuation", "price", "active"]
 
 
@@ -25,6 +26,7 @@ def item_fields(function: Any) -> Any:
         click.option("--valuation", help="fifo or average (new items: fifo)."),
         click.option("--price", metavar="AMOUNT", help="List price per unit, e.g. 9.50."),
         click.option("--description", help="Longer description."),
+        field_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -57,12 +59,16 @@ def item_add(sku: str, as_json: bool, **values: Any) -> None:
 @click.option("--active/--inactive", default=None, help="Only active or only inactive items.")
 @click.option("--limit", metavar="N", help="At most N items (default 50, at most 1000).")
 @click.option("--offset", metavar="N", help="Skip the first N items.")
+@list_options
 @json_option
-def item_list(as_json: bool, **filters: Any) -> None:
+def item_list(as_json: bool, as_csv: bool, **filters: Any) -> None:
     """List items by SKU."""
     from ordercraft.core.services import items
 
     with ready_platform().session() as session:
+        if as_csv:
+            return emit_csv(session, "item", lambda **page: items.list_items(session, **page),
+                            items.item_dict, SHOW_KEYS[:-1], filters)
         document = items.list_items(session, **filters).to_dict("items", items.item_dict)
     emit(as_json, {"ok": True, **document}, lambda: page_text(document, "items", LIST_COLUMNS))
 

@@ -8,10 +8,11 @@ from typing import Any
 import click
 
 from ordercraft.core.cli.common import emit, json_option, ready_platform, table
+from ordercraft.core.cli.custom_fields import emit_csv, field_option, list_options
 from ordercraft.core.cli.records import page_text, record_text, value_text
 
 SHOW_KEYS = ["id", "name", "kind", "tags", "source", "tax_id", "phone", "email", "address",
-             "manager", "notes", "created_at", "updated_at"]
+             "manager", "notes", "created_at", "updated_at", "custom_fields"]
 LIST_COLUMNS = ["id", "name", "kind", "tags", "phone", "email", "manager"]
 ENTITY_COLUMNS = ["id", "name", "tax_id", "registration_no", "valid_from", "valid_to"]
 CONTACT_COLUMNS = ["id", "name", "position", "phone", "email", "channels"]
@@ -28,6 +29,7 @@ def party_fields(function: Any) -> Any:
         click.option("--address"),
         click.option("--notes"),
         click.option("--manager", metavar="USER", help="The user who looks after the party."),
+        field_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -76,12 +78,16 @@ def party_add(name: str, tags: tuple[str, ...], as_json: bool, **values: Any) ->
 @click.option("--manager", metavar="USER", help="Only the parties this user looks after.")
 @click.option("--limit", metavar="N", help="At most N parties (default 50, at most 1000).")
 @click.option("--offset", metavar="N", help="Skip the first N parties.")
+@list_options
 @json_option
-def party_list(as_json: bool, **filters: Any) -> None:
+def party_list(as_json: bool, as_csv: bool, **filters: Any) -> None:
     """List parties by name."""
     from ordercraft.core.services import parties
 
     with ready_platform().session() as session:
+        if as_csv:
+            return emit_csv(session, "client", lambda **page: parties.list_parties(
+                session, **page), parties.party_dict, SHOW_KEYS[:-1], filters)
         document = parties.list_parties(session, **filters).to_dict("parties",
                                                                      parties.party_dict)
     emit(as_json, {"ok": True, **document}, lambda: page_text(document, "parties", LIST_COLUMNS))
@@ -223,6 +229,7 @@ def contact_fields(function: Any) -> Any:
         click.option("--channel", "channels", multiple=True, metavar="KIND=VALUE",
                      help="Another way to reach them, e.g. telegram=@anna (repeatable)."),
         click.option("--notes"),
+        field_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -249,13 +256,23 @@ def contact_add(party: str, name: str | None, channels: tuple[str, ...], as_json
 
 @contact_group.command("list")
 @click.argument("party")
+@list_options
 @json_option
-def contact_list(party: str, as_json: bool) -> None:
+def contact_list(party: str, custom_fields: dict[str, str] | None, as_csv: bool,
+                 as_json: bool) -> None:
     """List a party's contacts."""
+    from ordercraft.core.custom_fields import csv_cells, csv_columns
     from ordercraft.core.services import parties
+    from ordercraft.core.services.export import csv_text
 
     with ready_platform().session() as session:
-        rows = [parties.contact_dict(c) for c in parties.list_contacts(session, party)]
+        rows = [parties.contact_dict(c) for c in parties.list_contacts(
+            session, party, custom_fields=custom_fields)]
+        if as_csv:
+            columns = ["id", *CONTACT_COLUMNS[1:], "notes", *csv_columns(session, "contact")]
+            return click.echo(csv_text([{**r, **csv_cells(r), "channels": [
+                f"{c['kind']}={c['value']}" for c in r["channels"]]} for r in rows], columns),
+                nl=False)
     emit(as_json, {"ok": True, "contacts": rows}, lambda: _rows_text(rows, CONTACT_COLUMNS))
 
 

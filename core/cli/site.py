@@ -39,15 +39,16 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @json_option
 def db_upgrade(as_json: bool) -> None:
-    """Bring the database to the newest schema (every plugin's branch included) and give
-    the standard roles the permissions this version grants them."""
+    """Bring the database to the newest schema (every plugin's branch included), give the
+    roles the default permissions declared since (a revoked one stays revoked) and store
+    the plugins' newly declared custom fields."""
     from ordercraft.core import schema
-    from ordercraft.core.services.users import ensure_roles
+    from ordercraft.core.site import apply_declarations
 
     platform = current_platform()
     applied = schema.upgrade(platform)
     with platform.session() as session:
-        ensure_roles(session)
+        apply_declarations(session)
     emit(as_json, {"ok": True, "applied": applied},
          f"upgraded: {', '.join(applied)}" if applied else "the schema is up to date")
 

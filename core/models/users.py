@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ordercraft.core.db import Base, utcnow
+from ordercraft.core.models.audit import Audited
 
 user_roles = Table(
     "user_roles",
@@ -18,13 +19,19 @@ user_roles = Table(
 )
 
 
-class Role(Base):
+class Role(Audited, Base):
+    """A role and the permissions it holds on this site."""
+
     __tablename__ = "roles"
+    __audit_entity__ = "role"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(50), unique=True)
     description: Mapped[str] = mapped_column(String(200), default="")
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Every default grant the role has received (see ``services.roles``): one revoked
+    #: later is not granted again.
+    default_grants: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class User(Base):

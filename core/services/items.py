@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ordercraft.core import custom_fields as custom
 from ordercraft.core.db import utcnow
 from ordercraft.core.errors import Conflict, NotFound, ValidationError
 from ordercraft.core.models import Item
@@ -77,7 +78,10 @@ def _flush(session: Session, sku: str) -> None:
 def create_item(session: Session, sku: str, *, name: str | None = None, kind: str | None = None,
                 unit: str | None = None, unit_precision: Any = None, valuation: str | None = None,
                 price: Any = None, description: str | None = None, active: Any = None,
-                attributes: dict[str, Any] | None = None) -> Item:
+                attributes: dict[str, Any] | None = None,
+                custom_fields: Mapping[str, Any] | None = None) -> Item:
+    """A new item; ``custom_fields`` are the values of its custom fields (entity
+    ``item``)."""
     require_session_permission(session, "item.write")
     values = clean_item_values({
         "sku": sku, "name": name, "kind": kind, "unit": unit, "unit_precision": unit_precision,
@@ -87,12 +91,14 @@ def create_item(session: Session, sku: str, *, name: str | None = None, kind: st
     item = Item(**values, attributes=_clean_attributes(attributes or {}))
     session.add(item)
     _flush(session, item.sku)
+    custom.save_values(session, "item", item.id, custom_fields, creating=True)
     return item
 
 
 def update_item(session: Session, sku: str, /, *, attributes: dict[str, Any] | None = None,
-                **changes: Any) -> Item:
-    """Change the given fields (``None`` = leave as is); ``sku=`` renames the item."""
+                custom_fields: Mapping[str, Any] | None = None, **changes: Any) -> Item:
+    """Change the given fields (``None`` = leave as is); ``sku=`` renames the item;
+    ``custom_fields`` sets the custom field values given."""
     require_session_permission(session, "item.write")
     item = get_item(session, sku)
     values = clean_item_values(changes, partial=True)
@@ -105,6 +111,7 @@ def update_item(session: Session, sku: str, /, *, attributes: dict[str, Any] | N
     if attributes is not None:
         item.attributes = _clean_attributes(attributes)
     _flush(session, item.sku)
+    custom.save_values(session, "item", item.id, custom_fields, creating=False)
     return item
 
 
@@ -138,9 +145,11 @@ def items_by_sku(session: Session, skus: Iterable[str]) -> dict[str, Item]:
 
 
 def list_items(session: Session, *, search: str | None = None, kind: str | None = None,
-               valuation: str | None = None, active: Any = None, limit: Any = None,
+               valuation: str | None = None, active: Any = None,
+               custom_fields: Mapping[str, Any] | None = None, limit: Any = None,
                offset: Any = None) -> Page[Item]:
-    """Items ordered by SKU. ``search`` finds every word in the SKU or the name."""
+    """Items ordered by SKU. ``search`` finds every word in the SKU or the name;
+    ``custom_fields`` ``{name: value}`` must match."""
     require_session_permission(session, "item.read")
     query = select(Item).order_by(Item.sku)
     if kind:
@@ -154,6 +163,7 @@ def list_items(session: Session, *, search: str | None = None, kind: str | None 
         pattern = contains_pattern(fold_text(session, word))
         query = query.where(or_(fold(session, Item.sku).like(pattern, escape="\\"),
                                 fold(session, Item.name).like(pattern, escape="\\")))
+    query = query.where(*custom.filter_conditions(session, "item", Item.id, custom_fields))
     return paginate(session, query, limit, offset)
 
 
@@ -217,4 +227,5 @@ def item_dict(item: Item) -> dict[str, Any]:
         "active": item.active,
         "created_at": item.created_at.isoformat(timespec="seconds") if item.created_at else None,
         "updated_at": item.updated_at.isoformat(timespec="seconds") if item.updated_at else None,
+        "custom_fields": custom.values_of(item),
     }

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from ordercraft.core import custom_fields as custom
 from ordercraft.core.db import utcnow
 from ordercraft.core.errors import Conflict, NotFound
 from ordercraft.core.models import AuditEntry, Contact, LegalEntity, Party, PartyTag, User
@@ -216,7 +217,10 @@ def create_party(session: Session, name: str, *, kind: str | None = None,
                  tags: Iterable[str] | str | None = None, source: str | None = None,
                  tax_id: str | None = None, phone: str | None = None, email: str | None = None,
                  address: str | None = None, notes: str | None = None,
-                 manager: str | None = None) -> Party:
+                 manager: str | None = None,
+                 custom_fields: Mapping[str, Any] | None = None) -> Party:
+    """A new party; ``custom_fields`` are the values of its custom fields (entity
+    ``client``), checked like the rest."""
     require_session_permission(session, "party.write")
     values = clean_party_values({
         "name": name, "kind": kind, "tags": tags, "source": source, "tax_id": tax_id,
@@ -229,13 +233,16 @@ def create_party(session: Session, name: str, *, kind: str | None = None,
     session.add(party)
     session.flush()
     _log_tags(session, party, None, tag_list, since_id=0)
+    custom.save_values(session, "client", party.id, custom_fields, creating=True)
     return party
 
 
 def update_party(session: Session, ref: int | str, *, add_tags: Iterable[str] | str | None = None,
-                 remove_tags: Iterable[str] | str | None = None, **changes: Any) -> Party:
+                 remove_tags: Iterable[str] | str | None = None,
+                 custom_fields: Mapping[str, Any] | None = None, **changes: Any) -> Party:
     """Change the given fields (``None`` = leave as is, ``""`` = clear). ``tags=`` replaces
-    the tags; ``add_tags=``/``remove_tags=`` edit them."""
+    the tags; ``add_tags=``/``remove_tags=`` edit them; ``custom_fields`` sets the values
+    given."""
     require_session_permission(session, "party.write")
     party = get_party(session, ref)
     values = clean_party_values(changes, partial=True)
@@ -255,17 +262,18 @@ def update_party(session: Session, ref: int | str, *, add_tags: Iterable[str] | 
         party.updated_at = utcnow()  # the tags' own table would not touch it
     session.flush()
     _log_tags(session, party, before, sorted(tags), since_id)
+    custom.save_values(session, "client", party.id, custom_fields, creating=False)
     return party
 
 
 def list_parties(session: Session, *, search: str | None = None, kind: str | None = None,
                  tags: Iterable[str] | str | None = None, source: str | None = None,
-                 manager: str | None = None, limit: Any = None,
-                 offset: Any = None) -> Page[Party]:
+                 manager: str | None = None, custom_fields: Mapping[str, Any] | None = None,
+                 limit: Any = None, offset: Any = None) -> Page[Party]:
     """Parties by name. ``kind="client"`` includes parties that are both client and
     supplier; every tag given must be present; each word of ``search`` must occur in
     the name, tax id, phone (digits compared), e-mail, or in one of the party's legal
-    entities or contacts."""
+    entities or contacts; ``custom_fields`` ``{name: value}`` must match."""
     require_session_permission(session, "party.read")
     query = (select(Party).options(selectinload(Party.manager))
              .order_by(fold(session, Party.name), Party.id))
@@ -281,6 +289,7 @@ def list_parties(session: Session, *, search: str | None = None, kind: str | Non
         query = query.where(Party.manager_id == _manager_id(session, manager))
     for word in search_words(search):
         query = query.where(_matches(session, word))
+    query = query.where(*custom.filter_conditions(session, "client", Party.id, custom_fields))
     return paginate(session, query, limit, offset)
 
 
@@ -395,7 +404,8 @@ def list_legal_entities(session: Session, party: int | str, *,
 
 def add_contact(session: Session, party: int | str, *, name: str, position: str | None = None,
                 phone: str | None = None, email: str | None = None, channels: Any = None,
-                notes: str | None = None) -> Contact:
+                notes: str | None = None,
+                custom_fields: Mapping[str, Any] | None = None) -> Contact:
     require_session_permission(session, "party.write")
     owner = get_party(session, party)
     values = _clean("contact", _CONTACT_CLEANERS, {
@@ -405,6 +415,7 @@ def add_contact(session: Session, party: int | str, *, name: str, position: str 
                                             "channels": [], "notes": "", **values})
     session.add(contact)
     session.flush()
+    custom.save_values(session, "contact", contact.id, custom_fields, creating=True)
     return contact
 
 
@@ -417,19 +428,26 @@ def get_contact(session: Session, contact_id: int | str) -> Contact:
     return contact
 
 
-def update_contact(session: Session, contact_id: int | str, **changes: Any) -> Contact:
+def update_contact(session: Session, contact_id: int | str, *,
+                   custom_fields: Mapping[str, Any] | None = None, **changes: Any) -> Contact:
     require_session_permission(session, "party.write")
     contact = get_contact(session, contact_id)
     for key, value in _clean("contact", _CONTACT_CLEANERS, changes).items():
         setattr(contact, key, value)
     session.flush()
+    custom.save_values(session, "contact", contact.id, custom_fields, creating=False)
     return contact
 
 
-def list_contacts(session: Session, party: int | str) -> list[Contact]:
+def list_contacts(session: Session, party: int | str, *,
+                  custom_fields: Mapping[str, Any] | None = None) -> list[Contact]:
+    """The party's contacts; ``custom_fields`` ``{name: value}`` must match."""
     owner = get_party(session, party)
-    return list(session.scalars(select(Contact).where(Contact.party_id == owner.id)
-                                .order_by(Contact.id)))
+    return list(session.scalars(
+        select(Contact).where(Contact.party_id == owner.id,
+                              *custom.filter_conditions(session, "contact", Contact.id,
+                                                        custom_fields))
+        .order_by(Contact.id)))
 
 
 # --------------------------------------------------------------------------- bulk import
@@ -483,7 +501,8 @@ def legal_entity_dict(entity: LegalEntity) -> dict[str, Any]:
 def contact_dict(contact: Contact) -> dict[str, Any]:
     return {"id": contact.id, "party_id": contact.party_id, "name": contact.name,
             "position": contact.position, "phone": contact.phone, "email": contact.email,
-            "channels": [dict(c) for c in contact.channels or []], "notes": contact.notes}
+            "channels": [dict(c) for c in contact.channels or []], "notes": contact.notes,
+            "custom_fields": custom.values_of(contact)}
 
 
 def party_dict(party: Party, *, details: bool = False) -> dict[str, Any]:
@@ -495,6 +514,7 @@ def party_dict(party: Party, *, details: bool = False) -> dict[str, Any]:
         "manager": party.manager.name if party.manager else None,
         "created_at": party.created_at.isoformat(timespec="seconds") if party.created_at else None,
         "updated_at": party.updated_at.isoformat(timespec="seconds") if party.updated_at else None,
+        "custom_fields": custom.values_of(party),
     }
     if details:
         document["legal_entities"] = [legal_entity_dict(e) for e in party.legal_entities]

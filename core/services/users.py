@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ordercraft.core.db import utcnow
 from ordercraft.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from ordercraft.core.models import ApiToken, Role, User
-from ordercraft.core.permissions import ROLE_PERMISSIONS, require_session_permission
+from ordercraft.core.permissions import require_session_permission
 
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,99}$")
 
@@ -31,19 +31,12 @@ def hash_password(password: str) -> str:
 
 
 def ensure_roles(session: Session) -> dict[str, Role]:
-    """Create the standard roles that are missing and grant the existing ones the
-    permissions a newer version gives them (none is taken away); return all roles by
-    name."""
-    roles = {role.name: role for role in session.scalars(select(Role))}
-    for name, (description, permissions) in ROLE_PERMISSIONS.items():
-        role = roles.get(name)
-        if role is None:
-            roles[name] = Role(name=name, description=description, permissions=sorted(permissions))
-            session.add(roles[name])
-        elif not permissions <= set(role.permissions):
-            role.permissions = sorted(set(role.permissions) | permissions)
-    session.flush()
-    return roles
+    """The site's roles by name, after creating the declared roles it lacks and giving
+    each the default grants it has not received yet (none is taken away; see
+    :func:`ordercraft.core.services.roles.apply_default_grants`)."""
+    from ordercraft.core.services.roles import apply_default_grants
+
+    return apply_default_grants(session)
 
 
 def get_user(session: Session, name: str) -> User:

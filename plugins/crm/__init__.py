@@ -77,6 +77,13 @@ def register_state_machines(registry: Any) -> None:
 
 
 @hookimpl
+def register_custom_fields(registry: Any) -> None:
+    from ordercraft.plugins.crm.models import Deal
+
+    registry.entity("deal", Deal, "Deal")
+
+
+@hookimpl
 def cli_commands() -> list[Any]:
     from ordercraft.plugins.crm.cli import COMMANDS
 

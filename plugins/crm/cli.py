@@ -14,12 +14,13 @@ import click
 
 from ordercraft.sdk.cli import (acting_session, document_commands, emit, json_option, page_text,
                                 record_text, user_option, value_text)
+from ordercraft.sdk import custom_fields
 
 DEAL_COLUMNS = ["id", "title", "client", "state", "amount", "probability", "expected_close",
                 "manager"]
 DEAL_KEYS = ["id", "title", "client", "client_id", "state", "amount", "probability",
              "weighted_amount", "expected_close", "source", "manager", "contact_id", "notes",
-             "lost_reason", "created_at", "state_changed_at", "closed_at"]
+             "lost_reason", "created_at", "state_changed_at", "closed_at", "custom_fields"]
 INTERACTION_COLUMNS = ["id", "at", "client", "kind", "subject", "manager", "next_step",
                        "task_id"]
 GROUP_COLUMNS = ["id", "name", "match", "rules", "size"]
@@ -50,6 +51,7 @@ def deal_options(function: Any) -> Any:
                                                         "client's manager)."),
         click.option("--contact", help="The client's contact (id or name)."),
         click.option("--notes"),
+        custom_fields.field_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -86,14 +88,20 @@ def deal_add(title: str, client: str, user_name: str | None, as_json: bool,
               default="newest", show_default=True)
 @click.option("--limit", metavar="N")
 @click.option("--offset", metavar="N")
+@custom_fields.list_options
 @user_option
 @json_option
-def deal_list(user_name: str | None, as_json: bool, states: tuple[str, ...],
+def deal_list(user_name: str | None, as_json: bool, as_csv: bool, states: tuple[str, ...],
               **filters: Any) -> None:
     """List deals."""
     from ordercraft.plugins.crm.deals import deal_dict, list_deals
 
     with acting_session(user_name) as session:
+        if as_csv:
+            return custom_fields.emit_csv(
+                session, "deal", lambda **page: list_deals(
+                    session, states=list(states) or None, **page), deal_dict, DEAL_KEYS[:-1],
+                filters)
         document = list_deals(session, states=list(states) or None, **filters).to_dict(
             "deals", deal_dict)
     emit(as_json, {"ok": True, **document}, lambda: _page(document, "deals", DEAL_COLUMNS))

@@ -30,6 +30,7 @@ from ordercraft.sdk.models import Contact, LegalEntity, Party, PartyTag, User
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.queries import (Page, contains_pattern, fold, fold_text, page_bounds, paginate,
                                     search_words)
+from ordercraft.sdk import custom_fields as custom
 
 CLIENT_KINDS = ("client", "both")
 #: Channel kinds a form offers (any lower-case word is accepted).
@@ -156,6 +157,7 @@ def manager_id(session: Session, name: str, field: str = "manager") -> int:
 def list_clients(session: Session, *, search: str | None = None,
                  tags: Iterable[str] | str | None = None, source: str | None = None,
                  manager: str | None = None, group: int | str | None = None,
+                 custom_fields: Mapping[str, Any] | None = None,
                  limit: Any = None, offset: Any = None) -> Page[ClientRow]:
     """A page of clients by name, each with its open deals and last interaction.
 
@@ -167,6 +169,7 @@ def list_clients(session: Session, *, search: str | None = None,
     limit, offset = page_bounds(limit, offset)
     conditions = client_conditions(session, search=search, tags=tags, source=source,
                                    manager=manager, group=group)
+    conditions += custom.filter_conditions(session, "client", Party.id, custom_fields)
     rows = session.execute(
         select(Party.id, func.count().over().label("total")).where(*conditions)
         .order_by(fold(session, Party.name), Party.id).limit(limit).offset(offset)).all()
@@ -375,9 +378,10 @@ def update_contact(session: Session, contact_id: Any, **changes: Any) -> Contact
 
 
 def list_contacts(session: Session, *, client: int | str | None = None,
-                  search: str | None = None, limit: Any = None,
-                  offset: Any = None) -> Page[Contact]:
-    """Contacts of clients (of one client), by name."""
+                  search: str | None = None, custom_fields: Mapping[str, Any] | None = None,
+                  limit: Any = None, offset: Any = None) -> Page[Contact]:
+    """Contacts of clients (of one client), by name; ``custom_fields`` ``{name: value}``
+    must match."""
     require_session_permission(session, "party.read")
     query = (select(Contact).join(Party, Party.id == Contact.party_id)
              .where(Party.kind.in_(CLIENT_KINDS))
@@ -393,6 +397,7 @@ def list_contacts(session: Session, *, client: int | str | None = None,
         if len(number) >= 3:
             conditions.append(_phone_holds(Contact.phone, number))
         query = query.where(or_(*conditions))
+    query = query.where(*custom.filter_conditions(session, "contact", Contact.id, custom_fields))
     return paginate(session, query, limit, offset)
 
 

@@ -7,7 +7,7 @@ A deal's state changes only through the workflow (:func:`move_deal`, the API's
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from ordercraft.sdk.errors import NotFound, ValidationError
 from ordercraft.sdk.models import Contact, Party, User
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.queries import Page, contains_pattern, fold, fold_text, paginate, search_words
+from ordercraft.sdk import custom_fields as custom
 
 DEAL_FIELDS = ("title", "amount", "expected_close", "probability", "source", "notes",
                "manager", "contact")
@@ -94,11 +95,12 @@ def _contact_id(session: Session, party: Party, value: Any) -> int | None:
 def create_deal(session: Session, client: int | str, title: str, *,
                 amount: Any = None, expected_close: Any = None, probability: Any = None,
                 source: str | None = None, notes: str | None = None,
-                manager: str | None = None, contact: Any = None) -> Deal:
+                manager: str | None = None, contact: Any = None,
+                custom_fields: Mapping[str, Any] | None = None) -> Deal:
     """A new deal with ``client`` (id or name), in the funnel's first stage.
 
     The manager defaults to the client's manager, the source to the client's source and
-    the probability to the first stage's.
+    the probability to the first stage's; ``custom_fields`` are its custom field values.
     """
     from ordercraft.plugins.crm.clients import get_client
 
@@ -114,6 +116,7 @@ def create_deal(session: Session, client: int | str, title: str, *,
     deal = Deal(party_id=party.id, reached_rank=0, **values)
     session.add(deal)
     session.flush()
+    custom.save_values(session, "deal", deal.id, custom_fields, creating=True)
     return deal
 
 
@@ -136,9 +139,11 @@ def latest_deal(session: Session, client_id: int) -> Deal | None:
                           .order_by(Deal.id.desc()).limit(1))
 
 
-def update_deal(session: Session, deal_id: Any, **changes: Any) -> Deal:
-    """Change the given fields (``None`` = leave as is). ``state`` is not a field: a deal
-    moves through :func:`move_deal`. A closed deal (won or lost) keeps its figures."""
+def update_deal(session: Session, deal_id: Any, *,
+                custom_fields: Mapping[str, Any] | None = None, **changes: Any) -> Deal:
+    """Change the given fields (``None`` = leave as is) and custom fields. ``state`` is not
+    a field: a deal moves through :func:`move_deal`. A closed deal (won or lost) keeps its
+    figures."""
     require_session_permission(session, "party.write")
     deal = get_deal(session, deal_id, for_update=True)
     if "state" in changes:
@@ -153,6 +158,7 @@ def update_deal(session: Session, deal_id: Any, **changes: Any) -> Deal:
     for key, value in values.items():
         setattr(deal, key, value)
     session.flush()
+    custom.save_values(session, "deal", deal.id, custom_fields, creating=False)
     return deal
 
 
@@ -170,9 +176,11 @@ def move_deal(session: Session, deal_id: Any, transition: str, *,
 def list_deals(session: Session, *, client: int | str | None = None,
                states: Iterable[str] | str | None = None, manager: str | None = None,
                source: str | None = None, search: str | None = None,
-               open_only: bool = False, sort: str = "newest", limit: Any = None,
+               open_only: bool = False, sort: str = "newest",
+               custom_fields: Mapping[str, Any] | None = None, limit: Any = None,
                offset: Any = None) -> Page[Deal]:
-    """Deals, newest first (or by ``expected_close`` or ``amount``), filtered."""
+    """Deals, newest first (or by ``expected_close`` or ``amount``), filtered (custom
+    fields: ``{name: value}``)."""
     from ordercraft.plugins.crm.clients import get_client, manager_id
 
     require_session_permission(session, "party.read")
@@ -200,6 +208,7 @@ def list_deals(session: Session, *, client: int | str | None = None,
         query = query.where(or_(fold(session, Deal.title).like(pattern, escape="\\"),
                                 Deal.party_id.in_(select(Party.id).where(
                                     fold(session, Party.name).like(pattern, escape="\\")))))
+    query = query.where(*custom.filter_conditions(session, "deal", Deal.id, custom_fields))
     return paginate(session, query, limit, offset)
 
 
@@ -260,4 +269,5 @@ def deal_dict(deal: Deal) -> dict[str, Any]:
         "state_changed_at": deal.state_changed_at.isoformat(timespec="seconds")
         if deal.state_changed_at else None,
         "closed_at": deal.closed_at.isoformat(timespec="seconds") if deal.closed_at else None,
+        "custom_fields": custom.values_of(deal),
     }

@@ -21,6 +21,7 @@ from ordercraft.sdk.web import (ContactChanges, ContactIn, ContactOut, InputMode
                                 LegalEntityOut, OutputModel, Page, PageQuery, PartyChanges,
                                 PartyFilters, PartyIn, PartyOut, api_blueprint, api_route, page,
                                 request_session, workflow_routes)
+from ordercraft.sdk.custom_fields import custom_field_filters, custom_fields_member
 
 bp = api_blueprint("crm_api", __name__)
 
@@ -82,6 +83,7 @@ class DealOut(OutputModel):
     created_at: datetime
     state_changed_at: datetime | None
     closed_at: datetime | None
+    custom_fields: dict[str, Any] = custom_fields_member("deal")
 
 
 class ClientDetailOut(ClientOut):
@@ -115,6 +117,7 @@ class ClientContactIn(ContactIn):
 class ContactQuery(PageQuery):
     client: int | None = Field(None, ge=1, le=MAX_ID, description="Only this client's contacts.")
     q: str | None = Field(None, max_length=200)
+    cf: dict[str, str] = custom_field_filters("contact")
 
 
 class InteractionIn(InputModel):
@@ -178,6 +181,7 @@ class DealIn(InputModel):
     notes: str = Field("", max_length=10_000)
     manager: str | None = Field(None, max_length=100, description="Default: the client's.")
     contact_id: int | None = Field(None, ge=1, le=MAX_ID)
+    custom_fields: dict[str, Any] = custom_fields_member("deal", "create")
 
 
 class DealChanges(InputModel):
@@ -191,6 +195,7 @@ class DealChanges(InputModel):
     notes: str | None = Field(None, max_length=10_000)
     manager: str | None = Field(None, max_length=100)
     contact_id: int | None = Field(None, ge=1, le=MAX_ID)
+    custom_fields: dict[str, Any] = custom_fields_member("deal", "change")
 
 
 class DealQuery(PageQuery):
@@ -202,6 +207,7 @@ class DealQuery(PageQuery):
     q: str | None = Field(None, max_length=200, description="Words in the title or the "
                                                            "client's name.")
     sort: Literal["newest", "expected_close", "amount"] = "newest"
+    cf: dict[str, str] = custom_field_filters("deal")
 
 
 # ------------------------------------------------------------------ clients
@@ -215,7 +221,7 @@ def list_clients(query: ClientQuery) -> dict[str, Any]:
 
     found = clients.list_clients(request_session(), search=query.q, tags=query.tag or None,
                                  source=query.source, manager=query.manager, group=query.group,
-                                 limit=query.limit, offset=query.offset)
+                                 custom_fields=query.cf, limit=query.limit, offset=query.offset)
     return page([clients.client_dict(row) for row in found.items], found.total, query)
 
 
@@ -280,7 +286,8 @@ def list_contacts(query: ContactQuery) -> dict[str, Any]:
     from ordercraft.sdk.parties import contact_dict
 
     found = clients.list_contacts(request_session(), client=query.client, search=query.q,
-                                  limit=query.limit, offset=query.offset)
+                                  custom_fields=query.cf, limit=query.limit,
+                                  offset=query.offset)
     return page([contact_dict(c) for c in found.items], found.total, query)
 
 
@@ -381,8 +388,8 @@ def list_deals(query: DealQuery) -> dict[str, Any]:
 
     found = deals.list_deals(request_session(), client=query.client, states=query.state or None,
                              open_only=query.open, manager=query.manager, source=query.source,
-                             search=query.q, sort=query.sort, limit=query.limit,
-                             offset=query.offset)
+                             search=query.q, sort=query.sort, custom_fields=query.cf,
+                             limit=query.limit, offset=query.offset)
     return page([deals.deal_dict(d) for d in found.items], found.total, query)
 
 

@@ -53,6 +53,27 @@ def migrations_location() -> str:
 
 
 @hookimpl
+def register_permissions(registry: Any) -> None:
+    from ordercraft.plugins.sales.declarations import permissions
+
+    permissions(registry)
+
+
+@hookimpl
+def register_settings(registry: Any) -> None:
+    from ordercraft.plugins.sales.declarations import settings
+
+    settings(registry)
+
+
+@hookimpl
+def register_custom_fields(registry: Any) -> None:
+    from ordercraft.plugins.sales.declarations import custom_fields
+
+    custom_fields(registry)
+
+
+@hookimpl
 def register_state_machines(registry: Any) -> None:
     from ordercraft.plugins.sales.machine import order_machine
 

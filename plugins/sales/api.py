@@ -13,6 +13,7 @@ from pydantic import Field
 
 from ordercraft.sdk.web import (API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route,
                                 page, request_session, workflow_routes)
+from ordercraft.sdk.custom_fields import custom_field_filters, custom_fields_member
 
 bp = Blueprint("sales_api", __name__, url_prefix=API_PREFIX)
 
@@ -55,10 +56,12 @@ class OrderIn(InputModel):
                                description="Order number (default: the next SO-NNNNN).")
     manager: str | None = Field(None, max_length=100, description="User name.")
     notes: str = Field("", max_length=10_000)
+    custom_fields: dict[str, Any] = custom_fields_member("order", "create")
 
 
 class OrderChanges(InputModel):
-    """Only the fields sent change; ``lines`` replaces every line. Draft orders only."""
+    """Only the fields sent change; ``lines`` replaces every line. Draft orders only, but
+    for ``custom_fields``, which change at any time."""
 
     client: int | str | None = None
     lines: list[OrderLineIn] | None = Field(None, max_length=500)
@@ -70,6 +73,7 @@ class OrderChanges(InputModel):
     number: str | None = Field(None, min_length=1, max_length=30)
     manager: str | None = Field(None, max_length=100)
     notes: str | None = Field(None, max_length=10_000)
+    custom_fields: dict[str, Any] = custom_fields_member("order", "change")
 
 
 class OrderQuery(PageQuery):
@@ -81,6 +85,7 @@ class OrderQuery(PageQuery):
     q: str | None = Field(None, max_length=200, description="Words of the order number or "
                           "the client's name.")
     deal: int | None = Field(None, ge=1, le=MAX_ID)
+    cf: dict[str, str] = custom_field_filters("order")
 
 
 class OrderLineOut(OutputModel):
@@ -134,6 +139,7 @@ class OrderSummaryOut(OutputModel):
     shortage_count: int
     deal_id: int | None
     manager: str | None
+    custom_fields: dict[str, Any] = custom_fields_member("order")
 
 
 class OrderOut(OutputModel):
@@ -163,6 +169,7 @@ class OrderOut(OutputModel):
     updated_at: datetime
     lines: list[OrderLineOut]
     shipments: list[ShipmentOut]
+    custom_fields: dict[str, Any] = custom_fields_member("order")
 
 
 class ShipmentLineIn(InputModel):
@@ -230,7 +237,7 @@ def list_orders(query: OrderQuery):
     found = orders.list_orders(request_session(), status=query.status or None,
                                client=query.client, date_from=query.date_from,
                                date_to=query.date_to, search=query.q, deal=query.deal,
-                               limit=query.limit, offset=query.offset)
+                               custom_fields=query.cf, limit=query.limit, offset=query.offset)
     return page([row.as_dict() for row in found.items], found.total, query)
 
 

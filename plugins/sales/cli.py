@@ -15,6 +15,11 @@ import click
 
 from ordercraft.sdk.cli import (acting_session, document_commands, emit, json_option, table,
                                 user_option)
+from ordercraft.sdk import custom_fields
+
+
+CSV_COLUMNS = ["id", "number", "state", "order_date", "due_date", "client_id", "client",
+               "total", "shortage_count", "deal_id", "manager"]
 
 
 @click.group("order")
@@ -34,6 +39,9 @@ def _order_text(body: dict[str, Any]) -> str:
                                              else "") + f", warehouse {body['warehouse']}"]
     if body.get("deal_id"):
         head.append(f"deal: {body['deal_id']}")
+    if body.get("custom_fields"):
+        head.append("custom fields: " + ", ".join(f"{name}={value}" for name, value
+                                                  in body["custom_fields"].items()))
     rows = [{"#": line["position"], "item": line["item"], "qty": line["qty"],
              "price": line["price"], "disc%": line["discount"], "tax%": line["tax_rate"],
              "total": line["total"], "reserved": line["reserved"], "shipped": line["shipped"],
@@ -72,12 +80,14 @@ def _show(body: dict[str, Any], as_json: bool, message: str | None = None) -> No
 @click.option("--number", metavar="NUMBER", help="Order number (default: the next SO-NNNNN).")
 @click.option("--manager", metavar="USER", help="Responsible manager.")
 @click.option("--notes", default="", help="Remarks printed on the confirmation.")
+@custom_fields.field_option
 @user_option
 @json_option
 def add_command(client: str, lines: tuple[str, ...], deal: str | None,
                 legal_entity: str | None, warehouse: str | None, order_date: str | None,
                 due_date: str | None, number: str | None, manager: str | None, notes: str,
-                user_name: str | None, as_json: bool) -> None:
+                custom_fields: dict[str, str] | None, user_name: str | None,
+                as_json: bool) -> None:
     """Enter a draft order."""
     from ordercraft.plugins.sales.orders import create_order
 
@@ -85,9 +95,30 @@ def add_command(client: str, lines: tuple[str, ...], deal: str | None,
         order = create_order(session, client, lines=list(lines), deal=deal,
                              legal_entity=legal_entity, warehouse=warehouse,
                              order_date=order_date, due_date=due_date, number=number,
-                             manager=manager, notes=notes)
+                             manager=manager, notes=notes, custom_fields=custom_fields)
         body = _body(session, order)
     _show(body, as_json, f"added order {body['number']}")
+
+
+@order_group.command("update")
+@click.argument("order_ref", metavar="ID")
+@click.option("--due", "due_date", metavar="YYYY-MM-DD", help="Delivery date promised.")
+@click.option("--notes", help="Remarks printed on the confirmation.")
+@custom_fields.field_option
+@user_option
+@json_option
+def update_command(order_ref: str, due_date: str | None, notes: str | None,
+                   custom_fields: dict[str, str] | None, user_name: str | None,
+                   as_json: bool) -> None:
+    """Change an order: its due date and notes while it is a draft, its custom fields
+    (--field NAME=VALUE) at any time."""
+    from ordercraft.plugins.sales.orders import update_order
+
+    with acting_session(user_name) as session:
+        order = update_order(session, order_ref, due_date=due_date, notes=notes,
+                             custom_fields=custom_fields)
+        body = _body(session, order)
+    _show(body, as_json, f"updated order {body['number']}")
 
 
 @order_group.command("list")
@@ -100,20 +131,27 @@ def add_command(client: str, lines: tuple[str, ...], deal: str | None,
 @click.option("--deal", metavar="ID")
 @click.option("--limit", metavar="N")
 @click.option("--offset", metavar="N")
+@custom_fields.list_options
 @user_option
 @json_option
 def list_command(statuses: tuple[str, ...], client: str | None, date_from: str | None,
                  date_to: str | None, search: str | None, deal: str | None,
-                 limit: str | None, offset: str | None, user_name: str | None,
-                 as_json: bool) -> None:
+                 limit: str | None, offset: str | None, custom_fields: dict[str, str] | None,
+                 as_csv: bool, user_name: str | None, as_json: bool) -> None:
     """List orders, newest first."""
     from ordercraft.plugins.sales.orders import list_orders
+    from ordercraft.sdk.custom_fields import emit_csv
 
     states = [s for value in statuses for s in value.split(",")]
+    filters = {"status": states or None, "client": client, "date_from": date_from,
+               "date_to": date_to, "search": search, "deal": deal,
+               "custom_fields": custom_fields}
     with acting_session(user_name) as session:
-        found = list_orders(session, status=states or None, client=client, date_from=date_from,
-                            date_to=date_to, search=search, deal=deal, limit=limit,
-                            offset=offset)
+        if as_csv:
+            return emit_csv(session, "order", lambda **page: list_orders(session, **page),
+                            lambda row: row.as_dict(), CSV_COLUMNS,
+                            {**filters, "limit": limit, "offset": offset})
+        found = list_orders(session, **filters, limit=limit, offset=offset)
     body = found.to_dict("orders", lambda row: row.as_dict())
     rows = [{**row, "state": row["state"].replace("_", " ")} for row in body["orders"]]
 

@@ -18,7 +18,7 @@ neither the order's state nor the ledger changed.
   which give the goods back to the lines' reservations), then releases every
   reservation the lines still hold.
 
-A manager confirming an order needs ``order.write``, a clerk shipping it ``order.ship``;
+A manager confirming an order needs ``order.confirm``, a clerk shipping it ``order.ship``;
 neither needs the ledger's ``stock.post``: the order posts on their behalf (the stock
 documents still name them).
 """

@@ -142,7 +142,7 @@ def order_machine() -> StateMachine:
         document_type="order", model=Order, label="customer order", title_field="number",
         fields=["has_shortages"], page_endpoint="sales.order", states=STATES,
         transitions=[
-            Transition("confirm", "draft", "confirmed", permission="order.write",
+            Transition("confirm", "draft", "confirmed", permission="order.confirm",
                        guards=[has_lines], actions=[reserve_and_report], style="primary"),
             Transition("start_production", ["confirmed", "reserved"], "in_production",
                        label="Start production", permission="order.write"),

@@ -4,15 +4,15 @@ The order's state changes only through the workflow (:mod:`.machine`): confirmin
 reserving, shipping, invoicing, cancelling are transitions; :mod:`.fulfilment` does
 their stock work.
 
-Permissions: ``order.read`` to read, ``order.write`` to enter and change orders,
-``order.ship`` to ship (see :mod:`ordercraft.sdk.permissions`).
+Permissions (declared in :mod:`.declarations`): ``order.read`` to read, ``order.write``
+to enter and change orders, ``order.confirm`` to confirm them, ``order.ship`` to ship.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import and_, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
+from ordercraft.plugins.sales.declarations import (NUMBER_PREFIX_SETTING, TAX_RATE_SETTING,
+                                                   WAREHOUSE_SETTING)
 from ordercraft.plugins.sales.models import Counter, Order, OrderLine
 from ordercraft.plugins.sales.totals import line_amounts, order_totals
 from ordercraft.sdk import validation
@@ -28,15 +30,12 @@ from ordercraft.sdk.models import Item, LegalEntity, Party, SiteSetting, User, W
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.plugins import plugin_service
 from ordercraft.sdk.queries import Page, contains_pattern, fold, fold_text, page_bounds
+from ordercraft.sdk import custom_fields as custom
+from ordercraft.sdk.settings import get_setting
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-NUMBER_PREFIX = "SO-"
-#: Site settings: the tax rate of a line that names none, the warehouse of an order that
-#: names none (else the first active warehouse).
-TAX_RATE_SETTING = "sales_default_tax_rate"
-WAREHOUSE_SETTING = "sales_default_warehouse"
 STATES = ("draft", "confirmed", "in_production", "reserved", "partially_shipped", "shipped",
           "invoiced", "paid", "closed", "cancelled")
 MAX_LINES = 500
@@ -296,8 +295,10 @@ def _manager_id(session: Session, ref: Any) -> int | None:
 
 
 def next_number(session: Session) -> str:
-    """``SO-00001``, ``SO-00002``...: taken under the counter's row lock (PostgreSQL) or
-    the write lock every SQLite transaction holds, skipping numbers entered by hand."""
+    """``SO-00001``, ``SO-00002``... (the prefix is the site setting
+    ``sales_number_prefix``): taken under the counter's row lock (PostgreSQL) or the
+    write lock every SQLite transaction holds, skipping numbers entered by hand."""
+    prefix = get_setting(session, NUMBER_PREFIX_SETTING)
     counter = session.get(Counter, "order", with_for_update=True)
     if counter is None:
         counter = Counter(name="order", value=0)
@@ -305,7 +306,7 @@ def next_number(session: Session) -> str:
         session.flush()
     while True:
         counter.value += 1
-        number = f"{NUMBER_PREFIX}{counter.value:05d}"
+        number = f"{prefix}{counter.value:05d}"
         if session.scalar(select(Order.id).where(Order.number == number)) is None:
             session.flush()
             return number
@@ -328,9 +329,11 @@ def _number(session: Session, value: Any, exclude_id: int | None = None) -> str:
 def create_order(session: Session, client: Any, *, lines: Sequence[Any] = (),
                  legal_entity: Any = None, deal: Any = None, warehouse: Any = None,
                  order_date: Any = None, due_date: Any = None, notes: Any = "",
-                 manager: Any = None, number: Any = None) -> Order:
+                 manager: Any = None, number: Any = None,
+                 custom_fields: Mapping[str, Any] | None = None) -> Order:
     """A new draft order of ``client`` (id or name) with ``lines`` (``LineInput``, dicts
-    of ``item, qty, price, discount, tax_rate, description``, or CLI specs)."""
+    of ``item, qty, price, discount, tax_rate, description``, or CLI specs) and the
+    values of its custom fields."""
     require_session_permission(session, "order.write")
     party = resolve_client(session, client)
     on = validation.day(order_date, field="order_date") or date.today()
@@ -355,16 +358,19 @@ def create_order(session: Session, client: Any, *, lines: Sequence[Any] = (),
         order.number = next_number(session)
     session.add(order)
     session.flush()
+    custom.save_values(session, "order", order.id, custom_fields, creating=True)
     return order
 
 
 def update_order(session: Session, ref: Any, *, lines: Sequence[Any] | None = None,
-                 **changes: Any) -> Order:
+                 custom_fields: Mapping[str, Any] | None = None, **changes: Any) -> Order:
     """Change a draft order: the given fields (``None`` = leave as is) and, with ``lines``,
-    all of its lines. A confirmed order no longer changes (cancel it instead)."""
+    all of its lines. A confirmed order no longer changes (cancel it instead), but for its
+    custom fields, which a site keeps up to date over the order's life."""
     require_session_permission(session, "order.write")
     order = get_order(session, ref, for_update=True)
-    if order.state != "draft":
+    changing = lines is not None or any(v is not None for v in changes.values())
+    if order.state != "draft" and changing:
         raise Conflict(f"order {order.number} is {order.state.replace('_', ' ')}: only draft "
                        "orders can be changed", code="not_draft", field="state")
     known = {"client", "legal_entity", "deal", "warehouse", "order_date", "due_date", "notes",
@@ -404,6 +410,7 @@ def update_order(session: Session, ref: Any, *, lines: Sequence[Any] | None = No
                   for i, line in enumerate(lines)]
         _build_lines(session, order, parsed)
     session.flush()
+    custom.save_values(session, "order", order.id, custom_fields, creating=False)
     return order
 
 
@@ -444,6 +451,7 @@ class OrderRow:
     shortage_count: int
     deal_id: int | None
     manager: str | None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "number": self.number, "state": self.state,
@@ -451,7 +459,7 @@ class OrderRow:
                 "client_id": self.client_id, "client": self.client,
                 "total": money(self.total),
                 "shortage_count": self.shortage_count, "deal_id": self.deal_id,
-                "manager": self.manager}
+                "manager": self.manager, "custom_fields": self.custom_fields}
 
 
 def _states(value: Iterable[str] | str | None) -> list[str]:
@@ -472,11 +480,12 @@ def _states(value: Iterable[str] | str | None) -> list[str]:
 
 def list_orders(session: Session, *, status: Iterable[str] | str | None = None,
                 client: Any = None, date_from: Any = None, date_to: Any = None,
-                search: str | None = None, deal: Any = None, limit: Any = None,
+                search: str | None = None, deal: Any = None,
+                custom_fields: Mapping[str, Any] | None = None, limit: Any = None,
                 offset: Any = None) -> Page[OrderRow]:
     """Orders, newest first (order date, then entry), filtered by state(s), client (id or
-    name), order date range, deal, and words that must each occur in the client's name or,
-    for a word with a digit, in the order number."""
+    name), order date range, deal, custom fields (``{name: value}``), and words that must
+    each occur in the client's name or, for a word with a digit, in the order number."""
     require_session_permission(session, "order.read")
     limit, offset = page_bounds(limit, offset)
     conditions = []
@@ -507,6 +516,7 @@ def list_orders(session: Session, *, status: Iterable[str] | str | None = None,
     if deal not in (None, ""):
         conditions.append(Order.deal_id == validation.whole_number(deal, field="deal", minimum=1,
                                                                    maximum=MAX_ID))
+    conditions += custom.filter_conditions(session, "order", Order.id, custom_fields)
     from ordercraft.sdk.queries import search_words
 
     words = search_words(search)
@@ -544,6 +554,7 @@ def list_orders(session: Session, *, status: Iterable[str] | str | None = None,
         total = session.scalar(count) or 0
     rows: list[OrderRow] = []
     if ids:
+        values = custom.values_for(session, "order", ids)
         found = {row.id: row for row in session.execute(
             select(Order.id, Order.number, Order.state, Order.order_date, Order.due_date,
                    Order.party_id, Party.name.label("client"), Order.total,
@@ -553,7 +564,8 @@ def list_orders(session: Session, *, status: Iterable[str] | str | None = None,
             .outerjoin(User, User.id == Order.manager_id)
             .where(Order.id.in_(ids)))}
         rows = [OrderRow(r.id, r.number, r.state, r.order_date, r.due_date, r.party_id,
-                         r.client, r.total, r.shortage_count, r.deal_id, r.manager)
+                         r.client, r.total, r.shortage_count, r.deal_id, r.manager,
+                         values[r.id])
                 for r in (found[i] for i in ids)]
     return Page(rows, int(total), limit, offset)
 
@@ -619,6 +631,7 @@ def order_dict(order: Order, *, details: bool = True) -> dict[str, Any]:
         "confirmed_at": order.confirmed_at, "invoiced_on": order.invoiced_on,
         "paid_on": order.paid_on, "cancel_reason": order.cancel_reason or None,
         "created_at": order.created_at, "updated_at": order.updated_at,
+        "custom_fields": custom.values_of(order),
     }
     if details:
         body["lines"] = [line_dict(line) for line in order.lines]

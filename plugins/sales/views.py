@@ -11,6 +11,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
 from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
                                 request_session)
+from ordercraft.sdk import custom_fields
 
 bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -19,6 +20,8 @@ HEADER_FIELDS = ("client", "order_date", "due_date", "deal", "warehouse", "notes
 LINE_FIELDS = ("item", "qty", "price", "discount", "tax_rate")
 #: Blank line rows the form offers beyond the filled ones (the script adds more).
 SPARE_LINES = 3
+CSV_COLUMNS = ["id", "number", "state", "order_date", "due_date", "client_id", "client",
+               "total", "shortage_count", "deal_id", "manager"]
 
 
 def _state_labels() -> dict[str, str]:
@@ -47,24 +50,31 @@ def index():
     date_to = request.args.get("to", "").strip()
     client = request.args.get("client", "").strip()
     limit, offset = page_arguments()
+    filters = {"status": state or None, "search": search or None,
+               "date_from": date_from or None, "date_to": date_to or None,
+               "client": client or None, "custom_fields": custom_fields.requested_filters()}
     error = None
     try:
-        found = list_orders(request_session(), status=state or None, search=search or None,
-                            date_from=date_from or None, date_to=date_to or None,
-                            client=client or None, limit=limit, offset=offset)
+        if custom_fields.wants_csv():
+            return custom_fields.csv_response("order", lambda size, start: list_orders(
+                request_session(), **filters, limit=size, offset=start),
+                lambda row: row.as_dict(), CSV_COLUMNS, "orders")
+        found = list_orders(request_session(), **filters, limit=limit, offset=offset)
     except (ValidationError, OrdercraftError) as exc:
         if exc.http_status == 403:
             raise
         error, found = exc.message, None
     arguments = {"status": state, "q": search, "from": date_from, "to": date_to,
-                 "client": client, "limit": None if limit == 25 else limit}
+                 "client": client, "limit": None if limit == 25 else limit,
+                 **custom_fields.filter_arguments()}
     pager = Pager(found.total if found else 0, limit, offset, "sales.index", arguments)
     labels = _state_labels()
     return render_template("sales/list.html", found=found, pager=pager, state=state,
                            search=search, date_from=date_from, date_to=date_to,
                            client=client, tabs=[("", "All"), *labels.items()], labels=labels,
                            error=error,
-                           filtered=bool(search or date_from or date_to or client))
+                           filtered=bool(search or date_from or date_to or client
+                                         or custom_fields.filter_arguments()))
 
 
 # --------------------------------------------------------------------------- order page
@@ -182,7 +192,7 @@ def _submitted() -> tuple[Form, list[dict[str, str]], int]:
     count = _line_count()
     names = list(HEADER_FIELDS) + [f"lines.{i}.{name}" for i in range(count)
                                    for name in LINE_FIELDS]
-    form = Form.from_request(names)
+    form = Form.from_request(names, "order")
     lines = []
     # Blank rows are spare rows, not lines; the service numbers the kept ones from 0.
     kept: list[int] = []
@@ -226,7 +236,8 @@ def create():
     values = {name: form.values[name] or None for name in HEADER_FIELDS}
     values["notes"] = form.values["notes"]
     try:
-        order = create_order(request_session(), values.pop("client"), lines=lines, **values)
+        order = create_order(request_session(), values.pop("client"), lines=lines, **values,
+                             custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _entry_page(_fail(form, exc), rows=max(count, 1), status=FORM_ERROR_STATUS)
     flash(f"Order {order.number} was entered as a draft.", "success")
@@ -252,13 +263,15 @@ def edit(order_id: int):
                            f"lines.{index}.price": _plain(line.price),
                            f"lines.{index}.discount": _plain(line.discount_pct),
                            f"lines.{index}.tax_rate": _plain(line.tax_rate)})
-        return _entry_page(Form(values), rows=len(current.lines) + SPARE_LINES, order=current)
+        form = Form(values).with_custom_fields("order", custom_fields.values_of(current))
+        return _entry_page(form, rows=len(current.lines) + SPARE_LINES, order=current)
     form, lines, count = _submitted()
     # Every field is sent: an emptied one is cleared (no deal, no due date, the default
     # warehouse).
     changes = {name: form.values[name] for name in HEADER_FIELDS}
     try:
-        order = update_order(session, order_id, lines=lines, **changes)
+        order = update_order(session, order_id, lines=lines, **changes,
+                             custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _entry_page(_fail(form, exc), rows=max(count, 1), order=current,
                            status=FORM_ERROR_STATUS)

@@ -4,14 +4,16 @@ generated OpenAPI document. How to add a route: docs/web.md."""
 from flask import Blueprint
 
 from ordercraft.web.api.models import (DEFAULT_LIMIT, MAX_LIMIT, InputModel, OutputModel, Page,
-                                       PageQuery, page)
+                                       PageQuery, custom_field_filters, custom_fields_member,
+                                       page)
 from ordercraft.web.api.routes import ApiSpec, api_route, require_api_user
 
 API_PREFIX = "/api/v1"
 
 __all__ = [
     "API_PREFIX", "ApiSpec", "DEFAULT_LIMIT", "InputModel", "MAX_LIMIT", "OutputModel", "Page",
-    "PageQuery", "api_blueprint", "api_route", "page", "require_api_user",
+    "PageQuery", "api_blueprint", "api_route", "custom_field_filters", "custom_fields_member",
+    "page", "require_api_user",
 ]
 
 

@@ -58,6 +58,37 @@ class Page(OutputModel, Generic[T]):
     offset: int
 
 
+#: JSON-schema keys that mark a model's custom fields; ``/api/v1/openapi.json`` replaces
+#: the schema of such a member with the site's fields of that entity, read per request.
+CUSTOM_FIELDS_SCHEMA = "x-ordercraft-custom-fields"
+CUSTOM_FIELDS_MODE = "x-ordercraft-custom-fields-mode"
+CUSTOM_FIELD_FILTERS = "x-ordercraft-custom-field-filters"
+
+
+def custom_fields_member(entity: str, mode: str = "output") -> Any:
+    """The ``custom_fields`` member of an entity's models: ``{name: value}``.
+
+    ``mode`` is ``"output"`` (what the API answers), ``"create"`` (required fields are
+    required) or ``"change"`` (the fields sent change; ``null`` clears one). The values
+    are checked by the entity's service, like its other fields. Declare it as
+    ``custom_fields: dict[str, Any] = custom_fields_member("order", "create")``.
+    """
+    description = ("The object's custom fields: {name: value} (decimals as strings, dates "
+                   "YYYY-MM-DD)." if mode == "output" else
+                   "Custom field values: {name: value} (decimals as strings, dates "
+                   "YYYY-MM-DD; null clears a value).")
+    return Field(default_factory=dict, description=description,
+                 json_schema_extra={CUSTOM_FIELDS_SCHEMA: entity, CUSTOM_FIELDS_MODE: mode})
+
+
+def custom_field_filters(entity: str) -> Any:
+    """The custom field filters of a list query: ``?cf.NAME=value`` (each must match).
+    Declare it as ``cf: dict[str, str] = custom_field_filters("order")``."""
+    return Field(default_factory=dict, description="cf.NAME=value: only objects whose "
+                                                   "custom field NAME has this value.",
+                 json_schema_extra={CUSTOM_FIELD_FILTERS: entity})
+
+
 def page(items: Sequence[Any], total: int, query: PageQuery) -> dict[str, Any]:
     """The body of a list response (validate it with ``response=Page[ItemOut]``)."""
     return {"items": list(items), "total": total, "limit": query.limit, "offset": query.offset}

@@ -8,6 +8,7 @@ the models the route validates with, the response from the model it answers with
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -15,6 +16,8 @@ import pydantic
 from flask import Flask
 from pydantic.json_schema import GenerateJsonSchema
 
+from ordercraft.web.api.models import (CUSTOM_FIELD_FILTERS, CUSTOM_FIELDS_MODE,
+                                       CUSTOM_FIELDS_SCHEMA)
 from ordercraft.web.api.routes import ApiSpec
 from ordercraft.web.extension import blueprint_plugin
 
@@ -69,7 +72,73 @@ def api_routes(app: Flask) -> list[tuple[str, str, ApiSpec]]:
     return sorted(routes, key=lambda r: (r[0], r[1]))
 
 
-def build_openapi(app: Flask) -> dict[str, Any]:
+#: The JSON schema of a custom field's value, by type.
+CUSTOM_FIELD_TYPES: dict[str, dict[str, Any]] = {
+    "text": {"type": "string", "maxLength": 500},
+    "int": {"type": "integer"},
+    "decimal": {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
+    "date": {"type": "string", "format": "date"},
+    "bool": {"type": "boolean"},
+    "choice": {"type": "string"},
+}
+
+FieldsOf = Callable[[str], list[Any]]
+_REQUIRED_MEMBER = "x-ordercraft-required-member"
+
+
+def _site_fields(entity: str) -> list[Any]:
+    """The custom fields of ``entity`` on the request's site."""
+    from ordercraft.core.custom_fields import definitions
+    from ordercraft.core.errors import NotFound
+    from ordercraft.web.extension import request_session
+
+    try:
+        return definitions(request_session(), entity)
+    except NotFound:
+        return []
+
+
+def _field_schema(definition: Any, nullable: bool) -> dict[str, Any]:
+    schema = dict(CUSTOM_FIELD_TYPES[definition.type], title=definition.label)
+    if definition.choices:
+        schema["enum"] = list(definition.choices)
+    if nullable:
+        return {"anyOf": [{k: v for k, v in schema.items() if k != "title"}, {"type": "null"}],
+                "title": definition.label}
+    return schema
+
+
+def _fill_custom_fields(node: Any, fields_of: FieldsOf) -> None:
+    """Replace every ``custom_fields`` member's schema by the site's fields (in place)."""
+    if isinstance(node, list):
+        for entry in node:
+            _fill_custom_fields(entry, fields_of)
+        return
+    if not isinstance(node, dict):
+        return
+    entity = node.pop(CUSTOM_FIELDS_SCHEMA, None)
+    if entity is not None:
+        mode = node.pop(CUSTOM_FIELDS_MODE, "output")
+        found = fields_of(entity)
+        node.update(type="object", additionalProperties=False, properties={
+            d.name: _field_schema(d, nullable=mode == "change") for d in found})
+        required = [d.name for d in found if d.required and mode == "create"]
+        if required:
+            node["required"] = required
+            node[_REQUIRED_MEMBER] = True
+    for value in list(node.values()):
+        _fill_custom_fields(value, fields_of)
+    # A model whose custom fields include required ones requires its ``custom_fields``.
+    for name, member in (node.get("properties") or {}).items():
+        if isinstance(member, dict) and member.pop(_REQUIRED_MEMBER, False):
+            if name not in node.setdefault("required", []):
+                node["required"].append(name)
+
+
+def build_openapi(app: Flask, fields_of: FieldsOf | None = None) -> dict[str, Any]:
+    """The document; ``fields_of(entity)`` gives the custom fields each entity's members
+    list (default: the request's site's)."""
+    fields_of = fields_of or _site_fields
     routes = api_routes(app)
     inputs: list[tuple[Any, str, Any]] = []
     for _path, endpoint, spec in routes:
@@ -90,8 +159,9 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         for method in spec.methods:
             if method in ("HEAD", "OPTIONS"):
                 continue
-            operation = _operation(path, endpoint, spec, schemas, components)
+            operation = _operation(path, endpoint, spec, schemas, components, fields_of)
             paths.setdefault(path, {})[method.lower()] = operation
+    _fill_custom_fields([components, paths], fields_of)
     components["Error"] = ERROR_SCHEMA
     return {
         "openapi": "3.1.0",
@@ -149,8 +219,17 @@ def _error_response(description: str) -> dict[str, Any]:
                 model="Error")}}}}
 
 
+def _filter_parameters(entity: str, fields_of: FieldsOf) -> list[dict[str, Any]]:
+    from ordercraft.core.custom_fields import FILTER_PREFIX
+
+    return [{"name": FILTER_PREFIX + d.name, "in": "query", "required": False,
+             "schema": _field_schema(d, nullable=False),
+             "description": f"Only objects whose custom field {d.label!r} has this value."}
+            for d in fields_of(entity)]
+
+
 def _operation(path: str, endpoint: str, spec: ApiSpec, schemas: dict[Any, Any],
-               components: dict[str, Any]) -> dict[str, Any]:
+               components: dict[str, Any], fields_of: FieldsOf) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": endpoint.replace(".", "_"),
         "summary": spec.summary or endpoint,
@@ -168,6 +247,10 @@ def _operation(path: str, endpoint: str, spec: ApiSpec, schemas: dict[Any, Any],
         query_schema = _resolve(schemas[(endpoint, "query")], components)
         required = set(query_schema.get("required", ()))
         for name, property_schema in query_schema.get("properties", {}).items():
+            if CUSTOM_FIELD_FILTERS in property_schema:
+                parameters += _filter_parameters(property_schema[CUSTOM_FIELD_FILTERS],
+                                                 fields_of)
+                continue
             property_schema = _without_null(property_schema)
             parameter = {"name": name, "in": "query", "required": name in required,
                          "schema": property_schema}

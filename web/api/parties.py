@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from flask import Blueprint
 from pydantic import Field
 
 from ordercraft.core.services import parties
-from ordercraft.web.api import API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route, page
+from ordercraft.web.api import (API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route,
+                                custom_field_filters, custom_fields_member, page)
 from ordercraft.web.extension import request_session
 
 bp = Blueprint("api_parties", __name__, url_prefix=API_PREFIX)
@@ -36,6 +37,7 @@ class PartyIn(InputModel):
     notes: str = Field("", max_length=10_000)
     manager: str = Field("", max_length=100, description="User name of the responsible "
                                                           "manager; empty for none.")
+    custom_fields: dict[str, Any] = custom_fields_member("client", "create")
 
 
 class PartyChanges(InputModel):
@@ -51,6 +53,7 @@ class PartyChanges(InputModel):
     address: str | None = Field(None, max_length=2000)
     notes: str | None = Field(None, max_length=10_000)
     manager: str | None = Field(None, max_length=100)
+    custom_fields: dict[str, Any] = custom_fields_member("client", "change")
 
 
 class PartyFilters(PageQuery):
@@ -61,6 +64,7 @@ class PartyFilters(PageQuery):
     tag: list[str] = Field(default_factory=list, description="Every tag given must be present.")
     source: str | None = Field(None, max_length=50)
     manager: str | None = Field(None, max_length=100, description="A user name.")
+    cf: dict[str, str] = custom_field_filters("client")
 
 
 class PartyQuery(PartyFilters):
@@ -81,6 +85,7 @@ class PartyOut(OutputModel):
     manager: str | None
     created_at: datetime | None
     updated_at: datetime | None
+    custom_fields: dict[str, Any] = custom_fields_member("client")
 
 
 class LegalEntityIn(InputModel):
@@ -123,6 +128,7 @@ class ContactIn(InputModel):
     channels: list[ChannelIn] = Field(default_factory=list, description="Further phones, "
                                       "e-mails and messengers.")
     notes: str = Field("", max_length=10_000)
+    custom_fields: dict[str, Any] = custom_fields_member("contact", "create")
 
 
 class ContactChanges(InputModel):
@@ -134,6 +140,7 @@ class ContactChanges(InputModel):
     email: str | None = Field(None, max_length=200)
     channels: list[ChannelIn] | None = Field(None, description="Replaces the channels.")
     notes: str | None = Field(None, max_length=10_000)
+    custom_fields: dict[str, Any] = custom_fields_member("contact", "change")
 
 
 class ContactOut(OutputModel):
@@ -145,6 +152,7 @@ class ContactOut(OutputModel):
     email: str
     channels: list[Channel]
     notes: str
+    custom_fields: dict[str, Any] = custom_fields_member("contact")
 
 
 class PartyDetailOut(PartyOut):
@@ -160,7 +168,8 @@ def list_parties(query: PartyQuery):
     """List parties, filtered and paginated."""
     found = parties.list_parties(request_session(), search=query.q, kind=query.kind,
                                  tags=query.tag or None, source=query.source,
-                                 manager=query.manager, limit=query.limit, offset=query.offset)
+                                 manager=query.manager, custom_fields=query.cf,
+                                 limit=query.limit, offset=query.offset)
     return page([parties.party_dict(p) for p in found.items], found.total, query)
 
 

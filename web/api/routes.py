@@ -139,10 +139,27 @@ def validation_error(exc: pydantic.ValidationError, *, where: str = "") -> Valid
     return ValidationError(message, field=first["field"], details={"errors": problems})
 
 
+def _filters_member(model: type[pydantic.BaseModel]) -> str | None:
+    """The member collecting ``cf.NAME`` arguments (``custom_field_filters``), if any."""
+    from ordercraft.web.api.models import CUSTOM_FIELD_FILTERS
+
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and CUSTOM_FIELD_FILTERS in extra:
+            return name
+    return None
+
+
 def parse_query(model: type[pydantic.BaseModel]) -> pydantic.BaseModel:
+    from ordercraft.core.custom_fields import FILTER_PREFIX
+
     data: dict[str, Any] = {}
+    filters = _filters_member(model)
     for name in request.args:
         values = request.args.getlist(name)
+        if filters is not None and name.startswith(FILTER_PREFIX):
+            data.setdefault(filters, {})[name[len(FILTER_PREFIX):]] = values[-1]
+            continue
         info = model.model_fields.get(name)
         is_list = info is not None and get_origin(info.annotation) in (list, tuple, set)
         data[name] = values if is_list else values[-1]

@@ -17,6 +17,8 @@ CORE_BLUEPRINTS: list[str] = [
     "ordercraft.web.views.parties:bp",
     "ordercraft.web.api.root:bp",
     "ordercraft.web.api.parties:bp",
+    "ordercraft.web.api.roles:bp",
+    "ordercraft.web.api.items:bp",
     "ordercraft.web.views.calc:bp",
     "ordercraft.web.api.calculators:bp",
     "ordercraft.web.views.tasks:bp",

@@ -9,7 +9,9 @@ from ordercraft.core.models.entities import PARTY_KINDS
 from ordercraft.core.services import parties
 from ordercraft.web.auth import login_required
 from ordercraft.web.extension import request_session
-from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, page_arguments
+from ordercraft.web.pages import (FORM_ERROR_STATUS, Form, Pager, csv_response,
+                                  requested_filters, filter_arguments, page_arguments,
+                                  wants_csv)
 
 bp = Blueprint("parties", __name__, url_prefix="/parties")
 
@@ -17,6 +19,8 @@ FORM_FIELDS = ("name", "kind", "tags", "source", "tax_id", "phone", "email", "ad
                "notes", "manager")
 KIND_CHOICES = [("client", "Client"), ("supplier", "Supplier"), ("both", "Client and supplier")]
 SOURCES = ("exhibition", "seminar", "ad", "referral", "web", "call", "partner")
+CSV_COLUMNS = ["id", "name", "kind", "tags", "source", "tax_id", "phone", "email", "address",
+               "manager", "notes", "created_at", "updated_at"]
 
 
 @bp.get("/")
@@ -26,18 +30,23 @@ def index():
     kind = request.args.get("kind", "").strip()
     tag = request.args.get("tag", "").strip()
     limit, offset = page_arguments()
+    filters = {"search": search or None, "kind": kind or None, "tags": tag or None,
+               "custom_fields": requested_filters()}
     error = None
     try:
-        found = parties.list_parties(request_session(), search=search or None,
-                                     kind=kind or None, tags=tag or None, limit=limit,
-                                     offset=offset)
+        if wants_csv():
+            return csv_response("client", lambda size, start: parties.list_parties(
+                request_session(), **filters, limit=size, offset=start), parties.party_dict,
+                CSV_COLUMNS, "parties")
+        found = parties.list_parties(request_session(), **filters, limit=limit, offset=offset)
     except ValidationError as exc:  # a filter typed into the address; refusals go up
         error, found = exc.message, None
     pager = Pager(found.total if found else 0, limit, offset, "parties.index",
-                  {"q": search, "kind": kind, "tag": tag, "limit": None if limit == 25 else limit})
+                  {"q": search, "kind": kind, "tag": tag, "limit": None if limit == 25 else limit,
+                   **filter_arguments()})
     return render_template("parties/list.html", found=found, pager=pager, search=search,
                            kind=kind, tag=tag, kinds=PARTY_KINDS, error=error,
-                           filtered=bool(search or kind or tag))
+                           filtered=bool(search or kind or tag or filter_arguments()))
 
 
 @bp.get("/<int:party_id>")
@@ -52,9 +61,10 @@ def detail(party_id: int):
 def create():
     if request.method == "GET":
         return _form_page(Form({"kind": request.args.get("kind", "client")}), party=None)
-    form = Form.from_request(FORM_FIELDS)
+    form = Form.from_request(FORM_FIELDS, "client")
     try:
-        party = parties.create_party(request_session(), **form.values)
+        party = parties.create_party(request_session(), **form.fields,
+                                     custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), party=None), FORM_ERROR_STATUS
     flash(f"Party “{party.name}” was created.", "success")
@@ -71,10 +81,12 @@ def edit(party_id: int):
         values.update({key: value for key, value in parties.party_dict(party).items()
                        if key in FORM_FIELDS and value is not None})
         values["tags"] = ", ".join(party.tags)
-        return _form_page(Form({k: str(v) for k, v in values.items()}), party=party)
-    form = Form.from_request(FORM_FIELDS)
+        form = Form({k: str(v) for k, v in values.items()})
+        return _form_page(form.with_custom_fields("client", parties.party_dict(party)[
+            "custom_fields"]), party=party)
+    form = Form.from_request(FORM_FIELDS, "client")
     try:
-        parties.update_party(db, party_id, **form.values)
+        parties.update_party(db, party_id, **form.fields, custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), party=party), FORM_ERROR_STATUS
     flash("The changes were saved.", "success")

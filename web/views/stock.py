@@ -1,11 +1,14 @@
 """Stock pages: warehouses, a warehouse's stock, an item's movements with the running
-balance, and the receipt and issue forms of a storekeeper."""
+balance and its details (custom fields included) with their form, and the receipt and
+issue forms of a storekeeper."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
+from ordercraft.core.services import items
 from ordercraft.core.stock import api as stock
 from ordercraft.web.auth import login_required
 from ordercraft.web.extension import request_session
@@ -26,6 +29,7 @@ TITLES = {"receive": "Receive stock", "issue": "Issue stock",
           "count": "Count stock"}
 DONE = {"receive": "Received", "issue": "Issued", "transfer": "Moved",
         "write-off": "Wrote off"}
+ITEM_FORM = ("name", "kind", "unit", "unit_precision", "valuation", "price", "description")
 
 
 @bp.get("/")
@@ -56,7 +60,33 @@ def item(sku: str):
                                offset=offset)
     pager = Pager(found.moves.total, limit, offset, "stock.item",
                   {"sku": sku, "warehouse": place, "limit": None if limit == 25 else limit})
-    return render_template("stock/item.html", found=found, pager=pager, place=place)
+    return render_template("stock/item.html", found=found, pager=pager, place=place,
+                           item=items.get_item(request_session(), sku))
+
+
+@bp.route("/items/<sku>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(sku: str):
+    item = items.get_item(request_session(), sku)
+    if request.method == "GET":
+        document = items.item_dict(item)
+        form = Form({key: "" if document[key] is None else str(document[key])
+                     for key in ITEM_FORM})
+        return _item_form(form.with_custom_fields("item", document["custom_fields"]), item)
+    form = Form.from_request(ITEM_FORM, "item")
+    try:
+        items.update_item(request_session(), sku, **form.fields,
+                          custom_fields=form.custom_fields)
+    except OrdercraftError as exc:
+        return _item_form(form.fail(exc), item), FORM_ERROR_STATUS
+    flash(f"Item {sku} was saved.", "success")
+    return redirect(url_for("stock.item", sku=sku), code=303)
+
+
+def _item_form(form: Form, item: object) -> str:
+    return render_template("stock/item_form.html", form=form, item=item,
+                           kinds=[(k, k) for k in ITEM_KINDS],
+                           valuations=[(v, v) for v in VALUATIONS])
 
 
 @bp.route('/<any(receive, issue, transfer, "write-off", count):action>',

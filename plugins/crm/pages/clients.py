@@ -12,6 +12,7 @@ from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
 from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
                                 request_session)
+from ordercraft.sdk import custom_fields
 
 bp = make_blueprint("crm_clients", "/crm/clients")
 
@@ -21,6 +22,8 @@ CONTACT_FIELDS = ("contact_name", "contact_position", "contact_phone", "contact_
                   "contact_channels")
 KIND_CHOICES = [("client", "Client"), ("both", "Client and supplier")]
 FILTERS = ("q", "tag", "source", "manager", "group")
+CSV_COLUMNS = ["id", "name", "kind", "tags", "source", "tax_id", "phone", "email", "address",
+               "manager", "notes", "open_deals", "open_amount", "last_interaction_at"]
 
 
 def _filter_choices() -> dict[str, Any]:
@@ -42,16 +45,21 @@ def _filter_choices() -> dict[str, Any]:
 @bp.get("/")
 @login_required
 def index():
-    from ordercraft.plugins.crm.clients import list_clients
+    from ordercraft.plugins.crm.clients import client_dict, list_clients
 
     values = {name: request.args.get(name, "").strip() for name in FILTERS}
     limit, offset = page_arguments()
+    filters = {"search": values["q"] or None, "tags": values["tag"] or None,
+               "source": values["source"] or None, "manager": values["manager"] or None,
+               "group": values["group"] or None,
+               "custom_fields": custom_fields.requested_filters()}
     error = None
     try:
-        found = list_clients(request_session(), search=values["q"] or None,
-                             tags=values["tag"] or None, source=values["source"] or None,
-                             manager=values["manager"] or None, group=values["group"] or None,
-                             limit=limit, offset=offset)
+        if custom_fields.wants_csv():
+            return custom_fields.csv_response("client", lambda size, start: list_clients(
+                request_session(), **filters, limit=size, offset=start), client_dict,
+                CSV_COLUMNS, "clients")
+        found = list_clients(request_session(), **filters, limit=limit, offset=offset)
     except ValidationError as exc:  # a filter edited by hand in the address
         error, found = exc.message, None
     except OrdercraftError as exc:
@@ -59,9 +67,11 @@ def index():
             raise
         error, found = exc.message, None
     pager = Pager(found.total if found else 0, limit, offset, "crm_clients.index",
-                  {**values, "limit": None if limit == 25 else limit})
+                  {**values, "limit": None if limit == 25 else limit,
+                   **custom_fields.filter_arguments()})
     return render_template("crm/clients.html", found=found, pager=pager, values=values,
-                           error=error, filtered=any(values.values()), **_filter_choices())
+                           error=error, **_filter_choices(), filtered=any(values.values())
+                           or bool(custom_fields.filter_arguments()))
 
 
 def _contact_values(form: Form) -> list[dict[str, Any]]:
@@ -115,13 +125,14 @@ def create():
 
     if request.method == "GET":
         return _form_page(Form({"kind": "client", "manager": acting_user_name()}), None)
-    form = Form.from_request((*PARTY_FIELDS, *CONTACT_FIELDS))
+    form = Form.from_request((*PARTY_FIELDS, *CONTACT_FIELDS), "client")
     confirm = request.form.get("confirm_duplicate") == "1"
     session = request_session()
     try:
         party_values = {name: form.values[name] for name in PARTY_FIELDS}
         client = create_client(session, party_values.pop("name"), confirm_duplicate=confirm,
-                               contacts=_contact_values(form), **party_values)
+                               contacts=_contact_values(form), **party_values,
+                               custom_fields=form.custom_fields)
     except PossibleDuplicate as exc:
         return (_form_page(form.fail(_short_duplicate(exc, form)), None,
                            duplicates=exc.matches), FORM_ERROR_STATUS)
@@ -183,11 +194,13 @@ def edit(client_id: int):
         values.update({key: str(value) for key, value in party_dict(client).items()
                        if key in PARTY_FIELDS and value is not None})
         values["tags"] = ", ".join(client.tags)
-        return _form_page(Form(values), client)
-    form = Form.from_request(PARTY_FIELDS)
+        form = Form(values).with_custom_fields("client", custom_fields.values_of(client))
+        return _form_page(form, client)
+    form = Form.from_request(PARTY_FIELDS, "client")
     confirm = request.form.get("confirm_duplicate") == "1"
     try:
-        update_client(session, client.id, confirm_duplicate=confirm, **form.values)
+        update_client(session, client.id, confirm_duplicate=confirm, **form.fields,
+                      custom_fields=form.custom_fields)
     except PossibleDuplicate as exc:
         return (_form_page(form.fail(_short_duplicate(exc, form)), client,
                            duplicates=exc.matches), FORM_ERROR_STATUS)
@@ -209,11 +222,11 @@ def add_contact(client_id: int):
     client = get_client(session, client_id)
     if request.method == "GET":
         return render_template("crm/contact_form.html", form=Form(), client=client)
-    form = Form.from_request(CONTACT_FORM)
+    form = Form.from_request(CONTACT_FORM, "contact")
     try:
-        values = dict(form.values)
+        values = form.fields
         values["channels"] = parse_channels(values["channels"])
-        contact = add(session, client.id, **values)
+        contact = add(session, client.id, **values, custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return (render_template("crm/contact_form.html", form=form.fail(exc), client=client),
                 FORM_ERROR_STATUS)

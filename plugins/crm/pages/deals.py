@@ -11,6 +11,7 @@ from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, money
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
 from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, current_user, login_required,
                                 page_arguments, request_session)
+from ordercraft.sdk import custom_fields
 
 bp = make_blueprint("crm_deals", "/crm/deals")
 
@@ -21,6 +22,9 @@ DEAL_FORM = ("client", "title", "amount", "expected_close", "probability", "sour
 FORWARD = {"lead": ("qualify", "Qualify"), "qualified": ("propose", "Send proposal"),
            "proposal": ("negotiate", "Negotiate"), "negotiation": ("win", "Mark won")}
 LIST_FILTERS = ("q", "state", "manager", "source", "open", "sort")
+CSV_COLUMNS = ["id", "title", "client", "client_id", "state", "amount", "probability",
+               "weighted_amount", "expected_close", "source", "manager", "notes",
+               "lost_reason", "created_at", "closed_at"]
 
 
 @bp.get("/board")
@@ -53,27 +57,33 @@ def board():
 @bp.get("/")
 @login_required
 def index():
-    from ordercraft.plugins.crm.deals import SORTS, list_deals
+    from ordercraft.plugins.crm.deals import SORTS, deal_dict, list_deals
     from ordercraft.plugins.crm.funnel import STAGE_LABELS
 
     values = {name: request.args.get(name, "").strip() for name in LIST_FILTERS}
     limit, offset = page_arguments()
+    filters = {"search": values["q"] or None, "states": values["state"] or None,
+               "manager": values["manager"] or None, "source": values["source"] or None,
+               "open_only": values["open"] == "1", "sort": values["sort"] or "newest",
+               "custom_fields": custom_fields.requested_filters()}
     error = None
     try:
-        found = list_deals(request_session(), search=values["q"] or None,
-                           states=values["state"] or None, manager=values["manager"] or None,
-                           source=values["source"] or None, open_only=values["open"] == "1",
-                           sort=values["sort"] or "newest", limit=limit, offset=offset)
+        if custom_fields.wants_csv():
+            return custom_fields.csv_response("deal", lambda size, start: list_deals(
+                request_session(), **filters, limit=size, offset=start), deal_dict,
+                CSV_COLUMNS, "deals")
+        found = list_deals(request_session(), **filters, limit=limit, offset=offset)
     except OrdercraftError as exc:
         if exc.http_status not in (400, 404):
             raise
         error, found = exc.message, None
     pager = Pager(found.total if found else 0, limit, offset, "crm_deals.index",
-                  {**values, "limit": None if limit == 25 else limit})
+                  {**values, "limit": None if limit == 25 else limit,
+                   **custom_fields.filter_arguments()})
     return render_template("crm/deals.html", found=found, pager=pager, values=values,
                            error=error, labels=STAGE_LABELS, sorts=list(SORTS),
                            managers=user_choices(empty="Anyone"),
-                           filtered=any(values.values()))
+                           filtered=any(values.values()) or bool(custom_fields.filter_arguments()))
 
 
 def _contact_choices(client: Any) -> list[tuple[str, str]]:
@@ -115,14 +125,15 @@ def create():
                               else acting_user_name()),
                   "source": client.source if client else ""}
         return _form_page(Form(values), client=client)
-    form = Form.from_request(DEAL_FORM)
-    values = dict(form.values)
+    form = Form.from_request(DEAL_FORM, "deal")
+    values = form.fields
     client = _client_or_none(values["client"])
     try:
         if not values["client"]:
             raise ValidationError("client: choose the client", field="client")
         deal = create_deal(request_session(), values.pop("client"), values.pop("title"),
-                           **{k: v for k, v in values.items() if v != "" or k == "contact"})
+                           **{k: v for k, v in values.items() if v != "" or k == "contact"},
+                           custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), client=client), FORM_ERROR_STATUS
     flash(f"Deal “{deal.title}” was opened.", "success")
@@ -175,9 +186,10 @@ def edit(document_id: int):
                   "probability": str(found.probability), "source": found.source,
                   "manager": found.manager.name if found.manager else "",
                   "contact": str(found.contact_id or ""), "notes": found.notes}
-        return _form_page(Form(values), deal=found)
-    form = Form.from_request(DEAL_FORM)
-    values = dict(form.values)
+        form = Form(values).with_custom_fields("deal", custom_fields.values_of(found))
+        return _form_page(form, deal=found)
+    form = Form.from_request(DEAL_FORM, "deal")
+    values = form.fields
     values.pop("client")
     if not found.is_open:  # figures of a closed deal stay as they were
         for key in ("amount", "probability", "expected_close"):
@@ -186,7 +198,7 @@ def edit(document_id: int):
         if values.get(key) == "":
             values.pop(key)
     try:
-        update_deal(session, found.id, **values)
+        update_deal(session, found.id, **values, custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), deal=found), FORM_ERROR_STATUS
     flash("The changes were saved.", "success")

@@ -1,0 +1,70 @@
+"""Lists as CSV: every row of a filtered list (read a page at a time) with the entity's
+custom fields as columns (``cf.<name>``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ordercraft.core.services.queries import MAX_LIMIT, Page
+
+Fetch = Callable[[int, int], Page[Any]]
+
+
+def every_item(fetch: Fetch, *, limit: int | None = None, offset: int | None = None
+               ) -> Iterator[Any]:
+    """The items of a list, page by page: ``fetch(limit, offset)`` returns one page. With
+    ``limit``, that many items from ``offset``; else all of them."""
+    start = offset or 0
+    wanted = limit
+    while wanted is None or wanted > 0:
+        size = MAX_LIMIT if wanted is None else min(wanted, MAX_LIMIT)
+        found = fetch(size, start)
+        yield from found.items
+        start += len(found.items)
+        if wanted is not None:
+            wanted -= len(found.items)
+        if len(found.items) < size or start >= found.total:
+            return
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(_cell(v)) for v in value)
+    return value
+
+
+def csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """The rows as CSV with a header line (lists joined by ", ", decimals exact)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    return out.getvalue()
+
+
+def export_csv(session: Any, entity: str, fetch: Fetch, convert: Callable[[Any], dict[str, Any]],
+               columns: Sequence[str], *, limit: int | None = None,
+               offset: int | None = None) -> str:
+    """The list ``fetch`` gives as CSV: ``columns`` of each item as ``convert`` serialises
+    it, then one column per custom field of ``entity``."""
+    from ordercraft.core.custom_fields import csv_cells, csv_columns
+
+    rows = []
+    for item in every_item(fetch, limit=limit, offset=offset):
+        document = convert(item)
+        rows.append({**document, **csv_cells(document)})
+    return csv_text(rows, [*columns, *csv_columns(session, entity)])

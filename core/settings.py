@@ -1,0 +1,263 @@
+"""Site settings: typed values the core and the plugins declare, each with a default.
+
+A setting is declared once (the core's below, a plugin's through the hook
+``register_settings(registry)``) with its type — ``str``, ``int``, ``decimal``,
+``bool`` or ``choice`` — its default, a label and a help text. The site's value is
+kept as canonical text in ``site_settings`` (absent = the default) and checked
+against the declaration whenever it is set, so a value read back always parses.
+``ordercraft settings list|get|set|reset`` is the command line over these functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ordercraft.core.errors import NotFound, PluginError, ValidationError
+from ordercraft.core.hooks import site_hooks
+from ordercraft.core.registries import once_per_plugin_set
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ordercraft.core.hooks import Hooks
+
+SETTING_TYPES = ("str", "int", "decimal", "bool", "choice")
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+MAX_TEXT = 2000
+#: Decimal places a decimal setting may have.
+DECIMAL_PLACES = 6
+#: Changes of settings are in the audit log under this entity (``--id`` the name): the
+#: table also holds the site's internal keys, so the service writes them, not the rows.
+AUDIT_ENTITY = "setting"
+
+
+def _folder(value: str) -> str:
+    """An existing folder, stored as its absolute path; empty for none."""
+    if not value:
+        return value
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise ValidationError(f"{value!r} is not a folder")
+    return str(path)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting.
+
+    :param check: further validation of a parsed value: returns the value to store or
+        raises :class:`~ordercraft.core.errors.ValidationError` (its message is prefixed
+        with the setting's name).
+    """
+
+    name: str
+    type: str
+    default: Any
+    label: str
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    check: Callable[[Any], Any] | None = None
+    plugin: str = "core"
+
+    def parse(self, raw: Any) -> Any:
+        """The typed value of ``raw`` (text from the command line, or a typed value);
+        a :class:`~ordercraft.core.errors.ValidationError` names the setting and value."""
+        from ordercraft.core.services import fields
+
+        name = self.name
+        if self.type == "str":
+            value: Any = fields.text(raw, field=name, max_length=MAX_TEXT)
+        elif self.type == "int":
+            value = fields.whole_number(raw, field=name)
+        elif self.type == "decimal":
+            value = fields.decimal(raw, field=name, places=DECIMAL_PLACES)
+        elif self.type == "bool":
+            value = fields.flag(raw, field=name)
+        else:
+            text = fields.text(raw, field=name, max_length=MAX_TEXT)
+            value = next((c for c in self.choices if c.casefold() == text.casefold()), None)
+            if value is None:
+                raise fields.invalid(name, f"{raw!r} is not one of {', '.join(self.choices)}")
+        if self.check is not None:
+            try:
+                value = self.check(value)
+            except ValidationError as exc:
+                raise fields.invalid(name, exc.message) from None
+        return value
+
+    def text(self, value: Any) -> str:
+        """The canonical text a value is stored as."""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        return str(value)
+
+    def json_value(self, value: Any) -> Any:
+        """A value as JSON: decimals as exact strings."""
+        return format(value, "f") if isinstance(value, Decimal) else value
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "label": self.label, "help": self.help,
+                "choices": list(self.choices) or None, "plugin": self.plugin,
+                "default": self.json_value(self.default)}
+
+
+class SettingRegistry:
+    """The settings of the core and the enabled plugins, each name once.
+
+    Passed to the hook ``register_settings``; a malformed declaration or a name taken
+    already is a :class:`~ordercraft.core.errors.PluginError` naming the plugin.
+    """
+
+    def __init__(self) -> None:
+        self.current_plugin = "core"
+        self._settings: dict[str, Setting] = {}
+
+    def setting(self, name: str, type: str, default: Any, label: str, help: str = "", *,
+                choices: tuple[str, ...] | list[str] = (),
+                check: Callable[[Any], Any] | None = None) -> Setting:
+        """Declare the setting ``name`` of ``type`` (``str``, ``int``, ``decimal``,
+        ``bool`` or ``choice``, which needs ``choices``) with its default value."""
+        plugin = self.current_plugin
+        where = f"plugin {plugin!r} declares setting {name!r}"
+        if not isinstance(name, str) or not NAME_PATTERN.match(name):
+            raise PluginError(f"{where}: a setting is named with lower-case letters, digits "
+                              "and '_'")
+        if name in self._settings:
+            raise PluginError(f"{where}, already declared by {self._settings[name].plugin!r}")
+        if type not in SETTING_TYPES:
+            raise PluginError(f"{where} of type {type!r}; types: {', '.join(SETTING_TYPES)}")
+        if (type == "choice") != bool(choices):
+            raise PluginError(f"{where}: a choice setting and only a choice setting has "
+                              "choices")
+        if not isinstance(label, str) or not label.strip():
+            raise PluginError(f"{where} without a label")
+        setting = Setting(name, type, None, label.strip(), help.strip(),
+                          tuple(str(c) for c in choices), check, plugin)
+        try:
+            default_value = setting.parse(default)
+        except ValidationError as exc:
+            raise PluginError(f"{where} with a default that is not valid: {exc.message}") from None
+        setting = Setting(name, type, default_value, setting.label, setting.help,
+                          setting.choices, check, plugin)
+        self._settings[name] = setting
+        return setting
+
+    def get(self, name: str) -> Setting:
+        found = self._settings.get(name)
+        if found is None:
+            raise NotFound(f"setting {name!r} does not exist (settings: "
+                           f"{', '.join(sorted(self._settings)) or 'none'})", field="name")
+        return found
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._settings.values(), key=lambda s: (s.plugin != "core", s.plugin,
+                                                                  s.name)))
+
+
+def register_core(registry: SettingRegistry) -> None:
+    from ordercraft.core.printing import COMPANY_FIELDS, TEMPLATES_DIR_SETTING
+
+    registry.current_plugin = "core"
+    registry.setting(TEMPLATES_DIR_SETTING, "str", "", "Print templates folder",
+                     "A folder of print templates used before the shipped ones (a file with a "
+                     "form's relative path replaces it); empty: ORDERCRAFT_TEMPLATES_DIR, "
+                     "else only the shipped ones.", check=_folder)
+    labels = {"name": "Company name", "address": "Company address",
+              "tax_id": "Company tax id", "registration_no": "Company registration number",
+              "bank_details": "Company bank details", "phone": "Company phone",
+              "email": "Company e-mail"}
+    for field in COMPANY_FIELDS:
+        registry.setting(f"company_{field}", "str", "", labels[field],
+                         "Printed on the letterhead of every print form.")
+
+
+@once_per_plugin_set
+def setting_registry(hooks: Hooks) -> SettingRegistry:
+    """The settings of the core and of the enabled plugins (built once per plugin set)."""
+    registry = SettingRegistry()
+    register_core(registry)
+    hooks.register_settings(registry)
+    return registry
+
+
+def session_settings(session: Session) -> SettingRegistry:
+    return setting_registry(site_hooks(session))
+
+
+# --------------------------------------------------------------------------- services
+
+
+def _stored(session: Session, names: list[str]) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from ordercraft.core.models import SiteSetting
+
+    return dict(session.execute(select(SiteSetting.key, SiteSetting.value)
+                                .where(SiteSetting.key.in_(names))).all())
+
+
+def _current(setting: Setting, stored: str | None) -> Any:
+    return setting.default if stored is None else setting.parse(stored)
+
+
+def get_setting(session: Session, name: str) -> Any:
+    """The typed value of setting ``name`` on this site (its default when not set)."""
+    setting = session_settings(session).get(name)
+    return _current(setting, _stored(session, [name]).get(name))
+
+
+def setting_dict(setting: Setting, stored: str | None) -> dict[str, Any]:
+    return {**setting.as_dict(), "value": setting.json_value(_current(setting, stored)),
+            "is_default": stored is None}
+
+
+def list_settings(session: Session) -> list[dict[str, Any]]:
+    """Every declared setting with its value on this site and its default."""
+    declared = list(session_settings(session))
+    stored = _stored(session, [s.name for s in declared])
+    return [setting_dict(s, stored.get(s.name)) for s in declared]
+
+
+def describe_setting(session: Session, name: str) -> dict[str, Any]:
+    setting = session_settings(session).get(name)
+    return setting_dict(setting, _stored(session, [name]).get(name))
+
+
+def set_setting(session: Session, name: str, value: Any) -> dict[str, Any]:
+    """Check ``value`` against the declaration and store it (audited)."""
+    return _change(session, name, value, reset=False)
+
+
+def reset_setting(session: Session, name: str) -> dict[str, Any]:
+    """Go back to the declared default (audited)."""
+    return _change(session, name, None, reset=True)
+
+
+def _change(session: Session, name: str, value: Any, *, reset: bool) -> dict[str, Any]:
+    from ordercraft.core.audit import record_change
+    from ordercraft.core.models import SiteSetting
+    from ordercraft.core.permissions import require_session_permission
+
+    require_session_permission(session, "site.admin")
+    setting = session_settings(session).get(name)
+    row = session.get(SiteSetting, name, with_for_update=True)
+    before = row.value if row is not None else None
+    after = None if reset else setting.text(setting.parse(value))
+    if after is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(SiteSetting(key=name, value=after))
+    else:
+        row.value = after
+    session.flush()
+    if before != after:
+        record_change(session, AUDIT_ENTITY, name, {"value": [before, after]})
+    return setting_dict(setting, after)

@@ -1,0 +1,60 @@
+"""What sales declares to the site: its permissions and the roles that hold them by
+default, its settings, and orders as an entity that carries custom fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ordercraft.sdk import ValidationError
+
+#: Site settings: the tax rate of a line that names none, the warehouse of an order that
+#: names none (else the first active warehouse), the prefix of order numbers.
+TAX_RATE_SETTING = "sales_default_tax_rate"
+WAREHOUSE_SETTING = "sales_default_warehouse"
+NUMBER_PREFIX_SETTING = "sales_number_prefix"
+NUMBER_PREFIX = "SO-"
+
+
+def permissions(registry: Any) -> None:
+    registry.permission("order.read", "Read orders",
+                        "See orders, their shipments and print forms.")
+    registry.permission("order.write", "Enter orders",
+                        "Enter and change draft orders; reserve, invoice, close and cancel "
+                        "orders; configure print templates.")
+    registry.permission("order.confirm", "Confirm orders",
+                        "Confirm a draft order: its stock is reserved and its shortages "
+                        "reported.")
+    registry.permission("order.ship", "Ship orders", "Post the shipments of orders.")
+    registry.grant("manager", "order.read", "order.write", "order.confirm", "order.ship")
+    registry.grant("storekeeper", "order.read", "order.ship")
+    registry.grant("economist", "order.read")
+
+
+def _percentage(value: Decimal) -> Decimal:
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValidationError(f"{format(value, 'f')!r} is not a percentage from 0 to 100")
+    return value
+
+
+def _prefix(value: str) -> str:
+    if len(value) > 10 or any(c.isspace() for c in value):
+        raise ValidationError(f"{value!r} is not a prefix (at most 10 characters, no spaces)")
+    return value
+
+
+def settings(registry: Any) -> None:
+    registry.setting(TAX_RATE_SETTING, "decimal", "0", "Default tax rate",
+                     "Percent; the tax rate of an order line that names none.",
+                     check=_percentage)
+    registry.setting(WAREHOUSE_SETTING, "str", "", "Default warehouse",
+                     "Code of the warehouse an order ships from when it names none; empty: "
+                     "the first active warehouse.")
+    registry.setting(NUMBER_PREFIX_SETTING, "str", NUMBER_PREFIX, "Order number prefix",
+                     "New orders are numbered PREFIX00001, PREFIX00002, ...", check=_prefix)
+
+
+def custom_fields(registry: Any) -> None:
+    from ordercraft.plugins.sales.models import Order
+
+    registry.entity("order", Order, "Order")

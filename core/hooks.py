@@ -3,6 +3,7 @@ never touches pluggy directly and type checkers see the contract."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
@@ -16,10 +17,13 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ordercraft.core.platform import Platform
-    from ordercraft.core.registries import MenuItem, Registry
+    from ordercraft.core.models import User
+    from ordercraft.core.registries import HeaderItem, MenuItem, Registry
     from ordercraft.core.calc.registry import CalculatorRegistry
     from ordercraft.core.printing import PrintFormRegistry
     from ordercraft.core.workflow.machines import StateMachineRegistry
+
+log = logging.getLogger(__name__)
 
 
 def _flatten(results: list[Any]) -> list[Any]:
@@ -90,6 +94,28 @@ class Hooks:
 
     def menu_items(self) -> list[MenuItem]:
         return _flatten([items for _name, items in self._call_each("menu_items")])
+
+    def page_header_items(self, session: Session, user: User) -> list[HeaderItem]:
+        """Every enabled plugin's header items. A plugin that fails, or returns something
+        else than header items, is logged and left out: a page must not break for a
+        widget in its header."""
+        from ordercraft.core.registries import HeaderItem
+
+        items: list[HeaderItem] = []
+        for name in self._order:
+            try:
+                found = self._call_each("page_header_items", session=session, user=user,
+                                        plugins=[name])
+            except OrdercraftError as exc:
+                log.error("plugin %r left out of the page header: %s", name, exc)
+                continue
+            for entry in _flatten([result for _plugin, result in found]):
+                if isinstance(entry, HeaderItem):
+                    items.append(entry)
+                else:
+                    log.error("plugin %r returned %r from page_header_items, not a "
+                              "HeaderItem", name, entry)
+        return items
 
     # demo data
     def demo_data(self, session: Session, platform: Platform,

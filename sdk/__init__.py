@@ -48,7 +48,7 @@ from ordercraft.core.errors import (Conflict, NotFound, OrdercraftError, Permiss
                                     ValidationError)
 from ordercraft.core.hookspecs import hookimpl
 from ordercraft.core.plugins import PluginInfo
-from ordercraft.core.registries import MenuItem, Registry
+from ordercraft.core.registries import HeaderItem, MenuItem, Registry
 
 #: Public names imported on first use (they pull in SQLAlchemy), so that a plugin's
 #: ``from ordercraft.sdk import hookimpl`` stays cheap.
@@ -84,7 +84,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
-    "Conflict", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied", "PluginInfo",
+    "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied", "PluginInfo",
     "Registry", "ValidationError", "hookimpl", *_LAZY,
 ]
 

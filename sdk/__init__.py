@@ -79,6 +79,7 @@ _LAZY: dict[str, str] = {
     "audit": "ordercraft.core.audit",
     "calc": "ordercraft.core.calc.api",
     "workflow": "ordercraft.sdk.workflow",
+    "mail": "ordercraft.sdk.mail",
     "web": "ordercraft.web",
     "PrintForm": "ordercraft.core.printing:PrintForm",
 }

@@ -34,6 +34,7 @@ CORE_COMMANDS: dict[str, str] = {
     "process": "ordercraft.core.cli.workflow:process_group",
     "tasks": "ordercraft.core.cli.workflow:tasks_group",
     "worker": "ordercraft.core.cli.workflow:worker_command",
+    "mail": "ordercraft.core.cli.mail:mail_group",
     "serve": "ordercraft.core.cli.serve:serve_command",
     "demo": "ordercraft.core.cli.demo:demo_command",
 }
@@ -53,7 +54,8 @@ CORE_HELP: dict[str, str] = {
     "calc": "Pricing calculators: list, show, run, add.",
     "process": "Business-process templates: list, import, export, start.",
     "tasks": "Tasks: list, done, reassign, comment.",
-    "worker": "Run the background worker (reminders, escalations, schedules).",
+    "worker": "Run the background worker (reminders, escalations, schedules, mail).",
+    "mail": "Outgoing mail: the outbox, SMTP settings, a test message.",
     "serve": "Run the web application (and the background scheduler).",
     "demo": "Seed the demo site (a robot workshop) and serve it.",
 }

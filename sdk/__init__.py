@@ -80,6 +80,8 @@ _LAZY: dict[str, str] = {
     "calc": "ordercraft.core.calc.api",
     "workflow": "ordercraft.sdk.workflow",
     "mail": "ordercraft.sdk.mail",
+    "Page": "ordercraft.core.services.queries:Page",
+    "paginate": "ordercraft.core.services.queries:paginate",
     "web": "ordercraft.web",
     "PrintForm": "ordercraft.core.printing:PrintForm",
 }

@@ -87,8 +87,8 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
-    "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied", "PluginInfo",
-    "Registry", "ValidationError", "hookimpl", *_LAZY,
+    "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied",
+    "PluginInfo", "Registry", "ValidationError", "hookimpl", *_LAZY,
 ]
 
 

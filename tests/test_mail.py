@@ -267,3 +267,20 @@ def test_a_message_is_checked_when_it_is_queued(make_site):
         with pytest.raises(ValidationError) as caught, site.session() as session:
             queue_mail(session, **arguments)
         assert caught.value.field == field and words in caught.value.message, values
+
+
+def test_a_batch_of_big_attachments_is_cut_short(mail_site, monkeypatch):
+    from ordercraft.core.mail import sender
+    from ordercraft.core.mail.settings import read_settings
+
+    site = mail_site
+    monkeypatch.setattr(sender, "BATCH_ATTACHMENT_BYTES", 250_000)
+    files = [Attachment(f"drawing-{n}.pdf", "application/pdf", os.urandom(100_000))
+             for n in range(4)]
+    ids = [queue(site, attachments=[file]) for file in files]
+    with site.session() as session:
+        claimed = sender.claim_due(session, read_settings(session), utcnow())
+        assert [message.id for message in claimed] == ids[:2]  # 200,000 bytes; 300,000 > limit
+        session.rollback()  # not claimed after all
+    assert sorted(send_due(site.platform)) == ids  # the rest in the next batches
+    assert [mail.attachments[0][2] for mail in site.smtp.messages] == [f.content for f in files]

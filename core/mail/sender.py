@@ -33,11 +33,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select
 
 from ordercraft.core.db import utcnow
-from ordercraft.core.mail.models import OutboxMessage
+from ordercraft.core.mail.models import OutboxAttachment, OutboxMessage
 from ordercraft.core.mail.outbox import bare_address
 from ordercraft.core.mail.settings import MailSettings, read_settings
 
@@ -53,6 +52,8 @@ SENDING_LEASE = timedelta(minutes=15)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
 BATCH_SIZE = 50
+#: Attachments held in memory by one batch: a batch of big files is cut short.
+BATCH_ATTACHMENT_BYTES = 50 * 1024 * 1024
 SMTP_TIMEOUT = 30
 #: CRLF line ends; header lines folded only past RFC 5322's hard limit of 998 characters:
 #: at the recommended 78, Python folds a long subject right after "Subject:", and mail
@@ -91,7 +92,10 @@ class Outcome:
 def claim_due(session: Session, settings: MailSettings, now: datetime,
               limit: int = BATCH_SIZE) -> list[Claimed]:
     """Take up to ``limit`` due messages in ``session``'s transaction (the caller commits
-    it at once) and return them ready to send."""
+    it at once) and return them ready to send: as many as fit in
+    :data:`BATCH_ATTACHMENT_BYTES` of attachments, and always the first one."""
+    from ordercraft.core.printing import company
+
     query = (select(OutboxMessage)
              .where(or_(and_(OutboxMessage.state == "queued",
                              OutboxMessage.next_attempt_at <= now),
@@ -101,7 +105,16 @@ def claim_due(session: Session, settings: MailSettings, now: datetime,
     if session.get_bind().dialect.name == "postgresql":
         # Two workers never take the same message; each takes the rows the other has not.
         query = query.with_for_update(of=OutboxMessage, skip_locked=True)
-    rows = list(session.scalars(query.options(selectinload(OutboxMessage.attachments))))
+    rows = _within_batch_bytes(session, list(session.scalars(query)))
+    if not rows:
+        return []
+    attachments: dict[int, list[OutboxAttachment]] = {row.id: [] for row in rows}
+    for attachment in session.scalars(select(OutboxAttachment).where(
+            OutboxAttachment.message_id.in_(attachments)).order_by(OutboxAttachment.position)):
+        attachments[attachment.message_id].append(attachment)
+    envelope_sender = bare_address(settings.sender)
+    sender = formataddr((company(session)["name"], envelope_sender))
+    domain = envelope_sender.rpartition("@")[2] or "ordercraft.invalid"
     claimed = []
     for row in rows:
         row.state = "sending"
@@ -109,22 +122,37 @@ def claim_due(session: Session, settings: MailSettings, now: datetime,
         row.claim_token = secrets.token_hex(16)
         row.attempts += 1
         if not row.internet_message_id:
-            row.internet_message_id = make_msgid(domain=bare_address(settings.sender)
-                                                 .rpartition("@")[2] or "ordercraft.invalid")
-        claimed.append(Claimed(row.id, row.claim_token, compose(row, settings, session),
-                               bare_address(settings.sender),
+            row.internet_message_id = make_msgid(domain=domain)
+        claimed.append(Claimed(row.id, row.claim_token,
+                               compose(row, attachments[row.id], sender), envelope_sender,
                                [bare_address(a) for a in [*row.to_addresses,
                                                           *row.cc_addresses]]))
     session.flush()
     return claimed
 
 
-def compose(row: OutboxMessage, settings: MailSettings, session: Session) -> EmailMessage:
-    """The message as it goes over the wire: headers, text (and HTML), attachments."""
-    from ordercraft.core.printing import company
+def _within_batch_bytes(session: Session, rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """The first rows whose attachments fit in one batch's memory (at least one row)."""
+    if not rows:
+        return rows
+    sizes = dict(session.execute(
+        select(OutboxAttachment.message_id, func.sum(OutboxAttachment.size))
+        .where(OutboxAttachment.message_id.in_([row.id for row in rows]))
+        .group_by(OutboxAttachment.message_id)).all())
+    kept, total = [], 0
+    for row in rows:
+        total += int(sizes.get(row.id) or 0)
+        if kept and total > BATCH_ATTACHMENT_BYTES:
+            break
+        kept.append(row)
+    return kept
 
+
+def compose(row: OutboxMessage, attachments: Sequence[OutboxAttachment],
+            sender: str) -> EmailMessage:
+    """The message as it goes over the wire: headers, text (and HTML), attachments."""
     email = EmailMessage(policy=WIRE_POLICY)
-    email["From"] = formataddr((company(session)["name"], bare_address(settings.sender)))
+    email["From"] = sender
     email["To"] = ", ".join(row.to_addresses)
     if row.cc_addresses:
         email["Cc"] = ", ".join(row.cc_addresses)
@@ -136,7 +164,7 @@ def compose(row: OutboxMessage, settings: MailSettings, session: Session) -> Ema
     email.set_content(row.text_body)
     if row.html_body:
         email.add_alternative(row.html_body, subtype="html")
-    for attachment in row.attachments:
+    for attachment in attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         email.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
                              filename=attachment.filename)

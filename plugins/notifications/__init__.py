@@ -10,10 +10,11 @@ operation's transaction (a task whose creation is rolled back tells nobody).
 
 Public API for other plugins (everything else in this package may change):
 
-* :mod:`ordercraft.plugins.notifications.service` — ``notify(session, user, kind, text,
-  task=None)`` (an in-app notification and an e-mail as the user's preferences say),
-  ``list_notifications``, ``unread_count``, ``mark_read``, ``mark_all_read``,
-  ``preferences``, ``set_preferences``; ``KINDS``.
+* :mod:`ordercraft.plugins.notifications.service` — ``notify_about_task(session, task,
+  kind, recipient, now)`` (an in-app notification and an e-mail, as the recipient's
+  preferences say), ``list_notifications(session, user, unread=, limit=, offset=)``,
+  ``unread_count``, ``mark_read``, ``mark_all_read``, ``preferences``,
+  ``set_preferences(session, user, {kind: {"in_app": bool, "email": bool}})``; ``KINDS``.
 
 This module stays light: models, Flask and click code are imported inside the hooks.
 """

@@ -106,6 +106,9 @@ def update_settings(session: Session, **changes: Any) -> MailSettings:
         else:
             row.value = str(value)
     session.flush()
+    from ordercraft.core.mail.templates import SITE_CACHE
+
+    session.info.pop(SITE_CACHE, None)  # mail templates read the site URL once per transaction
     return settings
 
 

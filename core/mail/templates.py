@@ -35,6 +35,8 @@ CORE_FOLDER = Path(__file__).parent / "templates"
 _NAME = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 _environments: dict[tuple[str, ...], Environment] = {}
 _lock = threading.Lock()
+#: ``session.info`` key of what :func:`_site` read.
+SITE_CACHE = "ordercraft.mail.site"
 
 
 def render_mail(session: Session, name: str, context: dict[str, Any] | None = None, *,
@@ -48,19 +50,15 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
     """
     from jinja2 import TemplateError, TemplateNotFound
 
-    from ordercraft.core.mail.settings import read_settings
-    from ordercraft.core.printing import company, site_templates_dir
-
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValidationError(f"template: {name!r} is not a template name (lower-case "
                               "letters, digits, '-', '_' and '/')", field="template")
-    site = site_templates_dir(session)
-    folders = [str(site)] if site is not None else []
+    site_folder, site_values = _site(session)
+    folders = [site_folder] if site_folder else []
     folders += [str(folder)] if folder is not None else []
     folders.append(str(CORE_FOLDER))
     environment = _environment(tuple(folders))
-    values = {"company": company(session), "site_url": read_settings(session).site_url,
-              **(context or {})}
+    values = {**site_values, **(context or {})}
     current = f"{name}.subject.txt"
     try:
         subject = environment.get_template(current).render(values)
@@ -86,6 +84,21 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
                               field="template", code="template_error") from None
     return MailContent(subject=" ".join(subject.split()), text=text.strip() + "\n",
                        html=html)
+
+
+def _site(session: Session) -> tuple[str, dict[str, Any]]:
+    """The site's templates folder and the variables every mail gets, read once per
+    transaction: a reminder run renders hundreds of mails in one."""
+    found = session.info.get(SITE_CACHE)
+    if found is None:
+        from ordercraft.core.mail.settings import read_settings
+        from ordercraft.core.printing import company, site_templates_dir
+
+        folder = site_templates_dir(session)
+        found = session.info[SITE_CACHE] = (
+            str(folder) if folder is not None else "",
+            {"company": company(session), "site_url": read_settings(session).site_url})
+    return found
 
 
 def _source(folders: list[str], relative: str) -> str:

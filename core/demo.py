@@ -316,6 +316,26 @@ def seed_parties(session: Session) -> None:
         })
 
 
+#: Where the demo sends its mail: a local SMTP server that shows what it gets (README:
+#: ``python -m aiosmtpd -n -l localhost:1025``); nothing leaves the machine.
+DEMO_MAIL = {"host": "localhost", "port": 1025, "security": "none",
+             "sender": "robots@workshop.example", "site_url": "http://127.0.0.1:8000"}
+ADMIN_EMAIL = "owner@workshop.example"
+
+
+def seed_mail(session: Session) -> None:
+    """The demo's SMTP settings, and an address for the admin (the colleagues' manager,
+    who gets the escalations)."""
+    from ordercraft.core.mail.settings import read_settings, update_settings
+    from ordercraft.core.services.users import get_user
+
+    if not read_settings(session).host:
+        update_settings(session, **DEMO_MAIL)
+    admin = get_user(session, "admin")
+    if not admin.email:
+        admin.email = ADMIN_EMAIL
+
+
 def seed_workflow(session: Session) -> None:
     from ordercraft.core.workflow.demo import seed_workflow as seed
 
@@ -373,6 +393,7 @@ CORE_SEEDERS: list[Seeder] = [
     Seeder("items", seed_items),
     Seeder("calculator-parts", seed_calculator_parts),
     Seeder("parties", seed_parties),
+    Seeder("mail", seed_mail),
     Seeder("workflow", seed_workflow),
     Seeder("stock", seed_stock),
 ]

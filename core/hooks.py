@@ -9,6 +9,7 @@ the same way (``ordercraft.sdk.plugins.HookWrapper``), so that its callers are t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from ordercraft.core.plugins import HookspecRegistry
     from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.printing import PrintFormRegistry
-    from ordercraft.core.registries import MenuItem, ServiceRegistry
+    from ordercraft.core.registries import HeaderItem, MenuItem, ServiceRegistry
     from ordercraft.core.workflow.documents import WorkflowDocument
     from ordercraft.core.workflow.machines import StateMachineRegistry
     from ordercraft.core.workflow.models import Task
@@ -51,6 +52,8 @@ def site_hooks(source: Any) -> Hooks:
     from ordercraft.core.platform import site_platform
 
     return site_platform(source).hooks
+
+log = logging.getLogger(__name__)
 
 
 def _flatten(results: list[Any]) -> list[Any]:
@@ -172,6 +175,28 @@ class Hooks(HookWrapper):
 
     def menu_items(self) -> list[MenuItem]:
         return _flatten([items for _name, items in self.call_each("menu_items")])
+
+    def page_header_items(self, session: Session, user: User) -> list[HeaderItem]:
+        """Every enabled plugin's header items. A plugin that fails, or returns something
+        else than header items, is logged and left out: a page must not break for a
+        widget in its header."""
+        from ordercraft.core.registries import HeaderItem
+
+        items: list[HeaderItem] = []
+        for name in self._order:
+            try:
+                found = self.call_each("page_header_items", session=session, user=user,
+                                       plugins=[name])
+            except Exception as exc:  # a PluginFault or a refusal: the page still renders
+                log.error("plugin %r left out of the page header: %s", name, exc)
+                continue
+            for entry in _flatten([result for _plugin, result in found]):
+                if isinstance(entry, HeaderItem):
+                    items.append(entry)
+                else:
+                    log.error("plugin %r returned %r from page_header_items, not a "
+                              "HeaderItem", name, entry)
+        return items
 
     # demo data
     def demo_data(self, session: Session, platform: Platform,

@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # imported for type checkers only: keeps start-up fast
     from ordercraft.core.plugins import HookspecRegistry
     from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.printing import PrintFormRegistry
-    from ordercraft.core.registries import MenuItem, ServiceRegistry
+    from ordercraft.core.registries import HeaderItem, MenuItem, ServiceRegistry
     from ordercraft.core.workflow.documents import WorkflowDocument
     from ordercraft.core.workflow.machines import StateMachineRegistry
     from ordercraft.core.workflow.models import Task
@@ -270,6 +270,25 @@ def menu_items() -> list[MenuItem]:
     Called on each page render, only for enabled plugins. Return a list of
     :class:`~ordercraft.core.registries.MenuItem` (label, endpoint, order, and the
     permission a user needs to see it).
+    """
+
+
+@hookspec
+def page_header_items(session: Session, user: User) -> list[HeaderItem]:
+    """Items the plugin puts into the header of every page, next to the signed-in user's
+    name: a bell with the number of unread notifications, a running timer.
+
+    Called while a page for the browser is rendered (the layout ``base.html``; not for
+    API calls), once per request, only for enabled plugins and only when someone is
+    logged in, inside the request's transaction: keep it to one cheap query. A plugin
+    whose implementation raises, or returns something else than header items, is logged
+    and left out: the page renders without its item.
+
+    :param session: the request's session (read it; do not write, commit or roll back).
+    :param user: the logged-in :class:`~ordercraft.core.models.User`.
+
+    Return a list of :class:`~ordercraft.core.registries.HeaderItem` (``from
+    ordercraft.sdk import HeaderItem``: label, url, badge, icon, order), or ``None``.
     """
 
 

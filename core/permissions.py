@@ -76,6 +76,9 @@ CORE_PERMISSIONS: tuple[tuple[str, str, str], ...] = (
     ("user.admin", "Manage users and roles", "Add users, set passwords, issue API tokens, "
                                              "add roles and change their permissions."),
     ("site.admin", "Manage the site", "Change site settings and custom fields."),
+    ("mail.read", "Read the outbox", "See outgoing e-mail and its delivery state."),
+    ("mail.manage", "Manage mail", "Change the SMTP settings, retry failed mail, send a "
+                                   "test message."),
 )
 
 #: The standard roles: ``name -> (description, the core permissions granted by default)``.

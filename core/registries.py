@@ -33,6 +33,26 @@ class MenuItem:
     section: str = "main"
 
 
+@dataclass(frozen=True)
+class HeaderItem:
+    """An item of the page header, next to the user's name: a link with an optional count
+    (the notifications bell with its unread count).
+
+    :param label: what it is (``Notifications``): its tooltip and, for screen readers,
+        its name; shown as its text when there is no icon.
+    :param url: where a click leads.
+    :param badge: a number shown on the item (``None`` or 0: no badge).
+    :param icon: the URL of a small image (an SVG of the plugin's static files).
+    :param order: items are shown by ascending order, then label.
+    """
+
+    label: str
+    url: str
+    badge: int | None = None
+    icon: str | None = None
+    order: int = 100
+
+
 class Registry(Generic[T]):
     """Named contributions from plugins, each name once."""
 

@@ -1,5 +1,5 @@
-"""Background jobs of a site, run by APScheduler: overdue escalation, reminders, and
-the processes started on a schedule.
+"""Background jobs of a site, run by APScheduler: overdue escalation, reminders, the
+processes started on a schedule, and the outbox's mail.
 
 ``start(platform)`` starts a ``BackgroundScheduler`` (``ordercraft serve`` calls it next
 to the web server; ``ordercraft worker`` runs it alone for deployments with several
@@ -9,7 +9,8 @@ work in one transaction, so tests call it directly with the clock they want, and
 
 Several processes may run the jobs of one site at the same time: every job takes the
 rows it handles under a row lock (``SKIP LOCKED`` on PostgreSQL; SQLite serialises
-writers), so a task is escalated once and a schedule fires once.
+writers), so a task is escalated once, a schedule fires once and a message is sent once.
+The mail job runs last, so that the reminders and escalations of a run go out in it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,17 @@ def scheduled_processes_job(platform: Platform, now: datetime | None = None) -> 
         return run_due_schedules(session, now or utcnow())
 
 
+def send_mail_job(platform: Platform, now: datetime | None = None) -> list[int]:
+    """Send the outbox's due messages over SMTP (claimed, sent and recorded in separate
+    short transactions: see :mod:`ordercraft.core.mail.sender`). Messages are due by the
+    real clock, which a given ``now`` may only move forward: the mails that the jobs
+    before it queued in the same run go out in that run."""
+    from ordercraft.core.db import utcnow
+    from ordercraft.core.mail.sender import send_due
+
+    return send_due(platform, max(now, utcnow()) if now is not None else None)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -71,6 +83,7 @@ JOBS: tuple[Job, ...] = (
     Job("reminders", reminders_job, "assignees are reminded before deadlines"),
     Job("scheduled-processes", scheduled_processes_job,
         "processes with a schedule trigger start"),
+    Job("send-mail", send_mail_job, "queued mail is sent over SMTP"),
 )
 
 

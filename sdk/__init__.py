@@ -40,7 +40,10 @@ per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 * ``models``: ``Base``, ``Money``/``Qty``, ``Audited``, the core's tables;
 * ``parties``, ``items``, ``warehouses``, ``users``, ``stock``, ``audit``, ``calc``: the
   core's services, functions taking the operation's session;
-* ``permissions``: permission checks inside services;
+* ``permissions``: permissions a plugin declares, checks inside services;
+* ``settings``: site settings a plugin declares, typed and validated;
+* ``custom_fields``: fields a site adds to clients, orders, items... without code;
+* ``mail``: outgoing e-mail through the outbox, sent by the worker;
 * ``queries``: pages of lists, case-insensitive search;
 * ``validation``: input to typed values, errors naming the field;
 * ``workflow``: state machines, transitions, tasks, processes, timelines;
@@ -64,28 +67,29 @@ from typing import TYPE_CHECKING, Any
 from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
 from ordercraft.sdk.errors import (Conflict, NotFound, OrdercraftError, PermissionDenied,
                                    PluginError, ValidationError)
-from ordercraft.sdk.plugins import MenuItem, PluginInfo, hookimpl, hookspec
+from ordercraft.sdk.plugins import HeaderItem, MenuItem, PluginInfo, hookimpl, hookspec
 
 if TYPE_CHECKING:  # the topic modules load on first use: ``ordercraft --help`` stays fast
-    from ordercraft.sdk import (audit, calc, cli, demo, items, models, parties, permissions,
-                                printing, queries, stock, testing, users, validation,
-                                warehouses, web, workflow)
+    from ordercraft.sdk import (audit, calc, cli, custom_fields, demo, items, mail, models,
+                                parties, permissions, printing, queries, settings, stock,
+                                testing, users, validation, warehouses, web, workflow)
 
 #: The version of the SDK's public API (docs/sdk.md: what a minor and a major version
 #: may change); not the version of the ``ordercraft`` distribution.
 __version__ = "1.0.0"
 
 __all__ = [
-    "Conflict", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied", "PluginError",
-    "PluginInfo", "ValidationError", "__version__", "audit", "calc", "cli", "demo",
-    "deprecation", "errors", "hookimpl", "hookspec", "items", "models", "parties",
-    "permissions", "plugins", "printing", "queries", "stock", "testing", "users",
-    "validation", "warehouses", "web", "workflow",
+    "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied",
+    "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "cli",
+    "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "items", "mail",
+    "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "stock",
+    "testing", "users", "validation", "warehouses", "web", "workflow",
 ]
 
-_TOPICS = frozenset({"audit", "calc", "cli", "demo", "items", "models", "parties",
-                     "permissions", "printing", "queries", "stock", "testing", "users",
-                     "validation", "warehouses", "web", "workflow"})
+_TOPICS = frozenset({"audit", "calc", "cli", "custom_fields", "demo", "items", "mail",
+                     "models", "parties", "permissions", "printing", "queries", "settings",
+                     "stock", "testing", "users", "validation", "warehouses", "web",
+                     "workflow"})
 
 
 def _moved(module: str, since: str = "1.0", removed_in: str = "1.1") -> Deprecated:

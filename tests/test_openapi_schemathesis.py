@@ -1,8 +1,8 @@
 """The JSON API keeps the promises of its OpenAPI document, custom fields included:
 schemathesis generates requests from ``/api/v1/openapi.json`` for the sales, crm,
-parties, items and roles routes and sends them to the app's WSGI with a bearer token; no
-answer may be a server error, have an undocumented status or content type, or not match
-its response schema.
+parties, items, roles and notifications routes and sends them to the app's WSGI with a
+bearer token; no answer may be a server error, have an undocumented status or content
+type, or not match its response schema.
 
 Bounded on purpose (a few examples per operation, no shrinking of passing runs): it
 guards the contract, it does not replace the tests of each route.
@@ -19,7 +19,7 @@ import sales_kit as kit  # noqa: E402
 schemathesis = pytest.importorskip("schemathesis")
 
 COVERED = (r"^/api/v1/(orders|parties|clients|contacts|interactions|deals|items|roles"
-           r"|permissions)(/|$)")
+           r"|permissions|notifications)(/|$)")
 EXAMPLES = 8
 
 
@@ -30,7 +30,7 @@ def test_the_api_matches_its_openapi_document(make_site):
                                                    response_schema_conformance,
                                                    status_code_conformance)
 
-    site = kit.build(make_site)
+    site = kit.build(make_site, plugins=["crm", "sales", "notifications"])
     # Some records for the generated ids and names to meet.
     order_id = kit.order(site, "ROBOT-STD:3", "KIT:2")
     kit.move(site, order_id, "confirm")
@@ -53,6 +53,7 @@ def test_the_api_matches_its_openapi_document(make_site):
             "POST /api/v1/orders/{order_id}/shipments", "PATCH /api/v1/items/{item_id}",
             "POST /api/v1/roles/{name}/grant"} <= labels
     assert any(label.startswith("GET /api/v1/deals") for label in labels), "crm is covered"
+    assert "PUT /api/v1/notifications/preferences" in labels
 
     problems = []
     for operation in operations:

@@ -206,7 +206,7 @@ def test_worker_once(shop):
     ok(shop, "process import --shipped weekly-stock-count")
     result = ok(shop, "worker --once --json")
     assert result == {"ok": True, "jobs": {"escalate-overdue": [], "reminders": [],
-                                           "scheduled-processes": []}}
+                                           "scheduled-processes": [], "send-mail": []}}
 
 
 def test_worker_runs_until_interrupted(shop):
@@ -225,4 +225,5 @@ def test_worker_runs_until_interrupted(shop):
             worker.kill()
     assert worker.returncode == 0, err
     assert "worker stopped" in err
-    assert "scheduler started: escalate-overdue, reminders, scheduled-processes" in err
+    assert "scheduler started: escalate-overdue, reminders, scheduled-processes, " \
+        "send-mail" in err

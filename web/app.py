@@ -17,7 +17,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from ordercraft.core.platform import Platform
-from ordercraft.web import auth, csrf, errors, menu, pages
+from ordercraft.web import auth, csrf, errors, header, menu, pages
 from ordercraft.web.extension import OrdercraftExtension, register_plugin_blueprints
 from ordercraft.web.testing import OrdercraftTestClient
 from ordercraft.web.views import CORE_BLUEPRINTS
@@ -70,6 +70,7 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     auth.init_app(app)
     csrf.init_app(app)
     menu.init_app(app)
+    header.init_app(app)
     pages.init_app(app)
     errors.init_app(app)
     for target in CORE_BLUEPRINTS:

@@ -39,6 +39,7 @@ CORE_COMMANDS: dict[str, str] = {
     "process": "ordercraft.core.cli.processes:process_group",
     "tasks": "ordercraft.core.cli.tasks:tasks_group",
     "worker": "ordercraft.core.cli.worker:worker_command",
+    "mail": "ordercraft.core.cli.mail:mail_group",
 }
 
 #: Entry-point group of top-level commands from above the core (the web's ``serve``),
@@ -64,7 +65,8 @@ CORE_HELP: dict[str, str] = {
     "calc": "Pricing calculators: list, show, run, add.",
     "process": "Business-process templates: list, import, export, start.",
     "tasks": "Tasks: list, done, reassign, comment.",
-    "worker": "Run the background worker (reminders, escalations, schedules).",
+    "worker": "Run the background worker (reminders, escalations, schedules, mail).",
+    "mail": "Outgoing mail: the outbox, SMTP settings, a test message.",
 }
 
 

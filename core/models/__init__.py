@@ -8,6 +8,7 @@ from ordercraft.core.models.site import PluginState, SiteSetting
 from ordercraft.core.models.users import ApiToken, Role, User, user_roles
 from ordercraft.core.stock import models as stock_models  # noqa: F401  (the ledger's tables)
 from ordercraft.core.workflow import models as workflow_models  # noqa: F401  (its tables)
+from ordercraft.core.mail import models as mail_models  # noqa: F401  (the outbox's tables)
 
 __all__ = [
     "ApiToken", "AuditEntry", "CalcRun", "CalcScript", "Contact", "CustomField",

@@ -1,8 +1,9 @@
-"""The MRP engine: a scenario in, MRP records, planned orders with pegging and exceptions out.
+"""The MRP engine: a checked scenario in, MRP records, planned orders with pegging and
+exceptions out.
 
-``plan(data)`` is the whole run on data (the scenario format in, the result format out,
-both described in docs/planning.md); ``run(scenario)`` works on a checked ``Scenario``
-and returns typed results that ``plan_to_dict`` writes out.
+``run(scenario)`` plans a ``Scenario`` (see ``scenario.read_scenario``) and returns a
+typed ``Plan``; ``output`` writes it in the result format. docs/planning.md states the
+conventions.
 
 Items are planned one at a time by low-level code, so a component is netted only after
 every parent's planned orders are known. Each item's periods are lists indexed by the
@@ -12,70 +13,20 @@ where no operation can round.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, localcontext
-from typing import Any, NamedTuple
+from typing import Any
 
 from .lots import order_runs
+from .output import plan_to_dict
 from .quantities import EXACT, ZERO, text
+from .results import PegKey, Plan, PlannedOrder, Record, Reserve
 from .scenario import ItemParams, Scenario, ScenarioError, read_scenario
 from .structure import low_level_codes
 
 MAX_PLANNED_ORDERS = 1_000_000
-RECORD_ROWS = ("gross_requirements", "scheduled_receipts", "projected_on_hand",
-               "net_requirements", "planned_receipts", "planned_releases")
-
-
-class Reserve(NamedTuple):
-    """What a planned quantity is pegged to when no demand of the horizon consumes it:
-    ``kind`` ``safety_stock`` or ``excess`` (lot-size surplus) of ``item``."""
-
-    kind: str
-    item: str
-
-
-PegKey = str | Reserve  # a demand's ref, or a reserve
-
-
-@dataclass(slots=True, eq=False)
-class PlannedOrder:
-    """A planned purchase (bought item) or production (made item) order.
-
-    ``need_period`` is when its quantity is needed, ``due_period`` when it is received
-    (the same unless the ``delay_receipt`` policy pushed it), ``release_period`` when it
-    must be placed. ``pegging`` maps what it serves (a demand's ref, or a ``Reserve``) to
-    the quantity, in the order consumed; its values add up to ``qty``.
-    """
-
-    item: str
-    qty: Decimal
-    need_period: int
-    due_period: int
-    release_period: int
-    late: bool
-    pegging: dict[PegKey, Decimal] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Record:
-    """An item's MRP grid: each row is a list of quantities indexed by period offset."""
-
-    gross_requirements: list[Decimal]
-    scheduled_receipts: list[Decimal]
-    projected_on_hand: list[Decimal]
-    net_requirements: list[Decimal]
-    planned_receipts: list[Decimal]
-    planned_releases: list[Decimal]
-
-
-@dataclass(slots=True)
-class Plan:
-    first_period: int
-    last_period: int
-    low_level_codes: dict[str, int]
-    records: dict[str, Record]
-    planned_orders: list[PlannedOrder]
-    exceptions: list[dict[str, Any]]
 
 
 def plan(data: object) -> dict[str, Any]:
@@ -88,14 +39,31 @@ def plan(data: object) -> dict[str, Any]:
 
 def run(scenario: Scenario) -> Plan:
     """Plan a checked scenario: records, planned orders with pegging, exceptions."""
-    with localcontext(EXACT):
+    with localcontext(EXACT), cycle_collector_paused():
         return _Run(scenario).plan()
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while millions of small dicts are made.
+
+    Plans hold no reference cycles, so the collector would only scan the growing heap
+    again and again (a third of the planning time on large plans); reference counting
+    still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Node:
     """One item while it is planned: its requirements as they arrive from its parents."""
 
-    __slots__ = ("params", "path", "code", "gross", "sched", "pegs", "components", "orders")
+    __slots__ = ("params", "path", "gross", "sched", "demands", "components", "orders")
 
     def __init__(self, params: ItemParams, path: str, periods: int, first: int) -> None:
         self.params = params
@@ -104,26 +72,24 @@ class _Node:
         self.sched = [ZERO] * periods
         for period, qty in params.scheduled_receipts.items():
             self.sched[period - first] = qty
-        # Per period, the demand refs behind the gross requirement and their quantities.
-        self.pegs: list[dict[PegKey, Decimal] | None] = [None] * periods
-        self.components: list[tuple[_Node, Decimal]] = []
+        # Per period, the requirements making up the gross requirement, in arrival order:
+        # (pegging of what it serves, quantity, factor the pegging is scaled by or None).
+        self.demands: list[list[_Demand] | None] = [None] * periods
+        self.components: list[tuple[_Node, Decimal, Decimal | None]] = []
         self.orders: list[PlannedOrder] = []
 
     def require(self, offset: int, qty: Decimal, pegging: dict[PegKey, Decimal],
                 factor: Decimal | None) -> None:
-        """Add a requirement at ``offset`` serving ``pegging`` (scaled by ``factor``)."""
         self.gross[offset] += qty
-        pegs = self.pegs[offset]
-        if pegs is None:
-            self.pegs[offset] = (dict(pegging) if factor is None
-                                 else {key: q * factor for key, q in pegging.items()})
-        elif factor is None:
-            for key, q in pegging.items():
-                pegs[key] = pegs[key] + q if key in pegs else q
+        demands = self.demands[offset]
+        if demands is None:
+            self.demands[offset] = [(pegging, qty, factor)]
         else:
-            for key, q in pegging.items():
-                q *= factor
-                pegs[key] = pegs[key] + q if key in pegs else q
+            demands.append((pegging, qty, factor))
+
+
+_Demand = tuple[dict[PegKey, Decimal], Decimal, Decimal | None]
+_ENDLESS = Decimal("Infinity")
 
 
 class _Run:
@@ -147,7 +113,8 @@ class _Run:
                 factor = line.qty_per
                 if line.scrap_percent:
                     factor *= 1 + line.scrap_percent / 100
-                parent.components.append((nodes[line.component], factor))
+                parent.components.append((nodes[line.component], factor,
+                                          None if factor == 1 else factor))
         for demand in scenario.independent_demand:
             if demand.qty:
                 nodes[demand.item].require(demand.period - self.first, demand.qty,
@@ -176,9 +143,8 @@ class _Run:
         self._peg(node)
         for order in node.orders:
             offset = order.release_period - self.first
-            for component, factor in node.components:
-                component.require(offset, order.qty * factor, order.pegging,
-                                  None if factor == 1 else factor)
+            for component, factor, scale in node.components:
+                component.require(offset, order.qty * factor, order.pegging, scale)
         self._item_exceptions(node, record)
         if node.params.phantom:
             # A phantom's net requirement went straight into its parents' orders.
@@ -250,20 +216,22 @@ class _Run:
 
     def _place_orders(self, node: _Node, need: Decimal, t: int, due: int, release: int,
                       late: bool) -> Decimal:
-        first = self.first
+        item, first = node.params.id, self.first
+        lot = node.params.lot_sizing
+        runs = [(need, 1)] if lot.rule == "lot_for_lot" else order_runs(lot, need)
         total = ZERO
-        for qty, count in order_runs(node.params.lot_sizing, need):
+        for qty, count in runs:
             if count > self.orders_left:
                 raise ScenarioError(
-                    f"{node.path}.lot_sizing: item {node.params.id!r} would need more than "
+                    f"{node.path}.lot_sizing: item {item!r} would need more than "
                     f"{MAX_PLANNED_ORDERS} planned orders ({count} orders of {text(qty)} in "
                     f"period {t + first} alone)", code="too_many_orders",
                     field=f"{node.path}.lot_sizing")
             self.orders_left -= int(count)
             for _ in range(int(count)):
-                node.orders.append(PlannedOrder(node.params.id, qty, t + first, due + first,
+                node.orders.append(PlannedOrder(item, qty, t + first, due + first,
                                                 release + first, late))
-            total += qty * count
+            total += qty * count if count != 1 else qty
         return total
 
     def _peg(self, node: _Node) -> None:
@@ -287,55 +255,49 @@ class _Run:
                 supplies.append((orders[o], orders[o].qty))
                 o += 1
         supplies.extend((order, order.qty) for order in orders[o:])
+        # Netting leaves no requirement uncovered by the end; the endless supply after the
+        # real ones only spares the loop a bounds check.
+        supplies.append((None, _ENDLESS))
 
-        if not supplies:
-            return
         s = 0
         current, left = supplies[0]
-        gross = node.gross
-        for t, pegs in enumerate(node.pegs):
-            if pegs is None:
+        for demands in node.demands:
+            if demands is None:
                 continue
-            g = gross[t]
-            if g <= left:  # the whole requirement comes from one supply
-                left -= g
-                if current is not None:
-                    _merge(current.pegging, pegs)
-                if not left:
-                    s += 1
-                    if s == len(supplies):
-                        break
-                    current, left = supplies[s]
-                continue
-            for key, q in pegs.items():
-                while q:
-                    taken = q if q <= left else left
+            for pegs, qty, factor in demands:
+                if qty <= left:  # the whole requirement comes from one supply
+                    left -= qty
                     if current is not None:
-                        peg = current.pegging
-                        peg[key] = peg[key] + taken if key in peg else taken
-                    q -= taken
-                    left -= taken
+                        _merge(current.pegging, pegs, factor)
                     if not left:
                         s += 1
-                        if s == len(supplies):
-                            break
                         current, left = supplies[s]
-                if s == len(supplies):
-                    break
-            if s == len(supplies):
-                break
-        if s == len(supplies):
-            return
+                    continue
+                for key, q in pegs.items():
+                    if factor is not None:
+                        q *= factor
+                    while q:
+                        taken = q if q <= left else left
+                        if current is not None:
+                            peg = current.pegging
+                            peg[key] = peg[key] + taken if key in peg else taken
+                        q -= taken
+                        left -= taken
+                        if not left:
+                            s += 1
+                            current, left = supplies[s]
         safety = node.params.safety_stock
         item = node.params.id
-        for current, left in [(current, left)] + supplies[s + 1:]:
+        for current, left in [(current, left)] + supplies[s + 1:-1]:
+            if current is None:
+                safety -= left if left <= safety else safety
+                continue
             held = left if left <= safety else safety
             safety -= held
-            if current is not None:
-                if held:
-                    current.pegging[Reserve("safety_stock", item)] = held
-                if left - held:
-                    current.pegging[Reserve("excess", item)] = left - held
+            if held:
+                current.pegging[Reserve("safety_stock", item)] = held
+            if left - held:
+                current.pegging[Reserve("excess", item)] = left - held
 
     # ------------------------------------------------------------------ exceptions
 
@@ -382,38 +344,13 @@ class _Run:
         self.exceptions.append({"type": kind, "item": item, **details, "message": message})
 
 
-def _merge(into: dict[PegKey, Decimal], pegs: dict[PegKey, Decimal]) -> None:
-    if not into:
+def _merge(into: dict[PegKey, Decimal], pegs: dict[PegKey, Decimal],
+           factor: Decimal | None) -> None:
+    """Add ``pegs`` (scaled by ``factor``) into ``into``; new keys go last, in their order."""
+    if factor is not None:
+        pegs = {key: q * factor for key, q in pegs.items()}
+    if into.keys().isdisjoint(pegs):
         into.update(pegs)
         return
     for key, q in pegs.items():
         into[key] = into[key] + q if key in into else q
-
-
-# ---------------------------------------------------------------------- output
-
-
-def plan_to_dict(result: Plan) -> dict[str, Any]:
-    """The output format: quantities as exact decimal strings, periods as record keys
-    only where the value is not zero."""
-    keys = [str(period) for period in range(result.first_period, result.last_period + 1)]
-    records = {}
-    for item, record in result.records.items():
-        records[item] = {row: {keys[t]: text(qty) for t, qty in enumerate(getattr(record, row))
-                               if qty}
-                         for row in RECORD_ROWS}
-    return {
-        "ok": True,
-        "low_level_codes": dict(result.low_level_codes),
-        "records": records,
-        "planned_orders": [order_to_dict(order) for order in result.planned_orders],
-        "exceptions": result.exceptions,
-    }
-
-
-def order_to_dict(order: PlannedOrder) -> dict[str, Any]:
-    return {"item": order.item, "qty": text(order.qty), "due_period": order.due_period,
-            "release_period": order.release_period, "late": order.late,
-            "pegging": [{"ref": key, "qty": text(qty)} if isinstance(key, str) else
-                        {"ref": None, "qty": text(qty), "reserve": key.kind, "item": key.item}
-                        for key, qty in order.pegging.items()]}

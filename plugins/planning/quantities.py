@@ -43,7 +43,9 @@ def to_decimal(value: object) -> Decimal | None:
             return None
     else:
         return None
-    return number if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    return number if number else ZERO  # no negative zero
 
 
 def within_bounds(number: Decimal) -> bool:
@@ -55,9 +57,11 @@ def within_bounds(number: Decimal) -> bool:
 
 def text(number: Decimal) -> str:
     """The shortest exact text of a quantity: no exponent, no trailing zeros."""
-    written = format(number, "f")
-    if "." in written:
-        written = written.rstrip("0").rstrip(".")
+    written = str(number)
+    if "." in written or "E" in written:
+        written = format(number, "f")
+        if "." in written:
+            written = written.rstrip("0").rstrip(".")
     return "0" if written == "-0" else written
 
 

@@ -113,10 +113,10 @@ def _scenario(data: object) -> Scenario:
     first = top.integer("first_period", required=True)
     last = top.integer("last_period", required=True)
     if last < first:
-        raise ScenarioError(f"last_period {last} is before first_period {first}",
+        raise ScenarioError(f"last_period: {last} is before first_period {first}",
                             code="invalid_horizon", field="last_period")
     if last - first + 1 > MAX_PERIODS:
-        raise ScenarioError(f"the horizon {first}..{last} has {last - first + 1} periods; "
+        raise ScenarioError(f"last_period: the horizon {first}..{last} has {last - first + 1} periods; "
                             f"at most {MAX_PERIODS} are planned", code="invalid_horizon",
                             field="last_period")
     horizon = (first, last)
@@ -192,7 +192,7 @@ def _item(row: object, path: str, horizon: tuple[int, int],
                             f"(a non-empty text or null)", code="invalid", field=f"{path}.supplier")
     return ItemParams(
         id=item_id, lead_time=lead_time,
-        on_hand=fields.quantity("on_hand", default=ZERO),
+        on_hand=fields.quantity("on_hand", default=ZERO, minimum=ZERO),
         safety_stock=safety_stock, make=make_or_buy == "make", phantom=phantom,
         scheduled_receipts=_scheduled_receipts(fields.get("scheduled_receipts"),
                                                f"{path}.scheduled_receipts", horizon),

@@ -49,12 +49,17 @@ def _raise_cycle(bom: Sequence[BomLine], unresolved: set[str]) -> None:
     item = next(line.parent for line in bom if line.parent in unresolved
                 and line.component in unresolved)
     path = [item]
+    lines: list[int] = []  # lines[n]: the BOM line making path[n + 1] a parent of path[n]
     seen = {item: 0}
     while True:
         item, index = parents[item][0]
+        lines.append(index)
         if item in seen:
-            cycle = [item] + path[seen[item]:][::-1]
-            raise ScenarioError(f"bom[{index}]: the bill of materials has a cycle: "
-                                f"{' -> '.join(cycle)}", code="bom_cycle", field=f"bom[{index}]")
+            start = seen[item]
+            cycle = [item] + path[start:][::-1]
+            closing = lines[start]
+            raise ScenarioError(f"bom[{closing}]: the bill of materials has a cycle: "
+                                f"{' -> '.join(cycle)}", code="bom_cycle",
+                                field=f"bom[{closing}]")
         seen[item] = len(path)
         path.append(item)

@@ -27,10 +27,9 @@ def test_reference_example(example: dict[str, Any]) -> None:
     assert result["ok"] is True
     assert result["low_level_codes"] == expected["low_level_codes"]
     assert result["records"] == expected["records"]
-    named = [{name: order[name] for name in wanted}
-             for order, wanted in zip(result["planned_orders"], expected["planned_orders"])]
+    named = [{name: order[name] for name in wanted} for order, wanted in
+             zip(result["planned_orders"], expected["planned_orders"], strict=True)]
     assert named == expected["planned_orders"]
-    assert len(result["planned_orders"]) == len(expected["planned_orders"])
     assert result["exceptions"] == []
 
 

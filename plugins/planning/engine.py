@@ -63,7 +63,7 @@ def cycle_collector_paused() -> Iterator[None]:
 class _Node:
     """One item while it is planned: its requirements as they arrive from its parents."""
 
-    __slots__ = ("params", "path", "gross", "sched", "demands", "components", "orders")
+    __slots__ = ("components", "demands", "gross", "orders", "params", "path", "sched")
 
     def __init__(self, params: ItemParams, path: str, periods: int, first: int) -> None:
         self.params = params
@@ -154,13 +154,12 @@ class _Run:
     def _net(self, node: _Node) -> Record:
         """Net the item period by period, placing planned orders where it falls short."""
         params = node.params
-        periods, first = self.periods, self.first
+        periods = self.periods
         gross, sched = node.gross, node.sched
         every_period = self.every_period
         safety = params.safety_stock
         lead_time = params.lead_time
         window = params.grouping_window
-        lot = params.lot_sizing
         net = [ZERO] * periods
         on_hand = [ZERO] * periods
         receipts = [ZERO] * periods
@@ -210,8 +209,7 @@ class _Run:
             g = gross[q]
             balance = balance + sched[q] - g
             target = safety if (self.every_period or g) else ZERO
-            if target - balance > need:
-                need = target - balance
+            need = max(need, target - balance)
         return need
 
     def _place_orders(self, node: _Node, need: Decimal, t: int, due: int, release: int,
@@ -288,16 +286,14 @@ class _Run:
                             current, left = supplies[s]
         safety = node.params.safety_stock
         item = node.params.id
-        for current, left in [(current, left)] + supplies[s + 1:-1]:
-            if current is None:
-                safety -= left if left <= safety else safety
-                continue
-            held = left if left <= safety else safety
+        for supplied, unused in [(current, left), *supplies[s + 1:-1]]:
+            held = min(unused, safety)
             safety -= held
-            if held:
-                current.pegging[Reserve("safety_stock", item)] = held
-            if left - held:
-                current.pegging[Reserve("excess", item)] = left - held
+            if supplied is not None:
+                if held:
+                    supplied.pegging[Reserve("safety_stock", item)] = held
+                if unused - held:
+                    supplied.pegging[Reserve("excess", item)] = unused - held
 
     # ------------------------------------------------------------------ exceptions
 

@@ -116,9 +116,9 @@ def _scenario(data: object) -> Scenario:
         raise ScenarioError(f"last_period: {last} is before first_period {first}",
                             code="invalid_horizon", field="last_period")
     if last - first + 1 > MAX_PERIODS:
-        raise ScenarioError(f"last_period: the horizon {first}..{last} has {last - first + 1} periods; "
-                            f"at most {MAX_PERIODS} are planned", code="invalid_horizon",
-                            field="last_period")
+        raise ScenarioError(f"last_period: the horizon {first}..{last} has "
+                            f"{last - first + 1} periods; at most {MAX_PERIODS} are planned",
+                            code="invalid_horizon", field="last_period")
     horizon = (first, last)
     policy = top.choice("past_due_policy", PAST_DUE_POLICIES)
     mode = top.choice("safety_stock_mode", SAFETY_STOCK_MODES)

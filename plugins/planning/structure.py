@@ -28,8 +28,7 @@ def low_level_codes(item_ids: Iterable[str], bom: Sequence[BomLine]) -> dict[str
         done += 1
         level = codes[parent] + 1
         for component in children[parent]:
-            if codes[component] < level:
-                codes[component] = level
+            codes[component] = max(codes[component], level)
             parents_left[component] -= 1
             if parents_left[component] == 0:
                 ready.append(component)

@@ -31,11 +31,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ordercraft.plugins.planning.engine import run
 from ordercraft.plugins.planning.output import write_json
+from ordercraft.plugins.planning.results import Plan
 from ordercraft.plugins.planning.scenario import read_scenario
 
 QTY_PER = (1, 1, 1, 2, 2, 3, 4, "0.5", "1.25")
@@ -121,6 +123,15 @@ def summary(label: str, walls: list[float], cpus: list[float]) -> None:
           f"wall (CPU best {min(cpus):.2f} s); runs: {runs}")
 
 
+def plan_scenario(data: dict[str, Any]) -> Plan:
+    return run(read_scenario(data))
+
+
+def write_plan(result: Plan, target: Path) -> None:
+    with target.open("w") as out:
+        write_json(result, out)
+
+
 def end_to_end(folder: Path, runs: int, seed: int) -> None:
     scenario = generate(level_sizes=(60, 90, 120, 150, 170, 190, 220), weeks=104,
                         order_lines=3_000, seed=seed)
@@ -136,17 +147,12 @@ def end_to_end(folder: Path, runs: int, seed: int) -> None:
     for _ in range(runs):
         wall, cpu = time.perf_counter(), time.process_time()
         data, *parse = timed(lambda: json.loads(source.read_text(), parse_float=Decimal))
-        result, *planning = timed(lambda: run(read_scenario(data)))
-
-        def write() -> None:
-            with target.open("w") as out:
-                write_json(result, out)
-
-        _, *writing = timed(write)
+        result, *planning = timed(partial(plan_scenario, data))
+        _, *writing = timed(partial(write_plan, result, target))
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
         for (phase_walls, phase_cpus), (phase_wall, phase_cpu) in zip(
-                phases.values(), (parse, planning, writing)):
+                phases.values(), (parse, planning, writing), strict=True):
             phase_walls.append(phase_wall)
             phase_cpus.append(phase_cpu)
     orders = result.planned_orders
@@ -167,7 +173,7 @@ def bare(runs: int, seed: int) -> None:
           f"BOM lines")
     walls, cpus = [], []
     for _ in range(runs):
-        result, wall, cpu = timed(lambda: run(read_scenario(scenario)))
+        result, wall, cpu = timed(partial(plan_scenario, scenario))
         walls.append(wall)
         cpus.append(cpu)
     orders = result.planned_orders

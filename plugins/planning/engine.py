@@ -147,7 +147,8 @@ class _Run:
                 component.require(offset, order.qty * factor, order.pegging, scale)
         self._item_exceptions(node, record)
         if node.params.phantom:
-            # A phantom's net requirement went straight into its parents' orders.
+            # A phantom's net requirement went straight to its components, to be built
+            # inside its parents' orders: it has no receipts or releases of its own.
             record.planned_receipts = record.planned_releases = [ZERO] * self.periods
         return record
 

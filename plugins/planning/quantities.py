@@ -58,10 +58,10 @@ def within_bounds(number: Decimal) -> bool:
 def text(number: Decimal) -> str:
     """The shortest exact text of a quantity: no exponent, no trailing zeros."""
     written = str(number)
-    if "." in written or "E" in written:
+    if "E" in written:
         written = format(number, "f")
-        if "." in written:
-            written = written.rstrip("0").rstrip(".")
+    if "." in written:
+        written = written.rstrip("0").rstrip(".")
     return "0" if written == "-0" else written
 
 

@@ -163,6 +163,14 @@ def test_cycle_in_bom_names_its_path(lines: list[tuple[str, str]], field: str,
     assert error.message.endswith(f"has a cycle: {cycle}")
 
 
+def test_too_many_item_periods_are_refused() -> None:
+    error = refused(lambda scenario: scenario.update(
+        last_period=5_000, items=[{"id": f"I{n}"} for n in range(401)], bom=[],
+        independent_demand=[]))
+    assert (error.code, error.field) == ("too_large", "items")
+    assert error.message.startswith("items: 401 items over 5000 periods")
+
+
 def test_too_many_planned_orders_is_refused_before_they_are_made() -> None:
     error = refused(lambda scenario: (
         scenario["items"][1].update(lot_sizing={"rule": "fixed_order_quantity", "quantity": 1}),

@@ -19,6 +19,7 @@ SAFETY_STOCK_MODES = ("every_period", "at_events")
 UNKNOWN_BOM_ITEMS = ("error", "plan_with_defaults")
 LOT_RULES = ("lot_for_lot", "fixed_order_quantity", "modifiers")
 MAX_PERIODS = 10_000
+MAX_ITEM_PERIODS = 2_000_000  # each item keeps its rows per period: bounds the memory a plan takes
 
 
 class ScenarioError(Exception):
@@ -136,6 +137,11 @@ def _scenario(data: object) -> Scenario:
                                 code="duplicate", field=f"{path}.id")
         known[item.id] = path
         items.append(item)
+    periods = last - first + 1
+    if len(items) * periods > MAX_ITEM_PERIODS:
+        raise ScenarioError(f"items: {len(items)} items over {periods} periods are more than "
+                            f"{MAX_ITEM_PERIODS} item-periods; plan fewer items or periods",
+                            code="too_large", field="items")
 
     defaulted: dict[str, str] = {}
     for line, path in bom_rows:

@@ -14,7 +14,7 @@ import pytest
 
 from ordercraft.plugins.analysis import series as periods_of
 from ordercraft.plugins.analysis import xyz
-from ordercraft.plugins.analysis.decimals import sqrt_of_ratio
+from ordercraft.plugins.analysis.decimals import sqrt_of_ratio, sqrt_quotients
 from ordercraft.plugins.analysis.errors import AnalysisError
 from ordercraft.plugins.analysis.options import XyzOptions
 
@@ -116,14 +116,28 @@ def test_square_root_rounds_half_even_at_an_exact_midpoint():
     assert sqrt_of_ratio(odd_square, D(1)) == D("1.000000000000000000000000002")
 
 
-@pytest.mark.parametrize("numerator,denominator", [
+def squared(value: str) -> Decimal:
+    with localcontext() as context:
+        context.prec = 100
+        return D(value) * D(value)
+
+
+@pytest.mark.parametrize("radicand,divisor", [
     (D(2), D(1)), (D(1), D(3)), (D("1E-30"), D(7)), (D("99999999999999999999999999999999"),
                                                      D(1)),
-    (D(10) ** 56 - 1, D(1)), (D(10) ** 56 + 1, D(1)), (D("0.01"), D("1E+40")),
+    (D(10) ** 56 - 1, D(1)), (D(10) ** 56 + 1, D(1)), (D("0.01"), D("1E+20")),
+    (D(0), D(5)), (D(1600), D(400)), (D(300), D(10)),
+    # roots exactly halfway between two 28-digit numbers, and just off halfway
+    (squared("1.0000000000000000000000000005"), D(1)),
+    (squared("1.0000000000000000000000000015"), D(1)),
+    (squared("3.0000000000000000000000000015") + D("1E-60"), D(1)),
+    (squared("30000000000000000000000000005"), D(10)),
 ])
-def test_square_roots_are_correctly_rounded(numerator, denominator):
-    assert sqrt_of_ratio(numerator, denominator) == rounded_sqrt(
-        Fraction(numerator) / Fraction(denominator))
+def test_square_roots_are_correctly_rounded(radicand, divisor):
+    expected = rounded_sqrt(Fraction(radicand) / Fraction(divisor) ** 2)
+    assert sqrt_of_ratio(radicand, divisor * divisor) == expected
+    assert sqrt_quotients(radicand, [divisor, divisor * 2]) == [
+        expected, rounded_sqrt(Fraction(radicand) / Fraction(divisor * 2) ** 2)]
 
 
 def test_fewer_than_two_periods_zero_and_negative_means_are_unclassifiable():

@@ -9,10 +9,11 @@ sum of squares Q:
     sd   = sqrt((n·Q − S²) / (n·(n−1)))  sample
     cv   = sd / mean
 
-X while cv <= x (``le``; ``lt``: cv < x), Y while cv <= y, else Z. The class is decided
-exactly, without a square root: cv <= x is (n·Q − S²)·k <= x²·S²·k' with k, k' from the
-kind of sd. The reported mean, sd and cv are each the exact value rounded once to 28
-significant digits. Fewer than 2 periods, a zero mean or a negative mean leave the
+X while cv <= x (``le``; ``lt``: cv < x), Y while cv <= y, else Z. sd and cv are one
+root over exact divisors, √R / d and √R / c with R = (n·Q − S²)·k (k = 1 population,
+n·(n−1) sample), so the class is decided exactly without a root: cv <= x is R <= x²·c².
+The reported mean, sd and cv are each the exact value rounded once to 28 significant
+digits. Fewer than 2 periods, a zero mean or a negative mean leave the
 object unclassified (class ``None``) with a reason: its stability is not guessed.
 """
 
@@ -25,7 +26,7 @@ from operator import le, lt, mul
 from typing import Any, NamedTuple
 
 from .decimals import (ZERO, all_finite_decimals, as_decimal, exact_arithmetic, numbers_text,
-                       optional_text, ratio, sqrt_of_ratio)
+                       optional_text, ratio, sqrt_quotients)
 from .errors import AnalysisError
 from .options import XyzOptions, aggregate_size
 from .series import aggregate, aggregate_periods
@@ -129,19 +130,19 @@ class _Classifier:
         # n·Q − S² is n² times the population variance; never negative, exactly.
         spread = count * sum(map(mul, values, values), ZERO) - total * total
         mean = ratio(total, count)
-        sd = sqrt_of_ratio(spread, Decimal(count * (count - 1) if self.sample
-                                           else count * count))
+        # sd = √(spread·k) / d and cv = √(spread·k) / (S·d/n): k = 1 and d = n for the
+        # population sd, k = d = n·(n−1) for the sample sd.
+        scale = count * (count - 1) if self.sample else 1
+        radicand = spread * scale
+        sd_divisor = Decimal(scale if self.sample else count)
         if total <= 0:
+            sd, = sqrt_quotients(radicand, (sd_divisor,))
             return XyzItem(key, values, mean, sd, None, None,
                            NEGATIVE_MEAN if total else ZERO_MEAN)
-        # cv² = variance / mean²: spread / S² (population), spread·n / ((n−1)·S²) (sample)
-        squared_total = total * total
-        if self.sample:
-            cv_numerator, cv_denominator = spread * count, squared_total * (count - 1)
-        else:
-            cv_numerator, cv_denominator = spread, squared_total
-        cv = sqrt_of_ratio(cv_numerator, cv_denominator)
+        cv_divisor = total * (count - 1) if self.sample else total
+        sd, cv = sqrt_quotients(radicand, (sd_divisor, cv_divisor))
+        squared_divisor = cv_divisor * cv_divisor
         for name, limit in self.limits:
-            if self.within(cv_numerator, limit * cv_denominator):
+            if self.within(radicand, limit * squared_divisor):
                 return XyzItem(key, values, mean, sd, cv, name)
         return XyzItem(key, values, mean, sd, cv, "Z")

@@ -125,6 +125,13 @@ def test_bad_files_name_the_row_column_and_value(tmp_path, text, code, field, me
     assert error.value.message.startswith(message.replace("'lines.csv'", repr(str(path))))
 
 
+def test_a_row_the_csv_reader_cannot_read_is_named():
+    with pytest.raises(AnalysisError) as error:
+        parse_lines('key,value\nkit,1\n"' + "x" * 200_000 + '",1\n', name="big.csv")
+    assert error.value.message == ("file 'big.csv', row 3: field larger than field limit "
+                                   "(131072)")
+
+
 def test_row_and_column_are_in_the_details(tmp_path):
     with pytest.raises(AnalysisError) as error:
         analyse_file("abc", write(tmp_path, "KEY,Value\nkit,one\n"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -98,7 +98,7 @@ class _Reader:
             details["column"] = self.titles[column]
         return AnalysisError(f"{where}: {message}", code=code, field=field, details=details)
 
-    def records(self) -> Any:
+    def records(self) -> Iterator[tuple[int, list[str]]]:
         """``(line number where the record starts, cells)`` of each non-blank record."""
         line = 0
         try:

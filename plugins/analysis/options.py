@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from .errors import AnalysisError
 
-#: How an object at or across a class limit is classed (docs/analysis.md, "Boundary rules").
+#: How an object at or across a class limit is classed (docs/analysis.md, "ABC").
 BOUNDARIES = ("le", "lt", "upper")
 #: Which standard deviation XYZ uses: divided by n, or by n - 1.
 SD_KINDS = ("population", "sample")

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from ordercraft.core.calc.api import describe
 from ordercraft.core.calc.errors import CalculatorBusy, CalculatorError
 from ordercraft.core.calc.protocol import FrameError, FrameTimeout, encode
 from ordercraft.core.calc.registry import source_version
 from ordercraft.core.calc.worker import Limits, WorkerPool
 
 sys.path.insert(0, str(Path(__file__).parent))
-from calc_kit import BENIGN, BENIGN_TOTAL, CATALOG, calculator, run  # noqa: E402
+from calc_kit import BENIGN, BENIGN_TOTAL, CATALOG, calculator, run, source  # noqa: E402
 
 #: The order of a set of strings depends on the interpreter's hash seed.
 SET_ORDER = calculator("""
@@ -73,19 +74,30 @@ def test_unknown_codec_names_leave_nothing_behind():
         pool.close()
 
 
-def test_a_worker_whose_memory_grew_is_replaced_between_runs():
-    pool = WorkerPool(size=1, limits=Limits(timeout=10, recycle_mb=100))
+def test_a_worker_whose_memory_is_past_the_threshold_is_replaced_between_runs():
+    """Nothing a run makes outlives it, so the memory a worker holds after a run is what
+    leaked into the process; past the threshold, the worker is not reused."""
+    pool = WorkerPool(size=1, limits=Limits(timeout=10))
     try:
+        for _ in range(3):
+            run(calculator('block = "x" * (150 * 2**20)\nreturn [line("x", 1, 1)]'), pool=pool)
+        assert pool.stats.spawned == 1 and pool.stats.recycled == 0  # all of it was freed
+        resident = rss_kib(pool._idle[0].pid)
+        pool.limits = Limits(timeout=10, recycle_mb=resident // 1024 + 2)
         run(BENIGN, pool=pool)
+        assert pool.stats.recycled == 0
         first = pool._idle[0].pid
-        run(BENIGN, pool=pool)
-        assert pool._idle[0].pid == first
-        grown = run(calculator('block = "x" * (150 * 2**20)\nreturn [line("x", 1, 1)]'),
-                    pool=pool)
-        assert grown.total == 1  # the run itself succeeded; its worker is not reused
+        # a run that fails in the script is checked the same way
+        failing = calculator("raise ValueError('no')")
+        describe(source(failing), pool=pool)  # read now: the next request is the run
+        pool.limits = Limits(timeout=10, recycle_mb=resident // 1024 - 1)
+        with pytest.raises(CalculatorError):
+            run(failing, pool=pool)
         assert pool._idle[0].pid != first
-        assert (pool.stats.recycled, pool.stats.errors) == (1, 0)
+        assert pool.stats.recycled == pool.stats.replaced == 1
+        pool.limits = Limits(timeout=10)
         assert str(run(BENIGN, pool=pool).total) == BENIGN_TOTAL
+        assert pool.stats.recycled == 1
     finally:
         pool.close()
 
@@ -196,7 +208,8 @@ def test_the_settings_come_from_the_environment():
     assert (limits.per_user, limits.queue_timeout, limits.recycle_mb, limits.worker_user,
             limits.pool_size()) == (3, 2.5, 300, "calc", 6)
     assert Limits.from_environment({}).pool_size() >= 3
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(CalculatorError) as caught:
         Limits.from_environment({"ORDERCRAFT_CALC_QUEUE_SECONDS": "soon"})
+    assert caught.value.code == "configuration" and caught.value.http_status == 500
     assert caught.value.field == "ORDERCRAFT_CALC_QUEUE_SECONDS"
     assert "'soon' is not a number above zero" in caught.value.message

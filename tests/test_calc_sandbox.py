@@ -336,8 +336,9 @@ def test_worker_process_is_isolated():
         proc = Path(f"/proc/{pid}")
         # nothing but the hash seed that makes set order the same in every worker
         assert (proc / "environ").read_bytes() == b"PYTHONHASHSEED=0\x00"
-        assert sorted(os.listdir(proc / "fd")) == ["0", "1", "2"]
+        assert sorted(os.listdir(proc / "fd")) == ["0", "1", "2", "3"]
         assert os.readlink(proc / "fd" / "2") == "/dev/null"
+        assert os.readlink(proc / "fd" / "3") == f"/proc/{pid}/statm"
         cwd = os.readlink(proc / "cwd")
         assert os.listdir(cwd) == []
         assert os.stat(cwd).st_mode & 0o777 == 0o500

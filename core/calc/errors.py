@@ -49,6 +49,14 @@ class CalculatorNotFound(CalculatorError):
     http_status = 404
 
 
+class CalculatorSettingError(CalculatorError):
+    """An ``ORDERCRAFT_CALC_*`` variable holds a value the calculators cannot use: the
+    server's configuration is wrong, not the request."""
+
+    code = "configuration"
+    http_status = 500
+
+
 class CalculatorBusy(CalculatorError):
     """The run could not start before the queue's deadline: every worker was busy, or the
     user already had as many runs in progress as one user may. Nothing ran; try again."""

@@ -19,7 +19,7 @@ alarm would not interrupt a C-level loop such as ``sum(range(10**15))``, and a
 blocked process uses no CPU, so the pool kills the worker's whole process group
 (``os.killpg``) when the deadline passes. A worker is **replaced** after a timeout, a
 memory or CPU limit or a crash (the replacement starts at once, so the next request
-finds a worker ready), and **recycled** between runs when its peak memory passed
+finds a worker ready), and **recycled** between runs when its resident memory passed
 :attr:`Limits.recycle_mb` or it reached its age limits; a run that merely failed (the
 script raised, its result was refused) leaves an intact worker in the pool.
 
@@ -55,10 +55,10 @@ from pathlib import Path
 from typing import Any
 
 from ordercraft.core.calc.confine import ConfinementError, Identity, worker_identity
-from ordercraft.core.calc.errors import CalculatorBusy, CalculatorError, clip
+from ordercraft.core.calc.errors import (CalculatorBusy, CalculatorError,
+                                         CalculatorSettingError, clip)
 from ordercraft.core.calc.protocol import (FrameError, FrameReader, FrameTimeout, encode,
                                            write_all)
-from ordercraft.core.errors import ValidationError
 
 #: Codes a worker may report; anything else from a worker is treated as a crash.
 WORKER_CODES = frozenset({
@@ -119,7 +119,7 @@ class Limits:
     #: A worker retires after this many runs or this much CPU time.
     max_runs: int = 50_000
     max_cpu: float = 1800.0
-    #: A worker whose peak resident memory passed this after a run is replaced before
+    #: A worker whose resident memory is above this after a run is replaced before
     #: the next one (the next user's run keeps its whole memory limit).
     recycle_mb: int = 128
     #: Workers in the pool (``None``: up to 4, one per CPU, and at least one more than
@@ -152,8 +152,8 @@ class Limits:
             except ValueError:
                 number = 0
             if not number > 0:
-                raise ValidationError(f"{variable}: {text[:40]!r} is not a number above zero",
-                                      field=variable)
+                raise CalculatorSettingError(f"{variable}: {text[:40]!r} is not a number above "
+                                             "zero", field=variable)
             values[name] = number
         return cls(**values)
 
@@ -291,9 +291,9 @@ class Worker:
 @dataclass
 class PoolStats:
     spawned: int = 0
-    #: Workers killed and replaced (a timeout, a limit, a crash).
+    #: Workers killed and replaced by a fresh one, for any reason...
     replaced: int = 0
-    #: Workers retired between runs (peak memory past the threshold, age).
+    #: ... and of those, the ones retired after a good run (memory past the threshold, age).
     recycled: int = 0
     runs: int = 0
     errors: int = 0

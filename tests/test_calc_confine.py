@@ -120,7 +120,8 @@ attempt("fork", fork)
 attempt("setuid root", lambda: os.setuid(0))
 attempt("signal the server", lambda: os.kill(os.getppid(), 0))
 attempt("write the working directory", lambda: write("x"))
-attempt("write /tmp", lambda: write(f"/tmp/escaped-{os.getpid()}"))
+attempt("write /tmp", lambda: write(f"/tmp/ordercraft-calc-escaped-{os.getpid()}"))
+attempt("create a folder", lambda: os.mkdir("folder"))
 attempt("read /root", lambda: os.listdir("/root"))
 with open("/proc/self/net/dev") as table:
     interfaces = sorted(line.split(":")[0].strip() for line in table.readlines()[2:])
@@ -179,7 +180,12 @@ def test_a_worker_that_escaped_the_sandbox_still_cannot_reach_out(listeners):
     assert outcome["fork"] == "EAGAIN"
     assert outcome["setuid root"] == "EPERM" and outcome["signal the server"] == "EPERM"
     assert outcome["write the working directory"] == "EACCES"
+    assert outcome["create a folder"] == "EACCES"
+    # /tmp lets anyone create a file: it stays empty
     assert outcome["write /tmp"] in ("EFBIG", "EACCES")
+    for escaped in Path("/tmp").glob("ordercraft-calc-escaped-*"):
+        assert escaped.stat().st_size == 0
+        escaped.unlink()
 
 
 @pytest.mark.skipif(not has_libseccomp(), reason="libseccomp is not installed")

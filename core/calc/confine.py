@@ -5,17 +5,17 @@ the worker (:mod:`.child`) calls :func:`confine` on itself, in this order:
 
 1. it closes every inherited descriptor but its pipes and ``/dev/null``;
 2. it prepares its interpreter (the caller's ``prepare``) while it can still read every
-   file: as root it first checks, as the worker user, whether that user can read the
-   Python installation, and if not (Python under ``/root``), ``prepare`` loads now
-   what would otherwise be imported when first needed;
+   file: as root it first drops its supplementary groups and checks, as the worker
+   user, whether that user can read the Python installation, and if not (Python under
+   ``/root``), ``prepare`` loads now what would otherwise be imported when first needed;
 3. as root, it enters a **new network namespace** (``unshare(CLONE_NEWNET)``): no
    interface but a loopback that is down, so no address, 127.0.0.1 included, is
    reachable;
 4. as root, it **becomes an unprivileged user** (``nobody`` or the configured one):
-   supplementary groups dropped, then the group, then the user (the other order would
-   leave it unable to change its group), then it checks that real, effective and saved
-   ids all changed and that it cannot become root again, and makes itself
-   non-dumpable so that other processes of that user cannot trace it;
+   supplementary groups (dropped already), then the group, then the user (the other
+   order would leave it unable to change its group), then it checks that real,
+   effective and saved ids all changed and that it cannot become root again, and makes
+   itself non-dumpable so that other processes of that user cannot trace it;
 5. where libseccomp is installed it loads a **seccomp filter** refusing ``socket()``
    and ``io_uring_setup()`` (io_uring can open sockets without ``socket()``): this also
    covers Unix sockets on the file system (a PostgreSQL socket in ``/run``), which a

@@ -247,7 +247,9 @@ def test_busy_workers_are_a_refusal_with_exit_2(bare, monkeypatch):
     spinner = threading.Thread(target=spin)
     spinner.start()
     try:
-        while pool.in_progress() < 1:
+        for _ in range(6000):
+            if pool.in_progress() == 1:
+                break
             spinner.join(0.02)
         result = bare.cli("calc run door --catalog examples --json")
         assert result.exit_code == 2

@@ -147,18 +147,47 @@ def _worker_pids():
     return pids
 
 
-def test_a_crashed_worker_is_still_one_document(bare, tmp_path):
+def _cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _kill_the_spinning_worker(pids, done):
+    """Kill -9 the worker that runs the loop, once it has spun for 0.3 s of CPU."""
+    baseline = {pid: _cpu_seconds(pid) for pid in pids}
+    while not done.is_set():
+        for pid, before in baseline.items():
+            try:
+                spinning = _cpu_seconds(pid) - before >= 0.3
+            except OSError:
+                continue
+            if spinning:
+                os.kill(pid, 9)
+                return
+        done.wait(0.05)
+
+
+def test_a_crashed_worker_is_still_one_document(bare, tmp_path, monkeypatch):
+    from ordercraft.core.calc import worker
+
     path = write(tmp_path, "spin.py", calculator("while True:\n    pass"))
-    timer = threading.Timer(0.5, lambda: [os.kill(pid, 9) for pid in _worker_pids()])
-    timer.start()
+    # one warm worker: the one killed is running the script, not starting
+    pool = worker.WorkerPool(size=1)
+    pool.warm()
+    monkeypatch.setattr(worker, "_default_pool", pool)
+    done = threading.Event()
+    killer = threading.Thread(target=_kill_the_spinning_worker, args=(_worker_pids(), done))
+    killer.start()
     result = bare.cli(["calc", "run", path, "--catalog", "examples", "--timeout", "20",
                        "--json"])
-    timer.join()
+    done.set()
+    killer.join()
     assert result.exit_code == 2
     error = one_document(result)["error"]
     assert error["code"] == "worker_crashed"
     assert "SIGKILL" in error["message"]
     assert one_document(bare.cli("calc run door --catalog examples --json"))["ok"] is True
+    pool.close()
 
 
 def test_text_mode_names_the_line(bare, tmp_path):
@@ -200,3 +229,45 @@ def test_the_sdk_runs_calculators():
     result = calc.run_calculator("door", {"width": 900}, catalog=calc.example_catalog())
     assert result.total > calc.run_calculator("door", catalog=calc.example_catalog()).total
     assert [p.name for p in calc.calculator_info("robot").spec.params][-1] == "paint_colour"
+
+
+def test_busy_workers_are_a_refusal_with_exit_2(bare, monkeypatch):
+    from ordercraft.core.calc import worker
+    from ordercraft.core.calc.errors import CalculatorError
+    from ordercraft.core.calc.registry import source_version
+
+    pool = worker.WorkerPool(size=1, limits=worker.Limits(queue_timeout=0.2))
+    monkeypatch.setattr(worker, "_default_pool", pool)
+    loop = calculator("while True:\n    pass")
+
+    def spin():
+        with pytest.raises(CalculatorError):  # stopped when the pool closes
+            pool.run(source_version(loop), loop, {}, timeout=60)
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        for _ in range(6000):
+            if pool.in_progress() == 1:
+                break
+            spinner.join(0.02)
+        result = bare.cli("calc run door --catalog examples --json")
+        assert result.exit_code == 2
+        error = one_document(result)["error"]
+        assert error["code"] == "busy" and "could not start within 0.2 s" in error["message"]
+    finally:
+        pool.close()
+        spinner.join()
+
+
+def test_add_refuses_numbers_no_parameter_needs(site, tmp_path):
+    """Every run of such a declaration used to fail with an internal error."""
+    path = write(tmp_path, "tiny.py", calculator(
+        "return []", params='param("x", "decimal", min="-1e29", step="1e-29", default=0)'))
+    result = site.cli(["calc", "add", path, "--json"])
+    assert result.exit_code == 2
+    error = one_document(result)["error"]
+    assert error["code"] == "format" and error["line"] == 6
+    assert error["message"] == ("parameter 'x': min '-1e29' is out of range: at most 15 digits "
+                                "before the decimal point")
+    assert one_document(site.cli("calc list --json"))["calculators"][-1]["name"] == "shelf"

@@ -178,3 +178,38 @@ def test_messages_quote_a_value_briefly():
     assert caught.value.field == "height"
     assert len(caught.value.message) < 120 and caught.value.message.endswith(
         "is not a whole number")
+
+
+@pytest.mark.parametrize(("declaration", "message"), [
+    ('param("x", "decimal", min="-1e29", step="1e-29")',
+     "parameter 'x': min '-1e29' is out of range: at most 15 digits before the decimal point"),
+    ('param("x", "decimal", step="1e-29")',
+     "parameter 'x': step '1e-29' has 29 decimal places; at most 10 are allowed"),
+    ('param("x", "int", max=10**15)', "must be a literal value"),
+    ('param("x", "int", max=1000000000000000)',
+     "parameter 'x': max 1000000000000000 is out of range"),
+    ('param("x", "decimal", default="0.00000000001")',
+     ("parameter 'x': default '0.00000000001' is not valid: '0.00000000001' has 11 decimal "
+      "places")),
+    ('param("x", "decimal", choices=["1", "1e16"])', "parameter 'x': choice '1e16' is out of range"),
+])
+def test_numbers_no_parameter_needs_are_refused_when_the_file_is_read(declaration, message):
+    error = format_error(calculator("return []", params=declaration))
+    assert error.code == "format" and error.line == 6
+    assert message in error.message, error.message
+
+
+def test_range_and_step_checks_are_exact_at_the_bounds():
+    spec = spec_of('param("x", "decimal", min="-99999999999999.9999999999", '
+                   'max="99999999999999.9999999999", step="0.0000000001")')
+    assert spec.validate({"x": "99999999999999.9999999999"}) == {
+        "x": Decimal("99999999999999.9999999999")}
+    assert spec.validate({"x": "-1.50000000000000000"}) == {"x": Decimal("-1.50000000000000000")}
+    for value, problem in (("1e15", "is out of range"), ("0.00000000001", "has 11 decimal"),
+                           ("1e-999999", "has 999999 decimal places")):
+        with pytest.raises(ValidationError) as caught:
+            spec.validate({"x": value})
+        assert problem in caught.value.message
+    counted = spec_of('param("n", "int", step=7)')
+    with pytest.raises(ValidationError, match="is out of range"):
+        counted.validate({"n": "7" * 16})

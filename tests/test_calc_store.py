@@ -201,3 +201,28 @@ def test_hook_catalog_lookup(make_site):
     assert result.catalog["hinge-steel"]["source"] == "plugin:matrix"
     assert result.catalog["lockset-interior"]["source"] == "items"
     assert ["hinge-steel"] in asked
+
+
+def test_a_kept_run_is_reproduced_by_fresh_workers(site):
+    """Set order used to differ from one worker to the next (a hash seed per process): the
+    same inputs gave other prices and ``calc rerun`` reported a difference."""
+    from ordercraft.core.calc.worker import Limits, WorkerPool
+
+    text = calculator("""
+        woods = {"oak", "pine", "mdf", "birch", "ash", "beech", "maple", "walnut", "cherry",
+                 "teak", "elm", "alder", "larch", "spruce", "fir", "cedar", "poplar"}
+        first = list(woods)[0]
+        return {"lines": [line(first, 1, len(first))], "notes": " ".join(woods)}
+        """)
+    with site.session() as session:
+        store.add_script(session, text, name="woods")
+    pools = [WorkerPool(size=1, limits=Limits(timeout=10)) for _ in range(3)]
+    try:
+        kept = run_calculator("woods", {}, platform=site.platform, save=True, pool=pools[0])
+        for pool in pools[1:]:
+            with site.session() as session:
+                again, differences = store.reproduce_run(session, kept.run_id, pool=pool)
+            assert differences == [] and again.notes == kept.notes
+    finally:
+        for pool in pools:
+            pool.close()

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import re
+import sys
+import threading
+import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from ordercraft.core.calc import store
+from ordercraft.core.calc import store, worker
+from ordercraft.core.calc.api import run_owner
 from ordercraft.core.calc.catalog import example_items
+from ordercraft.core.calc.errors import CalculatorError
+from ordercraft.core.calc.registry import source_version
 from ordercraft.core.models import CalcRun, Item
+
+sys.path.insert(0, str(Path(__file__).parent))
+from calc_kit import CATALOG, calculator  # noqa: E402
 
 
 @pytest.fixture
@@ -168,3 +178,75 @@ def test_api_runs(shop):
     extra = client.post("/api/v1/calculators/door/runs", headers=headers,
                         json={"params": {}, "colour": "red"})
     assert extra.status_code == 400
+
+
+def test_over_http_a_calculator_is_named_never_a_path(shop, tmp_path, monkeypatch):
+    """A .py file in the server's working directory is neither read nor run, and the
+    answer does not tell whether it exists: the same 404 as for any unknown name."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "probe.py").write_text(calculator('return [line("leaked", 1, 1)]'))
+    headers = {"Authorization": f"Bearer {shop.token('admin')}"}
+    api = shop.app.test_client()
+    page = shop.client(login="admin")
+
+    def answers(name):
+        return [(response.status_code, response.get_json()["error"]
+                 if response.is_json else None)
+                for response in (
+                    api.get(f"/api/v1/calculators/{name}", headers=headers),
+                    api.post(f"/api/v1/calculators/{name}/runs", headers=headers,
+                             json={"params": {}}),
+                    page.get(f"/calculators/{name}"),
+                    page.post(f"/calculators/{name}", data={}))]
+
+    unknown = answers("nosuch")
+    assert [status for status, _ in unknown] == [404] * 4
+    assert unknown[0][1] == {"code": "not_found", "field": "name", "line": None,
+                             "message": "no calculator 'nosuch' (calculators: door, robot, "
+                                        "shelf)"}
+    for name in ("probe.py", "missing.py", "probe.PY", "..probe.py"):
+        found = [(status, error and {**error, "message": error["message"].replace(
+            repr(name), "'nosuch'")}) for status, error in answers(name)]
+        assert found == unknown, name
+    assert "leaked" not in html(page.get("/calculators/probe.py"))
+
+
+def test_busy_calculators_answer_429_in_the_api_and_503_on_pages(shop, monkeypatch):
+    pool = worker.WorkerPool(size=2, limits=worker.Limits(per_user=1, queue_timeout=0.2))
+    monkeypatch.setattr(worker, "_default_pool", pool)
+    with shop.session() as session:
+        session.info["user"] = shop.user("admin")
+        owner = run_owner(session)
+    loop = calculator("while True:\n    pass")
+
+    def spin():
+        try:
+            pool.run(source_version(loop), loop, {}, catalog=CATALOG, timeout=60, owner=owner)
+        except CalculatorError:
+            pass  # stopped when the pool closes
+
+    admin = shop.client(login="admin")
+    assert admin.get("/calculators/door").status_code == 200  # door is read now
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    try:
+        deadline = time.monotonic() + 120
+        while pool.in_progress(owner) < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        headers = {"Authorization": f"Bearer {shop.token('admin')}"}
+        ran = shop.app.test_client().post("/api/v1/calculators/door/runs", headers=headers,
+                                          json={"params": {}})
+        assert ran.status_code == 429 and ran.headers["Retry-After"] == "2"
+        assert ran.get_json()["error"]["code"] == "busy"
+        assert "you already have 1 calculator runs in progress" in (
+            ran.get_json()["error"]["message"])
+        form = admin.post("/calculators/door", data={"height": "2000"})
+        assert form.status_code == 503 and form.headers["Retry-After"] == "2"
+        assert "You already have 1 calculator runs in progress" in html(form)
+        assert 'name="height" value="2000"' in html(form)  # the input is kept
+        # another user is not held up
+        assert pool.in_progress() == 1
+    finally:
+        pool.close()
+        spinner.join()

@@ -10,18 +10,21 @@
     [line.to_dict() for line in result.lines]
 
 ``name_or_path`` is a calculator's name (a site script, a plugin's, or a bundled
-example) or the path of a ``.py`` file. With ``platform=`` the site's scripts and
-catalog are used (plugin catalog sources first, then the items table), and the run
-can be stored (``save=True``) with its script version, inputs, catalog entries and
-outputs. Every failure is a :class:`~ordercraft.core.calc.errors.CalculatorError`
-(or a :class:`~ordercraft.core.errors.ValidationError` naming the parameter).
+example) or the path of a ``.py`` file; ``files=False`` accepts names only (the web app
+and the API: over HTTP a calculator is named, never a path). With ``platform=`` the
+site's scripts and catalog are used (plugin catalog sources first, then the items
+table), and the run can be stored (``save=True``) with its script version, inputs,
+catalog entries and outputs. With a ``session`` the run counts against its user's
+share of the workers. Every failure is a
+:class:`~ordercraft.core.calc.errors.CalculatorError` (or a
+:class:`~ordercraft.core.errors.ValidationError` naming the parameter).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ordercraft.core.calc.catalog import (LookupCatalog, StaticCatalog, as_catalog,
                                           example_catalog)
-from ordercraft.core.calc.errors import CalculatorError, CalculatorNotFound
+from ordercraft.core.calc.errors import CalculatorBusy, CalculatorError, CalculatorNotFound
 from ordercraft.core.calc.format import CalculatorSpec
 from ordercraft.core.calc.registry import (CALCULATOR_NAME, CalculatorSource, builtin_registry,
                                            name_from_path, platform_registry, read_source_file)
@@ -44,8 +47,8 @@ if TYPE_CHECKING:
     from ordercraft.core.platform import Platform
 
 __all__ = [
-    "CalcResult", "CalculatorError", "CalculatorInfo", "CalculatorSource", "Limits",
-    "LookupCatalog", "StaticCatalog", "WorkerPool", "calculator_info", "describe",
+    "CalcResult", "CalculatorBusy", "CalculatorError", "CalculatorInfo", "CalculatorSource",
+    "Limits", "LookupCatalog", "StaticCatalog", "WorkerPool", "calculator_info", "describe",
     "example_catalog", "find_calculator", "list_calculators", "run_calculator",
 ]
 
@@ -54,15 +57,16 @@ _specs: OrderedDict[str, CalculatorSpec] = OrderedDict()
 _specs_lock = threading.Lock()
 
 
-def describe(source: CalculatorSource, *, pool: WorkerPool | None = None) -> CalculatorSpec:
-    """What a calculator declares, read in a worker (never in this process) and cached
-    by version."""
+def describe(source: CalculatorSource, *, pool: WorkerPool | None = None,
+             owner: Hashable | None = None) -> CalculatorSpec:
+    """What a calculator declares, read in a worker (never in this process, and as
+    ``owner``'s request) and cached by version."""
     with _specs_lock:
         spec = _specs.get(source.version)
         if spec is not None:
             _specs.move_to_end(source.version)
             return spec
-    version, data = (pool or default_pool()).describe(source.source)
+    version, data = (pool or default_pool()).describe(source.source, owner=owner)
     if version != source.version:
         raise CalculatorError("the worker read a different script", code="worker_crashed")
     spec = CalculatorSpec.from_dict(data)
@@ -82,6 +86,13 @@ def is_path(name_or_path: str) -> bool:
     return "/" in name_or_path or "\\" in name_or_path or name_or_path.endswith(".py")
 
 
+def run_owner(session: Session | None) -> Hashable | None:
+    """Whose share of the workers a request counts against: the session's user (``None``
+    without one: the process itself, as in the CLI)."""
+    user = session.info.get("user") if session is not None else None
+    return ("user", user.id) if user is not None else None
+
+
 @lru_cache(maxsize=1)
 def _builtins() -> dict[str, CalculatorSource]:
     return dict(builtin_registry().items())
@@ -97,39 +108,42 @@ def _site_session(platform: Platform | None, session: Session | None) -> Iterato
 
 
 def find_calculator(name_or_path: str | CalculatorSource, *, platform: Platform | None = None,
-                    session: Session | None = None, version: str | None = None
-                    ) -> CalculatorSource:
-    """The calculator's source: a file path, a site script (its latest version unless
-    ``version`` is given), a plugin's or a bundled example."""
+                    session: Session | None = None, version: str | None = None,
+                    files: bool = True) -> CalculatorSource:
+    """The calculator's source: a file path (unless ``files`` is false), a site script
+    (its latest version unless ``version`` is given), a plugin's or a bundled example.
+
+    With ``files=False`` (the web app, the API) anything but a calculator's name gets the
+    answer any unknown name gets, and nothing on the disk is looked at."""
     if isinstance(name_or_path, CalculatorSource):
         return name_or_path
     if not isinstance(name_or_path, str) or not name_or_path:
         raise CalculatorNotFound("give a calculator name or a .py file", field="name")
-    if is_path(name_or_path):
+    if files and is_path(name_or_path):
         path = Path(name_or_path)
         return CalculatorSource(name=name_from_path(path), source=read_source_file(path),
                                 origin="file", path=str(path))
-    if not CALCULATOR_NAME.match(name_or_path):
+    named = CALCULATOR_NAME.match(name_or_path) is not None
+    if not named and files:
         raise CalculatorNotFound(f"{name_or_path[:64]!r} is not a calculator name",
                                  field="name")
-    if platform is not None:
+    if named and platform is not None:
         from ordercraft.core.calc import store
 
         with _site_session(platform, session) as active:
             found = store.find_script(active, name_or_path, version)
             if found is not None:
                 return found
-        registry: Mapping[str, CalculatorSource] = dict(platform_registry(platform).items())
-    else:
-        registry = _builtins()
-    source = registry.get(name_or_path)
+    registry: Mapping[str, CalculatorSource] = (
+        dict(platform_registry(platform).items()) if platform is not None else _builtins())
+    source = registry.get(name_or_path) if named else None
     if source is not None and (version is None or source.version.startswith(version)):
         return source
-    if version is not None:
+    if named and version is not None:
         raise CalculatorNotFound(f"calculator {name_or_path!r} has no version {version!r}",
                                  field="version")
     known = sorted(registry)
-    raise CalculatorNotFound(f"no calculator {name_or_path!r} (calculators: "
+    raise CalculatorNotFound(f"no calculator {name_or_path[:64]!r} (calculators: "
                              f"{', '.join(known) or 'none'})", field="name")
 
 
@@ -159,10 +173,11 @@ class CalculatorInfo:
 
 def calculator_info(name_or_path: str | CalculatorSource, *, platform: Platform | None = None,
                     session: Session | None = None, version: str | None = None,
-                    pool: WorkerPool | None = None) -> CalculatorInfo:
+                    pool: WorkerPool | None = None, files: bool = True) -> CalculatorInfo:
     _check_reader(session)
-    source = find_calculator(name_or_path, platform=platform, session=session, version=version)
-    return CalculatorInfo(source, describe(source, pool=pool))
+    source = find_calculator(name_or_path, platform=platform, session=session, version=version,
+                             files=files)
+    return CalculatorInfo(source, describe(source, pool=pool, owner=run_owner(session)))
 
 
 def _check_reader(session: Session | None) -> None:
@@ -189,7 +204,8 @@ def list_calculators(*, platform: Platform | None = None, session: Session | Non
         registry = _builtins()
     for name, source in registry.items():
         sources.setdefault(name, source)
-    return [CalculatorInfo(source, describe(source, pool=pool))
+    owner = run_owner(session)
+    return [CalculatorInfo(source, describe(source, pool=pool, owner=owner))
             for _name, source in sorted(sources.items())]
 
 
@@ -201,32 +217,38 @@ def run_calculator(name_or_path: str | CalculatorSource, params: Mapping[str, An
                    *, catalog: Any = None, platform: Platform | None = None,
                    session: Session | None = None, version: str | None = None,
                    timeout: float | None = None, pool: WorkerPool | None = None,
-                   save: bool = False) -> CalcResult:
+                   save: bool = False, files: bool = True) -> CalcResult:
     """Validate ``params`` against the calculator's declarations and run it in a worker.
 
     :param catalog: a ``{sku: {"price": ..., "name": ..., "unit": ...}}`` mapping, a
         :class:`StaticCatalog` or :class:`LookupCatalog`; by default the site's catalog
         when ``platform`` is given, else an empty one.
     :param save: store the run (needs the site): the result's ``run_id`` is set.
+    :param files: whether ``name_or_path`` may be a file's path (else a name only).
     """
     if save and platform is None and session is None:
         raise CalculatorError("storing a run needs the site (platform=)", code="not_found")
+    options = {"catalog": catalog, "version": version, "timeout": timeout, "pool": pool,
+               "files": files}
     if platform is None and session is None:
-        return _run(name_or_path, params, catalog, None, None, version, timeout, pool, False)
+        return _run(name_or_path, params, platform=None, active=None, save=False, **options)
     with _site_session(platform, session) as active:
-        return _run(name_or_path, params, catalog, platform, active, version, timeout, pool,
-                    save)
+        return _run(name_or_path, params, platform=platform, active=active, save=save,
+                    **options)
 
 
-def _run(name_or_path: str | CalculatorSource, params: Mapping[str, Any] | None, catalog: Any,
-         platform: Platform | None, active: Session | None, version: str | None,
-         timeout: float | None, pool: WorkerPool | None, save: bool) -> CalcResult:
+def _run(name_or_path: str | CalculatorSource, params: Mapping[str, Any] | None, *,
+         catalog: Any, platform: Platform | None, active: Session | None, version: str | None,
+         timeout: float | None, pool: WorkerPool | None, save: bool, files: bool
+         ) -> CalcResult:
     if active is not None:
         from ordercraft.core.permissions import require_session_permission
 
         require_session_permission(active, "calc.run")
-    source = find_calculator(name_or_path, platform=platform, session=active, version=version)
-    spec = describe(source, pool=pool)
+    source = find_calculator(name_or_path, platform=platform, session=active, version=version,
+                             files=files)
+    owner = run_owner(active)
+    spec = describe(source, pool=pool, owner=owner)
     typed = spec.validate(params or {})
     chosen = as_catalog(catalog)
     if chosen is None and platform is not None and active is not None:
@@ -234,7 +256,7 @@ def _run(name_or_path: str | CalculatorSource, params: Mapping[str, Any] | None,
 
         chosen = site_catalog(active, platform)
     raw = (pool or default_pool()).run(source.version, source.source, plain_params(typed),
-                                       catalog=chosen, timeout=timeout)
+                                       catalog=chosen, timeout=timeout, owner=owner)
     result = CalcResult.from_worker(raw, calculator=source.name, origin=source.origin,
                                     version=source.version, spec=spec, params=typed)
     if save:

@@ -1,16 +1,19 @@
-"""The calculator worker process: it limits itself, then serves requests.
+"""The calculator worker process: it confines itself, then serves requests.
 
-Started by :mod:`.worker` as ``python -I -B -m ordercraft.core.calc.child CONFIG`` with an
-empty environment, an empty working directory, its own session (process group)
-and only three file descriptors: requests on 0, answers on 1, ``/dev/null`` on 2.
-Before it reads the first request it closes anything else, sets its rlimits
-(address space, CPU, file size 0, no core files, few open files, no new
-processes) and reports ``ready``.
+Started by :mod:`.worker` as ``python -s -P -B -m ordercraft.core.calc.child CONFIG`` with
+an environment holding only a fixed hash seed, an empty working directory, its own
+session (process group) and only three file descriptors: requests on 0, answers on 1,
+``/dev/null`` on 2. Before it reads the first request it puts up its walls
+(:mod:`.confine`: another user when started by root, no network, rlimits), closes
+the interpreter's shared state to scripts (:func:`.sandbox.seal_interpreter`) and
+reports ``ready`` with the walls that stand; then it opens ``/proc/self/statm``, the
+one descriptor it adds, to report its memory.
 
-Each request is answered with exactly one frame. Whatever happens while serving
-it, ``BaseException`` included, becomes an error answer; the platform replaces a
-worker after any error, so a run that went wrong never shares a process with the
-next one.
+Each request is answered with exactly one frame, which also carries the process's CPU
+time and resident memory. Whatever happens while reading or serving a request,
+``BaseException`` included, becomes an error answer; a request that could not even be
+read (out of memory while decoding it) is answered and the worker exits, since its
+input stream can no longer be trusted.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordercraft.core.calc import sandbox
+from ordercraft.core.calc.confine import ConfinementError, Identity, confine
 from ordercraft.core.calc.errors import CalculatorError, clip
 from ordercraft.core.calc.format import check_source, parse_calculator
 from ordercraft.core.calc.protocol import FrameError, FrameReader, encode, write_all
@@ -49,34 +53,64 @@ class Config:
     open_files: int = 32
     max_output: int = 64 * 1024
     max_result: int = 256 * 1024
+    #: The user to become when started by root (empty: stay who it is).
+    user: str = ""
+    uid: int = -1
+    gid: int = -1
 
     @classmethod
     def from_json(cls, text: str) -> Config:
         data = json.loads(text) if text else {}
-        return cls(**{k: int(v) for k, v in data.items() if k in cls.__dataclass_fields__})
+        fields = cls.__dataclass_fields__
+        return cls(**{k: str(v) if k == "user" else int(v) for k, v in data.items()
+                      if k in fields})
+
+    def identity(self) -> Identity | None:
+        return Identity(self.user, self.uid, self.gid) if self.user else None
+
+    def confine(self) -> dict[str, Any]:
+        return confine(self.identity(), prepare_interpreter, memory_mb=self.memory_mb,
+                       cpu_per_run=self.cpu_per_run, cpu_hard=self.cpu_hard,
+                       open_files=self.open_files)
 
 
-def isolate(config: Config) -> None:
-    """Close inherited descriptors and lower the process limits (they cannot be raised
-    again by this process once set)."""
-    os.closerange(3, 65536)
-    os.umask(0o777)
-    limits = [
-        (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_FSIZE, 0),
-        (resource.RLIMIT_NOFILE, config.open_files),
-        (resource.RLIMIT_AS, config.memory_mb * 1024 * 1024),
-    ]
-    if hasattr(resource, "RLIMIT_NPROC"):
-        limits.append((resource.RLIMIT_NPROC, 0))
-    for limit, value in limits:
-        resource.setrlimit(limit, (value, value))
-    resource.setrlimit(resource.RLIMIT_CPU, (config.cpu_per_run, config.cpu_hard))
+#: A formula calculator read once before the walls go up when the worker could not
+#: import sympy afterwards: it loads every module reading and running formulas needs.
+_WARM_UP = ('"""Warm-up"""\nparams = [param("x", "decimal", default=2)]\n'
+            'formulas = [formula("total", "ceil(sqrt(x) * 3 / 2 + max(x, 1) ** 2 - abs(-x)) '
+            'if x > 1 and not x == 3 else round(x, 2)")]\n')
 
 
-def cpu_used() -> float:
-    """CPU seconds (user and system) this process has used."""
-    return time.process_time()
+def prepare_interpreter(lazy_imports: bool) -> None:
+    """Load what runs need and close the interpreter's shared state
+    (:func:`.sandbox.seal_interpreter`)."""
+    if not lazy_imports:
+        from ordercraft.core.calc.formula import FormulaProgram
+
+        parsed = parse_calculator(_WARM_UP)
+        FormulaProgram(parsed.formula_nodes).evaluate({"x": Decimal(2)}, lambda sku: None)
+    sandbox.seal_interpreter()
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+#: ``/proc/self/statm``, kept open (see :func:`open_memory_counter`).
+_statm: int | None = None
+
+
+def open_memory_counter() -> None:
+    """Keep ``/proc/self/statm`` open: reading it through a descriptor costs a few
+    microseconds, opening it for every answer several times that. (``getrusage``'s
+    peak memory will not do: it includes the memory of the process that started this
+    one, before ``exec``.)"""
+    global _statm
+    _statm = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+
+
+def usage() -> tuple[float, int]:
+    """CPU seconds (user and system) this process has used, and its resident memory in
+    bytes."""
+    resident = int(os.pread(_statm, 64, 0).split()[1]) * _PAGE_SIZE if _statm is not None else 0
+    return time.process_time(), resident
 
 
 def _catalog_entry(sku: str, data: Any) -> dict[str, Any] | None:
@@ -127,10 +161,10 @@ class Server:
         # formula calculator loads sympy, so describing gets more.
         budget = self.config.cpu_per_run if op == "run" else max(self.config.cpu_per_run, 10)
         resource.setrlimit(resource.RLIMIT_CPU,
-                           (min(int(cpu_used()) + budget + 1, self.config.cpu_hard),
+                           (min(int(usage()[0]) + budget + 1, self.config.cpu_hard),
                             self.config.cpu_hard))
         if op == "ping":
-            return {"ok": True, "cpu": cpu_used()}
+            return {"ok": True}
         if op == "describe":
             version, prepared = self.prepare(request.get("source"))
             return {"ok": True, "version": version, "spec": prepared.spec.to_dict()}
@@ -194,8 +228,7 @@ class Server:
         decimal.setcontext(decimal_context())
         params = self.typed_params(prepared.spec, request.get("params") or {})
         lookup = (entries.get if entries is not None else self.remote_lookup())
-        return {"ok": True, "result": self.execute(prepared, params, lookup),
-                "cpu": cpu_used()}
+        return {"ok": True, "result": self.execute(prepared, params, lookup)}
 
     def remote_lookup(self) -> Any:
         """Catalog entries asked from the platform one sku at a time, during the run."""
@@ -279,23 +312,36 @@ def error_answer(exc: BaseException) -> dict[str, Any]:
     return {"ok": False, "error": body}
 
 
-def serve(config: Config) -> None:
+def _encoded(answer: dict[str, Any]) -> bytes:
+    """The answer as a frame, with what the process has used so far (the platform
+    retires a worker whose memory grew past its threshold)."""
+    answer["cpu"], answer["rss"] = usage()
+    return encode(answer)
+
+
+def serve(config: Config, walls: dict[str, Any]) -> None:
     reader = FrameReader(0)
     server = Server(config, reader)
-    server.send({"ready": True, "pid": os.getpid()})
+    server.send({"ready": True, "pid": os.getpid(), "walls": walls})
     while True:
         try:
             request = reader.read()
         except FrameError:
             return  # the platform closed the pipe: nothing more to do
+        except BaseException:  # noqa: BLE001 - out of memory reading or decoding a request
+            # Where the next frame starts is unknown now: answer this one and stop; the
+            # platform replaces a worker that reports memory_limit.
+            write_all(1, _encoded({"ok": False, "error": {
+                "code": "memory_limit", "line": None,
+                "message": "the calculator worker ran out of memory reading the request"}}))
+            return
         try:
-            answer = server.handle(request)
-            data = encode(answer)
+            data = _encoded(server.handle(request))
             if len(data) > config.max_result:
                 raise CalculatorError(f"the result is {len(data)} bytes; at most "
                                       f"{config.max_result} are allowed", code="result_limit")
         except BaseException as exc:  # noqa: BLE001 - exactly one answer per request
-            data = encode(error_answer(exc))
+            data = _encoded(error_answer(exc))
         try:
             write_all(1, data)
         except FrameError:
@@ -305,8 +351,14 @@ def serve(config: Config) -> None:
 def main(argv: list[str]) -> None:
     config = Config.from_json(argv[1] if len(argv) > 1 else "")
     sys.dont_write_bytecode = True
-    isolate(config)
-    serve(config)
+    try:
+        walls = config.confine()
+    except (ConfinementError, OSError) as exc:
+        # stderr is /dev/null: the reason goes where the platform reads
+        write_all(1, encode({"ready": False, "error": clip(f"{type(exc).__name__}: {exc}")}))
+        sys.exit(1)
+    open_memory_counter()
+    serve(config, walls)
 
 
 if __name__ == "__main__":

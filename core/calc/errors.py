@@ -27,7 +27,7 @@ class CalculatorError(OrdercraftError):
     ``forbidden`` (a construct or access the sandbox does not allow), ``script_error``
     (the script raised), ``unknown_sku``, ``invalid_result``, ``timeout``, ``cpu_limit``,
     ``memory_limit``, ``output_limit``, ``result_limit``, ``too_large``, ``worker_crashed``,
-    ``not_found``.
+    ``not_found``, ``busy``.
     """
 
     code = "calculator_error"
@@ -47,3 +47,21 @@ class CalculatorError(OrdercraftError):
 class CalculatorNotFound(CalculatorError):
     code = "not_found"
     http_status = 404
+
+
+class CalculatorSettingError(CalculatorError):
+    """An ``ORDERCRAFT_CALC_*`` variable holds a value the calculators cannot use: the
+    server's configuration is wrong, not the request."""
+
+    code = "configuration"
+    http_status = 500
+
+
+class CalculatorBusy(CalculatorError):
+    """The run could not start before the queue's deadline: every worker was busy, or the
+    user already had as many runs in progress as one user may. Nothing ran; try again."""
+
+    code = "busy"
+    http_status = 429
+    #: Seconds a client is told to wait before trying again (``Retry-After``).
+    retry_after = 2

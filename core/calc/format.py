@@ -33,6 +33,7 @@ JSON (:meth:`CalculatorSpec.to_dict` / :meth:`CalculatorSpec.from_dict`), and
 from __future__ import annotations
 
 import ast
+import decimal
 import keyword
 import re
 from collections.abc import Mapping
@@ -51,6 +52,16 @@ MAX_CHOICES = 200
 DEFAULT_MAX_LENGTH = 200
 #: Longest text any value may have before it is even parsed.
 MAX_RAW_TEXT = 1000
+#: The numbers of an int or decimal parameter (its min, max, step, choices, default and
+#: the values given): at most 15 digits before the decimal point and 10 after it, far
+#: more than sizes, quantities or prices need. Within them every check of a value
+#: against its range and step is exact.
+MAX_INTEGER_DIGITS = 15
+MAX_PLACES = 10
+#: Enough digits for any difference and remainder of numbers within those bounds;
+#: a rounded result would be a bug, so it raises.
+_EXACT = decimal.Context(prec=2 * (MAX_INTEGER_DIGITS + MAX_PLACES),
+                         traps=[InvalidOperation, decimal.DivisionByZero, decimal.Inexact])
 
 PARAM_TYPES = ("int", "decimal", "str", "bool", "choice")
 PARAM_OPTIONS = frozenset({"unit", "min", "max", "step", "choices", "default", "help", "label",
@@ -78,6 +89,23 @@ def _format_error(message: str, node: ast.AST | None = None, *, line: int | None
 def _shown(value: Any) -> str:
     """A value as it appears in a message: its repr, cut short."""
     return clip(repr(value), 60)
+
+
+def out_of_bounds(number: int | Decimal) -> str | None:
+    """Why ``number`` is not a parameter's number (see :data:`MAX_INTEGER_DIGITS`), or
+    ``None``."""
+    if isinstance(number, Decimal) and not number.is_finite():
+        return "is not a finite number"
+    if abs(number) >= 10 ** MAX_INTEGER_DIGITS:
+        return f"is out of range: at most {MAX_INTEGER_DIGITS} digits before the decimal point"
+    if isinstance(number, Decimal):
+        _sign, digits, exponent = number.as_tuple()
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        while places and digits and digits[-1] == 0:
+            digits, places = digits[:-1], places - 1
+        if places > MAX_PLACES:
+            return f"has {places} decimal places; at most {MAX_PLACES} are allowed"
+    return None
 
 
 def _plain_number(value: Any) -> str:
@@ -132,6 +160,10 @@ class Parameter:
             raise self._fail(f"the value is {len(raw)} characters long; at most "
                              f"{MAX_RAW_TEXT} are accepted")
         value = self._typed(raw)
+        if self.type in ("int", "decimal"):
+            problem = out_of_bounds(value)
+            if problem:
+                raise self._fail(f"{_shown(raw)} {problem}")
         self._check(value)
         return value
 
@@ -141,21 +173,22 @@ class Parameter:
             if isinstance(raw, bool):
                 raise self._fail(f"{_shown(raw)} is not a whole number")
             if isinstance(raw, int):
-                return raw
-            if isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
-                return int(raw)
-            if isinstance(raw, str) and _INT_TEXT.match(raw.strip()):
-                return int(raw.strip())
-            raise self._fail(f"{_shown(raw)} is not a whole number")
+                number = raw
+            elif isinstance(raw, Decimal) and raw.is_finite() and raw == raw.to_integral_value():
+                # out of bounds before int(): 1E+999999 would have a million digits
+                number = int(raw) if out_of_bounds(raw) is None else raw
+            elif isinstance(raw, str) and _INT_TEXT.match(raw.strip()):
+                number = int(raw.strip())
+            else:
+                raise self._fail(f"{_shown(raw)} is not a whole number")
+            return number
         if kind == "decimal":
             if isinstance(raw, bool):
                 raise self._fail(f"{_shown(raw)} is not a number")
-            if isinstance(raw, int):
-                return Decimal(raw)
             if isinstance(raw, float):
                 raise self._fail(f"floats are not accepted, pass {_shown(raw)} as text")
-            if isinstance(raw, Decimal):
-                value = raw
+            if isinstance(raw, (int, Decimal)):
+                value = Decimal(raw)
             elif isinstance(raw, str):
                 try:
                     value = Decimal(raw.strip().replace(",", "."))
@@ -163,10 +196,6 @@ class Parameter:
                     raise self._fail(f"{_shown(raw)} is not a number") from None
             else:
                 raise self._fail(f"{_shown(raw)} is not a number")
-            if not value.is_finite():
-                raise self._fail(f"{_shown(raw)} is not a finite number")
-            if abs(value.adjusted()) > 30:
-                raise self._fail(f"{_shown(raw)} is out of range")
             return value
         if kind == "bool":
             if isinstance(raw, bool):
@@ -208,7 +237,11 @@ class Parameter:
                              f"{self._with_unit(self.max)}")
         if self.step is not None:
             base = self.min if self.min is not None else 0
-            if (value - base) % self.step != 0:
+            if isinstance(value, int):
+                remainder = (value - base) % self.step
+            else:
+                remainder = _EXACT.remainder(_EXACT.subtract(value, base), self.step)
+            if remainder != 0:
                 origin = f" counted from {self._with_unit(base)}" if base else ""
                 raise self._fail(f"{self._with_unit(value)} is not a multiple of "
                                  f"{self._with_unit(self.step)}{origin}")
@@ -251,20 +284,26 @@ def _number_option(name: str, kind: str, option: str, value: Any) -> int | Decim
     where = f"parameter {name!r}: {option}"
     if isinstance(value, bool):
         raise _format_error(f"{where} must be a number, not {value!r}")
+    number: int | Decimal | None
     if kind == "int":
         if isinstance(value, int):
-            return value
-        if isinstance(value, str) and _INT_TEXT.match(value.strip()):
-            return int(value)
-        raise _format_error(f"{where} must be a whole number, not {value!r}")
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        number = Decimal(value) if isinstance(value, (int, str, Decimal)) else None
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or abs(number.adjusted()) > 30:
-        raise _format_error(f"{where} must be a number, not {value!r}")
+            number = value
+        elif isinstance(value, str) and _INT_TEXT.match(value.strip()):
+            number = int(value)
+        else:
+            raise _format_error(f"{where} must be a whole number, not {_shown(value)}")
+    else:
+        if isinstance(value, float):
+            value = repr(value)
+        try:
+            number = Decimal(value) if isinstance(value, (int, str, Decimal)) else None
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise _format_error(f"{where} must be a number, not {_shown(value)}")
+    problem = out_of_bounds(number)
+    if problem:
+        raise _format_error(f"{where} {_shown(value)} {problem}")
     return number
 
 

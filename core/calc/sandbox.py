@@ -17,26 +17,39 @@ the platform's own process. It is one layer of several:
    ``format_map`` are refused on every object.
 3. Builtins are a curated dict copied for every run: no ``type``, ``vars``, ``dir``,
    ``globals``, ``locals``, raw ``getattr``, ``open``, ``eval``, ``exec``, ``compile``,
-   ``setattr``, ``object``, ``super``, no ``__build_class__``. ``__import__`` serves
-   only ``math``, ``decimal`` and ``datetime``, each as a fresh read-only view of a few
-   names, never a live module.
+   ``setattr``, ``object``, ``super``, no ``__build_class__``. A script's ``import``
+   statements are compiled into calls of the guard ``_import_``, which serves only
+   ``math``, ``decimal`` and ``datetime``, each as a fresh read-only view of a few
+   names, never a live module. ``__import__`` is left to the interpreter's own imports
+   (``date.strftime`` asks for ``time``): it hands out ``time`` and ``_strptime`` and
+   nothing else, and no script can call it. The helpers show only their names
+   (``<function price>``).
 4. A refused access is *sticky*: even if the script swallows the exception, the run
    ends as a ``forbidden`` error.
+5. The interpreter's shared state is closed (:func:`seal_interpreter`, once per
+   worker): the codec registry knows only utf-8, ascii and latin-1 and caches nothing
+   else, warnings are ignored (no registries), and the caches ``strptime`` fills are
+   emptied after a run that used them.
 
-The process around it (rlimits, empty environment, wall-clock kill, one worker per
-run at a time, replaced after any error) is the outer layer; see :mod:`.worker`.
+The process around it (another user, no network, rlimits, an environment holding
+only the hash seed, the wall-clock kill, one run per worker at a time, replaced after a
+limit breach) is the outer layer; see :mod:`.worker` and :mod:`.confine`.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import codecs
 import datetime as _datetime
 import decimal
+import functools
+import importlib
 import math
 import operator
 import re
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from types import CodeType, FunctionType
@@ -90,6 +103,9 @@ class UnknownSku(LookupError):
         super().__init__(f"the catalog has no item with sku {sku!r}")
         self.sku = sku
 
+    def __repr__(self) -> str:
+        return f"LookupError({self.args[0]!r})"
+
 
 # --------------------------------------------------------------------------- compile
 
@@ -121,6 +137,38 @@ class CalculatorPolicy(RestrictingNodeTransformer):
         if node.attr in _DENIED_NAMES:
             self.error(node, f'"{node.attr}" is not available in calculators')
         return super().visit_Attribute(node)
+
+    # A script's imports call the guard ``_import_``, never ``__import__``: that one is
+    # left to the interpreter's own imports (see Guards.internal_import).
+    def visit_Import(self, node: ast.Import) -> Any:
+        errors = len(self.errors)
+        node = super().visit_Import(node)
+        if len(self.errors) > errors:
+            return node
+        return [_located(ast.Assign(
+            targets=[ast.Name(alias.asname or alias.name.partition(".")[0], ast.Store())],
+            value=_guard_call("_import_", alias.name)), node) for alias in node.names]
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
+        errors = len(self.errors)
+        node = super().visit_ImportFrom(node)
+        if len(self.errors) > errors:
+            return node
+        names = [alias.name for alias in node.names]
+        targets = ast.Tuple([ast.Name(alias.asname or alias.name, ast.Store())
+                             for alias in node.names], ast.Store())
+        return _located(ast.Assign(targets=[targets], value=_guard_call(
+            "_import_", node.module or "", tuple(names), node.level)), node)
+
+
+def _guard_call(guard: str, *args: Any) -> ast.Call:
+    return ast.Call(ast.Name(guard, ast.Load()), [ast.Constant(a) for a in args], [])
+
+
+def _located(new: ast.stmt, old: ast.stmt) -> ast.stmt:
+    for node in ast.walk(new):
+        ast.copy_location(node, old)
+    return new
 
 
 _ERROR_LINE = re.compile(r"^Line (\d+|None): (.*)$", re.S)
@@ -202,6 +250,13 @@ _DENIED_NAMES = frozenset({"format", "format_map", "mro"}) | INSPECT_ATTRIBUTES
 _CLOCK_NAMES = frozenset({"now", "today", "utcnow", "fromtimestamp", "utcfromtimestamp",
                           "astimezone", "timestamp"})
 _DATE_TYPES = frozenset({_datetime.date, _datetime.datetime})
+#: Attributes of the types themselves a script may use: constructors that read no clock.
+_CLASS_ATTRIBUTES = {_datetime.datetime: frozenset({"strptime", "fromisoformat"}),
+                     _datetime.date: frozenset({"fromisoformat"})}
+#: What the interpreter imports by itself while a script runs: ``date.strftime`` (and a
+#: format spec such as ``f"{day:%d.%m.%Y}"``) asks for ``time``, ``strptime`` for
+#: ``_strptime``. Loaded before any script runs (:func:`seal_interpreter`).
+INTERNAL_MODULES = frozenset({"time", "_strptime"})
 
 _INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
@@ -248,8 +303,9 @@ class Guards:
             if name != "args":
                 raise self.refuse(f"exceptions show only their args, not {name!r}")
         elif type(obj) not in _OPEN_TYPES:
-            raise self.refuse(f"attributes of {_type_name(obj)} objects are not available "
-                              f"in calculators (asked for {name!r})")
+            if not (type(obj) is type and name in _CLASS_ATTRIBUTES.get(obj, ())):
+                raise self.refuse(f"attributes of {_type_name(obj)} objects are not available "
+                                  f"in calculators (asked for {name!r})")
         elif name in _CLOCK_NAMES and type(obj) in _DATE_TYPES:
             raise self.refuse(f"{name}() is not available: a calculator has no clock, so "
                               "that the same inputs always give the same price")
@@ -294,16 +350,45 @@ class Guards:
     def iter_unpack(self, it: Any, spec: Any, _getiter_: Any) -> Any:
         return guarded_iter_unpack_sequence(it, spec, self.iterate)
 
-    def import_(self, name: Any, globals: Any = None, locals: Any = None,
-                fromlist: Any = (), level: int = 0) -> ModuleView:
-        if level != 0 or type(name) is not str or name not in IMPORTABLE:
+    def import_(self, name: str, names: tuple[str, ...] | None = None, level: int = 0
+                ) -> Any:
+        """A script's ``import name`` (a module view) or ``from name import names`` (the
+        values, in order); the policy compiles import statements into these calls."""
+        if level != 0 or name not in IMPORTABLE:
             raise self.refuse(f"import of {name!r} is not allowed (calculators may import "
                               f"{', '.join(sorted(IMPORTABLE))})")
         members = IMPORTABLE[name]
-        for wanted in fromlist or ():
-            if type(wanted) is not str or wanted not in members:
+        if names is None:
+            return ModuleView(name, members)
+        for wanted in names:
+            if wanted not in members:
                 raise self.refuse(f"{wanted!r} cannot be imported from {name}")
-        return ModuleView(name, members)
+        return tuple(members[wanted] for wanted in names)
+
+    def internal_import(self, name: Any, globals: Any = None, locals: Any = None,
+                        fromlist: Any = (), level: int = 0) -> Any:
+        """``__import__`` in a script's builtins. Only the interpreter calls it (a script's
+        imports are compiled into :meth:`import_` and it cannot name ``__import__``);
+        what it returns goes to C code such as ``datetime``'s, never to the script."""
+        if level != 0 or name not in INTERNAL_MODULES:
+            raise self.refuse(f"the calculator runtime cannot load {name!r}")
+        return importlib.import_module(name)
+
+
+class Helper(functools.partial):  # type: ignore[type-arg]
+    """A function the runtime gives scripts, shown by its name alone (``<function
+    price>``): neither the runtime's own names nor memory addresses reach what a script
+    prints. A ``partial``, so that calling it costs next to nothing; the guards show no
+    attribute of it."""
+
+    def __repr__(self) -> str:
+        return f"<function {self.shown}>"
+
+
+def helper(name: str, function: Callable[..., Any]) -> Helper:
+    made = Helper(function)
+    made.shown = name
+    return made
 
 
 class Printer:
@@ -311,13 +396,14 @@ class Printer:
 
     def __init__(self, run: RunState) -> None:
         self.run = run
+        # what a script's ``print`` names (RestrictedPython compiles it to this attribute)
+        self._call_print = helper("print", self.print)
 
     def __call__(self) -> str:
         """The text printed so far (RestrictedPython's ``printed``)."""
         return "".join(self.run.output)
 
-    def _call_print(self, *objects: Any, sep: Any = " ", end: Any = "\n", **kwargs: Any
-                    ) -> None:
+    def print(self, *objects: Any, sep: Any = " ", end: Any = "\n", **kwargs: Any) -> None:
         if kwargs.keys() - {"flush"}:
             raise self.run.guards.refuse("print() takes only sep= and end= in calculators")
         sep = " " if sep is None else sep
@@ -401,7 +487,8 @@ class RunState:
             self.used[sku] = found
         return found
 
-    # The functions a script sees; built per run so nothing in them outlives it.
+    # The functions a script sees that read this run's catalog; built per run so nothing
+    # in them outlives it.
     def helpers(self) -> dict[str, Any]:
         entry = self.entry
 
@@ -413,12 +500,6 @@ class RunState:
             """The catalog entry of ``sku``: sku, name, unit, kind, price, attributes (a copy)."""
             return _copy_plain(entry(sku))
 
-        def line(name: str, qty: Any, unit_price: Any, *, unit: str = "pc",
-                 sku: str | None = None, kind: str = "other") -> dict[str, Any]:
-            """A breakdown line; its amount is qty × unit price rounded to cents."""
-            return {"kind": kind, "name": name, "sku": sku, "qty": qty, "unit": unit,
-                    "unit_price": unit_price}
-
         def part(sku: str, qty: Any, *, name: str | None = None) -> dict[str, Any]:
             """A line for ``qty`` units of a catalog item at its catalog price (an operation
             line when the item is a service)."""
@@ -427,17 +508,35 @@ class RunState:
                     "name": name or found["name"], "sku": sku, "qty": qty,
                     "unit": found["unit"], "unit_price": found["price"]}
 
-        def work(name: str, hours: Any, rate: Any) -> dict[str, Any]:
-            """A line for ``hours`` of an operation at ``rate`` per hour."""
-            return {"kind": "operation", "name": name, "sku": None, "qty": hours,
-                    "unit": "h", "unit_price": rate}
+        guards = self.guards
+        return {**_STATIC_HELPERS, "price": helper("price", price),
+                "item": helper("item", item), "part": helper("part", part),
+                "getattr": helper("getattr", guards.getattr),
+                "hasattr": helper("hasattr", guards.hasattr)}
 
-        def param(*args: Any, **kwargs: Any) -> None:
-            """Declares a parameter; read from the file without running it."""
 
-        return {"price": price, "item": item, "line": line, "part": part, "work": work,
-                "param": param, "formula": param, "money": money, "D": make_decimal,
-                "Decimal": Decimal}
+def line(name: str, qty: Any, unit_price: Any, *, unit: str = "pc", sku: str | None = None,
+         kind: str = "other") -> dict[str, Any]:
+    """A breakdown line; its amount is qty × unit price rounded to cents."""
+    return {"kind": kind, "name": name, "sku": sku, "qty": qty, "unit": unit,
+            "unit_price": unit_price}
+
+
+def work(name: str, hours: Any, rate: Any) -> dict[str, Any]:
+    """A line for ``hours`` of an operation at ``rate`` per hour."""
+    return {"kind": "operation", "name": name, "sku": None, "qty": hours, "unit": "h",
+            "unit_price": rate}
+
+
+def declaration(*args: Any, **kwargs: Any) -> None:
+    """``param(...)``/``formula(...)``: read from the file without running it."""
+
+
+_STATIC_HELPERS: dict[str, Any] = {
+    "line": helper("line", line), "work": helper("work", work),
+    "param": helper("param", declaration), "formula": helper("formula", declaration),
+    "money": helper("money", money), "D": helper("D", make_decimal), "Decimal": Decimal,
+}
 
 
 _SAFE_BUILTIN_NAMES = (
@@ -459,7 +558,7 @@ def sandbox_globals(run: RunState) -> dict[str, Any]:
     names = dict(_BUILTINS_TEMPLATE)
     names.update(run.helpers())
     names.update({
-        "getattr": guards.getattr, "hasattr": guards.hasattr, "__import__": guards.import_,
+        "_import_": guards.import_, "__import__": guards.internal_import,
         "_getattr_": guards.getattr, "_getitem_": guards.getitem, "_getiter_": guards.iterate,
         "_write_": guards.write, "_inplacevar_": guards.inplace, "_apply_": guards.apply,
         "_unpack_sequence_": guards.unpack, "_iter_unpack_sequence_": guards.iter_unpack,
@@ -471,15 +570,81 @@ def sandbox_globals(run: RunState) -> dict[str, Any]:
 def run_script(code: CodeType, params: Mapping[str, Any], run: RunState) -> Any:
     """Execute the compiled file in fresh globals, then ``calculate(**params)``."""
     namespace = sandbox_globals(run)
-    exec(code, namespace)  # noqa: S102 - restricted code object, guarded namespace
-    calculate = namespace.get("calculate")
-    if type(calculate) is not FunctionType or calculate.__code__.co_filename != FILENAME:
-        raise CalculatorError("calculate is not a function of the calculator",
-                              code="invalid_result")
-    result = calculate(**params)
+    try:
+        exec(code, namespace)  # noqa: S102 - restricted code object, guarded namespace
+        calculate = namespace.get("calculate")
+        if type(calculate) is not FunctionType or calculate.__code__.co_filename != FILENAME:
+            raise CalculatorError("calculate is not a function of the calculator",
+                                  code="invalid_result")
+        result = calculate(**params)
+    finally:
+        forget_parsed_formats()
     if run.violation is not None:
         raise run.violation
     return result
+
+
+# --------------------------------------------------------------------------- the interpreter
+
+#: The codecs a script may name (``text.encode("latin-1")``), with every alias Python
+#: knows for them. See :func:`seal_interpreter`.
+ALLOWED_CODECS = ("utf_8", "ascii", "latin_1")
+_parsed_formats: dict[Any, Any] = {}
+
+
+def _codec_names() -> frozenset[str]:
+    from encodings.aliases import aliases
+
+    return frozenset(ALLOWED_CODECS) | {alias for alias, codec in aliases.items()
+                                        if codec in ALLOWED_CODECS}
+
+
+def _allowed_codec(name: str) -> codecs.CodecInfo:
+    """The only codec search function of a worker. The registry caches what a search
+    function finds, and ``encodings`` caches what it does not find: with any name a
+    script makes up (``"x".encode(f"no-such-{i}")``) both caches would grow for the
+    worker's life. This one knows a fixed set of names and caches nothing."""
+    if name in _CODEC_NAMES:
+        import encodings
+
+        found = encodings.search_function(name)
+        if found is not None:
+            return found
+    raise LookupError(f"codec {clip(name, 60)!r} is not available in calculators "
+                      "(utf-8, ascii and latin-1 are)")
+
+
+_CODEC_NAMES = _codec_names()
+
+
+def seal_interpreter() -> None:
+    """Close what a worker's interpreter shares between runs, before the first run:
+    the codec registry (see :func:`_allowed_codec`), warnings (ignored: no registry
+    fills up), and load what the interpreter would import by itself during a run (the
+    allowed codecs, :data:`INTERNAL_MODULES` with ``strptime``'s locale tables)."""
+    global _parsed_formats
+    import _strptime
+    import encodings
+
+    for name in INTERNAL_MODULES:
+        importlib.import_module(name)
+    _datetime.datetime.strptime("2000", "%Y")
+    _parsed_formats = _strptime._regex_cache
+    forget_parsed_formats()
+    warnings.simplefilter("ignore")
+    # unregistering also empties the registry's cache of what was found so far
+    codecs.unregister(encodings.search_function)
+    codecs.register(_allowed_codec)
+    for name in ALLOWED_CODECS:
+        codecs.lookup(name)  # their modules load now, while every file can be read
+
+
+def forget_parsed_formats() -> None:
+    """Empty the caches ``strptime`` fills (its compiled formats and ``re``'s), so that a
+    run leaves them as the worker started."""
+    if _parsed_formats:
+        _parsed_formats.clear()
+        re.purge()
 
 
 # --------------------------------------------------------------------------- the result

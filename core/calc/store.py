@@ -92,7 +92,7 @@ def add_script(session: Session, source: str, *, name: str | None = None,
     Returns the stored version and whether it is new (the same text uploaded again
     is the same version). Needs the permission ``calc.upload``.
     """
-    from ordercraft.core.calc.api import describe
+    from ordercraft.core.calc.api import describe, run_owner
 
     require_session_permission(session, "calc.upload")
     name = name or (name_from_path(filename) if filename else None)
@@ -105,7 +105,7 @@ def add_script(session: Session, source: str, *, name: str | None = None,
     if existing is not None and existing.origin == "site":
         return _source(existing), False
     candidate = CalculatorSource(name=name, source=source, origin="site")
-    spec = describe(candidate, pool=pool)
+    spec = describe(candidate, pool=pool, owner=run_owner(session))
     user = session.info.get("user")
     if existing is None:
         existing = CalcScript(name=name, version=version, source=source)

@@ -9,10 +9,21 @@ from flask import Blueprint
 from pydantic import Field
 
 from ordercraft.core.calc import api as calc
+from ordercraft.core.calc.errors import CalculatorBusy
 from ordercraft.web.api import API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route, page
-from ordercraft.web.extension import get_platform, request_session
+from ordercraft.web.errors import error_response
+from ordercraft.web.extension import get_platform, mark_failed, request_session
 
 bp = Blueprint("api_calculators", __name__, url_prefix=API_PREFIX)
+
+BUSY = "Every calculator worker was busy, or the user already had as many runs in progress " \
+       "as one user may, until the queue's deadline (``Retry-After`` says when to try again)."
+
+
+@bp.errorhandler(CalculatorBusy)
+def busy(exc: CalculatorBusy):
+    mark_failed()
+    return error_response(429, exc.to_dict(), {"Retry-After": str(exc.retry_after)})
 
 
 class ChoiceOut(OutputModel):
@@ -104,7 +115,8 @@ def _summary(info: calc.CalculatorInfo) -> dict[str, Any]:
     return info.to_dict()
 
 
-@api_route(bp, "/calculators", query=PageQuery, response=Page[CalculatorSummaryOut])
+@api_route(bp, "/calculators", query=PageQuery, response=Page[CalculatorSummaryOut],
+           errors={429: BUSY})
 def list_calculators(query: PageQuery):
     """List the calculators of the site, its plugins and the bundled examples."""
     infos = calc.list_calculators(platform=get_platform(), session=request_session())
@@ -113,10 +125,11 @@ def list_calculators(query: PageQuery):
 
 
 @api_route(bp, "/calculators/<name>", response=CalculatorOut,
-           errors={404: "No calculator has this name."})
+           errors={404: "No calculator has this name.", 429: BUSY})
 def get_calculator(name: str):
     """A calculator: title, description, parameters (and formulas)."""
-    info = calc.calculator_info(name, platform=get_platform(), session=request_session())
+    info = calc.calculator_info(name, platform=get_platform(), session=request_session(),
+                                files=False)
     return info.to_dict()
 
 
@@ -129,11 +142,12 @@ def _exact(value: Any) -> Any:
            errors={400: "A parameter is wrong (``field`` names it).",
                    404: "No calculator has this name (or version).",
                    422: "The calculator failed: ``code``, ``message`` and the script "
-                        "``line``."})
+                        "``line``.",
+                   429: BUSY})
 def run_calculator(name: str, body: RunIn):
     """Run a calculator with the given parameters and return the price and its breakdown."""
     params = {key: _exact(value) for key, value in body.params.items()}
     result = calc.run_calculator(name, params, platform=get_platform(),
                                  session=request_session(), version=body.version,
-                                 save=body.save)
+                                 save=body.save, files=False)
     return result.to_dict(), 201 if result.run_id is not None else 200

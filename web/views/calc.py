@@ -6,19 +6,30 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 
 from ordercraft.core.calc import api as calc
-from ordercraft.core.calc.errors import CalculatorError
+from ordercraft.core.calc.errors import CalculatorBusy, CalculatorError
 from ordercraft.core.calc.format import Parameter
 from ordercraft.core.errors import ValidationError
 from ordercraft.web.auth import login_required
+from ordercraft.web.errors import error_response
 from ordercraft.web.extension import get_platform, mark_failed, request_session
 from ordercraft.web.pages import FORM_ERROR_STATUS, Form
 
 bp = Blueprint("calc", __name__, url_prefix="/calculators")
 
 _TRUE = frozenset({"true", "yes", "on", "1"})
+#: A page that cannot be served now: the calculators are busy (the API says 429).
+BUSY_STATUS = 503
+
+
+@bp.errorhandler(CalculatorBusy)
+def busy(exc: CalculatorBusy):
+    mark_failed()
+    response = make_response(error_response(BUSY_STATUS, exc.to_dict()))
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @bp.get("/")
@@ -82,7 +93,7 @@ def _submitted(parameters: tuple[Parameter, ...]) -> dict[str, str]:
 @login_required
 def calculator(name: str):
     platform, session = get_platform(), request_session()
-    info = calc.calculator_info(name, platform=platform, session=session)
+    info = calc.calculator_info(name, platform=platform, session=session, files=False)
     parameters = info.spec.params
     fields = [_field(p) for p in parameters]
     if request.method == "GET":
@@ -106,6 +117,12 @@ def calculator(name: str):
             form.errors[key] = message[:1].upper() + message[1:]
         return render_template("calc/run.html", info=info, fields=fields, form=form,
                                result=None, truthy=_TRUE), FORM_ERROR_STATUS
+    except CalculatorBusy as exc:
+        mark_failed()
+        form.errors[""] = exc.message[:1].upper() + exc.message[1:]
+        page = render_template("calc/run.html", info=info, fields=fields, form=form,
+                               result=None, truthy=_TRUE)
+        return page, BUSY_STATUS, {"Retry-After": str(exc.retry_after)}
     except CalculatorError as exc:
         mark_failed()
         where = f" (line {exc.line})" if exc.line else ""

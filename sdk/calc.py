@@ -14,15 +14,18 @@ plugin's, a bundled example) or a file's path::
 
 With ``platform=`` the site's scripts and catalog are used (plugins' ``catalog_lookup``
 first, then the items table) and the run can be kept (``save=True``). A failure is a
-:class:`CalculatorError` (or a ``ValidationError`` naming the parameter). Writing a
+:class:`CalculatorError` (or a ``ValidationError`` naming the parameter); a run that
+could not start because the user's share of workers was taken is a
+:class:`CalculatorBusy` (try again). Writing a
 calculator: docs/calculators.md.
 """
 
-from ordercraft.core.calc.api import (CalcResult, CalculatorError, CalculatorInfo,
-                                      CalculatorSource, Limits, LookupCatalog, StaticCatalog,
-                                      WorkerPool, calculator_info, describe, example_catalog,
-                                      find_calculator, list_calculators, run_calculator)
+from ordercraft.core.calc.api import (CalcResult, CalculatorBusy, CalculatorError,
+                                      CalculatorInfo, CalculatorSource, Limits, LookupCatalog,
+                                      StaticCatalog, WorkerPool, calculator_info, describe,
+                                      example_catalog, find_calculator, list_calculators,
+                                      run_calculator)
 
-__all__ = ["CalcResult", "CalculatorError", "CalculatorInfo", "CalculatorSource", "Limits",
-           "LookupCatalog", "StaticCatalog", "WorkerPool", "calculator_info", "describe",
+__all__ = ["CalcResult", "CalculatorBusy", "CalculatorError", "CalculatorInfo",
+           "CalculatorSource", "Limits", "LookupCatalog", "StaticCatalog", "WorkerPool", "calculator_info", "describe",
            "example_catalog", "find_calculator", "list_calculators", "run_calculator"]

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from calc_kit import calculator  # noqa: E402
-
-from ordercraft.core.calc.catalog import example_items  # noqa: E402
-from ordercraft.core.models import Item  # noqa: E402
+from calc_kit import calculator, cpu_ticks, wait_until
+from ordercraft.core.calc.catalog import example_items
+from ordercraft.core.models import Item
 
 
 @pytest.fixture(scope="module")
@@ -149,11 +146,30 @@ def _worker_pids():
 
 def test_a_crashed_worker_is_still_one_document(bare, tmp_path):
     path = write(tmp_path, "spin.py", calculator("while True:\n    pass"))
-    timer = threading.Timer(0.5, lambda: [os.kill(pid, 9) for pid in _worker_pids()])
-    timer.start()
-    result = bare.cli(["calc", "run", path, "--catalog", "examples", "--timeout", "20",
-                       "--json"])
-    timer.join()
+
+    # Killed while it spins in the script (half a second of CPU: a worker starts in less
+    # than a tenth), however long a busy machine takes to get there. Workers that other
+    # runs left idle do not spin.
+    before = {pid: cpu_ticks(pid) for pid in _worker_pids()}
+    finished = threading.Event()
+
+    def spinning() -> int | None:
+        return next((pid for pid in _worker_pids()
+                     if cpu_ticks(pid) >= before.get(pid, 0) + 50), None)
+
+    def kill_once_spinning() -> None:
+        pid = wait_until(lambda: finished.is_set() or spinning(), "a worker spinning")
+        if not finished.is_set():
+            os.kill(pid, 9)
+
+    killer = threading.Thread(target=kill_once_spinning)
+    killer.start()
+    try:
+        result = bare.cli(["calc", "run", path, "--catalog", "examples", "--timeout", "60",
+                           "--json"])
+    finally:
+        finished.set()
+        killer.join()
     assert result.exit_code == 2
     error = one_document(result)["error"]
     assert error["code"] == "worker_crashed"

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy.orm import Session
 
-    from ordercraft.core.platform import Platform
-    from ordercraft.core.registries import MenuItem, Registry
     from ordercraft.core.calc.registry import CalculatorRegistry
+    from ordercraft.core.platform import Platform
     from ordercraft.core.printing import PrintFormRegistry
+    from ordercraft.core.registries import MenuItem, Registry
     from ordercraft.core.workflow.machines import StateMachineRegistry
 
 

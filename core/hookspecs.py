@@ -28,11 +28,11 @@ if TYPE_CHECKING:  # imported for type checkers only: keeps start-up fast
     from flask import Blueprint
     from sqlalchemy.orm import Session
 
-    from ordercraft.core.platform import Platform
-    from ordercraft.core.registries import MenuItem, Registry
     from ordercraft.core.calc.registry import CalculatorRegistry
-    from ordercraft.core.workflow.machines import StateMachineRegistry
+    from ordercraft.core.platform import Platform
     from ordercraft.core.printing import PrintFormRegistry
+    from ordercraft.core.registries import MenuItem, Registry
+    from ordercraft.core.workflow.machines import StateMachineRegistry
 
 PROJECT_NAME = "ordercraft"
 

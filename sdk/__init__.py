@@ -44,8 +44,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ordercraft.core.errors import (Conflict, NotFound, OrdercraftError, PermissionDenied,
-                                    ValidationError)
+from ordercraft.core.errors import (
+    Conflict,
+    NotFound,
+    OrdercraftError,
+    PermissionDenied,
+    ValidationError,
+)
 from ordercraft.core.hookspecs import hookimpl
 from ordercraft.core.plugins import PluginInfo
 from ordercraft.core.registries import MenuItem, Registry

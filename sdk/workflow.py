@@ -37,21 +37,43 @@ import``) start on a transition of your type and create tasks; ``create_task`` m
 from code (an interaction's next step).
 """
 
+from typing import TYPE_CHECKING
+
 from ordercraft.core.cli.workflow import document_commands
-from ordercraft.core.workflow.documents import (AvailableTransition, TransitionResult,
-                                                WorkflowDocument, add_comment,
-                                                available_transitions, document_ref,
-                                                parse_document_ref, transition)
+from ordercraft.core.workflow.documents import (
+    AvailableTransition,
+    TransitionResult,
+    WorkflowDocument,
+    add_comment,
+    available_transitions,
+    document_ref,
+    parse_document_ref,
+    transition,
+)
 from ordercraft.core.workflow.engine import cancel_process, list_processes, start_process
 from ordercraft.core.workflow.expressions import ExpressionError, compile_expression
-from ordercraft.core.workflow.machines import (ANY_STATE, Action, Guard, State, StateMachine,
-                                               StateMachineRegistry, Transition,
-                                               TransitionContext, session_machines,
-                                               state_machines)
+from ordercraft.core.workflow.machines import (
+    ANY_STATE,
+    Action,
+    Guard,
+    State,
+    StateMachine,
+    StateMachineRegistry,
+    Transition,
+    TransitionContext,
+    session_machines,
+    state_machines,
+)
 from ordercraft.core.workflow.models import Task
 from ordercraft.core.workflow.processes import import_template, shipped_templates
-from ordercraft.core.workflow.tasks import (comment_task, complete_task, create_task, get_task,
-                                            list_tasks, task_dict)
+from ordercraft.core.workflow.tasks import (
+    comment_task,
+    complete_task,
+    create_task,
+    get_task,
+    list_tasks,
+    task_dict,
+)
 from ordercraft.core.workflow.timeline import document_timeline
 
 __all__ = [
@@ -66,12 +88,19 @@ __all__ = [
 ]
 
 
+if TYPE_CHECKING:
+    from ordercraft.web.api.workflow import workflow_routes
+    from ordercraft.web.views.documents import document_panel
+
+
 def __getattr__(name: str) -> object:
     # The web helpers import Flask: only on demand, so a plugin's CLI stays light.
-    if name in ("workflow_routes", "document_panel"):
-        if name == "workflow_routes":
-            from ordercraft.web.api.workflow import workflow_routes as value
-        else:
-            from ordercraft.web.views.documents import document_panel as value
-        return value
+    if name == "workflow_routes":
+        from ordercraft.web.api.workflow import workflow_routes as routes
+
+        return routes
+    if name == "document_panel":
+        from ordercraft.web.views.documents import document_panel as panel
+
+        return panel
     raise AttributeError(f"module 'ordercraft.sdk.workflow' has no attribute {name!r}")

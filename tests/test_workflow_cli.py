@@ -6,15 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
+import workflow_kit as kit
 from ordercraft.core.workflow.processes import shipped_templates
-
-sys.path.insert(0, str(Path(__file__).parent))
-import workflow_kit as kit  # noqa: E402
 
 ROBOT = shipped_templates()["custom-robot-order"]
 

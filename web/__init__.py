@@ -7,8 +7,15 @@ The names below are what a page or an API route needs (also for plugins:
 ``from ordercraft.sdk import web``). How to add a page or an API route: docs/web.md.
 """
 
-from ordercraft.web.api import (InputModel, OutputModel, Page, PageQuery, api_route, page,
-                                require_api_user)
+from ordercraft.web.api import (
+                                InputModel,
+                                OutputModel,
+                                Page,
+                                PageQuery,
+                                api_route,
+                                page,
+                                require_api_user,
+)
 from ordercraft.web.app import create_app
 from ordercraft.web.auth import current_user, login_required
 from ordercraft.web.extension import get_platform, mark_failed, request_session

@@ -29,12 +29,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ordercraft.core.calc.catalog import (LookupCatalog, StaticCatalog, as_catalog,
-                                          example_catalog)
+from ordercraft.core.calc.catalog import LookupCatalog, StaticCatalog, as_catalog, example_catalog
 from ordercraft.core.calc.errors import CalculatorError, CalculatorNotFound
 from ordercraft.core.calc.format import CalculatorSpec
-from ordercraft.core.calc.registry import (CALCULATOR_NAME, CalculatorSource, builtin_registry,
-                                           name_from_path, platform_registry, read_source_file)
+from ordercraft.core.calc.registry import (
+    CALCULATOR_NAME,
+    CalculatorSource,
+    builtin_registry,
+    name_from_path,
+    platform_registry,
+    read_source_file,
+)
 from ordercraft.core.calc.result import CalcResult
 from ordercraft.core.calc.worker import Limits, WorkerPool, default_pool
 
@@ -240,5 +245,6 @@ def _run(name_or_path: str | CalculatorSource, params: Mapping[str, Any] | None,
     if save:
         from ordercraft.core.calc.store import save_run
 
+        assert active is not None  # run_calculator refuses to save without the site
         result = save_run(active, result, source)
     return result

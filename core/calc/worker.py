@@ -41,8 +41,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ordercraft.core.calc.errors import CalculatorError, clip
-from ordercraft.core.calc.protocol import (FrameError, FrameReader, FrameTimeout, encode,
-                                           write_all)
+from ordercraft.core.calc.protocol import FrameError, FrameReader, FrameTimeout, encode, write_all
 
 #: Codes a worker may report; anything else from a worker is treated as a crash.
 WORKER_CODES = frozenset({
@@ -210,7 +209,7 @@ class WorkerPool:
 
     def warm(self, count: int | None = None) -> None:
         """Start workers now (up to ``count``, default the pool size) and wait for them."""
-        started = []
+        started: list[None] = []
         with self._cond:
             while self._count < min(count or self.size, self.size):
                 self._count += 1
@@ -240,6 +239,7 @@ class WorkerPool:
             raise CalculatorError("a calculator pool cannot be used across fork()",
                                   code="worker_crashed")
         deadline = time.monotonic() + wait
+        worker: Worker | None
         with self._cond:
             while True:
                 if self._closed:
@@ -335,8 +335,9 @@ class WorkerPool:
                 raise CalculatorError(f"the calculator worker stopped: {reason} ({exc})",
                                       code=_crash_code(worker)) from None
             if answer.get("ok") is True:
+                cpu: Any = answer.get("cpu")
                 try:
-                    worker.cpu = float(answer.get("cpu"))
+                    worker.cpu = float(cpu)
                 except (TypeError, ValueError, ArithmeticError):
                     pass
                 worker.runs += 1
@@ -401,9 +402,9 @@ class WorkerPool:
                                None if static is not None else on_lookup, resend)
         self.stats.runs += 1
         result = answer.get("result")
-        used = result.get("catalog_used") if isinstance(result, dict) else None
-        if not isinstance(used, list):
+        if not isinstance(result, dict) or not isinstance(result.get("catalog_used"), list):
             raise CalculatorError("the worker's result is malformed", code="worker_crashed")
+        used = result["catalog_used"]
         # The entries the run read, from the platform's own data (not the worker's word).
         known = static.entries if static is not None else served
         result["catalog"] = {sku: dict(known[sku]) for sku in used
@@ -436,7 +437,7 @@ def _worker_error(answer: dict[str, Any]) -> CalculatorError:
     body = answer.get("error")
     if not isinstance(body, dict):
         return CalculatorError("the worker's answer is malformed", code="worker_crashed")
-    code = body.get("code") if body.get("code") in WORKER_CODES else "worker_crashed"
+    code = str(body["code"]) if body.get("code") in WORKER_CODES else "worker_crashed"
     message = body.get("message")
     line = body.get("line")
     details = body.get("details") if isinstance(body.get("details"), dict) else None

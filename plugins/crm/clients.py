@@ -24,10 +24,16 @@ from ordercraft.core.errors import Conflict, NotFound, OrdercraftError, Validati
 from ordercraft.core.models import Contact, LegalEntity, Party, PartyTag, User
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.services import fields, parties
-from ordercraft.core.services.queries import (Page, contains_pattern, fold, fold_text,
-                                              page_bounds, paginate, search_words)
-from ordercraft.plugins.crm.duplicates import (DuplicateMatch, duplicate_message,
-                                               find_duplicates)
+from ordercraft.core.services.queries import (
+    Page,
+    contains_pattern,
+    fold,
+    fold_text,
+    page_bounds,
+    paginate,
+    search_words,
+)
+from ordercraft.plugins.crm.duplicates import DuplicateMatch, duplicate_message, find_duplicates
 from ordercraft.plugins.crm.funnel import CLOSED_STATES, money
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import Deal, Interaction

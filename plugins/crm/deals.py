@@ -18,8 +18,14 @@ from ordercraft.core.errors import NotFound, ValidationError
 from ordercraft.core.models import Contact, Party, User
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.services import fields
-from ordercraft.core.services.queries import (Page, contains_pattern, fold, fold_text, paginate,
-                                              search_words)
+from ordercraft.core.services.queries import (
+    Page,
+    contains_pattern,
+    fold,
+    fold_text,
+    paginate,
+    search_words,
+)
 from ordercraft.plugins.crm.funnel import STAGE_NAMES, STAGE_PROBABILITY, money
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import Deal

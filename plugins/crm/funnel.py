@@ -11,8 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ordercraft.core.workflow.machines import (State, StateMachine, Transition,
-                                               TransitionContext)
+from ordercraft.core.workflow.machines import State, StateMachine, Transition, TransitionContext
 
 #: (state, label, probability %) in funnel order; won and lost close the deal.
 STAGES: tuple[tuple[str, str, int], ...] = (

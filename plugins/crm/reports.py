@@ -24,6 +24,7 @@ from ordercraft.core.types import Money
 from ordercraft.plugins.crm.funnel import STAGE_LABELS, STAGE_RANK, money
 from ordercraft.plugins.crm.models import Deal
 
+
 def percent(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None

@@ -19,8 +19,15 @@ from pydantic import Field
 
 from ordercraft.plugins.crm.ids import MAX_ID
 from ordercraft.sdk.workflow import workflow_routes
-from ordercraft.web import (InputModel, OutputModel, Page, PageQuery, api_route, page,
-                            request_session)
+from ordercraft.web import (
+    InputModel,
+    OutputModel,
+    Page,
+    PageQuery,
+    api_route,
+    page,
+    request_session,
+)
 
 bp = Blueprint("crm_api", __name__, url_prefix="/api/v1")
 

@@ -11,8 +11,7 @@ from typing import Any, Literal
 from flask import Blueprint, Response, url_for
 from pydantic import Field
 
-from ordercraft.web.api import (API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route,
-                                page)
+from ordercraft.web.api import API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route, page
 from ordercraft.web.api.workflow import workflow_routes
 from ordercraft.web.extension import request_session
 

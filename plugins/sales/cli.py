@@ -258,8 +258,12 @@ def print_command(order_ref: str, form_name: str, pdf_file: Path | None,
 @json_option
 def forms_command(templates_dir: str | None, user_name: str | None, as_json: bool) -> None:
     """List the print forms of orders and where each template is read from."""
-    from ordercraft.core.printing import (session_forms, set_site_templates_dir,
-                                          site_templates_dir, template_source)
+    from ordercraft.core.printing import (
+        session_forms,
+        set_site_templates_dir,
+        site_templates_dir,
+        template_source,
+    )
 
     with acting_session(user_name) as session:
         if templates_dir is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import (Blueprint, Response, flash, redirect, render_template, request, url_for)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError, ValidationError
 from ordercraft.web.auth import login_required

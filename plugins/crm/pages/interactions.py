@@ -11,8 +11,14 @@ from ordercraft.core.db import utcnow
 from ordercraft.core.errors import OrdercraftError
 from ordercraft.plugins.crm.models import INTERACTION_KINDS, INTERACTION_LABELS
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
-from ordercraft.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
-                            request_session)
+from ordercraft.web import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    login_required,
+    page_arguments,
+    request_session,
+)
 
 bp = make_blueprint("crm_interactions", "/crm/interactions")
 

@@ -9,9 +9,9 @@ uses, so tests stay independent.
 
 A template is rebuilt when the tables known to the process changed since it was built
 (``create_all`` creates every table whose model was imported, and a test may import a
-plugin's models later). Sites with plugin modules given by the test
-(``extra_plugins``) are built the same way, but each module object is its own key: a
-test usually makes its modules afresh, and two modules of the same name may differ.
+plugin's models later). A site with plugin modules given by the test (``extra_plugins``)
+is built from nothing: a test makes its modules afresh, and two modules of one name may
+differ (their migrations and permissions are part of what a site holds).
 """
 
 from __future__ import annotations
@@ -75,7 +75,10 @@ class SiteTemplates:
     def new_site(self, folder: Path, key: TemplateKey, populate: Populate,
                  make_platform: Callable[[str], Platform]) -> tuple[str, Callable[[], None]]:
         """The URL of a new database holding a copy of ``key``'s template (built now if
-        needed) and a function that removes that database."""
+        needed), or, with extra plugin modules, built by ``populate``; and a function
+        that removes that database."""
+        if key[1]:
+            return self._build_site(folder, populate, make_platform)
         template = self._templates.get(key)
         if template is None or template.tables != _known_tables():
             if template is not None:
@@ -90,6 +93,22 @@ class SiteTemplates:
         target = folder / "site.db"
         shutil.copyfile(template.path, target)
         return f"sqlite:///{target}", lambda: None
+
+    def _build_site(self, folder: Path, populate: Populate,
+                    make_platform: Callable[[str], Platform]) -> tuple[str, Callable[[], None]]:
+        from ordercraft.sdk.testing import test_database_url
+
+        url, drop = test_database_url(folder, self.postgres_url)
+        folder.mkdir(parents=True, exist_ok=True)
+        platform = make_platform(url)
+        try:
+            populate(platform)
+        except BaseException:
+            platform.dispose()
+            drop()
+            raise
+        platform.dispose()
+        return url, drop
 
     def close(self) -> None:
         for template in self._templates.values():

@@ -7,6 +7,7 @@ sense, the script line), and the pool must serve the next benign run at once.
 from __future__ import annotations
 
 import os
+import select
 import threading
 import time
 from pathlib import Path
@@ -302,6 +303,23 @@ def test_a_worker_is_replaced_after_any_error():
 
 
 # --------------------------------------------------------------------------- the process layer
+
+
+def test_a_replacement_left_idle_past_the_start_up_limit_still_serves():
+    """A worker started to replace a failed one is checked when it is first handed out,
+    which may be long after its start-up limit: its greeting is waiting by then."""
+    pool = _single_worker_pool()
+    try:
+        with pytest.raises(CalculatorError):
+            run(calculator("raise ValueError('no')"), pool=pool)
+        replacement = pool._idle[0]
+        assert not replacement.ready
+        select.select([replacement.reader.fd], [], [], 60)  # it has greeted
+        replacement.started -= 3600  # as if it had waited an hour
+        assert str(run(BENIGN, pool=pool).total) == BENIGN_TOTAL
+        assert pool._idle[0] is replacement
+    finally:
+        pool.close()
 
 
 def test_worker_process_is_isolated():

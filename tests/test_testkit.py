@@ -78,3 +78,47 @@ def test_test_passwords_are_hashed_cheaply_and_still_checked(site, monkeypatch):
     # Outside the test kit a site hashes with argon2-cffi's default profile.
     monkeypatch.setattr(users, "_hash_parameters", None)
     assert users.hash_password("a-password").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+def test_a_used_copy_comes_back_as_the_template_or_goes(tmp_path):
+    """On PostgreSQL a copy whose test is over is emptied back to the template's rows
+    and sequences and serves the next test, unless the test changed its tables."""
+    from sqlalchemy import text
+
+    from ordercraft.core.platform import Platform
+    from ordercraft.sdk import _site_templates
+    from ordercraft.sdk.testing import _populate
+
+    base = os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "")
+    postgres = base.startswith("postgres")
+    (tmp_path / "templates").mkdir()
+    templates = _site_templates.SiteTemplates(tmp_path / "templates",
+                                              postgres_url=base if postgres else "")
+
+    def new_site(name):
+        return templates.new_site(tmp_path / name, ((), ()), _populate,
+                                  lambda url: Platform(url, only=[]))
+
+    try:
+        url, release = new_site("first")
+        platform = Platform(url, only=[])
+        with platform.session() as session:
+            session.add(Item(sku="left-behind", name="Written by the first test"))
+            create_user(session, "clerk", roles=["storekeeper"])
+        platform.dispose()
+        release()
+        again, release = new_site("second")
+        assert (again == url) is postgres  # the same schema, back to the template
+        platform = Platform(again, only=[])
+        with platform.session() as session:
+            assert session.scalar(select(func.count()).select_from(Item)) == 0
+            assert list(session.scalars(select(User.name))) == ["admin"]
+            assert create_user(session, "clerk", roles=["storekeeper"]).id == 2
+            session.execute(text("CREATE TABLE scratch (id integer)"))
+        platform.dispose()
+        release()
+        third, release = new_site("third")
+        assert third != again  # a copy whose tables changed is not used again
+        release()
+    finally:
+        templates.close()

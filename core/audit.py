@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from ordercraft.core.db import utcnow
 from ordercraft.core.models.audit import Audited, AuditEntry
 
-
 #: ``session.info`` key: the newest entry this transaction wrote per ``(entity, id)``.
 _WRITTEN = "ordercraft.audit_written"
 

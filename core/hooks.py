@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from ordercraft.core.permissions import PermissionRegistry
     from ordercraft.core.platform import Platform
     from ordercraft.core.plugins import HookspecRegistry
-    from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.printing import PrintFormRegistry
     from ordercraft.core.registries import HeaderItem, MenuItem, ServiceRegistry
+    from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.workflow.documents import WorkflowDocument
     from ordercraft.core.workflow.machines import StateMachineRegistry
     from ordercraft.core.workflow.models import Task

@@ -43,9 +43,9 @@ if TYPE_CHECKING:  # imported for type checkers only: keeps start-up fast
     from ordercraft.core.permissions import PermissionRegistry
     from ordercraft.core.platform import Platform
     from ordercraft.core.plugins import HookspecRegistry
-    from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.printing import PrintFormRegistry
     from ordercraft.core.registries import HeaderItem, MenuItem, ServiceRegistry
+    from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.workflow.documents import WorkflowDocument
     from ordercraft.core.workflow.machines import StateMachineRegistry
     from ordercraft.core.workflow.models import Task

@@ -217,12 +217,13 @@ def import_table(session: Session, spec: ImportSpec, table: Table) -> ImportResu
     """Check every row of ``table``, then insert them all (or raise, inserting nothing)."""
     require_session_permission(session, spec.permission)
     rows = iter(table.rows)
-    for header_row, header in rows:
-        if not _is_blank([_cell_text(cell) for cell in header]):
-            break
-    else:
+    # The first row that is not blank names the fields; the data rows follow it.
+    first = next(((number, cells) for number, cells in rows
+                  if not _is_blank([_cell_text(cell) for cell in cells])), None)
+    if first is None:
         raise ValidationError("the file is empty: its first row must name the fields "
                               f"({', '.join(spec.required)}, ...)", field="file")
+    header_row, header = first
     columns = _Columns(spec, header_row, header)
     cleaned: list[tuple[RowNumber, dict[str, Any]]] = []
     seen: dict[tuple[str, Any], RowNumber] = {}

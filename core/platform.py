@@ -18,8 +18,15 @@ from ordercraft.core import site_state
 from ordercraft.core.config import resolve_database_url
 from ordercraft.core.errors import Conflict, NotFound, PluginError
 from ordercraft.core.hooks import Hooks
-from ordercraft.core.plugins import (InstalledPlugin, dependency_order, discover, load_plugins,
-                                     plugin_from_module, requirement_problem, select)
+from ordercraft.core.plugins import (
+    InstalledPlugin,
+    dependency_order,
+    discover,
+    load_plugins,
+    plugin_from_module,
+    requirement_problem,
+    select,
+)
 from ordercraft.core.registries import ServiceRegistry, once_per_plugin_set
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from ordercraft.core.plugins import build_plugin_manager, dependency_order
 from ordercraft.core.hooks import Hooks
+from ordercraft.core.plugins import build_plugin_manager, dependency_order
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

@@ -65,14 +65,39 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
-from ordercraft.sdk.errors import (Conflict, NotFound, OrdercraftError, PermissionDenied,
-                                   PluginError, ValidationError)
+from ordercraft.sdk.errors import (
+    Conflict,
+    NotFound,
+    OrdercraftError,
+    PermissionDenied,
+    PluginError,
+    ValidationError,
+)
 from ordercraft.sdk.plugins import HeaderItem, MenuItem, PluginInfo, hookimpl, hookspec
 
 if TYPE_CHECKING:  # the topic modules load on first use: ``ordercraft --help`` stays fast
-    from ordercraft.sdk import (audit, calc, cli, custom_fields, demo, items, mail, models,
-                                parties, permissions, printing, queries, settings, stock,
-                                testing, users, validation, warehouses, web, workflow)
+    from ordercraft.sdk import (
+        audit,
+        calc,
+        cli,
+        custom_fields,
+        demo,
+        items,
+        mail,
+        models,
+        parties,
+        permissions,
+        printing,
+        queries,
+        settings,
+        stock,
+        testing,
+        users,
+        validation,
+        warehouses,
+        web,
+        workflow,
+    )
 
 #: The version of the SDK's public API (docs/sdk.md: what a minor and a major version
 #: may change); not the version of the ``ordercraft`` distribution.

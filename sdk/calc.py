@@ -20,11 +20,23 @@ could not start because the user's share of workers was taken is a
 calculator: docs/calculators.md.
 """
 
-from ordercraft.core.calc.api import (CalcResult, CalculatorBusy, CalculatorError,
-                                      CalculatorInfo, CalculatorSource, Limits, LookupCatalog,
-                                      StaticCatalog, WorkerPool, calculator_info, describe,
-                                      example_catalog, find_calculator, list_calculators,
-                                      run_calculator)
+from ordercraft.core.calc.api import (
+                                      CalcResult,
+                                      CalculatorBusy,
+                                      CalculatorError,
+                                      CalculatorInfo,
+                                      CalculatorSource,
+                                      Limits,
+                                      LookupCatalog,
+                                      StaticCatalog,
+                                      WorkerPool,
+                                      calculator_info,
+                                      describe,
+                                      example_catalog,
+                                      find_calculator,
+                                      list_calculators,
+                                      run_calculator,
+)
 
 __all__ = ["CalcResult", "CalculatorBusy", "CalculatorError", "CalculatorInfo",
            "CalculatorSource", "Limits", "LookupCatalog", "StaticCatalog", "WorkerPool", "calculator_info", "describe",

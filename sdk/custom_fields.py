@@ -38,10 +38,23 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ordercraft.core.custom_fields import (FIELD_TYPES, FILTER_PREFIX, KEY, CustomFieldRegistry,
-                                           DeclaredField, Entity, FieldDefinition, add_field,
-                                           definitions, filter_conditions, list_definitions,
-                                           remove_field, save_values, values_for, values_of)
+from ordercraft.core.custom_fields import (
+    FIELD_TYPES,
+    FILTER_PREFIX,
+    KEY,
+    CustomFieldRegistry,
+    DeclaredField,
+    Entity,
+    FieldDefinition,
+    add_field,
+    definitions,
+    filter_conditions,
+    list_definitions,
+    remove_field,
+    save_values,
+    values_for,
+    values_of,
+)
 
 #: Helpers of the web and CLI layers, imported on first use (they pull in Flask, pydantic
 #: or click, which a service does not need).

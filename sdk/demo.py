@@ -25,8 +25,15 @@ Seeding must not fail on a site whose data differs (a plugin enabled on an older
 look things up and leave out what is missing.
 """
 
-from ordercraft.core.seeding import (STORY_CLIENT, acting_as, date_creations, default_settings,
-                                     demo_users, receive_missing, story_client)
+from ordercraft.core.seeding import (
+                                     STORY_CLIENT,
+                                     acting_as,
+                                     date_creations,
+                                     default_settings,
+                                     demo_users,
+                                     receive_missing,
+                                     story_client,
+)
 
 __all__ = ["STORY_CLIENT", "acting_as", "date_creations", "default_settings", "demo_users",
            "receive_missing", "story_client"]

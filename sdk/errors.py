@@ -21,8 +21,15 @@ the plugin and the hook, an internal fault (CLI exit code 1, HTTP 500).
 misspelt hook, a name two plugins claim), reported at start.
 """
 
-from ordercraft.core.errors import (Conflict, NotFound, OrdercraftError, PermissionDenied,
-                                    PluginError, PluginFault, ValidationError)
+from ordercraft.core.errors import (
+                                    Conflict,
+                                    NotFound,
+                                    OrdercraftError,
+                                    PermissionDenied,
+                                    PluginError,
+                                    PluginFault,
+                                    ValidationError,
+)
 
 __all__ = ["Conflict", "NotFound", "OrdercraftError", "PermissionDenied", "PluginError",
            "PluginFault", "ValidationError"]

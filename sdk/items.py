@@ -13,9 +13,18 @@ Services check ``item.read`` / ``item.write``; ``item_dict`` gives JSON-safe val
 """
 
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
-from ordercraft.core.services.items import (ITEM_FIELDS, check_quantity, clean_item_values,
-                                            create_item, get_item, get_item_by_id, item_dict,
-                                            items_by_sku, list_items, update_item)
+from ordercraft.core.services.items import (
+                                            ITEM_FIELDS,
+                                            check_quantity,
+                                            clean_item_values,
+                                            create_item,
+                                            get_item,
+                                            get_item_by_id,
+                                            item_dict,
+                                            items_by_sku,
+                                            list_items,
+                                            update_item,
+)
 
 __all__ = ["ITEM_FIELDS", "ITEM_KINDS", "VALUATIONS", "check_quantity", "clean_item_values",
            "create_item", "get_item", "get_item_by_id", "item_dict", "items_by_sku", "list_items",

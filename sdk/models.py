@@ -28,8 +28,18 @@ UTC (:func:`utcnow`).
 """
 
 from ordercraft.core.db import Base, utcnow
-from ordercraft.core.models import (AuditEntry, Contact, Item, LegalEntity, Party, PartyTag,
-                                    Role, SiteSetting, User, Warehouse)
+from ordercraft.core.models import (
+                                    AuditEntry,
+                                    Contact,
+                                    Item,
+                                    LegalEntity,
+                                    Party,
+                                    PartyTag,
+                                    Role,
+                                    SiteSetting,
+                                    User,
+                                    Warehouse,
+)
 from ordercraft.core.models.audit import Audited
 from ordercraft.core.models.entities import ITEM_KINDS, PARTY_KINDS, VALUATIONS
 from ordercraft.core.types import MONEY_SCALE, QTY_SCALE, ExactDecimal, Money, Qty, to_decimal

@@ -17,13 +17,28 @@ A party's name is unique regardless of case, and so is a non-empty tax id.
 **values)``); ``clean_party_values`` validates such values without saving them.
 """
 
-from ordercraft.core.services.parties import (CONTACT_FIELDS, LEGAL_ENTITY_FIELDS, PARTY_FIELDS,
-                                              add_contact, add_legal_entity, clean_party_values,
-                                              contact_dict, create_party, get_contact,
-                                              get_legal_entity, get_party, legal_entity_dict,
-                                              list_contacts, list_legal_entities, list_parties,
-                                              manager_ids, party_dict, update_contact,
-                                              update_legal_entity, update_party)
+from ordercraft.core.services.parties import (
+                                              CONTACT_FIELDS,
+                                              LEGAL_ENTITY_FIELDS,
+                                              PARTY_FIELDS,
+                                              add_contact,
+                                              add_legal_entity,
+                                              clean_party_values,
+                                              contact_dict,
+                                              create_party,
+                                              get_contact,
+                                              get_legal_entity,
+                                              get_party,
+                                              legal_entity_dict,
+                                              list_contacts,
+                                              list_legal_entities,
+                                              list_parties,
+                                              manager_ids,
+                                              party_dict,
+                                              update_contact,
+                                              update_legal_entity,
+                                              update_party,
+)
 
 __all__ = ["CONTACT_FIELDS", "LEGAL_ENTITY_FIELDS", "PARTY_FIELDS", "add_contact",
            "add_legal_entity", "clean_party_values", "contact_dict", "create_party",

@@ -33,8 +33,13 @@ enabled) and may revoke it for good, grant more, or add roles of its own
 
 from __future__ import annotations
 
-from ordercraft.core.permissions import (Permission, PermissionRegistry, RoleInfo,
-                                         has_permission, require_session_permission)
+from ordercraft.core.permissions import (
+                                         Permission,
+                                         PermissionRegistry,
+                                         RoleInfo,
+                                         has_permission,
+                                         require_session_permission,
+)
 from ordercraft.core.permissions import require as require_permission
 
 __all__ = ["Permission", "PermissionRegistry", "RoleInfo", "has_permission",

@@ -55,8 +55,13 @@ from ordercraft.core.hooks import HookWrapper
 from ordercraft.core.hookspecs import hookimpl, hookspec
 from ordercraft.core.platform import Platform, site_platform
 from ordercraft.core.plugins import HookspecRegistry, PluginInfo
-from ordercraft.core.registries import (HeaderItem, MenuItem, Registry, ServiceRegistry,
-                                        once_per_plugin_set)
+from ordercraft.core.registries import (
+    HeaderItem,
+    MenuItem,
+    Registry,
+    ServiceRegistry,
+    once_per_plugin_set,
+)
 
 __all__ = ["HeaderItem", "HookWrapper", "HookspecRegistry", "MenuItem", "Platform", "PluginInfo",
            "Registry", "ServiceRegistry", "hookimpl", "hookspec", "once_per_plugin_set", "plugin_service",

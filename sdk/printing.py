@@ -25,9 +25,20 @@ the forms of a document type (for print links); ``site_templates_dir`` /
 file a form is rendered from on the site.
 """
 
-from ordercraft.core.printing import (PrintForm, PrintFormRegistry, day, forms_of, money, percent,
-                                      qty, render_html, render_pdf, set_site_templates_dir,
-                                      site_templates_dir, template_source)
+from ordercraft.core.printing import (
+                                      PrintForm,
+                                      PrintFormRegistry,
+                                      day,
+                                      forms_of,
+                                      money,
+                                      percent,
+                                      qty,
+                                      render_html,
+                                      render_pdf,
+                                      set_site_templates_dir,
+                                      site_templates_dir,
+                                      template_source,
+)
 
 __all__ = ["PrintForm", "PrintFormRegistry", "day", "forms_of", "money", "percent", "qty",
            "render_html", "render_pdf", "set_site_templates_dir", "site_templates_dir",

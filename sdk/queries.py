@@ -19,9 +19,19 @@ query you page yourself) and a :class:`Page` carries the result::
 column (phones). ``chunks`` splits a long list of ids for ``IN (...)`` queries.
 """
 
-from ordercraft.core.services.queries import (DEFAULT_LIMIT, MAX_LIMIT, Page, chunks,
-                                              contains_pattern, digits, fold, fold_text,
-                                              page_bounds, paginate, search_words)
+from ordercraft.core.services.queries import (
+                                              DEFAULT_LIMIT,
+                                              MAX_LIMIT,
+                                              Page,
+                                              chunks,
+                                              contains_pattern,
+                                              digits,
+                                              fold,
+                                              fold_text,
+                                              page_bounds,
+                                              paginate,
+                                              search_words,
+)
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "chunks", "contains_pattern", "digits", "fold",
            "fold_text", "page_bounds", "paginate", "search_words"]

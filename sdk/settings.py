@@ -20,8 +20,15 @@ names the setting and the value. Reference: docs/permissions.md.
 
 from __future__ import annotations
 
-from ordercraft.core.settings import (SETTING_TYPES, Setting, SettingRegistry, get_setting,
-                                      list_settings, reset_setting, set_setting)
+from ordercraft.core.settings import (
+                                      SETTING_TYPES,
+                                      Setting,
+                                      SettingRegistry,
+                                      get_setting,
+                                      list_settings,
+                                      reset_setting,
+                                      set_setting,
+)
 
 __all__ = ["SETTING_TYPES", "Setting", "SettingRegistry", "get_setting", "list_settings",
            "reset_setting", "set_setting"]

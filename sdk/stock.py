@@ -22,11 +22,34 @@ calls the hook ``document_posted`` inside the same transaction. The conventions
 (rounding, negative average stock, backdating, locking) are in docs/stock.md.
 """
 
-from ordercraft.core.stock.api import (Balance, DocumentSpec, LineSpec, MoveLine, PostedDocument,
-                                       balance, balances, cancel, count, document, import_file,
-                                       issue, item_history, layers, moves, post, post_many,
-                                       receive, release, reservations, reserve, transfer, verify,
-                                       warehouse_overview, warehouse_stock, write_off)
+from ordercraft.core.stock.api import (
+                                       Balance,
+                                       DocumentSpec,
+                                       LineSpec,
+                                       MoveLine,
+                                       PostedDocument,
+                                       balance,
+                                       balances,
+                                       cancel,
+                                       count,
+                                       document,
+                                       import_file,
+                                       issue,
+                                       item_history,
+                                       layers,
+                                       moves,
+                                       post,
+                                       post_many,
+                                       receive,
+                                       release,
+                                       reservations,
+                                       reserve,
+                                       transfer,
+                                       verify,
+                                       warehouse_overview,
+                                       warehouse_stock,
+                                       write_off,
+)
 from ordercraft.core.stock.models import StockDocument
 
 __all__ = ["Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument", "StockDocument",

@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,10 @@ from typing import Any
 
 import pytest
 
-__all__ = ["ADMIN_PASSWORD", "CliResult", "Site", "make_site", "site", "test_database_url"]
+from ordercraft.sdk._site_templates import SiteTemplates
+
+__all__ = ["ADMIN_PASSWORD", "CliResult", "ReceivedMail", "Site", "SmtpServer", "make_site",
+           "make_smtp_server", "site", "smtp_server", "test_database_url"]
 
 ADMIN_PASSWORD = "admin-password"
 
@@ -124,31 +127,67 @@ class Site:
             return create_token(session, user)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheapest_password_hashing() -> Iterator[None]:
+    """Passwords set during the tests are hashed with argon2's cheapest parameters: a
+    test checks who may log in, not what a hash costs an attacker, and the default cost
+    (a tenth of a second a hash) was the largest part of building a site."""
+    from argon2.profiles import CHEAPEST
+
+    from ordercraft.core.services import users
+
+    users.use_password_hashing(CHEAPEST)
+    yield
+    users.use_password_hashing(None)
+
+
+@pytest.fixture(scope="session")
+def _site_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiteTemplates]:
+    """The template sites of this test process (each xdist worker has its own)."""
+    base = os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "")
+    templates = SiteTemplates(tmp_path_factory.mktemp("site-templates"),
+                              postgres_url=base if base.startswith("postgres") else "")
+    yield templates
+    templates.close()
+
+
+def _populate(platform: Any) -> None:
+    """A new site's content: the schema, the standard roles and the admin."""
+    from ordercraft.core.schema import create_all_and_stamp
+    from ordercraft.core.services.users import create_user
+    from ordercraft.core.site import apply_declarations
+
+    create_all_and_stamp(platform)
+    with platform.session() as session:
+        apply_declarations(session)
+        create_user(session, "admin", roles=["admin"], password=ADMIN_PASSWORD)
+
+
 @pytest.fixture
-def make_site(tmp_path: Path) -> Iterator[Any]:
-    """Factory: ``make_site(plugins=["crm"], extra_plugins=[my_module])`` -> :class:`Site`."""
+def make_site(tmp_path: Path, _site_templates: SiteTemplates) -> Iterator[Callable[..., Site]]:
+    """Factory: ``make_site(plugins=["crm"], extra_plugins=[my_module])`` -> :class:`Site`.
+
+    Each site is a copy of a template built once per plugin set in the test process
+    (see ``ordercraft.sdk._site_templates``): a database of its own, never shared.
+    """
     from ordercraft.core.platform import Platform
 
     cleanups: list[Any] = []
 
-    def build(plugins: list[str] | None = (), extra_plugins: list[ModuleType] = ()) -> Site:
-        from ordercraft.core.schema import create_all_and_stamp
-        from ordercraft.core.services.users import create_user
-        from ordercraft.core.site import apply_declarations
+    def build(plugins: Sequence[str] | None = (), extra_plugins: Sequence[ModuleType] = ()) -> Site:
+        only = None if plugins is None else list(plugins)
 
-        folder = tmp_path / f"site{len(cleanups)}"
-        url, drop = test_database_url(folder)
-        folder.mkdir(exist_ok=True)
+        def make_platform(url: str) -> Platform:
+            return Platform(url, only=only, extra_plugins=list(extra_plugins))
+
+        key = (None if only is None else tuple(only), tuple(extra_plugins))
+        url, drop = _site_templates.new_site(tmp_path / f"site{len(cleanups)}", key,
+                                             _populate, make_platform)
         # Kept before the platform is built: a test may expect building it to fail, and
         # the database must still be removed.
         cleanups.append([None, drop])
-        platform = Platform(url, only=None if plugins is None else list(plugins),
-                            extra_plugins=list(extra_plugins))
+        platform = make_platform(url)
         cleanups[-1][0] = platform
-        create_all_and_stamp(platform)
-        with platform.session() as session:
-            apply_declarations(session)
-            create_user(session, "admin", roles=["admin"], password=ADMIN_PASSWORD)
         platform.start()
         return Site(platform)
 
@@ -160,7 +199,7 @@ def make_site(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def site(make_site: Any) -> Site:
+def site(make_site: Callable[..., Site]) -> Site:
     """A site with no plugins but the core."""
     return make_site(plugins=[])
 

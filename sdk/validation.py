@@ -14,8 +14,20 @@ message serves the CLI, the JSON API and the spreadsheet import. :func:`invalid`
 such an error for a check of your own.
 """
 
-from ordercraft.core.services.fields import (choice, code, day, decimal, email, flag, invalid,
-                                             phone, text, whole_number, word, words)
+from ordercraft.core.services.fields import (
+                                             choice,
+                                             code,
+                                             day,
+                                             decimal,
+                                             email,
+                                             flag,
+                                             invalid,
+                                             phone,
+                                             text,
+                                             whole_number,
+                                             word,
+                                             words,
+)
 
 __all__ = ["choice", "code", "day", "decimal", "email", "flag", "invalid", "phone", "text",
            "whole_number", "word", "words"]

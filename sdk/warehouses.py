@@ -11,9 +11,14 @@ Services check ``warehouse.read`` / ``warehouse.write``; ``warehouse_dict`` give
 JSON-safe values. A warehouse is never deleted (its moves stay): set ``active=False``.
 """
 
-from ordercraft.core.services.warehouses import (WAREHOUSE_FIELDS, create_warehouse,
-                                                 get_warehouse, list_warehouses, update_warehouse,
-                                                 warehouse_dict)
+from ordercraft.core.services.warehouses import (
+                                                 WAREHOUSE_FIELDS,
+                                                 create_warehouse,
+                                                 get_warehouse,
+                                                 list_warehouses,
+                                                 update_warehouse,
+                                                 warehouse_dict,
+)
 
 __all__ = ["WAREHOUSE_FIELDS", "create_warehouse", "get_warehouse", "list_warehouses",
            "update_warehouse", "warehouse_dict"]

@@ -49,12 +49,33 @@ them rather than repeating their fields.
 """
 
 from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
-from ordercraft.web.api import (API_PREFIX, InputModel, OutputModel, Page, PageQuery,
-                                api_blueprint, api_route, page, require_api_user)
-from ordercraft.web.api.parties import (Channel, ChannelIn, ContactChanges, ContactIn,
-                                        ContactOut, LegalEntityIn, LegalEntityOut, PartyChanges,
-                                        PartyDetailOut, PartyFilters, PartyIn, PartyKind,
-                                        PartyOut, PartyQuery)
+from ordercraft.web.api import (
+                                API_PREFIX,
+                                InputModel,
+                                OutputModel,
+                                Page,
+                                PageQuery,
+                                api_blueprint,
+                                api_route,
+                                page,
+                                require_api_user,
+)
+from ordercraft.web.api.parties import (
+                                Channel,
+                                ChannelIn,
+                                ContactChanges,
+                                ContactIn,
+                                ContactOut,
+                                LegalEntityIn,
+                                LegalEntityOut,
+                                PartyChanges,
+                                PartyDetailOut,
+                                PartyFilters,
+                                PartyIn,
+                                PartyKind,
+                                PartyOut,
+                                PartyQuery,
+)
 from ordercraft.web.api.workflow import workflow_routes
 from ordercraft.web.auth import current_user, login_required, permission_required
 from ordercraft.web.extension import mark_failed, request_session

@@ -44,20 +44,40 @@ statuses of unfinished tasks), :class:`TaskLink` (a task's documents) and
 :class:`WorkflowEvent` (a document's timeline: transitions, comments, task events).
 """
 
-from ordercraft.core.workflow.documents import (AvailableTransition, TransitionResult,
-                                                WorkflowDocument, add_comment,
-                                                available_transitions, document_ref,
-                                                parse_document_ref, transition)
+from ordercraft.core.workflow.documents import (
+                                                AvailableTransition,
+                                                TransitionResult,
+                                                WorkflowDocument,
+                                                add_comment,
+                                                available_transitions,
+                                                document_ref,
+                                                parse_document_ref,
+                                                transition,
+)
 from ordercraft.core.workflow.engine import cancel_process, list_processes, start_process
 from ordercraft.core.workflow.expressions import ExpressionError, compile_expression
-from ordercraft.core.workflow.machines import (ANY_STATE, Action, Guard, State, StateMachine,
-                                               StateMachineRegistry, Transition,
-                                               TransitionContext, session_machines,
-                                               state_machines)
+from ordercraft.core.workflow.machines import (
+                                                ANY_STATE,
+                                                Action,
+                                                Guard,
+                                                State,
+                                                StateMachine,
+                                                StateMachineRegistry,
+                                                Transition,
+                                                TransitionContext,
+                                                session_machines,
+                                                state_machines,
+)
 from ordercraft.core.workflow.models import OPEN_STATUSES, Task, TaskLink, WorkflowEvent
 from ordercraft.core.workflow.processes import import_template, shipped_templates
-from ordercraft.core.workflow.tasks import (comment_task, complete_task, create_task, get_task,
-                                            list_tasks, task_dict)
+from ordercraft.core.workflow.tasks import (
+                                                comment_task,
+                                                complete_task,
+                                                create_task,
+                                                get_task,
+                                                list_tasks,
+                                                task_dict,
+)
 from ordercraft.core.workflow.timeline import document_timeline
 from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
 

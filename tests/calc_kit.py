@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ordercraft.core.calc.api import run_calculator
@@ -41,5 +44,25 @@ def short_pool(timeout: float = 0.6, **limits: Any) -> WorkerPool:
     return WorkerPool(size=2, limits=Limits(timeout=timeout, **limits))
 
 
-__all__ = ["BENIGN", "BENIGN_TOTAL", "CATALOG", "calculator", "example_catalog", "run",
-           "short_pool", "source"]
+def cpu_ticks(pid: int) -> int:
+    """User and system CPU time process ``pid`` has used, in clock ticks (0 once it is
+    gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def wait_until(condition: Callable[[], Any], what: str, seconds: float = 60.0) -> Any:
+    """Poll ``condition`` until it is true (returned) or fail after ``seconds``: tests wait
+    for a state, never for a fixed time, so a busy machine only makes them slower."""
+    deadline = time.monotonic() + seconds
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"waited {seconds:g} s for {what}"
+        time.sleep(0.01)
+    return result
+
+
+__all__ = ["BENIGN", "BENIGN_TOTAL", "CATALOG", "calculator", "cpu_ticks", "example_catalog",
+           "run", "short_pool", "source", "wait_until"]

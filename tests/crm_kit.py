@@ -1,6 +1,6 @@
 """A small crm site for the crm tests: two managers, a storekeeper (who may not write
-clients), and three clients with contacts. Test files import it after putting the tests
-folder on ``sys.path`` (pytest's importlib mode does not)."""
+clients), and three clients with contacts. Test files ``import crm_kit as kit`` (the
+tests folder is on ``sys.path`` through pytest's ``pythonpath`` setting)."""
 
 from __future__ import annotations
 

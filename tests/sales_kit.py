@@ -1,10 +1,7 @@
 """A small robot workshop for the sales tests: a warehouse, items, two clients, stock.
 
-Test files import it after putting the tests folder on ``sys.path`` (pytest's importlib
-mode does not)::
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    import sales_kit as kit
+Test files ``import sales_kit as kit`` (the tests folder is on ``sys.path`` through
+pytest's ``pythonpath`` setting).
 """
 
 from __future__ import annotations

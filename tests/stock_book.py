@@ -22,7 +22,8 @@ One line per step; what the step must produce follows ``=>``::
 * ``balance``, ``layers`` (open FIFO layers: qty left @ unit cost, or ``none``) and
   ``verify`` (no drift) check the state.
 
-Test files load it with ``sys.path`` (pytest's importlib mode does not add tests/).
+Test files import it (the tests folder is on ``sys.path`` through pytest's ``pythonpath``
+setting).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
     python stock_worker.py URL GO_FILE JOB_JSON
 
-waits until GO_FILE exists (so that all workers start together), runs the job and
-prints one JSON line: ``{"ok": true, ...}`` or ``{"ok": false, "code": ..., "message": ...}``.
+connects, says so by creating ``GO_FILE.ready-PID``, waits until GO_FILE exists (so that
+all workers start together), runs the job and prints one JSON line: ``{"ok": true, ...}``
+or ``{"ok": false, "code": ..., "message": ...}``.
 
 Jobs: ``{"issue": [sku, warehouse, qty], "hold": seconds}`` posts one issue and keeps
 its transaction open ``hold`` seconds after the rows are written (a plugin's
@@ -19,6 +20,7 @@ import os
 import sys
 import time
 import types
+from pathlib import Path
 
 
 def main() -> None:
@@ -38,9 +40,9 @@ def main() -> None:
 
     plugin.document_posted = document_posted
     platform = Platform(url, only=[], extra_plugins=[plugin] if hold else [])
-    platform.engine  # connect and load the models before the start signal
-    with platform.engine.connect():
+    with platform.engine.connect():  # connect and load the models before the start signal
         pass
+    Path(f"{go_file}.ready-{os.getpid()}").touch()
     deadline = time.monotonic() + 60
     while not os.path.exists(go_file):
         if time.monotonic() > deadline:

@@ -10,8 +10,7 @@ import pytest
 
 from ordercraft.plugins.analysis import abc, bcg, matrix, xyz
 from ordercraft.plugins.analysis.errors import AnalysisError
-from ordercraft.plugins.analysis.options import (AbcOptions, BcgOptions, XyzOptions,
-                                                 aggregate_size)
+from ordercraft.plugins.analysis.options import AbcOptions, BcgOptions, XyzOptions, aggregate_size
 
 D = Decimal
 # The textbook example of docs/analysis.md: current total 1000, five objects selling

@@ -14,21 +14,17 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis_kit import abc_classes, rounded, rounded_sqrt, xyz_class, xyz_figures  # noqa: E402
 from ordercraft.plugins.analysis import abc, xyz
 from ordercraft.plugins.analysis.files import parse_lines
 from ordercraft.plugins.analysis.options import AbcOptions, XyzOptions
 from ordercraft.plugins.analysis.series import aggregate
-
-sys.path.insert(0, str(Path(__file__).parent))
-from analysis_kit import abc_classes, rounded, rounded_sqrt, xyz_class, xyz_figures  # noqa: E402
 
 KEYS = st.text(alphabet="abcxyz-01", min_size=1, max_size=4)
 # Few distinct magnitudes and repeated values, so ties and exact limit hits happen.

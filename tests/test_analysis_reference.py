@@ -6,18 +6,15 @@ independent model (Fractions, integer square roots)."""
 from __future__ import annotations
 
 import json
-import sys
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from analysis_kit import abc_classes, rounded, rounded_sqrt, xyz_class, xyz_figures  # noqa: E402
 from ordercraft.plugins.analysis import abc, xyz
 from ordercraft.plugins.analysis.options import AbcOptions, XyzOptions
-
-sys.path.insert(0, str(Path(__file__).parent))
-from analysis_kit import abc_classes, rounded, rounded_sqrt, xyz_class, xyz_figures  # noqa: E402
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "abc_xyz_examples.json").read_text())
 FOUR_PLACES = Decimal("0.0001")

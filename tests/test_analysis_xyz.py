@@ -5,21 +5,17 @@ unclassifiable series; periods, zeros and aggregation."""
 from __future__ import annotations
 
 import statistics
-import sys
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
+from analysis_kit import rounded, rounded_sqrt  # noqa: E402
 from ordercraft.plugins.analysis import series as periods_of
 from ordercraft.plugins.analysis import xyz
 from ordercraft.plugins.analysis.decimals import sqrt_of_ratio, sqrt_quotients
 from ordercraft.plugins.analysis.errors import AnalysisError
 from ordercraft.plugins.analysis.options import XyzOptions
-
-sys.path.insert(0, str(Path(__file__).parent))
-from analysis_kit import rounded, rounded_sqrt  # noqa: E402
 
 D = Decimal
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04"]

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from calc_kit import calculator  # noqa: E402
-
-from ordercraft.core.calc.catalog import example_items  # noqa: E402
-from ordercraft.core.models import Item  # noqa: E402
+from calc_kit import calculator
+from ordercraft.core.calc.catalog import example_items
+from ordercraft.core.models import Item
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +175,7 @@ def test_a_crashed_worker_is_still_one_document(bare, tmp_path, monkeypatch):
     done = threading.Event()
     killer = threading.Thread(target=_kill_the_spinning_worker, args=(_worker_pids(), done))
     killer.start()
-    result = bare.cli(["calc", "run", path, "--catalog", "examples", "--timeout", "20",
+    result = bare.cli(["calc", "run", path, "--catalog", "examples", "--timeout", "60",
                        "--json"])
     done.set()
     killer.join()

@@ -3,18 +3,15 @@ validation of the values a user gives."""
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from calc_kit import calculator
 from ordercraft.core.calc.errors import CalculatorError
 from ordercraft.core.calc.format import CalculatorSpec, parse_calculator
 from ordercraft.core.errors import ValidationError
-
-sys.path.insert(0, str(Path(__file__).parent))
-from calc_kit import calculator  # noqa: E402
 
 DOOR = (Path(__file__).resolve().parents[1] / "scripts_user" / "door.py").read_text()
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+from calc_kit import CATALOG, run, short_pool
 from ordercraft.core.calc.errors import CalculatorError
 from ordercraft.core.calc.format import parse_calculator
-
-sys.path.insert(0, str(Path(__file__).parent))
-from calc_kit import CATALOG, run, short_pool  # noqa: E402
 
 
 @pytest.fixture(scope="module")

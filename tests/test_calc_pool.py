@@ -4,21 +4,18 @@ for every user."""
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from calc_kit import BENIGN, BENIGN_TOTAL, CATALOG, calculator, run, source  # noqa: E402
 from ordercraft.core.calc.api import describe
 from ordercraft.core.calc.errors import CalculatorBusy, CalculatorError
 from ordercraft.core.calc.protocol import FrameError, FrameTimeout, encode
 from ordercraft.core.calc.registry import source_version
 from ordercraft.core.calc.worker import Limits, WorkerPool
-
-sys.path.insert(0, str(Path(__file__).parent))
-from calc_kit import BENIGN, BENIGN_TOTAL, CATALOG, calculator, run, source  # noqa: E402
 
 #: The order of a set of strings depends on the interpreter's hash seed.
 SET_ORDER = calculator("""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from calc_kit import calculator
 from ordercraft.core.calc import store
 from ordercraft.core.calc.api import list_calculators, run_calculator
 from ordercraft.core.calc.catalog import example_items
@@ -17,9 +17,6 @@ from ordercraft.core.calc.errors import CalculatorError
 from ordercraft.core.errors import PermissionDenied, PluginError
 from ordercraft.core.models import CalcRun, CalcScript, Item
 from ordercraft.sdk import PluginInfo, hookimpl
-
-sys.path.insert(0, str(Path(__file__).parent))
-from calc_kit import calculator  # noqa: E402
 
 DOOR = (Path(__file__).resolve().parents[1] / "scripts_user" / "door.py").read_text()
 

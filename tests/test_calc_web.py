@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import re
-import sys
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from calc_kit import CATALOG, calculator  # noqa: E402
 from ordercraft.core.calc import store, worker
 from ordercraft.core.calc.api import run_owner
 from ordercraft.core.calc.catalog import example_items
 from ordercraft.core.calc.errors import CalculatorError
 from ordercraft.core.calc.registry import source_version
 from ordercraft.core.models import CalcRun, Item
-
-sys.path.insert(0, str(Path(__file__).parent))
-from calc_kit import CATALOG, calculator  # noqa: E402
 
 
 @pytest.fixture

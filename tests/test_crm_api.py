@@ -4,13 +4,9 @@ create, read, update, list with filters and pagination, the deal's workflow rout
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import crm_kit as kit  # noqa: E402
+import crm_kit as kit
 
 
 @pytest.fixture

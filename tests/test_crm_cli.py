@@ -3,13 +3,9 @@ JSON documents, their text, and exit code 2 with an error naming the field on a 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import crm_kit as kit  # noqa: E402
+import crm_kit as kit
 
 
 @pytest.fixture
@@ -97,9 +93,8 @@ def test_interaction_commands_log_a_call_with_a_next_step_and_list_them(site):
 
 
 def test_crm_funnel_groups_and_duplicates_commands(site):
-    for title, client, moves in [("A", "Future Engineers School", "qualify propose win"),
-                                 ("B", "Bright Minds Academy", "qualify"),
-                                 ("C", "Atlas Automation", "")]:
+    for title, client in [("A", "Future Engineers School"), ("B", "Bright Minds Academy"),
+                          ("C", "Atlas Automation")]:
         ok(site, f'deal add {title} --client "{client}" --amount 100')
     for deal_id, moves in [(1, ["qualify", "propose", "win"]), (2, ["qualify"])]:
         for name in moves:

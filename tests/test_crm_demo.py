@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 
-
 @pytest.fixture
 def demo_site(make_site, monkeypatch):
     """A site with crm whose schema comes from the models, marked as a demo site (as

@@ -4,26 +4,27 @@ the hook that adds rule kinds), the client's timeline, and crm's migration."""
 
 from __future__ import annotations
 
-import sys
 import types
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Integer, MetaData, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+import crm_kit as kit
 from ordercraft.core.db import utcnow
-from ordercraft.core.errors import (Conflict, NotFound, PermissionDenied, PluginError,
-                                    ValidationError)
+from ordercraft.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PluginError,
+    ValidationError,
+)
 from ordercraft.core.models import Party
 from ordercraft.core.workflow.models import Task
 from ordercraft.plugins.crm import clients, deals, groups, interactions, timeline
 from ordercraft.plugins.crm.models import Interaction
-
-sys.path.insert(0, str(Path(__file__).parent))
-import crm_kit as kit  # noqa: E402
 
 
 @pytest.fixture

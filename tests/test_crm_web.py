@@ -6,15 +6,12 @@ and disabling crm removes its pages, API, commands and menu — and nothing else
 from __future__ import annotations
 
 import re
-import sys
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
-sys.path.insert(0, str(Path(__file__).parent))
-import crm_kit as kit  # noqa: E402
+import crm_kit as kit
 
 
 @pytest.fixture

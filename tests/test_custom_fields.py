@@ -7,16 +7,12 @@ lists, exported in CSV and recorded by the audit log."""
 from __future__ import annotations
 
 import re
-import sys
 import types
-from pathlib import Path
 
 import pytest
 
-from ordercraft.sdk import hookimpl
-
-sys.path.insert(0, str(Path(__file__).parent))
 from fields_kit import ok, rows, text  # noqa: E402
+from ordercraft.sdk import hookimpl
 
 ITEM_FIELDS = [
     "field add item weight --type decimal --label 'Weight (kg)'",

@@ -5,12 +5,8 @@ and its fields go away and come back."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 import sales_kit as kit  # noqa: E402
 from fields_kit import ok, rows, text  # noqa: E402
 

@@ -9,9 +9,8 @@ import functools
 import importlib
 import inspect
 import re
-from pathlib import Path
-
 import typing
+from pathlib import Path
 
 import pytest
 

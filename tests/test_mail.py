@@ -42,7 +42,7 @@ def mail_site(make_site, smtp_server):
 def test_a_queued_message_is_sent_with_its_attachments_intact(mail_site):
     site = mail_site
     pdf = b"%PDF-1.7\n" + os.urandom(150_000) + b"\n%%EOF"
-    csv = "sku;qty\nROBOT-STD;10\nKIT-CONSTRUCT;5\n".encode()
+    csv = b"sku;qty\nROBOT-STD;10\nKIT-CONSTRUCT;5\n"
     message_id = queue(site, to=["Olivia Grant <o.grant@future-engineers.example>"],
                        cc="purchasing@future-engineers.example", about=("order", 12),
                        attachments=[Attachment("offer-SO-00012.pdf", "application/pdf", pdf),
@@ -196,8 +196,7 @@ def test_postgresql_workers_claim_disjoint_messages(mail_site):
 
 
 def test_a_dead_workers_claim_expires_and_its_late_result_is_ignored(mail_site):
-    from ordercraft.core.mail.sender import (SENDING_LEASE, Outcome, claim_due, deliver,
-                                             record)
+    from ordercraft.core.mail.sender import SENDING_LEASE, Outcome, claim_due, deliver, record
     from ordercraft.core.mail.settings import read_settings
 
     site = mail_site

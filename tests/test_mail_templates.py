@@ -3,18 +3,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
+import sales_kit as kit  # noqa: E402
 from ordercraft.core.errors import NotFound, ValidationError
 from ordercraft.core.printing import set_site_templates_dir
-from ordercraft.sdk.mail import (MailContent, print_form_attachment, queue_mail, render_mail,
-                                 send_due)
-
-sys.path.insert(0, str(Path(__file__).parent))
-import sales_kit as kit  # noqa: E402
+from ordercraft.sdk.mail import (
+    MailContent,
+    print_form_attachment,
+    queue_mail,
+    render_mail,
+    send_due,
+)
 
 
 def write(folder: Path, name: str, text: str) -> None:

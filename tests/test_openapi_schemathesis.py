@@ -8,13 +8,10 @@ Bounded on purpose (a few examples per operation, no shrinking of passing runs):
 guards the contract, it does not replace the tests of each route.
 """
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import sales_kit as kit  # noqa: E402
+import sales_kit as kit
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -26,9 +23,11 @@ EXAMPLES = 8
 def test_the_api_matches_its_openapi_document(make_site):
     from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (content_type_conformance,
-                                                   response_schema_conformance,
-                                                   status_code_conformance)
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
 
     site = kit.build(make_site, plugins=["crm", "sales", "notifications"])
     # Some records for the generated ids and names to meet.

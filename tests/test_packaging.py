@@ -94,6 +94,7 @@ def test_wheel_carries_every_source_and_data_file(installed):
                 if f"ordercraft/{relative}" not in names:
                     missing.append(relative)
     assert not missing, f"files left out of the wheel (package-data in pyproject.toml?): {missing}"
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
 
 
 def test_installed_wheel_imports_under_ordercraft_only(installed):

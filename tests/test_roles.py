@@ -206,10 +206,6 @@ def test_enabling_a_plugin_gives_its_default_grants(make_site):
 
 
 def test_confirming_an_order_needs_order_confirm(make_site):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     import sales_kit as kit
 
     site = kit.build(make_site)

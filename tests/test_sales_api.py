@@ -3,13 +3,10 @@ transitions, shipments, print forms; 4xx errors name the field; the OpenAPI docu
 describes what the routes accept; disabling ``sales`` takes its API, pages and commands
 away and leaves the rest working."""
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import sales_kit as kit  # noqa: E402
+import sales_kit as kit
 
 
 @pytest.fixture
@@ -50,8 +47,8 @@ def test_create_read_and_list(api):
     body = created.json
     assert (body["number"], body["state"], body["client"], body["legal_entity"]) == (
         "SO-00001", "draft", kit.SCHOOL, "Future Engineers Academy Trust")
-    assert [(l["item"], l["qty"], l["price"], l["net"], l["tax"], l["total"])
-            for l in body["lines"]] == [
+    assert [(line["item"], line["qty"], line["price"], line["net"], line["tax"], line["total"])
+            for line in body["lines"]] == [
         ("ROBOT-STD", "10", "1450.00", "14500.00", "0.00", "14500.00"),
         ("KIT", "5", "320.00", "1440.00", "288.00", "1728.00"),
         ("ROBOT-CUSTOM", "4", "2950.00", "11800.00", "0.00", "11800.00")]
@@ -76,7 +73,7 @@ def test_update_only_while_draft(api):
     changed = api.patch(f"/orders/{order['id']}", {"notes": "Room 4",
                                                    "lines": [{"item": "KIT", "qty": "2"}]})
     assert changed.status_code == 200, changed.json
-    assert (changed.json["notes"], [l["item"] for l in changed.json["lines"]],
+    assert (changed.json["notes"], [line["item"] for line in changed.json["lines"]],
             changed.json["total"]) == ("Room 4", ["KIT"], "640.00")
     assert api.post(f"/orders/{order['id']}/transitions/confirm").status_code == 200
     refused = api.patch(f"/orders/{order['id']}", {"notes": "later"})
@@ -93,7 +90,7 @@ def test_transitions_shipments_and_cancel(api, site):
     confirmed = api.post(path + "/transitions/confirm")
     assert confirmed.json["target"] == "confirmed"
     lines = api.get(path).json["lines"]
-    assert [(l["reserved"], l["to_produce"], l["to_buy"]) for l in lines] == [
+    assert [(line["reserved"], line["to_produce"], line["to_buy"]) for line in lines] == [
         ("6", "4", "0"), ("5", "0", "0"), ("0", "4", "0")]
 
     shipped = api.post(path + "/shipments", {"lines": [{"line": 1, "qty": "4"},

@@ -1,13 +1,10 @@
 """``ordercraft order ...``: the command line contract (JSON output, exit codes, messages
 naming the field and the value)."""
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import sales_kit as kit  # noqa: E402
+import sales_kit as kit
 
 
 @pytest.fixture
@@ -34,12 +31,12 @@ def test_add_confirm_ship_and_show(site):
     order = added["order"]
     assert (order["number"], order["state"], order["subtotal"], order["total"]) == (
         "SO-00001", "draft", "27740.00", "28028.00")
-    assert [(l["item"], l["discount"], l["tax_rate"], l["total"]) for l in order["lines"]] == [
+    assert [(line["item"], line["discount"], line["tax_rate"], line["total"]) for line in order["lines"]] == [
         ("ROBOT-STD", "0", "0", "14500.00"), ("KIT", "10", "20", "1728.00"),
         ("ROBOT-CUSTOM", "0", "0", "11800.00")]
 
     confirmed = ok(site, "order confirm 1 --json")["order"]
-    assert [(l["reserved"], l["to_produce"], l["to_buy"]) for l in confirmed["lines"]] == [
+    assert [(line["reserved"], line["to_produce"], line["to_buy"]) for line in confirmed["lines"]] == [
         ("6", "4", "0"), ("5", "0", "0"), ("0", "4", "0")]
 
     shipped = ok(site, "order ship SO-00001 --line 1:4 --line 2:5 --date 2024-03-10 --json")

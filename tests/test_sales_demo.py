@@ -26,8 +26,8 @@ def test_the_demo_has_orders_in_every_state_and_the_story_order(make_site):
         assert story.client.name == "Future Engineers Robotics School"
         assert story.state == "confirmed" and story.deal_id is not None
         lines = [line_dict(line) for line in story.lines]
-        assert [(l["item"], str(l["qty"]), str(l["reserved"]), str(l["to_produce"]))
-                for l in lines] == [("ROBOT-STD", "10", "6", "4"),
+        assert [(line["item"], str(line["qty"]), str(line["reserved"]), str(line["to_produce"]))
+                for line in lines] == [("ROBOT-STD", "10", "6", "4"),
                                     ("KIT-CONSTRUCT", "5", "5", "0"),
                                     ("ROBOT-CUSTOM", "4", "0", "4")]
         total = session.scalar(select(func.count()).select_from(Order))

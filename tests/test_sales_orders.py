@@ -2,18 +2,14 @@
 as shortages, shipping (partial or whole) posts issues the ledger agrees with, cancelling
 gives everything back, and the workflow refuses what does not fit the order's state."""
 
-import sys
 import types
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+import sales_kit as kit
 from ordercraft.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ordercraft.sdk import hookimpl
-
-sys.path.insert(0, str(Path(__file__).parent))
-import sales_kit as kit  # noqa: E402
 
 
 @pytest.fixture
@@ -53,14 +49,14 @@ def test_confirm_reserves_what_is_in_stock_and_lists_the_shortages(site):
 def test_shortages_of_goods_are_to_buy(site):
     order_id = kit.order(site, "SENSOR:120", "PAINT:12.5")
     kit.move(site, order_id, "confirm")
-    assert [(l["reserved"], l["to_buy"], l["to_produce"]) for l in kit.lines(site, order_id)] == [
+    assert [(line["reserved"], line["to_buy"], line["to_produce"]) for line in kit.lines(site, order_id)] == [
         ("100", "20", "0"), ("10.000", "2.500", "0.000")]
 
 
 def test_two_lines_of_one_item_share_the_stock_in_line_order(site):
     order_id = kit.order(site, "ROBOT-STD:4", "ROBOT-STD:4")
     kit.move(site, order_id, "confirm")
-    assert [(l["reserved"], l["to_produce"]) for l in kit.lines(site, order_id)] == [
+    assert [(line["reserved"], line["to_produce"]) for line in kit.lines(site, order_id)] == [
         ("4", "0"), ("2", "2")]
     assert sorted(kit.holders(site, "ROBOT-STD").values()) == ["2", "4"]
 
@@ -70,7 +66,7 @@ def test_another_order_cannot_take_what_an_order_reserved(site):
     kit.move(site, first, "confirm")
     second = kit.order(site, "KIT:5", client=kit.CLUB)
     kit.move(site, second, "confirm")
-    assert [(l["reserved"], l["to_buy"]) for l in kit.lines(site, second)] == [("3", "2")]
+    assert [(line["reserved"], line["to_buy"]) for line in kit.lines(site, second)] == [("3", "2")]
     from ordercraft.core.stock import api as stock
 
     with site.session() as session, pytest.raises(Conflict, match="not enough 'KIT'"):
@@ -116,7 +112,7 @@ def test_partial_shipments_post_issues_the_ledger_agrees_with(site):
     kit.move(site, order_id, "confirm")
     result = kit.ship(site, order_id, [(1, 4), (2, 5)], ship_date="2024-02-01")
     assert (result.transition, result.target) == ("ship_part", "partially_shipped")
-    assert [(l["shipped"], l["reserved"]) for l in kit.lines(site, order_id)] == [
+    assert [(line["shipped"], line["reserved"]) for line in kit.lines(site, order_id)] == [
         ("4", "2"), ("5", "0"), ("0", "0")]
     assert kit.balance(site, "ROBOT-STD") == ("2", "2")
     assert kit.balance(site, "KIT") == ("3", "0")
@@ -137,7 +133,7 @@ def test_partial_shipments_post_issues_the_ledger_agrees_with(site):
     # The second shipment ships what is reserved; the stock arrives for the rest.
     kit.ship(site, order_id)  # everything left? no: the custom robots are not there
     assert kit.state(site, order_id) == "partially_shipped"
-    assert [(l["shipped"], l["reserved"]) for l in kit.lines(site, order_id)] == [
+    assert [(line["shipped"], line["reserved"]) for line in kit.lines(site, order_id)] == [
         ("6", "0"), ("5", "0"), ("0", "0")]
 
 
@@ -152,7 +148,7 @@ def test_ship_everything_takes_free_stock_that_arrived_since(site):
         stock.receive(session, "ROBOT-STD", "MAIN", 4, "950")
     result = kit.move(site, order_id, "ship")
     assert result.target == "shipped"
-    assert [(l["shipped"], l["reserved"], l["to_produce"]) for l in kit.lines(site, order_id)] == [
+    assert [(line["shipped"], line["reserved"], line["to_produce"]) for line in kit.lines(site, order_id)] == [
         ("10", "0", "0"), ("10", "0", "0")]
     assert kit.balance(site, "ROBOT-STD") == ("0", "0")
 
@@ -170,7 +166,7 @@ def test_reserve_takes_the_produced_stock_only_when_it_covers_everything(site):
         stock.receive(session, "ROBOT-CUSTOM", "MAIN", 4, "2100")
     kit.move(site, order_id, "reserve")
     assert kit.state(site, order_id) == "reserved"
-    assert [l["reserved"] for l in kit.lines(site, order_id)] == ["10", "5", "4"]
+    assert [line["reserved"] for line in kit.lines(site, order_id)] == ["10", "5", "4"]
     kit.move(site, order_id, "ship")
     for name in ("invoice", "pay", "close"):
         kit.move(site, order_id, name)
@@ -193,7 +189,7 @@ def test_cancel_releases_the_reservations_and_reverses_the_shipments(site):
     assert kit.balance(site, "ROBOT-STD") == ("6", "0")
     assert kit.balance(site, "KIT") == ("8", "0")
     assert kit.holders(site, "ROBOT-STD") == {} and kit.holders(site, "KIT") == {}
-    assert [(l["shipped"], l["reserved"], l["to_produce"]) for l in kit.lines(site, order_id)] \
+    assert [(line["shipped"], line["reserved"], line["to_produce"]) for line in kit.lines(site, order_id)] \
         == [("0", "0", "0")] * 3
     from ordercraft.core.stock import api as stock
     from ordercraft.plugins.sales.orders import get_order
@@ -277,7 +273,7 @@ def test_only_draft_orders_change(site):
     with site.session() as session:
         order = update_order(session, order_id, lines=["KIT:3", "SENSOR:5:4.00:10"],
                              notes="call before delivery")
-        assert [(l.item.sku, str(l.qty)) for l in order.lines] == [("KIT", "3"), ("SENSOR", "5")]
+        assert [(line.item.sku, str(line.qty)) for line in order.lines] == [("KIT", "3"), ("SENSOR", "5")]
         assert order.total == Decimal("978.00")
     kit.move(site, order_id, "confirm")
     with site.session() as session, pytest.raises(Conflict, match="is confirmed: only draft"):

@@ -1,17 +1,13 @@
 """Print forms: the four order forms as HTML and PDF, a site's own templates in place of
 the shipped ones, and plugins adding forms through the hook ``print_forms``."""
 
-import sys
 import types
-from pathlib import Path
 
 import pytest
 
+import sales_kit as kit
 from ordercraft.core.errors import NotFound, PluginError, ValidationError
 from ordercraft.sdk import PluginInfo, hookimpl
-
-sys.path.insert(0, str(Path(__file__).parent))
-import sales_kit as kit  # noqa: E402
 
 
 @pytest.fixture

@@ -2,16 +2,12 @@
 discount, then tax), totals that are the sums of the printed line figures — the same on
 SQLite and PostgreSQL."""
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
+import sales_kit as kit
 from ordercraft.plugins.sales.totals import amount_in_words, line_amounts, order_totals
-
-sys.path.insert(0, str(Path(__file__).parent))
-import sales_kit as kit  # noqa: E402
 
 D = Decimal
 

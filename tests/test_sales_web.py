@@ -4,13 +4,10 @@ produce / to buy, workflow buttons, partial shipment, print links), the entry fo
 
 import html as htmllib
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import sales_kit as kit  # noqa: E402
+import sales_kit as kit
 
 
 @pytest.fixture
@@ -116,7 +113,7 @@ def test_entry_form_keeps_what_was_typed_and_shows_errors_next_to_the_field(site
 
     with site.session() as session:
         order = get_order(session, "SO-00001")
-        assert [(l.item.sku, l.qty) for l in order.lines] == [("KIT", 5), ("ROBOT-STD", 2)]
+        assert [(line.item.sku, line.qty) for line in order.lines] == [("KIT", 5), ("ROBOT-STD", 2)]
         assert order.total == 4792  # 5 x 320 + 2 x 1400 less 5% plus 20% tax
 
     unknown_client = browser.post("/orders/new", data={**data, "client": "Nobody"})

@@ -37,7 +37,8 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 def sdk_modules() -> list[ModuleType]:
     names = ["ordercraft.sdk"] + sorted(
-        f"ordercraft.sdk.{info.name}" for info in pkgutil.iter_modules(ordercraft.sdk.__path__))
+        f"ordercraft.sdk.{info.name}" for info in pkgutil.iter_modules(ordercraft.sdk.__path__)
+        if not info.name.startswith("_"))  # private helpers of the SDK's own modules
     return [importlib.import_module(name) for name in names]
 
 

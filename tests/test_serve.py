@@ -16,7 +16,7 @@ from ordercraft.web.commands import SCHEDULER_MODULE, start_background_scheduler
 def test_serve_and_demo_are_top_level_commands_of_the_web_layer():
     from importlib.metadata import entry_points
 
-    from ordercraft.core.cli import CORE_COMMANDS, COMMANDS_GROUP, cli
+    from ordercraft.core.cli import COMMANDS_GROUP, CORE_COMMANDS, cli
     from ordercraft.web import commands
 
     found = {entry.name: entry.value for entry in entry_points(group=COMMANDS_GROUP)}

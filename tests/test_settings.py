@@ -100,10 +100,6 @@ def test_a_value_is_checked_and_the_error_names_setting_and_value(make_site):
 
 
 def test_the_order_number_prefix_is_a_sales_setting(make_site):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
     import sales_kit as kit
 
     site = kit.build(make_site, stock=False)

@@ -1,13 +1,10 @@
 """Moving-average worked examples, negative stock and the receipt that settles it.
 The scenario format is described in tests/stock_book.py; the convention in docs/stock.md."""
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from stock_book import Book  # noqa: E402
+from stock_book import Book
 
 
 @pytest.fixture

@@ -2,17 +2,13 @@
 by new ``reval`` rows (posted moves never change); a backdated posting that would take
 FIFO stock below zero at a later point is refused, saying when and by how much."""
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-sys.path.insert(0, str(Path(__file__).parent))
-from stock_book import Book  # noqa: E402
-
-from ordercraft.core.stock.models import StockMove  # noqa: E402
+from ordercraft.core.stock.models import StockMove
+from stock_book import Book
 
 
 @pytest.fixture

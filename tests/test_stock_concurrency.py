@@ -30,7 +30,12 @@ def run_workers(url: str, jobs: list[dict], tmp_path: Path) -> list[dict]:
     processes = [subprocess.Popen([sys.executable, str(WORKER), url, str(go), json.dumps(job)],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for job in jobs]
-    time.sleep(1.5)   # let every worker import and connect
+    # Every worker imports and connects first, however long a busy machine takes.
+    deadline = time.monotonic() + 120
+    while (len(list(tmp_path.glob(f"{go.name}.ready-*"))) < len(processes)
+           and all(process.poll() is None for process in processes)):  # else: its error below
+        assert time.monotonic() < deadline, "the workers did not connect within 120 s"
+        time.sleep(0.01)
     go.touch()
     results = []
     for process in processes:

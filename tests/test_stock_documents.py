@@ -2,22 +2,17 @@
 permissions, the ``document_posted`` hook."""
 
 import os
-import sys
 import types
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).parent))
-from stock_book import Book  # noqa: E402
-
-from ordercraft.core.errors import (Conflict, NotFound, PermissionDenied,  # noqa: E402
-                                    ValidationError)
-from ordercraft.core.stock.errors import DuplicateReference, NotCancellable  # noqa: E402
-from ordercraft.core.stock.models import StockDocument, StockMove  # noqa: E402
-from ordercraft.sdk import hookimpl, stock  # noqa: E402
+from ordercraft.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ordercraft.core.stock.errors import DuplicateReference, NotCancellable
+from ordercraft.core.stock.models import StockDocument, StockMove
+from ordercraft.sdk import hookimpl, stock
+from stock_book import Book
 
 
 @pytest.fixture

@@ -1,13 +1,10 @@
 """FIFO (batch accounting) worked examples: layers, partial consumption, transfers,
 exact values, refusals. The scenario format is described in tests/stock_book.py."""
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from stock_book import Book  # noqa: E402
+from stock_book import Book
 
 
 @pytest.fixture

@@ -31,8 +31,13 @@ from sqlalchemy import select
 
 from ordercraft.core.errors import OrdercraftError
 from ordercraft.core.models import Item, Warehouse
-from ordercraft.core.stock.models import (StockBalance, StockLayer, StockMove,
-                                          StockReservation, StockValuation)
+from ordercraft.core.stock.models import (
+    StockBalance,
+    StockLayer,
+    StockMove,
+    StockReservation,
+    StockValuation,
+)
 from ordercraft.sdk import stock
 
 WAREHOUSES = ("W1", "W2")

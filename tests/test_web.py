@@ -21,8 +21,13 @@ from ordercraft.sdk.testing import ADMIN_PASSWORD
 
 def gadget_plugin(name: str = "gadgets") -> types.ModuleType:
     """A plugin with a page, an API route and a menu entry (made per test: fresh objects)."""
-    from ordercraft.web import (InputModel, OutputModel, api_route, login_required,
-                                permission_required)
+    from ordercraft.web import (
+        InputModel,
+        OutputModel,
+        api_route,
+        login_required,
+        permission_required,
+    )
 
     module = types.ModuleType(f"test_{name}_plugin")
     module.plugin = PluginInfo(name=name, version="1.0", description="Gadgets for tests")

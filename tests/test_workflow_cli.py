@@ -6,13 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parent))
-import workflow_kit as kit  # noqa: E402
+import workflow_kit as kit
 
 ROBOT = kit.ROBOT_TEMPLATE
 

@@ -1,24 +1,29 @@
 """The transition service: guards and permissions in the service layer, refusals that
 list what is allowed, atomicity, timeline entries, hooks, concurrency."""
 
-import sys
 import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from ordercraft.core.errors import (Conflict, NotFound, OrdercraftError, PermissionDenied,
-                                    ValidationError)
+import workflow_kit as kit
+from ordercraft.core.errors import (
+    Conflict,
+    NotFound,
+    OrdercraftError,
+    PermissionDenied,
+    ValidationError,
+)
 from ordercraft.core.services.users import get_user
-from ordercraft.core.workflow.documents import (add_comment, available_transitions,
-                                                parse_document_ref, transition)
+from ordercraft.core.workflow.documents import (
+    add_comment,
+    available_transitions,
+    parse_document_ref,
+    transition,
+)
 from ordercraft.core.workflow.models import WorkflowEvent
 from ordercraft.core.workflow.timeline import document_timeline
-
-sys.path.insert(0, str(Path(__file__).parent))
-import workflow_kit as kit  # noqa: E402
 
 
 @pytest.fixture

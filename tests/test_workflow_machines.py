@@ -1,16 +1,18 @@
 """State machines as data: validated when registered; extended by other plugins."""
 
-import sys
-from pathlib import Path
 
 import pytest
 
+import workflow_kit as kit
 from ordercraft.core.errors import PluginError
-from ordercraft.core.workflow.machines import (State, StateMachine, StateMachineRegistry,
-                                               Transition, state_machines, validate_machine)
-
-sys.path.insert(0, str(Path(__file__).parent))
-import workflow_kit as kit  # noqa: E402
+from ordercraft.core.workflow.machines import (
+    State,
+    StateMachine,
+    StateMachineRegistry,
+    Transition,
+    state_machines,
+    validate_machine,
+)
 
 
 def machine(states, transitions, **values):

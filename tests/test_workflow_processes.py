@@ -3,26 +3,29 @@ trips, versions, shipped templates."""
 
 import copy
 import json
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import select
 
+import workflow_kit as kit
 from ordercraft.core.errors import PermissionDenied
 from ordercraft.core.workflow import engine
-from ordercraft.core.workflow.models import ProcessTemplate, ProcessTrigger
 from ordercraft.core.workflow.machines import StateMachineRegistry
-from ordercraft.core.workflow.processes import (TemplateError, ValidationContext,
-                                                compile_template, export_template,
-                                                import_shipped, import_template, list_templates,
-                                                parse_duration, shipped_templates,
-                                                template_details)
-
-sys.path.insert(0, str(Path(__file__).parent))
-import workflow_kit as kit  # noqa: E402
+from ordercraft.core.workflow.models import ProcessTemplate, ProcessTrigger
+from ordercraft.core.workflow.processes import (
+    TemplateError,
+    ValidationContext,
+    compile_template,
+    export_template,
+    import_shipped,
+    import_template,
+    list_templates,
+    parse_duration,
+    shipped_templates,
+    template_details,
+)
 
 ROBOT = yaml.safe_load(kit.ROBOT_TEMPLATE.read_text())
 

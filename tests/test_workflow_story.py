@@ -2,13 +2,12 @@
 custom robots goes from confirmation to shipment; overdue tasks escalate; the scheduler's
 jobs are called directly with the time they should see."""
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+import workflow_kit as kit
 from ordercraft.core import scheduler
 from ordercraft.core.errors import Conflict
 from ordercraft.core.services.users import get_user
@@ -16,13 +15,15 @@ from ordercraft.core.workflow import engine
 from ordercraft.core.workflow.documents import transition
 from ordercraft.core.workflow.models import ProcessInstance, ProcessTrigger, Task
 from ordercraft.core.workflow.processes import import_shipped, import_template
-from ordercraft.core.workflow.tasks import (check_item, complete_task, create_task, list_tasks,
-                                            task_dict)
+from ordercraft.core.workflow.tasks import (
+    check_item,
+    complete_task,
+    create_task,
+    list_tasks,
+    task_dict,
+)
 from ordercraft.core.workflow.timeline import document_timeline
-
-sys.path.insert(0, str(Path(__file__).parent))
-import workflow_kit as kit  # noqa: E402
-from workflow_kit import T0, at  # noqa: E402
+from workflow_kit import T0, at
 
 DAY = timedelta(days=1)
 

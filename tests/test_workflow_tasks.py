@@ -1,21 +1,26 @@
 """Tasks: assignment rules, who may work on a task, reassignment, comments, listings."""
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
+import workflow_kit as kit
 from ordercraft.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ordercraft.core.services.users import get_user
-from ordercraft.core.workflow.tasks import (cancel_task, comment_task, complete_task,
-                                            create_task, get_task, list_tasks, pick_assignee,
-                                            reassign_task, start_task, task_dict)
+from ordercraft.core.workflow.tasks import (
+    cancel_task,
+    comment_task,
+    complete_task,
+    create_task,
+    get_task,
+    list_tasks,
+    pick_assignee,
+    reassign_task,
+    start_task,
+    task_dict,
+)
 from ordercraft.core.workflow.timeline import document_timeline, task_history
-
-sys.path.insert(0, str(Path(__file__).parent))
-import workflow_kit as kit  # noqa: E402
-from workflow_kit import T0, at  # noqa: E402
+from workflow_kit import T0, at
 
 
 @pytest.fixture

@@ -3,20 +3,16 @@ template viewer, a plugin's document page with its transition buttons and timeli
 /api/v1/tasks, /api/v1/processes and the transition routes plugins get from
 ``workflow_routes``."""
 
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 from flask import Blueprint, render_template_string
 
+import workflow_kit as kit
 from ordercraft.core.workflow.documents import transition
 from ordercraft.core.workflow.processes import import_shipped
 from ordercraft.core.workflow.tasks import create_task
-
-sys.path.insert(0, str(Path(__file__).parent))
-import workflow_kit as kit  # noqa: E402
-from workflow_kit import T0  # noqa: E402
+from workflow_kit import T0
 
 ORDER_PAGE = """{% extends "base.html" %}
 {% from "workflow/_macros.html" import transition_buttons, timeline %}

@@ -1,18 +1,18 @@
 """Document types for the workflow tests: an order and a deal shaped like the sales and
-crm plugins' (issue "CRM and sales plugins"), defined here because those plugins come
-later. Their tables live on a metadata of their own, created by the plugin's ``startup``
-hook, so that the core's schema stays the core's.
+crm plugins', so that the engine is tested without them. Their tables live on a metadata
+of their own, created by the plugin's ``startup`` hook, so that the core's schema stays
+the core's.
 
-Test files import it with ``load_kit()`` (pytest's importlib mode does not put the tests
-folder on ``sys.path``).
+Test files ``import workflow_kit as kit`` (the tests folder is on ``sys.path`` through
+pytest's ``pythonpath`` setting).
 """
 
 from __future__ import annotations
 
 import types
-from pathlib import Path
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Integer, MetaData, String

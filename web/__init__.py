@@ -16,8 +16,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ordercraft.web.api import (InputModel, OutputModel, Page, PageQuery, api_route, page,
-                                    require_api_user)
+    from ordercraft.web.api import (
+        InputModel,
+        OutputModel,
+        Page,
+        PageQuery,
+        api_route,
+        page,
+        require_api_user,
+    )
     from ordercraft.web.app import create_app
     from ordercraft.web.auth import current_user, login_required, permission_required
     from ordercraft.web.extension import get_platform, mark_failed, request_session

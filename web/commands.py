@@ -19,8 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ordercraft.core.cli.common import (current_platform, display_url, dumps, emit, json_option,
-                                        ready_platform)
+from ordercraft.core.cli.common import (
+    current_platform,
+    display_url,
+    dumps,
+    emit,
+    json_option,
+    ready_platform,
+)
 
 if TYPE_CHECKING:
     from ordercraft.core.platform import Platform

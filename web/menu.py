@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+
 from flask import Flask, g, request, url_for
 from werkzeug.routing import BuildError
 

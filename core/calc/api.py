@@ -32,12 +32,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ordercraft.core.calc.catalog import (LookupCatalog, StaticCatalog, as_catalog,
-                                          example_catalog)
+from ordercraft.core.calc.catalog import LookupCatalog, StaticCatalog, as_catalog, example_catalog
 from ordercraft.core.calc.errors import CalculatorBusy, CalculatorError, CalculatorNotFound
 from ordercraft.core.calc.format import CalculatorSpec
-from ordercraft.core.calc.registry import (CALCULATOR_NAME, CalculatorSource, builtin_registry,
-                                           name_from_path, platform_registry, read_source_file)
+from ordercraft.core.calc.registry import (
+    CALCULATOR_NAME,
+    CalculatorSource,
+    builtin_registry,
+    name_from_path,
+    platform_registry,
+    read_source_file,
+)
 from ordercraft.core.calc.result import CalcResult
 from ordercraft.core.calc.worker import Limits, WorkerPool, default_pool
 

@@ -37,8 +37,13 @@ from ordercraft.core.calc.confine import ConfinementError, Identity, confine
 from ordercraft.core.calc.errors import CalculatorError, clip
 from ordercraft.core.calc.format import check_source, parse_calculator
 from ordercraft.core.calc.protocol import FrameError, FrameReader, encode, write_all
-from ordercraft.core.calc.sandbox import (RunState, compile_script, decimal_context,
-                                          error_from_exception, normalise_result)
+from ordercraft.core.calc.sandbox import (
+    RunState,
+    compile_script,
+    decimal_context,
+    error_from_exception,
+    normalise_result,
+)
 
 SCRIPT_CACHE = 64
 CATALOG_CACHE = 8

@@ -506,8 +506,8 @@ class CalculatorSpec:
         for entry in raw_formulas:
             if not isinstance(entry, Mapping):
                 raise _format_error("a formula description is not a mapping")
-            texts = {key: entry.get(key) for key in ("name", "expression", "latex", "label",
-                                                     "unit")}
+            texts: dict[str, Any] = {key: entry.get(key) for key in (
+                "name", "expression", "latex", "label", "unit")}
             if not all(isinstance(v, str) and len(v) <= 5000 for v in texts.values()):
                 raise _format_error("a formula description is not text")
             places = entry.get("places")
@@ -582,6 +582,7 @@ def _call_arguments(call: ast.AST, function: str, what: str) -> tuple[list[Any],
     args = [_literal(a, f"an argument of {function}(...)") for a in call.args]
     kwargs: dict[str, Any] = {}
     for kw in call.keywords:
+        assert kw.arg is not None  # ** was refused above
         if kw.arg in kwargs:
             raise _format_error(f"{function}(...): {kw.arg} is given twice", call)
         kwargs[kw.arg] = _literal(kw.value, f"{function}(..., {kw.arg}=...)")

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from types import CodeType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ordercraft.core.calc.errors import CalculatorError
 
@@ -89,7 +89,7 @@ class _Checker:
         if method is None:
             raise _Fail(f"{type(node).__name__} is not allowed in formulas (allowed: "
                         f"{_ALLOWED})")
-        return method(node, depth + 1)
+        return cast(str, method(node, depth + 1))
 
     def _Constant(self, node: ast.Constant, depth: int) -> str:
         value = node.value
@@ -305,7 +305,7 @@ def render_latex(node: ast.expr, names: Mapping[str, str]) -> str:
         symbols: dict[str, Any] = {}
         expression = _to_sympy(sympy, node, symbols)
         symbol_names = {symbol: _latex_name(name) for name, symbol in symbols.items()}
-        return sympy.latex(expression, symbol_names=symbol_names, order="none")
+        return cast(str, sympy.latex(expression, symbol_names=symbol_names, order="none"))
     except Exception:  # noqa: BLE001 - rendering must never make a valid formula fail
         return r"\text{" + _latex_escape(ast.unparse(node)) + "}"
 
@@ -332,7 +332,7 @@ def _to_sympy(sp: Any, node: ast.AST, symbols: dict[str, Any]) -> Any:
             return sp.true if value else sp.false
         if isinstance(value, str):
             return sp.Symbol(r"\text{``" + _latex_escape(value) + "''}")
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        number = Decimal(str(value))  # a float as it was written
         if number == number.to_integral_value():
             return sp.Integer(int(number))
         return sp.Float(format(number.normalize(), "f"), max(15, len(str(number))))

@@ -52,8 +52,8 @@ import sys
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from types import CodeType, FunctionType
-from typing import Any
+from types import CodeType, FrameType, FunctionType
+from typing import Any, cast
 
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
@@ -270,7 +270,7 @@ _MISSING = object()
 
 def _script_line() -> int | None:
     """The line of the innermost calculator frame on the stack."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_code.co_filename == FILENAME:
             return frame.f_lineno
@@ -345,10 +345,11 @@ class Guards:
         return function(*args, **kwargs)
 
     def unpack(self, it: Any, spec: Any, _getiter_: Any) -> Any:
-        return guarded_unpack_sequence(it, spec, self.iterate)
+        return guarded_unpack_sequence(it, spec, self.iterate)  # type: ignore[no-untyped-call]
 
     def iter_unpack(self, it: Any, spec: Any, _getiter_: Any) -> Any:
-        return guarded_iter_unpack_sequence(it, spec, self.iterate)
+        return guarded_iter_unpack_sequence(  # type: ignore[no-untyped-call]
+            it, spec, self.iterate)
 
     def import_(self, name: str, names: tuple[str, ...] | None = None, level: int = 0
                 ) -> Any:
@@ -465,7 +466,7 @@ class RunState:
         self.output: list[str] = []
         self.output_size = 0
         self.violation: SandboxViolation | None = None
-        self.used: dict[str, dict[str, Any]] = {}
+        self.used: dict[str, Mapping[str, Any]] = {}
         self.guards = Guards(self)
 
     def write(self, text: str) -> None:
@@ -474,7 +475,7 @@ class RunState:
             raise OutputLimit(f"the calculator printed more than {self.max_output} characters")
         self.output.append(text)
 
-    def entry(self, sku: Any) -> dict[str, Any]:
+    def entry(self, sku: Any) -> Mapping[str, Any]:
         if type(sku) is not str:
             raise TypeError(f"a sku is text, not {_type_name(sku)}")
         found = self.used.get(sku)
@@ -494,11 +495,11 @@ class RunState:
 
         def price(sku: str) -> Decimal:
             """The catalog price of one unit of ``sku``."""
-            return entry(sku)["price"]
+            return cast(Decimal, entry(sku)["price"])
 
         def item(sku: str) -> dict[str, Any]:
             """The catalog entry of ``sku``: sku, name, unit, kind, price, attributes (a copy)."""
-            return _copy_plain(entry(sku))
+            return cast(dict[str, Any], _copy_plain(entry(sku)))
 
         def part(sku: str, qty: Any, *, name: str | None = None) -> dict[str, Any]:
             """A line for ``qty`` units of a catalog item at its catalog price (an operation
@@ -718,6 +719,7 @@ def _text(value: Any, number: int, field: str, limit: int = 200) -> str:
 
 def _amount(value: Any, what: str) -> Decimal:
     kind = type(value)
+    number: Decimal
     if kind is Decimal and value.is_finite():
         number = value
     elif kind is int:
@@ -774,6 +776,8 @@ def _line(number: int, entry: Any) -> tuple[list[Any], Decimal]:
     if type(entry) is not dict or not _LINE_KEYS.issuperset(entry):
         raise _line_error(number, entry)
     get = entry.get
+    qty: Any
+    unit_price: Any
     kind, name, sku = get("kind", "other"), get("name"), get("sku")
     unit, qty, unit_price = get("unit", "pc"), get("qty"), get("unit_price")
     if not (kind in LINE_KINDS

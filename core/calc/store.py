@@ -17,8 +17,12 @@ from sqlalchemy.orm import Session
 from ordercraft.core.calc.catalog import LookupCatalog, StaticCatalog
 from ordercraft.core.calc.errors import CalculatorError
 from ordercraft.core.calc.format import CalculatorSpec
-from ordercraft.core.calc.registry import (CALCULATOR_NAME, CalculatorSource, name_from_path,
-                                           source_version)
+from ordercraft.core.calc.registry import (
+    CALCULATOR_NAME,
+    CalculatorSource,
+    name_from_path,
+    source_version,
+)
 from ordercraft.core.calc.result import CalcResult
 from ordercraft.core.errors import NotFound, ValidationError
 from ordercraft.core.models.calc import CalcRun, CalcScript

@@ -55,10 +55,13 @@ from pathlib import Path
 from typing import Any
 
 from ordercraft.core.calc.confine import ConfinementError, Identity, worker_identity
-from ordercraft.core.calc.errors import (CalculatorBusy, CalculatorError,
-                                         CalculatorSettingError, clip)
-from ordercraft.core.calc.protocol import (FrameError, FrameReader, FrameTimeout, encode,
-                                           write_all)
+from ordercraft.core.calc.errors import (
+    CalculatorBusy,
+    CalculatorError,
+    CalculatorSettingError,
+    clip,
+)
+from ordercraft.core.calc.protocol import FrameError, FrameReader, FrameTimeout, encode, write_all
 
 #: Codes a worker may report; anything else from a worker is treated as a crash.
 WORKER_CODES = frozenset({

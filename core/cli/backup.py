@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from ordercraft.core.cli.common import current_platform, display_url, emit, json_option, ready_platform
+from ordercraft.core.cli.common import (
+    current_platform,
+    display_url,
+    emit,
+    json_option,
+    ready_platform,
+)
 
 
 @click.command("backup")

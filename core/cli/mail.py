@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
+from ordercraft.core.cli.acting import acting_session, user_option
 from ordercraft.core.cli.common import emit, json_option
 from ordercraft.core.cli.records import page_text, record_text
-from ordercraft.core.cli.acting import acting_session, user_option
 
 MESSAGE_COLUMNS = ["id", "state", "to", "subject", "attempts", "when", "last_error"]
 MESSAGE_FIELDS = ["id", "state", "to", "cc", "subject", "about", "source", "queued_by",

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import click
 
-from ordercraft.core.cli.common import (CliState, current_platform, emit, json_option,
-                                        ready_platform, table)
+from ordercraft.core.cli.common import (
+    CliState,
+    current_platform,
+    emit,
+    json_option,
+    ready_platform,
+    table,
+)
 
 
 @click.group("plugins")

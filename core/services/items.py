@@ -18,8 +18,15 @@ from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.services import fields
 from ordercraft.core.services.bulk import insert_audited
-from ordercraft.core.services.queries import (Page, chunks, contains_pattern, fold, fold_text,
-                                              paginate, search_words)
+from ordercraft.core.services.queries import (
+    Page,
+    chunks,
+    contains_pattern,
+    fold,
+    fold_text,
+    paginate,
+    search_words,
+)
 from ordercraft.core.types import MONEY_SCALE, QTY_SCALE
 
 #: The fields a caller (CLI option, API body, spreadsheet column) may set.

@@ -24,8 +24,15 @@ from ordercraft.core.models.entities import PARTY_KINDS
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.services import fields
 from ordercraft.core.services.bulk import insert_audited, insert_rows
-from ordercraft.core.services.queries import (Page, contains_pattern, digits, fold, fold_text,
-                                              paginate, search_words)
+from ordercraft.core.services.queries import (
+    Page,
+    contains_pattern,
+    digits,
+    fold,
+    fold_text,
+    paginate,
+    search_words,
+)
 
 PARTY_FIELDS = ("name", "kind", "tags", "source", "tax_id", "phone", "email", "address", "notes",
                 "manager")

@@ -17,9 +17,14 @@ from sqlalchemy.orm import Session
 
 from ordercraft.core.errors import Conflict, NotFound, ValidationError
 from ordercraft.core.models import Role
-from ordercraft.core.permissions import (EVERYTHING, ROLE_PATTERN, PermissionRegistry,
-                                         require_session_permission,
-                                         session_permission_registry, sorted_permissions)
+from ordercraft.core.permissions import (
+    EVERYTHING,
+    ROLE_PATTERN,
+    PermissionRegistry,
+    require_session_permission,
+    session_permission_registry,
+    sorted_permissions,
+)
 
 
 def apply_default_grants(session: Session) -> dict[str, Role]:

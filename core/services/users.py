@@ -6,22 +6,41 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ordercraft.core.db import utcnow
 from ordercraft.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from ordercraft.core.models import ApiToken, Role, User
 from ordercraft.core.permissions import require_session_permission
 
+if TYPE_CHECKING:
+    from argon2 import Parameters
+
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,99}$")
+
+
+#: argon2 parameters for new password hashes; ``None``: argon2-cffi's default profile.
+_hash_parameters: Parameters | None = None
+
+
+def use_password_hashing(parameters: Parameters | None) -> None:
+    """Hash new passwords with these ``argon2.Parameters`` (``None``: the default).
+
+    Only the SDK's test kit lowers them, for the sites it builds. A hash records its
+    own parameters, so logins check any hash, whichever parameters made it.
+    """
+    global _hash_parameters
+    _hash_parameters = parameters
 
 
 def _hasher():  # argon2 is imported only where passwords are handled
     from argon2 import PasswordHasher
 
-    return PasswordHasher()
+    if _hash_parameters is None:
+        return PasswordHasher()
+    return PasswordHasher.from_parameters(_hash_parameters)
 
 
 def hash_password(password: str) -> str:

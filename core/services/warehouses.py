@@ -13,8 +13,14 @@ from ordercraft.core.errors import Conflict, NotFound
 from ordercraft.core.models import Warehouse
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.services import fields
-from ordercraft.core.services.queries import (Page, contains_pattern, fold, fold_text, paginate,
-                                              search_words)
+from ordercraft.core.services.queries import (
+    Page,
+    contains_pattern,
+    fold,
+    fold_text,
+    paginate,
+    search_words,
+)
 
 WAREHOUSE_FIELDS = ("code", "name", "address", "active")
 

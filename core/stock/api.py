@@ -30,13 +30,29 @@ from sqlalchemy.orm import Session
 from ordercraft.core.errors import NotFound
 from ordercraft.core.models import Item, Warehouse
 from ordercraft.core.permissions import require_session_permission
-from ordercraft.core.services.queries import (Page, contains_pattern, fold, fold_text,
-                                              page_bounds, search_words)
-from ordercraft.core.stock.models import (StockBalance, StockDocument, StockLayer, StockMove,
-                                          StockReservation, StockValuation)
+from ordercraft.core.services.queries import (
+    Page,
+    contains_pattern,
+    fold,
+    fold_text,
+    page_bounds,
+    search_words,
+)
 from ordercraft.core.stock.inputs import Catalog, DocumentSpec, LineSpec
-from ordercraft.core.stock.posting import (MoveResult, PostedDocument, cancel_document,
-                                           post_documents)
+from ordercraft.core.stock.models import (
+    StockBalance,
+    StockDocument,
+    StockLayer,
+    StockMove,
+    StockReservation,
+    StockValuation,
+)
+from ordercraft.core.stock.posting import (
+    MoveResult,
+    PostedDocument,
+    cancel_document,
+    post_documents,
+)
 from ordercraft.core.stock.valuation import COST_PLACES, VALUE_QUANTUM
 from ordercraft.core.types import Money
 
@@ -345,7 +361,7 @@ def moves(session: Session, item: Any, *, warehouse: Any = None, newest_first: b
         .outerjoin(v, v.move_id == m.id).where(*where).order_by(*order)
         .limit(limit).offset(offset)).all()
     unvalued = [r.id for r in rows if r.current is None]
-    corrections: dict[int, Decimal] = {}
+    corrections: dict[int | None, Decimal] = {}  # by pair_id (never None here)
     if unvalued:
         for pair_id, amount in session.execute(
                 select(m.pair_id, func.sum(m.value))

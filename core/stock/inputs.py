@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, join, select, true
 from sqlalchemy.orm import Session
@@ -101,7 +101,10 @@ class Doc:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def fail(line: Line | LineSpec | None, exc: OrdercraftError) -> OrdercraftError:
+Failure = TypeVar("Failure", bound=OrdercraftError)
+
+
+def fail(line: Line | LineSpec | None, exc: Failure) -> Failure:
     """Prefix the error with the import line it comes from."""
     spec = line.spec if isinstance(line, Line) else line
     number = getattr(spec, "source_line", None)

@@ -37,13 +37,36 @@ from ordercraft.core.db import utcnow
 from ordercraft.core.errors import NotFound, ValidationError
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.stock import valuation as val
-from ordercraft.core.stock.errors import (DuplicateReference, InsufficientStock, NegativeStock,
-                                          NotCancellable)
-from ordercraft.core.stock.inputs import (Catalog, Doc, DocumentSpec, ItemInfo, Line, LineSpec,
-                                          WarehouseInfo, article, check_documents, chunks, fail)
+from ordercraft.core.stock.errors import (
+    DuplicateReference,
+    InsufficientStock,
+    NegativeStock,
+    NotCancellable,
+)
+from ordercraft.core.stock.inputs import (
+    Catalog,
+    Doc,
+    DocumentSpec,
+    ItemInfo,
+    Line,
+    LineSpec,
+    WarehouseInfo,
+    article,
+    check_documents,
+    chunks,
+    fail,
+)
 from ordercraft.core.stock.models import StockDocument
-from ordercraft.core.stock.store import (END_OF_DAY, Balance, Ledger, Point, Stored, Writes,
-                                         document_rows, documents)
+from ordercraft.core.stock.store import (
+    END_OF_DAY,
+    Balance,
+    Ledger,
+    Point,
+    Stored,
+    Writes,
+    document_rows,
+    documents,
+)
 
 __all__ = ["DocumentSpec", "LineSpec", "MoveResult", "PostedDocument", "cancel_document",
            "bulk_mode", "post_documents", "post_in_bulk"]
@@ -213,6 +236,22 @@ class _Batch:
 
     def _build_line(self, doc: Doc, line: Line) -> None:
         item, warehouse, qty, kind = line.item, line.warehouse, line.qty, doc.kind
+        if kind == "release":
+            holder = line.holder
+            assert holder is not None  # checked on input
+            held = self.held.get((item.id, warehouse.id, holder), ZERO)
+            release = held if qty is None else qty
+            if release > held or release == 0:
+                raise fail(line, InsufficientStock(
+                    f"{holder!r} holds {item.amount(held)} of {item.sku!r} in warehouse "
+                    f"{warehouse.code!r}: cannot release {item.amount(release)}",
+                    field="qty", details={"item": item.sku, "warehouse": warehouse.code,
+                                          "requested": item.fmt(release),
+                                          "available": item.fmt(held)}))
+            self.reserve(doc, item, warehouse, holder, -release)
+            return
+        # Only a release may leave out its quantity (all that is held); checked on input.
+        assert qty is not None
         if kind == "receipt":
             self._add(doc, line, item, warehouse, qty, line.unit_cost)
         elif kind in ("issue", "write_off", "transfer"):
@@ -221,6 +260,7 @@ class _Batch:
             self.reserve(doc, item, warehouse, line.holder or "", -used)
             out = self._add(doc, line, item, warehouse, -qty)
             if kind == "transfer":
+                assert line.target is not None  # checked on input
                 self._add(doc, line, item, line.target, qty, source=out)
         elif kind == "count":
             before = self._qty_on(item, warehouse, doc.date)
@@ -251,18 +291,8 @@ class _Batch:
                     field="qty", details={"item": item.sku, "warehouse": warehouse.code,
                                           "requested": item.fmt(qty),
                                           "available": item.fmt(max(available, ZERO))}))
+            assert line.holder is not None  # checked on input
             self.reserve(doc, item, warehouse, line.holder, qty)
-        elif kind == "release":
-            held = self.held.get((item.id, warehouse.id, line.holder), ZERO)
-            release = held if qty is None else qty
-            if release > held or release == 0:
-                raise fail(line, InsufficientStock(
-                    f"{line.holder!r} holds {item.amount(held)} of {item.sku!r} in warehouse "
-                    f"{warehouse.code!r}: cannot release {item.amount(release)}",
-                    field="qty", details={"item": item.sku, "warehouse": warehouse.code,
-                                          "requested": item.fmt(release),
-                                          "available": item.fmt(held)}))
-            self.reserve(doc, item, warehouse, line.holder, -release)
 
     # valuing ----------------------------------------------------------------------
 
@@ -324,6 +354,7 @@ class _Batch:
         while pending:
             warehouse_id = pending.pop()
             point = frontier[warehouse_id]
+            assert point is not None  # pending holds the warehouses that have one
             if warehouse_id in loaded and loaded[warehouse_id][0] == point:
                 continue
             later = [s for s in ledger.later(item.id, warehouse_id, point) if s.id not in removed]
@@ -347,7 +378,7 @@ class _Batch:
         backdated = False
         for warehouse_id, point in frontier.items():
             bal = self.balances[(item.id, warehouse_id)]
-            later: list[Stored] = []
+            later = []
             if point is None:
                 state = val.StockState(bal.qty, bal.value, bal.unit_cost)
                 if fifo:
@@ -378,7 +409,7 @@ class _Batch:
         # What the start layers hold in the database now, to write back only changes.
         if backdated and fifo:
             now = {(layer.move_id, layer.slice): (layer.qty_left, layer.value_left)
-                   for found in ledger.layers_of(sorted({l.move_id for l in start_layers}))
+                   for found in ledger.layers_of(sorted({layer.move_id for layer in start_layers}))
                    .values() for layer in found}
         else:
             now = {(layer.move_id, layer.slice): (layer.qty_left, layer.value_left)
@@ -512,15 +543,15 @@ class _Batch:
                     n(result.value_after), n(result.cost_after), move_id))
             if fifo and before.qty > 0:
                 old = stored_layers.get(move_id, [])
-                if [(l.qty_in, l.value_in, l.unit_cost) for l in old] == [
-                        (l.qty_in, l.value_in, l.unit_cost) for l in result.layers]:
+                if [(layer.qty_in, layer.value_in, layer.unit_cost) for layer in old] == [
+                        (layer.qty_in, layer.value_in, layer.unit_cost) for layer in result.layers]:
                     for was, layer in zip(old, result.layers):
                         if (was.qty_left, was.value_left) != (layer.qty_left, layer.value_left):
                             self._layer_changed(layer)
                 else:
                     writes.layers_dropped.append(move_id)
-                    writes.layers_new.extend(self._layer_row(item.id, before.warehouse_id, l)
-                                             for l in result.layers)
+                    writes.layers_new.extend(self._layer_row(item.id, before.warehouse_id, layer)
+                                             for layer in result.layers)
             elif fifo:
                 old_takes = sorted((t.layer_move_id, t.layer_slice, t.qty, t.value)
                                    for t in stored_takes.get(move_id, []))

@@ -17,18 +17,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, literal_column, select, tuple_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, func, literal_column, select, tuple_
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ordercraft.core.stock import valuation as val
 from ordercraft.core.stock.inputs import chunks
-from ordercraft.core.stock.models import (ReservationMove, StockBalance, StockConsumption,
-                                          StockDocument, StockLayer, StockMove,
-                                          StockReservation, StockValuation)
+from ordercraft.core.stock.models import (
+    ReservationMove,
+    StockBalance,
+    StockConsumption,
+    StockDocument,
+    StockLayer,
+    StockMove,
+    StockReservation,
+    StockValuation,
+)
 from ordercraft.core.stock.prepared import PreparedCommand
 from ordercraft.core.types import MONEY_SCALE, QTY_SCALE
 from ordercraft.core.types import Qty as QtyType
@@ -46,7 +53,7 @@ assert QTY_SCALE == MONEY_SCALE, "the driver-level writes scale both alike"
 _SCALE = QTY_SCALE
 
 moves = StockMove.__table__
-documents = StockDocument.__table__
+documents = cast(Table, StockDocument.__table__)  # updated, not only read
 valuations = StockValuation.__table__
 layers = StockLayer.__table__
 consumptions = StockConsumption.__table__
@@ -63,20 +70,20 @@ def _many(name: str) -> Any:
 def statement(name: str) -> Any:
     """The ledger's queries, built once: SQLAlchemy then reuses their compiled form,
     which matters when a posting of one line runs a dozen of them."""
-    b, v, m, l, c, d = (balances.c, valuations.c, moves.c, layers.c, consumptions.c,
-                        documents.c)
+    b, v, m, ly, c, d = (balances.c, valuations.c, moves.c, layers.c, consumptions.c,
+                         documents.c)
     r, rm = reservations.c, reservation_moves.c
     pair = (v.item_id == bindparam("item"), v.warehouse_id == bindparam("warehouse"))
     point = tuple_(bindparam("day"), bindparam("move"))
-    open_layers = (select(layers).where(l.qty_left > literal_column("0"))
-                   .order_by(l.item_id, l.warehouse_id, l.layer_date, l.move_id, l.slice))
+    open_layers = (select(layers).where(ly.qty_left > literal_column("0"))
+                   .order_by(ly.item_id, ly.warehouse_id, ly.layer_date, ly.move_id, ly.slice))
     later_columns = (m.id, m.move_date, m.qty, m.unit_cost, m.pair_id, m.document_id, v.value,
                      v.settlement, v.qty_after, v.value_after, v.cost_after)
-    running = func.sum(l.qty_left).over(
-        partition_by=(l.item_id, l.warehouse_id),
-        order_by=(l.layer_date, l.move_id, l.slice)).label("running")
+    running = func.sum(ly.qty_left).over(
+        partition_by=(ly.item_id, ly.warehouse_id),
+        order_by=(ly.layer_date, ly.move_id, ly.slice)).label("running")
     covering = (select(layers, running)
-                .where(l.item_id.in_(_many("items")), l.qty_left > literal_column("0"))
+                .where(ly.item_id.in_(_many("items")), ly.qty_left > literal_column("0"))
                 .subquery())
     built = {
         "balances": select(balances).where(b.item_id.in_(_many("items")))
@@ -99,11 +106,11 @@ def statement(name: str) -> Any:
         .where(m.pair_id.in_(_many("ids")), m.role == "in"),
         "consumptions": select(c.move_id, c.layer_move_id, c.layer_slice, c.qty, c.value)
         .where(c.move_id.in_(_many("ids"))),
-        "layers_of": select(layers).where(l.move_id.in_(_many("ids"))),
-        "open_layers": open_layers.where(l.item_id == bindparam("item"),
-                                         l.warehouse_id == bindparam("warehouse")),
-        "open_layers_page": open_layers.where(l.item_id == bindparam("item"),
-                                              l.warehouse_id == bindparam("warehouse"))
+        "layers_of": select(layers).where(ly.move_id.in_(_many("ids"))),
+        "open_layers": open_layers.where(ly.item_id == bindparam("item"),
+                                         ly.warehouse_id == bindparam("warehouse")),
+        "open_layers_page": open_layers.where(ly.item_id == bindparam("item"),
+                                              ly.warehouse_id == bindparam("warehouse"))
         .limit(bindparam("size")).offset(bindparam("skip")),
         "open_layers_covering": select(covering)
         .where(covering.c.running - covering.c.qty_left < bindparam("need", type_=QtyType()))
@@ -179,6 +186,11 @@ class Ledger:
         self._id_pool: dict[str, list[int]] = {}
         self._layer_pages: dict[tuple[int, int], list[val.Layer]] = {}
 
+    @property
+    def driver(self) -> Any:
+        """The driver's own connection (psycopg's or sqlite3's) under the session's."""
+        return self.connection.connection.driver_connection
+
     # locking -----------------------------------------------------------------
 
     def lock(self, item_ids: Iterable[int], pairs: Iterable[tuple[int, int]]
@@ -230,7 +242,9 @@ class Ledger:
                 skus, codes, out_pairs, documents, moves)
         else:
             items, warehouses, locked, ids, pages = self._prefetch_sqlite(skus, codes, out_pairs)
-        self._locked = {(row[0], row[1]): Balance(*row, row[2], row[4]) for row in locked}
+        self._locked = {(item, warehouse): Balance(item, warehouse, qty, value, reserved, cost,
+                                                   last, run_qty=qty, run_reserved=reserved)
+                        for item, warehouse, qty, value, reserved, cost, last in locked}
         self._locked_items = {row[0] for row in items}
         for table, value in ids:
             self._id_pool.setdefault(table, []).append(value)
@@ -278,7 +292,7 @@ class Ledger:
         command = PreparedCommand(self.connection)
         for sql in statements:
             command.add(sql)
-        driver = self.connection.connection.driver_connection
+        driver = self.driver
         results = []
         try:
             with psycopg.ClientCursor(driver) as cursor:
@@ -301,7 +315,7 @@ class Ledger:
         # The transaction holds the database already (BEGIN IMMEDIATE); the driver's rows
         # are turned into what the column types would give (scaled integers to Decimal).
         items_sql, warehouses_sql, balances_sql = self._PREFETCH
-        cursor = self.connection.connection.driver_connection.cursor()
+        cursor = self.driver.cursor()
         try:
             marks = f"IN ({', '.join('?' * len(skus))})"
             items = cursor.execute(items_sql.format(skus=marks), skus).fetchall()
@@ -354,7 +368,7 @@ class Ledger:
         unknown = [table for table in wanted if table not in self._next_ids]
         if unknown:
             row = self.connection.exec_driver_sql(
-                "SELECT " + ", ".join(f"(SELECT max(id) FROM {t})" for t in unknown)).first()
+                "SELECT " + ", ".join(f"(SELECT max(id) FROM {t})" for t in unknown)).one()
             for table, top in zip(unknown, row):
                 self._next_ids[table] = (top or 0) + 1
         for table, n in wanted.items():
@@ -397,13 +411,13 @@ class Ledger:
                        r.document_id, r.value, r.settlement, r.qty_after, r.value_after,
                        r.cost_after) for r in rows]
 
-    def valued_moves_of(self, document_id: int) -> list[Any]:
+    def valued_moves_of(self, document_id: int) -> Sequence[Any]:
         return self.connection.execute(statement("valued_moves_of"),
                                        {"document": document_id}).all()
 
     def transfer_ins(self, out_ids: Sequence[int]) -> list[tuple[int, int, date, int]]:
         """``(in id, warehouse, date, out id)`` of the valued inbound halves of transfers."""
-        found = []
+        found: list[Any] = []
         for chunk in chunks(sorted(out_ids)):
             found.extend(self.connection.execute(statement("transfer_ins"),
                                                  {"ids": list(chunk)}).all())
@@ -443,7 +457,7 @@ class Ledger:
         for pair, need in list(needs.items()):
             page = self._layer_pages.get(pair)
             if page is not None and (len(page) < PREFETCH_LAYERS
-                                     or sum((l.qty_left for l in page), ZERO) >= need):
+                                     or sum((layer.qty_left for layer in page), ZERO) >= need):
                 found[pair] = page
                 del needs[pair]
         if len(needs) <= 4:
@@ -467,13 +481,13 @@ class Ledger:
         for chunk in chunks(items):
             in_chunk = set(chunk)
             need = max(n for (i, _w), n in needs.items() if i in in_chunk)
-            covered: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+            covered_of: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
             for r in self.connection.execute(statement("open_layers_covering"),
                                              {"items": list(chunk), "need": need}):
                 pair = (r.item_id, r.warehouse_id)
-                if pair in needs and covered[pair] < needs[pair]:
+                if pair in needs and covered_of[pair] < needs[pair]:
                     found[pair].append(self._layer(r))
-                    covered[pair] += r.qty_left
+                    covered_of[pair] += r.qty_left
         return found
 
     def layers_touched(self, item_id: int, warehouse_id: int, move_ids: Sequence[int]
@@ -505,7 +519,7 @@ class Ledger:
                     found[key] = row.qty
         return found
 
-    def reservation_moves_of(self, document_id: int) -> list[Any]:
+    def reservation_moves_of(self, document_id: int) -> Sequence[Any]:
         return self.connection.execute(statement("reservation_moves_of"),
                                        {"document": document_id}).all()
 
@@ -562,7 +576,7 @@ class Ledger:
         queued, self._queued = self._queued, []
         if not queued:
             return
-        driver = self.connection.connection.driver_connection
+        driver = self.driver
         if not self.postgres:
             import sqlite3
 

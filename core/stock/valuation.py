@@ -33,6 +33,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import date as Day  # for annotations in classes with a 'date' field
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 FIFO = "fifo"
@@ -97,7 +98,7 @@ class Layer:
     value_left: Decimal
 
     @property
-    def key(self) -> tuple[date, int, int]:
+    def key(self) -> tuple[Day, int, int]:
         return (self.date, self.move_id, self.slice)
 
     def value_at(self, qty_left: Decimal) -> Decimal:
@@ -157,7 +158,7 @@ class Movement:
     carried: tuple[Slice, ...] | None = None
 
     @property
-    def sort_key(self) -> tuple[date, int]:
+    def sort_key(self) -> tuple[Day, int]:
         return (self.date, self.id)
 
 

@@ -30,9 +30,16 @@ from sqlalchemy.orm import Session
 from ordercraft.core.models import Item, Warehouse
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.stock import valuation as val
-from ordercraft.core.stock.models import (ReservationMove, StockBalance, StockConsumption,
-                                          StockDocument, StockLayer, StockMove,
-                                          StockReservation, StockValuation)
+from ordercraft.core.stock.models import (
+    ReservationMove,
+    StockBalance,
+    StockConsumption,
+    StockDocument,
+    StockLayer,
+    StockMove,
+    StockReservation,
+    StockValuation,
+)
 
 ZERO = Decimal(0)
 ITEMS_PER_ROUND = 200
@@ -81,7 +88,8 @@ class _Checker:
     def __init__(self, session: Session, report: VerifyReport) -> None:
         self.session = session
         self.report = report
-        self.codes = dict(session.execute(select(Warehouse.id, Warehouse.code)).all())
+        self.codes: dict[int | None, str] = dict(
+            session.execute(select(Warehouse.id, Warehouse.code)).all())
 
     def drift(self, sku: str, warehouse_id: int | None, check: str, stored: Any,
               expected: Any, move: int | None = None) -> None:
@@ -111,12 +119,12 @@ class _Checker:
         held = {(r.item_id, r.warehouse_id, r.holder): r.qty for r in s.scalars(
             select(StockReservation).where(StockReservation.item_id.in_(ids)))}
         held_moves: dict[tuple[int, int, str], Decimal] = defaultdict(Decimal)
-        for r in s.execute(select(ReservationMove.item_id, ReservationMove.warehouse_id,
-                                  ReservationMove.holder, func.sum(ReservationMove.qty))
-                           .where(ReservationMove.item_id.in_(ids))
-                           .group_by(ReservationMove.item_id, ReservationMove.warehouse_id,
-                                     ReservationMove.holder)):
-            held_moves[(r[0], r[1], r[2])] = r[3]
+        for total in s.execute(select(ReservationMove.item_id, ReservationMove.warehouse_id,
+                                      ReservationMove.holder, func.sum(ReservationMove.qty))
+                               .where(ReservationMove.item_id.in_(ids))
+                               .group_by(ReservationMove.item_id, ReservationMove.warehouse_id,
+                                         ReservationMove.holder)):
+            held_moves[(total[0], total[1], total[2])] = total[3]
         by_item: dict[int, list[Any]] = defaultdict(list)
         for row in rows:
             by_item[row.item_id].append(row)
@@ -235,7 +243,7 @@ class _Checker:
                     self.drift(sku, warehouse_id, "balance missing", None, (state.qty,
                                                                             state.value))
                 continue
-            for check, stored, expected in (
+            for check, stored_value, expected_value in (
                     ("balance qty", bal.qty, state.qty),
                     ("balance qty = sum of moves", bal.qty, qty_sum),
                     ("balance value", bal.value, state.value),
@@ -244,8 +252,8 @@ class _Checker:
                     ("balance last date", bal.last_date, last_dates.get(warehouse_id)),
                     ("reserved = reservations", bal.reserved, reserved_rows),
                     ("reserved = sum of reservation moves", bal.reserved, reserved_moves)):
-                if stored != expected:
-                    self.drift(sku, warehouse_id, check, stored, expected)
+                if stored_value != expected_value:
+                    self.drift(sku, warehouse_id, check, stored_value, expected_value)
             if method == val.FIFO:
                 open_value = sum((s.value_left for s in stored_layers.values()
                                   if s.item_id == item_id and s.warehouse_id == warehouse_id),
@@ -268,7 +276,7 @@ def layer_warehouse(results: dict[int, val.Valuation], key: tuple[int, int],
                     valued: list[Any]) -> int | None:
     for r in valued:
         if r.id == key[0]:
-            return r.warehouse_id
+            return int(r.warehouse_id)
     return None
 
 
@@ -281,5 +289,5 @@ def verify_ledger(session: Session) -> VerifyReport:
     items = session.execute(select(Item.id, Item.sku, Item.valuation)
                             .where(Item.id.in_(involved)).order_by(Item.id)).all()
     for start in range(0, len(items), ITEMS_PER_ROUND):
-        checker.run([tuple(row) for row in items[start:start + ITEMS_PER_ROUND]])
+        checker.run(list(items[start:start + ITEMS_PER_ROUND]))
     return report

@@ -29,11 +29,20 @@ from sqlalchemy import DateTime, String, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from ordercraft.core.db import utcnow
-from ordercraft.core.errors import (Conflict, NotFound, OrdercraftError, PermissionDenied,
-                                    ValidationError)
+from ordercraft.core.errors import (
+    Conflict,
+    NotFound,
+    OrdercraftError,
+    PermissionDenied,
+    ValidationError,
+)
 from ordercraft.core.permissions import has_permission
-from ordercraft.core.workflow.machines import (StateMachine, Transition, TransitionContext,
-                                               session_machines)
+from ordercraft.core.workflow.machines import (
+    StateMachine,
+    Transition,
+    TransitionContext,
+    session_machines,
+)
 
 if TYPE_CHECKING:
     from ordercraft.core.workflow.models import ProcessInstance

@@ -32,10 +32,22 @@ from ordercraft.core.models import User
 from ordercraft.core.permissions import require
 from ordercraft.core.workflow.documents import SESSION_USER, document_ref
 from ordercraft.core.workflow.machines import TransitionContext, session_machines
-from ordercraft.core.workflow.models import (OPEN_STATUSES, ProcessInstance, ProcessStep,
-                                             ProcessTemplate, ProcessTrigger, Task)
-from ordercraft.core.workflow.processes import (PLACEHOLDER, ProcessDefinition, StepSpec,
-                                                current_template, definition_of, next_cron_time)
+from ordercraft.core.workflow.models import (
+    OPEN_STATUSES,
+    ProcessInstance,
+    ProcessStep,
+    ProcessTemplate,
+    ProcessTrigger,
+    Task,
+)
+from ordercraft.core.workflow.processes import (
+    PLACEHOLDER,
+    ProcessDefinition,
+    StepSpec,
+    current_template,
+    definition_of,
+    next_cron_time,
+)
 from ordercraft.core.workflow.tasks import close_cancelled, new_task, pick_assignee
 from ordercraft.core.workflow.timeline import record_event
 

@@ -964,10 +964,9 @@ def _trigger_label(raw: Any) -> str:
 
 def template_details(session: Session, name: str) -> dict[str, Any]:
     """A template with its compiled steps (the viewer and ``process show``)."""
-    from ordercraft.core.permissions import require_session_permission
-
     from sqlalchemy import func, select
 
+    from ordercraft.core.permissions import require_session_permission
     from ordercraft.core.workflow.models import ProcessInstance
 
     require_session_permission(session, "task.read")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from .abc import AbcResult
 from .abc import CLASSES as ABC_CLASSES
+from .abc import AbcResult
 from .decimals import ZERO, exact_arithmetic, number_text
 from .xyz import CLASSES as XYZ_CLASSES
 from .xyz import XyzResult

@@ -25,8 +25,16 @@ from decimal import Decimal
 from operator import le, lt, mul
 from typing import Any, NamedTuple
 
-from .decimals import (ZERO, all_finite_decimals, as_decimal, exact_arithmetic, numbers_text,
-                       optional_text, ratio, sqrt_quotients)
+from .decimals import (
+    ZERO,
+    all_finite_decimals,
+    as_decimal,
+    exact_arithmetic,
+    numbers_text,
+    optional_text,
+    ratio,
+    sqrt_quotients,
+)
 from .errors import AnalysisError
 from .options import XyzOptions, aggregate_size
 from .series import aggregate, aggregate_periods

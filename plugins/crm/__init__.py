@@ -32,8 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ordercraft.sdk.plugins import (HookspecRegistry, MenuItem, PluginInfo, ServiceRegistry,
-                                   hookimpl)
+from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, ServiceRegistry, hookimpl
 
 plugin = PluginInfo(
     name="crm", version="1.0",

@@ -12,9 +12,17 @@ from typing import Any
 
 import click
 
-from ordercraft.sdk.cli import (acting_session, document_commands, emit, json_option, page_text,
-                                record_text, user_option, value_text)
 from ordercraft.sdk import custom_fields
+from ordercraft.sdk.cli import (
+    acting_session,
+    document_commands,
+    emit,
+    json_option,
+    page_text,
+    record_text,
+    user_option,
+    value_text,
+)
 
 DEAL_COLUMNS = ["id", "title", "client", "state", "amount", "probability", "expected_close",
                 "manager"]

@@ -24,13 +24,20 @@ from ordercraft.plugins.crm.duplicates import DuplicateMatch, duplicate_message,
 from ordercraft.plugins.crm.funnel import CLOSED_STATES, money
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import Deal, Interaction
+from ordercraft.sdk import custom_fields as custom
 from ordercraft.sdk import parties, validation
 from ordercraft.sdk.errors import Conflict, NotFound, OrdercraftError, ValidationError
 from ordercraft.sdk.models import Contact, LegalEntity, Party, PartyTag, User
 from ordercraft.sdk.permissions import require_session_permission
-from ordercraft.sdk.queries import (Page, contains_pattern, fold, fold_text, page_bounds, paginate,
-                                    search_words)
-from ordercraft.sdk import custom_fields as custom
+from ordercraft.sdk.queries import (
+    Page,
+    contains_pattern,
+    fold,
+    fold_text,
+    page_bounds,
+    paginate,
+    search_words,
+)
 
 CLIENT_KINDS = ("client", "both")
 #: Channel kinds a form offers (any lower-case word is accepted).

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session, defaultload
 from ordercraft.plugins.crm.funnel import STAGE_NAMES, STAGE_PROBABILITY, money
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import Deal
+from ordercraft.sdk import custom_fields as custom
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import NotFound, ValidationError
 from ordercraft.sdk.models import Contact, Party, User
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.queries import Page, contains_pattern, fold, fold_text, paginate, search_words
-from ordercraft.sdk import custom_fields as custom
 
 DEAL_FIELDS = ("title", "amount", "expected_close", "probability", "source", "notes",
                "manager", "contact")

@@ -28,8 +28,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.sdk.errors import PluginError, ValidationError
-from ordercraft.sdk.plugins import (HookWrapper, Platform, Registry, once_per_plugin_set,
-                                    site_platform)
+from ordercraft.sdk.plugins import (
+    HookWrapper,
+    Platform,
+    Registry,
+    once_per_plugin_set,
+    site_platform,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement

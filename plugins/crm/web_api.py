@@ -17,11 +17,27 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ordercraft.plugins.crm.ids import MAX_ID
-from ordercraft.sdk.web import (ContactChanges, ContactIn, ContactOut, InputModel, LegalEntityIn,
-                                LegalEntityOut, OutputModel, Page, PageQuery, PartyChanges,
-                                PartyFilters, PartyIn, PartyOut, api_blueprint, api_route, page,
-                                request_session, workflow_routes)
 from ordercraft.sdk.custom_fields import custom_field_filters, custom_fields_member
+from ordercraft.sdk.web import (
+    ContactChanges,
+    ContactIn,
+    ContactOut,
+    InputModel,
+    LegalEntityIn,
+    LegalEntityOut,
+    OutputModel,
+    Page,
+    PageQuery,
+    PartyChanges,
+    PartyFilters,
+    PartyIn,
+    PartyOut,
+    api_blueprint,
+    api_route,
+    page,
+    request_session,
+    workflow_routes,
+)
 
 bp = api_blueprint("crm_api", __name__)
 

@@ -11,9 +11,18 @@ from typing import Any, Literal
 from flask import Blueprint, Response, url_for
 from pydantic import Field
 
-from ordercraft.sdk.web import (API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route,
-                                page, request_session, workflow_routes)
 from ordercraft.sdk.custom_fields import custom_field_filters, custom_fields_member
+from ordercraft.sdk.web import (
+    API_PREFIX,
+    InputModel,
+    OutputModel,
+    Page,
+    PageQuery,
+    api_route,
+    page,
+    request_session,
+    workflow_routes,
+)
 
 bp = Blueprint("sales_api", __name__, url_prefix=API_PREFIX)
 

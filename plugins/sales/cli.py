@@ -13,10 +13,15 @@ from typing import Any
 
 import click
 
-from ordercraft.sdk.cli import (acting_session, document_commands, emit, json_option, table,
-                                user_option)
 from ordercraft.sdk import custom_fields
-
+from ordercraft.sdk.cli import (
+    acting_session,
+    document_commands,
+    emit,
+    json_option,
+    table,
+    user_option,
+)
 
 CSV_COLUMNS = ["id", "number", "state", "order_date", "due_date", "client_id", "client",
                "total", "shortage_count", "deal_id", "manager"]
@@ -296,8 +301,12 @@ def print_command(order_ref: str, form_name: str, pdf_file: Path | None,
 @json_option
 def forms_command(templates_dir: str | None, user_name: str | None, as_json: bool) -> None:
     """List the print forms of orders and where each template is read from."""
-    from ordercraft.sdk.printing import (forms_of, set_site_templates_dir, site_templates_dir,
-                                         template_source)
+    from ordercraft.sdk.printing import (
+        forms_of,
+        set_site_templates_dir,
+        site_templates_dir,
+        template_source,
+    )
 
     with acting_session(user_name) as session:
         if templates_dir is not None:

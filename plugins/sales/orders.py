@@ -20,17 +20,20 @@ from typing import Any
 from sqlalchemy import and_, func, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from ordercraft.plugins.sales.declarations import (NUMBER_PREFIX_SETTING, TAX_RATE_SETTING,
-                                                   WAREHOUSE_SETTING)
+from ordercraft.plugins.sales.declarations import (
+    NUMBER_PREFIX_SETTING,
+    TAX_RATE_SETTING,
+    WAREHOUSE_SETTING,
+)
 from ordercraft.plugins.sales.models import Counter, Order, OrderLine
 from ordercraft.plugins.sales.totals import line_amounts, order_totals
+from ordercraft.sdk import custom_fields as custom
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 from ordercraft.sdk.models import Item, LegalEntity, Party, SiteSetting, User, Warehouse
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.plugins import plugin_service
 from ordercraft.sdk.queries import Page, contains_pattern, fold, fold_text, page_bounds
-from ordercraft.sdk import custom_fields as custom
 from ordercraft.sdk.settings import get_setting
 
 ZERO = Decimal(0)

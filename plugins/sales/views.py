@@ -8,10 +8,16 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from ordercraft.sdk.errors import OrdercraftError, ValidationError
-from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
-                                request_session)
 from ordercraft.sdk import custom_fields
+from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.web import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    login_required,
+    page_arguments,
+    request_session,
+)
 
 bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templates",
                static_folder="static", static_url_path="/static")

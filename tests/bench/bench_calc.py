@@ -96,7 +96,7 @@ def bench_pool_threads(pool: WorkerPool, runs: int, threads: int = 2) -> float:
     for _ in range(BATCHES // 2):
         size = max(runs // BATCHES, 1)
 
-        def work():
+        def work(size: int = size) -> None:
             for _ in range(size):
                 run_calculator("door", PARAMS, catalog=catalog, pool=pool)
 

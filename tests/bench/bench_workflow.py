@@ -32,8 +32,14 @@ from ordercraft.core.models import User
 from ordercraft.core.platform import Platform
 from ordercraft.core.schema import create_all_and_stamp
 from ordercraft.core.services.users import create_user, ensure_roles
-from ordercraft.core.workflow.models import (ProcessInstance, ProcessStep, ProcessTemplate,
-                                             Task, TaskLink, WorkflowEvent)
+from ordercraft.core.workflow.models import (
+    ProcessInstance,
+    ProcessStep,
+    ProcessTemplate,
+    Task,
+    TaskLink,
+    WorkflowEvent,
+)
 from ordercraft.core.workflow.tasks import list_tasks, task_dict
 from ordercraft.core.workflow.timeline import document_timeline
 

@@ -75,7 +75,9 @@ def test_pages_fit_a_phone(browser, live_server, login, screenshot):
             "nav.sidebar").bounding_box()["x"] < 0
         screenshot(page, "07-parties-phone")
         page.click("label.menu-button")
-        page.wait_for_timeout(300)
+        # The menu slides in (a CSS transition): wait until it is all on the screen.
+        page.wait_for_function(
+            "document.querySelector('nav.sidebar').getBoundingClientRect().x >= 0")
         assert page.locator("nav.sidebar >> text=Parties").is_visible()
         screenshot(page, "08-menu-phone")
     finally:

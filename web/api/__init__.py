@@ -3,9 +3,17 @@ generated OpenAPI document. How to add a route: docs/web.md."""
 
 from flask import Blueprint
 
-from ordercraft.web.api.models import (DEFAULT_LIMIT, MAX_LIMIT, InputModel, OutputModel, Page,
-                                       PageQuery, custom_field_filters, custom_fields_member,
-                                       page)
+from ordercraft.web.api.models import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    InputModel,
+    OutputModel,
+    Page,
+    PageQuery,
+    custom_field_filters,
+    custom_fields_member,
+    page,
+)
 from ordercraft.web.api.routes import ApiSpec, api_route, require_api_user
 
 API_PREFIX = "/api/v1"

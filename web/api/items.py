@@ -10,8 +10,17 @@ from flask import Blueprint
 from pydantic import Field
 
 from ordercraft.core.services import items
-from ordercraft.web.api import (API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route,
-                                custom_field_filters, custom_fields_member, page)
+from ordercraft.web.api import (
+    API_PREFIX,
+    InputModel,
+    OutputModel,
+    Page,
+    PageQuery,
+    api_route,
+    custom_field_filters,
+    custom_fields_member,
+    page,
+)
 from ordercraft.web.extension import request_session
 
 bp = Blueprint("api_items", __name__, url_prefix=API_PREFIX)

@@ -16,8 +16,7 @@ import pydantic
 from flask import Flask
 from pydantic.json_schema import GenerateJsonSchema
 
-from ordercraft.web.api.models import (CUSTOM_FIELD_FILTERS, CUSTOM_FIELDS_MODE,
-                                       CUSTOM_FIELDS_SCHEMA)
+from ordercraft.web.api.models import CUSTOM_FIELD_FILTERS, CUSTOM_FIELDS_MODE, CUSTOM_FIELDS_SCHEMA
 from ordercraft.web.api.routes import ApiSpec
 from ordercraft.web.extension import blueprint_plugin
 

@@ -9,8 +9,17 @@ from flask import Blueprint
 from pydantic import Field
 
 from ordercraft.core.services import parties
-from ordercraft.web.api import (API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route,
-                                custom_field_filters, custom_fields_member, page)
+from ordercraft.web.api import (
+    API_PREFIX,
+    InputModel,
+    OutputModel,
+    Page,
+    PageQuery,
+    api_route,
+    custom_field_filters,
+    custom_fields_member,
+    page,
+)
 from ordercraft.web.extension import request_session
 
 bp = Blueprint("api_parties", __name__, url_prefix=API_PREFIX)

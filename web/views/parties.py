@@ -9,9 +9,16 @@ from ordercraft.core.models.entities import PARTY_KINDS
 from ordercraft.core.services import parties
 from ordercraft.web.auth import login_required
 from ordercraft.web.extension import request_session
-from ordercraft.web.pages import (FORM_ERROR_STATUS, Form, Pager, csv_response,
-                                  requested_filters, filter_arguments, page_arguments,
-                                  wants_csv)
+from ordercraft.web.pages import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    csv_response,
+    filter_arguments,
+    page_arguments,
+    requested_filters,
+    wants_csv,
+)
 
 bp = Blueprint("parties", __name__, url_prefix="/parties")
 

@@ -9,10 +9,16 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
-from ordercraft.sdk.errors import OrdercraftError, ValidationError
-from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
-                                request_session)
 from ordercraft.sdk import custom_fields
+from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.web import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    login_required,
+    page_arguments,
+    request_session,
+)
 
 bp = make_blueprint("crm_clients", "/crm/clients")
 
@@ -216,7 +222,8 @@ CONTACT_FORM = ("name", "position", "phone", "email", "channels", "notes")
 @bp.route("/<int:client_id>/contacts/new", methods=["GET", "POST"])
 @login_required
 def add_contact(client_id: int):
-    from ordercraft.plugins.crm.clients import add_contact as add, get_client, parse_channels
+    from ordercraft.plugins.crm.clients import add_contact as add
+    from ordercraft.plugins.crm.clients import get_client, parse_channels
 
     session = request_session()
     client = get_client(session, client_id)

@@ -8,10 +8,17 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, money_text, user_choices
-from ordercraft.sdk.errors import OrdercraftError, ValidationError
-from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, current_user, login_required,
-                                page_arguments, request_session)
 from ordercraft.sdk import custom_fields
+from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.web import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    current_user,
+    login_required,
+    page_arguments,
+    request_session,
+)
 
 bp = make_blueprint("crm_deals", "/crm/deals")
 

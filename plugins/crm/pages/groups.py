@@ -7,8 +7,15 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ordercraft.plugins.crm.pages import make_blueprint
 from ordercraft.sdk.errors import OrdercraftError
-from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, mark_failed,
-                                page_arguments, request_session)
+from ordercraft.sdk.web import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    login_required,
+    mark_failed,
+    page_arguments,
+    request_session,
+)
 
 bp = make_blueprint("crm_groups", "/crm/groups")
 

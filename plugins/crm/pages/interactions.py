@@ -11,8 +11,14 @@ from ordercraft.plugins.crm.models import INTERACTION_KINDS, INTERACTION_LABELS
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.models import utcnow
-from ordercraft.sdk.web import (FORM_ERROR_STATUS, Form, Pager, login_required, page_arguments,
-                                request_session)
+from ordercraft.sdk.web import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    login_required,
+    page_arguments,
+    request_session,
+)
 
 bp = make_blueprint("crm_interactions", "/crm/interactions")
 

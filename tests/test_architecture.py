@@ -5,6 +5,7 @@ import, when a module breaks it."""
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,6 +57,9 @@ def _broken_imports(check) -> set[tuple[str, str]]:
 @pytest.mark.parametrize("contract_id, importer, imported", [
     ("plugins-through-the-sdk", "ordercraft.plugins.crm.clients", "ordercraft.core.db"),
     ("plugins-through-the-sdk", "ordercraft.plugins.sales.views", "ordercraft.web.auth"),
+    # A plugin's migrations are the plugin's code too: column types come from the SDK.
+    ("plugins-through-the-sdk", "ordercraft.plugins.crm.migrations.versions.96cdfe76bde4_crm_tables",
+     "ordercraft.core.types"),
     ("core-below-everything", "ordercraft.core.platform", "ordercraft.web.app"),
     ("core-below-everything", "ordercraft.core.demo", "ordercraft.plugins.sales.demo"),
     ("core-below-everything", "ordercraft.core.stock.api", "ordercraft.sdk.stock"),
@@ -86,3 +90,15 @@ def test_a_plugin_may_reach_the_core_through_the_sdk_only(layering):
     assert graph.find_shortest_chain(importer="ordercraft.plugins.sales.orders",
                                      imported="ordercraft.core.services.queries") is not None
     assert contracts["plugins-through-the-sdk"].check(copy.deepcopy(graph), verbose=False).kept
+
+
+def test_no_plugin_file_names_the_core_or_the_web():
+    """The text of every file under plugins/ (migrations included): not even a string or a
+    comment refers a reader to ``ordercraft.core`` or ``ordercraft.web``."""
+    pattern = re.compile(r"ordercraft\.(core|web)")
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in sorted((ROOT / "plugins").rglob("*"))
+             if path.is_file() and path.suffix in {".py", ".html", ".md", ".txt", ".toml"}
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if pattern.search(line)]
+    assert found == []

@@ -42,6 +42,9 @@ CORE_COMMANDS: dict[str, str] = {
     "mail": "ordercraft.core.cli.mail:mail_group",
 }
 
+#: Other names of core commands, resolved but not listed (``ordercraft plugin new``).
+COMMAND_ALIASES: dict[str, str] = {"plugin": "plugins"}
+
 #: Entry-point group of top-level commands from above the core (the web's ``serve``),
 #: read from this distribution.
 COMMANDS_GROUP = "ordercraft.commands"
@@ -52,7 +55,7 @@ CORE_HELP: dict[str, str] = {
     "db": "Database schema: upgrade, status.",
     "backup": "Write a consistent snapshot of the site to a file.",
     "restore": "Replace the site's data with a backup.",
-    "plugins": "List, enable and disable plugins.",
+    "plugins": "List, enable and disable plugins; write a new add-on (also: plugin).",
     "party": "Clients and suppliers.",
     "item": "Goods, components, assemblies and services.",
     "warehouse": "Warehouses.",
@@ -106,7 +109,7 @@ class OrdercraftGroup(click.Group):
             # it from the parsed options, or plugin commands would open the default site.
             if ctx.params.get("database_url") and state._platform is None:
                 state.database_url = ctx.params["database_url"]
-            taken = {*CORE_COMMANDS, *self.layer_commands()}
+            taken = {*CORE_COMMANDS, *COMMAND_ALIASES, *self.layer_commands()}
             commands: dict[str, click.Command] = {}
             for plugin_name, command in state.platform.hooks.cli_commands():
                 name = command.name or ""
@@ -123,7 +126,7 @@ class OrdercraftGroup(click.Group):
         return sorted([*CORE_COMMANDS, *self.layer_commands(), *self._plugin_commands(ctx)])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = CORE_COMMANDS.get(cmd_name)
+        target = CORE_COMMANDS.get(COMMAND_ALIASES.get(cmd_name, cmd_name))
         if target is not None:
             module_name, attribute = target.split(":")
             return getattr(importlib.import_module(module_name), attribute)

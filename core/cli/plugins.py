@@ -1,6 +1,8 @@
-"""``ordercraft plugins list|enable|disable|hooks``."""
+"""``ordercraft plugins list|enable|disable|hooks|new`` (``plugin`` is the same group)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -17,7 +19,7 @@ from ordercraft.core.cli.common import (
 @click.group("plugins")
 @click.pass_context
 def plugins_group(ctx: click.Context) -> None:
-    """List, enable and disable plugins; the hooks reference.
+    """List, enable and disable plugins; the hooks reference; write a new add-on.
 
     Enabling or disabling a plugin is stored in the site's database and takes effect
     in every running process of the site (web workers, background worker) without a
@@ -103,3 +105,26 @@ def hooks_command(markdown: bool, as_json: bool) -> None:
         return
     emit(as_json, {"ok": True, "hooks": [hook.as_dict() for hook in hooks]},
          lambda: hookdoc.render_text(hooks))
+
+
+@plugins_group.command("new")
+@click.argument("name")
+@click.option("--dir", "parent", default=".", show_default=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The folder in which the add-on's folder NAME is written.")
+@json_option
+def new_command(name: str, parent: Path, as_json: bool) -> None:
+    """Write a new add-on package NAME, ready to `pip install`.
+
+    It has pyproject.toml with its entry point, hook implementations, a table with its own
+    migration branch, a page in the menu, an API route, a command with --json, a
+    permission, a demo seeder and tests on the SDK's test kit; it imports only
+    ordercraft.sdk. Needs no site.
+    """
+    from ordercraft.core.scaffold import new_plugin, written_files
+
+    folder = new_plugin(name, parent)
+    files = written_files(folder)
+    emit(as_json, {"ok": True, "name": name, "path": str(folder.resolve()), "files": files},
+         lambda: "\n".join([f"wrote add-on {name!r} in {folder}:", *(f"  {f}" for f in files),
+                            f"next: pip install -e {folder} && ordercraft db upgrade"]))

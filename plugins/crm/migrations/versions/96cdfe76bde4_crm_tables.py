@@ -7,7 +7,7 @@ Create Date: 2026-11-25 14:27:44.320483
 
 from alembic import op
 import sqlalchemy as sa
-import ordercraft.core.types
+import ordercraft.sdk.models
 
 
 revision = '96cdfe76bde4'
@@ -39,7 +39,7 @@ def upgrade() -> None:
     sa.Column('party_id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('manager_id', sa.Integer(), nullable=True),
-    sa.Column('amount', ordercraft.core.types.ExactDecimal(), nullable=False),
+    sa.Column('amount', ordercraft.sdk.models.ExactDecimal(), nullable=False),
     sa.Column('expected_close', sa.Date(), nullable=True),
     sa.Column('probability', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=50), nullable=False),

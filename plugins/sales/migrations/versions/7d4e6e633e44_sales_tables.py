@@ -7,7 +7,7 @@ Create Date: 2026-11-25 14:25:28.204512
 
 from alembic import op
 import sqlalchemy as sa
-import ordercraft.core.types
+import ordercraft.sdk.models
 
 
 revision = '7d4e6e633e44'
@@ -35,9 +35,9 @@ def upgrade() -> None:
     sa.Column('order_date', sa.Date(), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('subtotal', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('tax_total', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('total', ordercraft.core.types.ExactDecimal(), nullable=False),
+    sa.Column('subtotal', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('tax_total', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('total', ordercraft.sdk.models.ExactDecimal(), nullable=False),
     sa.Column('custom_count', sa.Integer(), nullable=False),
     sa.Column('shortage_count', sa.Integer(), nullable=False),
     sa.Column('confirmed_at', sa.DateTime(), nullable=True),
@@ -71,17 +71,17 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('description', sa.String(length=300), nullable=False),
-    sa.Column('qty', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('price', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('discount_pct', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('tax_rate', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('net_amount', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('tax_amount', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('total_amount', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('reserved_qty', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('shipped_qty', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('to_produce_qty', ordercraft.core.types.ExactDecimal(), nullable=False),
-    sa.Column('to_buy_qty', ordercraft.core.types.ExactDecimal(), nullable=False),
+    sa.Column('qty', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('price', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('discount_pct', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('tax_rate', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('net_amount', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('tax_amount', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('total_amount', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('reserved_qty', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('shipped_qty', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('to_produce_qty', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('to_buy_qty', ordercraft.sdk.models.ExactDecimal(), nullable=False),
     sa.CheckConstraint('discount_pct >= 0', name=op.f('ck_sales_order_lines_discount')),
     sa.CheckConstraint('qty > 0', name=op.f('ck_sales_order_lines_qty')),
     sa.CheckConstraint('tax_rate >= 0', name=op.f('ck_sales_order_lines_tax_rate')),
@@ -134,7 +134,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('shipment_id', sa.Integer(), nullable=False),
     sa.Column('order_line_id', sa.Integer(), nullable=False),
-    sa.Column('qty', ordercraft.core.types.ExactDecimal(), nullable=False),
+    sa.Column('qty', ordercraft.sdk.models.ExactDecimal(), nullable=False),
     sa.ForeignKeyConstraint(['order_line_id'], ['sales_order_lines.id'], name=op.f('fk_sales_shipment_lines_order_line_id_sales_order_lines'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['shipment_id'], ['sales_shipments.id'], name=op.f('fk_sales_shipment_lines_shipment_id_sales_shipments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sales_shipment_lines')),

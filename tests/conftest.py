@@ -54,11 +54,11 @@ class AddonEnvironment:
         return run([sys.executable, "-m", "pip", "--python", str(self.python),
                     "--disable-pip-version-check", "--no-input", *args])
 
-    def install(self, project: Path) -> None:
-        """``pip install`` a project folder: no dependencies, built with the setuptools of
-        this environment (no download, no build isolation)."""
+    def install(self, project: Path, *, editable: bool = False) -> None:
+        """``pip install`` a project folder (``-e`` when ``editable``): no dependencies,
+        built with the setuptools of this environment (no download, no build isolation)."""
         self.pip("install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-                 str(project))
+                 *(["--editable"] if editable else []), str(project))
 
     def uninstall(self, distribution: str) -> None:
         self.pip("uninstall", "--yes", "--quiet", distribution)

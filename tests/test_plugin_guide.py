@@ -4,6 +4,7 @@ package, the page's own test runs against it, and the migration commands it show
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import sys
 import tomllib
@@ -28,7 +29,11 @@ BLOCK = re.compile(r"```\w+\n(.*?)```", re.S)
 FILE_NAME = re.compile(r"^(?:#|\{#)\s*([\w./-]+\.(?:py|toml|html))\s*(?:#\})?$")
 
 
-def guide_files() -> dict[str, str]:
+#: The files of the 40-line add-on at the top of the page sit in this folder.
+ADDON = "notes-addon/"
+
+
+def page_files() -> dict[str, str]:
     files = {}
     for body in BLOCK.findall(GUIDE.read_text(encoding="utf-8")):
         found = FILE_NAME.match(body.split("\n", 1)[0].strip())
@@ -37,17 +42,28 @@ def guide_files() -> dict[str, str]:
     return files
 
 
+def guide_files() -> dict[str, str]:
+    """The files of the step-by-step plugin, inspection."""
+    return {name: text for name, text in page_files().items() if not name.startswith(ADDON)}
+
+
+def addon_files() -> dict[str, str]:
+    """The files of the 40-line add-on, notes, relative to its project folder."""
+    return {name.removeprefix(ADDON): text for name, text in page_files().items()
+            if name.startswith(ADDON)}
+
+
 @pytest.fixture
-def guide_plugin(tmp_path: Path) -> Iterator[tuple[ModuleType, Path]]:
+def guide_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                 ) -> Iterator[tuple[ModuleType, Path]]:
     root = tmp_path / "inspection-package"
     for name, text in guide_files().items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
-    sys.path.insert(0, str(root))
+    monkeypatch.syspath_prepend(root)     # taken off again when the test ends
     try:
         yield importlib.import_module("inspection"), root
     finally:
-        sys.path.remove(str(root))
         for name in [m for m in sys.modules if m == "inspection" or m.startswith("inspection.")]:
             del sys.modules[name]
         table = Base.metadata.tables.get("inspection_checks")
@@ -115,4 +131,66 @@ def test_the_guides_migration_commands(guide_plugin, tmp_path):
     finally:
         for platform, drop in platforms:
             platform.dispose()
+            drop()
+
+
+# --------------------------------------------------------------- the 40-line add-on
+
+
+def python_lines(text: str) -> list[str]:
+    """The lines that count: not blank, not only a comment (docstrings count)."""
+    return [line for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def test_the_add_on_in_40_lines_has_at_most_40_lines_of_python():
+    files = addon_files()
+    assert set(files) == {"pyproject.toml", "notes/__init__.py",
+                          "notes/templates/notes/index.html"}
+    python = [line for name, text in files.items() if name.endswith(".py")
+              for line in python_lines(text)]
+    assert len(python) <= 40, len(python)
+    code = files["notes/__init__.py"]
+    for part in ("(Base):", "@addon.pages.get(", "@web.api_route(", "@addon.command",
+                 "@addon.hookimpl"):     # a table, a page, an API route, a command, a hook
+        assert part in code, part
+    imported = re.findall(r"^\s*(?:from|import) (ordercraft[\w.]*)", code, re.M)
+    assert imported and all(m.startswith("ordercraft.sdk") for m in imported), imported
+
+
+@pytest.mark.addon
+@pytest.mark.slow
+def test_the_add_on_in_40_lines_works_installed(tmp_path, addon_environment):
+    """Built from the page, installed in editable mode as the page says, its migration
+    written by ``db revision``; on a site made from that revision every part works."""
+    env = addon_environment
+    project = tmp_path / "notes-addon"
+    for name, text in addon_files().items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
+    probe_script = (Path(__file__).parent / "addon_probe.py").read_text(encoding="utf-8")
+    env.install(project, editable=True)
+    databases = []
+    try:
+        for name in ("author", "customer"):
+            (tmp_path / name).mkdir()
+            databases.append(test_database_url(tmp_path / name))
+        author, customer = (("--db", url) for url, _drop in databases)
+        env.ordercraft(*author, "init", "--admin-password", "long-enough-password")
+        env.ordercraft(*author, "db", "revision", "-m", "notes", "--owner", "notes")
+        revisions = list((project / "notes" / "migrations").glob("*.py"))
+        assert len(revisions) == 1 and "notes_notes" in revisions[0].read_text()
+
+        env.ordercraft(*customer, "init", "--admin-password", "long-enough-password")
+        written = json.loads(env.ordercraft(*customer, "note", "Order more mainboards",
+                                            "--json").stdout)
+        assert written == {"ok": True, "id": 1}
+        seen = json.loads(env.run_python(probe_script, databases[1][0], "long-enough-password",
+                                         "/notes/", "/api/v1/notes", "notes_notes").stdout)
+        assert seen["menu"] and seen["page"] == 200 and "Order more mainboards" in seen["page_text"]
+        assert seen["api"] == 200 and seen["api_json"] == [{"id": 1, "text": "Order more mainboards"}]
+        assert seen["openapi"] and seen["rows"] == [[1, "Order more mainboards"]]
+    finally:
+        env.uninstall("ordercraft-notes")
+        for _url, drop in databases:
             drop()

@@ -102,3 +102,15 @@ def test_no_plugin_file_names_the_core_or_the_web():
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if pattern.search(line)]
     assert found == []
+
+
+def test_no_test_file_changes_sys_path():
+    """The tests' helper modules are found through pytest's ``pythonpath`` setting and
+    tests/conftest.py; a test that needs a folder importable uses
+    ``monkeypatch.syspath_prepend``, which is undone when the test ends."""
+    changes = re.compile(r"sys\.path\.(insert|append|extend|remove)\(|sys\.path\s*=[^=]")
+    found = [f"{path.relative_to(ROOT)}:{number}"
+             for path in sorted((ROOT / "tests").rglob("*.py"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if changes.search(line)]
+    assert found == []

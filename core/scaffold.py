@@ -35,6 +35,20 @@ def check_name(name: str) -> str:
         raise ValidationError(
             f"name: {name!r} is not a plugin name (2-40 lowercase letters, digits and '_', "
             "starting with a letter)", field="name")
+    from importlib.metadata import entry_points
+
+    from ordercraft.core.cli import COMMAND_ALIASES, COMMANDS_GROUP, CORE_COMMANDS
+    from ordercraft.core.plugins import ENTRY_POINT_GROUP
+
+    # The add-on's command group is named like it, and so is its entry point.
+    commands = {*CORE_COMMANDS, *COMMAND_ALIASES,
+                *(entry.name for entry in entry_points(group=COMMANDS_GROUP))}
+    if name in commands:
+        raise ValidationError(f"name: {name!r} is a command of ordercraft already; choose "
+                              "another name", field="name")
+    if name in {entry.name for entry in entry_points(group=ENTRY_POINT_GROUP)}:
+        raise ValidationError(f"name: a plugin called {name!r} is installed already; choose "
+                              "another name", field="name")
     try:
         taken = importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):

@@ -86,7 +86,8 @@ def test_a_new_add_on_installs_passes_its_tests_and_comes_and_goes_on_a_site(
         drop()
 
 
-@pytest.mark.parametrize("name", ["Notes", "9lives", "class", "a", "notes-app", "json"])
+@pytest.mark.parametrize("name", ["Notes", "9lives", "class", "a", "notes-app", "json",
+                                  "stock", "plugin", "serve", "crm"])
 def test_a_name_that_cannot_name_an_add_on_is_refused(name):
     with pytest.raises(ValidationError) as refused:
         check_name(name)

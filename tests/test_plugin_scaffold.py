@@ -20,6 +20,25 @@ NAME = "acme_notes"
 PASSWORD = "long-enough-password"
 
 
+#: Run on the site: what Alembic's autogenerate finds between the models and the schema
+#: for the add-on's table.
+SCHEMA_DIFFERENCES = f"""
+import json, sys
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from ordercraft.sdk.models import Base
+from ordercraft.sdk.plugins import Platform
+
+platform = Platform(sys.argv[1])
+platform.load_models()
+with platform.engine.connect() as connection:
+    context = MigrationContext.configure(connection, opts={{"compare_type": False}})
+    found = compare_metadata(context, Base.metadata)
+platform.dispose()
+print(json.dumps([repr(d) for d in found if "{NAME}_entries" in repr(d)]))
+"""
+
+
 def _json(result) -> dict:
     return json.loads(result.stdout)
 
@@ -50,6 +69,8 @@ def test_a_new_add_on_installs_passes_its_tests_and_comes_and_goes_on_a_site(
         pending = _json(env.ordercraft(*db, "db", "status", "--json"))["pending"]
         assert len(pending) == 1        # the add-on's first revision, on its own branch
         env.ordercraft(*db, "db", "upgrade")
+        # The migration the scaffold writes is the one autogenerate would: no difference.
+        assert json.loads(env.run_python(SCHEMA_DIFFERENCES, url).stdout) == []
         enabled = _json(env.ordercraft(*db, "plugins", "enable", NAME, "--json"))
         assert enabled["plugin"]["enabled"] and enabled["plugin"]["distribution"] == (
             "ordercraft-acme-notes")

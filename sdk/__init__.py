@@ -34,8 +34,8 @@ A whole plugin (a table and its migration, a hook on posted documents, a page, a
 route, commands, tests) is built step by step in docs/plugins.md. The SDK is one module
 per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 
-* ``plugins``: ``PluginInfo``, ``hookimpl``/``hookspec``, registries, other plugins'
-  services, typed wrappers of a plugin's own hooks;
+* ``plugins``: ``PluginInfo``, ``hookimpl``/``hookspec``, ``Addon`` (a plugin in one
+  module), registries, other plugins' services, typed wrappers of a plugin's own hooks;
 * ``errors``: ``OrdercraftError`` and its kinds, how a refusal reaches the user;
 * ``models``: ``Base``, ``Money``/``Qty``, ``Audited``, the core's tables;
 * ``parties``, ``items``, ``warehouses``, ``users``, ``stock``, ``audit``, ``calc``: the

@@ -18,3 +18,14 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def sqlite_file_path(url: str) -> str | None:
+    """The file of a SQLite ``url`` (``None`` for other databases and in-memory ones)."""
+    if not url.startswith("sqlite"):
+        return None
+    rest = url.split(":", 1)[1]
+    if rest in ("", "//", "///:memory:") or "mode=memory" in rest:
+        return None
+    path = rest[3:] if rest.startswith("///") else rest.lstrip("/")
+    return path.split("?", 1)[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
+from ordercraft.core.config import sqlite_file_path
 from ordercraft.core.hooks import Hooks
 from ordercraft.core.plugins import build_plugin_manager, dependency_order
 
@@ -56,6 +58,9 @@ def current_heads(connection: Connection) -> set[str]:
 
 
 def is_initialised(platform: Platform) -> bool:
+    path = sqlite_file_path(platform.database_url)
+    if path is not None and not os.path.exists(path):
+        return False  # connecting would leave an empty database file behind
     with platform.engine.connect() as connection:
         return inspect(connection).has_table("alembic_version") and bool(current_heads(connection))
 

@@ -13,19 +13,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ordercraft.core.config import sqlite_file_path
 from ordercraft.core.errors import DatabaseMissing
 
 STATE_SQL = "SELECT name FROM plugin_states WHERE enabled = {false}"
 REVISION_SQL = "SELECT value FROM site_settings WHERE key = 'plugins_revision'"
 REVISION_KEY = "plugins_revision"
-
-
-def _sqlite_path(url: str) -> str | None:
-    rest = url.split(":", 1)[1]
-    if rest in ("", "//", "///:memory:") or "mode=memory" in rest:
-        return None
-    path = rest[3:] if rest.startswith("///") else rest.lstrip("/")
-    return path.split("?", 1)[0]
 
 
 def _is_missing_table(exc: BaseException) -> bool:
@@ -56,7 +49,7 @@ def read_plugin_state(url: str) -> tuple[str, frozenset[str]]:
     if url.startswith("sqlite"):
         import sqlite3
 
-        path = _sqlite_path(url)
+        path = sqlite_file_path(url)
         if path is None or not os.path.exists(path):
             return "", frozenset()
         try:

@@ -9,6 +9,7 @@ platform, an admin user, a CLI runner and a web test client.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -302,7 +303,7 @@ class SmtpServer:
 
     @property
     def port(self) -> int:
-        return self._controller.port
+        return int(self._controller.port)
 
     def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller
@@ -311,8 +312,10 @@ class SmtpServer:
             # Bound to port 0: the system picks a free port, read back before aiosmtpd
             # connects to itself to check it is up.
             def _trigger_server(self) -> None:
-                self.port = self.server.sockets[0].getsockname()[1]
-                super()._trigger_server()
+                # asyncio's create_server returns a Server (typed as AbstractServer)
+                server = cast(asyncio.Server, self.server)
+                self.port = server.sockets[0].getsockname()[1]
+                super()._trigger_server()  # type: ignore[no-untyped-call]
 
         options: dict[str, Any] = {}
         if self.security != "none":
@@ -416,4 +419,5 @@ def make_smtp_server(tmp_path: Path) -> Iterator[Any]:
 def smtp_server(make_smtp_server: Any) -> SmtpServer:
     """A plain SMTP server on a free port that keeps what it receives
     (``smtp_server.messages``); ``smtp_server.configure(site)`` points a site at it."""
-    return make_smtp_server()
+    server: SmtpServer = make_smtp_server()
+    return server

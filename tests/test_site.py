@@ -85,3 +85,22 @@ def test_a_connection_dropped_right_after_use_fails_one_transaction_only(site):
         except OperationalError:
             outcomes.append("failed")
     assert outcomes == ["failed", "done"]
+
+
+@pytest.mark.parametrize("command", [["item", "list"], ["stock", "balance"], ["db", "status"],
+                                     ["settings", "list"], ["plugins", "list"]])
+def test_a_command_in_a_folder_without_a_site_leaves_no_database_behind(
+        tmp_path, monkeypatch, capsys, command):
+    from ordercraft.core.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ORDERCRAFT_DATABASE_URL", raising=False)
+    try:
+        main(command)
+        code = 0
+    except SystemExit as exited:
+        code = exited.code
+    output = capsys.readouterr()
+    assert code in (0, 2), output
+    assert "Traceback" not in output.out + output.err
+    assert list(tmp_path.iterdir()) == []

@@ -264,7 +264,7 @@ def _run(name_or_path: str | CalculatorSource, params: Mapping[str, Any] | None,
                                        catalog=chosen, timeout=timeout, owner=owner)
     result = CalcResult.from_worker(raw, calculator=source.name, origin=source.origin,
                                     version=source.version, spec=spec, params=typed)
-    if save:
+    if save and active is not None:
         from ordercraft.core.calc.store import save_run
 
         result = save_run(active, result, source)

@@ -67,8 +67,9 @@ class Config:
     def from_json(cls, text: str) -> Config:
         data = json.loads(text) if text else {}
         fields = cls.__dataclass_fields__
-        return cls(**{k: str(v) if k == "user" else int(v) for k, v in data.items()
-                      if k in fields})
+        values: dict[str, Any] = {k: str(v) if k == "user" else int(v)
+                                  for k, v in data.items() if k in fields}
+        return cls(**values)
 
     def identity(self) -> Identity | None:
         return Identity(self.user, self.uid, self.gid) if self.user else None
@@ -93,7 +94,7 @@ def prepare_interpreter(lazy_imports: bool) -> None:
         from ordercraft.core.calc.formula import FormulaProgram
 
         parsed = parse_calculator(_WARM_UP)
-        FormulaProgram(parsed.formula_nodes).evaluate({"x": Decimal(2)}, lambda sku: None)
+        FormulaProgram(parsed.formula_nodes).evaluate({"x": Decimal(2)}, lambda sku: Decimal(0))
     sandbox.seal_interpreter()
 
 

@@ -101,7 +101,7 @@ def enter_network_namespace() -> bool:
         except OSError:
             return False
         return True
-    return _libc().unshare(CLONE_NEWNET) == 0
+    return bool(_libc().unshare(CLONE_NEWNET) == 0)
 
 
 def can_import_as(identity: Identity) -> bool:
@@ -160,7 +160,7 @@ def refuse_sockets() -> bool:
                     context, _SCMP_ACT_ERRNO | errno.EPERM, number, 0) != 0:
                 return False
         # loading also sets no_new_privs: nothing this process runs can gain privileges
-        return seccomp.seccomp_load(context) == 0
+        return bool(seccomp.seccomp_load(context) == 0)
     finally:
         seccomp.seccomp_release(context)
 

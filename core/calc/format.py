@@ -170,6 +170,7 @@ class Parameter:
     def _typed(self, raw: Any) -> Any:
         kind = self.type
         if kind == "int":
+            number: int | Decimal
             if isinstance(raw, bool):
                 raise self._fail(f"{_shown(raw)} is not a whole number")
             if isinstance(raw, int):

@@ -142,18 +142,18 @@ class CalculatorPolicy(RestrictingNodeTransformer):
     # left to the interpreter's own imports (see Guards.internal_import).
     def visit_Import(self, node: ast.Import) -> Any:
         errors = len(self.errors)
-        node = super().visit_Import(node)
+        checked = super().visit_Import(node)
         if len(self.errors) > errors:
-            return node
+            return checked
         return [_located(ast.Assign(
             targets=[ast.Name(alias.asname or alias.name.partition(".")[0], ast.Store())],
             value=_guard_call("_import_", alias.name)), node) for alias in node.names]
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
         errors = len(self.errors)
-        node = super().visit_ImportFrom(node)
+        checked = super().visit_ImportFrom(node)
         if len(self.errors) > errors:
-            return node
+            return checked
         names = [alias.name for alias in node.names]
         targets = ast.Tuple([ast.Name(alias.asname or alias.name, ast.Store())
                              for alias in node.names], ast.Store())
@@ -251,8 +251,9 @@ _CLOCK_NAMES = frozenset({"now", "today", "utcnow", "fromtimestamp", "utcfromtim
                           "astimezone", "timestamp"})
 _DATE_TYPES = frozenset({_datetime.date, _datetime.datetime})
 #: Attributes of the types themselves a script may use: constructors that read no clock.
-_CLASS_ATTRIBUTES = {_datetime.datetime: frozenset({"strptime", "fromisoformat"}),
-                     _datetime.date: frozenset({"fromisoformat"})}
+_CLASS_ATTRIBUTES: dict[type, frozenset[str]] = {
+    _datetime.datetime: frozenset({"strptime", "fromisoformat"}),
+    _datetime.date: frozenset({"fromisoformat"})}
 #: What the interpreter imports by itself while a script runs: ``date.strftime`` (and a
 #: format spec such as ``f"{day:%d.%m.%Y}"``) asks for ``time``, ``strptime`` for
 #: ``_strptime``. Loaded before any script runs (:func:`seal_interpreter`).
@@ -381,6 +382,8 @@ class Helper(functools.partial):  # type: ignore[type-arg]
     price>``): neither the runtime's own names nor memory addresses reach what a script
     prints. A ``partial``, so that calling it costs next to nothing; the guards show no
     attribute of it."""
+
+    shown: str
 
     def __repr__(self) -> str:
         return f"<function {self.shown}>"
@@ -624,7 +627,7 @@ def seal_interpreter() -> None:
     fills up), and load what the interpreter would import by itself during a run (the
     allowed codecs, :data:`INTERNAL_MODULES` with ``strptime``'s locale tables)."""
     global _parsed_formats
-    import _strptime
+    import _strptime  # type: ignore[import-not-found]
     import encodings
 
     for name in INTERNAL_MODULES:

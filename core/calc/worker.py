@@ -222,16 +222,19 @@ class Worker:
 
     def check_identity(self) -> None:
         """The kernel's word, not the worker's, that it no longer runs as root."""
+        identity = self.identity
+        if identity is None:
+            return
         try:
             status = Path(f"/proc/{self.pid}/status").read_text()
         except OSError:
             status = ""
         ids = {line.split(":", 1)[0]: line.split()[1:] for line in status.splitlines()
                if line.startswith(("Uid:", "Gid:"))}
-        expected = [[str(self.identity.uid)] * 4, [str(self.identity.gid)] * 4]
+        expected = [[str(identity.uid)] * 4, [str(identity.gid)] * 4]
         if [ids.get("Uid"), ids.get("Gid")] != expected:
             raise CalculatorError(f"a calculator worker does not run as "
-                                  f"{self.identity.user!r} (uid {self.identity.uid})",
+                                  f"{identity.user!r} (uid {identity.uid})",
                                   code="worker_crashed")
 
     def exchange(self, request: bytes, timeout: float,
@@ -387,7 +390,7 @@ class WorkerPool:
 
     def warm(self, count: int | None = None) -> None:
         """Start workers now (up to ``count``, default the pool size) and wait for them."""
-        started = []
+        started: list[None] = []
         with self._cond:
             while self._count < min(count or self.size, self.size):
                 self._count += 1
@@ -492,7 +495,8 @@ class WorkerPool:
                 self._running[owner] -= 1
                 if self._running[owner] <= 0:
                     del self._running[owner]
-            self._busy.discard(worker)  # type: ignore[arg-type]
+            if worker is not None:
+                self._busy.discard(worker)
             if worker is not None and keep and not self._closed:
                 self._idle.append(worker)
                 worker = None
@@ -644,7 +648,7 @@ class WorkerPool:
         self.stats.runs += 1
         result = answer.get("result")
         used = result.get("catalog_used") if isinstance(result, dict) else None
-        if not isinstance(used, list):
+        if not isinstance(result, dict) or not isinstance(used, list):
             raise CalculatorError("the worker's result is malformed", code="worker_crashed")
         # The entries the run read, from the platform's own data (not the worker's word).
         known = static.entries if static is not None else served
@@ -678,7 +682,8 @@ def _worker_error(answer: dict[str, Any]) -> CalculatorError:
     body = answer.get("error")
     if not isinstance(body, dict):
         return CalculatorError("the worker's answer is malformed", code="worker_crashed")
-    code = body.get("code") if body.get("code") in WORKER_CODES else "worker_crashed"
+    raw_code = body.get("code")
+    code = raw_code if isinstance(raw_code, str) and raw_code in WORKER_CODES else "worker_crashed"
     message = body.get("message")
     line = body.get("line")
     details = body.get("details") if isinstance(body.get("details"), dict) else None

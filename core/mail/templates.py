@@ -9,7 +9,7 @@ A mail template ``NAME`` (``notifications/task_reminder``) is up to three files:
    ``ORDERCRAFT_TEMPLATES_DIR``, shared with the print forms): a site changes a mail by
    putting a file of the same relative path there;
 2. the folder the caller ships its templates in (a plugin's ``mail_templates``);
-3. the core's folder (``core/mail/templates``: ``mail/base.html`` and the platform's own
+3. the core's folder (``core/mail/mail_templates``: ``mail/base.html`` and the platform's own
    mails, such as ``mail/test``).
 
 Templates run in Jinja's sandbox and get the filters of the print forms (``money``,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
     from sqlalchemy.orm import Session
 
-CORE_FOLDER = Path(__file__).parent / "templates"
+CORE_FOLDER = Path(__file__).parent / "mail_templates"
 _NAME = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 _environments: dict[tuple[str, ...], Environment] = {}
 _lock = threading.Lock()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -169,6 +169,20 @@ def _day(stored: str | None) -> date | None:
     return None if stored is None else date.fromisoformat(stored)
 
 
+_SCALED = Decimal(10) ** _SCALE
+
+
+def _scaled(value: Decimal | None) -> Any:
+    """An exact decimal as SQLite's column stores it, a scaled integer. Values here never
+    have more than the column's six decimals (quantities are checked, values and costs
+    rounded) nor more than 18 digits, so the product is exact in the default context."""
+    return None if value is None else int(value * _SCALED)
+
+
+def _as_is(value: Decimal | None) -> Any:
+    return value
+
+
 class Ledger:
     """The queries of one posting, on the session's connection (its transaction)."""
 
@@ -177,9 +191,12 @@ class Ledger:
         self.connection: Connection = session.connection()
         self.postgres = self.connection.dialect.name == "postgresql"
         self.sqlite = self.connection.dialect.name == "sqlite"
+        #: An exact decimal as its column stores it (called for every number a bulk
+        #: posting writes, so chosen once here rather than tested per call).
+        self.num: Callable[[Decimal | None], Any] = _scaled if self.sqlite else _as_is
         self._next_ids: dict[str, int] = {}
         self._days: dict[date, str] = {}
-        self._queued: list[tuple[str, list[tuple[Any, ...]]]] = []
+        self._queued: list[tuple[str, Sequence[tuple[Any, ...]]]] = []
         # What ``prefetch`` read ahead (PostgreSQL, small postings), used when still valid.
         self._locked: dict[tuple[int, int], Balance] | None = None
         self._locked_items: set[int] = set()
@@ -525,13 +542,6 @@ class Ledger:
 
     # writing -------------------------------------------------------------------
 
-    def num(self, value: Decimal | None) -> Any:
-        """An exact decimal as its column stores it (values here never have more than
-        the column's six decimals: quantities are checked, values and costs rounded)."""
-        if value is None or not self.sqlite:
-            return value
-        return int(value.scaleb(_SCALE))
-
     def day(self, value: date | None) -> Any:
         if not self.sqlite or value is None:
             return value
@@ -550,24 +560,24 @@ class Ledger:
             return sql.format(", ".join([mark] * width))
         return sql.replace("{}", mark)
 
-    def write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """``executemany`` through the driver, now."""
         if rows:
             self.connection.exec_driver_sql(self._sql(sql, len(rows[0])), rows)
 
-    def queue(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def queue(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         """``executemany`` through the driver, with the other queued ones (:meth:`send`)."""
         if rows:
             self._queued.append((self._sql(sql, len(rows[0])), rows))
 
     def queue_update(self, table: str, keys: Sequence[str], columns: Sequence[str],
-                     rows: list[tuple[Any, ...]]) -> None:
+                     rows: Sequence[tuple[Any, ...]]) -> None:
         """``UPDATE table SET columns WHERE keys``; each row: the column values, then keys."""
         self.queue(f"UPDATE {table} SET {', '.join(f'{c} = {{}}' for c in columns)} WHERE "
                    + " AND ".join(f"{k} = {{}}" for k in keys), rows)
 
     def update(self, table: str, keys: Sequence[str], columns: Sequence[str],
-               rows: list[tuple[Any, ...]]) -> None:
+               rows: Sequence[tuple[Any, ...]]) -> None:
         self.queue_update(table, keys, columns, rows)
         self.send()
 
@@ -622,23 +632,60 @@ class Ledger:
             raise IntegrityError(queued[0][0], None, exc) from exc
 
 
+# Rows as the bulk writes send them: plain tuples (a row object per row would cost more
+# than inserting it), in the order of their table's columns below, numbers and dates in
+# the column's storage form (``Ledger.num``, ``Ledger.day``).
+MOVE_COLUMNS = ("id", "document_id", "item_id", "warehouse_id", "move_date", "role", "qty",
+                "value", "unit_cost", "pair_id")
+#: A row of ``stock_moves`` (:data:`MOVE_COLUMNS`).
+MoveRow = tuple[int, int, int, int, Any, str, Any, Any, Any, int | None]
+#: A ``reval`` or ``settle`` move (a value without a quantity) as :data:`MoveRow`,
+#: mutable: its id is given when it is written.
+AdjustmentRow = list[Any]
+VALUATION_COLUMNS = ("move_id", "item_id", "warehouse_id", "move_date", "value", "settlement",
+                     "qty_after", "value_after", "cost_after")
+#: A row of ``stock_valuations`` (:data:`VALUATION_COLUMNS`).
+ValuationRow = tuple[int, int, int, Any, Any, Any, Any, Any, Any]
+#: A changed valuation: ``value, settlement, qty_after, value_after, cost_after, move_id``.
+ValuationChange = tuple[Any, Any, Any, Any, Any, int]
+LAYER_COLUMNS = ("move_id", "slice", "item_id", "warehouse_id", "layer_date", "qty_in",
+                 "value_in", "unit_cost", "qty_left", "value_left")
+#: A row of ``stock_layers`` (:data:`LAYER_COLUMNS`).
+LayerRow = tuple[int, int, int, int, Any, Any, Any, Any, Any, Any]
+#: What is left of a layer: ``qty_left, value_left, move_id, slice``.
+LayerChange = tuple[Any, Any, int, int]
+CONSUMPTION_COLUMNS = ("move_id", "layer_move_id", "layer_slice", "qty", "value")
+#: A row of ``stock_consumptions`` (:data:`CONSUMPTION_COLUMNS`).
+ConsumptionRow = tuple[int, int, int, Any, Any]
+DOCUMENT_COLUMNS = ("id", "kind", "doc_date", "ref", "status", "note", "details", "user_id",
+                    "user_name", "posted_at", "reversal_of_id")
+#: A row of ``stock_documents`` (:data:`DOCUMENT_COLUMNS`).
+DocumentRow = tuple[int, str, Any, str | None, str, str, str, int | None, str, Any, int | None]
+#: A balance: ``qty, value, reserved, unit_cost, last_date, item_id, warehouse_id``.
+BalanceChange = tuple[Any, Any, Any, Any, Any, int, int]
+
+
+def _insert(table: str, columns: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({{}})"
+
+
 @dataclass
 class Writes:
     """Everything a batch writes, sent with one statement per table."""
 
-    documents: list[tuple[Any, ...]] = field(default_factory=list)
-    moves: list[tuple[Any, ...]] = field(default_factory=list)
+    documents: list[DocumentRow] = field(default_factory=list)
+    moves: list[MoveRow] = field(default_factory=list)
     #: ``reval`` and ``settle`` rows, numbered when written.
-    adjustments: list[list[Any]] = field(default_factory=list)
-    valuations_new: list[tuple[Any, ...]] = field(default_factory=list)
-    valuations_changed: list[tuple[Any, ...]] = field(default_factory=list)
+    adjustments: list[AdjustmentRow] = field(default_factory=list)
+    valuations_new: list[ValuationRow] = field(default_factory=list)
+    valuations_changed: list[ValuationChange] = field(default_factory=list)
     valuations_dropped: list[int] = field(default_factory=list)
-    layers_new: list[tuple[Any, ...]] = field(default_factory=list)
-    layers_changed: dict[tuple[int, int], tuple[Any, ...]] = field(default_factory=dict)
+    layers_new: list[LayerRow] = field(default_factory=list)
+    layers_changed: dict[tuple[int, int], LayerChange] = field(default_factory=dict)
     layers_dropped: list[int] = field(default_factory=list)
-    consumptions_new: list[tuple[Any, ...]] = field(default_factory=list)
+    consumptions_new: list[ConsumptionRow] = field(default_factory=list)
     consumptions_dropped: list[int] = field(default_factory=list)
-    balances: dict[tuple[int, int], tuple[Any, ...]] = field(default_factory=dict)
+    balances: dict[tuple[int, int], BalanceChange] = field(default_factory=dict)
     #: ``(document, item id, warehouse id, holder, change)``; the document an object
     #: whose ``id`` is known when written.
     reservation_moves: list[tuple[Any, int, int, str, Decimal]] = field(default_factory=list)
@@ -652,15 +699,11 @@ class Writes:
                                  "stock_reservation_moves": len(self.reservation_moves)})
         for row, move_id in zip(self.adjustments, ids["stock_moves"]):
             row[0] = move_id
-        q("INSERT INTO stock_documents (id, kind, doc_date, ref, status, note, details, "
-          "user_id, user_name, posted_at, reversal_of_id) VALUES ({})", self.documents)
-        q("INSERT INTO stock_moves (id, document_id, item_id, warehouse_id, move_date, role, "
-          "qty, value, unit_cost, pair_id) VALUES ({})",
-          self.moves + [tuple(row) for row in self.adjustments])
+        q(_insert("stock_documents", DOCUMENT_COLUMNS), self.documents)
+        q(_insert("stock_moves", MOVE_COLUMNS), self.moves + [tuple(row) for row in self.adjustments])
         q("DELETE FROM stock_valuations WHERE move_id = {}",
           [(i,) for i in sorted(set(self.valuations_dropped))])
-        q("INSERT INTO stock_valuations (move_id, item_id, warehouse_id, move_date, value, "
-          "settlement, qty_after, value_after, cost_after) VALUES ({})", self.valuations_new)
+        q(_insert("stock_valuations", VALUATION_COLUMNS), self.valuations_new)
         ledger.queue_update("stock_valuations", ["move_id"],
                             ["value", "settlement", "qty_after", "value_after", "cost_after"],
                             self.valuations_changed)
@@ -668,12 +711,10 @@ class Writes:
           [(i,) for i in sorted(set(self.consumptions_dropped))])
         q("DELETE FROM stock_layers WHERE move_id = {}",
           [(i,) for i in sorted(set(self.layers_dropped))])
-        q("INSERT INTO stock_layers (move_id, slice, item_id, warehouse_id, layer_date, qty_in, "
-          "value_in, unit_cost, qty_left, value_left) VALUES ({})", self.layers_new)
+        q(_insert("stock_layers", LAYER_COLUMNS), self.layers_new)
         ledger.queue_update("stock_layers", ["move_id", "slice"], ["qty_left", "value_left"],
                             list(self.layers_changed.values()))
-        q("INSERT INTO stock_consumptions (move_id, layer_move_id, layer_slice, qty, value) "
-          "VALUES ({})", self.consumptions_new)
+        q(_insert("stock_consumptions", CONSUMPTION_COLUMNS), self.consumptions_new)
         ledger.queue_update("stock_balances", ["item_id", "warehouse_id"],
                             ["qty", "value", "reserved", "unit_cost", "last_date"],
                             list(self.balances.values()))
@@ -694,7 +735,7 @@ class Writes:
 def document_rows(ledger: Ledger, documents: Iterable[tuple[int, str, date, str | None, str,
                                                           dict[str, Any], int | None]],
                   user_id: int | None, user_name: str, posted_at: datetime
-                  ) -> list[tuple[Any, ...]]:
+                  ) -> list[DocumentRow]:
     """Rows of ``(id, kind, date, ref, note, details, reversal_of)`` to insert."""
     moment = ledger.moment(posted_at)
     return [(document_id, kind, ledger.day(day), ref, "posted", note,

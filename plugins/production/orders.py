@@ -1,0 +1,447 @@
+"""Production orders: create from a BOM, release (reserve components FIFO), complete all
+or part (consume components, receive the output at actual cost), cancel (reverse every
+posting). Every posting goes through ``ordercraft.sdk.stock`` in the transition's
+transaction; posted moves are never edited (a cancel posts reversals).
+
+Actual cost of a completion of ``p`` units (docs/production.md): the value the ledger
+gave the components it consumed for them (issues and scrap write-offs, at FIFO or
+average cost) + the operations' planned hours x the work centre's rate for ``p`` of the
+order's ``qty``, less the by-products' shares. The output is received at that value / p
+(rounded to the ledger's 6 places of a unit cost).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ordercraft.plugins.production.costing import operation_hours
+from ordercraft.plugins.production.models import (
+    Operation,
+    ProductionComponent,
+    ProductionCounter,
+    ProductionOperation,
+    ProductionOrder,
+    ProductionPosting,
+    WorkCentre,
+)
+from ordercraft.plugins.production.structure import StructureReader, decimal_of, money_of, text_of
+from ordercraft.sdk import stock, validation
+from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
+from ordercraft.sdk.models import Item, Warehouse
+from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.queries import Page, page_bounds
+
+ZERO = Decimal(0)
+OPEN_STATES = ("draft", "released", "in_progress")
+STATES = (*OPEN_STATES, "done", "cancelled")
+
+
+def next_number(session: Session) -> str:
+    """``MO-00001``, ``MO-00002``... under the counter's row lock (PostgreSQL) or the
+    write lock of the SQLite transaction."""
+    counter = session.get(ProductionCounter, "order", with_for_update=True)
+    if counter is None:
+        counter = ProductionCounter(name="order", value=0)
+        session.add(counter)
+        session.flush()
+    counter.value += 1
+    session.flush()
+    return f"MO-{counter.value:05d}"
+
+
+def _warehouse(session: Session, code: Any) -> Warehouse:
+    if code in (None, ""):
+        found = session.scalar(select(Warehouse).where(Warehouse.active.is_(True))
+                               .order_by(Warehouse.id).limit(1))
+        if found is None:
+            raise ValidationError("warehouse: the site has no active warehouse",
+                                  field="warehouse")
+        return found
+    found = session.scalar(select(Warehouse).where(Warehouse.code == str(code)))
+    if found is None:
+        raise NotFound(f"warehouse: {code!r} does not exist", field="warehouse")
+    return found
+
+
+def _qty(item: Item, value: Any, field: str = "qty") -> Decimal:
+    from ordercraft.sdk.items import check_quantity
+
+    qty = check_quantity(item, value, field=field)
+    if qty <= 0:
+        raise ValidationError(f"{field}: {value!r} must be more than zero", field=field)
+    return qty
+
+
+def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = None,
+                 warehouse: Any = None, source: str = "manual", on_date: Any = None,
+                 components: list[dict[str, Any]] | None = None,
+                 operations: list[dict[str, Any]] | None = None) -> ProductionOrder:
+    """A draft order for ``qty`` of ``product``: its components are the active BOM
+    exploded through phantoms for the whole quantity, its operations the BOM's map. A
+    one-off product (the custom robot from its calculation) gives ``components``
+    (``[{"item": SKU, "qty": total}]``) and ``operations`` (``[{"name", "hours",
+    "cost_per_hour", "work_centre"?}]``) instead of a BOM."""
+    require_session_permission(session, "production.write")
+    from ordercraft.plugins.production.boms import _item
+
+    item = _item(session, product, "item")
+    amount = _qty(item, qty)
+    place = _warehouse(session, warehouse)
+    order = ProductionOrder(number=next_number(session), item_id=item.id, qty=amount,
+                            warehouse_id=place.id, source=validation.text(
+                                source, field="source", max_length=60) or "manual",
+                            due_date=validation.day(due_date, field="due_date"))
+    session.add(order)
+    if components is None:
+        _from_bom(session, order, item, amount, validation.day(on_date, field="date"))
+    else:
+        _given(session, order, components, operations or [])
+    session.flush()
+    return order
+
+
+def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal,
+              on_date: date | None) -> None:
+    from ordercraft.plugins.production.costing import _flat_lines
+
+    reader = StructureReader(session, on_date)
+    bom = reader.bom(item.id)
+    if bom is None:
+        raise ValidationError(f"item: {item.sku!r} has no BOM to produce it from",
+                              field="item")
+    order.bom_id, order.routing_id = bom.id, bom.routing_id
+    for position, (line, per) in enumerate(_flat_lines(reader, item.id, Fraction(1),
+                                                        (item.id,)), 1):
+        info = reader.items[line.component_id]
+        step = Decimal(1).scaleb(-info.precision)
+        need = decimal_of(Fraction(qty) * per).quantize(step, ROUND_CEILING)
+        scrap = decimal_of(Fraction(qty) * per * line.scrap_per_unit / line.per_unit
+                           ).quantize(step, ROUND_HALF_EVEN) if line.scrap_per_unit else ZERO
+        order.components.append(ProductionComponent(
+            position=position, item_id=line.component_id, kind=line.kind, qty=need,
+            scrap_qty=min(scrap, need), cost_share=line.cost_share, stage=line.stage))
+    if bom.routing_id is not None:
+        rows = session.execute(select(Operation, WorkCentre)
+                               .join(WorkCentre, WorkCentre.id == Operation.work_centre_id)
+                               .where(Operation.routing_id == bom.routing_id)
+                               .order_by(Operation.position))
+        for op, centre in rows:
+            order.operations.append(ProductionOperation(
+                position=op.position, name=op.name, work_centre_id=centre.id, stage=op.stage,
+                hours=decimal_of(operation_hours(op, Fraction(qty))),
+                cost_per_hour=centre.cost_per_hour))
+
+
+def _given(session: Session, order: ProductionOrder, components: list[dict[str, Any]],
+           operations: list[dict[str, Any]]) -> None:
+    from ordercraft.plugins.production.boms import _item
+
+    if not components:
+        raise ValidationError("components: a production order needs at least one component",
+                              field="components")
+    for position, row in enumerate(components, 1):
+        field = f"components[{position}]"
+        component = _item(session, row.get("item"), f"{field}.item")
+        order.components.append(ProductionComponent(
+            position=position, item_id=component.id, kind="component",
+            qty=_qty(component, row.get("qty"), f"{field}.qty")))
+    for position, row in enumerate(operations, 1):
+        field = f"operations[{position}]"
+        centre_id = None
+        if row.get("work_centre"):
+            centre_id = session.scalar(select(WorkCentre.id).where(
+                WorkCentre.code == str(row["work_centre"])))
+            if centre_id is None:
+                raise NotFound(f"{field}.work_centre: {row['work_centre']!r} does not exist",
+                               field=f"{field}.work_centre")
+        hours = validation.decimal(row.get("hours"), field=f"{field}.hours", places=6)
+        rate = validation.decimal(row.get("cost_per_hour"), field=f"{field}.cost_per_hour",
+                                  places=6)
+        if hours is None or hours < 0 or rate is None or rate < 0:
+            raise ValidationError(f"{field}: hours and cost_per_hour are needed, not negative",
+                                  field=field)
+        order.operations.append(ProductionOperation(
+            position=position, name=validation.text(row.get("name"), field=f"{field}.name",
+                                                    max_length=200) or f"operation {position}",
+            work_centre_id=centre_id, hours=hours, cost_per_hour=rate))
+
+
+def get_order(session: Session, ref: Any) -> ProductionOrder:
+    require_session_permission(session, "production.read")
+    text = str(ref).strip()
+    query = select(ProductionOrder)
+    query = query.where(ProductionOrder.id == int(text)) if text.isdigit() else query.where(
+        ProductionOrder.number == text)
+    order = session.scalar(query)
+    if order is None:
+        raise NotFound(f"production order {ref!r} does not exist", field="order")
+    return order
+
+
+# --------------------------------------------------------------------------- postings
+
+
+def _record(order: ProductionOrder, purpose: str, posted: stock.PostedDocument,
+            qty: Decimal = ZERO, value: Decimal = ZERO) -> None:
+    order.postings.append(ProductionPosting(purpose=purpose, stock_document_id=posted.id, qty=qty,
+                                       value=value))
+
+
+def _skus(session: Session, ids: set[int]) -> dict[int, Item]:
+    return {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(ids)))}
+
+
+def availability(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
+    """Per component: needed, reserved by the order, available to it, and the status
+    ``green`` (covered), ``amber`` (covered only with stock not yet reserved) or ``red``."""
+    items = _skus(session, {c.item_id for c in order.components} | {order.item_id})
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    rows = []
+    for component in order.components:
+        item = items[component.item_id]
+        left = component.qty - component.consumed_qty
+        if component.kind == "byproduct":
+            continue
+        level = stock.balance(session, item.sku, place.code)
+        free = level.available + component.reserved_qty
+        status = ("green" if component.reserved_qty >= left
+                  else "amber" if free >= left else "red")
+        rows.append({"item": item.sku, "needed": text_of(left),
+                     "reserved": text_of(component.reserved_qty), "available": text_of(free),
+                     "short": text_of(max(left - free, ZERO)), "status": status})
+    return rows
+
+
+def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
+    """Reserve what the warehouse holds of each component for the order (FIFO items and
+    average items alike); returns the shortages (item, qty short)."""
+    items = _skus(session, {c.item_id for c in order.components})
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    shortages = []
+    for component in order.components:
+        if component.kind == "byproduct":
+            continue
+        item = items[component.item_id]
+        free = stock.balance(session, item.sku, place.code).available
+        take = min(free, component.qty - component.reserved_qty)
+        if take > 0:
+            posted = stock.reserve(session, item.sku, place.code, take, holder=order.holder,
+                                   ref=f"{order.number}-R{component.position}")
+            component.reserved_qty += take
+            _record(order, "reservation", posted, take)
+        short = component.qty - component.reserved_qty
+        if short > 0:
+            shortages.append({"item": item.sku, "qty": short})
+    return shortages
+
+
+def complete(session: Session, order: ProductionOrder, qty: Any = None,
+             on_date: Any = None) -> dict[str, Any]:
+    """Produce ``qty`` (default: everything left): consume the components for it, write
+    off the planned scrap, receive the output (and by-products) at actual cost. One
+    transaction; a component short in a FIFO warehouse refuses it all."""
+    product = session.get(Item, order.item_id)
+    assert product is not None
+    left = order.qty - order.qty_done
+    amount = left if qty in (None, "") else _qty(product, qty)
+    if amount > left:
+        raise ValidationError(f"qty: {text_of(amount)} is more than the {text_of(left)} "
+                              f"{product.unit} left to produce on {order.number}", field="qty")
+    finishing = amount == left
+    done_after = order.qty_done + amount
+    day = validation.day(on_date, field="date")
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    items = _skus(session, {c.item_id for c in order.components})
+    issue_lines, scrap_lines, consuming = [], [], []
+    for component in order.components:
+        if component.kind == "byproduct":
+            continue
+        target = component.qty if finishing else (
+            component.qty * done_after / order.qty).quantize(
+                Decimal(1).scaleb(-(items[component.item_id].unit_precision or 0)),
+                ROUND_HALF_EVEN)
+        take = target - component.consumed_qty
+        if take <= 0:
+            continue
+        scrap_target = component.scrap_qty if finishing else (
+            component.scrap_qty * done_after / order.qty).quantize(
+                Decimal(1).scaleb(-(items[component.item_id].unit_precision or 0)),
+                ROUND_HALF_EVEN)
+        scrap_done = (component.scrap_qty * order.qty_done / order.qty).quantize(
+            Decimal(1).scaleb(-(items[component.item_id].unit_precision or 0)),
+            ROUND_HALF_EVEN) if order.qty_done else ZERO
+        scrap = min(max(scrap_target - scrap_done, ZERO), take)
+        sku = items[component.item_id].sku
+        holder = order.holder if component.reserved_qty > 0 else None
+        if take - scrap > 0:
+            issue_lines.append(stock.LineSpec(sku, place.code, take - scrap, holder=holder))
+        if scrap > 0:
+            scrap_lines.append(stock.LineSpec(sku, place.code, scrap, holder=holder))
+        consuming.append((component, take))
+    batch = len([p for p in order.postings if p.purpose == "output"]) + 1
+    ref = f"{order.number}-{batch}"
+    consumed_value = ZERO
+    values: dict[str, Decimal] = {}
+    for purpose, kind, lines in (("issue", "issue", issue_lines),
+                                 ("scrap", "write_off", scrap_lines)):
+        if not lines:
+            continue
+        posted = stock.post(session, kind, lines, date=day, ref=ref,
+                            note=f"production order {order.number}")
+        value = -sum((move.value for move in posted.moves), ZERO)
+        for move in posted.moves:
+            values[move.item] = values.get(move.item, ZERO) - move.value
+        consumed_value += value
+        _record(order, purpose, posted, value=value)
+    for component, take in consuming:
+        sku = items[component.item_id].sku
+        component.consumed_qty += take
+        component.reserved_qty = max(component.reserved_qty - take, ZERO)
+        component.consumed_value += values.pop(sku, ZERO)
+    operations = sum((op.hours * op.cost_per_hour for op in order.operations), ZERO)
+    booked_ops = sum((p.value for p in order.postings if p.purpose == "operations"), ZERO)
+    op_value = (operations - booked_ops if finishing
+                else (operations * amount / order.qty).quantize(Decimal("0.0001")))
+    batch_value = consumed_value + op_value
+    byproducts = []
+    for component in order.components:
+        if component.kind != "byproduct":
+            continue
+        share_value = (batch_value * component.cost_share / 100).quantize(Decimal("0.0001"))
+        share_qty = component.qty if finishing else (component.qty * amount / order.qty)
+        share_qty = share_qty - (component.consumed_qty if finishing else ZERO)
+        if share_qty <= 0:
+            continue
+        byproducts.append((component, share_qty, share_value))
+    output_value = batch_value - sum((v for _c, _q, v in byproducts), ZERO)
+    unit_cost = (output_value / amount).quantize(Decimal("0.000001"), ROUND_HALF_EVEN)
+    receipt = [stock.LineSpec(product.sku, place.code, amount, unit_cost)]
+    for component, share_qty, share_value in byproducts:
+        receipt.append(stock.LineSpec(items[component.item_id].sku, place.code, share_qty,
+                                      (share_value / share_qty).quantize(
+                                          Decimal("0.000001"), ROUND_HALF_EVEN)))
+        component.consumed_qty += share_qty  # received, for by-products
+    posted = stock.post(session, "receipt", receipt, date=day, ref=ref,
+                        note=f"production order {order.number}")
+    received = posted.moves[0].value
+    _record(order, "output", posted, amount, received)
+    if op_value:
+        order.postings.append(ProductionPosting(purpose="operations", stock_document_id=posted.id,
+                                           qty=amount, value=op_value))
+    order.qty_done = done_after
+    order.actual_cost += received
+    if finishing:
+        _release_rest(session, order, place.code, items)
+    return {"qty": amount, "value": received, "unit_cost": unit_cost,
+            "materials": consumed_value, "operations": op_value}
+
+
+def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
+                  items: dict[int, Item]) -> None:
+    held = stock.reservations
+    for component in order.components:
+        if component.kind == "byproduct":
+            continue
+        sku = items[component.item_id].sku
+        if held(session, sku, warehouse).get(order.holder):
+            stock.release(session, sku, warehouse, holder=order.holder)
+        component.reserved_qty = ZERO
+
+
+def cancel(session: Session, order: ProductionOrder) -> None:
+    """Reverse every posting of the order (newest first) and release its reservations."""
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    for posting in reversed(order.postings):
+        if posting.purpose in ("reservation", "operations") or posting.reversal_document_id:
+            continue
+        reversal = stock.cancel(session, posting.stock_document_id)
+        posting.reversal_document_id = reversal.id
+    items = _skus(session, {c.item_id for c in order.components})
+    _release_rest(session, order, place.code, items)
+    for component in order.components:
+        component.consumed_qty = ZERO
+        component.consumed_value = ZERO
+    order.qty_done = ZERO
+    order.actual_cost = ZERO
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def list_orders(session: Session, *, state: Any = None, limit: Any = None,
+                offset: Any = None) -> Page[ProductionOrder]:
+    require_session_permission(session, "production.read")
+    size, start = page_bounds(limit, offset)
+    query = select(ProductionOrder)
+    if state not in (None, ""):
+        query = query.where(ProductionOrder.state == validation.choice(
+            state, field="state", choices=STATES))
+    from sqlalchemy import func
+
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(ProductionOrder.id.desc()).limit(size)
+                                .offset(start)))
+    return Page(rows, int(total), size, start)
+
+
+def open_orders(session: Session) -> list[Any]:
+    from ordercraft.plugins.production.services import OpenOrder, Requirement
+
+    orders = list(session.scalars(select(ProductionOrder).where(
+        ProductionOrder.state.in_(OPEN_STATES)).order_by(ProductionOrder.id)))
+    ids = {o.item_id for o in orders} | {c.item_id for o in orders for c in o.components}
+    items = _skus(session, ids) if ids else {}
+    return [OpenOrder(o.number, o.item_id, items[o.item_id].sku, o.qty, o.qty_done,
+                      o.due_date, o.state, o.source,
+                      [Requirement(c.item_id, items[c.item_id].sku, c.qty - c.consumed_qty,
+                                   c.consumed_qty)
+                       for c in o.components if c.kind == "component"]) for o in orders]
+
+
+def order_dict(session: Session, order: ProductionOrder) -> dict[str, Any]:
+    items = _skus(session, {c.item_id for c in order.components} | {order.item_id})
+    place = session.get(Warehouse, order.warehouse_id)
+    product = items[order.item_id]
+    return {
+        "id": order.id, "number": order.number, "state": order.state, "item": product.sku,
+        "item_name": product.name, "qty": text_of(order.qty), "qty_done": text_of(order.qty_done),
+        "warehouse": place.code if place else None,
+        "due_date": order.due_date.isoformat() if order.due_date else None,
+        "source": order.source, "actual_cost": money_of(order.actual_cost),
+        "components": [{"position": c.position, "item": items[c.item_id].sku, "kind": c.kind,
+                        "qty": text_of(c.qty), "scrap_qty": text_of(c.scrap_qty),
+                        "reserved": text_of(c.reserved_qty),
+                        "consumed": text_of(c.consumed_qty),
+                        "consumed_value": money_of(c.consumed_value), "stage": c.stage}
+                       for c in order.components],
+        "operations": [{"position": op.position, "name": op.name, "stage": op.stage,
+                        "hours": text_of(op.hours), "cost_per_hour": money_of(op.cost_per_hour),
+                        "amount": money_of(op.hours * op.cost_per_hour)}
+                       for op in order.operations],
+        "postings": [{"purpose": p.purpose, "stock_document": p.stock_document_id,
+                      "qty": text_of(p.qty), "value": money_of(p.value),
+                      "reversal_document": p.reversal_document_id} for p in order.postings],
+    }
+
+
+def summary_dict(order: ProductionOrder, sku: str) -> dict[str, Any]:
+    return {"id": order.id, "number": order.number, "state": order.state, "item": sku,
+            "qty": text_of(order.qty), "qty_done": text_of(order.qty_done),
+            "due_date": order.due_date.isoformat() if order.due_date else None,
+            "source": order.source}
+
+
+def check_open(order: ProductionOrder) -> None:
+    if order.state in ("done", "cancelled"):
+        raise Conflict(f"order: production order {order.number} is {order.state}",
+                       field="order")

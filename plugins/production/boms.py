@@ -159,7 +159,8 @@ def add_bom(session: Session, product: Any, lines: Sequence[LineInput | dict[str
 def active_bom(session: Session, product: Any, on_date: date | None = None) -> Bom:
     require_session_permission(session, "bom.read")
     item = _item(session, product, "product")
-    bom = StructureReader(session, on_date).bom(item.id)
+    head = StructureReader(session, on_date).bom(item.id)
+    bom = session.get(Bom, head.id) if head is not None else None
     if bom is None:
         raise NotFound(f"item {item.sku!r} has no BOM"
                        + (f" valid on {on_date.isoformat()}" if on_date else ""), field="item")

@@ -93,6 +93,8 @@ def operation_hours(op: Operation, qty: Fraction) -> Fraction:
 def _flat_lines(reader: StructureReader, item_id: int, per: Fraction,
                 path: tuple[int, ...]) -> list[tuple[StructureLine, Fraction]]:
     """The BOM's lines with phantoms replaced by their own lines (quantities per unit)."""
+    if len(path) == 1:
+        reader.load_tree(item_id)
     found = []
     for line in reader.lines_of(item_id):
         if line.component_id in path:

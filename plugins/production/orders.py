@@ -97,11 +97,13 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
                             warehouse_id=place.id, source=validation.text(
                                 source, field="source", max_length=60) or "manual",
                             due_date=validation.day(due_date, field="due_date"))
+    day = validation.day(on_date, field="date")
+    with session.no_autoflush:  # the new order's rows are written once, at the end
+        if components is None:
+            _from_bom(session, order, item, amount, day)
+        else:
+            _given(session, order, components, operations or [])
     session.add(order)
-    if components is None:
-        _from_bom(session, order, item, amount, validation.day(on_date, field="date"))
-    else:
-        _given(session, order, components, operations or [])
     session.flush()
     return order
 
@@ -204,13 +206,13 @@ def availability(session: Session, order: ProductionOrder) -> list[dict[str, Any
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
     rows = []
+    levels = _available(session, [items[c.item_id].sku for c in order.components], place.code)
     for component in order.components:
         item = items[component.item_id]
         left = component.qty - component.consumed_qty
         if component.kind == "byproduct":
             continue
-        level = stock.balance(session, item.sku, place.code)
-        free = level.available + component.reserved_qty
+        free = levels[item.sku] + component.reserved_qty
         status = ("green" if component.reserved_qty >= left
                   else "amber" if free >= left else "red")
         rows.append({"item": item.sku, "needed": text_of(left),
@@ -221,26 +223,38 @@ def availability(session: Session, order: ProductionOrder) -> list[dict[str, Any
 
 def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
     """Reserve what the warehouse holds of each component for the order (FIFO items and
-    average items alike); returns the shortages (item, qty short)."""
+    average items alike), in one reservation document; returns the shortages (item, qty
+    short)."""
     items = _skus(session, {c.item_id for c in order.components})
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
-    shortages = []
+    free = _available(session, [items[c.item_id].sku for c in order.components], place.code)
+    lines, taken, shortages = [], [], []
     for component in order.components:
         if component.kind == "byproduct":
             continue
         item = items[component.item_id]
-        free = stock.balance(session, item.sku, place.code).available
-        take = min(free, component.qty - component.reserved_qty)
+        take = min(free.get(item.sku, ZERO), component.qty - component.reserved_qty)
         if take > 0:
-            posted = stock.reserve(session, item.sku, place.code, take, holder=order.holder,
-                                   ref=f"{order.number}-R{component.position}")
-            component.reserved_qty += take
-            _record(order, "reservation", posted, take)
-        short = component.qty - component.reserved_qty
+            lines.append(stock.LineSpec(item.sku, place.code, take, holder=order.holder))
+            taken.append((component, take))
+            free[item.sku] -= take
+        short = component.qty - component.reserved_qty - max(take, ZERO)
         if short > 0:
             shortages.append({"item": item.sku, "qty": short})
+    if lines:
+        posted = stock.post(session, "reservation", lines, ref=f"{order.number}-R",
+                            note=f"production order {order.number}")
+        for component, take in taken:
+            component.reserved_qty += take
+        _record(order, "reservation", posted, sum((t for _c, t in taken), ZERO))
     return shortages
+
+
+def _available(session: Session, skus: list[str], warehouse: str) -> dict[str, Decimal]:
+    """What each item has available (on hand less every holder's reservations)."""
+    return {sku: level.available
+            for sku, level in stock.balances_of(session, skus, warehouse).items()}
 
 
 def complete(session: Session, order: ProductionOrder, qty: Any = None,
@@ -347,13 +361,12 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
 
 def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
                   items: dict[int, Item]) -> None:
-    held = stock.reservations
+    """Release what the order still holds (one release document)."""
+    lines = [stock.LineSpec(items[c.item_id].sku, warehouse, holder=order.holder)
+             for c in order.components if c.kind != "byproduct" and c.reserved_qty > 0]
+    if lines:
+        stock.post(session, "release", lines, note=f"production order {order.number}")
     for component in order.components:
-        if component.kind == "byproduct":
-            continue
-        sku = items[component.item_id].sku
-        if held(session, sku, warehouse).get(order.holder):
-            stock.release(session, sku, warehouse, holder=order.holder)
         component.reserved_qty = ZERO
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -69,6 +70,18 @@ class StructureLine:
     stage: int
 
 
+@dataclass(frozen=True)
+class BomHead:
+    """The active version of an item's BOM, without its lines (read as plain rows)."""
+
+    id: int
+    item_id: int
+    version: str
+    output_qty: Decimal
+    output_unit: str
+    routing_id: int | None
+
+
 @dataclass
 class ItemInfo:
     id: int
@@ -85,7 +98,7 @@ class StructureReader:
 
     session: Session
     on_date: date | None = None
-    boms: dict[int, Bom | None] = field(default_factory=dict)
+    boms: dict[int, BomHead | None] = field(default_factory=dict)
     lines: dict[int, list[StructureLine]] = field(default_factory=dict)
     items: dict[int, ItemInfo] = field(default_factory=dict)
 
@@ -96,20 +109,23 @@ class StructureReader:
             return
         self.load_items(wanted)
         day = self.on_date or date.today()
-        found: dict[int, Bom] = {}
+        found: dict[int, BomHead] = {}
         for batch in chunks(wanted):
-            for bom in self.session.scalars(
-                    select(Bom).where(Bom.item_id.in_(batch), Bom.valid_from <= day)
+            for row in self.session.execute(
+                    select(Bom.id, Bom.item_id, Bom.version, Bom.output_qty, Bom.output_unit,
+                           Bom.routing_id).where(Bom.item_id.in_(batch), Bom.valid_from <= day)
                     .order_by(Bom.item_id, Bom.valid_from, Bom.id)):
-                found[bom.item_id] = bom  # the latest valid_from (then newest) wins
+                found[row.item_id] = BomHead(*row)  # the latest valid_from (then newest) wins
         for item_id in wanted:
             self.boms[item_id] = found.get(item_id)
             self.lines[item_id] = []
         by_bom = {bom.id: bom for bom in found.values()}
-        rows: list[BomLine] = []
+        rows: list[Any] = []
         for batch in chunks(sorted(by_bom)):
-            rows.extend(self.session.scalars(
-                select(BomLine).where(BomLine.bom_id.in_(batch))
+            rows.extend(self.session.execute(
+                select(BomLine.id, BomLine.bom_id, BomLine.component_id, BomLine.kind,
+                       BomLine.base_qty, BomLine.scrap_pct, BomLine.cost_share,
+                       BomLine.phantom, BomLine.stage).where(BomLine.bom_id.in_(batch))
                 .order_by(BomLine.bom_id, BomLine.position)))
         self.load_items(row.component_id for row in rows)
         for row in rows:
@@ -132,7 +148,15 @@ class StructureReader:
                 self.items[row.id] = ItemInfo(row.id, row.sku, row.name, row.unit, row.kind,
                                               row.unit_precision or 0)
 
-    def bom(self, item_id: int) -> Bom | None:
+    def load_tree(self, item_id: int) -> None:
+        """Read every level below ``item_id``: one round of queries per level."""
+        level_ids = [item_id]
+        while level_ids:
+            self.load(level_ids)
+            level_ids = sorted({line.component_id for i in level_ids for line in self.lines[i]
+                                if line.component_id not in self.boms})
+
+    def bom(self, item_id: int) -> BomHead | None:
         self.load([item_id])
         return self.boms[item_id]
 
@@ -158,11 +182,7 @@ class Node:
 def explode(reader: StructureReader, item_id: int, qty: Fraction) -> list[Node]:
     """Every line below ``item_id`` for ``qty`` units, depth first (a parent before its
     components), level by level read in one query per level."""
-    level_ids = [item_id]
-    while level_ids:  # read the whole tree first, one level per round of queries
-        reader.load(level_ids)
-        level_ids = sorted({line.component_id for i in level_ids for line in reader.lines[i]
-                            if line.component_id not in reader.boms})
+    reader.load_tree(item_id)
     rows: list[Node] = []
 
     def walk(parent: int, parent_qty: Fraction, level: int, path: tuple[int, ...]) -> None:

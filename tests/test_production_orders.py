@@ -152,3 +152,26 @@ def test_api_production_orders(site):
     bad = client.post("/api/v1/production-orders", headers=headers,
                       json={"item": "NODE", "qty": "-1"})
     assert bad.status_code == 400 and bad.json["error"]["field"] == "qty"
+
+
+def test_two_stage_order_reports_each_stage_once(site):
+    kit.cli_json(site, "production centre add SOFT --name Software --cost-per-hour 40.00 --json")
+    kit.cli_json(site, 'production map add ROBOT-MAP --item ROBOT '
+                       '--op "ASSY setup=0 cycle=30 stage=1 name=Nodes" '
+                       '--op "SOFT cycle=15 name=Install_software" --json')
+    kit.cli_json(site, 'bom add ROBOT --line "CPU 1 stage=1" --line "MB 1 stage=1" '
+                       '--line "SCREW 10" --routing ROBOT-MAP --version 2 --json')
+    kit.cli_json(site, "production add ROBOT --qty 2 --json")
+    kit.cli_json(site, "production release MO-00001 --json")
+    staged = kit.cli_json(site, "production report MO-00001 --stage 1 --json")["order"]
+    # stage 1: CPU 2 x 60.00 + MB 2 x 71.00 = 262.00, posted on its own
+    assert [(p["purpose"], p["value"]) for p in staged["postings"]][-1] == (
+        "stage_issue", "262.00")
+    assert balance(site, "CPU")[0] == 13 and balance(site, "SCREW")[0] == 1000
+    again = kit.cli_json(site, "production report MO-00001 --stage 1 --json", code=2).json()
+    assert again["error"]["field"] == "stage" and "reported already" in again["error"]["message"]
+    done = kit.cli_json(site, "production done MO-00001 --json")["order"]
+    # + 20 screws 2.00 + assembly 2 x 30 min = 1 h x 30.00 + software 2 x 15 min = 0.5 h x
+    # 40.00 = 50.00: 314.00 for 2 robots (157.00 each)
+    assert done["actual_cost"] == "314.00"
+    assert balance(site, "ROBOT") == (2, Decimal("314.0000"), 0)

@@ -256,14 +256,24 @@ def production_release(number: str, user_name: str | None, as_json: bool) -> Non
 
 @production_group.command("report")
 @click.argument("number")
-@click.option("--qty", required=True, help="Quantity produced now (less than what is left).")
+@click.option("--stage", help="A stage of a multi-stage product done (1, 2, ...): its "
+                              "components are consumed for the whole order.")
+@click.option("--qty", help="Quantity produced now (less than what is left): consumed for "
+                            "it and received at actual cost.")
 @click.option("--date", "on_date", help="Business date of the postings (default today).")
 @user_option
 @json_option
-def production_report(number: str, qty: str, on_date: str | None, user_name: str | None,
-                      as_json: bool) -> None:
-    """Report part of the order produced: consume for it, receive it at actual cost."""
-    _move(number, "produce", user_name, as_json, {"qty": qty, "date": on_date})
+def production_report(number: str, stage: str | None, qty: str | None, on_date: str | None,
+                      user_name: str | None, as_json: bool) -> None:
+    """Report progress: a stage done (--stage N) or part of the order produced (--qty Q)."""
+    from ordercraft.sdk.errors import ValidationError
+
+    if (stage is None) == (qty is None):
+        raise ValidationError("stage: give either --stage N or --qty Q", field="stage")
+    if stage is not None:
+        _move(number, "report_stage", user_name, as_json, {"stage": stage, "date": on_date})
+    else:
+        _move(number, "produce", user_name, as_json, {"qty": qty, "date": on_date})
 
 
 @production_group.command("done")
@@ -332,3 +342,83 @@ def production_show(number: str, user_name: str | None, as_json: bool) -> None:
     with acting_session(user_name) as session:
         body = order_dict(session, get_order(session, number))
     emit(as_json, {"ok": True, "order": body}, lambda: _order_text(body))
+
+
+@production_group.group("centre")
+def centre_group() -> None:
+    """Work centres: where operations run and what an hour there costs."""
+
+
+@centre_group.command("add")
+@click.argument("code")
+@click.option("--name")
+@click.option("--cost-per-hour", default="0", show_default=True,
+              help="Labour and machine cost of an hour.")
+@click.option("--hours-per-day", default="8", show_default=True)
+@user_option
+@json_option
+def centre_add(code: str, name: str | None, cost_per_hour: str, hours_per_day: str,
+               user_name: str | None, as_json: bool) -> None:
+    """Add the work centre CODE."""
+    from ordercraft.plugins.production.routings import add_work_centre
+    from ordercraft.plugins.production.structure import money_of, text_of
+
+    with acting_session(user_name) as session:
+        centre = add_work_centre(session, code, name=name, cost_per_hour=cost_per_hour,
+                                 hours_per_day=hours_per_day)
+        body = {"code": centre.code, "name": centre.name,
+                "cost_per_hour": money_of(centre.cost_per_hour),
+                "hours_per_day": text_of(centre.hours_per_day)}
+    emit(as_json, {"ok": True, "work_centre": body}, f"added work centre {body['code']}")
+
+
+def _parse_operation(raw: str) -> dict[str, Any]:
+    """``CENTRE [setup=MIN] [cleanup=MIN] [cycle=MIN] [units=N] [eff=PCT] [stage=N]
+    [name=TEXT]``."""
+    from ordercraft.sdk.errors import ValidationError
+
+    words = raw.split()
+    names = {"setup": "setup_min", "cleanup": "cleanup_min", "cycle": "cycle_min",
+             "units": "units_per_cycle", "eff": "efficiency_pct", "stage": "stage",
+             "name": "name"}
+    if not words:
+        raise ValidationError("op: an operation names its work centre", field="op")
+    operation: dict[str, Any] = {"work_centre": words[0]}
+    for word in words[1:]:
+        key, _, value = word.partition("=")
+        if key not in names or not value:
+            raise ValidationError(f"op: {word!r} in {raw!r} is not one of "
+                                  f"{', '.join(k + '=' for k in names)}", field="op")
+        operation[names[key]] = value.replace("_", " ") if key == "name" else value
+    return operation
+
+
+@production_group.group("map")
+def map_group() -> None:
+    """Technology maps: the operations that make a product, in order."""
+
+
+@map_group.command("add")
+@click.argument("code")
+@click.option("--item", help="The product the map is for.")
+@click.option("--name")
+@click.option("--op", "operations", multiple=True, required=True,
+              metavar="'CENTRE setup=MIN cycle=MIN ...'",
+              help="An operation, in order (repeatable): the work centre, then setup=, "
+                   "cleanup=, cycle= (minutes), units= (per cycle), eff= (percent), stage=, "
+                   "name= (underscores for spaces).")
+@user_option
+@json_option
+def map_add(code: str, item: str | None, name: str | None, operations: tuple[str, ...],
+            user_name: str | None, as_json: bool) -> None:
+    """Add the technology map CODE (then: bom add SKU ... --routing CODE)."""
+    from ordercraft.plugins.production.routings import add_routing, routing_dict
+
+    with acting_session(user_name) as session:
+        body = routing_dict(add_routing(session, code, [_parse_operation(raw)
+                                                        for raw in operations],
+                                        item=item, name=name))
+    emit(as_json, {"ok": True, "routing": body},
+         lambda: f"technology map {body['code']}\n" + table(
+             body["operations"], ["position", "name", "work_centre", "setup_min", "cycle_min",
+                                  "units_per_cycle", "efficiency_pct", "stage"]))

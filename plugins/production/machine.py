@@ -1,6 +1,6 @@
 """The life of a production order, as a state machine (document type ``production_order``)::
 
-    draft ──release──> released ──produce──> in_progress ──done──> done
+    draft ──release──> released ──produce / report_stage──> in_progress ──done──> done
                           └──────────────done────────────────┘
     cancel: from draft, released, in progress and done -> cancelled (every posting reversed:
     a done order's output must still be in stock)
@@ -9,6 +9,9 @@
   what is short is listed in the transition's result (``shortages``).
 * ``produce`` completes part of the order (``data={"qty": "6"}``, less than what is
   left): components consumed for it, the output received at actual cost.
+* ``report_stage`` (``data={"stage": 1}``) reports a stage of a multi-stage product done
+  for the whole order: the stage's components are consumed in a posting of their own.
+  Stages go in order, each once.
 * ``done`` completes what is left (or ``data={"qty": ...}`` equal to it), then calls the
   hook ``production_order_done``.
 """
@@ -50,6 +53,18 @@ def is_partial(ctx: TransitionContext) -> str | None:
     if asked >= _left(ctx):
         return "the quantity finishes the order: complete it with 'done'"
     return None
+
+
+def stage_given(ctx: TransitionContext) -> str | None:
+    if ctx.data.get("stage") in (None, ""):
+        return "name the stage reported (data stage)"
+    return None
+
+
+def stage_done(ctx: TransitionContext) -> None:
+    from ordercraft.plugins.production.orders import report_stage
+
+    report_stage(ctx.session, ctx.document, ctx.data.get("stage"), ctx.data.get("date"))
 
 
 def finishes(ctx: TransitionContext) -> str | None:
@@ -97,6 +112,9 @@ def production_order_machine() -> StateMachine:
             Transition("produce", ["released", "in_progress"], "in_progress",
                        label="Report part produced", permission="production.write",
                        guards=[is_partial], actions=[produce_part]),
+            Transition("report_stage", ["released", "in_progress"], "in_progress",
+                       label="Report stage done", permission="production.write",
+                       guards=[stage_given], actions=[stage_done]),
             Transition("done", ["released", "in_progress"], "done", label="Complete",
                        permission="production.write", guards=[finishes], actions=[finish],
                        style="primary"),

@@ -275,52 +275,25 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
     items = _skus(session, {c.item_id for c in order.components})
-    issue_lines, scrap_lines, consuming = [], [], []
-    for component in order.components:
-        if component.kind == "byproduct":
-            continue
-        target = component.qty if finishing else (
-            component.qty * done_after / order.qty).quantize(
-                Decimal(1).scaleb(-(items[component.item_id].unit_precision or 0)),
-                ROUND_HALF_EVEN)
-        take = target - component.consumed_qty
-        if take <= 0:
-            continue
-        scrap_target = component.scrap_qty if finishing else (
-            component.scrap_qty * done_after / order.qty).quantize(
-                Decimal(1).scaleb(-(items[component.item_id].unit_precision or 0)),
-                ROUND_HALF_EVEN)
-        scrap_done = (component.scrap_qty * order.qty_done / order.qty).quantize(
-            Decimal(1).scaleb(-(items[component.item_id].unit_precision or 0)),
-            ROUND_HALF_EVEN) if order.qty_done else ZERO
-        scrap = min(max(scrap_target - scrap_done, ZERO), take)
-        sku = items[component.item_id].sku
-        holder = order.holder if component.reserved_qty > 0 else None
-        if take - scrap > 0:
-            issue_lines.append(stock.LineSpec(sku, place.code, take - scrap, holder=holder))
-        if scrap > 0:
-            scrap_lines.append(stock.LineSpec(sku, place.code, scrap, holder=holder))
-        consuming.append((component, take))
+
+    def at(qty: Decimal, item_id: int) -> Decimal:
+        if finishing:
+            return qty
+        step = Decimal(1).scaleb(-(items[item_id].unit_precision or 0))
+        return (qty * done_after / order.qty).quantize(step, ROUND_HALF_EVEN)
+
+    targets = {c.id: (at(c.qty, c.item_id), at(c.scrap_qty, c.item_id))
+               for c in order.components if c.kind != "byproduct"}
+    issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
     batch = len([p for p in order.postings if p.purpose == "output"]) + 1
     ref = f"{order.number}-{batch}"
-    consumed_value = ZERO
-    values: dict[str, Decimal] = {}
-    for purpose, kind, lines in (("issue", "issue", issue_lines),
-                                 ("scrap", "write_off", scrap_lines)):
-        if not lines:
-            continue
-        posted = stock.post(session, kind, lines, date=day, ref=ref,
-                            note=f"production order {order.number}")
-        value = -sum((move.value for move in posted.moves), ZERO)
-        for move in posted.moves:
-            values[move.item] = values.get(move.item, ZERO) - move.value
-        consumed_value += value
-        _record(order, purpose, posted, value=value)
-    for component, take in consuming:
-        sku = items[component.item_id].sku
-        component.consumed_qty += take
-        component.reserved_qty = max(component.reserved_qty - take, ZERO)
-        component.consumed_value += values.pop(sku, ZERO)
+    consumed_value = _consume(session, order, issue_lines, scrap_lines, consuming, items, day,
+                              ref, ("issue", "scrap"))
+    staged = sum((p.value for p in order.postings if p.purpose in STAGE_PURPOSES), ZERO)
+    assigned = sum((p.value for p in order.postings if p.purpose == "staged"), ZERO)
+    stage_value = (staged - assigned if finishing
+                   else ((staged - assigned) * amount / left).quantize(Decimal("0.0001")))
+    consumed_value += stage_value
     operations = sum((op.hours * op.cost_per_hour for op in order.operations), ZERO)
     booked_ops = sum((p.value for p in order.postings if p.purpose == "operations"), ZERO)
     op_value = (operations - booked_ops if finishing
@@ -348,15 +321,105 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
                         note=f"production order {order.number}")
     received = posted.moves[0].value
     _record(order, "output", posted, amount, received)
-    if op_value:
-        order.postings.append(ProductionPosting(purpose="operations", stock_document_id=posted.id,
-                                           qty=amount, value=op_value))
+    for purpose, value in (("operations", op_value), ("staged", stage_value)):
+        if value:
+            order.postings.append(ProductionPosting(purpose=purpose, qty=amount, value=value,
+                                                    stock_document_id=posted.id))
     order.qty_done = done_after
     order.actual_cost += received
     if finishing:
         _release_rest(session, order, place.code, items)
     return {"qty": amount, "value": received, "unit_cost": unit_cost,
             "materials": consumed_value, "operations": op_value}
+
+
+STAGE_PURPOSES = ("stage_issue", "stage_scrap")
+
+
+def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.LineSpec],
+             scrap_lines: list[stock.LineSpec], consuming: list[tuple[Any, Decimal]],
+             items: dict[int, Item], day: Any, ref: str, purposes: tuple[str, str]) -> Decimal:
+    """Post the issue and the scrap write-off; book what each component consumed and
+    its value; return the value consumed."""
+    consumed_value = ZERO
+    values: dict[str, Decimal] = {}
+    for purpose, kind, lines in ((purposes[0], "issue", issue_lines),
+                                 (purposes[1], "write_off", scrap_lines)):
+        if not lines:
+            continue
+        posted = stock.post(session, kind, lines, date=day, ref=ref,
+                            note=f"production order {order.number}")
+        value = -sum((move.value for move in posted.moves), ZERO)
+        for move in posted.moves:
+            values[move.item] = values.get(move.item, ZERO) - move.value
+        consumed_value += value
+        _record(order, purpose, posted, value=value)
+    for component, take in consuming:
+        component.consumed_qty += take
+        component.reserved_qty = max(component.reserved_qty - take, ZERO)
+        component.consumed_value += values.pop(items[component.item_id].sku, ZERO)
+    return consumed_value
+
+
+def _plan_lines(order: ProductionOrder, items: dict[int, Item], warehouse: str,
+                targets: dict[int, tuple[Decimal, Decimal]]
+                ) -> tuple[list[stock.LineSpec], list[stock.LineSpec], list[tuple[Any, Decimal]]]:
+    """Issue and scrap lines that bring each component to its ``(qty, scrap)`` target."""
+    issue_lines, scrap_lines, consuming = [], [], []
+    for component in order.components:
+        if component.kind == "byproduct" or component.id not in targets:
+            continue
+        target, scrap_target = targets[component.id]
+        take = target - component.consumed_qty
+        if take <= 0:
+            continue
+        scrap_done = (component.scrap_qty * component.consumed_qty / component.qty).quantize(
+            Decimal(1).scaleb(-(items[component.item_id].unit_precision or 0)),
+            ROUND_HALF_EVEN) if component.consumed_qty else ZERO
+        scrap = min(max(scrap_target - scrap_done, ZERO), take)
+        sku = items[component.item_id].sku
+        holder = order.holder if component.reserved_qty > 0 else None
+        if take - scrap > 0:
+            issue_lines.append(stock.LineSpec(sku, warehouse, take - scrap, holder=holder))
+        if scrap > 0:
+            scrap_lines.append(stock.LineSpec(sku, warehouse, scrap, holder=holder))
+        consuming.append((component, take))
+    return issue_lines, scrap_lines, consuming
+
+
+def stages(order: ProductionOrder) -> list[int]:
+    """The order's stages before the final one (numbers 1, 2, ... of its components and
+    operations; stage 0 is the final assembly, consumed on completion)."""
+    return sorted({c.stage for c in order.components if c.stage}
+                  | {op.stage for op in order.operations if op.stage})
+
+
+def report_stage(session: Session, order: ProductionOrder, stage: Any,
+                 on_date: Any = None) -> dict[str, Any]:
+    """Report stage ``stage`` finished for the whole order: its components are consumed
+    (issue and scrap write-off, one posting of the stage). Stages go in order, once each."""
+    number = validation.whole_number(stage, field="stage", minimum=1)
+    known = stages(order)
+    if number not in known:
+        raise ValidationError(f"stage: {order.number} has no stage {number} (stages: "
+                              f"{', '.join(map(str, known)) or 'none'})", field="stage")
+    if number in known[:order.stages_done]:
+        raise Conflict(f"stage: stage {number} of {order.number} is reported already",
+                       field="stage")
+    expected = known[order.stages_done]
+    if number != expected:
+        raise Conflict(f"stage: report stage {expected} of {order.number} before stage "
+                       f"{number}", field="stage")
+    items = _skus(session, {c.item_id for c in order.components})
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    targets = {c.id: (c.qty, c.scrap_qty) for c in order.components if c.stage == number}
+    issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
+    value = _consume(session, order, issue_lines, scrap_lines, consuming, items,
+                     validation.day(on_date, field="date"), f"{order.number}-S{number}",
+                     STAGE_PURPOSES)
+    order.stages_done += 1
+    return {"stage": number, "value": value}
 
 
 def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
@@ -375,7 +438,8 @@ def cancel(session: Session, order: ProductionOrder) -> None:
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
     for posting in reversed(order.postings):
-        if posting.purpose in ("reservation", "operations") or posting.reversal_document_id:
+        if posting.purpose in ("reservation", "operations", "staged") \
+                or posting.reversal_document_id:
             continue
         reversal = stock.cancel(session, posting.stock_document_id)
         posting.reversal_document_id = reversal.id

@@ -85,10 +85,12 @@ def cli_commands() -> list[Any]:
 @hookimpl
 def web_blueprints() -> list[Any]:
     from ordercraft.plugins.production.api import bp as api_bp
+    from ordercraft.plugins.production.views import bp
 
-    return [api_bp]
+    return [bp, api_bp]
 
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return []
+    return [MenuItem("Production", "production.index", order=30,
+                     permission="production.read")]

@@ -298,7 +298,7 @@ def production_done(number: str, qty: str | None, on_date: str | None, user_name
                 if Decimal(qty) < order.qty - order.qty_done:
                     name = "produce"
             except InvalidOperation:
-                pass  # the transition's check names the bad value
+                name = "produce"  # its check names the bad value
     _move(number, name, user_name, as_json, {"qty": qty, "date": on_date})
 
 

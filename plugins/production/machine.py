@@ -50,7 +50,10 @@ def is_partial(ctx: TransitionContext) -> str | None:
     asked = _asked(ctx)
     if asked is None:
         return "name the quantity produced (data qty), less than what is left"
-    if asked >= _left(ctx):
+    if asked > _left(ctx):
+        return (f"qty: {asked} is more than the {_left(ctx).normalize():f} left to produce on "
+                f"{ctx.document.number}")
+    if asked == _left(ctx):
         return "the quantity finishes the order: complete it with 'done'"
     return None
 
@@ -69,6 +72,9 @@ def stage_done(ctx: TransitionContext) -> None:
 
 def finishes(ctx: TransitionContext) -> str | None:
     asked = _asked(ctx)
+    if asked is not None and asked > _left(ctx):
+        return (f"qty: {asked} is more than the {_left(ctx).normalize():f} left to produce on "
+                f"{ctx.document.number}")
     if asked is not None and asked != _left(ctx):
         return "the quantity does not finish the order: report it with 'produce'"
     return None
@@ -105,7 +111,7 @@ def production_order_machine() -> StateMachine:
 
     return StateMachine(
         document_type="production_order", model=ProductionOrder, label="production order",
-        title_field="number", states=STATES,
+        title_field="number", page_endpoint="production.order", states=STATES,
         transitions=[
             Transition("release", "draft", "released", permission="production.write",
                        actions=[release_components], style="primary"),

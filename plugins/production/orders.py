@@ -522,3 +522,32 @@ def check_open(order: ProductionOrder) -> None:
     if order.state in ("done", "cancelled"):
         raise Conflict(f"order: production order {order.number} is {order.state}",
                        field="order")
+
+
+def centre_load(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+    """Hours planned per work centre and day (the open orders' operations not done yet, on
+    their due date, else today), with the centre's hours a day."""
+    require_session_permission(session, "production.read")
+    rows = session.execute(
+        select(WorkCentre.code, WorkCentre.name, WorkCentre.hours_per_day,
+               ProductionOrder.due_date, ProductionOperation.hours)
+        .join(ProductionOperation, ProductionOperation.work_centre_id == WorkCentre.id)
+        .join(ProductionOrder, ProductionOrder.id == ProductionOperation.order_id)
+        .where(ProductionOrder.state.in_(OPEN_STATES)))
+    today = date.today().isoformat()
+    load: dict[str, dict[str, Any]] = {}
+    days: set[str] = set()
+    for code, name, per_day, due, hours in rows:
+        day = due.isoformat() if due else today
+        days.add(day)
+        centre = load.setdefault(code, {"code": code, "name": name,
+                                        "hours_per_day": per_day, "days": {}})
+        centre["days"][day] = centre["days"].get(day, ZERO) + hours
+    shown = []
+    for code in sorted(load):
+        centre = load[code]
+        shown.append({**centre, "hours_per_day": text_of(centre["hours_per_day"]),
+                      "days": {day: {"hours": text_of(hours),
+                                     "over": hours > centre["hours_per_day"]}
+                               for day, hours in centre["days"].items()}})
+    return shown, sorted(days)

@@ -94,3 +94,10 @@ def web_blueprints() -> list[Any]:
 def menu_items() -> list[MenuItem]:
     return [MenuItem("Production", "production.index", order=30,
                      permission="production.read")]
+
+
+@hookimpl
+def demo_data(session: Any, platform: Any) -> None:
+    from ordercraft.plugins.production.demo import seed
+
+    seed(session, platform)

@@ -85,6 +85,7 @@ class ProductionOrderIn(InputModel):
     qty: str = Field(min_length=1, max_length=30)
     due_date: str | None = Field(None, max_length=10)
     warehouse: str | None = Field(None, max_length=32)
+    output_warehouse: str | None = Field(None, max_length=32)
     source: str = Field("manual", max_length=60)
 
 
@@ -176,7 +177,8 @@ def create_production_order(body: ProductionOrderIn) -> Any:
 
     session = request_session()
     order = create_order(session, body.item, body.qty, due_date=body.due_date,
-                         warehouse=body.warehouse, source=body.source)
+                         warehouse=body.warehouse, source=body.source,
+                         output_warehouse=body.output_warehouse)
     return order_dict(session, order)
 
 

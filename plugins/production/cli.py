@@ -229,19 +229,23 @@ def _move(ref: str, name: str, user_name: str | None, as_json: bool,
 @click.argument("sku")
 @click.option("--qty", required=True, help="Quantity to produce.")
 @click.option("--due", help="Due date (YYYY-MM-DD).")
-@click.option("--warehouse", help="Warehouse code (components from, output to).")
+@click.option("--warehouse", help="Warehouse code the components come from.")
+@click.option("--output-warehouse", help="Warehouse the product is received into (default: "
+                                         "--warehouse).")
 @click.option("--source", default="manual", show_default=True,
               help="Where the order comes from (order:SO-00001, planning...).")
 @user_option
 @json_option
-def production_add(sku: str, qty: str, due: str | None, warehouse: str | None, source: str,
-                   user_name: str | None, as_json: bool) -> None:
+def production_add(sku: str, qty: str, due: str | None, warehouse: str | None,
+                   output_warehouse: str | None, source: str, user_name: str | None,
+                   as_json: bool) -> None:
     """Add a draft production order for --qty of SKU from its active BOM."""
     from ordercraft.plugins.production.orders import create_order, order_dict
 
     with acting_session(user_name) as session:
         body = order_dict(session, create_order(session, sku, qty, due_date=due,
-                                                warehouse=warehouse, source=source))
+                                                warehouse=warehouse, source=source,
+                                                output_warehouse=output_warehouse))
     emit(as_json, {"ok": True, "order": body}, lambda: _order_text(body))
 
 

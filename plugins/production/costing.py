@@ -16,7 +16,7 @@ ledger's quantity scale) once per line; amounts are exact products; only ``per_u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from math import ceil
@@ -91,17 +91,20 @@ def operation_hours(op: Operation, qty: Fraction) -> Fraction:
 
 
 def _flat_lines(reader: StructureReader, item_id: int, per: Fraction,
-                path: tuple[int, ...]) -> list[tuple[StructureLine, Fraction]]:
-    """The BOM's lines with phantoms replaced by their own lines (quantities per unit)."""
+                path: tuple[int, ...], stage: int = 0) -> list[tuple[StructureLine, Fraction]]:
+    """The BOM's lines with phantoms replaced by their own lines (quantities per unit; a
+    phantom's lines belong to the phantom line's stage)."""
     if len(path) == 1:
         reader.load_tree(item_id)
     found = []
     for line in reader.lines_of(item_id):
         if line.component_id in path:
             raise cycle_error(reader, (*path, line.component_id))
+        if stage and not line.stage:
+            line = replace(line, stage=stage)
         if line.phantom and line.kind == "component" and reader.bom(line.component_id):
             found.extend(_flat_lines(reader, line.component_id, per * line.per_unit,
-                                     (*path, line.component_id)))
+                                     (*path, line.component_id), line.stage))
         else:
             found.append((line, per * line.per_unit))
     return found

@@ -158,7 +158,11 @@ class ProductionOrder(WorkflowDocument, Audited, Base):
     bom_id: Mapped[int | None] = mapped_column(ForeignKey("production_boms.id"), default=None)
     routing_id: Mapped[int | None] = mapped_column(ForeignKey("production_routings.id"),
                                                    default=None)
+    #: Where the components come from.
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    #: Where the product is received (default: ``warehouse_id``).
+    output_warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"),
+                                                            default=None)
     qty: Mapped[Decimal] = mapped_column(Qty())
     qty_done: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
     due_date: Mapped[date | None] = mapped_column(Date, default=None)

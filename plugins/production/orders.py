@@ -79,7 +79,8 @@ def _qty(item: Item, value: Any, field: str = "qty") -> Decimal:
 
 
 def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = None,
-                 warehouse: Any = None, source: str = "manual", on_date: Any = None,
+                 warehouse: Any = None, output_warehouse: Any = None, source: str = "manual",
+                 on_date: Any = None,
                  components: list[dict[str, Any]] | None = None,
                  operations: list[dict[str, Any]] | None = None) -> ProductionOrder:
     """A draft order for ``qty`` of ``product``: its components are the active BOM
@@ -103,6 +104,8 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
             _from_bom(session, order, item, amount, day)
         else:
             _given(session, order, components, operations or [])
+    if output_warehouse not in (None, ""):
+        order.output_warehouse_id = _warehouse(session, output_warehouse).id
     session.add(order)
     session.flush()
     return order
@@ -311,9 +314,11 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
         byproducts.append((component, share_qty, share_value))
     output_value = batch_value - sum((v for _c, _q, v in byproducts), ZERO)
     unit_cost = (output_value / amount).quantize(Decimal("0.000001"), ROUND_HALF_EVEN)
-    receipt = [stock.LineSpec(product.sku, place.code, amount, unit_cost)]
+    output = session.get(Warehouse, order.output_warehouse_id or order.warehouse_id)
+    assert output is not None
+    receipt = [stock.LineSpec(product.sku, output.code, amount, unit_cost)]
     for component, share_qty, share_value in byproducts:
-        receipt.append(stock.LineSpec(items[component.item_id].sku, place.code, share_qty,
+        receipt.append(stock.LineSpec(items[component.item_id].sku, output.code, share_qty,
                                       (share_value / share_qty).quantize(
                                           Decimal("0.000001"), ROUND_HALF_EVEN)))
         component.consumed_qty += share_qty  # received, for by-products
@@ -488,11 +493,13 @@ def open_orders(session: Session) -> list[Any]:
 def order_dict(session: Session, order: ProductionOrder) -> dict[str, Any]:
     items = _skus(session, {c.item_id for c in order.components} | {order.item_id})
     place = session.get(Warehouse, order.warehouse_id)
+    output = session.get(Warehouse, order.output_warehouse_id or order.warehouse_id)
     product = items[order.item_id]
     return {
         "id": order.id, "number": order.number, "state": order.state, "item": product.sku,
         "item_name": product.name, "qty": text_of(order.qty), "qty_done": text_of(order.qty_done),
         "warehouse": place.code if place else None,
+        "output_warehouse": output.code if output else None,
         "due_date": order.due_date.isoformat() if order.due_date else None,
         "source": order.source, "actual_cost": money_of(order.actual_cost),
         "components": [{"position": c.position, "item": items[c.item_id].sku, "kind": c.kind,

@@ -1,15 +1,15 @@
 """production tables
 
-Revision ID: 8e016df075a8
+Revision ID: d0bec88915e9
 Revises: 
-Create Date: 2026-12-07 10:46:25.754451
+Create Date: 2026-12-07 11:13:48.163600
 """
 
 from alembic import op
 import sqlalchemy as sa
 import ordercraft.sdk.models
 
-revision = '8e016df075a8'
+revision = 'd0bec88915e9'
 down_revision = None
 branch_labels = ('production',)
 depends_on = 'core'
@@ -116,6 +116,7 @@ def upgrade() -> None:
     sa.Column('bom_id', sa.Integer(), nullable=True),
     sa.Column('routing_id', sa.Integer(), nullable=True),
     sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('output_warehouse_id', sa.Integer(), nullable=True),
     sa.Column('qty', ordercraft.sdk.models.ExactDecimal(), nullable=False),
     sa.Column('qty_done', ordercraft.sdk.models.ExactDecimal(), nullable=False),
     sa.Column('due_date', sa.Date(), nullable=True),
@@ -131,6 +132,7 @@ def upgrade() -> None:
     sa.CheckConstraint('qty > 0', name=op.f('ck_production_orders_qty')),
     sa.ForeignKeyConstraint(['bom_id'], ['production_boms.id'], name=op.f('fk_production_orders_bom_id_production_boms')),
     sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_production_orders_item_id_items')),
+    sa.ForeignKeyConstraint(['output_warehouse_id'], ['warehouses.id'], name=op.f('fk_production_orders_output_warehouse_id_warehouses')),
     sa.ForeignKeyConstraint(['routing_id'], ['production_routings.id'], name=op.f('fk_production_orders_routing_id_production_routings')),
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_production_orders_warehouse_id_warehouses')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_production_orders')),

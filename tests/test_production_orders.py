@@ -175,3 +175,37 @@ def test_two_stage_order_reports_each_stage_once(site):
     # 40.00 = 50.00: 314.00 for 2 robots (157.00 each)
     assert done["actual_cost"] == "314.00"
     assert balance(site, "ROBOT") == (2, Decimal("314.0000"), 0)
+
+
+def test_shortages_of_a_customer_order_become_production_orders(make_site):
+    """With sales enabled, confirming an order that lacks robots adds a draft production
+    order for them (sales' hook order_shortages); items without a BOM are left to
+    purchasing."""
+    import sales_kit
+    from ordercraft.core.services import items
+    from ordercraft.plugins.production.boms import add_bom
+
+    site = sales_kit.build(make_site, plugins=["crm", "sales", "production"])
+    with site.session() as session:
+        items.create_item(session, "CPU", name="Processor", kind="component")
+        add_bom(session, "ROBOT-STD", [{"component": "CPU", "qty": 1}])
+    order_id = sales_kit.order(site, "ROBOT-STD:10", "KIT:20", order_date="2024-03-04",
+                               due_date="2024-04-01")
+    sales_kit.move(site, order_id, "confirm")
+    listed = kit.cli_json(site, "production list --json")["orders"]
+    # 6 robots in stock: 4 to produce, due with the order; the kits have no BOM
+    assert [(o["item"], o["qty"], o["due_date"], o["source"]) for o in listed] == [
+        ("ROBOT-STD", "4", "2024-04-01", "order:SO-00001")]
+
+
+def test_variance_per_order_and_per_item(site):
+    kit.cli_json(site, "production add NODE --qty 8 --json")
+    kit.cli_json(site, "production release MO-00001 --json")
+    done = kit.cli_json(site, "production done MO-00001 --json")["order"]
+    # planned at standard costs: 8 x 62.00 + 8 x 71.00 + 34 x 0.10 + 4 x 2.00 = 1,075.40
+    # + 75.00 assembly = 1,150.40; actual 1,140.40 (the older CPUs cost 60.00): -10.00
+    assert done["cost"] == {"planned_total": "1150.40", "planned": "1150.40",
+                            "actual": "1140.40", "variance": "-10.00"}
+    rows = kit.cli_json(site, "production variance --json")["variances"]
+    assert rows == [{"item": "NODE", "orders": 1, "qty": "8", "planned": "1150.40",
+                     "actual": "1140.40", "variance": "-10.00"}]

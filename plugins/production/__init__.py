@@ -55,6 +55,22 @@ def register_permissions(registry: Any) -> None:
 
 
 @hookimpl
+def register_settings(registry: Any) -> None:
+    from ordercraft.plugins.production.declarations import settings
+
+    settings(registry)
+
+
+@hookimpl(optionalhook=True)
+def order_shortages(session: Any, order: Any, shortages: list[Any]) -> None:
+    """sales' hook (when sales is enabled): the "to produce" lines of a confirmed
+    customer order become draft production orders."""
+    from ordercraft.plugins.production.orders import orders_for_shortages
+
+    orders_for_shortages(session, order, shortages)
+
+
+@hookimpl
 def register_custom_fields(registry: Any) -> None:
     from ordercraft.plugins.production.declarations import custom_fields
 

@@ -335,6 +335,20 @@ def production_list(state: str | None, limit: str | None, offset: str | None,
                               "source"]))
 
 
+@production_group.command("variance")
+@click.option("--item", help="Only this product.")
+@user_option
+@json_option
+def production_variance(item: str | None, user_name: str | None, as_json: bool) -> None:
+    """Planned against actual cost of the done orders, per product."""
+    from ordercraft.plugins.production.orders import item_variances
+
+    with acting_session(user_name) as session:
+        rows = item_variances(session, item)
+    emit(as_json, {"ok": True, "variances": rows},
+         lambda: table(rows, ["item", "orders", "qty", "planned", "actual", "variance"]))
+
+
 @production_group.command("show")
 @click.argument("number")
 @user_option

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 STANDARD_COST_FIELD = "standard_cost"
+#: Site setting: a customer order's "to produce" shortages become draft production orders.
+FROM_SHORTAGES_SETTING = "production_orders_from_shortages"
 
 
 def permissions(registry: Any) -> None:
@@ -25,3 +27,9 @@ def permissions(registry: Any) -> None:
 
 def custom_fields(registry: Any) -> None:
     registry.field("item", STANDARD_COST_FIELD, "decimal", label="Standard cost")
+
+
+def settings(registry: Any) -> None:
+    registry.setting(FROM_SHORTAGES_SETTING, "bool", "true", "Production orders from shortages",
+                     "When a confirmed customer order lacks an item that has a BOM, add a "
+                     "draft production order for what is short.")

@@ -502,6 +502,7 @@ def order_dict(session: Session, order: ProductionOrder) -> dict[str, Any]:
         "output_warehouse": output.code if output else None,
         "due_date": order.due_date.isoformat() if order.due_date else None,
         "source": order.source, "actual_cost": money_of(order.actual_cost),
+        "cost": variance(session, order),
         "components": [{"position": c.position, "item": items[c.item_id].sku, "kind": c.kind,
                         "qty": text_of(c.qty), "scrap_qty": text_of(c.scrap_qty),
                         "reserved": text_of(c.reserved_qty),
@@ -558,3 +559,70 @@ def centre_load(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
                                      "over": hours > centre["hours_per_day"]}
                                for day, hours in centre["days"].items()}})
     return shown, sorted(days)
+
+
+def orders_for_shortages(session: Session, sales_order: Any, shortages: list[Any]) -> list[str]:
+    """Draft production orders for the ``produce`` shortages of a confirmed customer order
+    whose items have a BOM (hook ``order_shortages`` of sales), due when the customer order
+    is, components from and output into its warehouse. Returns their numbers."""
+    from ordercraft.plugins.production.declarations import FROM_SHORTAGES_SETTING
+    from ordercraft.sdk.settings import get_setting
+
+    if not get_setting(session, FROM_SHORTAGES_SETTING):
+        return []
+    reader = StructureReader(session)
+    numbers = []
+    for shortage in shortages:
+        if shortage.action != "produce" or reader.bom(shortage.item_id) is None:
+            continue
+        order = create_order(session, shortage.item, shortage.qty, due_date=shortage.due_date,
+                             warehouse=shortage.warehouse,
+                             source=f"order:{shortage.order_number}")
+        order.sales_line_id, order.sales_order_number = shortage.line_id, shortage.order_number
+        numbers.append(order.number)
+    return numbers
+
+
+def planned_cost(session: Session, order: ProductionOrder) -> Decimal:
+    """The order's planned cost for its whole quantity: its components at their standard
+    cost (by-products at their share), plus its operations."""
+    from ordercraft.plugins.production.costing import Costs
+
+    costs = Costs(session, "standard")
+    materials = sum((c.qty * (costs.standard_cost(c.item_id) or ZERO)
+                     for c in order.components if c.kind == "component"), ZERO)
+    operations = sum((op.hours * op.cost_per_hour for op in order.operations), ZERO)
+    shares = sum((c.cost_share for c in order.components if c.kind == "byproduct"), ZERO)
+    return (materials + operations) * (100 - shares) / 100
+
+
+def variance(session: Session, order: ProductionOrder) -> dict[str, str]:
+    """Planned against actual for what the order has produced: ``planned`` (for the
+    quantity done), ``actual``, ``variance`` = actual - planned (positive: it cost more)."""
+    planned = planned_cost(session, order)
+    done = (planned * order.qty_done / order.qty) if order.qty_done else ZERO
+    return {"planned_total": money_of(planned), "planned": money_of(done),
+            "actual": money_of(order.actual_cost), "variance": money_of(order.actual_cost - done)}
+
+
+def item_variances(session: Session, item: Any = None) -> list[dict[str, Any]]:
+    """Per product: the done orders' quantity, planned and actual cost and the variance."""
+    require_session_permission(session, "production.read")
+    query = select(ProductionOrder).where(ProductionOrder.state == "done")
+    if item not in (None, ""):
+        from ordercraft.plugins.production.boms import _item
+
+        query = query.where(ProductionOrder.item_id == _item(session, item, "item").id)
+    totals: dict[int, list[Decimal]] = {}
+    for order in session.scalars(query.order_by(ProductionOrder.id)):
+        figures = variance(session, order)
+        row = totals.setdefault(order.item_id, [ZERO, ZERO, ZERO, ZERO])
+        row[0] += order.qty_done
+        row[1] += Decimal(figures["planned"])
+        row[2] += order.actual_cost
+        row[3] += 1
+    skus = _skus(session, set(totals)) if totals else {}
+    return [{"item": skus[item_id].sku, "orders": int(row[3]), "qty": text_of(row[0]),
+             "planned": money_of(row[1]), "actual": money_of(row[2]),
+             "variance": money_of(row[2] - row[1])}
+            for item_id, row in sorted(totals.items(), key=lambda pair: skus[pair[0]].sku)]

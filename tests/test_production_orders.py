@@ -209,3 +209,24 @@ def test_variance_per_order_and_per_item(site):
     rows = kit.cli_json(site, "production variance --json")["variances"]
     assert rows == [{"item": "NODE", "orders": 1, "qty": "8", "planned": "1150.40",
                      "actual": "1140.40", "variance": "-10.00"}]
+
+
+def test_a_custom_robot_from_the_robot_calculator(make_site):
+    """The custom robot priced by robot.py is produced from its own calculation: parts
+    become the order's components (x the quantity), work becomes its operations."""
+    from ordercraft.core.demo import seed_calculator_parts, seed_items, seed_warehouses
+
+    site = make_site(plugins=["production"])
+    with site.session() as session:
+        seed_warehouses(session)
+        seed_items(session)
+        seed_calculator_parts(session)
+    body = kit.cli_json(site, "production add ROBOT-CUSTOM --qty 4 --warehouse PARTS "
+                              "--calculator robot --param nodes=6 --json")["order"]
+    components = {c["item"]: c["qty"] for c in body["components"]}
+    # a 300 x 250 x 200 mm case: 2 x (0.075 + 0.06 + 0.05) = 0.37 m2 of sheet per robot
+    assert (components["SHEET-AL2"], components["CPU-A4"], components["SERVO-MG"],
+            components["SCREW-M3"]) == ("1.48", "4", "24", "192")
+    operations = {op["name"]: op["hours"] for op in body["operations"]}
+    # assembly 2 + 0.75 x 6 + 0.5 x 1 = 7 h per robot
+    assert operations["Assembly"] == "28" and body["source"] == "calculator:robot"

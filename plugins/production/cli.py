@@ -234,18 +234,51 @@ def _move(ref: str, name: str, user_name: str | None, as_json: bool,
                                          "--warehouse).")
 @click.option("--source", default="manual", show_default=True,
               help="Where the order comes from (order:SO-00001, planning...).")
+@click.option("--calculator", help="A one-off product: the components and operations come "
+                                   "from this calculator's lines (one unit) instead of a BOM.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of --calculator (repeatable).")
 @user_option
 @json_option
 def production_add(sku: str, qty: str, due: str | None, warehouse: str | None,
-                   output_warehouse: str | None, source: str, user_name: str | None,
-                   as_json: bool) -> None:
-    """Add a draft production order for --qty of SKU from its active BOM."""
-    from ordercraft.plugins.production.orders import create_order, order_dict
+                   output_warehouse: str | None, source: str, calculator: str | None,
+                   params: tuple[str, ...], user_name: str | None, as_json: bool) -> None:
+    """Add a draft production order for --qty of SKU from its active BOM (or from a
+    calculator's lines: --calculator robot --param nodes=6)."""
+    from ordercraft.plugins.production.orders import (
+        calculation_lines,
+        create_order,
+        order_dict,
+    )
 
+    lines = None
+    if calculator:
+        # Run before the order's transaction opens: no transaction spans a calculator run.
+        from ordercraft.sdk.calc import run_calculator
+        from ordercraft.sdk.cli import ready_platform
+        from ordercraft.sdk.errors import ValidationError
+
+        values = {}
+        for raw in params:
+            name, sep, value = raw.partition("=")
+            if not sep:
+                raise ValidationError(f"param: {raw!r} is not NAME=VALUE", field="param")
+            values[name.strip()] = value.strip()
+        lines = run_calculator(calculator, values, platform=ready_platform(),
+                               files=False).lines
+        source = source if source != "manual" else f"calculator:{calculator}"
     with acting_session(user_name) as session:
+        components = operations = None
+        if lines is not None:
+            from ordercraft.sdk import validation
+
+            amount = validation.decimal(qty, field="qty", places=6)
+            components, operations = calculation_lines(session, list(lines), amount)
         body = order_dict(session, create_order(session, sku, qty, due_date=due,
                                                 warehouse=warehouse, source=source,
-                                                output_warehouse=output_warehouse))
+                                                output_warehouse=output_warehouse,
+                                                components=components,
+                                                operations=operations))
     emit(as_json, {"ok": True, "order": body}, lambda: _order_text(body))
 
 

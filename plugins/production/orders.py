@@ -626,3 +626,22 @@ def item_variances(session: Session, item: Any = None) -> list[dict[str, Any]]:
              "planned": money_of(row[1]), "actual": money_of(row[2]),
              "variance": money_of(row[2] - row[1])}
             for item_id, row in sorted(totals.items(), key=lambda pair: skus[pair[0]].sku)]
+
+
+def calculation_lines(session: Session, lines: list[Any], qty: Decimal
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A calculator's breakdown lines for one unit as a one-off product's components and
+    operations for ``qty`` units: a part of a stocked item is a component (its quantity x
+    qty); work, and parts that are services, are operations (hours or units x qty at the
+    line's unit price)."""
+    skus = {line.sku for line in lines if line.sku}
+    kinds = dict(session.execute(select(Item.sku, Item.kind).where(Item.sku.in_(skus))).all()) \
+        if skus else {}
+    components, operations = [], []
+    for line in lines:
+        if line.sku and kinds.get(line.sku) not in (None, "service") and line.kind != "work":
+            components.append({"item": line.sku, "qty": line.qty * qty})
+        else:
+            operations.append({"name": line.name, "hours": line.qty * qty,
+                               "cost_per_hour": line.unit_price})
+    return components, operations

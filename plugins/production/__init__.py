@@ -85,6 +85,13 @@ def register_state_machines(registry: Any) -> None:
 
 
 @hookimpl
+def print_forms(registry: Any) -> None:
+    from ordercraft.plugins.production.printing import register_forms
+
+    register_forms(registry)
+
+
+@hookimpl
 def plugin_services(registry: Any) -> None:
     from ordercraft.plugins.production.services import StructureService
 

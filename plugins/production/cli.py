@@ -473,3 +473,90 @@ def map_add(code: str, item: str | None, name: str | None, operations: tuple[str
          lambda: f"technology map {body['code']}\n" + table(
              body["operations"], ["position", "name", "work_centre", "setup_min", "cycle_min",
                                   "units_per_cycle", "efficiency_pct", "stage"]))
+
+
+def _act_text(body: dict[str, Any]) -> str:
+    return (f"{body['kind']} {body['number']}: {body['qty']} x {body['item']} in "
+            f"{body['warehouse']}, value {body['value']}\n"
+            + table(body["lines"], ["item", "qty", "unit", "value"]))
+
+
+@production_group.command("disassemble")
+@click.argument("sku")
+@click.option("--qty", required=True)
+@click.option("--warehouse", required=True)
+@click.option("--component", "components", multiple=True, metavar="'SKU QTY'",
+              help="What the item gives (repeatable; default: its BOM, without scrap).")
+@click.option("--date", "on_date")
+@user_option
+@json_option
+def production_disassemble(sku: str, qty: str, warehouse: str, components: tuple[str, ...],
+                           on_date: str | None, user_name: str | None, as_json: bool) -> None:
+    """Take --qty of SKU apart: issue it, receive its components at its cost (split by
+    their standard costs; docs/production.md)."""
+    from ordercraft.plugins.production.conversions import conversion_dict, disassemble
+    from ordercraft.sdk.errors import ValidationError
+
+    given = []
+    for raw in components:
+        words = raw.split()
+        if len(words) != 2:
+            raise ValidationError(f"component: {raw!r} is not 'SKU QTY'", field="component")
+        given.append({"item": words[0], "qty": words[1]})
+    with acting_session(user_name) as session:
+        body = conversion_dict(session, disassemble(session, sku, qty, warehouse,
+                                                    components=given or None, on_date=on_date))
+    emit(as_json, {"ok": True, "document": body}, lambda: _act_text(body))
+
+
+@production_group.command("convert")
+@click.argument("sku")
+@click.argument("to_sku")
+@click.option("--qty", required=True)
+@click.option("--to-qty", help="Quantity of TO_SKU received (default --qty).")
+@click.option("--warehouse", required=True)
+@click.option("--date", "on_date")
+@user_option
+@json_option
+def production_convert(sku: str, to_sku: str, qty: str, to_qty: str | None, warehouse: str,
+                       on_date: str | None, user_name: str | None, as_json: bool) -> None:
+    """Re-grade --qty of SKU into TO_SKU at SKU's cost."""
+    from ordercraft.plugins.production.conversions import conversion_dict, convert
+
+    with acting_session(user_name) as session:
+        body = conversion_dict(session, convert(session, sku, to_sku, qty, warehouse,
+                                                to_qty=to_qty, on_date=on_date))
+    emit(as_json, {"ok": True, "document": body}, lambda: _act_text(body))
+
+
+@production_group.command("print")
+@click.argument("number")
+@click.option("--output", "-o", "path", required=True, type=click.Path(dir_okay=False),
+              help="The file to write: .pdf or .html.")
+@user_option
+@json_option
+def production_print(number: str, path: str, user_name: str | None, as_json: bool) -> None:
+    """Print a production order's job card (MO-...) or a disassembly / conversion act
+    (DA-..., CV-...)."""
+    from pathlib import Path
+
+    from ordercraft.plugins.production.printing import render_form
+
+    with acting_session(user_name) as session:
+        if number.startswith(("DA-", "CV-")):
+            from ordercraft.plugins.production.conversions import get_conversion
+
+            document, kind, form = get_conversion(session, number), "production_conversion", "act"
+        else:
+            from ordercraft.plugins.production.orders import get_order
+
+            document, kind, form = get_order(session, number), "production_order", "job_card"
+        html = render_form(session, kind, form, document)
+    target = Path(path)
+    if target.suffix.lower() == ".pdf":
+        from ordercraft.sdk.printing import render_pdf
+
+        target.write_bytes(render_pdf(html))  # type: ignore[arg-type]
+    else:
+        target.write_text(str(html), encoding="utf-8")
+    emit(as_json, {"ok": True, "file": path}, f"wrote {path}")

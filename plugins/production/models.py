@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -256,6 +257,31 @@ class ProductionPosting(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     order: Mapped[ProductionOrder] = relationship(back_populates="postings")
+
+
+class Conversion(Base):
+    """A disassembly (a finished item taken apart into its components) or a conversion
+    (one item re-graded into another), with the two stock documents it posted."""
+
+    __tablename__ = "production_conversions"
+    __table_args__ = (UniqueConstraint("number"),
+                      CheckConstraint("kind IN ('disassembly', 'conversion')", name="kind"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(12))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    qty: Mapped[Decimal] = mapped_column(Qty())
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    #: The value the source left stock with, shared by what was received.
+    value: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    day: Mapped[date] = mapped_column(Date)
+    issue_document_id: Mapped[int] = mapped_column(ForeignKey("stock_documents.id"))
+    receipt_document_id: Mapped[int] = mapped_column(ForeignKey("stock_documents.id"))
+    #: What was received: ``[{"item", "qty", "value"}]`` (exact decimal strings).
+    lines: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ProductionCounter(Base):

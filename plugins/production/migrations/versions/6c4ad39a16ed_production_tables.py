@@ -1,15 +1,15 @@
 """production tables
 
-Revision ID: d0bec88915e9
+Revision ID: 6c4ad39a16ed
 Revises: 
-Create Date: 2026-12-07 11:13:48.163600
+Create Date: 2026-12-07 11:21:14.443505
 """
 
 from alembic import op
 import sqlalchemy as sa
 import ordercraft.sdk.models
 
-revision = 'd0bec88915e9'
+revision = '6c4ad39a16ed'
 down_revision = None
 branch_labels = ('production',)
 depends_on = 'core'
@@ -65,6 +65,29 @@ def upgrade() -> None:
     with op.batch_alter_table('production_boms', schema=None) as batch_op:
         batch_op.create_index('ix_production_boms_item_from', ['item_id', 'valid_from'], unique=False)
 
+    op.create_table('production_conversions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=30), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('qty', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('warehouse_id', sa.Integer(), nullable=False),
+    sa.Column('value', ordercraft.sdk.models.ExactDecimal(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('issue_document_id', sa.Integer(), nullable=False),
+    sa.Column('receipt_document_id', sa.Integer(), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('disassembly', 'conversion')", name=op.f('ck_production_conversions_kind')),
+    sa.ForeignKeyConstraint(['issue_document_id'], ['stock_documents.id'], name=op.f('fk_production_conversions_issue_document_id_stock_documents')),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_production_conversions_item_id_items')),
+    sa.ForeignKeyConstraint(['receipt_document_id'], ['stock_documents.id'], name=op.f('fk_production_conversions_receipt_document_id_stock_documents')),
+    sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_production_conversions_warehouse_id_warehouses')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_production_conversions')),
+    sa.UniqueConstraint('number', name=op.f('uq_production_conversions_number')),
+    info={'owner': 'production'}
+    )
     op.create_table('production_operations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('routing_id', sa.Integer(), nullable=False),
@@ -233,6 +256,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_production_operations_routing_id'))
 
     op.drop_table('production_operations')
+    op.drop_table('production_conversions')
     with op.batch_alter_table('production_boms', schema=None) as batch_op:
         batch_op.drop_index('ix_production_boms_item_from')
 

@@ -128,6 +128,29 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def read_records(path: str | Path) -> tuple[list[str], list[tuple[RowNumber, dict[str, str]]]]:
+    """Read a CSV or XLSX file whose first non-blank row names the columns: the column
+    names (stripped, lower case) and each later non-blank row as ``(row number,
+    {column: text})``, cells as the text a user would have typed (numbers of a
+    ``;``-separated CSV with a decimal comma read as ``9.50``). Checking the values is
+    the caller's business."""
+    table = read_table(path)
+    rows = [(number, [_cell_text(value).strip() for value in values])
+            for number, values in table.rows]
+    rows = [(number, texts) for number, texts in rows if not _is_blank(texts)]
+    if not rows:
+        raise file_error(path, "the file is empty (the first row names the columns)")
+    header = [name.lower() for name in rows[0][1]]
+    records = []
+    for number, texts in rows[1:]:
+        record: dict[str, str] = {}
+        for name, value in zip(header, texts, strict=False):
+            if name:
+                record[name] = _decimal_comma(value) if table.decimal_comma else value
+        records.append((number, record))
+    return header, records
+
+
 def _decimal_comma(value: str) -> str:
     # "1 234,50" -> "1234.50"; "1.234,50" stays and fails as a number: ambiguous.
     compact = value.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")

@@ -46,6 +46,7 @@ per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 * ``mail``: outgoing e-mail through the outbox, sent by the worker;
 * ``queries``: pages of lists, case-insensitive search;
 * ``validation``: input to typed values, errors naming the field;
+* ``spreadsheets``: reading a CSV or XLSX file a user imports;
 * ``workflow``: state machines, transitions, tasks, processes, timelines;
 * ``printing``: print forms as HTML and PDF;
 * ``web``: pages and JSON API routes; ``cli``: commands that behave like the core's;
@@ -90,6 +91,7 @@ if TYPE_CHECKING:  # the topic modules load on first use: ``ordercraft --help`` 
         printing,
         queries,
         settings,
+        spreadsheets,
         stock,
         testing,
         users,
@@ -107,13 +109,13 @@ __all__ = [
     "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied",
     "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "cli",
     "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "items", "mail",
-    "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "stock",
-    "testing", "users", "validation", "warehouses", "web", "workflow",
+    "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "spreadsheets",
+    "stock", "testing", "users", "validation", "warehouses", "web", "workflow",
 ]
 
 _TOPICS = frozenset({"audit", "calc", "cli", "custom_fields", "demo", "items", "mail",
                      "models", "parties", "permissions", "printing", "queries", "settings",
-                     "stock", "testing", "users", "validation", "warehouses", "web",
+                     "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web",
                      "workflow"})
 
 

@@ -16,6 +16,7 @@ refusal names the item, the warehouse and the quantities::
                ref="PO-18", date=date(2024, 3, 1))
     stock.reserve(session, "BOLT-M8", "MAIN", 10, holder="order:12")
     stock.balance(session, "BOLT-M8", "MAIN").available          # Decimal("60")
+    stock.balances_of(session, ["CPU-A4", "MB-M"], "PARTS")       # {sku: Balance}, one read
 
 A posted move is never changed: :func:`cancel` posts the reversing document. Posting
 calls the hook ``document_posted`` inside the same transaction. The conventions
@@ -30,6 +31,7 @@ from ordercraft.core.stock.api import (
                                        PostedDocument,
                                        balance,
                                        balances,
+                                       balances_of,
                                        cancel,
                                        count,
                                        document,
@@ -53,7 +55,7 @@ from ordercraft.core.stock.api import (
 from ordercraft.core.stock.models import StockDocument
 
 __all__ = ["Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument", "StockDocument",
-           "balance", "balances", "cancel", "count", "document", "import_file", "issue",
-           "item_history", "layers", "moves", "post", "post_many", "receive", "release",
+           "balance", "balances", "balances_of", "cancel", "count", "document", "import_file",
+           "issue", "item_history", "layers", "moves", "post", "post_many", "receive", "release",
            "reservations", "reserve", "transfer", "verify", "warehouse_overview",
            "warehouse_stock", "write_off"]

@@ -58,6 +58,7 @@ from ordercraft.core.types import Money
 
 __all__ = [
     "Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument", "balance", "balances",
+    "balances_of",
     "cancel", "count", "document", "import_file", "issue", "layers", "moves", "post",
     "post_many", "receive", "release", "reservations", "reserve", "transfer", "verify",
     "warehouse_overview", "warehouse_stock", "item_history", "write_off",
@@ -269,6 +270,31 @@ def balance(session: Session, item: Any, warehouse: Any) -> Balance:
         return Balance(info.sku, name, place.code, info.unit, info.precision, info.valuation,
                        ZERO, ZERO, ZERO, ZERO)
     return _balance(row)
+
+
+def balances_of(session: Session, items: Sequence[Any], warehouse: Any) -> dict[str, Balance]:
+    """The stock of each of ``items`` in ``warehouse``, by SKU, read at once (a job's
+    components, an order's lines): one query per 500 items, zero for an item that never
+    moved there."""
+    require_session_permission(session, "stock.read")
+    catalog = Catalog(session)
+    catalog.load(items, [warehouse])
+    place = catalog.warehouse(warehouse)
+    infos = {info.id: info for info in (catalog.item(item) for item in items)}
+    found: dict[str, Balance] = {}
+    ids = sorted(infos)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(select(*_BALANCE_COLUMNS).select_from(StockBalance)
+                               .join(Item, Item.id == StockBalance.item_id)
+                               .join(Warehouse, Warehouse.id == StockBalance.warehouse_id)
+                               .where(StockBalance.warehouse_id == place.id,
+                                      StockBalance.item_id.in_(ids[start:start + 500])))
+        found.update((row.sku, _balance(row)) for row in rows)
+    for info in infos.values():
+        if info.sku not in found:
+            found[info.sku] = Balance(info.sku, "", place.code, info.unit, info.precision,
+                                      info.valuation, ZERO, ZERO, ZERO, ZERO)
+    return found
 
 
 def balances(session: Session, *, item: Any = None, warehouse: Any = None,

@@ -1,0 +1,647 @@
+"""Production orders: create from a BOM, release (reserve components FIFO), complete all
+or part (consume components, receive the output at actual cost), cancel (reverse every
+posting). Every posting goes through ``ordercraft.sdk.stock`` in the transition's
+transaction; posted moves are never edited (a cancel posts reversals).
+
+Actual cost of a completion of ``p`` units (docs/production.md): the value the ledger
+gave the components it consumed for them (issues and scrap write-offs, at FIFO or
+average cost) + the operations' planned hours x the work centre's rate for ``p`` of the
+order's ``qty``, less the by-products' shares. The output is received at that value / p
+(rounded to the ledger's 6 places of a unit cost).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ordercraft.plugins.production.costing import operation_hours
+from ordercraft.plugins.production.models import (
+    Operation,
+    ProductionComponent,
+    ProductionCounter,
+    ProductionOperation,
+    ProductionOrder,
+    ProductionPosting,
+    WorkCentre,
+)
+from ordercraft.plugins.production.structure import StructureReader, decimal_of, money_of, text_of
+from ordercraft.sdk import stock, validation
+from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
+from ordercraft.sdk.models import Item, Warehouse
+from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.queries import Page, page_bounds
+
+ZERO = Decimal(0)
+OPEN_STATES = ("draft", "released", "in_progress")
+STATES = (*OPEN_STATES, "done", "cancelled")
+
+
+def next_number(session: Session) -> str:
+    """``MO-00001``, ``MO-00002``... under the counter's row lock (PostgreSQL) or the
+    write lock of the SQLite transaction."""
+    counter = session.get(ProductionCounter, "order", with_for_update=True)
+    if counter is None:
+        counter = ProductionCounter(name="order", value=0)
+        session.add(counter)
+        session.flush()
+    counter.value += 1
+    session.flush()
+    return f"MO-{counter.value:05d}"
+
+
+def _warehouse(session: Session, code: Any) -> Warehouse:
+    if code in (None, ""):
+        found = session.scalar(select(Warehouse).where(Warehouse.active.is_(True))
+                               .order_by(Warehouse.id).limit(1))
+        if found is None:
+            raise ValidationError("warehouse: the site has no active warehouse",
+                                  field="warehouse")
+        return found
+    found = session.scalar(select(Warehouse).where(Warehouse.code == str(code)))
+    if found is None:
+        raise NotFound(f"warehouse: {code!r} does not exist", field="warehouse")
+    return found
+
+
+def _qty(item: Item, value: Any, field: str = "qty") -> Decimal:
+    from ordercraft.sdk.items import check_quantity
+
+    qty = check_quantity(item, value, field=field)
+    if qty <= 0:
+        raise ValidationError(f"{field}: {value!r} must be more than zero", field=field)
+    return qty
+
+
+def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = None,
+                 warehouse: Any = None, output_warehouse: Any = None, source: str = "manual",
+                 on_date: Any = None,
+                 components: list[dict[str, Any]] | None = None,
+                 operations: list[dict[str, Any]] | None = None) -> ProductionOrder:
+    """A draft order for ``qty`` of ``product``: its components are the active BOM
+    exploded through phantoms for the whole quantity, its operations the BOM's map. A
+    one-off product (the custom robot from its calculation) gives ``components``
+    (``[{"item": SKU, "qty": total}]``) and ``operations`` (``[{"name", "hours",
+    "cost_per_hour", "work_centre"?}]``) instead of a BOM."""
+    require_session_permission(session, "production.write")
+    from ordercraft.plugins.production.boms import _item
+
+    item = _item(session, product, "item")
+    amount = _qty(item, qty)
+    place = _warehouse(session, warehouse)
+    order = ProductionOrder(number=next_number(session), item_id=item.id, qty=amount,
+                            warehouse_id=place.id, source=validation.text(
+                                source, field="source", max_length=60) or "manual",
+                            due_date=validation.day(due_date, field="due_date"))
+    day = validation.day(on_date, field="date")
+    with session.no_autoflush:  # the new order's rows are written once, at the end
+        if components is None:
+            _from_bom(session, order, item, amount, day)
+        else:
+            _given(session, order, components, operations or [])
+    if output_warehouse not in (None, ""):
+        order.output_warehouse_id = _warehouse(session, output_warehouse).id
+    session.add(order)
+    session.flush()
+    return order
+
+
+def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal,
+              on_date: date | None) -> None:
+    from ordercraft.plugins.production.costing import _flat_lines
+
+    reader = StructureReader(session, on_date)
+    bom = reader.bom(item.id)
+    if bom is None:
+        raise ValidationError(f"item: {item.sku!r} has no BOM to produce it from",
+                              field="item")
+    order.bom_id, order.routing_id = bom.id, bom.routing_id
+    for position, (line, per) in enumerate(_flat_lines(reader, item.id, Fraction(1),
+                                                        (item.id,)), 1):
+        info = reader.items[line.component_id]
+        step = Decimal(1).scaleb(-info.precision)
+        need = decimal_of(Fraction(qty) * per).quantize(step, ROUND_CEILING)
+        scrap = decimal_of(Fraction(qty) * per * line.scrap_per_unit / line.per_unit
+                           ).quantize(step, ROUND_HALF_EVEN) if line.scrap_per_unit else ZERO
+        order.components.append(ProductionComponent(
+            position=position, item_id=line.component_id, kind=line.kind, qty=need,
+            scrap_qty=min(scrap, need), cost_share=line.cost_share, stage=line.stage))
+    if bom.routing_id is not None:
+        rows = session.execute(select(Operation, WorkCentre)
+                               .join(WorkCentre, WorkCentre.id == Operation.work_centre_id)
+                               .where(Operation.routing_id == bom.routing_id)
+                               .order_by(Operation.position))
+        for op, centre in rows:
+            order.operations.append(ProductionOperation(
+                position=op.position, name=op.name, work_centre_id=centre.id, stage=op.stage,
+                hours=decimal_of(operation_hours(op, Fraction(qty))),
+                cost_per_hour=centre.cost_per_hour))
+
+
+def _given(session: Session, order: ProductionOrder, components: list[dict[str, Any]],
+           operations: list[dict[str, Any]]) -> None:
+    from ordercraft.plugins.production.boms import _item
+
+    if not components:
+        raise ValidationError("components: a production order needs at least one component",
+                              field="components")
+    for position, row in enumerate(components, 1):
+        field = f"components[{position}]"
+        component = _item(session, row.get("item"), f"{field}.item")
+        order.components.append(ProductionComponent(
+            position=position, item_id=component.id, kind="component",
+            qty=_qty(component, row.get("qty"), f"{field}.qty")))
+    for position, row in enumerate(operations, 1):
+        field = f"operations[{position}]"
+        centre_id = None
+        if row.get("work_centre"):
+            centre_id = session.scalar(select(WorkCentre.id).where(
+                WorkCentre.code == str(row["work_centre"])))
+            if centre_id is None:
+                raise NotFound(f"{field}.work_centre: {row['work_centre']!r} does not exist",
+                               field=f"{field}.work_centre")
+        hours = validation.decimal(row.get("hours"), field=f"{field}.hours", places=6)
+        rate = validation.decimal(row.get("cost_per_hour"), field=f"{field}.cost_per_hour",
+                                  places=6)
+        if hours is None or hours < 0 or rate is None or rate < 0:
+            raise ValidationError(f"{field}: hours and cost_per_hour are needed, not negative",
+                                  field=field)
+        order.operations.append(ProductionOperation(
+            position=position, name=validation.text(row.get("name"), field=f"{field}.name",
+                                                    max_length=200) or f"operation {position}",
+            work_centre_id=centre_id, hours=hours, cost_per_hour=rate))
+
+
+def get_order(session: Session, ref: Any) -> ProductionOrder:
+    require_session_permission(session, "production.read")
+    text = str(ref).strip()
+    query = select(ProductionOrder)
+    query = query.where(ProductionOrder.id == int(text)) if text.isdigit() else query.where(
+        ProductionOrder.number == text)
+    order = session.scalar(query)
+    if order is None:
+        raise NotFound(f"production order {ref!r} does not exist", field="order")
+    return order
+
+
+# --------------------------------------------------------------------------- postings
+
+
+def _record(order: ProductionOrder, purpose: str, posted: stock.PostedDocument,
+            qty: Decimal = ZERO, value: Decimal = ZERO) -> None:
+    order.postings.append(ProductionPosting(purpose=purpose, stock_document_id=posted.id, qty=qty,
+                                       value=value))
+
+
+def _skus(session: Session, ids: set[int]) -> dict[int, Item]:
+    return {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(ids)))}
+
+
+def availability(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
+    """Per component: needed, reserved by the order, available to it, and the status
+    ``green`` (covered), ``amber`` (covered only with stock not yet reserved) or ``red``."""
+    items = _skus(session, {c.item_id for c in order.components} | {order.item_id})
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    rows = []
+    levels = _available(session, [items[c.item_id].sku for c in order.components], place.code)
+    for component in order.components:
+        item = items[component.item_id]
+        left = component.qty - component.consumed_qty
+        if component.kind == "byproduct":
+            continue
+        free = levels[item.sku] + component.reserved_qty
+        status = ("green" if component.reserved_qty >= left
+                  else "amber" if free >= left else "red")
+        rows.append({"item": item.sku, "needed": text_of(left),
+                     "reserved": text_of(component.reserved_qty), "available": text_of(free),
+                     "short": text_of(max(left - free, ZERO)), "status": status})
+    return rows
+
+
+def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
+    """Reserve what the warehouse holds of each component for the order (FIFO items and
+    average items alike), in one reservation document; returns the shortages (item, qty
+    short)."""
+    items = _skus(session, {c.item_id for c in order.components})
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    free = _available(session, [items[c.item_id].sku for c in order.components], place.code)
+    lines, taken, shortages = [], [], []
+    for component in order.components:
+        if component.kind == "byproduct":
+            continue
+        item = items[component.item_id]
+        take = min(free.get(item.sku, ZERO), component.qty - component.reserved_qty)
+        if take > 0:
+            lines.append(stock.LineSpec(item.sku, place.code, take, holder=order.holder))
+            taken.append((component, take))
+            free[item.sku] -= take
+        short = component.qty - component.reserved_qty - max(take, ZERO)
+        if short > 0:
+            shortages.append({"item": item.sku, "qty": short})
+    if lines:
+        posted = stock.post(session, "reservation", lines, ref=f"{order.number}-R",
+                            note=f"production order {order.number}")
+        for component, take in taken:
+            component.reserved_qty += take
+        _record(order, "reservation", posted, sum((t for _c, t in taken), ZERO))
+    return shortages
+
+
+def _available(session: Session, skus: list[str], warehouse: str) -> dict[str, Decimal]:
+    """What each item has available (on hand less every holder's reservations)."""
+    return {sku: level.available
+            for sku, level in stock.balances_of(session, skus, warehouse).items()}
+
+
+def complete(session: Session, order: ProductionOrder, qty: Any = None,
+             on_date: Any = None) -> dict[str, Any]:
+    """Produce ``qty`` (default: everything left): consume the components for it, write
+    off the planned scrap, receive the output (and by-products) at actual cost. One
+    transaction; a component short in a FIFO warehouse refuses it all."""
+    product = session.get(Item, order.item_id)
+    assert product is not None
+    left = order.qty - order.qty_done
+    amount = left if qty in (None, "") else _qty(product, qty)
+    if amount > left:
+        raise ValidationError(f"qty: {text_of(amount)} is more than the {text_of(left)} "
+                              f"{product.unit} left to produce on {order.number}", field="qty")
+    finishing = amount == left
+    done_after = order.qty_done + amount
+    day = validation.day(on_date, field="date")
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    items = _skus(session, {c.item_id for c in order.components})
+
+    def at(qty: Decimal, item_id: int) -> Decimal:
+        if finishing:
+            return qty
+        step = Decimal(1).scaleb(-(items[item_id].unit_precision or 0))
+        return (qty * done_after / order.qty).quantize(step, ROUND_HALF_EVEN)
+
+    targets = {c.id: (at(c.qty, c.item_id), at(c.scrap_qty, c.item_id))
+               for c in order.components if c.kind != "byproduct"}
+    issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
+    batch = len([p for p in order.postings if p.purpose == "output"]) + 1
+    ref = f"{order.number}-{batch}"
+    consumed_value = _consume(session, order, issue_lines, scrap_lines, consuming, items, day,
+                              ref, ("issue", "scrap"))
+    staged = sum((p.value for p in order.postings if p.purpose in STAGE_PURPOSES), ZERO)
+    assigned = sum((p.value for p in order.postings if p.purpose == "staged"), ZERO)
+    stage_value = (staged - assigned if finishing
+                   else ((staged - assigned) * amount / left).quantize(Decimal("0.0001")))
+    consumed_value += stage_value
+    operations = sum((op.hours * op.cost_per_hour for op in order.operations), ZERO)
+    booked_ops = sum((p.value for p in order.postings if p.purpose == "operations"), ZERO)
+    op_value = (operations - booked_ops if finishing
+                else (operations * amount / order.qty).quantize(Decimal("0.0001")))
+    batch_value = consumed_value + op_value
+    byproducts = []
+    for component in order.components:
+        if component.kind != "byproduct":
+            continue
+        share_value = (batch_value * component.cost_share / 100).quantize(Decimal("0.0001"))
+        share_qty = component.qty if finishing else (component.qty * amount / order.qty)
+        share_qty = share_qty - (component.consumed_qty if finishing else ZERO)
+        if share_qty <= 0:
+            continue
+        byproducts.append((component, share_qty, share_value))
+    output_value = batch_value - sum((v for _c, _q, v in byproducts), ZERO)
+    unit_cost = (output_value / amount).quantize(Decimal("0.000001"), ROUND_HALF_EVEN)
+    output = session.get(Warehouse, order.output_warehouse_id or order.warehouse_id)
+    assert output is not None
+    receipt = [stock.LineSpec(product.sku, output.code, amount, unit_cost)]
+    for component, share_qty, share_value in byproducts:
+        receipt.append(stock.LineSpec(items[component.item_id].sku, output.code, share_qty,
+                                      (share_value / share_qty).quantize(
+                                          Decimal("0.000001"), ROUND_HALF_EVEN)))
+        component.consumed_qty += share_qty  # received, for by-products
+    posted = stock.post(session, "receipt", receipt, date=day, ref=ref,
+                        note=f"production order {order.number}")
+    received = posted.moves[0].value
+    _record(order, "output", posted, amount, received)
+    for purpose, value in (("operations", op_value), ("staged", stage_value)):
+        if value:
+            order.postings.append(ProductionPosting(purpose=purpose, qty=amount, value=value,
+                                                    stock_document_id=posted.id))
+    order.qty_done = done_after
+    order.actual_cost += received
+    if finishing:
+        _release_rest(session, order, place.code, items)
+    return {"qty": amount, "value": received, "unit_cost": unit_cost,
+            "materials": consumed_value, "operations": op_value}
+
+
+STAGE_PURPOSES = ("stage_issue", "stage_scrap")
+
+
+def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.LineSpec],
+             scrap_lines: list[stock.LineSpec], consuming: list[tuple[Any, Decimal]],
+             items: dict[int, Item], day: Any, ref: str, purposes: tuple[str, str]) -> Decimal:
+    """Post the issue and the scrap write-off; book what each component consumed and
+    its value; return the value consumed."""
+    consumed_value = ZERO
+    values: dict[str, Decimal] = {}
+    for purpose, kind, lines in ((purposes[0], "issue", issue_lines),
+                                 (purposes[1], "write_off", scrap_lines)):
+        if not lines:
+            continue
+        posted = stock.post(session, kind, lines, date=day, ref=ref,
+                            note=f"production order {order.number}")
+        value = -sum((move.value for move in posted.moves), ZERO)
+        for move in posted.moves:
+            values[move.item] = values.get(move.item, ZERO) - move.value
+        consumed_value += value
+        _record(order, purpose, posted, value=value)
+    for component, take in consuming:
+        component.consumed_qty += take
+        component.reserved_qty = max(component.reserved_qty - take, ZERO)
+        component.consumed_value += values.pop(items[component.item_id].sku, ZERO)
+    return consumed_value
+
+
+def _plan_lines(order: ProductionOrder, items: dict[int, Item], warehouse: str,
+                targets: dict[int, tuple[Decimal, Decimal]]
+                ) -> tuple[list[stock.LineSpec], list[stock.LineSpec], list[tuple[Any, Decimal]]]:
+    """Issue and scrap lines that bring each component to its ``(qty, scrap)`` target."""
+    issue_lines, scrap_lines, consuming = [], [], []
+    for component in order.components:
+        if component.kind == "byproduct" or component.id not in targets:
+            continue
+        target, scrap_target = targets[component.id]
+        take = target - component.consumed_qty
+        if take <= 0:
+            continue
+        scrap_done = (component.scrap_qty * component.consumed_qty / component.qty).quantize(
+            Decimal(1).scaleb(-(items[component.item_id].unit_precision or 0)),
+            ROUND_HALF_EVEN) if component.consumed_qty else ZERO
+        scrap = min(max(scrap_target - scrap_done, ZERO), take)
+        sku = items[component.item_id].sku
+        holder = order.holder if component.reserved_qty > 0 else None
+        if take - scrap > 0:
+            issue_lines.append(stock.LineSpec(sku, warehouse, take - scrap, holder=holder))
+        if scrap > 0:
+            scrap_lines.append(stock.LineSpec(sku, warehouse, scrap, holder=holder))
+        consuming.append((component, take))
+    return issue_lines, scrap_lines, consuming
+
+
+def stages(order: ProductionOrder) -> list[int]:
+    """The order's stages before the final one (numbers 1, 2, ... of its components and
+    operations; stage 0 is the final assembly, consumed on completion)."""
+    return sorted({c.stage for c in order.components if c.stage}
+                  | {op.stage for op in order.operations if op.stage})
+
+
+def report_stage(session: Session, order: ProductionOrder, stage: Any,
+                 on_date: Any = None) -> dict[str, Any]:
+    """Report stage ``stage`` finished for the whole order: its components are consumed
+    (issue and scrap write-off, one posting of the stage). Stages go in order, once each."""
+    number = validation.whole_number(stage, field="stage", minimum=1)
+    known = stages(order)
+    if number not in known:
+        raise ValidationError(f"stage: {order.number} has no stage {number} (stages: "
+                              f"{', '.join(map(str, known)) or 'none'})", field="stage")
+    if number in known[:order.stages_done]:
+        raise Conflict(f"stage: stage {number} of {order.number} is reported already",
+                       field="stage")
+    expected = known[order.stages_done]
+    if number != expected:
+        raise Conflict(f"stage: report stage {expected} of {order.number} before stage "
+                       f"{number}", field="stage")
+    items = _skus(session, {c.item_id for c in order.components})
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    targets = {c.id: (c.qty, c.scrap_qty) for c in order.components if c.stage == number}
+    issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
+    value = _consume(session, order, issue_lines, scrap_lines, consuming, items,
+                     validation.day(on_date, field="date"), f"{order.number}-S{number}",
+                     STAGE_PURPOSES)
+    order.stages_done += 1
+    return {"stage": number, "value": value}
+
+
+def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
+                  items: dict[int, Item]) -> None:
+    """Release what the order still holds (one release document)."""
+    lines = [stock.LineSpec(items[c.item_id].sku, warehouse, holder=order.holder)
+             for c in order.components if c.kind != "byproduct" and c.reserved_qty > 0]
+    if lines:
+        stock.post(session, "release", lines, note=f"production order {order.number}")
+    for component in order.components:
+        component.reserved_qty = ZERO
+
+
+def cancel(session: Session, order: ProductionOrder) -> None:
+    """Reverse every posting of the order (newest first) and release its reservations."""
+    place = session.get(Warehouse, order.warehouse_id)
+    assert place is not None
+    for posting in reversed(order.postings):
+        if posting.purpose in ("reservation", "operations", "staged") \
+                or posting.reversal_document_id:
+            continue
+        reversal = stock.cancel(session, posting.stock_document_id)
+        posting.reversal_document_id = reversal.id
+    items = _skus(session, {c.item_id for c in order.components})
+    _release_rest(session, order, place.code, items)
+    for component in order.components:
+        component.consumed_qty = ZERO
+        component.consumed_value = ZERO
+    order.qty_done = ZERO
+    order.actual_cost = ZERO
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def list_orders(session: Session, *, state: Any = None, limit: Any = None,
+                offset: Any = None) -> Page[ProductionOrder]:
+    require_session_permission(session, "production.read")
+    size, start = page_bounds(limit, offset)
+    query = select(ProductionOrder)
+    if state not in (None, ""):
+        query = query.where(ProductionOrder.state == validation.choice(
+            state, field="state", choices=STATES))
+    from sqlalchemy import func
+
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(ProductionOrder.id.desc()).limit(size)
+                                .offset(start)))
+    return Page(rows, int(total), size, start)
+
+
+def open_orders(session: Session) -> list[Any]:
+    from ordercraft.plugins.production.services import OpenOrder, Requirement
+
+    orders = list(session.scalars(select(ProductionOrder).where(
+        ProductionOrder.state.in_(OPEN_STATES)).order_by(ProductionOrder.id)))
+    ids = {o.item_id for o in orders} | {c.item_id for o in orders for c in o.components}
+    items = _skus(session, ids) if ids else {}
+    return [OpenOrder(o.number, o.item_id, items[o.item_id].sku, o.qty, o.qty_done,
+                      o.due_date, o.state, o.source,
+                      [Requirement(c.item_id, items[c.item_id].sku, c.qty - c.consumed_qty,
+                                   c.consumed_qty)
+                       for c in o.components if c.kind == "component"]) for o in orders]
+
+
+def order_dict(session: Session, order: ProductionOrder) -> dict[str, Any]:
+    items = _skus(session, {c.item_id for c in order.components} | {order.item_id})
+    place = session.get(Warehouse, order.warehouse_id)
+    output = session.get(Warehouse, order.output_warehouse_id or order.warehouse_id)
+    product = items[order.item_id]
+    return {
+        "id": order.id, "number": order.number, "state": order.state, "item": product.sku,
+        "item_name": product.name, "qty": text_of(order.qty), "qty_done": text_of(order.qty_done),
+        "warehouse": place.code if place else None,
+        "output_warehouse": output.code if output else None,
+        "due_date": order.due_date.isoformat() if order.due_date else None,
+        "source": order.source, "actual_cost": money_of(order.actual_cost),
+        "cost": variance(session, order),
+        "components": [{"position": c.position, "item": items[c.item_id].sku, "kind": c.kind,
+                        "qty": text_of(c.qty), "scrap_qty": text_of(c.scrap_qty),
+                        "reserved": text_of(c.reserved_qty),
+                        "consumed": text_of(c.consumed_qty),
+                        "consumed_value": money_of(c.consumed_value), "stage": c.stage}
+                       for c in order.components],
+        "operations": [{"position": op.position, "name": op.name, "stage": op.stage,
+                        "hours": text_of(op.hours), "cost_per_hour": money_of(op.cost_per_hour),
+                        "amount": money_of(op.hours * op.cost_per_hour)}
+                       for op in order.operations],
+        "postings": [{"purpose": p.purpose, "stock_document": p.stock_document_id,
+                      "qty": text_of(p.qty), "value": money_of(p.value),
+                      "reversal_document": p.reversal_document_id} for p in order.postings],
+    }
+
+
+def summary_dict(order: ProductionOrder, sku: str) -> dict[str, Any]:
+    return {"id": order.id, "number": order.number, "state": order.state, "item": sku,
+            "qty": text_of(order.qty), "qty_done": text_of(order.qty_done),
+            "due_date": order.due_date.isoformat() if order.due_date else None,
+            "source": order.source}
+
+
+def check_open(order: ProductionOrder) -> None:
+    if order.state in ("done", "cancelled"):
+        raise Conflict(f"order: production order {order.number} is {order.state}",
+                       field="order")
+
+
+def centre_load(session: Session) -> tuple[list[dict[str, Any]], list[str]]:
+    """Hours planned per work centre and day (the open orders' operations not done yet, on
+    their due date, else today), with the centre's hours a day."""
+    require_session_permission(session, "production.read")
+    rows = session.execute(
+        select(WorkCentre.code, WorkCentre.name, WorkCentre.hours_per_day,
+               ProductionOrder.due_date, ProductionOperation.hours)
+        .join(ProductionOperation, ProductionOperation.work_centre_id == WorkCentre.id)
+        .join(ProductionOrder, ProductionOrder.id == ProductionOperation.order_id)
+        .where(ProductionOrder.state.in_(OPEN_STATES)))
+    today = date.today().isoformat()
+    load: dict[str, dict[str, Any]] = {}
+    days: set[str] = set()
+    for code, name, per_day, due, hours in rows:
+        day = due.isoformat() if due else today
+        days.add(day)
+        centre = load.setdefault(code, {"code": code, "name": name,
+                                        "hours_per_day": per_day, "days": {}})
+        centre["days"][day] = centre["days"].get(day, ZERO) + hours
+    shown = []
+    for code in sorted(load):
+        centre = load[code]
+        shown.append({**centre, "hours_per_day": text_of(centre["hours_per_day"]),
+                      "days": {day: {"hours": text_of(hours),
+                                     "over": hours > centre["hours_per_day"]}
+                               for day, hours in centre["days"].items()}})
+    return shown, sorted(days)
+
+
+def orders_for_shortages(session: Session, sales_order: Any, shortages: list[Any]) -> list[str]:
+    """Draft production orders for the ``produce`` shortages of a confirmed customer order
+    whose items have a BOM (hook ``order_shortages`` of sales), due when the customer order
+    is, components from and output into its warehouse. Returns their numbers."""
+    from ordercraft.plugins.production.declarations import FROM_SHORTAGES_SETTING
+    from ordercraft.sdk.settings import get_setting
+
+    if not get_setting(session, FROM_SHORTAGES_SETTING):
+        return []
+    reader = StructureReader(session)
+    numbers = []
+    for shortage in shortages:
+        if shortage.action != "produce" or reader.bom(shortage.item_id) is None:
+            continue
+        order = create_order(session, shortage.item, shortage.qty, due_date=shortage.due_date,
+                             warehouse=shortage.warehouse,
+                             source=f"order:{shortage.order_number}")
+        order.sales_line_id, order.sales_order_number = shortage.line_id, shortage.order_number
+        numbers.append(order.number)
+    return numbers
+
+
+def planned_cost(session: Session, order: ProductionOrder) -> Decimal:
+    """The order's planned cost for its whole quantity: its components at their standard
+    cost (by-products at their share), plus its operations."""
+    from ordercraft.plugins.production.costing import Costs
+
+    costs = Costs(session, "standard")
+    materials = sum((c.qty * (costs.standard_cost(c.item_id) or ZERO)
+                     for c in order.components if c.kind == "component"), ZERO)
+    operations = sum((op.hours * op.cost_per_hour for op in order.operations), ZERO)
+    shares = sum((c.cost_share for c in order.components if c.kind == "byproduct"), ZERO)
+    return (materials + operations) * (100 - shares) / 100
+
+
+def variance(session: Session, order: ProductionOrder) -> dict[str, str]:
+    """Planned against actual for what the order has produced: ``planned`` (for the
+    quantity done), ``actual``, ``variance`` = actual - planned (positive: it cost more)."""
+    planned = planned_cost(session, order)
+    done = (planned * order.qty_done / order.qty) if order.qty_done else ZERO
+    return {"planned_total": money_of(planned), "planned": money_of(done),
+            "actual": money_of(order.actual_cost), "variance": money_of(order.actual_cost - done)}
+
+
+def item_variances(session: Session, item: Any = None) -> list[dict[str, Any]]:
+    """Per product: the done orders' quantity, planned and actual cost and the variance."""
+    require_session_permission(session, "production.read")
+    query = select(ProductionOrder).where(ProductionOrder.state == "done")
+    if item not in (None, ""):
+        from ordercraft.plugins.production.boms import _item
+
+        query = query.where(ProductionOrder.item_id == _item(session, item, "item").id)
+    totals: dict[int, list[Decimal]] = {}
+    for order in session.scalars(query.order_by(ProductionOrder.id)):
+        figures = variance(session, order)
+        row = totals.setdefault(order.item_id, [ZERO, ZERO, ZERO, ZERO])
+        row[0] += order.qty_done
+        row[1] += Decimal(figures["planned"])
+        row[2] += order.actual_cost
+        row[3] += 1
+    skus = _skus(session, set(totals)) if totals else {}
+    return [{"item": skus[item_id].sku, "orders": int(row[3]), "qty": text_of(row[0]),
+             "planned": money_of(row[1]), "actual": money_of(row[2]),
+             "variance": money_of(row[2] - row[1])}
+            for item_id, row in sorted(totals.items(), key=lambda pair: skus[pair[0]].sku)]
+
+
+def calculation_lines(session: Session, lines: list[Any], qty: Decimal
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A calculator's breakdown lines for one unit as a one-off product's components and
+    operations for ``qty`` units: a part of a stocked item is a component (its quantity x
+    qty); work, and parts that are services, are operations (hours or units x qty at the
+    line's unit price)."""
+    skus = {line.sku for line in lines if line.sku}
+    kinds = dict(session.execute(select(Item.sku, Item.kind).where(Item.sku.in_(skus))).all()) \
+        if skus else {}
+    components, operations = [], []
+    for line in lines:
+        if line.sku and kinds.get(line.sku) not in (None, "service") and line.kind != "work":
+            components.append({"item": line.sku, "qty": line.qty * qty})
+        else:
+            operations.append({"name": line.name, "hours": line.qty * qty,
+                               "cost_per_hour": line.unit_price})
+    return components, operations

@@ -1,0 +1,113 @@
+"""The production pages: production orders (list; page with stage progress, component
+availability green/amber/red, operations, the postings it made, workflow buttons and the
+forms to report a part or a stage), a product's BOM as an indented tree with its planned
+cost, and the work-centre load (hours planned per centre and day)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.web import Pager, login_required, page_arguments, request_session
+
+bp = Blueprint("production", __name__, url_prefix="/production", template_folder="templates")
+
+
+@bp.get("/")
+@login_required
+def index():
+    from ordercraft.plugins.production.orders import _skus, list_orders, summary_dict
+
+    state = request.args.get("state", "").strip()
+    limit, offset = page_arguments()
+    session = request_session()
+    found = list_orders(session, state=state or None, limit=limit, offset=offset)
+    skus = _skus(session, {o.item_id for o in found.items}) if found.items else {}
+    rows = [summary_dict(o, skus[o.item_id].sku) for o in found.items]
+    pager = Pager(found.total, limit, offset, "production.index", {"state": state or None})
+    return render_template("production/list.html", rows=rows, pager=pager, state=state,
+                           states=["", "draft", "released", "in_progress", "done",
+                                   "cancelled"])
+
+
+def _order_page(order: Any, error: str | None = None, status: int = 200) -> Any:
+    from ordercraft.plugins.production.orders import availability, order_dict, stages
+    from ordercraft.sdk.web import document_panel
+
+    session = request_session()
+    body = order_dict(session, order)
+    return render_template(
+        "production/order.html", order=order, body=body, panel=document_panel(order),
+        availability={row["item"]: row for row in availability(session, order)},
+        stages=stages(order), error=error,
+        open=order.state in ("released", "in_progress")), status
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def order(document_id: int):
+    from ordercraft.plugins.production.orders import get_order
+
+    return _order_page(get_order(request_session(), document_id))
+
+
+@bp.post("/<int:document_id>/report")
+@login_required
+def report(document_id: int):
+    """Report a part produced (qty) or a stage done (stage), by the order's transitions."""
+    from ordercraft.plugins.production.orders import get_order
+    from ordercraft.sdk.workflow import transition
+
+    session = request_session()
+    order = get_order(session, document_id)
+    stage, qty = request.form.get("stage", "").strip(), request.form.get("qty", "").strip()
+    try:
+        with session.begin_nested():
+            if stage:
+                transition(session, order, "report_stage", data={"stage": stage})
+            else:
+                name = "done" if not qty or _finishes(order, qty) else "produce"
+                transition(session, order, name, data={"qty": qty} if qty else {})
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        session.expire_all()
+        return _order_page(get_order(session, document_id), exc.message, 422)
+    flash(f"Production order {order.number}: {order.state.replace('_', ' ')}.")
+    return redirect(url_for("production.order", document_id=document_id))
+
+
+def _finishes(order: Any, qty: str) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(qty) >= order.qty - order.qty_done
+    except InvalidOperation:
+        return False  # the transition's check names the bad value
+
+
+@bp.get("/boms/<sku>")
+@login_required
+def bom(sku: str):
+    from ordercraft.plugins.production.boms import active_bom, bom_dict, explosion
+    from ordercraft.plugins.production.costing import plan_cost
+
+    session = request_session()
+    qty = request.args.get("qty", "1").strip() or "1"
+    method = request.args.get("method", "rolled")
+    body = bom_dict(session, active_bom(session, sku))
+    return render_template("production/bom.html", body=body, qty=qty, method=method,
+                           rows=explosion(session, sku, qty),
+                           cost=plan_cost(session, sku, method=method, qty=qty))
+
+
+@bp.get("/load")
+@login_required
+def load():
+    """Hours planned per work centre and day: the operations of open orders, by due date."""
+    from ordercraft.plugins.production.orders import centre_load
+
+    rows, days = centre_load(request_session())
+    return render_template("production/load.html", rows=rows, days=days)

@@ -1,0 +1,39 @@
+"""The production pages: order list, order page with availability and postings, the
+report form (a refused report shows the error and posts nothing), the BOM tree with its
+planned cost, the work-centre load."""
+
+import pytest
+
+import production_kit as kit
+
+
+@pytest.fixture
+def site(make_site):
+    return kit.build(make_site)
+
+
+def test_order_pages_and_report_form(site):
+    kit.cli_json(site, "production add NODE --qty 8 --due 2024-03-01 --json")
+    kit.cli_json(site, "production release MO-00001 --json")
+    browser = site.client("admin")
+    listed = browser.get("/production/")
+    assert listed.status_code == 200 and "MO-00001" in listed.text
+    page = browser.get("/production/1")
+    assert page.status_code == 200
+    assert 'data-item="CPU"' in page.text and "avail-green" in page.text
+    refused = browser.post("/production/1/report", data={"qty": "9"})
+    assert refused.status_code == 422 and "more than the 8" in refused.text
+    done = browser.post("/production/1/report", data={"qty": "8"}, follow_redirects=True)
+    assert done.status_code == 200 and 'id="actual-cost">1140.40<' in done.text
+    assert "output" in done.text
+
+
+def test_bom_page_and_load(site):
+    browser = site.client("admin")
+    page = browser.get("/production/boms/ROBOT?qty=2&method=rolled")
+    assert page.status_code == 200
+    assert 'data-level="2"' in page.text and 'id="cost-total">585.08<' in page.text
+    kit.cli_json(site, "production add NODE --qty 4 --due 2024-03-01 --json")
+    load = browser.get("/production/load")
+    # (30 + 4 x 15) min = 1.5 h on 2024-03-01 at ASSY
+    assert load.status_code == 200 and "2024-03-01" in load.text and ">1.5<" in load.text

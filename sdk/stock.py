@@ -16,6 +16,7 @@ refusal names the item, the warehouse and the quantities::
                ref="PO-18", date=date(2024, 3, 1))
     stock.reserve(session, "BOLT-M8", "MAIN", 10, holder="order:12")
     stock.balance(session, "BOLT-M8", "MAIN").available          # Decimal("60")
+    stock.unit_costs(session, [bolt.id, cpu.id])      # {item id: cost of one unit on hand}
 
 A posted move is never changed: :func:`cancel` posts the reversing document. Posting
 calls the hook ``document_posted`` inside the same transaction. The conventions
@@ -45,6 +46,7 @@ from ordercraft.core.stock.api import (
                                        reservations,
                                        reserve,
                                        transfer,
+                                       unit_costs,
                                        verify,
                                        warehouse_overview,
                                        warehouse_stock,
@@ -55,5 +57,5 @@ from ordercraft.core.stock.models import StockDocument
 __all__ = ["Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument", "StockDocument",
            "balance", "balances", "cancel", "count", "document", "import_file", "issue",
            "item_history", "layers", "moves", "post", "post_many", "receive", "release",
-           "reservations", "reserve", "transfer", "verify", "warehouse_overview",
+           "reservations", "reserve", "transfer", "unit_costs", "verify", "warehouse_overview",
            "warehouse_stock", "write_off"]

@@ -87,8 +87,10 @@ def register_state_machines(registry: Any) -> None:
 @hookimpl
 def plugin_services(registry: Any) -> None:
     from ordercraft.plugins.sales.facts import FACTS
+    from ordercraft.plugins.sales.intake import ORDERS
 
     registry.add("facts", FACTS)
+    registry.add("orders", ORDERS)
 
 
 @hookimpl

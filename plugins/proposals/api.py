@@ -149,6 +149,7 @@ class GroupOut(OutputModel):
     total: Decimal
     optional: bool
     chosen: bool
+    template: str | None = Field(description="The product template of a configured group.")
     cost: Decimal
     margin: Decimal
     margin_pct: Decimal | None

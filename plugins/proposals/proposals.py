@@ -632,7 +632,8 @@ def groups_of(proposal: Proposal, *, internal: bool = True) -> list[dict[str, An
         row: dict[str, Any] = {"group": key, "title": lines[0].group_title,
                                "kind": lines[0].kind, "net": money(sums.net),
                                "tax": money(sums.tax), "total": money(sums.total),
-                               "optional": lines[0].optional, "chosen": lines[0].chosen}
+                               "optional": lines[0].optional, "chosen": lines[0].chosen,
+                               "template": (lines[0].source or {}).get("template")}
         if internal:
             row.update({"cost": money(sums.cost), "margin": money(sums.margin),
                         "margin_pct": sums.margin_pct, "source": lines[0].source or {}})

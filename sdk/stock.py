@@ -17,6 +17,7 @@ refusal names the item, the warehouse and the quantities::
     stock.reserve(session, "BOLT-M8", "MAIN", 10, holder="order:12")
     stock.balance(session, "BOLT-M8", "MAIN").available          # Decimal("60")
     stock.balances_of(session, ["CPU-A4", "MB-M"], "PARTS")       # {sku: Balance}, one read
+    stock.unit_costs(session, [bolt.id, cpu.id])      # {item id: cost of one unit on hand}
 
 A posted move is never changed: :func:`cancel` posts the reversing document. Posting
 calls the hook ``document_posted`` inside the same transaction. The conventions
@@ -47,6 +48,7 @@ from ordercraft.core.stock.api import (
                                        reservations,
                                        reserve,
                                        transfer,
+                                       unit_costs,
                                        verify,
                                        warehouse_overview,
                                        warehouse_stock,
@@ -54,8 +56,8 @@ from ordercraft.core.stock.api import (
 )
 from ordercraft.core.stock.models import StockDocument
 
-__all__ = ["Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument", "StockDocument",
-           "balance", "balances", "balances_of", "cancel", "count", "document", "import_file",
-           "issue", "item_history", "layers", "moves", "post", "post_many", "receive", "release",
-           "reservations", "reserve", "transfer", "verify", "warehouse_overview",
-           "warehouse_stock", "write_off"]
+__all__ = ["Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument",
+           "StockDocument", "balance", "balances", "balances_of", "cancel", "count",
+           "document", "import_file", "issue", "item_history", "layers", "moves", "post",
+           "post_many", "receive", "release", "reservations", "reserve", "transfer",
+           "unit_costs", "verify", "warehouse_overview", "warehouse_stock", "write_off"]

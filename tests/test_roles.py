@@ -59,7 +59,8 @@ def test_the_core_declares_only_its_own_permissions_and_sales_declares_orders(ma
     site = make_site(plugins=["crm", "sales"])
     declared = {p["name"]: p for p in site.cli("role permissions --json").json()["permissions"]}
     assert {name for name, p in declared.items() if p["plugin"] == "sales"} == {
-        "order.read", "order.write", "order.confirm", "order.ship"}
+        "order.read", "order.write", "order.confirm", "order.ship", "invoice.read",
+        "invoice.write", "payment.write"}
     assert declared["order.ship"]["default_roles"] == ["manager", "storekeeper"]
     assert declared["order.confirm"]["default_roles"] == ["manager"]
     assert {p for p, d in declared.items() if d["plugin"] == "core"} >= {

@@ -5,6 +5,9 @@ entities and may come from a crm deal. Its lines carry item, quantity, price, di
 and tax rate; totals are exact decimals rounded per line (:mod:`.totals`). Its life is
 a workflow (:mod:`.machine`): confirming reserves what the stock holds and reports the
 rest as shortages through sales' own hook ``order_shortages`` (:mod:`.hookspecs`);
+money comes in through invoices (prepayments from the order's payment schedule, invoices
+for what shipped, credit notes), payments allocated to them and the receivables report
+(:mod:`.invoicing`, :mod:`.receivables`; service ``facts`` for analytics);
 shipping posts stock issues (partial shipments allowed); cancelling releases the
 reservations and cancels the posted issues. Print forms (confirmation, invoice, delivery
 note, act of completed work) come from Jinja templates as HTML and PDF
@@ -75,9 +78,19 @@ def register_custom_fields(registry: Any) -> None:
 
 @hookimpl
 def register_state_machines(registry: Any) -> None:
-    from ordercraft.plugins.sales.machine import order_machine
+    from ordercraft.plugins.sales.machine import invoice_machine, order_machine
 
     registry.add(order_machine())
+    registry.add(invoice_machine())
+
+
+@hookimpl
+def plugin_services(registry: Any) -> None:
+    from ordercraft.plugins.sales.facts import FACTS
+    from ordercraft.plugins.sales.intake import ORDERS
+
+    registry.add("facts", FACTS)
+    registry.add("orders", ORDERS)
 
 
 @hookimpl
@@ -102,16 +115,22 @@ def process_templates() -> list[str]:
 @hookimpl
 def cli_commands() -> list[Any]:
     from ordercraft.plugins.sales.cli import order_group
+    from ordercraft.plugins.sales.money_cli import (
+        invoice_group,
+        payment_group,
+        receivables_command,
+    )
 
-    return [order_group]
+    return [order_group, invoice_group, payment_group, receivables_command]
 
 
 @hookimpl
 def web_blueprints() -> list[Any]:
     from ordercraft.plugins.sales.api import bp as api_bp
+    from ordercraft.plugins.sales.money_api import bp as money_api_bp
     from ordercraft.plugins.sales.views import bp
 
-    return [bp, api_bp]
+    return [bp, api_bp, money_api_bp]
 
 
 @hookimpl

@@ -180,3 +180,58 @@ def ship_order(session: Any, order: Any, lines: list[dict[str, Any]] | None = No
     if ship_date not in (None, ""):
         data["date"] = ship_date
     return transition(session, order, name, data=data)
+
+
+# --------------------------------------------------------------------------- invoices
+#
+#   issued ──pay_part──> partially_paid ──pay──> paid
+#      └──────────────pay───────────────────────┘
+#   issued ──cancel (reason; nothing allocated)──> cancelled
+#
+# ``pay_part`` and ``pay`` follow the money: the allocations of payments and credit notes
+# make them (:mod:`.invoicing`), and their guards refuse them while the money disagrees.
+
+
+def money_settles_all(ctx: TransitionContext) -> str | None:
+    if ctx.document.open_amount != 0:
+        return f"{ctx.document.open_amount} is still open: allocate a payment to it"
+    return None
+
+
+def money_settles_part(ctx: TransitionContext) -> str | None:
+    invoice = ctx.document
+    if not 0 < invoice.open_amount < invoice.total:
+        return "no payment settles part of the invoice: allocate one"
+    return None
+
+
+def nothing_allocated(ctx: TransitionContext) -> str | None:
+    if ctx.document.open_amount != ctx.document.total:
+        return "money is allocated to the invoice: issue a credit note instead"
+    if ctx.document.kind == "credit_note":
+        return "a credit note is not cancelled: its credit is allocated"
+    return None
+
+
+def close_invoice(ctx: TransitionContext) -> None:
+    ctx.document.cancel_reason = ctx.reason or ""
+    ctx.document.open_amount = 0
+
+
+def invoice_machine() -> StateMachine:
+    from ordercraft.plugins.sales.models import Invoice
+
+    return StateMachine(
+        document_type="invoice", model=Invoice, label="invoice", title_field="number",
+        fields=["paid_amount"], page_endpoint=None, states=[
+            State("issued", initial=True), State("partially_paid", label="partly paid"),
+            State("paid", final=True), State("cancelled", final=True)],
+        transitions=[
+            Transition("pay_part", "issued", "partially_paid", label="Partly paid",
+                       permission="payment.write", guards=[money_settles_part]),
+            Transition("pay", ["issued", "partially_paid"], "paid", label="Paid",
+                       permission="payment.write", guards=[money_settles_all]),
+            Transition("cancel", "issued", "cancelled", label="Cancel invoice",
+                       permission="invoice.write", requires_reason=True,
+                       guards=[nothing_allocated], actions=[close_invoice], style="danger"),
+        ])

@@ -1,0 +1,48 @@
+"""What proposals declares to the site: permissions, the role ``approver``'s grant and the
+settings (approval threshold, validity, numbering, currency)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ordercraft.sdk import ValidationError
+
+
+def permissions(registry: Any) -> None:
+    registry.permission("proposal.read", "Read proposals",
+                        "See proposals, their costs and margins, and product templates.")
+    registry.permission("proposal.write", "Make proposals",
+                        "Enter and change proposals and product templates; send, accept, "
+                        "decline them.")
+    registry.permission("proposal.approve", "Approve discounts",
+                        "Approve a proposal's discount above the site's threshold.")
+    registry.role("approver", "Approves discounts above the threshold on proposals.")
+    registry.grant("approver", "proposal.read", "proposal.approve")
+    registry.grant("manager", "proposal.read", "proposal.write")
+    registry.grant("economist", "proposal.read", "proposal.write")
+
+
+def _percentage(value: Decimal) -> Decimal:
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValidationError(f"{format(value, 'f')!r} is not a percentage from 0 to 100")
+    return value
+
+
+def _currency(value: str) -> str:
+    if len(value) != 3 or not value.isalpha() or not value.isupper():
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code")
+    return value
+
+
+def settings(registry: Any) -> None:
+    registry.setting("proposals_discount_approval_pct", "decimal", "10",
+                     "Discount needing approval (%)",
+                     "A proposal with a line discounted more than this is sent only after a "
+                     "user with proposal.approve approved it.", check=_percentage)
+    registry.setting("proposals_validity_days", "int", "30", "Proposal validity (days)",
+                     "A new proposal is valid this many days unless it says otherwise.")
+    registry.setting("proposals_number_prefix", "str", "TCP-", "Proposal number prefix",
+                     "Proposals are numbered PREFIX00001, ...")
+    registry.setting("proposals_currency", "str", "EUR", "Proposal currency",
+                     "ISO code of a new proposal's currency.", check=_currency)

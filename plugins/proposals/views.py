@@ -1,0 +1,165 @@
+"""The proposals pages: the list, a proposal's page (lines, groups with cost and margin,
+the workflow's buttons, versions and what changed, print links) and the live
+configurator: every change of an option posts the form to ``.../preview``, which answers
+an HTML fragment (prices, margin, broken rules) rendered by the server; an invalid
+combination cannot be saved and the page says which rule it breaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+
+from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.web import (
+    FORM_ERROR_STATUS,
+    Pager,
+    login_required,
+    page_arguments,
+    request_session,
+)
+
+bp = Blueprint("proposals", __name__, url_prefix="/proposals", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+
+@bp.get("/")
+@login_required
+def index():
+    from ordercraft.plugins.proposals.proposals import list_proposals, proposal_dict
+
+    state = request.args.get("status", "").strip()
+    limit, offset = page_arguments()
+    found = list_proposals(request_session(), status=state or None, limit=limit,
+                           offset=offset)
+    rows = [proposal_dict(p, details=False) for p in found.items]
+    pager = Pager(found.total, limit, offset, "proposals.index", {"status": state})
+    return render_template("proposals/list.html", rows=rows, pager=pager, state=state)
+
+
+@bp.get("/<int:proposal_id>")
+@login_required
+def proposal(proposal_id: int):
+    from ordercraft.plugins.proposals.proposals import (
+        get_proposal,
+        list_templates,
+        proposal_dict,
+    )
+    from ordercraft.sdk.web import document_panel, document_url
+
+    found = get_proposal(request_session(), proposal_id)
+    return render_template(
+        "proposals/proposal.html", proposal=found, body=proposal_dict(found),
+        panel=document_panel(found), templates=list_templates(request_session()),
+        order_url=document_url("order", found.order_id) if found.order_id else None,
+        deal_url=document_url("deal", found.deal_id) if found.deal_id else None)
+
+
+def _selection(definition: dict[str, Any]) -> dict[str, Any]:
+    """The chosen options from the configurator's form: ``opt.<group>`` (one) or
+    ``opt.<group>.<option>`` (a quantity) fields."""
+    chosen: dict[str, Any] = {}
+    for group in definition["groups"]:
+        if group["select"] == "one":
+            value = request.form.get(f"opt.{group['key']}", "").strip()
+            if value:
+                chosen[group["key"]] = value
+        else:
+            picked = {o["key"]: request.form.get(f"opt.{group['key']}.{o['key']}", "").strip()
+                      for o in group["options"]}
+            picked = {k: v for k, v in picked.items() if v not in ("", "0")}
+            if picked:
+                chosen[group["key"]] = picked
+    return chosen
+
+
+def _configurator(proposal_id: int, code: str, *, preview: dict[str, Any] | None = None,
+                  error: str | None = None, status: int = 200) -> Any:
+    from ordercraft.plugins.proposals.proposals import get_proposal, get_template
+
+    session = request_session()
+    return render_template("proposals/configure.html",
+                           proposal=get_proposal(session, proposal_id),
+                           template=get_template(session, code), preview=preview,
+                           values=request.form, error=error), status
+
+
+@bp.get("/<int:proposal_id>/configure/<code>")
+@login_required
+def configure(proposal_id: int, code: str):
+    return _configurator(proposal_id, code)
+
+
+@bp.post("/<int:proposal_id>/configure/<code>/preview")
+@login_required
+def configure_preview(proposal_id: int, code: str):
+    """The fragment the page swaps in after every change (no page reload)."""
+    from ordercraft.plugins.proposals.live import preview
+    from ordercraft.plugins.proposals.proposals import get_template
+
+    session = request_session()
+    template = get_template(session, code)
+    try:
+        found = preview(session, code, _selection(template.definition),
+                        qty=request.form.get("qty") or "1",
+                        discount=request.form.get("discount") or None)
+    except OrdercraftError as exc:
+        return Response(render_template("proposals/_preview.html", preview=None,
+                                        error=exc.message), status=FORM_ERROR_STATUS)
+    return render_template("proposals/_preview.html", preview=found, error=None)
+
+
+@bp.post("/<int:proposal_id>/configure/<code>")
+@login_required
+def configure_save(proposal_id: int, code: str):
+    from ordercraft.plugins.proposals.live import preview
+    from ordercraft.plugins.proposals.proposals import configure as save
+    from ordercraft.plugins.proposals.proposals import get_template
+
+    session = request_session()
+    template = get_template(session, code)
+    chosen = _selection(template.definition)
+    try:
+        save(session, proposal_id, code, chosen, qty=request.form.get("qty") or "1",
+             discount=request.form.get("discount") or None)
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        session.rollback()
+        found = preview(session, code, chosen, qty=request.form.get("qty") or "1")
+        return _configurator(proposal_id, code, preview=found, error=exc.message,
+                             status=FORM_ERROR_STATUS)
+    flash(f"Added {template.name} to the proposal.")
+    return redirect(url_for("proposals.proposal", proposal_id=proposal_id))
+
+
+@bp.post("/<int:proposal_id>/send")
+@login_required
+def send(proposal_id: int):
+    from ordercraft.plugins.proposals.sending import send_proposal
+    from ordercraft.sdk.plugins import site_platform
+
+    session = request_session()
+    platform, user = site_platform(session), session.info.get("user")
+    session.rollback()
+    try:
+        send_proposal(platform, proposal_id, to=request.form.get("to") or None, user=user)
+        flash("Proposal sent.")
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        flash(exc.message, "error")
+    return redirect(url_for("proposals.proposal", proposal_id=proposal_id))
+
+
+@bp.get("/<int:proposal_id>/print/<form>")
+@login_required
+def print_form(proposal_id: int, form: str):
+    from ordercraft.plugins.proposals.proposals import get_proposal
+    from ordercraft.sdk.printing import render_html, render_pdf
+
+    session = request_session()
+    html = render_html(session, "proposal", form, get_proposal(session, proposal_id))
+    if request.args.get("pdf"):
+        return Response(render_pdf(html), mimetype="application/pdf")
+    return Response(html, mimetype="text/html")

@@ -1,0 +1,82 @@
+"""``ordercraft invoice|payment|receivables`` and ``/api/v1/invoices``, ``/payments``,
+``/receivables``: the same figures as the services, errors naming the field (exit 2,
+422/409), the routes in openapi.json."""
+
+import pytest
+
+import sales_kit as kit
+
+
+@pytest.fixture
+def site(make_site):
+    site = kit.build(make_site)
+    order_id = kit.order(site, "KIT:3::0:20", order_date="2024-03-04")   # 1152.00
+    kit.move(site, order_id, "confirm")
+    return site
+
+
+def ok(site, args):
+    result = site.cli(args)
+    assert result.exit_code == 0, (args, result.output, result.stderr)
+    return result.json()
+
+
+def test_cli_schedule_invoice_pay_and_receivables(site, tmp_path):
+    schedule = ok(site, "order schedule SO-00001 --milestone Prepayment:25%:before_production "
+                        "--milestone Rest:864.00:shipment --json")
+    assert [(m["label"], m["amount"]) for m in schedule["milestones"]] == [
+        ("Prepayment", "288.00"), ("Rest", "864.00")]
+    invoice = ok(site, "invoice add --order SO-00001 --milestone 1 --date 2024-03-05 --json")
+    assert (invoice["invoice"]["number"], invoice["invoice"]["total"],
+            invoice["invoice"]["tax_total"]) == ("INV-00001", "288.00", "48.00")
+    refused = site.cli(["payment", "add", "--client", kit.SCHOOL, "--amount", "300",
+                        "--invoice", "INV-00001:288.01", "--json"])
+    assert refused.exit_code == 2
+    assert refused.json()["error"]["field"] == "allocations.0.amount"
+    paid = ok(site, ["payment", "add", "--client", kit.SCHOOL, "--amount", "300.00",
+                     "--date", "2024-03-06", "--invoice", "INV-00001", "--json"])
+    assert (paid["payment"]["number"], paid["payment"]["unallocated"]) == ("PAY-00001", "12.00")
+    assert ok(site, "invoice show INV-00001 --json")["invoice"]["state"] == "paid"
+    report = ok(site, "receivables --as-of 2024-03-06 --json")
+    assert (report["total"], report["credit"], report["balance"]) == ("0.00", "12.00", "-12.00")
+    statement = tmp_path / "bank.csv"
+    statement.write_text("date,amount,payer,reference\n2024-03-07,5.00,x,none\n")
+    imported = ok(site, f"payment import {statement} --json")
+    assert (imported["matched"], imported["applied"]) == (0, False)
+    missing = site.cli("invoice show INV-09999 --json")
+    assert missing.exit_code == 2 and missing.json()["error"]["field"] == "invoice"
+
+
+def test_api_invoices_payments_receivables(site):
+    client = site.app.test_client()
+    headers = {"Authorization": f"Bearer {site.token('admin')}"}
+    put = client.put("/api/v1/orders/1/payment-schedule", headers=headers, json={
+        "milestones": [{"label": "All", "percent": "100", "trigger": "acceptance"}]})
+    assert put.status_code == 200, put.json
+    created = client.post("/api/v1/invoices", headers=headers,
+                          json={"order": "SO-00001", "milestone": 1, "date": "2024-03-05"})
+    assert created.status_code == 201, created.json
+    assert (created.json["total"], created.json["open"]) == ("1152.00", "1152.00")
+    invoice_id = created.json["id"]
+    too_much = client.post("/api/v1/payments", headers=headers, json={
+        "client": kit.SCHOOL, "amount": "2000.00",
+        "allocations": [{"invoice": invoice_id, "amount": "1152.01"}]})
+    assert too_much.status_code == 400
+    assert too_much.json["error"]["field"] == "allocations.0.amount"
+    payment = client.post("/api/v1/payments", headers=headers, json={
+        "client": kit.SCHOOL, "amount": "1000.00", "date": "2024-03-06",
+        "allocations": [{"invoice": "INV-00001"}]})
+    assert payment.status_code == 201, payment.json
+    assert client.get(f"/api/v1/invoices/{invoice_id}", headers=headers).json["state"] == \
+        "partially_paid"
+    aging = client.get("/api/v1/receivables?as_of=2024-04-01", headers=headers).json
+    assert aging["buckets"]["1-30"] == "152.00" and aging["total"] == "152.00"
+    cancel = client.post(f"/api/v1/invoices/{invoice_id}/transitions/cancel", headers=headers,
+                         json={"reason": "wrong"})
+    assert cancel.status_code == 409
+    listed = client.get("/api/v1/invoices?status=partially_paid", headers=headers).json
+    assert [i["number"] for i in listed["items"]] == ["INV-00001"]
+    spec = client.get("/api/v1/openapi.json", headers=headers).json
+    for path in ("/api/v1/invoices", "/api/v1/payments", "/api/v1/receivables",
+                 "/api/v1/payments/import", "/api/v1/invoices/{document_id}/transitions/{name}"):
+        assert path in spec["paths"], path

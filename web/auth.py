@@ -150,6 +150,9 @@ def permission_required(permission: str) -> Callable[[F], F]:
             require(current_user(), permission)
             return view(*args, **kwargs)
 
-        return login_required(wrapper)  # type: ignore[arg-type]
+        checked = login_required(wrapper)
+        #: Read by the route x role test (and anyone listing what a page needs).
+        checked.required_permission = permission  # type: ignore[attr-defined]
+        return checked  # type: ignore[no-any-return]
 
     return decorate

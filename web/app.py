@@ -54,7 +54,11 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
         SESSION_COOKIE_NAME="ordercraft_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The cookie lives as long as the longest session may (the server ends it
+        # sooner: logout, idle timeout, the site's lifetime setting) and is not sent
+        # again with a fresh expiry on every request.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=31),
+        SESSION_REFRESH_EACH_REQUEST=False,
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )

@@ -1,4 +1,5 @@
-"""``ordercraft user add|list|show|token|passwd``."""
+"""``ordercraft user add|list|show|passwd|sessions|session-end|token|tokens|token-revoke|
+deactivate|activate``."""
 
 from __future__ import annotations
 
@@ -136,3 +137,33 @@ def user_passwd(name: str, password: str | None, generate: bool, as_json: bool) 
         result["password"] = password
         text += f"\npassword (shown once): {password}"
     emit(as_json, result, text)
+
+
+@user_group.command("sessions")
+@click.argument("name")
+@click.option("--all", "include_ended", is_flag=True, help="Ended sessions too.")
+@json_option
+def user_sessions(name: str, include_ended: bool, as_json: bool) -> None:
+    """List the browser sessions of NAME (open ones, newest first)."""
+    from ordercraft.core.services import sessions, users
+
+    with ready_platform().session() as session:
+        user = users.get_user(session, name)
+        rows = [sessions.session_dict(record) for record in
+                sessions.list_sessions(session, user, include_ended=include_ended)]
+    columns = ["id", "created_at", "last_seen_at", "expires_at", "address", "end_reason"]
+    emit(as_json, {"ok": True, "user": name, "sessions": rows}, lambda: table(
+        [{c: value_text(r.get(c)) for c in columns} for r in rows], columns))
+
+
+@user_group.command("session-end")
+@click.argument("session_id", metavar="ID", type=int)
+@json_option
+def user_session_end(session_id: int, as_json: bool) -> None:
+    """End the browser session ID (its user must log in again)."""
+    from ordercraft.core.services import sessions
+
+    with ready_platform().session() as session:
+        document = sessions.session_dict(sessions.end_session(session, session_id))
+    emit(as_json, {"ok": True, "session": document},
+         f"ended session {session_id} of {document['user']}")

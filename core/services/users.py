@@ -90,9 +90,14 @@ def create_user(session: Session, name: str, *, roles: Iterable[str] = (), passw
 
 
 def set_password(session: Session, name: str, password: str) -> User:
+    """Set the password of ``name``; every session of the user ends (and, see
+    :func:`revoke_user_tokens`, every API token is revoked)."""
+    from ordercraft.core.services.sessions import PASSWORD_CHANGED, end_user_sessions
+
     require_session_permission(session, "user.admin")
     user = get_user(session, name)
     user.password_hash = hash_password(password)
+    end_user_sessions(session, user.id, PASSWORD_CHANGED)
     return user
 
 

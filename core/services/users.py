@@ -106,17 +106,12 @@ def set_password(session: Session, name: str, password: str) -> User:
     return user
 
 
-def authenticate(session: Session, name: str, password: str) -> User:
-    from argon2.exceptions import InvalidHashError, VerifyMismatchError
+def authenticate(session: Session, name: str, password: str, *, address: str = "") -> User:
+    """The active user ``name`` whose password this is, throttled per account and
+    address (see :mod:`ordercraft.core.services.logins`)."""
+    from ordercraft.core.services.logins import authenticate as check_login
 
-    user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
-    if user is None or not user.password_hash:
-        raise AuthenticationFailed("wrong user name or password")
-    try:
-        _hasher().verify(user.password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
-        raise AuthenticationFailed("wrong user name or password") from None
-    return user
+    return check_login(session, name, password, address=address)
 
 
 def _token_digest(token: str) -> str:

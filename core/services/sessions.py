@@ -3,15 +3,14 @@ change, a deactivation, an admin, ``site rotate-secret``, the idle timeout or th
 absolute lifetime (the site settings ``session_idle_minutes`` and
 ``session_lifetime_hours``).
 
-The browser's cookie holds a random key; only its SHA-256 is stored, in
-``user_sessions``. The cookie is not re-issued on every request: the record's
+The browser's cookie holds a random key; only its HMAC keyed by the site's secret key
+(:mod:`ordercraft.core.secret_key`) is stored, in ``user_sessions``. The cookie is not re-issued on every request: the record's
 ``last_seen_at`` moves (at most once a minute, so that reading a page is not a write
 each time) and the idle timeout is measured from it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,8 +35,10 @@ IDLE = "idle"
 EXPIRED = "expired"
 
 
-def _digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+def _digest(session: Session, key: str) -> str:
+    from ordercraft.core.secret_key import keyed_digest
+
+    return keyed_digest(session.info.get("platform"), key)
 
 
 def session_limits(session: Session) -> tuple[timedelta, timedelta]:
@@ -55,7 +56,7 @@ def start_session(session: Session, user: User, *, address: str = "", user_agent
     now = now or utcnow()
     _idle, lifetime = session_limits(session)
     key = secrets.token_urlsafe(32)
-    record = UserSession(user_id=user.id, key_hash=_digest(key), created_at=now,
+    record = UserSession(user_id=user.id, key_hash=_digest(session, key), created_at=now,
                          last_seen_at=now, expires_at=now + lifetime,
                          address=(address or "")[:64], user_agent=(user_agent or "")[:200])
     session.add(record)
@@ -67,7 +68,7 @@ def session_user(session: Session, key: str, *, now: datetime | None = None) -> 
     """The user of the session whose cookie holds ``key``, or ``None`` when it has ended,
     timed out, outlived its lifetime, or its user was deactivated (it is then ended)."""
     now = now or utcnow()
-    record = session.scalar(select(UserSession).where(UserSession.key_hash == _digest(key)))
+    record = session.scalar(select(UserSession).where(UserSession.key_hash == _digest(session, key)))
     if record is None or record.ended_at is not None:
         return None
     idle, _lifetime = session_limits(session)
@@ -89,7 +90,7 @@ def _end(record: UserSession, reason: str, now: datetime) -> None:
 
 def end_session_key(session: Session, key: str, reason: str = LOGOUT) -> None:
     """End the session of this cookie key (a logout); an unknown key is ignored."""
-    record = session.scalar(select(UserSession).where(UserSession.key_hash == _digest(key),
+    record = session.scalar(select(UserSession).where(UserSession.key_hash == _digest(session, key),
                                                       UserSession.ended_at.is_(None)))
     if record is not None:
         _end(record, reason, utcnow())

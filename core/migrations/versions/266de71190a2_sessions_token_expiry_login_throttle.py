@@ -1,4 +1,4 @@
-"""sessions, token expiry, login throttle
+"""sessions, token expiry, login throttle; the web secret key leaves the database
 
 Revision ID: 266de71190a2
 Revises: 5b900d2937f5
@@ -51,6 +51,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('revoked_reason', sa.String(length=30), server_default='', nullable=False))
 
     # ### end Alembic commands ###
+    # The cookie key lives in a key file now (core/secret_key.py), never in the database
+    # (nor, so, in a backup).
+    op.execute(sa.text("DELETE FROM site_settings WHERE key = 'web_secret_key'"))
 
 
 def downgrade() -> None:

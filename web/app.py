@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from ordercraft.core.platform import Platform
 from ordercraft.core.secret_key import site_secret_key
-from ordercraft.web import auth, csrf, errors, header, menu, pages
+from ordercraft.web import auth, csrf, errors, header, menu, pages, security
 from ordercraft.web.extension import OrdercraftExtension, register_plugin_blueprints
 from ordercraft.web.testing import OrdercraftTestClient
 from ordercraft.web.views import CORE_BLUEPRINTS
@@ -68,6 +68,7 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
         app.config["SECRET_KEY"] = site_secret_key(platform)
 
     platform.start()
+    security.init_app(app)
     OrdercraftExtension(app, platform)
     auth.init_app(app)
     csrf.init_app(app)

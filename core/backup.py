@@ -321,6 +321,11 @@ def restore(platform: Platform, source: Path | str) -> RestoreResult:
         pending = _check_revisions(platform, revisions, source)
         _pg_restore(platform, source)
     platform.dispose()  # pooled connections may hold the old schema's state
+    # The key is not in the backup: the restored site gets a new one, and the sessions
+    # the backup holds are over.
+    from ordercraft.core.secret_key import rotate_secret_key
+
+    rotate_secret_key(platform, refuse_env=False)
     return RestoreResult(source, kind, revisions, pending)
 
 

@@ -161,10 +161,29 @@ class SettingRegistry:
                                                                   s.name)))
 
 
+def _at_least_one(value: int) -> int:
+    if value < 1:
+        raise ValidationError(f"must be at least 1 (got {value})")
+    return value
+
+
 def register_core(registry: SettingRegistry) -> None:
     from ordercraft.core.printing import COMPANY_FIELDS, TEMPLATES_DIR_SETTING
 
     registry.current_plugin = "core"
+    registry.setting("session_idle_minutes", "int", 120, "Session idle timeout (minutes)",
+                     "A browser session unused for this long ends; the next request asks "
+                     "for the login again.", check=_at_least_one)
+    registry.setting("session_lifetime_hours", "int", 12, "Session lifetime (hours)",
+                     "A browser session ends this long after its login, however busy.",
+                     check=_at_least_one)
+    registry.setting("login_lock_failures", "int", 10, "Failed logins before a lock",
+                     "After this many failed logins in a row, for one account or from one "
+                     "address, logins are refused until the lock ends (each failure before "
+                     "it waits a little longer).", check=_at_least_one)
+    registry.setting("login_lock_minutes", "int", 15, "Login lock (minutes)",
+                     "How long an account or address stays locked after too many failed "
+                     "logins.", check=_at_least_one)
     registry.setting(TEMPLATES_DIR_SETTING, "str", "", "Print templates folder",
                      "A folder of print templates used before the shipped ones (a file with a "
                      "form's relative path replaces it); empty: ORDERCRAFT_TEMPLATES_DIR, "

@@ -26,6 +26,9 @@ def initialise_site(platform: Platform, admin_password: str | None = None) -> In
     generated = admin_password is None
     password = admin_password if admin_password is not None else secrets.token_urlsafe(12)
     hash_password(password)  # validate before touching the database
+    from ordercraft.core.secret_key import ensure_key_file
+
+    ensure_key_file(platform.database_url)
     schema.upgrade(platform)
     with platform.session() as session:
         apply_declarations(session)

@@ -189,6 +189,12 @@ def make_site(tmp_path: Path, _site_templates: SiteTemplates) -> Iterator[Callab
         cleanups.append([None, drop])
         platform = make_platform(url)
         cleanups[-1][0] = platform
+        if not url.startswith("sqlite"):
+            # The key file of a PostgreSQL site would go to the current folder; a test
+            # site's key lives as long as its platform.
+            from ordercraft.core.secret_key import new_key, use_secret_key
+
+            use_secret_key(platform, new_key())
         platform.start()
         return Site(platform)
 

@@ -8,8 +8,6 @@ handlers, the core blueprints, then every installed plugin's blueprints.
 from __future__ import annotations
 
 import importlib
-import os
-import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -17,12 +15,12 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from ordercraft.core.platform import Platform
-from ordercraft.web import auth, csrf, errors, header, menu, pages
+from ordercraft.core.secret_key import site_secret_key
+from ordercraft.web import auth, csrf, errors, header, menu, pages, security
 from ordercraft.web.extension import OrdercraftExtension, register_plugin_blueprints
 from ordercraft.web.testing import OrdercraftTestClient
 from ordercraft.web.views import CORE_BLUEPRINTS
 
-SECRET_KEY_SETTING = "web_secret_key"
 #: The largest id the database holds (ids are INTEGER columns: 32 bits on PostgreSQL).
 MAX_ID = 2**31 - 1
 
@@ -54,7 +52,11 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
         SESSION_COOKIE_NAME="ordercraft_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The cookie lives as long as the longest session may (the server ends it
+        # sooner: logout, idle timeout, the site's lifetime setting) and is not sent
+        # again with a fresh expiry on every request.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=31),
+        SESSION_REFRESH_EACH_REQUEST=False,
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
@@ -62,10 +64,11 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     app.test_client_class = OrdercraftTestClient
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ.get("ORDERCRAFT_SECRET_KEY") or site_secret_key(
-            platform)
+        # ORDERCRAFT_SECRET_KEY, else the key file beside the site (never the database).
+        app.config["SECRET_KEY"] = site_secret_key(platform)
 
     platform.start()
+    security.init_app(app)
     OrdercraftExtension(app, platform)
     auth.init_app(app)
     csrf.init_app(app)
@@ -78,24 +81,3 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
         app.register_blueprint(getattr(importlib.import_module(module_name), attribute or "bp"))
     register_plugin_blueprints(app, platform)
     return app
-
-
-def site_secret_key(platform: Platform) -> str:
-    """The key that signs session cookies: generated once per site and kept in its
-    settings, so every web worker of the site (and every restart) shares it."""
-    from sqlalchemy.exc import IntegrityError
-
-    from ordercraft.core.models import SiteSetting
-
-    for _attempt in range(2):
-        try:
-            with platform.session() as session:
-                setting = session.get(SiteSetting, SECRET_KEY_SETTING)
-                if setting is not None and setting.value:
-                    return setting.value
-                key = secrets.token_urlsafe(48)
-                session.add(SiteSetting(key=SECRET_KEY_SETTING, value=key))
-                return key
-        except IntegrityError:  # another worker generated it at the same moment: read theirs
-            continue
-    raise RuntimeError("could not store the site's web secret key")

@@ -7,8 +7,6 @@ services check their permissions and the audit log records them.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,8 +23,9 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SESSION_USER = "user_id"
-SESSION_FINGERPRINT = "auth"
+#: The cookie's only credential: the key of the server-side session record
+#: (:mod:`ordercraft.core.services.sessions`).
+SESSION_KEY = "sid"
 
 
 def init_app(app: Flask) -> None:
@@ -45,12 +44,6 @@ def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
-def _fingerprint(user: User) -> str:
-    # Changing the password (or deactivating the user) ends the user's browser sessions.
-    return hmac.new(b"ordercraft-session", user.password_hash.encode(),
-                    hashlib.sha256).hexdigest()[:24]
-
-
 def bearer_token() -> str | None:
     """The token of ``Authorization: Bearer <token>``; a malformed header is refused."""
     header = request.headers.get("Authorization")
@@ -65,20 +58,19 @@ def bearer_token() -> str | None:
 
 def resolve_user(db: Session) -> User | None:
     """The user of this request, read once through the request's session."""
-    from ordercraft.core.models import User
+    from ordercraft.core.services.sessions import session_user
     from ordercraft.core.services.users import user_for_token
 
     if is_api_request():
         token = bearer_token()
         if token is not None:
             return user_for_token(db, token)
-    user_id = session.get(SESSION_USER)
-    if user_id is None:
+    key = session.get(SESSION_KEY)
+    if not isinstance(key, str) or not key:
         return None
-    user = db.get(User, user_id)
-    if user is None or not user.active or session.get(SESSION_FINGERPRINT) != _fingerprint(user):
-        session.clear()
-        return None
+    user = session_user(db, key)
+    if user is None:
+        session.clear()  # ended, timed out or outlived: the browser forgets it
     return user
 
 
@@ -97,20 +89,29 @@ def uses_bearer_token() -> bool:
 
 def log_in(user: User) -> None:
     """Start a browser session for ``user`` (after the password was checked)."""
+    from ordercraft.core.services.sessions import start_session
     from ordercraft.web.csrf import new_token
-
-    session.clear()  # a fresh session on login: no fixation of a pre-login session id
-    session.permanent = True
-    session[SESSION_USER] = user.id
-    session[SESSION_FINGERPRINT] = _fingerprint(user)
-    new_token()
-    g._oc_user = user
     from ordercraft.web.extension import request_session
 
-    request_session().info["user"] = user
+    db = request_session()
+    key, _record = start_session(db, user, address=request.remote_addr or "",
+                                 user_agent=request.headers.get("User-Agent", ""))
+    session.clear()  # a fresh session on login: no fixation of a pre-login session id
+    session.permanent = True
+    session[SESSION_KEY] = key
+    new_token()
+    g._oc_user = user
+    db.info["user"] = user
 
 
 def log_out() -> None:
+    """End the session on the server as well as in the browser."""
+    from ordercraft.core.services.sessions import end_session_key
+    from ordercraft.web.extension import request_session
+
+    key = session.get(SESSION_KEY)
+    if isinstance(key, str) and key:
+        end_session_key(request_session(), key)
     session.clear()
     g._oc_user = None
 
@@ -150,6 +151,9 @@ def permission_required(permission: str) -> Callable[[F], F]:
             require(current_user(), permission)
             return view(*args, **kwargs)
 
-        return login_required(wrapper)  # type: ignore[arg-type]
+        checked = login_required(wrapper)
+        #: Read by the route x role test (and anyone listing what a page needs).
+        checked.required_permission = permission  # type: ignore[attr-defined]
+        return checked  # type: ignore[no-any-return]
 
     return decorate

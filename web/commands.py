@@ -38,7 +38,14 @@ SCHEDULER_MODULE = "ordercraft.core.scheduler"
 
 
 def server_options(function: Any) -> Any:
-    """``--host``, ``--port`` and ``--threads`` (shared by ``serve`` and ``demo``)."""
+    """``--host``, ``--port``, ``--threads`` and ``--behind-proxy`` (shared by ``serve``
+    and ``demo``)."""
+    function = click.option("--behind-proxy", "behind_proxy", type=click.IntRange(0, 10),
+                            default=0, envvar="ORDERCRAFT_BEHIND_PROXY", show_default=True,
+                            metavar="N",
+                            help="Trust X-Forwarded-For/-Proto/-Host from N reverse proxies "
+                                 "in front (an HTTPS proxy: Secure cookie, https "
+                                 "redirects).")(function)
     function = click.option("--threads", type=click.IntRange(1, 256), default=DEFAULT_THREADS,
                             show_default=True, help="Worker threads answering requests.")(function)
     function = click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT,
@@ -51,12 +58,14 @@ def server_options(function: Any) -> Any:
 @click.command("serve")
 @server_options
 @json_option
-def serve_command(host: str, port: int, threads: int, as_json: bool) -> None:
+def serve_command(host: str, port: int, threads: int, behind_proxy: int,
+                  as_json: bool) -> None:
     """Run the web application (and the background scheduler).
 
     Serves until Ctrl+C or SIGTERM; prints the address first.
     """
-    serve_site(ready_platform(), host=host, port=port, threads=threads, as_json=as_json)
+    serve_site(ready_platform(), host=host, port=port, threads=threads, as_json=as_json,
+               behind_proxy=behind_proxy)
 
 
 def start_background_scheduler(platform: Platform) -> Any:
@@ -75,8 +84,13 @@ def stop_background_scheduler(scheduler: Any) -> None:
 
 
 def serve_site(platform: Platform, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-               threads: int = DEFAULT_THREADS, as_json: bool = False) -> None:
-    """Serve the site until Ctrl+C or SIGTERM; prints the URL first."""
+               threads: int = DEFAULT_THREADS, as_json: bool = False,
+               behind_proxy: int = 0) -> None:
+    """Serve the site until Ctrl+C or SIGTERM; prints the URL first.
+
+    :param behind_proxy: the number of reverse proxies whose ``X-Forwarded-*`` headers
+        are trusted (``ProxyFix``); 0: none, and waitress drops those headers.
+    """
     from waitress.server import create_server
 
     from ordercraft.core.errors import OrdercraftError
@@ -86,10 +100,15 @@ def serve_site(platform: Platform, *, host: str = DEFAULT_HOST, port: int = DEFA
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # APScheduler reports every run at INFO; the site's own jobs log what matters.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    app = create_app(platform)
+    from ordercraft.web.security import BEHIND_PROXY
+
+    app = create_app(platform, config={BEHIND_PROXY: behind_proxy} if behind_proxy else None)
     try:
+        # Behind a proxy the forwarded headers reach ProxyFix, which trusts only as many
+        # hops as it was told; otherwise waitress drops them.
         server = create_server(app, host=host, port=port, threads=threads,
-                               ident="Ordercraft", clear_untrusted_proxy_headers=True)
+                               ident="Ordercraft",
+                               clear_untrusted_proxy_headers=not app.config[BEHIND_PROXY])
     except OSError as exc:
         raise OrdercraftError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose "
                               "another with --port or --host)", code="address_unavailable",
@@ -135,7 +154,8 @@ def serve_site(platform: Platform, *, host: str = DEFAULT_HOST, port: int = DEFA
               help="Serve the site after seeding it.")
 @server_options
 @json_option
-def demo_command(serve: bool, host: str, port: int, threads: int, as_json: bool) -> None:
+def demo_command(serve: bool, host: str, port: int, threads: int, behind_proxy: int,
+                 as_json: bool) -> None:
     """Seed the demo site (a robot workshop) and serve it.
 
     Creates the site if there is none (admin password: ORDERCRAFT_ADMIN_PASSWORD or
@@ -170,4 +190,5 @@ def demo_command(serve: bool, host: str, port: int, threads: int, as_json: bool)
     if serve:
         if not as_json:
             click.echo("")
-        serve_site(platform, host=host, port=port, threads=threads, as_json=as_json)
+        serve_site(platform, host=host, port=port, threads=threads, as_json=as_json,
+                   behind_proxy=behind_proxy)

@@ -56,12 +56,13 @@ class RequestTransaction:
         self._stack = ExitStack()
         self.session: Session = self._stack.enter_context(platform.session(user=ANONYMOUS))
         self.failed = False
+        self.keep = False
 
     def finish(self, success: bool) -> None:
         stack, self._stack = self._stack, None
         if stack is None:
             return
-        if not success:
+        if not success and not self.keep:
             self.session.rollback()
         stack.close()  # platform.session() commits (nothing left after a rollback) and closes
 
@@ -101,6 +102,14 @@ def request_session() -> Session:
         g._oc_user = user
         transaction.session.info["user"] = user if user is not None else ANONYMOUS
     return transaction.session
+
+
+def keep_changes() -> None:
+    """Commit the request's transaction even though the response is a refusal (a refused
+    login still counts against the account and is in the audit log)."""
+    transaction = g.get("_oc_transaction")
+    if transaction is not None:
+        transaction.keep = True
 
 
 def mark_failed() -> None:

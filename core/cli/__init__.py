@@ -23,6 +23,7 @@ from ordercraft.core.cli.common import CliState, report_error, wants_json
 CORE_COMMANDS: dict[str, str] = {
     "init": "ordercraft.core.cli.site:init_command",
     "db": "ordercraft.core.cli.site:db_group",
+    "site": "ordercraft.core.cli.site:site_group",
     "backup": "ordercraft.core.cli.backup:backup_command",
     "restore": "ordercraft.core.cli.backup:restore_command",
     "plugins": "ordercraft.core.cli.plugins:plugins_group",
@@ -53,6 +54,7 @@ DISTRIBUTION = "ordercraft"
 CORE_HELP: dict[str, str] = {
     "init": "Create a new site: schema and the first user (admin).",
     "db": "Database schema: upgrade, status.",
+    "site": "The site's secret key: rotate-secret.",
     "backup": "Write a consistent snapshot of the site to a file.",
     "restore": "Replace the site's data with a backup.",
     "plugins": "List, enable and disable plugins; write a new add-on (also: plugin).",

@@ -14,12 +14,14 @@ if TYPE_CHECKING:
 
 def audited_entities() -> list[str]:
     """The entity names of every audited table (the core's and the loaded plugins'), and
-    the site settings (whose service writes their entries)."""
+    those whose services write their entries: the site settings, users' activation, API
+    tokens and logins."""
     from ordercraft.core.db import Base
     from ordercraft.core.models.audit import Audited
+    from ordercraft.core.services.users import AUDIT_ENTITIES
     from ordercraft.core.settings import AUDIT_ENTITY
 
-    return sorted({AUDIT_ENTITY} | {
+    return sorted({AUDIT_ENTITY, *AUDIT_ENTITIES} | {
         mapper.class_.__audit_entity__ for mapper in Base.registry.mappers
         if issubclass(mapper.class_, Audited) and mapper.class_.__audit_entity__})
 

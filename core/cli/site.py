@@ -78,3 +78,23 @@ def db_revision(message: str, owner: str) -> None:
 
     path = schema.new_revision(current_platform(), message, owner=owner)
     click.echo(f"wrote {path}")
+
+
+@click.group("site")
+def site_group() -> None:
+    """The site itself: its secret key."""
+
+
+@site_group.command("rotate-secret")
+@json_option
+def site_rotate_secret(as_json: bool) -> None:
+    """Write a new secret key (the cookie signing key) and end every browser session.
+
+    Restart the web processes afterwards so that all of them sign with the new key.
+    """
+    from ordercraft.core.secret_key import rotate_secret_key
+
+    path = rotate_secret_key(current_platform())
+    emit(as_json, {"ok": True, "key_file": str(path) if path else None},
+         f"wrote a new secret key to {path}; every session has ended (restart the web "
+         "processes)")

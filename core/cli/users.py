@@ -1,4 +1,5 @@
-"""``ordercraft user add|list|show|token|passwd``."""
+"""``ordercraft user add|list|show|passwd|sessions|session-end|token|tokens|token-revoke|
+deactivate|activate``."""
 
 from __future__ import annotations
 
@@ -96,16 +97,76 @@ def user_show(name: str, as_json: bool) -> None:
 
 @user_group.command("token")
 @click.argument("name")
-@click.option("--label", default="", help="What the token is for, e.g. 'accounting sync'.")
+@click.option("--name", "--label", "label", default="", metavar="TEXT",
+              help="What the token is for, e.g. 'accounting sync'.")
+@click.option("--expires", metavar="DURATION",
+              help="How long it works: 90d, 12h, 2w or 30m (default: until revoked).")
 @json_option
-def user_token(name: str, label: str, as_json: bool) -> None:
+def user_token(name: str, label: str, expires: str | None, as_json: bool) -> None:
     """Create an API token for NAME and print it (only this once)."""
     from ordercraft.core.services import users
 
+    lifetime = users.parse_duration(expires) if expires is not None else None
     with ready_platform().session() as session:
-        token = users.create_token(session, name, label=label)
-    emit(as_json, {"ok": True, "user": name, "token": token},
-         f"API token for {name} (shown once, store it now):\n{token}")
+        token = users.create_token(session, name, label=label, expires=lifetime)
+        document = users.token_dict(users.list_tokens(session, name)[-1])
+    text = f"API token for {name} (shown once, store it now):\n{token}"
+    if document["expires_at"]:
+        text += f"\nexpires {document['expires_at']}"
+    emit(as_json, {"ok": True, "user": name, "token": token, "token_info": document}, text)
+
+
+@user_group.command("tokens")
+@click.argument("name")
+@json_option
+def user_tokens(name: str, as_json: bool) -> None:
+    """List the API tokens of NAME: name, expiry, last use, revoked or not."""
+    from ordercraft.core.services import users
+
+    with ready_platform().session() as session:
+        rows = [users.token_dict(row) for row in users.list_tokens(session, name)]
+    columns = ["id", "name", "created_at", "expires_at", "last_used_at", "active",
+               "revoked_reason"]
+    emit(as_json, {"ok": True, "user": name, "tokens": rows}, lambda: table(
+        [{c: value_text(r.get(c)) for c in columns} for r in rows], columns))
+
+
+@user_group.command("token-revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@json_option
+def user_token_revoke(token_id: int, as_json: bool) -> None:
+    """Revoke the API token ID (from 'user tokens NAME')."""
+    from ordercraft.core.services import users
+
+    with ready_platform().session() as session:
+        document = users.token_dict(users.revoke_token(session, token_id))
+    emit(as_json, {"ok": True, "token": document},
+         f"revoked API token {token_id} of {document['user']}")
+
+
+def _set_active(name: str, active: bool, as_json: bool) -> None:
+    from ordercraft.core.services import users
+
+    with ready_platform().session() as session:
+        document = users.user_dict(users.set_active(session, name, active))
+    emit(as_json, {"ok": True, "user": document},
+         f"{'activated' if active else 'deactivated'} user {name}")
+
+
+@user_group.command("deactivate")
+@click.argument("name")
+@json_option
+def user_deactivate(name: str, as_json: bool) -> None:
+    """Deactivate NAME: no login, no API token, no session; their history stays."""
+    _set_active(name, False, as_json)
+
+
+@user_group.command("activate")
+@click.argument("name")
+@json_option
+def user_activate(name: str, as_json: bool) -> None:
+    """Let the deactivated user NAME log in again (their old tokens stay revoked)."""
+    _set_active(name, True, as_json)
 
 
 @user_group.command("passwd")
@@ -136,3 +197,33 @@ def user_passwd(name: str, password: str | None, generate: bool, as_json: bool) 
         result["password"] = password
         text += f"\npassword (shown once): {password}"
     emit(as_json, result, text)
+
+
+@user_group.command("sessions")
+@click.argument("name")
+@click.option("--all", "include_ended", is_flag=True, help="Ended sessions too.")
+@json_option
+def user_sessions(name: str, include_ended: bool, as_json: bool) -> None:
+    """List the browser sessions of NAME (open ones, newest first)."""
+    from ordercraft.core.services import sessions, users
+
+    with ready_platform().session() as session:
+        user = users.get_user(session, name)
+        rows = [sessions.session_dict(record) for record in
+                sessions.list_sessions(session, user, include_ended=include_ended)]
+    columns = ["id", "created_at", "last_seen_at", "expires_at", "address", "end_reason"]
+    emit(as_json, {"ok": True, "user": name, "sessions": rows}, lambda: table(
+        [{c: value_text(r.get(c)) for c in columns} for r in rows], columns))
+
+
+@user_group.command("session-end")
+@click.argument("session_id", metavar="ID", type=int)
+@json_option
+def user_session_end(session_id: int, as_json: bool) -> None:
+    """End the browser session ID (its user must log in again)."""
+    from ordercraft.core.services import sessions
+
+    with ready_platform().session() as session:
+        document = sessions.session_dict(sessions.end_session(session, session_id))
+    emit(as_json, {"ok": True, "session": document},
+         f"ended session {session_id} of {document['user']}")

@@ -60,7 +60,9 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    """A bearer token for the JSON API; only its SHA-256 is stored. ``label`` is its
+    name; it stops working at ``expires_at`` (if set), when revoked, or when its user is
+    deactivated or changes password."""
 
     __tablename__ = "api_tokens"
 
@@ -71,5 +73,45 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    #: Why it stopped: ``revoked``, ``password_changed``, ``deactivated``.
+    revoked_reason: Mapped[str] = mapped_column(String(30), default="", server_default="")
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A browser login, kept on the server: the cookie holds only a random key whose
+    SHA-256 is stored here, so ending the record (logout, password change, deactivation,
+    an admin, ``site rotate-secret``) ends the session wherever the cookie is."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: The absolute end, set at login from the site setting ``session_lifetime_hours``.
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, default=None, index=True)
+    #: ``logout``, ``password_changed``, ``deactivated``, ``ended_by_admin``,
+    #: ``secret_rotated``.
+    end_reason: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per account (``user:NAME``) or per client address
+    (``address:IP``): a growing delay, then a lock until ``locked_until``."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)

@@ -6,11 +6,13 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ordercraft.core.db import utcnow
 from ordercraft.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from ordercraft.core.models import ApiToken, Role, User
 from ordercraft.core.permissions import require_session_permission
@@ -18,6 +20,8 @@ from ordercraft.core.permissions import require_session_permission
 if TYPE_CHECKING:
     from argon2 import Parameters
 
+#: Audit entities this service writes: a user's activation, API tokens, login refusals.
+AUDIT_ENTITIES = ("user", "api_token", "login")
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,99}$")
 
 
@@ -90,45 +94,159 @@ def create_user(session: Session, name: str, *, roles: Iterable[str] = (), passw
 
 
 def set_password(session: Session, name: str, password: str) -> User:
+    """Set the password of ``name``; every session of the user ends (and, see
+    :func:`revoke_user_tokens`, every API token is revoked)."""
+    from ordercraft.core.services.sessions import PASSWORD_CHANGED, end_user_sessions
+
     require_session_permission(session, "user.admin")
     user = get_user(session, name)
     user.password_hash = hash_password(password)
+    end_user_sessions(session, user.id, PASSWORD_CHANGED)
+    revoke_user_tokens(session, user, PASSWORD_CHANGED)
     return user
 
 
-def authenticate(session: Session, name: str, password: str) -> User:
-    from argon2.exceptions import InvalidHashError, VerifyMismatchError
+def authenticate(session: Session, name: str, password: str, *, address: str = "") -> User:
+    """The active user ``name`` whose password this is, throttled per account and
+    address (see :mod:`ordercraft.core.services.logins`)."""
+    from ordercraft.core.services.logins import authenticate as check_login
 
-    user = session.scalar(select(User).where(User.name == name, User.active.is_(True)))
-    if user is None or not user.password_hash:
-        raise AuthenticationFailed("wrong user name or password")
-    try:
-        _hasher().verify(user.password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
-        raise AuthenticationFailed("wrong user name or password") from None
-    return user
+    return check_login(session, name, password, address=address)
 
 
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, name: str, label: str = "") -> str:
-    """A new API token for the user; the token itself is shown once and never stored."""
+#: ``90d``, ``12h``, ``2w``, ``30m``: how long a token lives.
+DURATION = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+#: ``last_used_at`` is written when older than this, so a busy client is not a write per
+#: call.
+LAST_USE_EVERY = timedelta(seconds=60)
+
+
+def parse_duration(text: str, *, field: str = "expires") -> timedelta:
+    """``"90d"`` -> 90 days (``m``, ``h``, ``d``, ``w``); anything else is refused."""
+    match = DURATION.match(text or "")
+    if match is None or int(match.group(1)) == 0:
+        raise ValidationError(f"{field}: {text!r} is not a duration such as 90d, 12h, 2w or "
+                              "30m", field=field)
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def create_token(session: Session, name: str, label: str = "", *,
+                 expires: timedelta | None = None) -> str:
+    """A new API token for the user ``name``, called ``label``, valid for ``expires``
+    (``None``: until revoked); the token itself is shown once and never stored."""
+    from ordercraft.core.audit import record_change
+
     require_session_permission(session, "user.admin")
     user = get_user(session, name)
+    if not user.active:
+        raise Conflict(f"user {name!r} is deactivated: activate them before issuing a token",
+                       field="name", code="user_inactive")
     token = "oc_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token), label=label))
+    now = utcnow()
+    row = ApiToken(user_id=user.id, token_hash=_token_digest(token), label=label,
+                   created_at=now, expires_at=now + expires if expires is not None else None)
+    session.add(row)
     session.flush()
+    record_change(session, "api_token", row.id, {"user": [None, name], "label": [None, label],
+                                                 "expires_at": [None, row.expires_at]},
+                  action="create")
     return token
 
 
-def user_for_token(session: Session, token: str) -> User:
+def user_for_token(session: Session, token: str, *, now: datetime | None = None) -> User:
+    """The user of a bearer token that is neither revoked nor expired, whose user is
+    active; its last use is recorded."""
+    now = now or utcnow()
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
                                                 ApiToken.revoked.is_(False)))
     if row is None or not row.user.active:
         raise AuthenticationFailed("invalid or revoked API token")
+    if row.expires_at is not None and now >= row.expires_at:
+        raise AuthenticationFailed(f"the API token {row.label or row.id!r} expired on "
+                                   f"{row.expires_at.isoformat(timespec='minutes')} UTC")
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
+        row.last_used_at = now
     return row.user
+
+
+def list_tokens(session: Session, name: str) -> list[ApiToken]:
+    """The API tokens of the user ``name`` (revoked and expired ones too), oldest first."""
+    require_session_permission(session, "user.admin")
+    user = get_user(session, name)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.id)))
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    """Revoke the API token ``token_id`` (revoking it again changes nothing)."""
+    from ordercraft.core.audit import record_change
+
+    require_session_permission(session, "user.admin")
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"API token {token_id} does not exist", field="id")
+    if not row.revoked:
+        _revoke(row, "revoked", utcnow())
+        record_change(session, "api_token", row.id, {"revoked": [False, True]})
+    return row
+
+
+def _revoke(row: ApiToken, reason: str, now: datetime) -> None:
+    row.revoked = True
+    row.revoked_at = now
+    row.revoked_reason = reason
+
+
+def revoke_user_tokens(session: Session, user: User, reason: str) -> int:
+    """Revoke every live API token of ``user`` (a password change, a deactivation)."""
+    now = utcnow()
+    rows = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                       ApiToken.revoked.is_(False))))
+    for row in rows:
+        _revoke(row, reason, now)
+    return len(rows)
+
+
+def token_dict(row: ApiToken, *, now: datetime | None = None) -> dict[str, object]:
+    now = now or utcnow()
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat(timespec="seconds") + "Z" if value is not None else None
+
+    expired = row.expires_at is not None and now >= row.expires_at
+    return {"id": row.id, "user": row.user.name, "name": row.label,
+            "created_at": iso(row.created_at), "expires_at": iso(row.expires_at),
+            "last_used_at": iso(row.last_used_at), "revoked": row.revoked,
+            "revoked_at": iso(row.revoked_at), "revoked_reason": row.revoked_reason or None,
+            "expired": expired, "active": not row.revoked and not expired}
+
+
+def set_active(session: Session, name: str, active: bool) -> User:
+    """Deactivate (no login, no API token, no session; their history stays) or activate
+    the user ``name`` again. Deactivating ends their sessions and revokes their tokens,
+    which stay revoked when they come back."""
+    from ordercraft.core.audit import record_change
+    from ordercraft.core.services.sessions import DEACTIVATED, end_user_sessions
+
+    require_session_permission(session, "user.admin")
+    user = get_user(session, name)
+    actor = session.info.get("user")
+    if not active and actor is not None and actor.id == user.id:
+        raise Conflict(f"user {name!r} cannot deactivate themselves", field="name",
+                       code="self_deactivation")
+    if user.active != active:
+        record_change(session, "user", user.name, {"active": [user.active, active]})
+        user.active = active
+    if not active:
+        end_user_sessions(session, user.id, DEACTIVATED)
+        revoke_user_tokens(session, user, DEACTIVATED)
+    session.flush()
+    return user
 
 
 def list_users(session: Session) -> list[User]:

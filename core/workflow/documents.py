@@ -196,6 +196,41 @@ def check_transition(ctx: TransitionContext) -> OrdercraftError | None:
     return None
 
 
+def require_document_access(session: Session, document_type: str, *, write: bool = False,
+                            user: Any = SESSION_USER, document: Any = None) -> None:
+    """Refuse a user who may not read (or, with ``write``, change) documents of
+    ``document_type``: its machine's ``read_permission`` (and ``write_permission``), then
+    the site's record rules for ``document`` when one is given.
+
+    Every service that shows or moves a document through the workflow (its timeline, its
+    transitions, its comments) calls this, so that a user denied the document itself is
+    denied its history too.
+
+    :raises PermissionDenied: naming the permission (or the rule) the user lacks.
+    """
+    from ordercraft.core.permissions import require
+
+    user = session.info.get("user") if user is SESSION_USER else user
+    if user is None:
+        return
+    machine = session_machines(session).machine(document_type)
+    if machine.read_permission:
+        require(user, machine.read_permission)
+    if write and machine.write_permission:
+        require(user, machine.write_permission)
+
+
+def open_document(session: Session, document_type: str, document_id: Any, *,
+                  write: bool = False) -> Any:
+    """The document ``document_type:document_id`` for the session's user: loaded, after
+    :func:`require_document_access` (404 for a missing one, 403 for one the user may not
+    read, or change with ``write``)."""
+    require_document_access(session, document_type, write=write)
+    document = session_machines(session).load(session, document_type, document_id)
+    require_document_access(session, document_type, write=write, document=document)
+    return document
+
+
 def available_transitions(session: Session, document: Any, *, user: Any = SESSION_USER,
                           now: datetime | None = None) -> list[AvailableTransition]:
     """The transitions leaving the document's state, each with whether ``user`` may take it
@@ -203,6 +238,7 @@ def available_transitions(session: Session, document: Any, *, user: Any = SESSIO
     user = session.info.get("user") if user is SESSION_USER else user
     now = now or utcnow()
     machine = session_machines(session).machine_of(document)
+    require_document_access(session, machine.document_type, user=user, document=document)
     result = []
     for transition in machine.transitions_from(document.state):
         ctx = TransitionContext(session, document, machine, transition, document.state,
@@ -248,6 +284,8 @@ def transition(session: Session, document: Any, name: str, *, user: Any = SESSIO
     user = session.info.get("user") if user is SESSION_USER else user
     now = now or utcnow()
     machine = session_machines(session).machine_of(document)
+    require_document_access(session, machine.document_type, write=True, user=user,
+                            document=document)
     _lock(session, machine, document)
     source = document.state
     chosen = machine.transition(name)
@@ -311,12 +349,16 @@ def _not_allowed(session: Session, machine: StateMachine, document: Any, name: s
 
 def add_comment(session: Session, document: Any, text: str, *, user: Any = SESSION_USER,
                 now: datetime | None = None) -> int:
-    """A comment on a document's timeline; returns the event id."""
+    """A comment on a document's timeline; returns the event id. The user needs
+    ``task.write`` and the document's read and write permissions
+    (:func:`require_document_access`)."""
     from ordercraft.core.permissions import require
     from ordercraft.core.workflow.timeline import record_event
 
     user = session.info.get("user") if user is SESSION_USER else user
     require(user, "task.write")
+    document_type, _document_id = document_ref(document)
+    require_document_access(session, document_type, write=True, user=user, document=document)
     text = (text or "").strip()
     if not text:
         raise ValidationError("text: a comment cannot be empty", field="text")

@@ -198,6 +198,12 @@ class StateMachine:
     :param page_endpoint: the Flask endpoint of a document's page, called with
         ``document_id=<id>`` (``"sales.order"``); tasks and timelines link there (else to
         the generic timeline page).
+    :param read_permission: what a user needs to see a document of this type, and so its
+        timeline and its transitions (``"order.read"``); ``None``: anyone who may read
+        tasks.
+    :param write_permission: what a user needs, besides a transition's own permission, to
+        move a document or comment on it (``"order.write"``); ``None``: no more than the
+        transition's permission (comments need ``task.write``).
     """
 
     document_type: str
@@ -209,6 +215,8 @@ class StateMachine:
     title_field: str = "id"
     audit_entity: str | None = None
     page_endpoint: str | None = None
+    read_permission: str | None = None
+    write_permission: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "states", tuple(self.states))
@@ -275,6 +283,8 @@ class StateMachine:
                         "final": s.final} for s in self.states],
             "transitions": [t.as_dict() for t in self.transitions],
             "fields": sorted(self.expression_fields),
+            "read_permission": self.read_permission,
+            "write_permission": self.write_permission,
         }
 
 
@@ -285,6 +295,10 @@ def validate_machine(machine: StateMachine) -> list[str]:
         errors.append(f"document type {machine.document_type!r}: names are lower-case letters, "
                       "digits, '_' and '-', starting with a letter")
     errors += _model_errors(machine)
+    for kind, permission in (("read", machine.read_permission),
+                             ("write", machine.write_permission)):
+        if permission is not None and not PERMISSION_PATTERN.match(str(permission)):
+            errors.append(f"{kind}_permission {permission!r} is not of the form 'area.action'")
     names = [s.name for s in machine.states]
     if not names:
         errors.append("it has no states")

@@ -50,9 +50,15 @@ def document_timeline(session: Session, document_type: str, document_id: int, *,
 
     :param audit_entity: the audit log's name for the document's entity; by default the
         one its state machine declares (else the document type).
+    The session's user needs the document type's read permission
+    (:func:`~ordercraft.core.workflow.documents.require_document_access`).
     Each item: ``{"source": "event"|"audit", "id", "at", "kind", "user", "task_id",
     "process_id", "text", "data"}``.
     """
+    from ordercraft.core.workflow.documents import require_document_access
+
+    if session.info.get("platform") is not None:
+        require_document_access(session, document_type)
     limit, offset = page_bounds(limit, offset)
     document_id = int(document_id)
     if audit_entity is None:

@@ -229,7 +229,7 @@ class DealQuery(PageQuery):
 # ------------------------------------------------------------------ clients
 
 
-@api_route(bp, "/clients", query=ClientQuery, response=Page[ClientOut],
+@api_route(bp, "/clients", permission="party.read", query=ClientQuery, response=Page[ClientOut],
            errors={404: "No user or client group has this name."})
 def list_clients(query: ClientQuery) -> dict[str, Any]:
     """List clients (parties of kind client or both) with their crm figures."""
@@ -241,7 +241,7 @@ def list_clients(query: ClientQuery) -> dict[str, Any]:
     return page([clients.client_dict(row) for row in found.items], found.total, query)
 
 
-@api_route(bp, "/clients/<int:client_id>", response=ClientDetailOut,
+@api_route(bp, "/clients/<int:client_id>", permission="party.read", response=ClientDetailOut,
            errors={404: "No client has this id."})
 def get_client(client_id: int) -> dict[str, Any]:
     """One client with its legal entities, contacts and deals."""
@@ -252,7 +252,8 @@ def get_client(client_id: int) -> dict[str, Any]:
                                session=session)
 
 
-@api_route(bp, "/clients", methods=["POST"], body=ClientIn, response=ClientDetailOut,
+@api_route(bp, "/clients",
+           permission="party.write", methods=["POST"], body=ClientIn, response=ClientDetailOut,
            status=201, errors=DUPLICATE)
 def create_client(body: ClientIn) -> dict[str, Any]:
     """Create a client with its contacts and legal entities (checked for duplicates)."""
@@ -266,7 +267,8 @@ def create_client(body: ClientIn) -> dict[str, Any]:
     return clients.client_dict(client, details=True, session=session)
 
 
-@api_route(bp, "/clients/<int:client_id>", methods=["PATCH"], body=ClientChanges,
+@api_route(bp, "/clients/<int:client_id>",
+           permission="party.write", methods=["PATCH"], body=ClientChanges,
            response=ClientDetailOut, errors={404: "No client has this id.", **DUPLICATE})
 def update_client(client_id: int, body: ClientChanges) -> dict[str, Any]:
     """Change some fields of a client."""
@@ -278,7 +280,7 @@ def update_client(client_id: int, body: ClientChanges) -> dict[str, Any]:
     return clients.client_dict(client, details=True, session=session)
 
 
-@api_route(bp, "/clients/<int:client_id>/timeline", query=PageQuery,
+@api_route(bp, "/clients/<int:client_id>/timeline", permission="party.read", query=PageQuery,
            response=Page[ClientTimelineEntry], errors={404: "No client has this id."})
 def client_timeline(client_id: int, query: PageQuery) -> dict[str, Any]:
     """The client's whole history, newest first: interactions, deals, their transitions
@@ -294,7 +296,7 @@ def client_timeline(client_id: int, query: PageQuery) -> dict[str, Any]:
 # ------------------------------------------------------------------ contacts
 
 
-@api_route(bp, "/contacts", query=ContactQuery, response=Page[ContactOut],
+@api_route(bp, "/contacts", permission="party.read", query=ContactQuery, response=Page[ContactOut],
            errors={404: "No client has this id."})
 def list_contacts(query: ContactQuery) -> dict[str, Any]:
     """List the contacts of clients."""
@@ -307,7 +309,7 @@ def list_contacts(query: ContactQuery) -> dict[str, Any]:
     return page([contact_dict(c) for c in found.items], found.total, query)
 
 
-@api_route(bp, "/contacts/<int:contact_id>", response=ContactOut,
+@api_route(bp, "/contacts/<int:contact_id>", permission="party.read", response=ContactOut,
            errors={404: "No contact of a client has this id."})
 def get_contact(contact_id: int) -> dict[str, Any]:
     """One contact."""
@@ -317,7 +319,9 @@ def get_contact(contact_id: int) -> dict[str, Any]:
     return contact_dict(clients.get_contact(request_session(), contact_id))
 
 
-@api_route(bp, "/contacts", methods=["POST"], body=ClientContactIn, response=ContactOut, status=201,
+@api_route(bp, "/contacts",
+           permission="party.write",
+           methods=["POST"], body=ClientContactIn, response=ContactOut, status=201,
            errors={404: "No client has this id."})
 def create_contact(body: ClientContactIn) -> dict[str, Any]:
     """Add a contact to a client."""
@@ -330,7 +334,8 @@ def create_contact(body: ClientContactIn) -> dict[str, Any]:
     return contact_dict(clients.add_contact(request_session(), client_id, **values))
 
 
-@api_route(bp, "/contacts/<int:contact_id>", methods=["PATCH"], body=ContactChanges,
+@api_route(bp, "/contacts/<int:contact_id>",
+           permission="party.write", methods=["PATCH"], body=ContactChanges,
            response=ContactOut, errors={404: "No contact of a client has this id."})
 def update_contact(contact_id: int, body: ContactChanges) -> dict[str, Any]:
     """Change some fields of a contact."""
@@ -344,7 +349,8 @@ def update_contact(contact_id: int, body: ContactChanges) -> dict[str, Any]:
 # ------------------------------------------------------------------ interactions
 
 
-@api_route(bp, "/interactions", query=InteractionQuery, response=Page[InteractionOut],
+@api_route(bp, "/interactions",
+           permission="party.read", query=InteractionQuery, response=Page[InteractionOut],
            errors={404: "No client, deal or user has this id or name."})
 def list_interactions(query: InteractionQuery) -> dict[str, Any]:
     """List interactions, newest first."""
@@ -357,7 +363,8 @@ def list_interactions(query: InteractionQuery) -> dict[str, Any]:
     return page([interactions.interaction_dict(i) for i in found.items], found.total, query)
 
 
-@api_route(bp, "/interactions/<int:interaction_id>", response=InteractionOut,
+@api_route(bp, "/interactions/<int:interaction_id>",
+           permission="party.read", response=InteractionOut,
            errors={404: "No interaction has this id."})
 def get_interaction(interaction_id: int) -> dict[str, Any]:
     """One interaction."""
@@ -367,7 +374,8 @@ def get_interaction(interaction_id: int) -> dict[str, Any]:
         interactions.get_interaction(request_session(), interaction_id))
 
 
-@api_route(bp, "/interactions", methods=["POST"], body=InteractionIn, response=InteractionOut,
+@api_route(bp, "/interactions",
+           permission="party.write", methods=["POST"], body=InteractionIn, response=InteractionOut,
            status=201, errors={404: "No client, contact, deal or user has this id or name."})
 def create_interaction(body: InteractionIn) -> dict[str, Any]:
     """Log an interaction; its next step becomes a task."""
@@ -379,7 +387,7 @@ def create_interaction(body: InteractionIn) -> dict[str, Any]:
         deal=values.pop("deal_id"), **values))
 
 
-@api_route(bp, "/interactions/<int:interaction_id>", methods=["PATCH"],
+@api_route(bp, "/interactions/<int:interaction_id>", permission="party.write", methods=["PATCH"],
            body=InteractionChanges, response=InteractionOut,
            errors={404: "No interaction has this id."})
 def update_interaction(interaction_id: int, body: InteractionChanges) -> dict[str, Any]:
@@ -396,7 +404,7 @@ def update_interaction(interaction_id: int, body: InteractionChanges) -> dict[st
 # ------------------------------------------------------------------ deals
 
 
-@api_route(bp, "/deals", query=DealQuery, response=Page[DealOut],
+@api_route(bp, "/deals", permission="party.read", query=DealQuery, response=Page[DealOut],
            errors={404: "No client or user has this id or name."})
 def list_deals(query: DealQuery) -> dict[str, Any]:
     """List deals, filtered and paginated."""
@@ -409,7 +417,8 @@ def list_deals(query: DealQuery) -> dict[str, Any]:
     return page([deals.deal_dict(d) for d in found.items], found.total, query)
 
 
-@api_route(bp, "/deals/<int:deal_id>", response=DealOut, errors={404: "No deal has this id."})
+@api_route(bp, "/deals/<int:deal_id>",
+           permission="party.read", response=DealOut, errors={404: "No deal has this id."})
 def get_deal(deal_id: int) -> dict[str, Any]:
     """One deal."""
     from ordercraft.plugins.crm import deals
@@ -417,7 +426,8 @@ def get_deal(deal_id: int) -> dict[str, Any]:
     return deals.deal_dict(deals.get_deal(request_session(), deal_id))
 
 
-@api_route(bp, "/deals", methods=["POST"], body=DealIn, response=DealOut, status=201,
+@api_route(bp, "/deals",
+           permission="party.write", methods=["POST"], body=DealIn, response=DealOut, status=201,
            errors={404: "No client, contact or user has this id or name."})
 def create_deal(body: DealIn) -> dict[str, Any]:
     """Open a deal with a client, in the first stage of the funnel (lead)."""
@@ -429,7 +439,8 @@ def create_deal(body: DealIn) -> dict[str, Any]:
     return deals.deal_dict(deal)
 
 
-@api_route(bp, "/deals/<int:deal_id>", methods=["PATCH"], body=DealChanges, response=DealOut,
+@api_route(bp, "/deals/<int:deal_id>",
+           permission="party.write", methods=["PATCH"], body=DealChanges, response=DealOut,
            errors={404: "No deal has this id."})
 def update_deal(deal_id: int, body: DealChanges) -> dict[str, Any]:
     """Change some fields of a deal (its stage changes through transitions)."""

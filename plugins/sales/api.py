@@ -237,7 +237,7 @@ def _lines(lines: list[OrderLineIn] | None) -> list[dict[str, Any]] | None:
              "description": line.description} for line in lines]
 
 
-@api_route(bp, "/orders", query=OrderQuery, response=Page[OrderSummaryOut],
+@api_route(bp, "/orders", permission="order.read", query=OrderQuery, response=Page[OrderSummaryOut],
            errors={404: "The client filter names no client."})
 def list_orders(query: OrderQuery):
     """List orders, newest first, filtered and paginated."""
@@ -250,7 +250,8 @@ def list_orders(query: OrderQuery):
     return page([row.as_dict() for row in found.items], found.total, query)
 
 
-@api_route(bp, "/orders", methods=["POST"], body=OrderIn, response=OrderOut, status=201,
+@api_route(bp, "/orders",
+           permission="order.write", methods=["POST"], body=OrderIn, response=OrderOut, status=201,
            errors={404: "The client, an item, the deal or the warehouse does not exist.",
                    409: "An order with this number exists."})
 def create_order(body: OrderIn):
@@ -262,13 +263,15 @@ def create_order(body: OrderIn):
     return orders.order_dict(order)
 
 
-@api_route(bp, "/orders/<int:order_id>", response=OrderOut, errors=NOT_FOUND)
+@api_route(bp, "/orders/<int:order_id>",
+           permission="order.read", response=OrderOut, errors=NOT_FOUND)
 def get_order(order_id: int):
     """One order with its lines (reserved, to produce, to buy, shipped) and shipments."""
     return _order_body(order_id)
 
 
-@api_route(bp, "/orders/<int:order_id>", methods=["PATCH"], body=OrderChanges,
+@api_route(bp, "/orders/<int:order_id>",
+           permission="order.write", methods=["PATCH"], body=OrderChanges,
            response=OrderOut,
            errors={**NOT_FOUND, 409: "The order is no longer a draft, or the number is "
                                      "taken."})
@@ -285,7 +288,8 @@ def update_order(order_id: int, body: OrderChanges):
 workflow_routes(bp, "orders", "order")
 
 
-@api_route(bp, "/orders/<int:order_id>/shipments", response=list[ShipmentOut],
+@api_route(bp, "/orders/<int:order_id>/shipments",
+           permission="order.read", response=list[ShipmentOut],
            errors=NOT_FOUND)
 def list_shipments(order_id: int):
     """The order's shipments (cancelled ones included)."""
@@ -294,7 +298,8 @@ def list_shipments(order_id: int):
     return [shipment_dict(s) for s in get_order(request_session(), order_id).shipments]
 
 
-@api_route(bp, "/orders/<int:order_id>/shipments", methods=["POST"], body=ShipmentIn,
+@api_route(bp, "/orders/<int:order_id>/shipments",
+           permission="order.ship", methods=["POST"], body=ShipmentIn,
            response=ShipmentResultOut, status=201,
            errors={**NOT_FOUND, 409: "The order is not in a state to ship, or the stock "
                                      "does not cover the shipment."})
@@ -313,7 +318,7 @@ def create_shipment(order_id: int, body: ShipmentIn):
     return {"shipment": shipment_dict(order.shipments[-1]), "order": order_dict(order)}
 
 
-@api_route(bp, "/orders/<int:order_id>/forms", response=list[PrintFormOut],
+@api_route(bp, "/orders/<int:order_id>/forms", permission="order.read", response=list[PrintFormOut],
            errors=NOT_FOUND)
 def list_forms(order_id: int):
     """The order's print forms, with their PDF and HTML addresses."""
@@ -337,7 +342,8 @@ def _render(order_id: int, form: str, *, pdf: bool) -> Any:
     return order, render_order_form(session, order, form, pdf=pdf)
 
 
-@api_route(bp, "/orders/<int:order_id>/forms/<form>.pdf", media_type="application/pdf",
+@api_route(bp, "/orders/<int:order_id>/forms/<form>.pdf",
+           permission="order.read", media_type="application/pdf",
            errors={404: "No order has this id, or orders have no such form."})
 def print_pdf(order_id: int, form: str):
     """A print form of the order as PDF (confirmation, invoice, delivery_note, act)."""
@@ -347,7 +353,8 @@ def print_pdf(order_id: int, form: str):
     return response
 
 
-@api_route(bp, "/orders/<int:order_id>/forms/<form>.html", media_type="text/html",
+@api_route(bp, "/orders/<int:order_id>/forms/<form>.html",
+           permission="order.read", media_type="text/html",
            errors={404: "No order has this id, or orders have no such form."})
 def print_html(order_id: int, form: str):
     """A print form of the order as an HTML page with print CSS."""
@@ -355,7 +362,8 @@ def print_html(order_id: int, form: str):
     return Response(html, mimetype="text/html")
 
 
-@api_route(bp, "/orders/suggestions", query=SuggestionQuery, response=SuggestionsOut,
+@api_route(bp, "/orders/suggestions",
+           permission="order.read", query=SuggestionQuery, response=SuggestionsOut,
            errors={404: "The client does not exist."})
 def order_suggestions(query: SuggestionQuery):
     """What to offer while an order is entered: the client's favourite items and the

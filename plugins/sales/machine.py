@@ -141,6 +141,8 @@ def order_machine() -> StateMachine:
     return StateMachine(
         document_type="order", model=Order, label="customer order", title_field="number",
         fields=["has_shortages"], page_endpoint="sales.order", states=STATES,
+        # Each transition names its own permission (a storekeeper ships without order.write).
+        read_permission="order.read",
         transitions=[
             Transition("confirm", "draft", "confirmed", permission="order.confirm",
                        guards=[has_lines], actions=[reserve_and_report], style="primary"),

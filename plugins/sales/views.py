@@ -14,8 +14,8 @@ from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
     Pager,
-    login_required,
     page_arguments,
+    permission_required,
     request_session,
 )
 
@@ -46,7 +46,7 @@ def _forms() -> list[Any]:
 
 
 @bp.get("/")
-@login_required
+@permission_required("order.read")
 def index():
     from ordercraft.plugins.sales.orders import list_orders
 
@@ -116,7 +116,7 @@ def _plain(value: Any) -> str:
 
 
 @bp.get("/<int:order_id>")
-@login_required
+@permission_required("order.read")
 def order(order_id: int):
     from ordercraft.plugins.sales.orders import get_order
 
@@ -124,7 +124,7 @@ def order(order_id: int):
 
 
 @bp.post("/<int:order_id>/ship")
-@login_required
+@permission_required("order.ship")
 def ship(order_id: int):
     from ordercraft.plugins.sales.machine import ship_order
     from ordercraft.plugins.sales.orders import get_order
@@ -227,7 +227,7 @@ def _fail(form: Form, exc: OrdercraftError) -> Form:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@permission_required("order.write")
 def create():
     from ordercraft.plugins.sales.orders import create_order
 
@@ -251,7 +251,7 @@ def create():
 
 
 @bp.route("/<int:order_id>/edit", methods=["GET", "POST"])
-@login_required
+@permission_required("order.write")
 def edit(order_id: int):
     from ordercraft.plugins.sales.orders import get_order, update_order
 
@@ -289,7 +289,7 @@ def edit(order_id: int):
 
 
 @bp.get("/<int:order_id>/print/<form>")
-@login_required
+@permission_required("order.read")
 def print_form(order_id: int, form: str):
     from ordercraft.plugins.sales.orders import get_order
     from ordercraft.plugins.sales.printing import render_order_form
@@ -304,7 +304,7 @@ def print_form(order_id: int, form: str):
 
 
 @bp.get("/<int:order_id>/print/<form>.pdf")
-@login_required
+@permission_required("order.read")
 def print_pdf(order_id: int, form: str):
     from ordercraft.plugins.sales.orders import get_order
     from ordercraft.plugins.sales.printing import render_order_form

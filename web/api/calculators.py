@@ -115,7 +115,8 @@ def _summary(info: calc.CalculatorInfo) -> dict[str, Any]:
     return info.to_dict()
 
 
-@api_route(bp, "/calculators", query=PageQuery, response=Page[CalculatorSummaryOut],
+@api_route(bp, "/calculators",
+           permission="calc.run", query=PageQuery, response=Page[CalculatorSummaryOut],
            errors={429: BUSY})
 def list_calculators(query: PageQuery):
     """List the calculators of the site, its plugins and the bundled examples."""
@@ -124,7 +125,7 @@ def list_calculators(query: PageQuery):
     return page([_summary(info) for info in chosen], len(infos), query)
 
 
-@api_route(bp, "/calculators/<name>", response=CalculatorOut,
+@api_route(bp, "/calculators/<name>", permission="calc.run", response=CalculatorOut,
            errors={404: "No calculator has this name.", 429: BUSY})
 def get_calculator(name: str):
     """A calculator: title, description, parameters (and formulas)."""
@@ -138,7 +139,8 @@ def _exact(value: Any) -> Any:
     return Decimal(repr(value)) if isinstance(value, float) else value
 
 
-@api_route(bp, "/calculators/<name>/runs", methods=["POST"], body=RunIn, response=RunOut,
+@api_route(bp, "/calculators/<name>/runs",
+           permission="calc.run", methods=["POST"], body=RunIn, response=RunOut,
            errors={400: "A parameter is wrong (``field`` names it).",
                    404: "No calculator has this name (or version).",
                    422: "The calculator failed: ``code``, ``message`` and the script "

@@ -84,7 +84,8 @@ class ItemOut(OutputModel):
     custom_fields: dict[str, Any] = custom_fields_member("item")
 
 
-@api_route(bp, "/items", query=ItemQuery, response=Page[ItemOut], tags=["items"])
+@api_route(bp, "/items",
+           permission="item.read", query=ItemQuery, response=Page[ItemOut], tags=["items"])
 def list_items(query: ItemQuery) -> dict[str, Any]:
     """List items by SKU, filtered and paginated."""
     found = items.list_items(request_session(), search=query.q, kind=query.kind,
@@ -93,13 +94,15 @@ def list_items(query: ItemQuery) -> dict[str, Any]:
     return page([items.item_dict(i) for i in found.items], found.total, query)
 
 
-@api_route(bp, "/items/<int:item_id>", response=ItemOut, tags=["items"], errors=NOT_FOUND)
+@api_route(bp, "/items/<int:item_id>",
+           permission="item.read", response=ItemOut, tags=["items"], errors=NOT_FOUND)
 def get_item(item_id: int) -> dict[str, Any]:
     """One item."""
     return items.item_dict(items.get_item_by_id(request_session(), item_id))
 
 
-@api_route(bp, "/items", methods=["POST"], body=ItemIn, response=ItemOut, status=201,
+@api_route(bp, "/items",
+           permission="item.write", methods=["POST"], body=ItemIn, response=ItemOut, status=201,
            tags=["items"], errors={409: "An item has this SKU."})
 def create_item(body: ItemIn) -> dict[str, Any]:
     """Add an item."""
@@ -107,7 +110,8 @@ def create_item(body: ItemIn) -> dict[str, Any]:
     return items.item_dict(items.create_item(request_session(), values.pop("sku"), **values))
 
 
-@api_route(bp, "/items/<int:item_id>", methods=["PATCH"], body=ItemChanges, response=ItemOut,
+@api_route(bp, "/items/<int:item_id>",
+           permission="item.write", methods=["PATCH"], body=ItemChanges, response=ItemOut,
            tags=["items"], errors={**NOT_FOUND, 409: "An item has this SKU."})
 def update_item(item_id: int, body: ItemChanges) -> dict[str, Any]:
     """Change some fields of an item."""

@@ -172,7 +172,7 @@ class PartyDetailOut(PartyOut):
 # --------------------------------------------------------------------------- routes
 
 
-@api_route(bp, "/parties", query=PartyQuery, response=Page[PartyOut])
+@api_route(bp, "/parties", permission="party.read", query=PartyQuery, response=Page[PartyOut])
 def list_parties(query: PartyQuery):
     """List parties, filtered and paginated."""
     found = parties.list_parties(request_session(), search=query.q, kind=query.kind,
@@ -182,14 +182,16 @@ def list_parties(query: PartyQuery):
     return page([parties.party_dict(p) for p in found.items], found.total, query)
 
 
-@api_route(bp, "/parties/<int:party_id>", response=PartyDetailOut,
+@api_route(bp, "/parties/<int:party_id>", permission="party.read", response=PartyDetailOut,
            errors={404: "No party has this id."})
 def get_party(party_id: int):
     """One party with its legal entities and contacts."""
     return parties.party_dict(parties.get_party(request_session(), party_id), details=True)
 
 
-@api_route(bp, "/parties", methods=["POST"], body=PartyIn, response=PartyDetailOut, status=201,
+@api_route(bp, "/parties",
+           permission="party.write",
+           methods=["POST"], body=PartyIn, response=PartyDetailOut, status=201,
            errors={409: "A party with this name or tax id exists."})
 def create_party(body: PartyIn):
     """Create a party."""
@@ -197,7 +199,8 @@ def create_party(body: PartyIn):
     return parties.party_dict(party, details=True)
 
 
-@api_route(bp, "/parties/<int:party_id>", methods=["PATCH"], body=PartyChanges,
+@api_route(bp, "/parties/<int:party_id>",
+           permission="party.write", methods=["PATCH"], body=PartyChanges,
            response=PartyDetailOut, errors={404: "No party has this id.",
                                             409: "A party with this name or tax id exists."})
 def update_party(party_id: int, body: PartyChanges):

@@ -141,7 +141,7 @@ class CancelIn(InputModel):
     reason: str = Field("", max_length=2000)
 
 
-@api_route(bp, "/processes", response=list[TemplateOut])
+@api_route(bp, "/processes", permission="task.read", response=list[TemplateOut])
 def list_templates():
     """The process templates (current versions) with their running counts."""
     from ordercraft.core.workflow.processes import list_templates as find
@@ -149,7 +149,8 @@ def list_templates():
     return find(request_session())
 
 
-@api_route(bp, "/processes/<name>", response=TemplateDetailOut, errors=NO_TEMPLATE)
+@api_route(bp, "/processes/<name>",
+           permission="task.read", response=TemplateDetailOut, errors=NO_TEMPLATE)
 def get_template(name: str):
     """A template with its steps, and its definition as data."""
     from ordercraft.core.workflow.processes import current_template, template_details
@@ -159,7 +160,9 @@ def get_template(name: str):
     return {**details, "definition": current_template(session, name).definition}
 
 
-@api_route(bp, "/processes", methods=["POST"], body=TemplateIn, response=ImportOut, status=201,
+@api_route(bp, "/processes",
+           permission="process.admin",
+           methods=["POST"], body=TemplateIn, response=ImportOut, status=201,
            errors={400: "The template is not valid: error.details.errors lists every problem, "
                         "each naming its step.", 403: "Importing needs process.admin."})
 def import_template(body: TemplateIn):
@@ -173,7 +176,8 @@ def import_template(body: TemplateIn):
     return answer if result.created else (answer, 200)
 
 
-@api_route(bp, "/processes/<name>/runs", methods=["POST"], body=StartIn, response=RunDetailOut,
+@api_route(bp, "/processes/<name>/runs",
+           permission="process.start", methods=["POST"], body=StartIn, response=RunDetailOut,
            status=201, errors={**NO_TEMPLATE, 403: "Starting needs process.start.",
                                409: "The template has no manual trigger."})
 def start(name: str, body: StartIn):
@@ -190,7 +194,7 @@ def start(name: str, body: StartIn):
                         details=True)
 
 
-@api_route(bp, "/process-runs", query=RunQuery, response=Page[RunOut])
+@api_route(bp, "/process-runs", permission="task.read", query=RunQuery, response=Page[RunOut])
 def list_runs(query: RunQuery):
     """Process runs, newest first."""
     from ordercraft.core.workflow.documents import parse_document_ref
@@ -204,7 +208,8 @@ def list_runs(query: RunQuery):
     return page([process_dict(session, p) for p in found.items], found.total, query)
 
 
-@api_route(bp, "/process-runs/<int:run_id>", response=RunDetailOut, errors=NO_RUN)
+@api_route(bp, "/process-runs/<int:run_id>",
+           permission="task.read", response=RunDetailOut, errors=NO_RUN)
 def get_run(run_id: int):
     """A process run with its steps."""
     from ordercraft.core.permissions import require_session_permission
@@ -215,7 +220,8 @@ def get_run(run_id: int):
     return process_dict(session, get_process(session, run_id), details=True)
 
 
-@api_route(bp, "/process-runs/<int:run_id>/cancel", methods=["POST"], body=CancelIn,
+@api_route(bp, "/process-runs/<int:run_id>/cancel",
+           permission="process.start", methods=["POST"], body=CancelIn,
            response=RunOut, errors={**NO_RUN, 409: "The run is finished."})
 def cancel(run_id: int, body: CancelIn):
     """Stop a running process and cancel its open tasks."""

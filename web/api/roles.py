@@ -53,27 +53,29 @@ class PermissionsIn(InputModel):
                                                              "area.* or *).")
 
 
-@api_route(bp, "/roles", response=list[RoleOut], tags=["roles"])
+@api_route(bp, "/roles", permission="user.admin", response=list[RoleOut], tags=["roles"])
 def list_roles() -> list[dict[str, Any]]:
     """Every role with its permissions and the plugin declaring each (administrators)."""
     return roles.list_roles(request_session())
 
 
-@api_route(bp, "/roles", methods=["POST"], body=RoleIn, response=RoleOut, status=201,
+@api_route(bp, "/roles",
+           permission="user.admin", methods=["POST"], body=RoleIn, response=RoleOut, status=201,
            tags=["roles"], errors={409: "A role has this name."})
 def add_role(body: RoleIn) -> dict[str, Any]:
     """Add a role of the site's own (no permissions yet)."""
     return roles.add_role(request_session(), body.name, description=body.description)
 
 
-@api_route(bp, "/roles/<name>/grant", methods=["POST"], body=PermissionsIn,
+@api_route(bp, "/roles/<name>/grant", permission="user.admin", methods=["POST"], body=PermissionsIn,
            response=RoleOut, tags=["roles"], errors=NO_ROLE)
 def grant(name: str, body: PermissionsIn) -> dict[str, Any]:
     """Give the role these permissions."""
     return roles.grant(request_session(), name, body.permissions)
 
 
-@api_route(bp, "/roles/<name>/revoke", methods=["POST"], body=PermissionsIn,
+@api_route(bp, "/roles/<name>/revoke",
+           permission="user.admin", methods=["POST"], body=PermissionsIn,
            response=RoleOut, tags=["roles"], errors={**NO_ROLE,
                                                      409: "The admin role keeps '*'."})
 def revoke(name: str, body: PermissionsIn) -> dict[str, Any]:
@@ -81,7 +83,8 @@ def revoke(name: str, body: PermissionsIn) -> dict[str, Any]:
     return roles.revoke(request_session(), name, body.permissions)
 
 
-@api_route(bp, "/permissions", response=list[PermissionOut], tags=["roles"])
+@api_route(bp, "/permissions",
+           permission="user.admin", response=list[PermissionOut], tags=["roles"])
 def list_permissions() -> list[dict[str, Any]]:
     """Every permission the core and the enabled plugins declare (administrators)."""
     return roles.list_permissions(request_session())

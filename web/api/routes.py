@@ -52,6 +52,12 @@ class ApiSpec:
     errors: dict[int, str] = field(default_factory=dict)
     #: What a success answers: JSON, or a file the view returns as a Response (a PDF).
     media_type: str = "application/json"
+    #: The permission the caller needs (checked before the view; the services check
+    #: their own too); ``None`` with ``auth``: any signed-in user.
+    permission: str | None = None
+    #: For a document's workflow routes: the document type, whose state machine names
+    #: the permission (its ``read_permission``), checked when the document is opened.
+    document_type: str | None = None
 
     @cached_property
     def response_adapter(self) -> pydantic.TypeAdapter[Any] | None:
@@ -63,7 +69,8 @@ def api_route(bp: Blueprint, rule: str, *, methods: Iterable[str] = ("GET",),
               query: type[pydantic.BaseModel] | None = None, response: Any = None,
               status: int = 200, auth: bool = True, summary: str | None = None,
               tags: Iterable[str] | None = None, errors: dict[int, str] | None = None,
-              endpoint: str | None = None, media_type: str = "application/json"
+              endpoint: str | None = None, media_type: str = "application/json",
+              permission: str | None = None, document_type: str | None = None
               ) -> Callable[[ViewFunction], ViewFunction]:
     """Register ``view`` on ``bp`` as a JSON API route.
 
@@ -77,6 +84,11 @@ def api_route(bp: Blueprint, rule: str, *, methods: Iterable[str] = ("GET",),
     :param errors: the error statuses the route documents, ``{404: "no such party"}``.
     :param media_type: the success response's type when it is not JSON
         (``"application/pdf"``): the view returns a Flask ``Response`` of that type.
+    :param permission: the permission the caller needs (``"order.read"``), checked
+        before the body is read: 403 naming it otherwise. Every authenticated route
+        declares one, or the route x role test asks why not.
+    :param document_type: a workflow document's routes: its state machine's permissions
+        apply (checked by the workflow services when the document is opened).
 
     The view may return a model instance, an ORM object, a dict or list, a
     ``(value, status)`` pair or a Flask ``Response``.
@@ -90,12 +102,17 @@ def api_route(bp: Blueprint, rule: str, *, methods: Iterable[str] = ("GET",),
                        response=response, status=status, auth=auth,
                        summary=summary or first.strip(), description=rest.strip(),
                        tags=tuple(tags) if tags else (), errors=dict(errors or {}),
-                       media_type=media_type)
+                       media_type=media_type, permission=permission,
+                       document_type=document_type)
 
         @wraps(view)
         def wrapper(**path_args: Any) -> Any:
             if spec.auth:
-                require_api_user()
+                user = require_api_user()
+                if spec.permission is not None:
+                    from ordercraft.core.permissions import require
+
+                    require(user, spec.permission)
             arguments = dict(path_args)
             if spec.query is not None:
                 arguments["query"] = parse_query(spec.query)

@@ -132,7 +132,8 @@ class DocumentOut(OutputModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-@api_route(bp, "/stock/balances", query=BalanceQuery, response=Page[BalanceOut],
+@api_route(bp, "/stock/balances",
+           permission="stock.read", query=BalanceQuery, response=Page[BalanceOut],
            tags=["stock"], errors={404: "No such item or warehouse."})
 def list_balances(query: BalanceQuery):
     """List stock balances per item and warehouse."""
@@ -142,7 +143,8 @@ def list_balances(query: BalanceQuery):
     return page([b.to_dict() for b in found.items], found.total, query)
 
 
-@api_route(bp, "/stock/moves", query=MoveQuery, response=Page[MoveOut], tags=["stock"],
+@api_route(bp, "/stock/moves",
+           permission="stock.read", query=MoveQuery, response=Page[MoveOut], tags=["stock"],
            errors={404: "No such item or warehouse."})
 def list_moves(query: MoveQuery):
     """List an item's movements with the running balance of their warehouse."""
@@ -152,7 +154,8 @@ def list_moves(query: MoveQuery):
     return page([m.to_dict() for m in found.items], found.total, query)
 
 
-@api_route(bp, "/stock/documents", methods=["POST"], body=DocumentIn, response=DocumentOut,
+@api_route(bp, "/stock/documents",
+           permission="stock.post", methods=["POST"], body=DocumentIn, response=DocumentOut,
            status=201, tags=["stock"],
            errors={404: "No such item or warehouse.",
                    409: "Refused: not enough stock, FIFO stock would go negative later, or "
@@ -166,14 +169,16 @@ def post_document(body: DocumentIn):
     return stock.posted_dict(posted)
 
 
-@api_route(bp, "/stock/documents/<int:document_id>", response=DocumentOut, tags=["stock"],
+@api_route(bp, "/stock/documents/<int:document_id>",
+           permission="stock.read", response=DocumentOut, tags=["stock"],
            errors={404: "No such document."})
 def read_document(document_id: int):
     """Read a stock document with its moves at their current values."""
     return stock.document(request_session(), document_id)
 
 
-@api_route(bp, "/stock/documents/<int:document_id>/cancel", methods=["POST"],
+@api_route(bp, "/stock/documents/<int:document_id>/cancel",
+           permission="stock.post", methods=["POST"],
            response=DocumentOut, status=201, tags=["stock"],
            errors={404: "No such document.", 409: "Cancelled already, a reversal, or "
                                                    "refused (stock would go negative)."})

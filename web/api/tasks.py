@@ -91,7 +91,7 @@ def _documents(refs: list[str]) -> list[Any]:
     return [machines.load(session, *parse_document_ref(ref)) for ref in refs]
 
 
-@api_route(bp, "/tasks", query=TaskQuery, response=Page[TaskOut])
+@api_route(bp, "/tasks", permission="task.read", query=TaskQuery, response=Page[TaskOut])
 def list_tasks(query: TaskQuery):
     """Tasks, soonest deadline first (overdue ones first); by default the caller's."""
     from ordercraft.core.services.users import get_user
@@ -107,7 +107,8 @@ def list_tasks(query: TaskQuery):
     return page([_task(t) for t in found.items], found.total, query)
 
 
-@api_route(bp, "/tasks/<int:task_id>", response=TaskDetailOut, errors=NOT_FOUND)
+@api_route(bp, "/tasks/<int:task_id>",
+           permission="task.read", response=TaskDetailOut, errors=NOT_FOUND)
 def get_task(task_id: int):
     """One task with its description, process and history."""
     from ordercraft.core.permissions import require_session_permission
@@ -117,7 +118,9 @@ def get_task(task_id: int):
     return _task(find(request_session(), task_id), details=True)
 
 
-@api_route(bp, "/tasks", methods=["POST"], body=TaskIn, response=TaskDetailOut, status=201,
+@api_route(bp, "/tasks",
+           permission="task.write",
+           methods=["POST"], body=TaskIn, response=TaskDetailOut, status=201,
            errors={404: "A user or document named does not exist."})
 def create_task(body: TaskIn):
     """Create a task for a user or a role."""
@@ -129,7 +132,8 @@ def create_task(body: TaskIn):
     return _task(task, details=True)
 
 
-@api_route(bp, "/tasks/<int:task_id>/start", methods=["POST"], response=TaskOut,
+@api_route(bp, "/tasks/<int:task_id>/start",
+           permission="task.write", methods=["POST"], response=TaskOut,
            errors={**NOT_FOUND, 403: "The caller may not work on this task.",
                    409: "The task is finished."})
 def start_task(task_id: int):
@@ -139,7 +143,8 @@ def start_task(task_id: int):
     return _task(start(request_session(), task_id))
 
 
-@api_route(bp, "/tasks/<int:task_id>/checklist/<int:number>", methods=["POST"], body=CheckIn,
+@api_route(bp, "/tasks/<int:task_id>/checklist/<int:number>",
+           permission="task.write", methods=["POST"], body=CheckIn,
            response=TaskOut, errors={**NOT_FOUND, 403: "The caller may not work on this task.",
                                      409: "The task is finished."})
 def check_item(task_id: int, number: int, body: CheckIn):
@@ -149,7 +154,8 @@ def check_item(task_id: int, number: int, body: CheckIn):
     return _task(check(request_session(), task_id, number, body.done))
 
 
-@api_route(bp, "/tasks/<int:task_id>/done", methods=["POST"], body=DoneIn, response=TaskOut,
+@api_route(bp, "/tasks/<int:task_id>/done",
+           permission="task.write", methods=["POST"], body=DoneIn, response=TaskOut,
            errors={**NOT_FOUND, 403: "The caller may not work on this task.",
                    409: "The task is finished, has unticked checklist items, or its process "
                         "cannot move on."})
@@ -160,7 +166,8 @@ def done(task_id: int, body: DoneIn):
     return _task(complete_task(request_session(), task_id, check_all=body.check_all))
 
 
-@api_route(bp, "/tasks/<int:task_id>/reassign", methods=["POST"], body=ReassignIn,
+@api_route(bp, "/tasks/<int:task_id>/reassign",
+           permission="task.write", methods=["POST"], body=ReassignIn,
            response=TaskOut, errors={**NOT_FOUND, 403: "The caller may not reassign it."})
 def reassign(task_id: int, body: ReassignIn):
     """Give a task to another user."""
@@ -169,7 +176,8 @@ def reassign(task_id: int, body: ReassignIn):
     return _task(reassign_task(request_session(), task_id, body.to))
 
 
-@api_route(bp, "/tasks/<int:task_id>/comments", methods=["POST"], body=CommentIn,
+@api_route(bp, "/tasks/<int:task_id>/comments",
+           permission="task.write", methods=["POST"], body=CommentIn,
            response=CommentOut, status=201, errors=NOT_FOUND)
 def comment(task_id: int, body: CommentIn):
     """Comment on a task (also shown on its documents' timelines)."""
@@ -178,7 +186,8 @@ def comment(task_id: int, body: CommentIn):
     return {"id": comment_task(request_session(), task_id, body.text), "task_id": task_id}
 
 
-@api_route(bp, "/tasks/<int:task_id>/cancel", methods=["POST"], body=CancelIn,
+@api_route(bp, "/tasks/<int:task_id>/cancel",
+           permission="task.write", methods=["POST"], body=CancelIn,
            response=TaskOut, errors={**NOT_FOUND, 403: "The caller may not cancel it.",
                                      409: "The task is finished or belongs to a process."})
 def cancel(task_id: int, body: CancelIn):

@@ -122,10 +122,10 @@ class TransitionsOut(OutputModel):
 
 
 def load_document(document_type: str, document_id: int) -> Any:
-    from ordercraft.core.workflow.machines import session_machines
+    """The document, for a caller allowed to read it (403 otherwise, 404 when missing)."""
+    from ordercraft.core.workflow.documents import open_document
 
-    session = request_session()
-    return session_machines(session).load(session, document_type, document_id)
+    return open_document(request_session(), document_type, document_id)
 
 
 def transitions_body(document_type: str, document_id: int) -> dict[str, Any]:
@@ -167,12 +167,14 @@ def workflow_routes(bp: Blueprint, noun: str, document_type: str) -> None:
 
     @api_route(bp, f"/{noun}/<int:document_id>/transitions", response=TransitionsOut,
                errors={404: f"No {label} has this id."}, endpoint=f"{noun}_transitions",
+               document_type=document_type,
                summary=f"The {label}'s state and the transitions that leave it.")
     def list_transitions(document_id: int) -> dict[str, Any]:
         return transitions_body(document_type, document_id)
 
     @api_route(bp, f"/{noun}/<int:document_id>/transitions/<name>", methods=["POST"],
                body=TransitionIn, response=TransitionOut, endpoint=f"{noun}_transition",
+               document_type=document_type,
                summary=f"Move the {label} by a transition.",
                errors={**not_found, 403: "The caller lacks the transition's permission or "
                                          "role.",
@@ -183,7 +185,7 @@ def workflow_routes(bp: Blueprint, noun: str, document_type: str) -> None:
 
     @api_route(bp, f"/{noun}/<int:document_id>/timeline", query=TimelineQuery,
                response=Page[TimelineEntryOut], errors={404: f"No {label} has this id."},
-               endpoint=f"{noun}_timeline",
+               endpoint=f"{noun}_timeline", document_type=document_type,
                summary=f"The {label}'s history: transitions, tasks, comments, changes.")
     def timeline(document_id: int, query: TimelineQuery) -> dict[str, Any]:
         return timeline_body(document_type, document_id, query)

@@ -12,7 +12,7 @@ from ordercraft.core.calc import api as calc
 from ordercraft.core.calc.errors import CalculatorBusy, CalculatorError
 from ordercraft.core.calc.format import Parameter
 from ordercraft.core.errors import ValidationError
-from ordercraft.web.auth import login_required
+from ordercraft.web.auth import permission_required
 from ordercraft.web.errors import error_response
 from ordercraft.web.extension import get_platform, mark_failed, request_session
 from ordercraft.web.pages import FORM_ERROR_STATUS, Form
@@ -33,7 +33,7 @@ def busy(exc: CalculatorBusy):
 
 
 @bp.get("/")
-@login_required
+@permission_required("calc.run")
 def index():
     infos = calc.list_calculators(platform=get_platform(), session=request_session())
     return render_template("calc/index.html", infos=infos)
@@ -90,7 +90,7 @@ def _submitted(parameters: tuple[Parameter, ...]) -> dict[str, str]:
 
 
 @bp.route("/<name>", methods=["GET", "POST"])
-@login_required
+@permission_required("calc.run")
 def calculator(name: str):
     platform, session = get_platform(), request_session()
     info = calc.calculator_info(name, platform=platform, session=session, files=False)

@@ -109,10 +109,9 @@ def document_panel(document: Any, *, next_url: str | None = None,
 
 
 def _load(document_type: str, document_id: int) -> Any:
-    from ordercraft.core.workflow.machines import session_machines
+    from ordercraft.core.workflow.documents import open_document
 
-    session = request_session()
-    return session_machines(session).load(session, document_type, document_id)
+    return open_document(request_session(), document_type, document_id)
 
 
 @bp.get("/<document_type>/<int:document_id>/timeline")
@@ -140,9 +139,10 @@ def timeline(document_type: str, document_id: int):
 def transition(document_type: str, document_id: int, name: str):
     from ordercraft.core.workflow.documents import transition as move
 
+    document = _load(document_type, document_id)  # not readable: the 403 page, no notice
     back = safe_next(request.form.get("next") or document_url(document_type, document_id))
     try:
-        result = move(request_session(), _load(document_type, document_id), name,
+        result = move(request_session(), document, name,
                       reason=request.form.get("reason") or None)
     except OrdercraftError as exc:
         mark_failed()
@@ -161,10 +161,10 @@ def transition(document_type: str, document_id: int, name: str):
 def comment(document_type: str, document_id: int):
     from ordercraft.core.workflow.documents import add_comment
 
+    document = _load(document_type, document_id)
     back = safe_next(request.form.get("next") or document_url(document_type, document_id))
     try:
-        add_comment(request_session(), _load(document_type, document_id),
-                    request.form.get("text", ""))
+        add_comment(request_session(), document, request.form.get("text", ""))
     except OrdercraftError as exc:
         mark_failed()
         flash(exc.message, "error")

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ordercraft.core.errors import OrdercraftError, ValidationError
 from ordercraft.core.models.entities import PARTY_KINDS
 from ordercraft.core.services import parties
-from ordercraft.web.auth import login_required
+from ordercraft.web.auth import permission_required
 from ordercraft.web.extension import request_session
 from ordercraft.web.pages import (
     FORM_ERROR_STATUS,
@@ -31,7 +31,7 @@ CSV_COLUMNS = ["id", "name", "kind", "tags", "source", "tax_id", "phone", "email
 
 
 @bp.get("/")
-@login_required
+@permission_required("party.read")
 def index():
     search = request.args.get("q", "").strip()
     kind = request.args.get("kind", "").strip()
@@ -57,14 +57,14 @@ def index():
 
 
 @bp.get("/<int:party_id>")
-@login_required
+@permission_required("party.read")
 def detail(party_id: int):
     party = parties.get_party(request_session(), party_id)
     return render_template("parties/detail.html", party=party)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def create():
     if request.method == "GET":
         return _form_page(Form({"kind": request.args.get("kind", "client")}), party=None)
@@ -79,7 +79,7 @@ def create():
 
 
 @bp.route("/<int:party_id>/edit", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def edit(party_id: int):
     db = request_session()
     party = parties.get_party(db, party_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
-from ordercraft.web.auth import login_required
+from ordercraft.web.auth import permission_required
 from ordercraft.web.extension import mark_failed, request_session
 from ordercraft.web.pages import Pager, page_arguments
 from ordercraft.web.views.documents import document_url
@@ -15,7 +15,7 @@ bp = Blueprint("processes", __name__, url_prefix="/processes")
 
 
 @bp.get("/")
-@login_required
+@permission_required("task.read")
 def index():
     from ordercraft.core.workflow.engine import list_processes, process_dict
     from ordercraft.core.workflow.processes import list_templates
@@ -44,7 +44,7 @@ def _run_rows(runs: list[dict]) -> list[dict]:
 
 
 @bp.get("/<name>")
-@login_required
+@permission_required("task.read")
 def detail(name: str):
     from ordercraft.core.workflow.processes import template_details
 
@@ -53,7 +53,7 @@ def detail(name: str):
 
 
 @bp.get("/<name>/export.<any(yaml, json):fmt>")
-@login_required
+@permission_required("task.read")
 def export(name: str, fmt: str):
     from ordercraft.core.workflow.processes import export_template
 
@@ -64,7 +64,7 @@ def export(name: str, fmt: str):
 
 
 @bp.post("/<name>/start")
-@login_required
+@permission_required("process.start")
 def start(name: str):
     from ordercraft.core.workflow.documents import parse_document_ref
     from ordercraft.core.workflow.engine import start_process
@@ -85,7 +85,7 @@ def start(name: str):
 
 
 @bp.get("/runs/<int:run_id>")
-@login_required
+@permission_required("task.read")
 def run(run_id: int):
     from ordercraft.core.permissions import require_session_permission
     from ordercraft.core.workflow.engine import get_process, process_dict

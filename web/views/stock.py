@@ -10,7 +10,7 @@ from ordercraft.core.errors import OrdercraftError
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
 from ordercraft.core.services import items
 from ordercraft.core.stock import api as stock
-from ordercraft.web.auth import login_required
+from ordercraft.web.auth import permission_required
 from ordercraft.web.extension import request_session
 from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
 
@@ -33,14 +33,14 @@ ITEM_FORM = ("name", "kind", "unit", "unit_precision", "valuation", "price", "de
 
 
 @bp.get("/")
-@login_required
+@permission_required("stock.read")
 def index():
     return render_template("stock/index.html",
                            warehouses=stock.warehouse_overview(request_session()))
 
 
 @bp.get("/warehouses/<code>")
-@login_required
+@permission_required("warehouse.read")
 def warehouse(code: str):
     search = request.args.get("q", "").strip()
     limit, offset = page_arguments()
@@ -52,7 +52,7 @@ def warehouse(code: str):
 
 
 @bp.get("/items/<sku>")
-@login_required
+@permission_required("item.read")
 def item(sku: str):
     place = request.args.get("warehouse", "").strip()
     limit, offset = page_arguments()
@@ -65,7 +65,7 @@ def item(sku: str):
 
 
 @bp.route("/items/<sku>/edit", methods=["GET", "POST"])
-@login_required
+@permission_required("item.write")
 def edit_item(sku: str):
     item = items.get_item(request_session(), sku)
     if request.method == "GET":
@@ -91,7 +91,7 @@ def _item_form(form: Form, item: object) -> str:
 
 @bp.route('/<any(receive, issue, transfer, "write-off", count):action>',
           methods=["GET", "POST"])
-@login_required
+@permission_required("stock.post")
 def post(action: str):
     if request.method == "GET":
         return _form_page(action, Form({"item": request.args.get("item", ""),

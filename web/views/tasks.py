@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.db import utcnow
 from ordercraft.core.errors import OrdercraftError
-from ordercraft.web.auth import current_user, login_required
+from ordercraft.web.auth import current_user, permission_required
 from ordercraft.web.extension import mark_failed, request_session
 from ordercraft.web.pages import Pager, page_arguments
 from ordercraft.web.views.documents import document_url
@@ -68,7 +68,7 @@ def task_row(task: Any, now: datetime,
 
 
 @bp.get("/")
-@login_required
+@permission_required("task.read")
 def index():
     from ordercraft.core.workflow.tasks import list_tasks
 
@@ -91,7 +91,7 @@ def index():
 
 
 @bp.get("/<int:task_id>")
-@login_required
+@permission_required("task.read")
 def detail(task_id: int):
     from ordercraft.core.permissions import require_session_permission
     from ordercraft.core.services.users import list_users
@@ -127,7 +127,7 @@ def _act(task_id: int, action: Any, success: str) -> Any:
 
 
 @bp.post("/<int:task_id>/done")
-@login_required
+@permission_required("task.write")
 def done(task_id: int):
     from ordercraft.core.workflow.tasks import complete_task
 
@@ -137,7 +137,7 @@ def done(task_id: int):
 
 
 @bp.post("/<int:task_id>/start")
-@login_required
+@permission_required("task.write")
 def start(task_id: int):
     from ordercraft.core.workflow.tasks import start_task
 
@@ -145,7 +145,7 @@ def start(task_id: int):
 
 
 @bp.post("/<int:task_id>/check/<int:number>")
-@login_required
+@permission_required("task.write")
 def check(task_id: int, number: int):
     from ordercraft.core.workflow.tasks import check_item
 
@@ -155,7 +155,7 @@ def check(task_id: int, number: int):
 
 
 @bp.post("/<int:task_id>/reassign")
-@login_required
+@permission_required("task.write")
 def reassign(task_id: int):
     from ordercraft.core.workflow.tasks import reassign_task
 
@@ -165,7 +165,7 @@ def reassign(task_id: int):
 
 
 @bp.post("/<int:task_id>/comments")
-@login_required
+@permission_required("task.write")
 def comment(task_id: int):
     from ordercraft.core.workflow.tasks import comment_task
 

@@ -15,8 +15,8 @@ from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
     Pager,
-    login_required,
     page_arguments,
+    permission_required,
     request_session,
 )
 
@@ -49,7 +49,7 @@ def _filter_choices() -> dict[str, Any]:
 
 
 @bp.get("/")
-@login_required
+@permission_required("party.read")
 def index():
     from ordercraft.plugins.crm.clients import client_dict, list_clients
 
@@ -125,7 +125,7 @@ def _with_contact_fields(exc: OrdercraftError, form: Form) -> OrdercraftError:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def create():
     from ordercraft.plugins.crm.clients import PossibleDuplicate, create_client
 
@@ -157,7 +157,7 @@ def _form_page(form: Form, client: Any, duplicates: Any = None) -> str:
 
 
 @bp.get("/<int:client_id>")
-@login_required
+@permission_required("party.read")
 def card(client_id: int):
     from ordercraft.plugins.crm.clients import client_figures, get_client
     from ordercraft.plugins.crm.deals import list_deals
@@ -188,7 +188,7 @@ def _tasks(session: Any, client_id: int) -> Any:
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def edit(client_id: int):
     from ordercraft.plugins.crm.clients import PossibleDuplicate, get_client, update_client
     from ordercraft.sdk.parties import party_dict
@@ -220,7 +220,7 @@ CONTACT_FORM = ("name", "position", "phone", "email", "channels", "notes")
 
 
 @bp.route("/<int:client_id>/contacts/new", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def add_contact(client_id: int):
     from ordercraft.plugins.crm.clients import add_contact as add
     from ordercraft.plugins.crm.clients import get_client, parse_channels

@@ -15,8 +15,8 @@ from ordercraft.sdk.web import (
     Form,
     Pager,
     current_user,
-    login_required,
     page_arguments,
+    permission_required,
     request_session,
 )
 
@@ -35,7 +35,7 @@ CSV_COLUMNS = ["id", "title", "client", "client_id", "state", "amount", "probabi
 
 
 @bp.get("/board")
-@login_required
+@permission_required("party.read")
 def board():
     from ordercraft.plugins.crm.deals import board as columns_of
     from ordercraft.plugins.crm.funnel import STAGE_LABELS
@@ -62,7 +62,7 @@ def board():
 
 
 @bp.get("/")
-@login_required
+@permission_required("party.read")
 def index():
     from ordercraft.plugins.crm.deals import SORTS, deal_dict, list_deals
     from ordercraft.plugins.crm.funnel import STAGE_LABELS
@@ -121,7 +121,7 @@ def _form_page(form: Form, deal: Any = None, client: Any = None) -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def create():
     from ordercraft.plugins.crm.deals import create_deal
 
@@ -148,7 +148,7 @@ def create():
 
 
 @bp.get("/<int:document_id>")
-@login_required
+@permission_required("party.read")
 def deal(document_id: int):
     from ordercraft.plugins.crm.deals import get_deal
     from ordercraft.plugins.crm.funnel import MOVE_FIELDS, OPEN_STAGES, STAGE_LABELS
@@ -179,7 +179,7 @@ def deal(document_id: int):
 
 
 @bp.route("/<int:document_id>/edit", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def edit(document_id: int):
     from ordercraft.plugins.crm.deals import get_deal, update_deal
 

@@ -11,9 +11,9 @@ from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
     Pager,
-    login_required,
     mark_failed,
     page_arguments,
+    permission_required,
     request_session,
 )
 
@@ -30,7 +30,7 @@ def _rule_kinds() -> list[dict[str, object]]:
 
 
 @bp.get("/")
-@login_required
+@permission_required("party.read")
 def index():
     from ordercraft.plugins.crm.groups import group_sizes, list_groups
 
@@ -40,7 +40,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def create():
     from ordercraft.plugins.crm.groups import create_group
 
@@ -59,7 +59,7 @@ def create():
 
 
 @bp.get("/<int:group_id>")
-@login_required
+@permission_required("party.read")
 def detail(group_id: int):
     from ordercraft.plugins.crm.clients import list_clients
     from ordercraft.plugins.crm.groups import get_group, group_rules
@@ -75,7 +75,7 @@ def detail(group_id: int):
 
 
 @bp.post("/<int:group_id>/delete")
-@login_required
+@permission_required("party.write")
 def delete(group_id: int):
     from ordercraft.plugins.crm.groups import delete_group, get_group
 

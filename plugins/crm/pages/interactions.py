@@ -15,8 +15,8 @@ from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
     Pager,
-    login_required,
     page_arguments,
+    permission_required,
     request_session,
 )
 
@@ -29,7 +29,7 @@ KIND_CHOICES = [(kind, INTERACTION_LABELS[kind]) for kind in INTERACTION_KINDS]
 
 
 @bp.get("/")
-@login_required
+@permission_required("party.read")
 def index():
     from ordercraft.plugins.crm.interactions import list_interactions
 
@@ -80,7 +80,7 @@ def _form_page(form: Form, client: Any) -> str:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@permission_required("party.write")
 def create():
     from ordercraft.plugins.crm.interactions import log_interaction
 

@@ -10,7 +10,7 @@ from flask import render_template, request
 from ordercraft.plugins.crm.pages import make_blueprint, user_choices
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.models import utcnow
-from ordercraft.sdk.web import login_required, request_session
+from ordercraft.sdk.web import permission_required, request_session
 
 bp = make_blueprint("crm_reports", "/crm/reports")
 
@@ -26,7 +26,7 @@ def _periods(today: date) -> list[tuple[str, str, str]]:
 
 
 @bp.get("/funnel")
-@login_required
+@permission_required("party.read")
 def funnel():
     from ordercraft.plugins.crm.groups import list_groups
     from ordercraft.plugins.crm.reports import funnel_report

@@ -38,6 +38,7 @@ from ordercraft.core.errors import NotFound, ValidationError
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.stock import valuation as val
 from ordercraft.core.stock.errors import (
+    BalanceOverflow,
     DuplicateReference,
     InsufficientStock,
     NegativeStock,
@@ -72,6 +73,8 @@ __all__ = ["DocumentSpec", "LineSpec", "MoveResult", "PostedDocument", "cancel_d
            "bulk_mode", "post_documents", "post_in_bulk"]
 
 ZERO = Decimal(0)
+#: A balance's quantity and value stay under this: their columns are NUMERIC(18, 6).
+BALANCE_LIMIT = Decimal(10) ** 12
 #: SQLite page cache while a bulk batch posts, in KiB (negative, as the pragma takes it).
 BULK_SQLITE_CACHE = -131072
 #: From this many documents a batch posts in bulk mode (see ``bulk_mode``).
@@ -585,12 +588,26 @@ class _Batch:
                                                                 state.cost, last)
             self._balance_row(bal)
 
+    def _check_fits(self, bal: Balance) -> None:
+        """A balance past its column's size (NUMERIC(18, 6): under 10^12) is refused
+        naming the item, before the database would fail on it."""
+        for what, amount in (("quantity", bal.qty), ("value", bal.value)):
+            if abs(amount) >= BALANCE_LIMIT:
+                item = self.catalog.item(bal.item_id)
+                warehouse = self.catalog.warehouse(bal.warehouse_id)
+                raise BalanceOverflow(
+                    f"this posting would take the {what} of {item.sku!r} in warehouse "
+                    f"{warehouse.code!r} to {amount}, more than a balance holds (under "
+                    f"{BALANCE_LIMIT:,})", field="qty" if what == "quantity" else "unit_cost",
+                    details={"item": item.sku, "warehouse": warehouse.code, what: str(amount)})
+
     def _layer_changed(self, layer: val.Layer) -> None:
         n = self.ledger.num
         self.writes.layers_changed[(layer.move_id, layer.slice)] = (
             n(layer.qty_left), n(layer.value_left), layer.move_id, layer.slice)
 
     def _balance_row(self, bal: Balance) -> None:
+        self._check_fits(bal)
         n = self.ledger.num
         self.writes.balances[(bal.item_id, bal.warehouse_id)] = (
             n(bal.qty), n(bal.value), n(bal.run_reserved), n(bal.unit_cost),

@@ -94,6 +94,18 @@ def handle_internal_error(exc: InternalServerError) -> Any:
 
 
 def _database_unavailable(exc: BaseException) -> bool:
-    from sqlalchemy.exc import OperationalError
+    """The database refused or lost the connection (a restart, a busy lock): through
+    SQLAlchemy, or straight from the driver where the ledger talks to it directly."""
+    import sqlite3
 
-    return isinstance(exc, OperationalError)
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError | sqlite3.OperationalError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(exc, psycopg.OperationalError)

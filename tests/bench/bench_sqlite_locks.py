@@ -8,7 +8,9 @@ served by ``ordercraft serve`` (waitress, 8 threads). For ``--seconds``:
 - six users loop the calculator through the API (``POST /api/v1/calculators/slow/runs``,
   the run stored: a write after 1.3 s of computing);
 - a stock import (``ordercraft stock import`` of ``--import-rows`` receipts, in its own
-  process) runs over and over: it reads its file before it takes the write lock;
+  process) runs over and over: it reads and checks its file before it takes the write
+  lock, then posts all its rows in one transaction (all or none), during which other
+  writers wait (up to SQLite's busy timeout, 30 s);
 - the scheduler's jobs run every few seconds (``ordercraft worker``);
 - a manager loads the client list (``GET /api/v1/clients``) in a loop.
 
@@ -47,7 +49,7 @@ def calculate(rounds):
         total += i % 7
     return {"lines": [line("Work", 1, D(total % 100))]}
 '''
-ROUNDS = 1_500_000
+ROUNDS = 1_000_000
 ORDERCRAFT = str(Path(sys.executable).with_name("ordercraft"))
 USERS = 6
 PASSWORD = "bench-password-1"
@@ -65,7 +67,7 @@ def must(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
-def build(url: str, folder: Path, rows: int) -> tuple[str, str, Path]:
+def build(url: str, folder: Path, rows: int) -> tuple[str, list[str], Path]:
     from ordercraft.core.platform import Platform
     from ordercraft.core.services import items, parties, warehouses
     from ordercraft.core.services.users import create_token, create_user
@@ -74,7 +76,8 @@ def build(url: str, folder: Path, rows: int) -> tuple[str, str, Path]:
     platform = Platform(url)
     with platform.session() as session:
         create_user(session, "maria", roles=["manager"], password=PASSWORD)
-        create_user(session, "engineer", roles=["admin"], password=PASSWORD)
+        for n in range(USERS):
+            create_user(session, f"engineer{n}", roles=["admin"], password=PASSWORD)
         warehouses.create_warehouse(session, "MAIN", name="Main warehouse")
         for n in range(100):
             items.create_item(session, f"PART-{n:03d}", name=f"Part {n}", kind="component",
@@ -83,7 +86,8 @@ def build(url: str, folder: Path, rows: int) -> tuple[str, str, Path]:
             parties.create_party(session, f"Client {n:04d} Robotics School", kind="client")
     with platform.session() as session:
         manager_token = create_token(session, "maria", "bench")
-        engineer_token = create_token(session, "engineer", "bench")
+        engineer_tokens = [create_token(session, f"engineer{n}", "bench")
+                           for n in range(USERS)]
     platform.dispose()
     script = folder / "slow.py"
     script.write_text(SLOW_CALCULATOR.replace("ROUNDS", str(ROUNDS)))
@@ -94,7 +98,7 @@ def build(url: str, folder: Path, rows: int) -> tuple[str, str, Path]:
         for n in range(rows):
             out.write(f"2024-01-{1 + n % 28:02d},receive,PART-{n % 100:03d},MAIN,1,2.50,"
                       f"R{n}\n")
-    return manager_token, engineer_token, stock_file
+    return manager_token, engineer_tokens, stock_file
 
 
 def request(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, bytes]:
@@ -111,11 +115,11 @@ def request(method: str, url: str, token: str, body: dict | None = None) -> tupl
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--import-rows", type=int, default=400_000)
+    parser.add_argument("--import-rows", type=int, default=50_000)
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="oc-locks-"))
     url = f"sqlite:///{folder / 'site.db'}"
-    manager, engineer, stock_file = build(url, folder, options.import_rows)
+    manager, engineers, stock_file = build(url, folder, options.import_rows)
     env = dict(os.environ, ORDERCRAFT_DATABASE_URL=url)
     server = subprocess.Popen([ORDERCRAFT, "serve", "--port",
                                "0", "--json"], env=env, stdout=subprocess.PIPE,
@@ -130,7 +134,7 @@ def main() -> None:
     calc_runs: list[float] = []
     imports: list[str] = []
 
-    def calculator_user() -> None:
+    def calculator_user(engineer: str) -> None:
         while not stop.is_set():
             started = time.perf_counter()
             status, body = request("POST", f"{base}/api/v1/calculators/slow/runs", engineer,
@@ -145,7 +149,7 @@ def main() -> None:
             started = time.perf_counter()
             result = cli(url, "stock", "import", str(stock_file), "--json")
             if result.returncode != 0:
-                failures.append(f"import: {result.stderr.strip()[:300]}")
+                failures.append(f"import: {result.stderr.strip()[-300:]}")
             else:
                 # The progress lines end with "(N.N s)": reading ends, then posting ends.
                 marks = [float(line.rsplit("(", 1)[1].split()[0])
@@ -163,7 +167,7 @@ def main() -> None:
                 failures.append(f"client list: {status} {body[:200]!r}")
             time.sleep(0.2)
 
-    threads = [threading.Thread(target=calculator_user) for _ in range(USERS)]
+    threads = [threading.Thread(target=calculator_user, args=(token,)) for token in engineers]
     threads += [threading.Thread(target=importer), threading.Thread(target=manager_user)]
     for thread in threads:
         thread.start()

@@ -7,11 +7,12 @@ tables on its own Alembic branch.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -19,6 +20,9 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from ordercraft.core.config import resolve_database_url
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,11 +70,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Execution option of a connection whose transactions will write (see :func:`transaction`).
+WRITES = "ordercraft_writes"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock at the start of every transaction, so
-    # writers are serialised and a read-then-write never fails half way with
-    # "database is locked" (SQLite's equivalent of row locks).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that will write begins IMMEDIATE: it takes the write lock at once, so
+    # writers are serialised and a read-then-write never fails half way with "database is
+    # locked" (SQLite's equivalent of row locks). A read-only one begins DEFERRED: WAL
+    # gives it a snapshot and it never waits for, nor blocks, a writer.
+    if connection.get_execution_options().get(WRITES, True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -139,15 +151,95 @@ def _psycopg_ping(dbapi_connection: Any) -> bool:
             and dbapi_connection.pgconn.status == pq.ConnStatus.OK)
 
 
+def database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` means "try again shortly": SQLite's write lock was not free within
+    its busy timeout, PostgreSQL chose this transaction as a deadlock or serialization
+    victim, or the connection to the server was lost (a restart)."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    text = str(exc.orig).lower()
+    if "database is locked" in text or "database table is locked" in text:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in {"40001", "40P01", "57P01", "57P03"} or (
+        isinstance(exc, OperationalError) and sqlstate is not None and sqlstate.startswith("08"))
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database could not write because its disk is full
+    (SQLite's SQLITE_FULL, PostgreSQL's ``disk_full``, or ``ENOSPC`` from the system)."""
+    import errno
+
+    from sqlalchemy.exc import DBAPIError
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        original = exc.orig if isinstance(exc, DBAPIError) else exc
+        if isinstance(original, OSError) and original.errno == errno.ENOSPC:
+            return True
+        if getattr(original, "sqlstate", None) == "53100":
+            return True
+        text = str(original).lower()
+        if "database or disk is full" in text or "no space left on device" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
+
+
+DISK_FULL_MESSAGE = ("disk full: the database could not write; nothing was saved (free space "
+                     "on the disk that holds it and try again)")
+
+
+def retry_when_busy(operation: Callable[[], T], *, attempts: int = 5,
+                    first_delay: float = 0.5) -> T:
+    """Run ``operation`` (a whole transaction) again when the database was busy
+    (:func:`database_busy`), waiting 0.5, 1, 2, 4 s between attempts; any other error,
+    or the last attempt's, is raised."""
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            return operation()
+        except Exception as exc:
+            if attempt == attempts or not database_busy(exc):
+                raise
+            log.warning("database busy (%s); attempt %d of %d again in %.1f s",
+                        str(exc).splitlines()[0][:200], attempt + 1, attempts, delay)
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+def read_only_bind(factory: sessionmaker[Session]) -> Engine:
+    """The factory's engine, for transactions that only read (they begin deferred)."""
+    engine: Engine = factory.kw["bind"]
+    readers = engine.__dict__.get("_ordercraft_readers")
+    if readers is None:
+        readers = engine.execution_options(**{WRITES: False})
+        engine.__dict__["_ordercraft_readers"] = readers
+    return readers
+
+
 @contextmanager
-def transaction(factory: sessionmaker[Session], **info: Any) -> Iterator[Session]:
-    """One business operation = one transaction: commit on success, roll back on any error."""
-    session = factory()
-    session.info.update(info)
+def transaction(factory: sessionmaker[Session], *, writes: bool = True,
+                **info: Any) -> Iterator[Session]:
+    """One business operation = one transaction: commit on success, roll back on any error.
+
+    ``writes=False`` for an operation that only reads (a page, a list, a report): on SQLite
+    it reads a snapshot without the write lock, so it neither waits for a writer nor holds
+    one up. A write in such a transaction may fail with "database is locked" when another
+    writer committed since its snapshot; an operation that writes says ``writes=True``.
+    """
+    session = factory() if writes else factory(bind=read_only_bind(factory))
+    session.info.update(info, writes=writes)
     try:
         yield session
         session.commit()

@@ -9,6 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The longest message an error carries; a message quoting a huge rejected value (a 15 MB
+#: field) is cut to this, so an answer never echoes a big input back.
+MAX_MESSAGE_LENGTH = 1000
+#: How much of a rejected value an error quotes (see :func:`quoted`).
+QUOTE_LENGTH = 80
+
+
+def quoted(value: Any, limit: int = QUOTE_LENGTH) -> str:
+    """``repr(value)``, at most ``limit`` characters: a short prefix of a long value and
+    how long it was (``'aaaa...' (15000000 characters)``)."""
+    if isinstance(value, (str, bytes)) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def clipped(message: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
+    """``message`` cut to ``limit`` characters, saying so."""
+    if len(message) <= limit:
+        return message
+    return f"{message[:limit]}... (cut; {len(message)} characters)"
+
 
 class OrdercraftError(Exception):
     """A refused operation or a user's mistake. Never a bug."""
@@ -18,6 +40,7 @@ class OrdercraftError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None,
                  details: dict[str, Any] | None = None) -> None:
+        message = clipped(message)
         super().__init__(message)
         self.message = message
         if code is not None:

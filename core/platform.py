@@ -273,15 +273,18 @@ class Platform:
         return self._session_factory
 
     @contextmanager
-    def session(self, user: Any = None) -> Iterator[Session]:
+    def session(self, user: Any = None, *, writes: bool = True) -> Iterator[Session]:
         """One business operation: a session committed on success, rolled back on error.
 
         ``user`` (a ``User`` or ``None`` for the system) is recorded by the audit log and
-        checked by services that need a permission.
+        checked by services that need a permission. ``writes=False`` for an operation that
+        only reads: on SQLite it reads a snapshot and never takes the write lock (see
+        :func:`ordercraft.core.db.transaction`).
         """
         from ordercraft.core.db import transaction
 
-        with transaction(self.session_factory, user=user, platform=self) as session:
+        with transaction(self.session_factory, writes=writes, user=user,
+                         platform=self) as session:
             yield session
 
     def dispose(self) -> None:

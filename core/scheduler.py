@@ -101,8 +101,12 @@ def run_jobs_once(platform: Platform, now: datetime | None = None) -> dict[str, 
 
 
 def _run(job: Job, platform: Platform, now: datetime | None = None) -> list[int]:
+    from ordercraft.core.db import retry_when_busy
+
     try:
-        handled = job.function(platform, now)
+        # A busy database (SQLite's write lock held by a long import, a PostgreSQL
+        # restart) is waited out: the job's transaction runs again, a few times.
+        handled = retry_when_busy(lambda: job.function(platform, now))
     except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler
         log.exception("job %s failed", job.name)
         return []

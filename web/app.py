@@ -18,6 +18,7 @@ from ordercraft.core.platform import Platform
 from ordercraft.core.secret_key import site_secret_key
 from ordercraft.web import auth, csrf, errors, header, menu, pages, security
 from ordercraft.web.extension import OrdercraftExtension, register_plugin_blueprints
+from ordercraft.web.json_provider import BoundedJSONProvider
 from ordercraft.web.testing import OrdercraftTestClient
 from ordercraft.web.views import CORE_BLUEPRINTS
 
@@ -46,6 +47,7 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     platform = (platform_or_url if isinstance(platform_or_url, Platform)
                 else Platform(platform_or_url))
     app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.json = BoundedJSONProvider(app)
     app.url_map.converters["int"] = IdConverter
     app.config.update(
         TESTING=testing,

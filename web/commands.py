@@ -57,15 +57,87 @@ def server_options(function: Any) -> Any:
 
 @click.command("serve")
 @server_options
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Web processes. 1: one process (waitress) that also runs the background "
+                   "jobs; more: gunicorn with that many processes and no background jobs "
+                   "(run 'ordercraft worker' beside it).")
 @json_option
-def serve_command(host: str, port: int, threads: int, behind_proxy: int,
+def serve_command(host: str, port: int, threads: int, workers: int, behind_proxy: int,
                   as_json: bool) -> None:
     """Run the web application (and the background scheduler).
 
     Serves until Ctrl+C or SIGTERM; prints the address first.
     """
+    if workers > 1:
+        serve_processes(ready_platform(), host=host, port=port, threads=threads,
+                        workers=workers, behind_proxy=behind_proxy, as_json=as_json)
+        return
     serve_site(ready_platform(), host=host, port=port, threads=threads, as_json=as_json,
                behind_proxy=behind_proxy)
+
+
+def serve_processes(platform: Platform, *, host: str, port: int, threads: int, workers: int,
+                    behind_proxy: int = 0, as_json: bool = False) -> None:
+    """Serve the site from ``workers`` processes with gunicorn (``gthread`` workers of
+    ``threads`` threads each) until Ctrl+C or SIGTERM.
+
+    Each process builds its own app, engine and calculator pool after the fork (nothing
+    connected is shared between processes). The background jobs are not run here: with
+    several processes they belong to ``ordercraft worker`` (its jobs lock what they
+    handle, so running several workers is safe too).
+    """
+    import socket
+
+    from gunicorn.app.base import BaseApplication
+
+    from ordercraft.core.errors import OrdercraftError
+
+    url = platform.database_url
+    platform.dispose()  # the children connect on their own
+    if port == 0:  # gunicorn has no "any free port": pick one now
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            port = probe.getsockname()[1]
+    shown = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/"
+
+    class OrdercraftApplication(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {"bind": f"{host}:{port}", "workers": workers,
+                               "worker_class": "gthread", "threads": threads,
+                               "preload_app": False, "accesslog": None,
+                               "errorlog": "-", "loglevel": "warning",
+                               "graceful_timeout": 10, "proc_name": "ordercraft",
+                               "when_ready": lambda _arbiter: announce()}.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from ordercraft.core.platform import Platform
+            from ordercraft.web.app import create_app
+            from ordercraft.web.security import BEHIND_PROXY
+
+            return create_app(Platform(url), config={BEHIND_PROXY: behind_proxy}
+                              if behind_proxy else None)
+
+    def announce() -> None:
+        if as_json:
+            click.echo(dumps({"ok": True, "url": shown, "host": host, "port": port,
+                              "threads": threads, "workers": workers,
+                              "database": display_url(url), "scheduler": False}
+                             ).replace("\n", " "))
+        else:
+            click.echo(f"Ordercraft is serving {shown}  (database: {display_url(url)}; "
+                       f"{workers} processes of {threads} threads; listening on {host}; "
+                       "background jobs: run 'ordercraft worker')")
+            click.echo("Press Ctrl+C to stop.")
+        sys.stdout.flush()
+
+    try:
+        OrdercraftApplication().run()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise OrdercraftError(f"the web server stopped: cannot serve on {host}:{port} "
+                                  "(see its messages above)", code="server_failed",
+                                  field="port") from None
 
 
 def start_background_scheduler(platform: Platform) -> Any:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ordercraft.core.db import DISK_FULL_MESSAGE, disk_full
 from ordercraft.core.errors import OrdercraftError, PluginFault
 from ordercraft.web.auth import is_api_request
 from ordercraft.web.extension import mark_failed
@@ -81,6 +82,9 @@ def handle_internal_error(exc: InternalServerError) -> Any:
     without one."""
     mark_failed()
     original = getattr(exc, "original_exception", None)
+    if original is not None and disk_full(original):
+        log.error("the database's disk is full")
+        return error_response(503, {"code": "disk_full", "message": DISK_FULL_MESSAGE})
     if original is not None and _database_unavailable(original):
         return error_response(503, {"code": "database_unavailable",
                                     "message": "the database is busy or cannot be reached; "
@@ -90,6 +94,18 @@ def handle_internal_error(exc: InternalServerError) -> Any:
 
 
 def _database_unavailable(exc: BaseException) -> bool:
-    from sqlalchemy.exc import OperationalError
+    """The database refused or lost the connection (a restart, a busy lock): through
+    SQLAlchemy, or straight from the driver where the ledger talks to it directly."""
+    import sqlite3
 
-    return isinstance(exc, OperationalError)
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError | sqlite3.OperationalError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    return isinstance(exc, psycopg.OperationalError)

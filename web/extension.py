@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, g, request
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from ordercraft.core.platform import Platform
 
 log = logging.getLogger(__name__)
+
+F = TypeVar("F")
 
 EXTENSION = "ordercraft"
 BLUEPRINT_PLUGINS = "ordercraft.blueprint_plugins"
@@ -52,9 +54,10 @@ class RequestTransaction:
     """The request's database session: ``platform.session()`` held open for the request,
     committed when the response is a success and rolled back otherwise."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform, *, writes: bool = True) -> None:
         self._stack = ExitStack()
-        self.session: Session = self._stack.enter_context(platform.session(user=ANONYMOUS))
+        self.session: Session = self._stack.enter_context(
+            platform.session(user=ANONYMOUS, writes=writes))
         self.failed = False
         self.keep = False
 
@@ -87,15 +90,40 @@ def get_platform() -> Platform:
     return current_app.extensions[EXTENSION]
 
 
+#: Methods whose requests only read: their transaction reads a snapshot (see ``writes``).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def reads_first(view: F) -> F:
+    """Mark a view that does long work (runs a calculator, renders a PDF, parses a file)
+    before it writes: its request session only reads, so the work holds no write lock,
+    and what it stores it stores in a short transaction of its own (as
+    ``calc.run_calculator(..., save=True)`` does). Put it below ``@bp.route``/``api_route``.
+    """
+    view._oc_reads_first = True  # type: ignore[attr-defined]
+    return view
+
+
+def request_writes() -> bool:
+    """Whether this request's transaction may write: a POST, PUT, PATCH or DELETE that is
+    not :func:`reads_first`. A GET reads a snapshot and never waits for a writer."""
+    if request.method in READING_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "_oc_reads_first", False)
+
+
 def request_session() -> Session:
     """The request's database session, acting as the logged-in user (or as nobody).
 
     Opened on first use; committed after the view when the response status is below 400,
-    rolled back otherwise (a refused operation leaves nothing half-saved).
+    rolled back otherwise (a refused operation leaves nothing half-saved). A GET's session
+    reads a snapshot (on SQLite it takes no write lock); see :func:`request_writes`.
     """
     transaction = g.get("_oc_transaction")
     if transaction is None:
-        transaction = g._oc_transaction = RequestTransaction(get_platform())
+        transaction = g._oc_transaction = RequestTransaction(get_platform(),
+                                                             writes=request_writes())
         from ordercraft.web.auth import resolve_user
 
         user = resolve_user(transaction.session)

@@ -108,7 +108,8 @@ def _site_session(platform: Platform | None, session: Session | None) -> Iterato
     if session is not None or platform is None:
         yield session
         return
-    with platform.session() as own:
+    # A run only reads (the script, the catalog); storing it is a short write of its own.
+    with platform.session(writes=False) as own:
         yield own
 
 
@@ -267,5 +268,10 @@ def _run(name_or_path: str | CalculatorSource, params: Mapping[str, Any] | None,
     if save and active is not None:
         from ordercraft.core.calc.store import save_run
 
+        if platform is not None and active is not None and not active.info.get("writes", True):
+            # The session only read (the run held no write lock): the run is stored in a
+            # short write transaction of its own.
+            with platform.session(user=active.info.get("user")) as writer:
+                return save_run(writer, result, source)
         result = save_run(active, result, source)
     return result

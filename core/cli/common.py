@@ -134,7 +134,11 @@ def report_error(exc: BaseException, *, json_output: bool, debug: bool = False) 
         body, code = {"code": "usage", "message": exc.format_message()}, 2
     else:
         user_fault = _database_unreachable(exc)
-        if user_fault:
+        if _disk_full(exc):
+            from ordercraft.core.db import DISK_FULL_MESSAGE
+
+            body, code = {"code": "disk_full", "message": DISK_FULL_MESSAGE}, 2
+        elif user_fault:
             body, code = {"code": "database_unreachable", "message": user_fault}, 2
         else:
             body = {"code": "internal", "message": f"internal error: {type(exc).__name__}: {exc}"}
@@ -148,6 +152,14 @@ def report_error(exc: BaseException, *, json_output: bool, debug: bool = False) 
     else:
         click.echo(f"error: {body['message']}", err=True)
     return code
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if "sqlalchemy" not in sys.modules:
+        return isinstance(exc, OSError) and "No space left" in str(exc)
+    from ordercraft.core.db import disk_full
+
+    return disk_full(exc)
 
 
 def _database_unreachable(exc: BaseException) -> str | None:

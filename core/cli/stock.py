@@ -294,10 +294,19 @@ def layers_command(item: str, warehouse: str, include_used: bool, as_json: bool)
 def import_command(file: str, as_json: bool) -> None:
     """Post the rows of FILE (CSV or XLSX: date, op, sku, warehouse, qty, unit_cost, ref)
     as one batch: all rows or none."""
+    import time
+
     from ordercraft.core.stock import api
 
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        click.echo(f"{file}: {message} ({time.monotonic() - started:.1f} s)", err=True)
+
+    progress("reading")
     with ready_platform().session() as session:
-        summary = api.import_file(session, file)
+        summary = api.import_file(session, file, progress)
+    progress("posted")
     emit(as_json, {"ok": True, **summary.to_dict()},
          f"imported {summary.rows} rows: {summary.documents} documents, {summary.moves} moves")
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ordercraft.core.errors import ValidationError
+from ordercraft.core.errors import ValidationError, quoted
 from ordercraft.core.types import to_decimal
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -53,7 +53,7 @@ def code(value: Any, *, field: str, max_length: int) -> str:
     """A key typed on the command line (SKU, warehouse code): no spaces."""
     value = text(value, field=field, max_length=max_length, required=True)
     if not _CODE.match(value):
-        raise invalid(field, f"{value!r} must not contain spaces")
+        raise invalid(field, f"{quoted(value)} must not contain spaces")
     return value
 
 
@@ -61,25 +61,25 @@ def choice(value: Any, *, field: str, choices: Iterable[str]) -> str:
     options = tuple(choices)
     cleaned = text(value, field=field, max_length=50).lower()
     if cleaned not in options:
-        raise invalid(field, f"{value!r} is not one of {', '.join(options)}")
+        raise invalid(field, f"{quoted(value)} is not one of {', '.join(options)}")
     return cleaned
 
 
 def whole_number(value: Any, *, field: str, minimum: int | None = None,
                  maximum: int | None = None) -> int:
     if isinstance(value, bool):
-        raise invalid(field, f"{value!r} is not a whole number")
+        raise invalid(field, f"{quoted(value)} is not a whole number")
     if isinstance(value, int):
         number = value
     else:
         raw = str(value).strip() if value is not None else ""
         if not re.fullmatch(r"[+-]?[0-9]+", raw):
-            raise invalid(field, f"{value!r} is not a whole number")
+            raise invalid(field, f"{quoted(value)} is not a whole number")
         number = int(raw)
     if minimum is not None and number < minimum or maximum is not None and number > maximum:
         bounds = (f"from {minimum} to {maximum}" if minimum is not None and maximum is not None
                   else f"at least {minimum}" if minimum is not None else f"at most {maximum}")
-        raise invalid(field, f"{value!r} is out of range (allowed: {bounds})")
+        raise invalid(field, f"{quoted(value)} is out of range (allowed: {bounds})")
     return number
 
 
@@ -91,12 +91,12 @@ def decimal(value: Any, *, field: str, places: int, integer_digits: int = 12,
     """
     number = to_decimal(value.strip() if isinstance(value, str) else value, field=field)
     if number.adjusted() >= integer_digits:
-        raise invalid(field, f"{value!r} is too large (at most {integer_digits} digits before "
+        raise invalid(field, f"{quoted(value)} is too large (at most {integer_digits} digits before "
                       "the decimal point)")
     if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise invalid(field, f"{value!r} has more than {places} decimal places")
+        raise invalid(field, f"{quoted(value)} has more than {places} decimal places")
     if minimum is not None and number < minimum:
-        raise invalid(field, f"{value!r} must be at least {minimum}")
+        raise invalid(field, f"{quoted(value)} must be at least {minimum}")
     return number
 
 
@@ -113,7 +113,7 @@ def day(value: Any, *, field: str) -> date | None:
     raw = str(value).strip()
     if not raw:
         return None
-    problem = invalid(field, f"{value!r} is not a date (YYYY-MM-DD)")
+    problem = invalid(field, f"{quoted(value)} is not a date (YYYY-MM-DD)")
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         raise problem
     try:
@@ -130,7 +130,7 @@ def flag(value: Any, *, field: str) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise invalid(field, f"{value!r} is not yes or no (true/false, 1/0)")
+    raise invalid(field, f"{quoted(value)} is not yes or no (true/false, 1/0)")
 
 
 def email(value: Any, *, field: str) -> str:
@@ -152,7 +152,7 @@ def word(value: Any, *, field: str, max_length: int) -> str:
     """A lower-case label (tag, channel kind): letters, digits, '-', '_'."""
     cleaned = text(value, field=field, max_length=max_length, required=True).lower()
     if not _WORD.match(cleaned):
-        raise invalid(field, f"{value!r} may hold only letters, digits, '-' and '_'")
+        raise invalid(field, f"{quoted(value)} may hold only letters, digits, '-' and '_'")
     return cleaned
 
 

@@ -14,6 +14,9 @@ from ordercraft.core.services import fields
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+#: The largest offset a list accepts: a bigger one names the field instead of overflowing
+#: the database's 64-bit LIMIT/OFFSET (and no list holds more rows than ids can number).
+MAX_OFFSET = 2**31 - 1
 #: Keeps ``IN (...)`` lists well under SQLite's limit of bound parameters.
 CHUNK = 500
 
@@ -36,7 +39,7 @@ def page_bounds(limit: Any, offset: Any) -> tuple[int, int]:
     limit = DEFAULT_LIMIT if limit is None or limit == "" else limit
     offset = 0 if offset is None or offset == "" else offset
     return (fields.whole_number(limit, field="limit", minimum=1, maximum=MAX_LIMIT),
-            fields.whole_number(offset, field="offset", minimum=0))
+            fields.whole_number(offset, field="offset", minimum=0, maximum=MAX_OFFSET))
 
 
 def paginate(session: Session, query: Select[Any], limit: Any, offset: Any) -> Page[Any]:

@@ -17,7 +17,7 @@ Posting functions return a :class:`PostedDocument`; a refusal raises an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -195,11 +195,13 @@ def cancel(session: Session, document: Any) -> PostedDocument:
     return cancel_document(session, document_id)
 
 
-def import_file(session: Session, path: Any) -> Any:
-    """Post the rows of a CSV or XLSX file as one batch (see ``imports``)."""
+def import_file(session: Session, path: Any,
+                progress: Callable[[str], None] | None = None) -> Any:
+    """Post the rows of a CSV or XLSX file as one batch (see ``imports``); the file is
+    read before the write lock is taken; ``progress`` is told what the import does."""
     from ordercraft.core.stock.imports import import_file as run
 
-    return run(session, path)
+    return run(session, path, progress)
 
 
 def verify(session: Session) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ordercraft.core.errors import Conflict
+from ordercraft.core.errors import Conflict, OrdercraftError
 
 
 class InsufficientStock(Conflict):
@@ -25,3 +25,10 @@ class DuplicateReference(Conflict):
 
 class NotCancellable(Conflict):
     code = "not_cancellable"
+
+
+class BalanceOverflow(OrdercraftError):
+    """A posting would take a balance's quantity or value past what its column holds."""
+
+    code = "balance_overflow"
+    http_status = 422

@@ -18,6 +18,7 @@ receipt's date is not later.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,10 +151,18 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     return documents, rows
 
 
-def import_file(session: Session, path: str | Path) -> ImportSummary:
+def import_file(session: Session, path: str | Path,
+                progress: Callable[[str], None] | None = None) -> ImportSummary:
+    """Read and check the whole file, then post it in one transaction (all rows or none).
+
+    The file is read before the session's transaction begins, so the write lock is held
+    only while posting. ``progress`` is told what the import is doing.
+    """
+    documents, rows = read_documents(path)
+    if not documents:
+        raise ValidationError(f"file {str(path)!r} has no rows", field="file")
+    if progress is not None:
+        progress(f"read {rows} rows ({len(documents)} documents); posting")
     with bulk_mode(session):
-        documents, rows = read_documents(path)
-        if not documents:
-            raise ValidationError(f"file {str(path)!r} has no rows", field="file")
         ids, moves = post_in_bulk(session, documents)
     return ImportSummary(rows, len(ids), moves, ids)

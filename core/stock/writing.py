@@ -18,13 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from ordercraft.core.stock import valuation as val
 from ordercraft.core.stock.building import Batch
-from ordercraft.core.stock.errors import DuplicateReference
+from ordercraft.core.stock.errors import BalanceOverflow, DuplicateReference
 from ordercraft.core.stock.store import AdjustmentRow, Balance, LayerRow, MoveRow, Stored
 from ordercraft.core.stock.valuing import ItemValuation
 
 __all__ = ["RowWriter"]
 
 ZERO = Decimal(0)
+#: A balance's quantity and value stay under this: their columns are NUMERIC(18, 6).
+BALANCE_LIMIT = Decimal(10) ** 12
 
 
 class RowWriter:
@@ -201,7 +203,21 @@ class RowWriter:
         self.writes.layers_changed[(layer.move_id, layer.slice)] = (
             n(layer.qty_left), n(layer.value_left), layer.move_id, layer.slice)
 
+    def _check_fits(self, bal: Balance) -> None:
+        """A balance past its column's size (NUMERIC(18, 6): under 10^12) is refused
+        naming the item, before the database would fail on it."""
+        for what, amount in (("quantity", bal.qty), ("value", bal.value)):
+            if abs(amount) >= BALANCE_LIMIT:
+                item = self.batch.catalog.item(bal.item_id)
+                warehouse = self.batch.catalog.warehouse(bal.warehouse_id)
+                raise BalanceOverflow(
+                    f"this posting would take the {what} of {item.sku!r} in warehouse "
+                    f"{warehouse.code!r} to {amount}, more than a balance holds (under "
+                    f"{BALANCE_LIMIT:,})", field="qty" if what == "quantity" else "unit_cost",
+                    details={"item": item.sku, "warehouse": warehouse.code, what: str(amount)})
+
     def _balance_row(self, bal: Balance) -> None:
+        self._check_fits(bal)
         n = self.num
         self.writes.balances[(bal.item_id, bal.warehouse_id)] = (
             n(bal.qty), n(bal.value), n(bal.run_reserved), n(bal.unit_cost),

@@ -736,7 +736,7 @@ def parse_template_text(text: str, fmt: str | None = None, *, origin: str = "tem
     if fmt != "yaml":
         raise ValidationError(f"format: {fmt!r} is not yaml or json", field="format")
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_loader_without_aliases())  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -750,6 +750,23 @@ def parse_template_text(text: str, fmt: str | None = None, *, origin: str = "tem
         raise TemplateError(f"{origin}: {exc}; quote such values (e.g. title: '2024-05-01')",
                             field="template") from None
     return data
+
+
+def _loader_without_aliases() -> type:
+    """PyYAML's safe loader refusing aliases (``*name``): a template never needs them, and
+    a few lines of nested aliases ("billion laughs") expand to billions of nodes."""
+    import yaml
+
+    class NoAliasSafeLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, f"aliases (*{event.anchor}) are not accepted; write the "
+                    "value out", event.start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliasSafeLoader
 
 
 def dump_template(data: dict[str, Any], fmt: str = "yaml") -> str:

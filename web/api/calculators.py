@@ -12,7 +12,7 @@ from ordercraft.core.calc import api as calc
 from ordercraft.core.calc.errors import CalculatorBusy
 from ordercraft.web.api import API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route, page
 from ordercraft.web.errors import error_response
-from ordercraft.web.extension import get_platform, mark_failed, request_session
+from ordercraft.web.extension import get_platform, mark_failed, reads_first, request_session
 
 bp = Blueprint("api_calculators", __name__, url_prefix=API_PREFIX)
 
@@ -146,6 +146,7 @@ def _exact(value: Any) -> Any:
                    422: "The calculator failed: ``code``, ``message`` and the script "
                         "``line``.",
                    429: BUSY})
+@reads_first
 def run_calculator(name: str, body: RunIn):
     """Run a calculator with the given parameters and return the price and its breakdown."""
     params = {key: _exact(value) for key, value in body.params.items()}

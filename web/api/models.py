@@ -9,11 +9,24 @@ the document's ``date-time`` format promises.
 
 from __future__ import annotations
 
+import re
+import types
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from ordercraft.core.services.queries import MAX_OFFSET
 
 T = TypeVar("T")
 
@@ -21,11 +34,53 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
+#: What a number or a yes/no sent as text may look like. Python (and so pydantic) also
+#: reads ``1_000``, ``١٢٣`` or ``yes``; the API's contract is plain ASCII digits and
+#: ``true``/``false``, so anything else is refused rather than guessed.
+_TEXT_FORMS: dict[type, tuple[re.Pattern[str], str]] = {
+    bool: (re.compile(r"true|false"), "a boolean: true or false"),
+    int: (re.compile(r"\s*[+-]?[0-9]+\s*"), "a whole number in ASCII digits"),
+    Decimal: (re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*"),
+              "a number in ASCII digits"),
+    float: (re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*"),
+            "a number in ASCII digits"),
+}
+
+
+def _scalar_type(annotation: Any) -> type | None:
+    """``int`` for ``int``, ``int | None`` or ``list[int]``: the type a text value is
+    converted to, when it is one of :data:`_TEXT_FORMS`."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType, list, tuple, set):
+        if str in get_args(annotation):  # ``int | str``: text is a valid value as it is
+            return None
+        for argument in get_args(annotation):
+            found = _scalar_type(argument)
+            if found is not None:
+                return found
+        return None
+    return annotation if annotation in _TEXT_FORMS else None
+
+
 class InputModel(BaseModel):
     """A request body or query: unknown fields are refused (a typo is an error, not
-    silence), text is stripped."""
+    silence), text is stripped, numbers and booleans sent as text must be written plainly
+    (ASCII digits; ``true``/``false``)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_numbers_and_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = _scalar_type(cls.model_fields[info.field_name].annotation)  # type: ignore[index]
+        if kind is None:
+            return value
+        pattern, expected = _TEXT_FORMS[kind]
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str) and not pattern.fullmatch(item):
+                raise PydanticCustomError("plain_text_value", "must be {expected}",
+                                          {"expected": expected})
+        return value
 
 
 class OutputModel(BaseModel):
@@ -46,7 +101,8 @@ class PageQuery(InputModel):
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
                        description=f"How many items to return (1-{MAX_LIMIT}).")
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET,
+                        description=f"How many items to skip (0-{MAX_OFFSET}).")
 
 
 class Page(OutputModel, Generic[T]):

@@ -282,9 +282,15 @@ def _operation(path: str, endpoint: str, spec: ApiSpec, schemas: dict[Any, Any],
         responses[str(spec.status)] = success
     if spec.body is not None or spec.query is not None or parameters:
         responses["400"] = _error_response("Invalid input; the error names the field.")
+    if spec.body is not None:
+        responses["413"] = _error_response("The request body is larger than the site accepts.")
+        responses["415"] = _error_response("The request body is not JSON.")
     if spec.auth:
         responses["401"] = _error_response("Not authenticated.")
         responses["403"] = _error_response("The user lacks the permission.")
+    if "{" in spec.rule or "<" in spec.rule:
+        responses["404"] = _error_response("Nothing has this id or name.")
+    responses["503"] = _error_response("The database is busy or cannot be reached; try again.")
     for status, description in spec.errors.items():
         responses[str(status)] = _error_response(description)
     responses["default"] = _error_response("Any other error.")

@@ -25,7 +25,13 @@ from typing import Any, get_origin
 import pydantic
 from flask import Blueprint, Response, current_app, request
 
-from ordercraft.core.errors import AuthenticationFailed, OrdercraftError, ValidationError
+from ordercraft.core.errors import (
+    QUOTE_LENGTH,
+    AuthenticationFailed,
+    OrdercraftError,
+    ValidationError,
+    quoted,
+)
 
 ViewFunction = Callable[..., Any]
 
@@ -140,19 +146,23 @@ def require_api_user() -> Any:
 
 def validation_error(exc: pydantic.ValidationError, *, where: str = "") -> ValidationError:
     """A pydantic error as the API's error: the first problem names field and value;
-    every problem is in ``details.errors``."""
+    every problem is in ``details.errors``. A value is quoted by a short prefix only: a
+    rejected 15 MB text must not come back in the answer."""
     problems = []
+    first_value: Any = None
     for error in exc.errors(include_url=False, include_context=False):
         location = ".".join(str(part) for part in error["loc"]) or where or "body"
         problem = {"field": location, "message": error["msg"]}
         value = error.get("input")
         if error["type"] != "missing" and isinstance(value, (str, int, float, bool)):
-            problem["value"] = value
+            problem["value"] = value[:QUOTE_LENGTH] if isinstance(value, str) else value
+            if not problems:
+                first_value = value
         problems.append(problem)
     first = problems[0]
     message = f"{first['field']}: {first['message']}"
     if "value" in first:
-        message += f" (got {first['value']!r})"
+        message += f" (got {quoted(first_value)})"
     return ValidationError(message, field=first["field"], details={"errors": problems})
 
 

@@ -14,7 +14,7 @@ from ordercraft.core.calc.format import Parameter
 from ordercraft.core.errors import ValidationError
 from ordercraft.web.auth import permission_required
 from ordercraft.web.errors import error_response
-from ordercraft.web.extension import get_platform, mark_failed, request_session
+from ordercraft.web.extension import get_platform, mark_failed, reads_first, request_session
 from ordercraft.web.pages import FORM_ERROR_STATUS, Form
 
 bp = Blueprint("calc", __name__, url_prefix="/calculators")
@@ -91,6 +91,7 @@ def _submitted(parameters: tuple[Parameter, ...]) -> dict[str, str]:
 
 @bp.route("/<name>", methods=["GET", "POST"])
 @permission_required("calc.run")
+@reads_first
 def calculator(name: str):
     platform, session = get_platform(), request_session()
     info = calc.calculator_info(name, platform=platform, session=session, files=False)

@@ -1,0 +1,7 @@
+"""purchasing's pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("purchasing", __name__, url_prefix="/purchasing", template_folder="templates")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 import fake_analysis
 import fake_production
 import purchasing_kit as kit
-import pytest
 import sales_kit
 
 

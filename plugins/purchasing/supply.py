@@ -82,4 +82,21 @@ class PurchasingSupply:
         return best_offers(session, needs, on)
 
 
+    def create_purchase_order(self, session: Session, supplier_id: int,
+                              lines: list[dict[str, Any]], *, expected_date: date | None = None,
+                              notes: str = "") -> str:
+        """A draft purchase order to the supplier (party id) with ``lines``
+        (``[{"item_id", "qty", "price"?, "expected_date"?, "sources"?}]``, no price: the
+        supplier's offer); returns its number. Planning firms its planned orders so."""
+        from ordercraft.plugins.purchasing.orders import create_order
+        from ordercraft.sdk.items import get_item_by_id
+
+        order = create_order(session, supplier_id, expected_date=expected_date, notes=notes,
+                             lines=[{"item": get_item_by_id(session, line["item_id"]).sku,
+                                     "qty": line["qty"], "price": line.get("price"),
+                                     "expected_date": line.get("expected_date"),
+                                     "sources": line.get("sources")} for line in lines])
+        return order.number
+
+
 SUPPLY = PurchasingSupply()

@@ -77,7 +77,9 @@ class PlannedOrder(Base):
     release_date: Mapped[date] = mapped_column(Date)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     supplier: Mapped[str | None] = mapped_column(String(200), default=None)
-    pegging: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: The JSON text of the pegging list (``[{"ref", "qty"}, ...]``): written as text,
+    #: not through the JSON type, since a run stores up to a million entries at once.
+    pegging: Mapped[str] = mapped_column(Text, default="[]")
     #: The real order it became (``PO-00012``, ``MO-00003``).
     firmed_as: Mapped[str | None] = mapped_column(String(30), default=None)
     note: Mapped[str] = mapped_column(Text, default="")

@@ -3,6 +3,7 @@ orders firmed into real orders, and per-item planning parameters."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +50,7 @@ def order_dict(order: PlannedOrder) -> dict[str, Any]:
     return {"id": order.id, "item": order.item, "kind": order.kind, "qty": text(order.qty),
             "due_period": order.due_period, "release_period": order.release_period,
             "due_date": order.due_date, "release_date": order.release_date,
-            "late": order.late, "supplier": order.supplier, "pegging": list(order.pegging),
+            "late": order.late, "supplier": order.supplier, "pegging": json.loads(order.pegging),
             "firmed_as": order.firmed_as}
 
 
@@ -95,7 +96,7 @@ def firm(session: Session, order_id: Any) -> PlannedOrder:
     item = items.get_item(session, order.item)
     source = f"MRP run {order.run_id}, planned order {order.id}"
     sources = [{"ref": peg.get("ref") or f"safety stock {peg.get('item')}", "qty": peg["qty"]}
-               for peg in order.pegging]
+               for peg in json.loads(order.pegging)]
     if order.kind == "buy":
         supply = plugin_service(session, "purchasing", "supply")
         offer = supply.best_offer(session, item.id, order.qty, order.release_date)

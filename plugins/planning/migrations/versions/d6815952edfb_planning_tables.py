@@ -62,7 +62,7 @@ def upgrade() -> None:
     sa.Column('release_date', sa.Date(), nullable=False),
     sa.Column('late', sa.Boolean(), nullable=False),
     sa.Column('supplier', sa.String(length=200), nullable=True),
-    sa.Column('pegging', sa.JSON(), nullable=False),
+    sa.Column('pegging', sa.Text(), nullable=False),
     sa.Column('firmed_as', sa.String(length=30), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['planning_runs.id'], name=op.f('fk_planning_orders_run_id_planning_runs'), ondelete='CASCADE'),

@@ -9,6 +9,7 @@ would, without building the millions of small dicts a large plan's pegging makes
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -76,6 +77,21 @@ def write_json(plan: Plan, out: TextIO) -> None:
     out.write('], "exceptions": ')
     out.write(dumps(plan.exceptions))
     out.write("}")
+
+
+def pegging_texts(orders: Iterable[PlannedOrder]) -> Iterator[str]:
+    """The JSON text of each order's ``pegging`` list (what ``order_to_dict`` gives,
+    encoded), made as ``write_json`` makes it: for storing many planned orders."""
+    entries = _PegTemplates()
+    texts = _Texts()  # pegged quantities repeat: each is written once
+    for order in orders:
+        yield "[" + ", ".join(entries[key] % texts[qty] for key, qty in order.pegging.items()) + "]"
+
+
+class _Texts(dict[Decimal, str]):
+    def __missing__(self, qty: Decimal) -> str:
+        self[qty] = written = text(qty)
+        return written
 
 
 class _PegTemplates(dict[PegKey, str]):

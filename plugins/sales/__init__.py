@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, hookimpl
+from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, ServiceRegistry, hookimpl
 
 plugin = PluginInfo(
     name="sales",
@@ -43,6 +43,13 @@ def add_hookspecs(registry: HookspecRegistry) -> None:
     from ordercraft.plugins.sales import hookspecs
 
     registry.add(hookspecs)
+
+
+@hookimpl
+def plugin_services(registry: ServiceRegistry) -> None:
+    from ordercraft.plugins.sales.demand import DEMAND
+
+    registry.add("demand", DEMAND)
 
 
 @hookimpl

@@ -1,0 +1,288 @@
+"""A site's MRP run: the site's open demand and supply turned into a scenario of the
+engine (:mod:`.engine`), planned, and stored.
+
+* **Periods.** Period 1 starts on the run's date; each period is a bucket of one day or
+  one week (7 days). A date falls in period ``1 + days since the start // bucket days``;
+  a date before the start falls in period 1 (past due); a demand after the horizon is
+  left out and reported (exception ``beyond_horizon``). A planned order's dates are the
+  first days of its periods.
+* **Demand.** Lines of confirmed customer orders still to ship (sales' service
+  ``demand``), less what they hold reserved, at their order's due date (none: period 1),
+  ``ref`` the order number; components open production orders still need (production's
+  service ``structure``), in period 1, ``ref`` the production order's number.
+* **Stock.** On hand less reserved, over every warehouse; a deficit is a demand in
+  period 1 (``ref`` ``stock``).
+* **Scheduled receipts.** Open purchase order lines (purchasing's service ``supply``) at
+  their expected dates; open production orders (what is not done yet) at their due dates.
+* **Structure.** Made items' BOMs from production's ``structure`` (quantities per unit
+  with scrap already in them; phantom components exploded through). Without production,
+  every item is bought.
+* **Parameters.** Per item (``mrp params``): lead time in days (default: the best offer's
+  for a bought item, 0 for a made one), turned into whole periods rounding up; safety
+  stock; lot sizing; grouping window in days (whole periods, rounding up). A bought item
+  without a valid offer plans with no supplier (exception ``no_supplier``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ordercraft.plugins.planning.models import ItemPlanning, MrpRecord, MrpRun, PlannedOrder
+from ordercraft.sdk import stock, validation
+from ordercraft.sdk.errors import PluginError, ValidationError
+from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.plugins import plugin_service
+
+ZERO = Decimal(0)
+BUCKET_DAYS = {"day": 1, "week": 7}
+MAX_PERIODS = 1000
+
+
+@dataclass(frozen=True)
+class Calendar:
+    start: date
+    bucket: str
+    periods: int
+
+    @property
+    def days(self) -> int:
+        return BUCKET_DAYS[self.bucket]
+
+    def period_of(self, day: date | None) -> int:
+        if day is None or day <= self.start:
+            return 1
+        return 1 + (day - self.start).days // self.days
+
+    def date_of(self, period: int) -> date:
+        return self.start + timedelta(days=(period - 1) * self.days)
+
+    def periods_of(self, days: int) -> int:
+        return -(-days // self.days)
+
+
+def parse_horizon(value: Any, bucket: str) -> int:
+    """``12w``, ``90d`` or a number of periods -> periods of ``bucket``."""
+    raw = validation.text(value or "12w", field="horizon", max_length=10).lower()
+    number, unit = (raw[:-1], raw[-1]) if raw[-1:] in ("d", "w") else (raw, "")
+    if not number.isdigit() or int(number) < 1:
+        raise validation.invalid("horizon", f"{value!r} is not a horizon such as 12w or 90d")
+    if unit == "":
+        periods = int(number)
+    else:
+        days = int(number) * (7 if unit == "w" else 1)
+        periods = -(-days // BUCKET_DAYS[bucket])
+    if periods > MAX_PERIODS:
+        raise validation.invalid("horizon", f"{value!r} is more than {MAX_PERIODS} periods")
+    return periods
+
+
+def _service(session: Session, plugin: str, name: str) -> Any:
+    try:
+        return plugin_service(session, plugin, name)
+    except PluginError:
+        return None
+
+
+@dataclass
+class SiteScenario:
+    """The scenario (engine format) and what the run needs to store its orders."""
+
+    data: dict[str, Any]
+    calendar: Calendar
+    kinds: dict[str, str] = field(default_factory=dict)
+    suppliers: dict[str, str | None] = field(default_factory=dict)
+    supplier_ids: dict[str, int | None] = field(default_factory=dict)
+    item_ids: dict[str, int] = field(default_factory=dict)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _available(session: Session) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    offset = 0
+    while True:
+        page = stock.balances(session, limit=1000, offset=offset)
+        for balance in page.items:
+            totals[balance.item] += balance.available
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return dict(totals)
+
+
+def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
+    """Read the site into a scenario (see the module's docstring)."""
+    demand_service = _service(session, "sales", "demand")
+    structure = _service(session, "production", "structure")
+    supply = plugin_service(session, "purchasing", "supply")
+    scenario = SiteScenario({}, calendar)
+    demand: list[dict[str, Any]] = []
+    receipts: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    item_ids: dict[str, int] = {}
+
+    def place(sku: str, period: int, qty: Decimal, ref: str) -> None:
+        if period > calendar.periods:
+            scenario.notes.append({"type": "beyond_horizon", "item": sku, "ref": ref,
+                                   "qty": format(qty, "f"),
+                                   "message": f"{ref}: {sku} is due after the horizon"})
+            return
+        demand.append({"item": sku, "period": period, "qty": qty, "ref": ref})
+
+    if demand_service is not None:
+        for line in demand_service.open_order_lines(session):
+            item_ids[line.item] = line.item_id
+            need = line.qty_open - line.reserved
+            if need > 0:
+                place(line.item, calendar.period_of(line.due_date), need, line.order_number)
+    if structure is not None:
+        for order in structure.open_orders(session):
+            item_ids[order.item] = order.item_id
+            rest = order.qty - order.qty_done
+            period = calendar.period_of(order.due_date)
+            if rest > 0 and period <= calendar.periods:
+                receipts[order.item][period] += rest
+            for requirement in order.components:
+                item_ids[requirement.item] = requirement.item_id
+                still = requirement.qty - requirement.consumed
+                if still > 0:
+                    place(requirement.item, 1, still, order.number)
+    for line in supply.open_purchase_lines(session):
+        item_ids[line.item] = line.item_id
+        period = calendar.period_of(line.expected_date)
+        if period <= calendar.periods:
+            receipts[line.item][period] += line.qty_open
+
+    # The structure below every item with demand or supply.
+    bom: list[dict[str, Any]] = []
+    phantoms: set[str] = set()
+    made: set[str] = set()
+    if structure is not None:
+        todo = list(item_ids.items())
+        seen: set[int] = set()
+        while todo:
+            sku, item_id = todo.pop()
+            if item_id in seen:
+                continue
+            seen.add(item_id)
+            lines = structure.bom_lines(session, item_id, calendar.start)
+            if lines:
+                made.add(sku)
+            for line in lines:
+                if line.kind != "component":
+                    continue
+                item_ids[line.component] = line.component_id
+                if line.phantom:
+                    phantoms.add(line.component)
+                bom.append({"parent": sku, "component": line.component, "qty_per": line.qty})
+                todo.append((line.component, line.component_id))
+
+    available = _available(session)
+    params = {row.item_id: row for row in session.scalars(
+        select(ItemPlanning).where(ItemPlanning.item_id.in_(list(item_ids.values()))))}
+    bought = {}
+    for sku, item_id in item_ids.items():
+        row = params.get(item_id)
+        kind = (row.make_or_buy if row is not None and row.make_or_buy
+                else "make" if sku in made or sku in phantoms else "buy")
+        if kind == "buy":
+            bought[item_id] = Decimal(1)
+    offers = supply.best_offers(session, bought, calendar.start) if bought else {}
+
+    items = []
+    for sku, item_id in sorted(item_ids.items()):
+        row = params.get(item_id)
+        kind = "buy" if item_id in bought else "make"
+        offer = offers.get(item_id)
+        lead_days = (row.lead_time_days if row is not None and row.lead_time_days is not None
+                     else offer.lead_time_days if offer is not None else 0)
+        on_hand = available.get(sku, ZERO)
+        if on_hand < 0:
+            demand.append({"item": sku, "period": 1, "qty": -on_hand, "ref": "stock"})
+            on_hand = ZERO
+        entry: dict[str, Any] = {"id": sku, "on_hand": on_hand, "make_or_buy": kind,
+                                 "scheduled_receipts": dict(receipts.get(sku, {}))}
+        if sku in phantoms and kind == "make":
+            entry["phantom"] = True
+        else:
+            entry["lead_time"] = calendar.periods_of(lead_days)
+            if row is not None:
+                entry["safety_stock"] = row.safety_stock
+                entry["lot_sizing"] = lot_sizing(row)
+                if row.grouping_days:
+                    entry["grouping_window"] = calendar.periods_of(row.grouping_days)
+        if kind == "buy":
+            entry["supplier"] = offer.supplier if offer is not None else None
+            scenario.supplier_ids[sku] = offer.supplier_id if offer is not None else None
+        scenario.suppliers[sku] = offer.supplier if offer is not None else None
+        scenario.kinds[sku] = kind
+        items.append(entry)
+    scenario.item_ids = item_ids
+    scenario.data = {"first_period": 1, "last_period": calendar.periods,
+                     "past_due_policy": "clip_to_first_period",
+                     "safety_stock_mode": "every_period", "items": items, "bom": bom,
+                     "independent_demand": demand}
+    return scenario
+
+
+def lot_sizing(row: ItemPlanning) -> dict[str, Any]:
+    if row.lot_rule == "fixed_order_quantity":
+        return {"rule": "fixed_order_quantity", "quantity": row.lot_qty}
+    if row.lot_rule == "modifiers":
+        rule: dict[str, Any] = {"rule": "modifiers"}
+        for key, value in (("min", row.lot_min), ("max", row.lot_max),
+                           ("multiple", row.lot_multiple)):
+            if value is not None:
+                rule[key] = value
+        return rule
+    return {"rule": "lot_for_lot"}
+
+
+def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: Any = None
+            ) -> MrpRun:
+    """``mrp run``: plan the site and store the run (records, planned orders)."""
+    from ordercraft.plugins.planning.engine import run
+    from ordercraft.plugins.planning.output import pegging_texts, records_to_dict
+    from ordercraft.plugins.planning.scenario import ScenarioError, read_scenario
+
+    require_session_permission(session, "planning.run")
+    started = time.perf_counter()
+    chosen = validation.choice(bucket or "week", field="bucket", choices=tuple(BUCKET_DAYS))
+    calendar = Calendar(validation.day(on, field="date") or date.today(), chosen,
+                        parse_horizon(horizon, chosen))
+    site = build_scenario(session, calendar)
+    try:
+        plan = run(read_scenario(site.data))
+    except ScenarioError as error:
+        raise ValidationError(error.message, code=error.code, field=error.field) from None
+    mrp_run = MrpRun(user_name=getattr(session.info.get("user"), "name", "") or "",
+                     start_date=calendar.start, bucket=chosen, periods=calendar.periods,
+                     parameters={"horizon": str(horizon or "12w"), "bucket": chosen,
+                                 "date": calendar.start.isoformat()},
+                     low_level_codes=dict(plan.low_level_codes),
+                     exceptions=[*plan.exceptions, *site.notes],
+                     order_count=len(plan.planned_orders))
+    session.add(mrp_run)
+    session.flush()
+    session.execute(insert(MrpRecord), [{"run_id": mrp_run.id, "item": item, "record": record}
+                                        for item, record in records_to_dict(plan).items()])
+    dates = {period: calendar.date_of(period) for period in range(1, calendar.periods + 1)}
+    rows = [{"run_id": mrp_run.id, "item": order.item, "kind": site.kinds.get(order.item, "buy"),
+             "qty": order.qty, "due_period": order.due_period,
+             "release_period": order.release_period, "due_date": dates[order.due_period],
+             "release_date": dates[order.release_period], "late": order.late,
+             "supplier": site.suppliers.get(order.item), "pegging": pegging,
+             "firmed_as": None, "note": ""}
+            for order, pegging in zip(plan.planned_orders, pegging_texts(plan.planned_orders))]
+    # Core inserts in batches: the ORM's bulk path costs more than the database here.
+    connection, table = session.connection(), PlannedOrder.__table__
+    for start in range(0, len(rows), 5000):
+        connection.execute(insert(table), rows[start:start + 5000])
+    mrp_run.seconds = f"{time.perf_counter() - started:.3f}"
+    session.flush()
+    return mrp_run

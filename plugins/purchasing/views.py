@@ -1,0 +1,217 @@
+"""purchasing's pages: purchase orders (list, one order with sending, confirming,
+receiving and cancelling), the product matrix (with a price-list import) and supplier
+requests (generate by route, review, order). Every action is a POST that answers with a
+redirect; a refusal is flashed and nothing of it is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.web import document_panel, login_required, permission_required, request_session
+
+bp = Blueprint("purchasing", __name__, url_prefix="/purchasing", template_folder="templates")
+
+
+def _attempt(action: Callable[[], str], back: str) -> Any:
+    """Run ``action`` (which returns the success message); on a refusal, roll back and
+    show the message."""
+    session = request_session()
+    try:
+        flash(action(), "success")
+    except OrdercraftError as error:
+        session.rollback()
+        flash(error.message, "error")
+    return redirect(back, code=303)
+
+
+# --------------------------------------------------------------------------- orders
+
+
+@bp.get("/")
+@login_required
+def orders() -> Any:
+    from ordercraft.plugins.purchasing.orders import list_orders, order_dict
+
+    state = request.args.get("state") or ""
+    found = list_orders(request_session(), state=[state] if state else [],
+                        limit=request.args.get("limit"), offset=request.args.get("offset"))
+    return render_template("purchasing/orders.html", state=state, total=found.total,
+                           rows=[order_dict(o, full=False) for o in found.items])
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def order(order_id: int) -> Any:
+    from ordercraft.plugins.purchasing.orders import get_order, order_dict
+
+    found = get_order(request_session(), order_id)
+    return render_template("purchasing/order.html", order=found, body=order_dict(found),
+                           panel=document_panel(found))
+
+
+@bp.post("/orders/<int:order_id>/<action>")
+@login_required
+def order_action(order_id: int, action: str) -> Any:
+    from ordercraft.plugins.purchasing.orders import get_order, receive_order
+    from ordercraft.plugins.purchasing.sending import order_pdf, send_order
+    from ordercraft.sdk.plugins import site_platform
+    from ordercraft.sdk.workflow import transition
+
+    session = request_session()
+    found = get_order(session, order_id)
+    form = request.form
+
+    def act() -> str:
+        if action == "send":
+            pdf = order_pdf(site_platform(session), found.id) if form.get("pdf") else None
+            send_order(session, found, pdf=pdf, to=form.get("to") or None)
+            return (f"{found.number} was sent to {found.sent_to}." if found.sent_to
+                    else f"{found.number} is marked sent.")
+        if action == "receive":
+            lines = [{"line": line.position, "qty": form.get(f"qty.{line.position}")}
+                     for line in found.lines
+                     if (form.get(f"qty.{line.position}") or "").strip() not in ("", "0")]
+            receipt = receive_order(session, found, lines=lines or None,
+                                    on=form.get("date") or None,
+                                    extra_cost=form.get("extra_cost") or None,
+                                    spread=form.get("spread") or None)
+            return f"Receipt {receipt.number} was posted."
+        if action == "confirm":
+            transition(session, found, "confirm",
+                       data={"supplier_date": form.get("supplier_date") or None})
+        elif action == "cancel":
+            transition(session, found, "cancel", reason=form.get("reason") or None)
+        elif action == "close":
+            transition(session, found, "close")
+        else:
+            from ordercraft.sdk.errors import NotFound
+
+            raise NotFound(f"no action {action!r}", field="action")
+        return f"{found.number}: {action} done."
+
+    return _attempt(act, url_for("purchasing.order", order_id=order_id))
+
+
+# --------------------------------------------------------------------------- matrix
+
+
+@bp.get("/matrix")
+@login_required
+def matrix() -> Any:
+    from ordercraft.plugins.purchasing.matrix import list_offers, offer_dict
+
+    item = request.args.get("item") or None
+    found = list_offers(request_session(), item=item, limit=request.args.get("limit"),
+                        offset=request.args.get("offset"))
+    return render_template("purchasing/matrix.html", item=item or "", total=found.total,
+                           offers=[offer_dict(o) for o in found.items])
+
+
+@bp.post("/matrix")
+@permission_required("purchasing.write")
+def matrix_add() -> Any:
+    from ordercraft.plugins.purchasing.matrix import add_offer
+
+    def act() -> str:
+        offer = add_offer(request_session(), dict(request.form))
+        return f"The offer of {offer.supplier.name} for {offer.item.sku} was saved."
+
+    return _attempt(act, url_for("purchasing.matrix"))
+
+
+@bp.post("/matrix/import")
+@permission_required("purchasing.write")
+def matrix_import() -> Any:
+    from ordercraft.plugins.purchasing.matrix import import_offers, read_price_list
+
+    upload = request.files.get("file")
+
+    def act() -> str:
+        if upload is None or not upload.filename:
+            from ordercraft.sdk import validation
+
+            raise validation.invalid("file", "choose a CSV or XLSX price list")
+        rows = read_price_list(upload.read(), upload.filename)
+        count = len(import_offers(request_session(), rows,
+                                  supplier=request.form.get("supplier") or None))
+        return f"{count} offer(s) imported."
+
+    return _attempt(act, url_for("purchasing.matrix"))
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@bp.get("/requests")
+@login_required
+def requests_page() -> Any:
+    from ordercraft.plugins.purchasing.requests import ROUTES, list_requests, request_dict
+
+    found = list_requests(request_session(), limit=request.args.get("limit"),
+                          offset=request.args.get("offset"))
+    return render_template("purchasing/requests.html", routes=ROUTES, total=found.total,
+                           rows=[request_dict(r, full=False) for r in found.items])
+
+
+@bp.post("/requests")
+@permission_required("purchasing.write")
+def generate_request() -> Any:
+    from ordercraft.plugins.purchasing.requests import generate
+
+    form = request.form
+    made: dict[str, Any] = {}
+
+    def act() -> str:
+        found = generate(request_session(), form.get("route") or "",
+                         date_from=form.get("from") or None, date_to=form.get("to") or None,
+                         cover_days=form.get("cover_days") or None,
+                         group=form.get("group") or None, classes=form.get("classes") or None)
+        made["id"] = found.id
+        return f"Request {found.number}: {len(found.lines)} line(s) proposed."
+
+    response = _attempt(act, url_for("purchasing.requests_page"))
+    if "id" in made:
+        return redirect(url_for("purchasing.request_page", request_id=made["id"]), code=303)
+    return response
+
+
+@bp.get("/requests/<int:request_id>")
+@login_required
+def request_page(request_id: int) -> Any:
+    from ordercraft.plugins.purchasing.requests import get_request, request_dict
+
+    found = get_request(request_session(), request_id)
+    return render_template("purchasing/request.html", req=request_dict(found))
+
+
+@bp.post("/requests/<int:request_id>/review")
+@permission_required("purchasing.write")
+def review_request(request_id: int) -> Any:
+    """Save the reviewed lines (quantity, supplier, drop) and, with ``order``, group the
+    proposed ones into purchase orders."""
+    from ordercraft.plugins.purchasing.requests import edit_line, get_request, order_lines
+
+    session = request_session()
+    found = get_request(session, request_id)
+    form = request.form
+
+    def act() -> str:
+        for line in found.lines:
+            if line.status != "proposed":
+                continue
+            if form.get(f"drop.{line.id}"):
+                edit_line(session, line.id, drop=True)
+                continue
+            edit_line(session, line.id, qty=form.get(f"qty.{line.id}") or None,
+                      supplier=form.get(f"supplier.{line.id}") or None,
+                      price=form.get(f"price.{line.id}") or None)
+        if form.get("order"):
+            made = order_lines(session, request=found.id)
+            return "Purchase orders " + ", ".join(o.number for o in made) + " were created."
+        return "The lines were saved."
+
+    return _attempt(act, url_for("purchasing.request_page", request_id=request_id))

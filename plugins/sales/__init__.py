@@ -12,6 +12,9 @@ note, act of completed work) come from Jinja templates as HTML and PDF
 (``custom-robot-order``: pricing, approval, purchasing, production, shipment) ships
 with sales as a process template.
 
+sales offers the service ``facts`` (:mod:`.facts`): its shipped lines as a SQL
+``Select`` for analytics.
+
 sales uses crm through the SDK only (crm's services ``clients`` and ``deals``, crm's hook
 ``register_client_rules``), so it requires crm.
 
@@ -40,6 +43,13 @@ def add_hookspecs(registry: HookspecRegistry) -> None:
     from ordercraft.plugins.sales import hookspecs
 
     registry.add(hookspecs)
+
+
+@hookimpl
+def plugin_services(registry: Any) -> None:
+    from ordercraft.plugins.sales.facts import FACTS
+
+    registry.add("facts", FACTS)
 
 
 @hookimpl

@@ -1,0 +1,165 @@
+"""The analysis plugin over a site: sales' service ``facts`` summed in SQL, the commands
+``ordercraft analysis abc|xyz|abcxyz|bcg`` over the site and over a file, the service
+``analysis.classes``, and refusals naming the field."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import sales_kit as kit
+from ordercraft.plugins.analysis import abc
+from ordercraft.plugins.analysis.options import AbcOptions
+
+REFERENCE = json.loads((Path(__file__).parent / "data" / "abc_xyz_examples.json").read_text())
+
+
+def sold_site(make_site):
+    """Three orders shipped in the first quarter of 2026, one of them half shipped."""
+    site = kit.build(make_site, plugins=["crm", "sales", "analysis"])
+    first = kit.order(site, "ROBOT-STD:2:1450", "KIT:3:320", order_date="2026-01-10")
+    second = kit.order(site, "SENSOR:50:4", client=kit.CLUB, order_date="2026-02-01")
+    third = kit.order(site, "ROBOT-STD:1:1450", "KIT:4:320", order_date="2026-02-15")
+    for order_id in (first, second, third):
+        kit.move(site, order_id, "confirm")
+    kit.ship(site, first, ship_date="2026-01-15")
+    kit.ship(site, second, ship_date="2026-02-10")
+    kit.ship(site, third, [(2, 2)], ship_date="2026-02-20")
+    kit.ship(site, third, [(1, 1)], ship_date="2026-03-05")
+    return site
+
+
+def test_sales_facts_are_the_shipped_lines(make_site):
+    from sqlalchemy import func, select
+
+    from ordercraft.sdk.plugins import plugin_service
+
+    site = sold_site(make_site)
+    with site.session() as session:
+        lines = plugin_service(session, "sales", "facts").sales_lines(session).subquery()
+        rows = session.execute(select(lines.c.date, lines.c.qty, lines.c.net_amount)
+                               .order_by(lines.c.date, lines.c.qty)).all()
+        total = session.scalar(select(func.sum(lines.c.net_amount)))
+    assert [(str(day), qty.normalize(), amount) for day, qty, amount in rows] == [
+        ("2026-01-15", 2, Decimal("2900.000000")), ("2026-01-15", 3, Decimal("960.000000")),
+        ("2026-02-10", 50, Decimal("200.000000")),
+        ("2026-02-20", 2, Decimal("640.000000")),  # half of the line's 1280
+        ("2026-03-05", 1, Decimal("1450.000000"))]
+    assert total == Decimal("6150.000000")
+
+
+def test_abc_of_the_sites_sales_is_the_engines_over_the_sums(make_site):
+    site = sold_site(make_site)
+    result = site.cli("analysis abc --period 2026-Q1 --json")
+    assert result.exit_code == 0, result.output
+    document = result.json()
+    expected = abc.analyse({"ROBOT-STD": Decimal("4350"), "KIT": Decimal("1600"),
+                            "SENSOR": Decimal("200")}, AbcOptions()).document()
+    assert [(i["key"], Decimal(i["value"]), i["share"], i["class"])
+            for i in document["items"]] == [
+        (i["key"], Decimal(i["value"]), i["share"], i["class"]) for i in expected["items"]]
+    assert [i["class"] for i in document["items"]] == ["A", "C", "C"]
+    assert document["source"] == {"sales": "shipped", "measure": "revenue", "by": "item",
+                                  "from": "2026-01-01", "to": "2026-03-31",
+                                  "bucket": "month"}
+    by_client = site.cli("analysis abc --period 2026-Q1 --by client --measure orders "
+                         "--json").json()
+    assert [(i["key"], i["value"]) for i in by_client["items"]] == [
+        (kit.SCHOOL, "2"), (kit.CLUB, "1")]
+
+
+def test_xyz_and_the_matrix_over_months_with_gaps_as_zeros(make_site):
+    site = sold_site(make_site)
+    xyz = site.cli("analysis xyz --from 2026-01-01 --to 2026-03-31 --measure quantity "
+                   "--json").json()
+    series = {item["key"]: item["series"] for item in xyz["items"]}
+    assert series == {"ROBOT-STD": ["2", "0", "1"], "KIT": ["3", "2", "0"],
+                      "SENSOR": ["0", "50", "0"]}
+    assert all(item["class"] == "Z" for item in xyz["items"])
+    weeks = site.cli("analysis xyz --period 2026-01 --bucket week --json").json()
+    # weeks are labelled by their Monday; the range's first week starts before it
+    assert weeks["periods"] == ["2025-12-29", "2026-01-05", "2026-01-12", "2026-01-19",
+                                "2026-01-26"]
+    assert {i["key"]: i["series"][2] for i in weeks["items"]} == {"KIT": "960",
+                                                                  "ROBOT-STD": "2900"}
+    quarters = site.cli("analysis abcxyz --period 2026 --bucket quarter --json").json()
+    assert {name: cell["count"] for name, cell in quarters["cells"].items() if cell["count"]
+            } == {"AZ": 1, "CZ": 2}
+    assert quarters["cells"]["CZ"]["value"] == "1800"
+
+
+def test_bcg_compares_the_last_two_periods(make_site):
+    site = sold_site(make_site)
+    document = site.cli("analysis bcg --from 2026-02-01 --to 2026-03-31 --json").json()
+    assert document["periods"] == {"previous": "2026-02", "current": "2026-03"}
+    quadrants = {item["key"]: item["quadrant"] for item in document["items"]}
+    # the robot sold nothing in February: new, so high growth; it is all March's sales
+    assert quadrants == {"ROBOT-STD": "star", "KIT": "dog", "SENSOR": "dog"}
+
+
+def test_the_classes_service(make_site):
+    from datetime import date
+
+    from ordercraft.sdk.items import get_item
+    from ordercraft.sdk.plugins import plugin_service
+
+    site = sold_site(make_site)
+    with site.session() as session:
+        classes = plugin_service(session, "analysis", "classes")
+        ids = {sku: get_item(session, sku).id for sku in ("ROBOT-STD", "KIT", "SENSOR")}
+        # the 12 whole months before April 2026: April 2025 to March 2026
+        items = classes.item_classes(session, on=date(2026, 4, 1))
+        clients = classes.client_classes(session, on=date(2026, 4, 1))
+        assert classes.item_classes(session, on=date(2025, 4, 1)) == {}
+    assert items == {ids["ROBOT-STD"]: "AZ", ids["KIT"]: "CZ", ids["SENSOR"]: "CZ"}
+    # the school alone is 5950 / 6150 = 96.7 % of revenue: past both limits, so C under
+    # the default boundary rule le (docs/analysis.md); the club with it
+    assert sorted(clients.values()) == ["C", "C"] and len(clients) == 2
+
+
+@pytest.mark.parametrize("example", [e for e in REFERENCE if e["kind"] == "abc"],
+                         ids=lambda e: f"abc-{e['options'].get('boundary', 'le')}")
+def test_reference_abc_examples_through_the_command(make_site, tmp_path, example):
+    site = make_site(plugins=["analysis"])
+    path = tmp_path / "lines.csv"
+    path.write_text("key,value\n" + "".join(f"{key},{value}\n"
+                                            for key, value in example["values"].items()))
+    options = " ".join(f"--{name} {value}" for name, value in example["options"].items())
+    document = site.cli(f"analysis abc --from-file {path} {options} --json").json()
+    assert {item["key"]: item["class"] for item in document["items"]} == {
+        key: row["class"] for key, row in example["expected"].items()}
+
+
+@pytest.mark.parametrize(("arguments", "field"), [
+    ("abc --a 1.5", "a"), ("abc --a 0.9 --b 0.8", "b"), ("xyz --x 0", "x"),
+    ("abc --boundary near", "boundary"), ("abc --period 2026-13", "period"),
+    ("abc --from 2026-03-01 --to 2026-01-01", "from"),
+])
+def test_bad_options_are_refused_naming_the_field(make_site, arguments, field):
+    site = make_site(plugins=["crm", "sales", "analysis"])
+    result = site.cli(f"analysis {arguments} --json")
+    assert result.exit_code == 2, result.output
+    assert result.json()["error"]["field"] == field
+
+
+def test_a_bad_file_names_the_row_and_the_value(make_site, tmp_path):
+    site = make_site(plugins=["analysis"])
+    path = tmp_path / "lines.csv"
+    path.write_text("key,value\nkit,12\nservo,n/a\n")
+    result = site.cli(f"analysis abc --from-file {path} --json")
+    assert result.exit_code == 2
+    error = result.json()["error"]
+    assert (error["field"], error["details"]) == ("value", {"row": 3, "column": "value"})
+    missing = tmp_path / "nokey.csv"
+    missing.write_text("item,value\nkit,1\n")
+    assert site.cli(f"analysis abc --from-file {missing} --json").exit_code == 2
+
+
+def test_site_analyses_need_sales(make_site):
+    site = make_site(plugins=["analysis"])
+    result = site.cli("analysis abc --json")
+    assert result.exit_code == 2
+    assert "sales" in result.json()["error"]["message"]

@@ -56,6 +56,7 @@ from ordercraft.core.hookspecs import hookimpl, hookspec
 from ordercraft.core.platform import Platform, site_platform
 from ordercraft.core.plugins import HookspecRegistry, PluginInfo
 from ordercraft.core.registries import (
+    DashboardWidget,
     HeaderItem,
     MenuItem,
     Registry,
@@ -63,7 +64,7 @@ from ordercraft.core.registries import (
     once_per_plugin_set,
 )
 
-__all__ = ["HeaderItem", "HookWrapper", "HookspecRegistry", "MenuItem", "Platform", "PluginInfo",
+__all__ = ["DashboardWidget", "HeaderItem", "HookWrapper", "HookspecRegistry", "MenuItem", "Platform", "PluginInfo",
            "Registry", "ServiceRegistry", "hookimpl", "hookspec", "once_per_plugin_set", "plugin_service",
            "site_platform"]
 

@@ -163,3 +163,80 @@ def test_site_analyses_need_sales(make_site):
     result = site.cli("analysis abc --json")
     assert result.exit_code == 2
     assert "sales" in result.json()["error"]["message"]
+
+
+def test_the_api_answers_the_commands_documents(make_site):
+    site = sold_site(make_site)
+    client = site.client("admin")
+    answer = client.get("/api/v1/analysis/abc?period=2026-Q1")
+    assert answer.status_code == 200
+    assert answer.get_json() == site.cli("analysis abc --period 2026-Q1 --json").json()
+    matrix = client.get("/api/v1/analysis/abcxyz?date_from=2026-01-01&date_to=2026-03-31"
+                        "&measure=quantity&sd=sample").get_json()
+    assert matrix["source"]["measure"] == "quantity" and len(matrix["cells"]) == 9
+    refused = client.get("/api/v1/analysis/abc?period=2026&a=0.9&b=0.5")
+    assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "b"
+    unknown = client.get("/api/v1/analysis/xyz?period=2026&colour=red")
+    assert unknown.status_code == 400
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/analysis/abc", "/api/v1/analysis/xyz", "/api/v1/analysis/abcxyz",
+            "/api/v1/analysis/bcg"} <= set(paths)
+
+
+def test_the_pages_show_charts_with_their_numbers(make_site):
+    site = sold_site(make_site)
+    client = site.client("admin")
+    page = client.get("/analysis/?period=2026-Q1").get_data(as_text=True)
+    assert page.count("<svg") == 2 and "<script" not in page
+    assert 'data-cell="AZ" data-count="1" data-value="4350"' in page
+    assert 'data-class="C">1800<' in page and "70.73 %" in page
+    refused = client.get("/analysis/?period=2026&a=2").get_data(as_text=True)
+    assert "option a: &#39;2&#39; is not in (0, 1]" in refused
+    bcg = client.get("/analysis/bcg?from=2026-02-01&to=2026-03-31").get_data(as_text=True)
+    assert "<svg" in bcg and "question mark" in bcg
+    assert client.get("/analysis/assets/analysis.css").status_code == 200
+
+
+def test_hook_dashboard_widgets(make_site, caplog):
+    """Plugins put widgets on the home page; one that fails is left out and logged."""
+    from ordercraft.sdk import PluginInfo, hookimpl
+    from ordercraft.sdk.plugins import DashboardWidget
+
+    def widget_plugin(name, function):
+        import types
+
+        module = types.ModuleType(name)
+        module.plugin = PluginInfo(name=name, version="1")
+        module.dashboard_widgets = hookimpl(function)
+        return module
+
+    def broken(session, user):
+        raise RuntimeError("the numbers are away")
+
+    site = make_site(plugins=[], extra_plugins=[
+        widget_plugin("broken", broken),
+        widget_plugin("late", lambda user: [DashboardWidget(
+            "Late tasks", rows=(("Today", "3"),), order=5, name="late")]),
+        widget_plugin("odd", lambda: ["not a widget"])])
+    page = site.client("admin").get("/").get_data(as_text=True)
+    assert 'data-widget="late"' in page and "Late tasks" in page
+    assert "<th scope=\"row\">Today</th><td class=\"num\">3</td>" in page
+    assert "plugin 'broken' left out of the dashboard" in caplog.text
+    assert "plugin 'odd' returned 'not a widget'" in caplog.text
+
+
+def test_the_owners_dashboard_shows_revenue_by_month(make_site):
+    from datetime import date
+
+    from ordercraft.plugins.analysis.dashboard import widgets
+    from ordercraft.sdk.users import get_user
+
+    site = sold_site(make_site)
+    with site.app.test_request_context(), site.session() as session:
+        found = widgets(session, get_user(session, "admin"), today=date(2026, 3, 20))
+    assert [(w.name, w.rows[:3]) for w in found] == [("analysis-revenue", (
+        ("This month (2026-03)", "1,450.00"), ("Last month (2026-02)", "840.00"),
+        ("Change", "72.6 %")))]
+    assert found[0].chart_svg.startswith("<svg") and "<script" not in found[0].chart_svg
+    page = site.client("admin").get("/").get_data(as_text=True)
+    assert 'data-widget="analysis-revenue"' in page

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ordercraft.sdk.plugins import PluginInfo, hookimpl
+from ordercraft.sdk.plugins import MenuItem, PluginInfo, hookimpl
 
 plugin = PluginInfo(
     name="analysis",
@@ -60,3 +60,22 @@ def cli_commands() -> list[Any]:
 
     return [analysis_group]
 
+
+
+@hookimpl
+def web_blueprints() -> list[Any]:
+    from ordercraft.plugins.analysis.web import api, pages
+
+    return [pages, api]
+
+
+@hookimpl
+def menu_items() -> list[MenuItem]:
+    return [MenuItem("Analysis", "analysis.matrix_page", order=60, permission="analysis.read")]
+
+
+@hookimpl
+def dashboard_widgets(session: Any, user: Any) -> list[Any]:
+    from ordercraft.plugins.analysis.dashboard import widgets
+
+    return widgets(session, user)

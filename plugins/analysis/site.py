@@ -67,7 +67,7 @@ def date_range(period: str | None = None, date_from: date | None = None,
         return _period_dates(period.strip())
     today = today or date.today()
     end = date_to or today.replace(day=1) - timedelta(days=1)
-    start = date_from or _add_months(end.replace(day=1), -11)
+    start = date_from or add_months(end.replace(day=1), -11)
     return start, end
 
 
@@ -88,11 +88,11 @@ def _period_dates(text: str) -> tuple[date, date]:
     else:
         first_month, months = 1, 12
     start = date(year, first_month, 1)
-    after = _add_months(start, months)
+    after = add_months(start, months)
     return start, after - timedelta(days=1)
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -111,7 +111,7 @@ def period_labels(bucket: str, date_from: date, date_to: date) -> tuple[str, ...
     day = date(date_from.year, month, 1)
     while day <= date_to:
         labels.append(_label(bucket, day))
-        day = _add_months(day, step)
+        day = add_months(day, step)
     return tuple(labels)
 
 
@@ -121,7 +121,7 @@ def _label(bucket: str, day: date) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
-def _period_sql(bucket: str, column: Any, dialect: str) -> Any:
+def period_sql(bucket: str, column: Any, dialect: str) -> Any:
     """The SQL expression of a date's period label (the same text as :func:`_label`)."""
     if dialect == "postgresql":
         if bucket == "week":
@@ -187,7 +187,7 @@ def site_lines(session: Any, query: SalesQuery, *, with_periods: bool,
     key, label, (target, on) = _object_columns(session, query.by, lines)
     if by_id:
         label = cast(key, String)
-    period = _period_sql(query.bucket, lines.c.date, session.get_bind().dialect.name)
+    period = period_sql(query.bucket, lines.c.date, session.get_bind().dialect.name)
     statement = (select(label, period.label("period"), _measure_sql(query.measure, lines))
                  .join_from(lines, target, on)
                  .where(lines.c.date >= query.date_from, lines.c.date <= query.date_to)

@@ -240,3 +240,51 @@ def test_the_owners_dashboard_shows_revenue_by_month(make_site):
     assert found[0].chart_svg.startswith("<svg") and "<script" not in found[0].chart_svg
     page = site.client("admin").get("/").get_data(as_text=True)
     assert 'data-widget="analysis-revenue"' in page
+
+
+def test_hook_register_kpi_metrics(make_site):
+    """A plugin adds a metric; analysis measures every manager with it, one query each."""
+    import types
+
+    from sqlalchemy import func, literal, select
+
+    from ordercraft.sdk import PluginInfo, hookimpl
+    from ordercraft.sdk.models import User
+
+    def register_kpi_metrics(registry):
+        registry.add("users_named_a", "Users whose name starts with a",
+                     lambda session, start, end: select(User.id, literal(1)).where(
+                         func.lower(User.name).like("a%")))
+
+    partner = types.ModuleType("partner_kpis")
+    partner.plugin = PluginInfo(name="partner_kpis", version="1", requires=("analysis",))
+    partner.register_kpi_metrics = hookimpl(register_kpi_metrics)
+    site = kit.build(make_site, plugins=["crm", "sales", "analysis"], extra_plugins=[partner])
+    first = kit.order(site, "KIT:2:320", order_date="2026-01-10", manager="admin")
+    kit.move(site, first, "confirm")
+    kit.ship(site, first, ship_date="2026-01-15")
+    document = site.cli("analysis metrics --period 2026-01 --json").json()
+    found = {entry["name"]: entry for entry in document["metrics"]}
+    assert list(found) == ["revenue_shipped", "orders_shipped", "lines_shipped",
+                           "users_named_a"]
+    assert found["revenue_shipped"]["values"] == {"admin": "640"}
+    assert found["orders_shipped"]["values"] == {"admin": "1"}
+    assert (found["users_named_a"]["plugin"], found["users_named_a"]["values"]) == (
+        "partner_kpis", {"admin": "1"})
+    refused = site.cli("analysis metrics --metric nothing --json")
+    assert refused.exit_code == 2 and refused.json()["error"]["field"] == "metric"
+
+
+def test_a_metric_is_checked_when_registered(make_site):
+    from ordercraft.plugins.analysis.metrics import MetricRegistry
+    from ordercraft.sdk.errors import PluginError
+
+    registry = MetricRegistry()
+    registry.current_plugin = "partner"
+    with pytest.raises(PluginError, match="unit 'euros'"):
+        registry.add("margin", "Margin", lambda session, start, end: None, unit="euros")
+    with pytest.raises(PluginError, match="without a compute function"):
+        registry.add("margin", "Margin")
+    registry.add("margin", "Margin", lambda session, start, end: None, unit="money")
+    with pytest.raises(PluginError, match="already registered by plugin 'partner'"):
+        registry.add("margin", "Margin again", lambda session, start, end: None)

@@ -20,7 +20,9 @@ Around the engine, the plugin: ``site`` sums the site's shipped sales in SQL (th
 sales' service ``facts``), ``service`` runs the analyses for the commands (``cli``:
 ``ordercraft analysis abc|xyz|abcxyz|bcg``), the JSON API and pages (``web``) and offers
 the service ``classes`` (``item_classes``, ``client_classes``) to other plugins;
-``charts`` draws the charts as SVG. Without the sales plugin the analyses of files still
+``charts`` draws the charts as SVG; ``metrics`` holds the KPI metrics plugins register
+through analysis' hook ``register_kpi_metrics`` (``hookspecs``, called through
+``hooks.AnalysisHooks``). Without the sales plugin the analyses of files still
 work and those of the site say that they need sales.
 
 This module stays light: every hook imports what it needs when it is called.
@@ -30,13 +32,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from ordercraft.sdk.plugins import MenuItem, PluginInfo, hookimpl
+from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, hookimpl
 
 plugin = PluginInfo(
     name="analysis",
     version="1.0",
     description="ABC, XYZ, ABC-XYZ and BCG analyses of sales and of CSV files.",
 )
+
+
+@hookimpl
+def add_hookspecs(registry: HookspecRegistry) -> None:
+    from ordercraft.plugins.analysis import hookspecs
+
+    registry.add(hookspecs)
 
 
 @hookimpl

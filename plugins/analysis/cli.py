@@ -100,6 +100,31 @@ for _kind in ENGINE_OPTIONS:
     analysis_group.add_command(_analysis_command(_kind))
 
 
+@analysis_group.command("metrics")
+@click.option("--period", default=None, help="2026, 2026-11 or 2026-Q4 (default: the 12 whole months before this one).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--metric", "names", multiple=True, help="Only this metric (repeatable).")
+@user_option
+@json_option
+def metrics_command(period: str | None, date_from: Any, date_to: Any, names: tuple[str, ...],
+                    user_name: str | None, as_json: bool) -> None:
+    """The KPI metrics of every manager over a period (registered by plugins)."""
+    from ordercraft.plugins.analysis.metrics import measure
+    from ordercraft.plugins.analysis.service import sales_query
+
+    query = sales_query(period=period, date_from=date_from and date_from.date(),
+                        date_to=date_to and date_to.date())
+    with acting_session(user_name) as session:
+        found = measure(session, query.date_from, query.date_to, names)
+    document = {"ok": True, "period": {"from": query.date_from.isoformat(),
+                                       "to": query.date_to.isoformat()}, "metrics": found}
+    rows = [{"metric": entry["name"], "manager": manager, "value": value}
+            for entry in found for manager, value in (entry.get("values") or {}).items()]
+    emit(as_json, document, lambda: table(rows, ["metric", "manager", "value"])
+         if rows else "no values in this period")
+
+
 def _text(kind: str, document: dict[str, Any]) -> str:
     rows = document.get("items", [])
     lines = [table(rows, COLUMNS[kind])] if rows else ["nothing to show"]

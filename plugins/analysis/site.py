@@ -141,13 +141,17 @@ def _measure_sql(measure: str, lines: Any) -> Any:
     return func.sum(lines.c.net_amount if measure == "revenue" else lines.c.qty)
 
 
-def _object_columns(session: Any, by: str, lines: Any) -> tuple[Any, Any, Any]:
-    """``(id column, label column, join target and condition)`` of the objects."""
+def _object_column(by: str, lines: Any) -> Any:
+    return lines.c.client_id if by == "client" else lines.c.item_id
+
+
+def object_labels(session: Any, by: str) -> dict[int, str]:
+    """``{id: SKU}`` of the items or ``{id: name}`` of the parties: read apart from the
+    sums, so the ``GROUP BY`` over the lines joins nothing more."""
     from ordercraft.sdk.models import Item, Party
 
-    if by == "client":
-        return Party.id, Party.name, (Party, Party.id == lines.c.client_id)
-    return Item.id, Item.sku, (Item, Item.id == lines.c.item_id)
+    key, label = (Party.id, Party.name) if by == "client" else (Item.id, Item.sku)
+    return {row[0]: row[1] for row in session.connection().execute(select(key, label))}
 
 
 def _sales_lines(session: Any) -> Any:
@@ -156,22 +160,21 @@ def _sales_lines(session: Any) -> Any:
     return plugin_service(session, "sales", "facts").sales_lines(session).subquery("lines")
 
 
-def _as_decimal(value: Any) -> Decimal:
+def tidy_number(value: Any) -> Decimal:
     """A summed column as its shortest exact text: the database's 6 decimals say nothing
     (``2.000000`` pieces is ``2``, ``4350.000000`` is ``4350``)."""
     number = (value if isinstance(value, Decimal) else Decimal(value or 0)).normalize()
     return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
 
 
-def object_totals(session: Any, query: SalesQuery) -> dict[int, tuple[str, Decimal]]:
-    """``{object id: (its label, its measure over the range)}`` for objects with sales."""
+def object_totals(session: Any, query: SalesQuery) -> dict[int, Decimal]:
+    """``{object id: its measure over the range}`` for objects with sales."""
     lines = _sales_lines(session)
-    key, label, (target, on) = _object_columns(session, query.by, lines)
-    statement = (select(key, label, _measure_sql(query.measure, lines))
-                 .join_from(lines, target, on)
+    key = _object_column(query.by, lines)
+    statement = (select(key, _measure_sql(query.measure, lines))
                  .where(lines.c.date >= query.date_from, lines.c.date <= query.date_to)
-                 .group_by(key, label))
-    return {row[0]: (row[1], _as_decimal(row[2])) for row in session.execute(statement)}
+                 .group_by(key))
+    return {row[0]: tidy_number(row[1]) for row in session.connection().execute(statement)}
 
 
 def site_lines(session: Any, query: SalesQuery, *, with_periods: bool,
@@ -180,24 +183,23 @@ def site_lines(session: Any, query: SalesQuery, *, with_periods: bool,
     ``with_periods``. Objects are labelled by SKU (items) or name (clients), or by their
     id as text when ``by_id``."""
     if not with_periods:
-        totals = {str(key) if by_id else name: value
-                  for key, (name, value) in object_totals(session, query).items()}
-        return LineFile((), totals, {})
+        totals = object_totals(session, query)
+        names = {key: str(key) for key in totals} if by_id else object_labels(session, query.by)
+        return LineFile((), {names[key]: value for key, value in totals.items()}, {})
     lines = _sales_lines(session)
-    key, label, (target, on) = _object_columns(session, query.by, lines)
-    if by_id:
-        label = cast(key, String)
+    key = _object_column(query.by, lines)
     period = period_sql(query.bucket, lines.c.date, session.get_bind().dialect.name)
-    statement = (select(label, period.label("period"), _measure_sql(query.measure, lines))
-                 .join_from(lines, target, on)
+    statement = (select(key, period.label("period"), _measure_sql(query.measure, lines))
                  .where(lines.c.date >= query.date_from, lines.c.date <= query.date_to)
-                 .group_by(key, label, period))
+                 .group_by(key, period))
     periods = period_labels(query.bucket, query.date_from, query.date_to)
+    names: dict[int, str] = {} if by_id else object_labels(session, query.by)
     totals: dict[str, Decimal] = {}
     cells: dict[str, dict[str, Decimal]] = {}
     with exact_arithmetic():
-        for name, period_label, value in session.execute(statement):
-            amount = _as_decimal(value)
+        for object_id, period_label, value in session.connection().execute(statement):
+            name = names[object_id] if names else str(object_id)
+            amount = tidy_number(value)
             totals[name] = totals.get(name, ZERO) + amount
             cells.setdefault(name, {})[period_label] = amount
     return LineFile(periods, totals, cells)

@@ -132,7 +132,9 @@ def period_sql(bucket: str, column: Any, dialect: str) -> Any:
     if bucket == "quarter":
         quarter = (cast(func.strftime("%m", column), Integer) + 2) // 3
         return func.strftime("%Y-Q", column).op("||")(cast(quarter, String))
-    return func.strftime("%Y-%m", column)
+    # SQLite keeps a date as ISO text: its first 7 characters are the month, which costs
+    # less per line than parsing it with strftime.
+    return func.substr(column, 1, 7)
 
 
 def _measure_sql(measure: str, lines: Any) -> Any:

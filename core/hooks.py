@@ -31,13 +31,19 @@ if TYPE_CHECKING:
     from ordercraft.core.platform import Platform
     from ordercraft.core.plugins import HookspecRegistry
     from ordercraft.core.printing import PrintFormRegistry
-    from ordercraft.core.registries import HeaderItem, MenuItem, ServiceRegistry
+    from ordercraft.core.registries import (
+        DashboardWidget,
+        HeaderItem,
+        MenuItem,
+        ServiceRegistry,
+    )
     from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.workflow.documents import WorkflowDocument
     from ordercraft.core.workflow.machines import StateMachineRegistry
     from ordercraft.core.workflow.models import Task
 
 W = TypeVar("W", bound="HookWrapper")
+P = TypeVar("P")
 
 
 class PluginRegistry(Protocol):
@@ -182,21 +188,34 @@ class Hooks(HookWrapper):
         widget in its header."""
         from ordercraft.core.registries import HeaderItem
 
-        items: list[HeaderItem] = []
+        return self._page_parts("page_header_items", HeaderItem, "the page header",
+                               session=session, user=user)
+
+    def dashboard_widgets(self, session: Session, user: User) -> list[DashboardWidget]:
+        """Every enabled plugin's dashboard widgets for ``user``; a plugin that fails, or
+        returns something else than widgets, is logged and left out."""
+        from ordercraft.core.registries import DashboardWidget
+
+        return self._page_parts("dashboard_widgets", DashboardWidget, "the dashboard",
+                                session=session, user=user)
+
+    def _page_parts(self, hook_name: str, kind: type[P], where: str, **kwargs: Any) -> list[P]:
+        """The ``kind`` objects each plugin returns from a hook that draws part of a page
+        (``where``), plugin by plugin, leaving out (and logging) a plugin that fails."""
+        parts: list[P] = []
         for name in self._order:
             try:
-                found = self.call_each("page_header_items", session=session, user=user,
-                                       plugins=[name])
+                found = self.call_each(hook_name, plugins=[name], **kwargs)
             except Exception as exc:  # a PluginFault or a refusal: the page still renders
-                log.error("plugin %r left out of the page header: %s", name, exc)
+                log.error("plugin %r left out of %s: %s", name, where, exc)
                 continue
             for entry in _flatten([result for _plugin, result in found]):
-                if isinstance(entry, HeaderItem):
-                    items.append(entry)
+                if isinstance(entry, kind):
+                    parts.append(entry)
                 else:
-                    log.error("plugin %r returned %r from page_header_items, not a "
-                              "HeaderItem", name, entry)
-        return items
+                    log.error("plugin %r returned %r from %s, not a %s", name, entry,
+                              hook_name, kind.__name__)
+        return parts
 
     # demo data
     def demo_data(self, session: Session, platform: Platform,

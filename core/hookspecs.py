@@ -44,7 +44,12 @@ if TYPE_CHECKING:  # imported for type checkers only: keeps start-up fast
     from ordercraft.core.platform import Platform
     from ordercraft.core.plugins import HookspecRegistry
     from ordercraft.core.printing import PrintFormRegistry
-    from ordercraft.core.registries import HeaderItem, MenuItem, ServiceRegistry
+    from ordercraft.core.registries import (
+        DashboardWidget,
+        HeaderItem,
+        MenuItem,
+        ServiceRegistry,
+    )
     from ordercraft.core.settings import SettingRegistry
     from ordercraft.core.workflow.documents import WorkflowDocument
     from ordercraft.core.workflow.machines import StateMachineRegistry
@@ -289,6 +294,27 @@ def page_header_items(session: Session, user: User) -> list[HeaderItem]:
 
     Return a list of :class:`~ordercraft.core.registries.HeaderItem` (``from
     ordercraft.sdk import HeaderItem``: label, url, badge, icon, order), or ``None``.
+    """
+
+
+@hookspec
+def dashboard_widgets(session: Session, user: User) -> list[DashboardWidget]:
+    """Cards the plugin puts on the home page's dashboard for this user: the owner's
+    revenue this month against last month, a manager's KPIs, an ABC chart.
+
+    Called when the home page is rendered, once per request, only for enabled plugins,
+    inside the request's transaction. Show a widget only to users who may see its
+    numbers (check ``ordercraft.sdk.permissions.has_permission``), so each role gets
+    its own dashboard. Keep it to a few aggregate queries: the owner's dashboard has to
+    answer quickly on a large site. A plugin whose implementation raises, or returns
+    something else than widgets, is logged and left out: the page renders without it.
+
+    :param session: the request's session (read it; do not write, commit or roll back).
+    :param user: the logged-in :class:`~ordercraft.core.models.User`.
+
+    Return a list of :class:`~ordercraft.core.registries.DashboardWidget` (``from
+    ordercraft.sdk.plugins import DashboardWidget``: title, rows, chart_svg, url, order,
+    name), or ``None``.
     """
 
 

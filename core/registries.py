@@ -53,6 +53,30 @@ class HeaderItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class DashboardWidget:
+    """A card of the home page's dashboard: a figure or two, a chart, and its numbers as
+    a table (every chart's numbers are readable without the picture).
+
+    :param title: what it shows (``Revenue this month``).
+    :param rows: the numbers as ``(label, value)`` text pairs, shown as a table under
+        the chart (``("November 2026", "52 000.00")``); the first one is the headline.
+    :param chart_svg: an SVG drawn on the server (no script, no external reference;
+        ``ordercraft.plugins.analysis`` draws them with pygal), or ``None``.
+    :param url: where the title leads (the full report), or ``None``.
+    :param order: widgets are shown by ascending order, then title.
+    :param name: a stable name for the widget (``analysis-revenue``): the page marks the
+        card with it, so tests and styles can find it.
+    """
+
+    title: str
+    rows: tuple[tuple[str, str], ...] = ()
+    chart_svg: str | None = None
+    url: str | None = None
+    order: int = 100
+    name: str = ""
+
+
 class Registry(Generic[T]):
     """Named contributions from plugins, each name once."""
 

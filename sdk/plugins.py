@@ -80,6 +80,7 @@ from ordercraft.core.hookspecs import hookimpl, hookspec
 from ordercraft.core.platform import Platform, site_platform
 from ordercraft.core.plugins import HookspecRegistry, PluginInfo
 from ordercraft.core.registries import (
+    DashboardWidget,
     HeaderItem,
     MenuItem,
     Registry,
@@ -91,7 +92,7 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
-__all__ = ["Addon", "HeaderItem", "HookWrapper", "HookspecRegistry", "MenuItem", "Platform", "PluginInfo",
+__all__ = ["Addon", "DashboardWidget", "HeaderItem", "HookWrapper", "HookspecRegistry", "MenuItem", "Platform", "PluginInfo",
            "Registry", "ServiceRegistry", "hookimpl", "hookspec", "once_per_plugin_set", "plugin_service",
            "site_platform"]
 

@@ -24,6 +24,8 @@ HOOK_NAMES = [hook.name for hook in HOOKS]
 PLUGIN_SPECS = {
     "crm": ("ordercraft.plugins.crm.hookspecs", "ordercraft.plugins.crm.hooks:CrmHooks"),
     "sales": ("ordercraft.plugins.sales.hookspecs", "ordercraft.plugins.sales.hooks:SalesHooks"),
+    "analysis": ("ordercraft.plugins.analysis.hookspecs",
+                 "ordercraft.plugins.analysis.hooks:AnalysisHooks"),
 }
 
 

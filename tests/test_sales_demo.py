@@ -31,6 +31,12 @@ def test_the_demo_has_orders_in_every_state_and_the_story_order(make_site):
                                     ("KIT-CONSTRUCT", "5", "5", "0"),
                                     ("ROBOT-CUSTOM", "4", "0", "4")]
         total = session.scalar(select(func.count()).select_from(Order))
+        # A year of history before the story: shipped orders in each of the last 12 months
+        history = session.scalars(select(Order.order_date).where(Order.number.like("SO-H%"))
+                                  ).all()
+        assert len({(day.year, day.month) for day in history}) == 12
+        assert session.scalar(select(func.count()).select_from(Order).where(
+            Order.number.like("SO-H%"), Order.state != "shipped")) == 0
         company = session.get(SiteSetting, "company_name").value
 
     assert company == "RoboWorks Workshop Ltd"

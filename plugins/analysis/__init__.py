@@ -15,4 +15,76 @@ values) is written down with worked examples in docs/analysis.md.
 ``options``  the analyses' parameters, validated
 ``decimals`` exact sums, once-rounded ratios and square roots, number texts
 ``errors``   ``AnalysisError``
+
+Around the engine, the plugin: ``site`` sums the site's shipped sales in SQL (through
+sales' service ``facts``), ``service`` runs the analyses for the commands (``cli``:
+``ordercraft analysis abc|xyz|abcxyz|bcg``), the JSON API and pages (``web``) and offers
+the service ``classes`` (``item_classes``, ``client_classes``) to other plugins;
+``charts`` draws the charts as SVG; ``metrics`` holds the KPI metrics plugins register
+through analysis' hook ``register_kpi_metrics`` (``hookspecs``, called through
+``hooks.AnalysisHooks``). Without the sales plugin the analyses of files still
+work and those of the site say that they need sales.
+
+This module stays light: every hook imports what it needs when it is called.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, hookimpl
+
+plugin = PluginInfo(
+    name="analysis",
+    version="1.0",
+    description="ABC, XYZ, ABC-XYZ and BCG analyses of sales and of CSV files.",
+)
+
+
+@hookimpl
+def add_hookspecs(registry: HookspecRegistry) -> None:
+    from ordercraft.plugins.analysis import hookspecs
+
+    registry.add(hookspecs)
+
+
+@hookimpl
+def register_permissions(registry: Any) -> None:
+    registry.permission("analysis.read", "See analyses",
+                        "Run ABC, XYZ and BCG analyses of the site's sales.")
+    registry.grant("manager", "analysis.read")
+    registry.grant("economist", "analysis.read")
+
+
+@hookimpl
+def plugin_services(registry: Any) -> None:
+    from ordercraft.plugins.analysis.service import CLASSES
+
+    registry.add("classes", CLASSES)
+
+
+@hookimpl
+def cli_commands() -> list[Any]:
+    from ordercraft.plugins.analysis.cli import analysis_group
+
+    return [analysis_group]
+
+
+
+@hookimpl
+def web_blueprints() -> list[Any]:
+    from ordercraft.plugins.analysis.web import api, pages
+
+    return [pages, api]
+
+
+@hookimpl
+def menu_items() -> list[MenuItem]:
+    return [MenuItem("Analysis", "analysis.matrix_page", order=60, permission="analysis.read")]
+
+
+@hookimpl
+def dashboard_widgets(session: Any, user: Any) -> list[Any]:
+    from ordercraft.plugins.analysis.dashboard import widgets
+
+    return widgets(session, user)

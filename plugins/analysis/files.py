@@ -194,6 +194,13 @@ def analyse_file(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
     their names (``a``, ``b``, ``boundary``, ``x``, ``y``, ``sd``, ``aggregate``,
     ``share``, ``growth``); ``None`` means the default. Options are checked before the
     file is read."""
+    return analyse_lines(kind, lambda: read_lines(path), **options)
+
+
+def analyse_lines(kind: str, read: Callable[[], LineFile], **options: Any) -> dict[str, Any]:
+    """The JSON document of analysis ``kind`` over the lines ``read()`` returns (a file's,
+    or a site's sales summed in SQL): options as for :func:`analyse_file`, checked
+    before ``read`` is called."""
     if kind not in KINDS:
         raise AnalysisError(f"analysis {kind!r} is not one of {', '.join(KINDS)}",
                             field="kind")
@@ -202,7 +209,7 @@ def analyse_file(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
         if name not in OPTIONS[kind]:
             raise AnalysisError(f"option {name} does not apply to {kind} (it takes "
                                 f"{', '.join(OPTIONS[kind])})", field=name)
-    return _RUNS[kind](given, lambda: read_lines(path))
+    return _RUNS[kind](given, read)
 
 
 def _pick(given: dict[str, Any], *names: str) -> dict[str, Any]:

@@ -15,6 +15,9 @@ note, act of completed work) come from Jinja templates as HTML and PDF
 (``custom-robot-order``: pricing, approval, purchasing, production, shipment) ships
 with sales as a process template.
 
+sales offers the service ``facts`` (:mod:`.facts`): its shipped lines as a SQL
+``Select`` for analytics.
+
 sales uses crm through the SDK only (crm's services ``clients`` and ``deals``, crm's hook
 ``register_client_rules``), so it requires crm.
 
@@ -43,13 +46,6 @@ def add_hookspecs(registry: HookspecRegistry) -> None:
     from ordercraft.plugins.sales import hookspecs
 
     registry.add(hookspecs)
-
-
-@hookimpl
-def plugin_services(registry: ServiceRegistry) -> None:
-    from ordercraft.plugins.sales.demand import DEMAND
-
-    registry.add("demand", DEMAND)
 
 
 @hookimpl
@@ -92,10 +88,12 @@ def register_state_machines(registry: Any) -> None:
 
 
 @hookimpl
-def plugin_services(registry: Any) -> None:
+def plugin_services(registry: ServiceRegistry) -> None:
+    from ordercraft.plugins.sales.demand import DEMAND
     from ordercraft.plugins.sales.facts import FACTS
     from ordercraft.plugins.sales.intake import ORDERS
 
+    registry.add("demand", DEMAND)
     registry.add("facts", FACTS)
     registry.add("orders", ORDERS)
 

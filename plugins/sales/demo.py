@@ -121,9 +121,11 @@ def _story_tasks(session: Session, order: Any) -> None:
 
 
 def seed(session: Session, platform: Any) -> None:
+    from ordercraft.plugins.sales.demo_history import seed_history
     from ordercraft.plugins.sales.machine import ship_order
     from ordercraft.plugins.sales.models import Order
     from ordercraft.plugins.sales.orders import create_order
+    from ordercraft.sdk import stock
     from ordercraft.sdk.models import Party
     from ordercraft.sdk.workflow import transition
 
@@ -132,6 +134,11 @@ def seed(session: Session, platform: Any) -> None:
     demo.default_settings(session, COMPANY)
     _made_to_order(session)
     today = date.today()
+    # A year of shipped orders first, from its own stock: analyses need a history.
+    seed_history(session, lambda wanted, ref, on: stock.post(
+        session, "receipt", [stock.LineSpec(sku, WAREHOUSE, qty, COSTS[sku])
+                             for sku, qty in sorted(wanted.items()) if sku in COSTS],
+        date=on, ref=ref, note="stock for the year of demo orders"))
 
     # The story's order first: the warehouse holds 6 standard robots and enough kits.
     school = demo.story_client(session)

@@ -14,8 +14,12 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     from ordercraft.core.services.dashboard import site_summary
+    from ordercraft.web.auth import current_user
 
-    return render_template("home.html", summary=site_summary(request_session()))
+    session = request_session()
+    widgets = sorted(get_platform().hooks.dashboard_widgets(session, current_user()),
+                     key=lambda widget: (widget.order, widget.title))
+    return render_template("home.html", summary=site_summary(session), widgets=widgets)
 
 
 @bp.get("/health")

@@ -1,0 +1,137 @@
+"""``ordercraft analysis abc|xyz|abcxyz|bcg``: the analyses over the site's shipped sales
+or, with ``--from-file lines.csv``, over an analyst's file (docs/analysis.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ordercraft.sdk.cli import acting_session, emit, json_option, table, user_option
+
+#: The engine's options each command takes (the rest are refused by the engine).
+ENGINE_OPTIONS = {
+    "abc": ("a", "b", "boundary"),
+    "xyz": ("x", "y", "boundary", "sd", "aggregate"),
+    "abcxyz": ("a", "b", "boundary", "x", "y", "sd", "aggregate"),
+    "bcg": ("share", "growth", "aggregate"),
+}
+HELP = {
+    "abc": "ABC (Pareto) classes of items or clients by a measure over a period.",
+    "xyz": "XYZ classes by the coefficient of variation of each object's series.",
+    "abcxyz": "The ABC-XYZ matrix: 9 cells with counts and values.",
+    "bcg": "BCG quadrants: share of the current period and growth over the previous one.",
+}
+OPTION_HELP = {
+    "a": "Upper limit of class A on the cumulative share (default 0.80).",
+    "b": "Upper limit of class B (default 0.95).",
+    "boundary": "le, lt or upper: the class of an object at or across a limit.",
+    "x": "Upper limit of X on the coefficient of variation (default 0.10).",
+    "y": "Upper limit of Y (default 0.25).",
+    "sd": "population (default) or sample standard deviation.",
+    "aggregate": "Sum each N consecutive periods first.",
+    "share": "BCG share threshold (default: the average share).",
+    "growth": "BCG growth threshold (default 0.10).",
+}
+COLUMNS = {
+    "abc": ["key", "value", "share", "cumulative_share", "class"],
+    "xyz": ["key", "mean", "sd", "cv", "class", "reason"],
+    "abcxyz": ["key", "value", "abc", "xyz", "reason"],
+    "bcg": ["key", "previous", "current", "share", "growth", "quadrant"],
+}
+
+
+@click.group("analysis")
+def analysis_group() -> None:
+    """ABC, XYZ, ABC-XYZ and BCG analyses of sales, or of a CSV file."""
+
+
+def _analysis_command(kind: str) -> click.Command:
+    def run(from_file: str | None, period: str | None, date_from: Any, date_to: Any,
+            measure: str, by: str, bucket: str, user_name: str | None, as_json: bool,
+            **options: Any) -> None:
+        from ordercraft.plugins.analysis.service import (
+            file_analysis,
+            sales_query,
+            site_analysis,
+        )
+
+        if from_file is not None:
+            document = file_analysis(kind, from_file, **options)
+        else:
+            query = sales_query(period=period, measure=measure, by=by, bucket=bucket,
+                                date_from=date_from and date_from.date(),
+                                date_to=date_to and date_to.date())
+            with acting_session(user_name) as session:
+                document = site_analysis(session, kind, query, **options)
+        emit(as_json, document, lambda: _text(kind, document))
+
+    command: Callable[..., None] = run
+    for name in reversed(ENGINE_OPTIONS[kind]):
+        command = click.option(f"--{name}", name, default=None, help=OPTION_HELP[name])(command)
+    for decorator in reversed(_COMMON):
+        command = decorator(command)
+    return click.command(kind, help=HELP[kind])(command)
+
+
+_COMMON = [
+    click.option("--from-file", "from_file", type=click.Path(dir_okay=False), default=None,
+                 help="A CSV of key,value or key,period,value lines instead of the site's "
+                      "sales."),
+    click.option("--period", default=None,
+                 help="2026, 2026-11 or 2026-Q4 (default: the 12 whole months before "
+                      "this one)."),
+    click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                 help="First day (YYYY-MM-DD)."),
+    click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                 help="Last day (YYYY-MM-DD)."),
+    click.option("--measure", type=click.Choice(["revenue", "quantity", "orders"]),
+                 default="revenue", show_default=True, help="What to sum."),
+    click.option("--by", type=click.Choice(["item", "client"]), default="item",
+                 show_default=True, help="The objects classed."),
+    click.option("--bucket", type=click.Choice(["week", "month", "quarter"]),
+                 default="month", show_default=True, help="The base period of a series."),
+    user_option,
+    json_option,
+]
+
+for _kind in ENGINE_OPTIONS:
+    analysis_group.add_command(_analysis_command(_kind))
+
+
+@analysis_group.command("metrics")
+@click.option("--period", default=None, help="2026, 2026-11 or 2026-Q4 (default: the 12 whole months before this one).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--metric", "names", multiple=True, help="Only this metric (repeatable).")
+@user_option
+@json_option
+def metrics_command(period: str | None, date_from: Any, date_to: Any, names: tuple[str, ...],
+                    user_name: str | None, as_json: bool) -> None:
+    """The KPI metrics of every manager over a period (registered by plugins)."""
+    from ordercraft.plugins.analysis.metrics import measure
+    from ordercraft.plugins.analysis.service import sales_query
+
+    query = sales_query(period=period, date_from=date_from and date_from.date(),
+                        date_to=date_to and date_to.date())
+    with acting_session(user_name) as session:
+        found = measure(session, query.date_from, query.date_to, names)
+    document = {"ok": True, "period": {"from": query.date_from.isoformat(),
+                                       "to": query.date_to.isoformat()}, "metrics": found}
+    rows = [{"metric": entry["name"], "manager": manager, "value": value}
+            for entry in found for manager, value in (entry.get("values") or {}).items()]
+    emit(as_json, document, lambda: table(rows, ["metric", "manager", "value"])
+         if rows else "no values in this period")
+
+
+def _text(kind: str, document: dict[str, Any]) -> str:
+    rows = document.get("items", [])
+    lines = [table(rows, COLUMNS[kind])] if rows else ["nothing to show"]
+    if kind == "abc":
+        lines.append("  ".join(f"{name}: {value}"
+                               for name, value in document["class_totals"].items()))
+    elif kind == "abcxyz":
+        lines.append("  ".join(f"{name}: {cell['count']}"
+                               for name, cell in document["cells"].items()))
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""The hooks analysis offers to other plugins. analysis adds them to the site's hooks
+when it is registered (hook ``add_hookspecs``); a plugin implementing them lists
+``analysis`` in its ``requires`` or marks its implementation
+``@hookimpl(optionalhook=True)``. analysis calls them through
+:class:`~ordercraft.plugins.analysis.hooks.AnalysisHooks`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ordercraft.sdk.plugins import hookspec
+
+if TYPE_CHECKING:
+    from ordercraft.plugins.analysis.metrics import MetricRegistry
+
+
+# --------------------------------------------------------------------------- KPI metrics
+
+
+@hookspec
+def register_kpi_metrics(registry: MetricRegistry) -> None:
+    """Contribute the metrics that KPIs are made of: deals won, orders shipped, revenue,
+    on-time shipments, overdue tasks — each measured per manager for a period, in SQL.
+
+    Called by the ``analysis`` plugin once per plugin set, the first time the site's
+    metrics are needed (``ordercraft analysis metrics``, a KPI score), and again after
+    plugins are enabled or disabled; plugins in requirement order, after analysis' own
+    metrics (``revenue_shipped``, ``orders_shipped``, ``lines_shipped``) are registered.
+
+    :param registry: analysis' registry of metrics:
+        ``registry.add(name, label, compute, unit="count", dimensions=("manager",),
+        higher_is_better=True)`` registers the metric ``name`` (lower-case letters,
+        digits, ``_``). ``compute(session, date_from, date_to)`` returns a SQLAlchemy
+        ``Select`` of two columns, the manager's user id (``users.id``) and the
+        metric's value for that manager over the days from ``date_from`` to ``date_to``
+        (both included), one row per manager: the database computes it, so the score of
+        50 managers is one query per metric. ``unit`` is ``count``, ``money``,
+        ``quantity`` or ``percent``. A name already taken is a
+        :class:`~ordercraft.sdk.errors.PluginError` naming both plugins.
+
+    Return nothing.
+    """

@@ -1,0 +1,108 @@
+"""The analyses as the plugin's commands, pages and API call them: over the site's
+sales (:mod:`.site`) or over a CSV file (:mod:`.files`), with the engine's refusals
+turned into the platform's (a ``ValidationError`` naming the field: exit 2, HTTP 422).
+
+It also offers the service ``classes`` to other plugins (CONTRACTS: ``analysis.classes``)::
+
+    classes = plugin_service(session, "analysis", "classes")
+    classes.item_classes(session)      # {item id: "AX", ...}
+    classes.client_classes(session)    # {client id: "A", ...}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ordercraft.sdk.errors import ValidationError
+from ordercraft.sdk.permissions import require_session_permission
+
+from . import abc, matrix, xyz
+from .errors import AnalysisError
+from .files import analyse_file, analyse_lines
+from .options import AbcOptions, XyzOptions
+from .site import SalesQuery, date_range, site_lines
+
+READ = "analysis.read"
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """The engine's ``AnalysisError`` raised inside as the platform's ``ValidationError``
+    (same code, field, message and details)."""
+    try:
+        yield
+    except AnalysisError as exc:
+        raise ValidationError(exc.message, code=exc.code, field=exc.field,
+                              details=exc.details) from None
+
+
+def sales_query(*, period: str | None = None, date_from: date | None = None,
+                date_to: date | None = None, measure: str = "revenue", by: str = "item",
+                bucket: str = "month", today: date | None = None) -> SalesQuery:
+    """The query of the site's sales a command or a request asks for, checked."""
+    with refusals():
+        start, end = date_range(period, date_from, date_to, today=today)
+        return SalesQuery(start, end, measure=measure, by=by, bucket=bucket)
+
+
+def site_analysis(session: Any, kind: str, query: SalesQuery, **options: Any) -> dict[str, Any]:
+    """The JSON document of analysis ``kind`` over the site's sales selected by ``query``
+    (options as :func:`~.files.analyse_file`'s), with the range analysed."""
+    require_session_permission(session, READ)
+    with refusals():
+        document = analyse_lines(kind, lambda: site_lines(session, query,
+                                                          with_periods=kind != "abc"),
+                                 **options)
+    return {**document, "source": query_document(query)}
+
+
+def file_analysis(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
+    """The JSON document of analysis ``kind`` over the CSV file at ``path``."""
+    with refusals():
+        return analyse_file(kind, path, **options)
+
+
+def query_document(query: SalesQuery) -> dict[str, Any]:
+    return {"sales": "shipped", "measure": query.measure, "by": query.by,
+            "from": query.date_from.isoformat(), "to": query.date_to.isoformat(),
+            "bucket": query.bucket}
+
+
+class ClassService:
+    """ABC-XYZ classes of the site's items and ABC classes of its clients, by revenue of
+    the 12 whole months before this one (default limits): the classes other plugins
+    (purchasing's ABC route, client groups) read."""
+
+    def item_classes(self, session: Any, *, on: date | None = None) -> dict[int, str]:
+        """``{item id: "AX", ...}`` for every item sold in the 12 whole months before the
+        month of ``on`` (default today); an item whose series cannot be classed by XYZ
+        has its ABC letter alone (``"A"``)."""
+        query = sales_query(today=on)
+        with refusals():
+            lines = site_lines(session, query, with_periods=True, by_id=True)
+            if not lines.totals:
+                return {}
+            values = abc.analyse(lines.totals, AbcOptions())
+            stability = xyz.analyse(lines.series(), periods=lines.periods,
+                                    options=XyzOptions(), aggregate_by=1)
+            cells = matrix.combine(values, stability)
+        return {int(item.key): (item.abc_class or "") + (item.xyz_class or "")
+                for item in cells.items if item.abc_class}
+
+    def client_classes(self, session: Any, *, on: date | None = None) -> dict[int, str]:
+        """``{client id: "A", ...}`` for every client who bought in the same range."""
+        query = sales_query(by="client", today=on)
+        with refusals():
+            lines = site_lines(session, query, with_periods=False, by_id=True)
+            if not lines.totals:
+                return {}
+            values = abc.analyse(lines.totals, AbcOptions())
+        return {int(item.key): item.abc_class for item in values.items if item.abc_class}
+
+
+CLASSES = ClassService()
+

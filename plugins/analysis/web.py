@@ -1,0 +1,151 @@
+"""The analyses in the browser (``/analysis/``: the ABC-XYZ matrix and the Pareto chart
+of ABC, ``/analysis/bcg``) and in the JSON API (``GET /api/v1/analysis/{abc,xyz,abcxyz,
+bcg}``, the same documents as ``ordercraft analysis ... --json``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from flask import Blueprint, render_template, request
+from pydantic import Field
+
+from ordercraft.sdk import web
+from ordercraft.sdk.errors import OrdercraftError
+
+pages = Blueprint("analysis", __name__, url_prefix="/analysis", template_folder="templates",
+                  static_folder="static", static_url_path="/assets")
+api = Blueprint("analysis_api", __name__, url_prefix=web.API_PREFIX)
+
+#: The query-string parameters of the pages, passed to the analyses as they are typed.
+PAGE_OPTIONS = ("a", "b", "boundary", "x", "y", "sd")
+
+
+class AnalysisQuery(web.InputModel):
+    """Which sales, and the analysis's options (each applies to the analyses named)."""
+
+    period: str | None = Field(None, max_length=7,
+                               description="2026, 2026-11 or 2026-Q4 (default: the 12 "
+                                           "whole months before this one).")
+    date_from: date | None = Field(None, description="First day (instead of period).")
+    date_to: date | None = Field(None, description="Last day (instead of period).")
+    measure: Literal["revenue", "quantity", "orders"] = "revenue"
+    by: Literal["item", "client"] = "item"
+    bucket: Literal["week", "month", "quarter"] = Field(
+        "month", description="The base period of a series (xyz, abcxyz, bcg).")
+    a: Decimal | None = Field(None, description="abc, abcxyz: limit of A (default 0.80).")
+    b: Decimal | None = Field(None, description="abc, abcxyz: limit of B (default 0.95).")
+    boundary: Literal["le", "lt", "upper"] | None = None
+    x: Decimal | None = Field(None, description="xyz, abcxyz: limit of X (default 0.10).")
+    y: Decimal | None = Field(None, description="xyz, abcxyz: limit of Y (default 0.25).")
+    sd: Literal["population", "sample"] | None = None
+    aggregate: int | None = Field(None, ge=1, le=1000,
+                                  description="Sum each N consecutive periods first.")
+    share: Decimal | None = Field(None, description="bcg: share threshold.")
+    growth: Decimal | None = Field(None, description="bcg: growth threshold (default 0.10).")
+
+
+@pages.app_template_filter("analysis_percent")
+def percent_text(fraction: str | Decimal) -> str:
+    """A share as people read it: ``"0.70731707..."`` -> ``70.73 %`` (the JSON keeps every
+    digit; rounding is for display only)."""
+    return f"{(Decimal(fraction) * 100).quantize(Decimal('0.01'))} %"
+
+
+def _run(kind: str, query: AnalysisQuery) -> dict[str, Any]:
+    from ordercraft.plugins.analysis.service import sales_query, site_analysis
+
+    selection = sales_query(period=query.period, date_from=query.date_from,
+                            date_to=query.date_to, measure=query.measure, by=query.by,
+                            bucket=query.bucket)
+    options = query.model_dump(exclude={"period", "date_from", "date_to", "measure", "by",
+                                        "bucket"}, exclude_none=True)
+    return site_analysis(web.request_session(), kind, selection, **options)
+
+
+def _api_route(kind: str, summary: str) -> None:
+    def view(query: AnalysisQuery) -> dict[str, Any]:
+        return _run(kind, query)
+
+    view.__doc__ = summary
+    view.__name__ = f"analysis_{kind}"
+    web.api_route(api, f"/analysis/{kind}", query=AnalysisQuery, tags=["analysis"],
+                  errors={400: "A bad option or an empty period; the error names the "
+                               "field."})(view)
+
+
+_api_route("abc", "ABC classes of the site's shipped sales.\n\n`{ok, items: [{key, value, "
+           "share, cumulative_share, class}], class_totals: {A, B, C}, source}`, numbers "
+           "as exact decimal strings.")
+_api_route("xyz", "XYZ classes of each object's series.\n\n`{ok, periods, items: [{key, "
+           "series, mean, sd, cv, class, reason?}], source}`; `class` null with a `reason` "
+           "when unclassifiable.")
+_api_route("abcxyz", "The ABC-XYZ matrix.\n\n`{ok, cells: {AX: {count, value}, ...}, items, "
+           "unclassifiable, source}`.")
+_api_route("bcg", "BCG quadrants of the last two periods.\n\n`{ok, periods, items, "
+           "quadrants, source}`.")
+
+
+def _page_query() -> tuple[dict[str, str], AnalysisQuery | None, str | None]:
+    """The form's values as typed, the query they make, or the error to show."""
+    typed = {name: value.strip() for name, value in request.args.items() if value.strip()}
+    fields = {("date_from" if name == "from" else "date_to" if name == "to" else name): value
+              for name, value in typed.items()
+              if name in {"period", "from", "to", "measure", "by", "bucket", *PAGE_OPTIONS}}
+    try:
+        return typed, AnalysisQuery.model_validate(fields), None
+    except ValueError as exc:
+        return typed, None, str(exc).splitlines()[0] if str(exc) else "bad input"
+
+
+@pages.get("/")
+@web.permission_required("analysis.read")
+def matrix_page() -> Any:
+    """The ABC-XYZ matrix: its chart, its 9 cells as a table and the objects."""
+    from ordercraft.plugins.analysis.charts import bars, class_bars
+
+    typed, query, error = _page_query()
+    document = values = None
+    charts: dict[str, str] = {}
+    if query is not None:
+        try:
+            document = _run("abcxyz", query.model_copy(update={"aggregate": None}))
+            abc_query = query.model_copy(update={"x": None, "y": None, "sd": None})
+            values = _run("abc", abc_query)
+        except OrdercraftError as exc:
+            error = exc.message
+    if document is not None and values is not None:
+        cells = document["cells"]
+        charts["matrix"] = bars("Objects per cell", list(cells),
+                                {"objects": [Decimal(cell["count"]) for cell in cells.values()]})
+        ranked = values["items"][:40]
+        charts["pareto"] = class_bars(
+            "ABC: value by object", [item["key"] for item in ranked],
+            [Decimal(item["value"]) for item in ranked], [item["class"] for item in ranked])
+    return render_template("analysis/matrix.html", typed=typed, error=error,
+                           document=document, values=values, charts=charts)
+
+
+@pages.get("/bcg")
+@web.permission_required("analysis.read")
+def bcg_page() -> Any:
+    """BCG quadrants of the last two periods."""
+    from ordercraft.plugins.analysis.charts import bars
+
+    typed, query, error = _page_query()
+    document = None
+    chart = None
+    if query is not None:
+        try:
+            document = _run("bcg", query.model_copy(
+                update={"a": None, "b": None, "boundary": None, "x": None, "y": None,
+                        "sd": None}))
+        except OrdercraftError as exc:
+            error = exc.message
+    if document is not None:
+        quadrants = document["quadrants"]
+        chart = bars("Current value per quadrant", list(quadrants),
+                     {"value": [Decimal(q["value"]) for q in quadrants.values()]})
+    return render_template("analysis/bcg.html", typed=typed, error=error,
+                           document=document, chart=chart)

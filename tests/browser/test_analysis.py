@@ -1,0 +1,38 @@
+"""The owner's dashboard and the ABC-XYZ matrix in a real browser, on the demo's year of
+sales: the charts are drawn, and the numbers in their tables are the API's."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_dashboard_and_matrix_numbers_are_the_apis(page, live_server, login, screenshot):
+    login(page, "admin")
+    widget = page.locator("[data-widget=analysis-revenue]")
+    assert widget.locator("svg").count() == 1
+    table = widget.locator("table").inner_text()
+    assert re.search(r"Last month \(\d{4}-\d{2}\)\s+[\d,]+\.\d\d", table, re.IGNORECASE), table
+    screenshot(page, "analysis-01-dashboard")
+
+    page.click("nav >> text=Analysis")
+    page.wait_for_url(re.compile(r".*/analysis/$"))
+    assert page.locator("#matrix svg").count() == 1
+    shown = {cell.get_attribute("data-cell"): (cell.get_attribute("data-count"),
+                                               cell.get_attribute("data-value"))
+             for cell in page.locator("#matrix-table td[data-cell]").all()}
+    answer = page.request.get(live_server.path("/api/v1/analysis/abcxyz"))
+    assert answer.ok, answer.text()
+    cells = answer.json()["cells"]
+    assert shown == {name: (str(cell["count"]), cell["value"]) for name, cell in cells.items()}
+    assert sum(cell["count"] for cell in cells.values()) >= 4  # the demo's items sold
+    totals = {row.get_attribute("data-class"): row.inner_text()
+              for row in page.locator("#abc-totals td[data-class]").all()}
+    abc = page.request.get(live_server.path("/api/v1/analysis/abc")).json()
+    assert totals == abc["class_totals"]
+    screenshot(page, "analysis-02-matrix")
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.reload()
+    box = page.locator("#matrix svg").bounding_box()
+    assert box is not None and box["width"] <= 390
+    screenshot(page, "analysis-03-matrix-phone")

@@ -55,11 +55,11 @@ def field() -> Markup:
 def check_request() -> None:
     if request.method not in UNSAFE_METHODS:
         return
-    from ordercraft.web.auth import SESSION_USER, is_api_request, uses_bearer_token
+    from ordercraft.web import auth
 
-    if uses_bearer_token():
+    if auth.uses_bearer_token():
         return
-    if is_api_request() and session.get(SESSION_USER) is None:
+    if auth.is_api_request() and session.get(auth.SESSION_KEY) is None:
         # No login rides on this request, so there is nothing to forge: the API's own check
         # answers 401 (authentication first), not a CSRF refusal that hides it.
         return

@@ -248,3 +248,32 @@ def transaction(factory: sessionmaker[Session], *, writes: bool = True,
         raise
     finally:
         session.close()
+
+
+#: How long a bookkeeping write (a token's last use, a session's last activity) waits for
+#: SQLite's write lock before it gives up: a reader must never wait for a writer.
+BOOKKEEPING_WAIT_MS = 100
+
+
+def write_if_free(engine: Engine, statement: Any) -> bool:
+    """Run one bookkeeping ``statement`` in a short transaction of its own, if the database
+    takes it at once; ``False`` when a writer holds SQLite's lock (the next request
+    records it) or the row is gone. What it writes is never business data."""
+    from sqlalchemy.exc import OperationalError
+
+    with engine.connect() as connection:
+        # On the driver's connection: through SQLAlchemy's the pragma would begin a
+        # transaction, and on SQLite that takes the lock this is meant not to wait for.
+        raw = connection.connection.dbapi_connection if engine.dialect.name == "sqlite" else None
+        if raw is not None:
+            raw.execute(f"PRAGMA busy_timeout={BOOKKEEPING_WAIT_MS}")
+        try:
+            with connection.begin():
+                return bool(connection.execute(statement).rowcount)
+        except OperationalError:
+            if raw is None:
+                raise
+            return False
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA busy_timeout=30000")

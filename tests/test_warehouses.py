@@ -77,7 +77,7 @@ def test_cli_warehouse_errors(site):
         ("warehouse add NEW", "error: name: must not be empty"),
         ("warehouse show NOPE", "error: warehouse 'NOPE' does not exist"),
         ("warehouse update NOPE --name X", "error: warehouse 'NOPE' does not exist"),
-        ("warehouse list --offset -1", "error: offset: '-1' is out of range (allowed: at least 0)"),
+        ("warehouse list --offset -1", "error: offset: '-1' is out of range (allowed: from 0 to 2147483647)"),
     ]
     for args, message in cases:
         result = site.cli(args)

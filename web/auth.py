@@ -60,15 +60,17 @@ def resolve_user(db: Session) -> User | None:
     """The user of this request, read once through the request's session."""
     from ordercraft.core.services.sessions import session_user
     from ordercraft.core.services.users import user_for_token
+    from ordercraft.web.extension import bookkeeping_touch
 
+    touch = bookkeeping_touch()
     if is_api_request():
         token = bearer_token()
         if token is not None:
-            return user_for_token(db, token)
+            return user_for_token(db, token, touch=touch)
     key = session.get(SESSION_KEY)
     if not isinstance(key, str) or not key:
         return None
-    user = session_user(db, key)
+    user = session_user(db, key, touch=touch)
     if user is None:
         session.clear()  # ended, timed out or outlived: the browser forgets it
     return user

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, Response, abort, current_app, g, request
 
+from ordercraft.core.db import write_if_free
 from ordercraft.core.errors import PluginError
 
 if TYPE_CHECKING:
@@ -60,6 +62,9 @@ class RequestTransaction:
             platform.session(user=ANONYMOUS, writes=writes))
         self.failed = False
         self.keep = False
+        self.engine = platform.engine
+        #: Bookkeeping writes of a reading request, run after its transaction.
+        self.touches: list[Any] = []
 
     def finish(self, success: bool) -> None:
         stack, self._stack = self._stack, None
@@ -68,6 +73,8 @@ class RequestTransaction:
         if not success and not self.keep:
             self.session.rollback()
         stack.close()  # platform.session() commits (nothing left after a rollback) and closes
+        for statement in self.touches:
+            write_if_free(self.engine, statement)
 
 
 class OrdercraftExtension:
@@ -130,6 +137,17 @@ def request_session() -> Session:
         g._oc_user = user
         transaction.session.info["user"] = user if user is not None else ANONYMOUS
     return transaction.session
+
+
+def bookkeeping_touch() -> Callable[[Any], None] | None:
+    """For a request that only reads: where the user's lookup leaves its bookkeeping
+    ``UPDATE`` (a token's last use, a session's last activity), run after the request's
+    transaction by :func:`ordercraft.core.db.write_if_free`, so that reading never
+    waits for SQLite's write lock. ``None`` for a request that writes anyway."""
+    transaction = g.get("_oc_transaction")
+    if transaction is None or request_writes():
+        return None
+    return transaction.touches.append
 
 
 def keep_changes() -> None:

@@ -12,6 +12,7 @@ each time) and the idle timeout is measured from it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,9 +65,14 @@ def start_session(session: Session, user: User, *, address: str = "", user_agent
     return key, record
 
 
-def session_user(session: Session, key: str, *, now: datetime | None = None) -> User | None:
+def session_user(session: Session, key: str, *, now: datetime | None = None,
+                 touch: Callable[[Any], None] | None = None) -> User | None:
     """The user of the session whose cookie holds ``key``, or ``None`` when it has ended,
-    timed out, outlived its lifetime, or its user was deactivated (it is then ended)."""
+    timed out, outlived its lifetime, or its user was deactivated (it is then ended).
+
+    Its last activity moves on the row or, given ``touch``, through the ``UPDATE`` passed
+    to it, to run outside a reading transaction (ending a session is written either way:
+    a reader's transaction that must end one upgrades to a write, rarely)."""
     now = now or utcnow()
     record = session.scalar(select(UserSession).where(UserSession.key_hash == _digest(session, key)))
     if record is None or record.ended_at is not None:
@@ -79,7 +85,11 @@ def session_user(session: Session, key: str, *, now: datetime | None = None) -> 
         _end(record, reason, now)
         return None
     if now - record.last_seen_at >= TOUCH_EVERY:
-        record.last_seen_at = now
+        if touch is None:
+            record.last_seen_at = now
+        else:
+            touch(update(UserSession).where(UserSession.id == record.id)
+                  .values(last_seen_at=now))
     return record.user
 
 

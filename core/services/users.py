@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ordercraft.core.db import utcnow
@@ -158,9 +158,12 @@ def create_token(session: Session, name: str, label: str = "", *,
     return token
 
 
-def user_for_token(session: Session, token: str, *, now: datetime | None = None) -> User:
+def user_for_token(session: Session, token: str, *, now: datetime | None = None,
+                   touch: Callable[[Any], None] | None = None) -> User:
     """The user of a bearer token that is neither revoked nor expired, whose user is
-    active; its last use is recorded."""
+    active; its last use is recorded (at most every :data:`LAST_USE_EVERY`), on the row
+    or, given ``touch``, by passing it the ``UPDATE`` to run outside a reading
+    transaction."""
     now = now or utcnow()
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
                                                 ApiToken.revoked.is_(False)))
@@ -170,7 +173,10 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None)
         raise AuthenticationFailed(f"the API token {row.label or row.id!r} expired on "
                                    f"{row.expires_at.isoformat(timespec='minutes')} UTC")
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
-        row.last_used_at = now
+        if touch is None:
+            row.last_used_at = now
+        else:
+            touch(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
     return row.user
 
 

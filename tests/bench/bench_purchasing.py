@@ -31,11 +31,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
+from bench_mrp import generate, summary  # run as a script: its folder is on the path
 
-from bench_mrp import generate, summary  # noqa: E402
-
-from ordercraft.sdk.plugins import PluginInfo, hookimpl  # noqa: E402
+from ordercraft.sdk.plugins import PluginInfo, hookimpl
 
 START = date(2027, 1, 4)
 

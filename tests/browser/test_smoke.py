@@ -76,8 +76,9 @@ def test_pages_fit_a_phone(browser, live_server, login, screenshot):
         screenshot(page, "07-parties-phone")
         page.click("label.menu-button")
         # The menu slides in (a CSS transition): wait until it is all on the screen.
+        # (a function, not an expression: the page's CSP forbids evaluating strings)
         page.wait_for_function(
-            "document.querySelector('nav.sidebar').getBoundingClientRect().x >= 0")
+            "() => document.querySelector('nav.sidebar').getBoundingClientRect().x >= 0")
         assert page.locator("nav.sidebar >> text=Parties").is_visible()
         screenshot(page, "08-menu-phone")
     finally:

@@ -181,8 +181,9 @@ def test_runs_through_the_api_and_the_page(make_site, production_data):
 def test_a_run_of_a_site_with_nothing_to_plan_is_stored_empty(planner):
     """A site without items to plan: the run has no records (it was a 500, an INSERT of
     one row of defaults with no run_id)."""
-    from ordercraft.plugins.planning.models import MrpRecord
     from sqlalchemy import func, select
+
+    from ordercraft.plugins.planning.models import MrpRecord
 
     client = planner.client("admin")
     made = client.post("/api/v1/mrp/runs", json={})

@@ -31,11 +31,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
+# Run as a script, this folder is on sys.path already (bench_mrp is its neighbour).
+from bench_mrp import generate, summary
 
-from bench_mrp import generate, summary  # noqa: E402
-
-from ordercraft.sdk.plugins import PluginInfo, hookimpl  # noqa: E402
+from ordercraft.sdk.plugins import PluginInfo, hookimpl
 
 START = date(2027, 1, 4)
 

@@ -46,6 +46,11 @@ status. ``workflow_routes(api, "orders", "order")`` adds a document type's trans
 timeline routes. The party models (:class:`PartyIn`, :class:`PartyOut`, ...) are the one
 schema of the core's parties: a plugin's models about clients or suppliers derive from
 them rather than repeating their fields.
+
+A view that does long work before it writes (renders a PDF to mail, runs a calculator)
+is marked ``@reads_first`` below its route decorator: its request session only reads (no
+write lock on SQLite, so the objects it loaded may be read again at any time), and the
+service stores its result in a short ``platform.session()`` of its own.
 """
 
 from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
@@ -78,7 +83,7 @@ from ordercraft.web.api.parties import (
 )
 from ordercraft.web.api.workflow import workflow_routes
 from ordercraft.web.auth import current_user, login_required, permission_required
-from ordercraft.web.extension import mark_failed, request_session
+from ordercraft.web.extension import mark_failed, reads_first, request_session
 from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
 from ordercraft.web.views.documents import DocumentPanel, document_panel, document_url
 
@@ -89,7 +94,8 @@ __all__ = [
     "PartyDetailOut", "PartyFilters", "PartyIn", "PartyKind", "PartyOut", "PartyQuery",
     "amount_text", "api_blueprint", "api_route", "current_user", "document_panel",
     "document_url", "login_required", "mark_failed", "page", "page_arguments",
-    "permission_required", "request_session", "require_api_user", "workflow_routes",
+    "permission_required", "reads_first", "request_session", "require_api_user",
+    "workflow_routes",
 ]
 
 #: Until 1.0 ``ordercraft.sdk.web`` was the web package itself; a plugin builds no app of

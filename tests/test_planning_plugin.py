@@ -176,3 +176,21 @@ def test_runs_through_the_api_and_the_page(make_site, production_data):
     assert "SO-00001: 2" in page and "Gross requirements" in page
     firm = client.post(f"/api/v1/mrp/planned-orders/{detail['planned_orders'][0]['id']}/firm")
     assert firm.status_code == 200 and firm.get_json()["firmed_as"] == "PO-00002"
+
+
+def test_a_run_of_a_site_with_nothing_to_plan_is_stored_empty(planner):
+    """A site without items to plan: the run has no records (it was a 500, an INSERT of
+    one row of defaults with no run_id)."""
+    from sqlalchemy import func, select
+
+    from ordercraft.plugins.planning.models import MrpRecord
+
+    client = planner.client("admin")
+    made = client.post("/api/v1/mrp/runs", json={})
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()
+    assert body["records"] == {} and body["planned_orders"] == []
+    again = client.get(f"/api/v1/mrp/runs/{body['run']['id']}")
+    assert again.status_code == 200 and again.get_json()["records"] == {}
+    with planner.session() as session:
+        assert session.scalar(select(func.count()).select_from(MrpRecord)) == 0

@@ -70,7 +70,8 @@ def _api_route(kind: str, summary: str) -> None:
 
     view.__doc__ = summary
     view.__name__ = f"analysis_{kind}"
-    web.api_route(api, f"/analysis/{kind}", query=AnalysisQuery, tags=["analysis"],
+    web.api_route(api, f"/analysis/{kind}", permission="analysis.read",
+                  query=AnalysisQuery, tags=["analysis"],
                   errors={400: "A bad option or an empty period; the error names the "
                                "field."})(view)
 

@@ -269,8 +269,10 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
                      order_count=len(plan.planned_orders))
     session.add(mrp_run)
     session.flush()
-    session.execute(insert(MrpRecord), [{"run_id": mrp_run.id, "item": item, "record": record}
-                                        for item, record in records_to_dict(plan).items()])
+    records = [{"run_id": mrp_run.id, "item": item, "record": record}
+               for item, record in records_to_dict(plan).items()]
+    if records:  # an empty list would run one INSERT ... DEFAULT VALUES (NULL run_id)
+        session.execute(insert(MrpRecord), records)
     dates = {period: calendar.date_of(period) for period in range(1, calendar.periods + 1)}
     rows = [{"run_id": mrp_run.id, "item": order.item, "kind": site.kinds.get(order.item, "buy"),
              "qty": order.qty, "due_period": order.due_period,

@@ -19,7 +19,7 @@ api = Blueprint("planning_api", __name__, url_prefix=API_PREFIX)
 
 
 @pages.get("/")
-@web.login_required
+@web.permission_required("planning.read")
 def index() -> Any:
     from ordercraft.plugins.planning.runs import get_run, latest_run, run_dict
 
@@ -113,7 +113,8 @@ class RunQuery(PageQuery):
     item: str | None = Field(None, max_length=64, description="Only this item.")
 
 
-@api_route(api, "/mrp/runs", query=PageQuery, response=Page[RunOut], tags=["planning"])
+@api_route(api, "/mrp/runs", permission="planning.read",
+           query=PageQuery, response=Page[RunOut], tags=["planning"])
 def list_runs_api(query: PageQuery) -> Any:
     """List MRP runs, newest first."""
     from ordercraft.plugins.planning.runs import list_runs, run_summary
@@ -123,7 +124,8 @@ def list_runs_api(query: PageQuery) -> Any:
             "limit": found.limit, "offset": found.offset}
 
 
-@api_route(api, "/mrp/runs", methods=["POST"], body=RunIn, response=RunDetailOut,
+@api_route(api, "/mrp/runs", permission="planning.run",
+           methods=["POST"], body=RunIn, response=RunDetailOut,
            status=201, tags=["planning"])
 def create_run(body: RunIn) -> Any:
     """Run MRP on the site and store the run."""
@@ -135,7 +137,8 @@ def create_run(body: RunIn) -> Any:
                                      on=body.date))
 
 
-@api_route(api, "/mrp/runs/<int:run_id>", query=RunQuery, response=RunDetailOut,
+@api_route(api, "/mrp/runs/<int:run_id>", permission="planning.read",
+           query=RunQuery, response=RunDetailOut,
            errors={404: "No MRP run has this id."}, tags=["planning"])
 def get_run_api(run_id: int, query: RunQuery) -> Any:
     """One run in the output format of ``mrp plan``: records, planned orders, exceptions."""
@@ -145,7 +148,8 @@ def get_run_api(run_id: int, query: RunQuery) -> Any:
     return run_dict(session, get_run(session, run_id), item=query.item)
 
 
-@api_route(api, "/mrp/planned-orders/<int:order_id>/firm", methods=["POST"],
+@api_route(api, "/mrp/planned-orders/<int:order_id>/firm", permission="planning.firm",
+           methods=["POST"],
            response=PlannedOrderOut, errors={404: "No planned order has this id.",
                                              409: "Firmed already, or nothing to firm it "
                                                   "with (no offer, no production)."},

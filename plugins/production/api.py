@@ -107,7 +107,8 @@ class ProductionOrderSummary(OutputModel):
 NOT_FOUND = {404: "No such item, BOM or production order."}
 
 
-@api_route(bp, "/boms", methods=["POST"], body=BomIn, response=BomOut, status=201,
+@api_route(bp, "/boms", methods=["POST"], permission="bom.write",
+           body=BomIn, response=BomOut, status=201,
            errors=NOT_FOUND)
 def create_bom(body: BomIn) -> Any:
     """Add (or replace) a BOM version of an item."""
@@ -120,7 +121,7 @@ def create_bom(body: BomIn) -> Any:
     return bom_dict(session, bom)
 
 
-@api_route(bp, "/boms/<sku>", response=BomOut, errors=NOT_FOUND)
+@api_route(bp, "/boms/<sku>", permission="bom.read", response=BomOut, errors=NOT_FOUND)
 def get_bom(sku: str) -> Any:
     """The active BOM of an item."""
     from ordercraft.plugins.production.boms import active_bom, bom_dict
@@ -129,7 +130,7 @@ def get_bom(sku: str) -> Any:
     return bom_dict(session, active_bom(session, sku))
 
 
-@api_route(bp, "/boms/<sku>/explosion", query=ExplodeQuery, errors=NOT_FOUND)
+@api_route(bp, "/boms/<sku>/explosion", permission="bom.read", query=ExplodeQuery, errors=NOT_FOUND)
 def explode_bom(sku: str, query: ExplodeQuery) -> Any:
     """The indented explosion of ``qty`` units (every level, base units, scrap included)."""
     from ordercraft.plugins.production.boms import explosion
@@ -138,7 +139,7 @@ def explode_bom(sku: str, query: ExplodeQuery) -> Any:
             "lines": explosion(request_session(), sku, query.qty)}
 
 
-@api_route(bp, "/boms/<sku>/cost", query=CostQuery, errors=NOT_FOUND)
+@api_route(bp, "/boms/<sku>/cost", permission="bom.read", query=CostQuery, errors=NOT_FOUND)
 def bom_cost(sku: str, query: CostQuery) -> Any:
     """Planned cost: ``{"item", "method", "basis", "qty", "materials", "operations",
     "byproducts", "total", "per_unit"}`` with exact decimal strings."""
@@ -148,7 +149,7 @@ def bom_cost(sku: str, query: CostQuery) -> Any:
                      qty=query.qty)
 
 
-@api_route(bp, "/boms/<sku>/where-used", errors=NOT_FOUND)
+@api_route(bp, "/boms/<sku>/where-used", permission="bom.read", errors=NOT_FOUND)
 def bom_where_used(sku: str) -> Any:
     """The BOM versions that use the item."""
     from ordercraft.plugins.production.boms import where_used
@@ -156,7 +157,7 @@ def bom_where_used(sku: str) -> Any:
     return where_used(request_session(), sku)
 
 
-@api_route(bp, "/production-orders", query=OrderQuery,
+@api_route(bp, "/production-orders", permission="production.read", query=OrderQuery,
            response=Page[ProductionOrderSummary])
 def list_production_orders(query: OrderQuery) -> Any:
     """Production orders, newest first."""
@@ -169,7 +170,8 @@ def list_production_orders(query: OrderQuery) -> Any:
                 query)
 
 
-@api_route(bp, "/production-orders", methods=["POST"], body=ProductionOrderIn, status=201,
+@api_route(bp, "/production-orders", methods=["POST"], permission="production.write",
+           body=ProductionOrderIn, status=201,
            errors=NOT_FOUND)
 def create_production_order(body: ProductionOrderIn) -> Any:
     """Add a draft production order from the item's active BOM."""
@@ -182,7 +184,8 @@ def create_production_order(body: ProductionOrderIn) -> Any:
     return order_dict(session, order)
 
 
-@api_route(bp, "/production-orders/<int:order_id>", errors=NOT_FOUND)
+@api_route(bp, "/production-orders/<int:order_id>", permission="production.read",
+           errors=NOT_FOUND)
 def get_production_order(order_id: int) -> Any:
     """One production order with its components, operations and postings."""
     from ordercraft.plugins.production.orders import get_order, order_dict

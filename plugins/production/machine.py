@@ -112,6 +112,7 @@ def production_order_machine() -> StateMachine:
     return StateMachine(
         document_type="production_order", model=ProductionOrder, label="production order",
         title_field="number", page_endpoint="production.order", states=STATES,
+        read_permission="production.read",
         transitions=[
             Transition("release", "draft", "released", permission="production.write",
                        actions=[release_components], style="primary"),

@@ -10,13 +10,13 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
-from ordercraft.sdk.web import Pager, login_required, page_arguments, request_session
+from ordercraft.sdk.web import Pager, page_arguments, permission_required, request_session
 
 bp = Blueprint("production", __name__, url_prefix="/production", template_folder="templates")
 
 
 @bp.get("/")
-@login_required
+@permission_required("production.read")
 def index():
     from ordercraft.plugins.production.orders import _skus, list_orders, summary_dict
 
@@ -46,7 +46,7 @@ def _order_page(order: Any, error: str | None = None, status: int = 200) -> Any:
 
 
 @bp.get("/<int:document_id>")
-@login_required
+@permission_required("production.read")
 def order(document_id: int):
     from ordercraft.plugins.production.orders import get_order
 
@@ -54,7 +54,7 @@ def order(document_id: int):
 
 
 @bp.post("/<int:document_id>/report")
-@login_required
+@permission_required("production.write")
 def report(document_id: int):
     """Report a part produced (qty) or a stage done (stage), by the order's transitions."""
     from ordercraft.plugins.production.orders import get_order
@@ -89,7 +89,7 @@ def _finishes(order: Any, qty: str) -> bool:
 
 
 @bp.get("/boms/<sku>")
-@login_required
+@permission_required("bom.read")
 def bom(sku: str):
     from ordercraft.plugins.production.boms import active_bom, bom_dict, explosion
     from ordercraft.plugins.production.costing import plan_cost
@@ -104,7 +104,7 @@ def bom(sku: str):
 
 
 @bp.get("/load")
-@login_required
+@permission_required("production.read")
 def load():
     """Hours planned per work centre and day: the operations of open orders, by due date."""
     from ordercraft.plugins.production.orders import centre_load

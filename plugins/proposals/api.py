@@ -18,6 +18,7 @@ from ordercraft.sdk.web import (
     PageQuery,
     api_route,
     page,
+    reads_first,
     request_session,
     workflow_routes,
 )
@@ -246,7 +247,8 @@ def _body(proposal: Any) -> dict[str, Any]:
     return proposal_dict(proposal)
 
 
-@api_route(bp, "/proposals", query=ProposalQuery, response=Page[SummaryOut],
+@api_route(bp, "/proposals", permission="proposal.read",
+           query=ProposalQuery, response=Page[SummaryOut],
            errors={404: "The client does not exist."})
 def list_proposals(query: ProposalQuery):
     """Proposals, newest first."""
@@ -259,7 +261,8 @@ def list_proposals(query: ProposalQuery):
                 found.total, query)
 
 
-@api_route(bp, "/proposals", methods=["POST"], body=ProposalIn, response=ProposalOut,
+@api_route(bp, "/proposals", permission="proposal.write",
+           methods=["POST"], body=ProposalIn, response=ProposalOut,
            status=201, errors={404: "The client or the deal does not exist."})
 def create_proposal(body: ProposalIn):
     """Start a draft proposal."""
@@ -270,7 +273,8 @@ def create_proposal(body: ProposalIn):
     return _body(create(request_session(), values.pop("client"), **values))
 
 
-@api_route(bp, "/proposals/<int:proposal_id>", response=ProposalOut, errors=NOT_FOUND)
+@api_route(bp, "/proposals/<int:proposal_id>", permission="proposal.read",
+           response=ProposalOut, errors=NOT_FOUND)
 def get_proposal(proposal_id: int):
     """One proposal: lines, groups, costs and margins, schedule, changes since sent."""
     from ordercraft.plugins.proposals.proposals import get_proposal as found
@@ -278,7 +282,8 @@ def get_proposal(proposal_id: int):
     return _body(found(request_session(), proposal_id))
 
 
-@api_route(bp, "/proposals/<int:proposal_id>/lines", methods=["POST"], body=LineIn,
+@api_route(bp, "/proposals/<int:proposal_id>/lines", permission="proposal.write",
+           methods=["POST"], body=LineIn,
            response=ProposalOut, status=201,
            errors={**CHANGING, 422: "The calculator failed (code, message, line)."})
 def add_line(proposal_id: int, body: LineIn):
@@ -304,7 +309,8 @@ def add_line(proposal_id: int, body: LineIn):
     return _body(line.proposal)
 
 
-@api_route(bp, "/proposals/<int:proposal_id>/lines/<int:position>", methods=["PATCH"],
+@api_route(bp, "/proposals/<int:proposal_id>/lines/<int:position>", permission="proposal.write",
+           methods=["PATCH"],
            body=LineChange, response=ProposalOut, errors=CHANGING)
 def change_line(proposal_id: int, position: int, body: LineChange):
     """Change a line's quantity, price or discount; tick an optional line; remove it."""
@@ -313,7 +319,8 @@ def change_line(proposal_id: int, position: int, body: LineChange):
     return _body(change(request_session(), proposal_id, position, **body.model_dump()))
 
 
-@api_route(bp, "/proposals/<int:proposal_id>/configurations", methods=["POST"],
+@api_route(bp, "/proposals/<int:proposal_id>/configurations", permission="proposal.write",
+           methods=["POST"],
            body=ConfigurationIn, response=ProposalOut, status=201,
            errors={**CHANGING, 400: "The configuration breaks a rule (the field names the "
                                     "option group)."})
@@ -327,7 +334,8 @@ def add_configuration(proposal_id: int, body: ConfigurationIn):
     return _body(lines[0].proposal)
 
 
-@api_route(bp, "/proposals/<int:proposal_id>/payment-schedule", methods=["PUT"],
+@api_route(bp, "/proposals/<int:proposal_id>/payment-schedule", permission="proposal.write",
+           methods=["PUT"],
            body=ScheduleIn, response=ProposalOut, errors=CHANGING)
 def set_schedule(proposal_id: int, body: ScheduleIn):
     """Replace the payment schedule."""
@@ -337,10 +345,12 @@ def set_schedule(proposal_id: int, body: ScheduleIn):
                          [m.model_dump() for m in body.milestones]))
 
 
-@api_route(bp, "/proposals/<int:proposal_id>/send", methods=["POST"], body=SendIn,
+@api_route(bp, "/proposals/<int:proposal_id>/send", permission="proposal.write",
+           methods=["POST"], body=SendIn,
            response=ProposalOut,
            errors={**NOT_FOUND, 409: "Not in a state to send, or its discount needs "
                                      "approval."})
+@reads_first
 def send(proposal_id: int, body: SendIn):
     """Send the proposal (keeps the version); with ``to``, mail the customer PDF."""
     from ordercraft.plugins.proposals.sending import send_proposal
@@ -366,7 +376,8 @@ def _render(proposal_id: int, form: str, *, pdf: bool) -> Any:
     return proposal, render_pdf(html) if pdf else html
 
 
-@api_route(bp, "/proposals/<int:proposal_id>/forms/<form>.pdf", media_type="application/pdf",
+@api_route(bp, "/proposals/<int:proposal_id>/forms/<form>.pdf", permission="proposal.read",
+           media_type="application/pdf",
            errors={404: "No proposal has this id, or no such form (customer, internal)."})
 def print_pdf(proposal_id: int, form: str):
     """The customer or internal form as PDF."""
@@ -376,7 +387,8 @@ def print_pdf(proposal_id: int, form: str):
     return response
 
 
-@api_route(bp, "/proposals/<int:proposal_id>/forms/<form>.html", media_type="text/html",
+@api_route(bp, "/proposals/<int:proposal_id>/forms/<form>.html", permission="proposal.read",
+           media_type="text/html",
            errors={404: "No proposal has this id, or no such form (customer, internal)."})
 def print_html(proposal_id: int, form: str):
     """The customer or internal form as HTML."""
@@ -384,7 +396,7 @@ def print_html(proposal_id: int, form: str):
     return Response(html, mimetype="text/html")
 
 
-@api_route(bp, "/proposal-templates", response=list[TemplateOut])
+@api_route(bp, "/proposal-templates", permission="proposal.read", response=list[TemplateOut])
 def list_templates():
     """The product templates of the configurator."""
     from ordercraft.plugins.proposals.proposals import list_templates as found
@@ -393,7 +405,8 @@ def list_templates():
     return [template_dict(t) for t in found(request_session())]
 
 
-@api_route(bp, "/proposal-templates/<code>", methods=["PUT"], body=TemplateIn,
+@api_route(bp, "/proposal-templates/<code>", permission="proposal.write",
+           methods=["PUT"], body=TemplateIn,
            response=TemplateOut, errors={400: "The definition is not valid (the field "
                                               "names the place)."})
 def save_template(code: str, body: TemplateIn):
@@ -404,7 +417,8 @@ def save_template(code: str, body: TemplateIn):
     return template_dict(save(request_session(), code, **body.model_dump()))
 
 
-@api_route(bp, "/proposal-templates/<code>/preview", methods=["POST"], body=PreviewIn,
+@api_route(bp, "/proposal-templates/<code>/preview", permission="proposal.read",
+           methods=["POST"], body=PreviewIn,
            response=PreviewOut, errors={404: "No template has this code."})
 def preview(code: str, body: PreviewIn):
     """Check and price a configuration without saving it (the live configurator)."""

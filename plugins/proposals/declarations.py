@@ -18,7 +18,9 @@ def permissions(registry: Any) -> None:
     registry.permission("proposal.approve", "Approve discounts",
                         "Approve a proposal's discount above the site's threshold.")
     registry.role("approver", "Approves discounts above the threshold on proposals.")
-    registry.grant("approver", "proposal.read", "proposal.approve")
+    # The approval arrives as a task: an approver sees and closes it, and reads the
+    # proposal's timeline (task.read covers timelines).
+    registry.grant("approver", "proposal.read", "proposal.approve", "task.read", "task.write")
     registry.grant("manager", "proposal.read", "proposal.write")
     registry.grant("economist", "proposal.read", "proposal.write")
 

@@ -109,6 +109,7 @@ def proposal_machine() -> StateMachine:
     return StateMachine(
         document_type="proposal", model=Proposal, label="proposal", title_field="number",
         fields=["needs_approval", "margin"], page_endpoint="proposals.proposal",
+        read_permission="proposal.read",
         states=STATES,
         transitions=[
             Transition("request_approval", "draft", "approval", label="Request approval",

@@ -14,8 +14,9 @@ from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Pager,
-    login_required,
     page_arguments,
+    permission_required,
+    reads_first,
     request_session,
 )
 
@@ -24,7 +25,7 @@ bp = Blueprint("proposals", __name__, url_prefix="/proposals", template_folder="
 
 
 @bp.get("/")
-@login_required
+@permission_required("proposal.read")
 def index():
     from ordercraft.plugins.proposals.proposals import list_proposals, proposal_dict
 
@@ -38,7 +39,7 @@ def index():
 
 
 @bp.get("/<int:proposal_id>")
-@login_required
+@permission_required("proposal.read")
 def proposal(proposal_id: int):
     from ordercraft.plugins.proposals.proposals import (
         get_proposal,
@@ -85,13 +86,13 @@ def _configurator(proposal_id: int, code: str, *, preview: dict[str, Any] | None
 
 
 @bp.get("/<int:proposal_id>/configure/<code>")
-@login_required
+@permission_required("proposal.read")
 def configure(proposal_id: int, code: str):
     return _configurator(proposal_id, code)
 
 
 @bp.post("/<int:proposal_id>/configure/<code>/preview")
-@login_required
+@permission_required("proposal.read")
 def configure_preview(proposal_id: int, code: str):
     """The fragment the page swaps in after every change (no page reload)."""
     from ordercraft.plugins.proposals.live import preview
@@ -110,7 +111,7 @@ def configure_preview(proposal_id: int, code: str):
 
 
 @bp.post("/<int:proposal_id>/configure/<code>")
-@login_required
+@permission_required("proposal.write")
 def configure_save(proposal_id: int, code: str):
     from ordercraft.plugins.proposals.live import preview
     from ordercraft.plugins.proposals.proposals import configure as save
@@ -134,7 +135,8 @@ def configure_save(proposal_id: int, code: str):
 
 
 @bp.post("/<int:proposal_id>/send")
-@login_required
+@permission_required("proposal.write")
+@reads_first
 def send(proposal_id: int):
     from ordercraft.plugins.proposals.sending import send_proposal
     from ordercraft.sdk.plugins import site_platform
@@ -153,7 +155,7 @@ def send(proposal_id: int):
 
 
 @bp.get("/<int:proposal_id>/print/<form>")
-@login_required
+@permission_required("proposal.read")
 def print_form(proposal_id: int, form: str):
     from ordercraft.plugins.proposals.proposals import get_proposal
     from ordercraft.sdk.printing import render_html, render_pdf

@@ -123,7 +123,8 @@ class ImportOut(OutputModel):
     imported: int
 
 
-@api_route(bp, "/supplier-prices", query=OfferQuery, response=Page[OfferOut], tags=TAGS)
+@api_route(bp, "/supplier-prices", permission="purchasing.read",
+           query=OfferQuery, response=Page[OfferOut], tags=TAGS)
 def list_prices(query: OfferQuery) -> Any:
     """List the product matrix's offers."""
     from ordercraft.plugins.purchasing.matrix import list_offers, offer_dict
@@ -133,7 +134,8 @@ def list_prices(query: OfferQuery) -> Any:
                  offer_dict)
 
 
-@api_route(bp, "/supplier-prices", methods=["POST"], body=OfferIn, response=OfferOut,
+@api_route(bp, "/supplier-prices", permission="purchasing.write",
+           methods=["POST"], body=OfferIn, response=OfferOut,
            status=201, tags=TAGS)
 def add_price(body: OfferIn) -> Any:
     """Add an offer (it supersedes the live one of the same item, supplier, supplier SKU
@@ -146,7 +148,8 @@ def add_price(body: OfferIn) -> Any:
     return offer_dict(add_offer(request_session(), values))
 
 
-@api_route(bp, "/supplier-prices/best", query=BestQuery, response=BestOut,
+@api_route(bp, "/supplier-prices/best", permission="purchasing.read",
+           query=BestQuery, response=BestOut,
            errors={404: "No valid offer for the item on the date."}, tags=TAGS)
 def best_price(query: BestQuery) -> Any:
     """The best valid offer for a quantity of an item on a date, explained."""
@@ -155,7 +158,8 @@ def best_price(query: BestQuery) -> Any:
     return best_offer(request_session(), query.item, query.qty, query.date).to_dict()
 
 
-@api_route(bp, "/supplier-prices/import", methods=["POST"], body=ImportIn,
+@api_route(bp, "/supplier-prices/import", permission="purchasing.write",
+           methods=["POST"], body=ImportIn,
            response=ImportOut, tags=TAGS)
 def import_prices(body: ImportIn) -> Any:
     """Import a price list: every row or none (422 lists every bad row)."""
@@ -228,7 +232,8 @@ class OrderRequestIn(InputModel):
     warehouse: str | None = Field(None, max_length=32)
 
 
-@api_route(bp, "/purchase-requests", query=RequestQuery, response=Page[RequestOut], tags=TAGS)
+@api_route(bp, "/purchase-requests", permission="purchasing.read",
+           query=RequestQuery, response=Page[RequestOut], tags=TAGS)
 def list_requests_api(query: RequestQuery) -> Any:
     """The request log, newest first (lines left out: read one request for them)."""
     from ordercraft.plugins.purchasing.requests import list_requests, request_dict
@@ -237,7 +242,8 @@ def list_requests_api(query: RequestQuery) -> Any:
                                offset=query.offset), lambda r: request_dict(r, full=False))
 
 
-@api_route(bp, "/purchase-requests", methods=["POST"], body=GenerateIn, response=RequestOut,
+@api_route(bp, "/purchase-requests", permission="purchasing.write",
+           methods=["POST"], body=GenerateIn, response=RequestOut,
            status=201, tags=TAGS)
 def generate_api(body: GenerateIn) -> Any:
     """Generate a supplier request by a route; it is logged with its parameters."""
@@ -250,7 +256,8 @@ def generate_api(body: GenerateIn) -> Any:
                                  on=body.date))
 
 
-@api_route(bp, "/purchase-requests/<int:request_id>", response=RequestOut,
+@api_route(bp, "/purchase-requests/<int:request_id>", permission="purchasing.read",
+           response=RequestOut,
            errors={404: "No request has this id."}, tags=TAGS)
 def get_request_api(request_id: int) -> Any:
     """One request with its lines."""
@@ -259,7 +266,8 @@ def get_request_api(request_id: int) -> Any:
     return request_dict(get_request(request_session(), request_id))
 
 
-@api_route(bp, "/purchase-requests/lines/<int:line_id>", methods=["PATCH"], body=LineChanges,
+@api_route(bp, "/purchase-requests/lines/<int:line_id>", permission="purchasing.write",
+           methods=["PATCH"], body=LineChanges,
            response=RequestLineOut, errors={404: "No request line has this id.",
                                             409: "The line was ordered or dropped already."},
            tags=TAGS)
@@ -383,7 +391,8 @@ def _order_body(order_id: int) -> dict[str, Any]:
     return order_dict(get_order(session, order_id))
 
 
-@api_route(bp, "/purchase-orders", query=POQuery, response=Page[POOut], tags=TAGS)
+@api_route(bp, "/purchase-orders", permission="purchasing.read",
+           query=POQuery, response=Page[POOut], tags=TAGS)
 def list_pos(query: POQuery) -> Any:
     """List purchase orders, newest first."""
     from ordercraft.plugins.purchasing.orders import list_orders, order_dict
@@ -393,7 +402,8 @@ def list_pos(query: POQuery) -> Any:
                  lambda o: order_dict(o, full=False))
 
 
-@api_route(bp, "/purchase-orders", methods=["POST"], body=POIn, response=POOut, status=201,
+@api_route(bp, "/purchase-orders", permission="purchasing.write",
+           methods=["POST"], body=POIn, response=POOut, status=201,
            tags=TAGS)
 def create_po(body: POIn) -> Any:
     """Enter a draft purchase order."""
@@ -406,13 +416,15 @@ def create_po(body: POIn) -> Any:
     return _order_body(order.id)
 
 
-@api_route(bp, "/purchase-orders/<int:order_id>", response=POOut, errors=NOT_FOUND, tags=TAGS)
+@api_route(bp, "/purchase-orders/<int:order_id>", permission="purchasing.read",
+           response=POOut, errors=NOT_FOUND, tags=TAGS)
 def get_po(order_id: int) -> Any:
     """One purchase order with its lines and receipts."""
     return _order_body(order_id)
 
 
-@api_route(bp, "/purchase-orders/<int:order_id>/lines", methods=["POST"], body=POLineIn,
+@api_route(bp, "/purchase-orders/<int:order_id>/lines", permission="purchasing.write",
+           methods=["POST"], body=POLineIn,
            response=POOut, status=201, errors={**NOT_FOUND, 409: "Not a draft."}, tags=TAGS)
 def add_po_line(order_id: int, body: POLineIn) -> Any:
     """Add a line to a draft purchase order."""
@@ -424,7 +436,8 @@ def add_po_line(order_id: int, body: POLineIn) -> Any:
     return _order_body(order_id)
 
 
-@api_route(bp, "/purchase-orders/<int:order_id>/send", methods=["POST"], body=SendIn,
+@api_route(bp, "/purchase-orders/<int:order_id>/send", permission="purchasing.write",
+           methods=["POST"], body=SendIn,
            response=POOut, errors={**NOT_FOUND, 409: "Not a draft, or it has no lines."},
            tags=TAGS)
 def send_po(order_id: int, body: SendIn) -> Any:
@@ -440,7 +453,8 @@ def send_po(order_id: int, body: SendIn) -> Any:
     return _order_body(order_id)
 
 
-@api_route(bp, "/purchase-orders/<int:order_id>/receipts", methods=["POST"], body=ReceiveIn,
+@api_route(bp, "/purchase-orders/<int:order_id>/receipts", permission="purchasing.receive",
+           methods=["POST"], body=ReceiveIn,
            response=POOut, status=201,
            errors={**NOT_FOUND, 409: "Nothing can be received against the order (state)."},
            tags=TAGS)
@@ -455,7 +469,8 @@ def receive_po(order_id: int, body: ReceiveIn) -> Any:
     return _order_body(order_id)
 
 
-@api_route(bp, "/purchase-orders/<int:order_id>/returns", methods=["POST"], body=ReturnIn,
+@api_route(bp, "/purchase-orders/<int:order_id>/returns", permission="purchasing.receive",
+           methods=["POST"], body=ReturnIn,
            response=POOut, status=201, errors=NOT_FOUND, tags=TAGS)
 def return_po(order_id: int, body: ReturnIn) -> Any:
     """Return received goods to the supplier."""
@@ -467,7 +482,8 @@ def return_po(order_id: int, body: ReturnIn) -> Any:
     return _order_body(order_id)
 
 
-@api_route(bp, "/purchase-requests/<int:request_id>/orders", methods=["POST"],
+@api_route(bp, "/purchase-requests/<int:request_id>/orders", permission="purchasing.write",
+           methods=["POST"],
            body=OrderRequestIn, response=list[POOut], status=201,
            errors={404: "No request has this id.", 409: "No proposed lines."}, tags=TAGS)
 def order_request(request_id: int, body: OrderRequestIn) -> Any:

@@ -95,6 +95,7 @@ def order_machine() -> StateMachine:
     return StateMachine(
         document_type="purchase_order", model=PurchaseOrder, label="purchase order",
         title_field="number", page_endpoint="purchasing.order", states=STATES,
+        read_permission="purchasing.read",
         transitions=[
             Transition("send", "draft", "sent", label="Send", permission="purchasing.write",
                        guards=[has_lines], actions=[mark_sent], style="primary"),

@@ -225,6 +225,7 @@ def invoice_machine() -> StateMachine:
 
     return StateMachine(
         document_type="invoice", model=Invoice, label="invoice", title_field="number",
+        read_permission="invoice.read",
         fields=["paid_amount"], page_endpoint=None, states=[
             State("issued", initial=True), State("partially_paid", label="partly paid"),
             State("paid", final=True), State("cancelled", final=True)],

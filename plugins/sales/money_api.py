@@ -226,7 +226,8 @@ def _invoice(ref: Any) -> dict[str, Any]:
     return invoice_dict(get_invoice(request_session(), ref))
 
 
-@api_route(bp, "/orders/<int:order_id>/payment-schedule", response=OrderMoneyOut,
+@api_route(bp, "/orders/<int:order_id>/payment-schedule", permission="invoice.read",
+           response=OrderMoneyOut,
            errors={404: "No order has this id."})
 def order_money(order_id: int):
     """The order's payment schedule and its invoices."""
@@ -237,7 +238,8 @@ def order_money(order_id: int):
     return order_money_dict(session, get_order(session, order_id))
 
 
-@api_route(bp, "/orders/<int:order_id>/payment-schedule", methods=["PUT"], body=ScheduleIn,
+@api_route(bp, "/orders/<int:order_id>/payment-schedule", permission="order.write",
+           methods=["PUT"], body=ScheduleIn,
            response=OrderMoneyOut,
            errors={404: "No order has this id.", 409: "The order is invoiced already."})
 def set_order_schedule(order_id: int, body: ScheduleIn):
@@ -249,7 +251,8 @@ def set_order_schedule(order_id: int, body: ScheduleIn):
     return order_money_dict(session, order)
 
 
-@api_route(bp, "/invoices", query=InvoiceQuery, response=Page[InvoiceSummaryOut],
+@api_route(bp, "/invoices", permission="invoice.read",
+           query=InvoiceQuery, response=Page[InvoiceSummaryOut],
            errors={404: "The client or the order does not exist."})
 def list_invoices(query: InvoiceQuery):
     """Invoices and credit notes, newest first."""
@@ -262,7 +265,8 @@ def list_invoices(query: InvoiceQuery):
     return page([invoice_dict(i, details=False) for i in found.items], found.total, query)
 
 
-@api_route(bp, "/invoices", methods=["POST"], body=InvoiceIn, response=InvoiceOut, status=201,
+@api_route(bp, "/invoices", permission="invoice.write",
+           methods=["POST"], body=InvoiceIn, response=InvoiceOut, status=201,
            errors={404: "The order or the milestone does not exist.",
                    409: "Nothing to invoice, or the milestone is invoiced already."})
 def create_invoice(body: InvoiceIn):
@@ -277,13 +281,15 @@ def create_invoice(body: InvoiceIn):
     return invoicing.invoice_dict(invoice)
 
 
-@api_route(bp, "/invoices/<int:invoice_id>", response=InvoiceOut, errors=NOT_FOUND)
+@api_route(bp, "/invoices/<int:invoice_id>", permission="invoice.read",
+           response=InvoiceOut, errors=NOT_FOUND)
 def get_invoice(invoice_id: int):
     """One invoice with its lines, what is paid and what is open."""
     return _invoice(invoice_id)
 
 
-@api_route(bp, "/invoices/<int:invoice_id>/credit-notes", methods=["POST"], body=CreditNoteIn,
+@api_route(bp, "/invoices/<int:invoice_id>/credit-notes", permission="invoice.write",
+           methods=["POST"], body=CreditNoteIn,
            response=InvoiceOut, status=201,
            errors={**NOT_FOUND, 409: "Not a live shipment invoice."})
 def create_credit_note(invoice_id: int, body: CreditNoteIn):
@@ -299,7 +305,8 @@ def create_credit_note(invoice_id: int, body: CreditNoteIn):
 workflow_routes(bp, "invoices", "invoice")
 
 
-@api_route(bp, "/payments", methods=["POST"], body=PaymentIn, response=PaymentOut, status=201,
+@api_route(bp, "/payments", permission="payment.write",
+           methods=["POST"], body=PaymentIn, response=PaymentOut, status=201,
            errors={404: "The client or an invoice does not exist.",
                    409: "An invoice is cancelled or has nothing open."})
 def create_payment(body: PaymentIn):
@@ -315,7 +322,7 @@ def create_payment(body: PaymentIn):
     return payment_dict(payment)
 
 
-@api_route(bp, "/payments/<int:payment_id>", response=PaymentOut,
+@api_route(bp, "/payments/<int:payment_id>", permission="invoice.read", response=PaymentOut,
            errors={404: "No payment has this id."})
 def get_payment(payment_id: int):
     """One payment and its allocations."""
@@ -325,7 +332,8 @@ def get_payment(payment_id: int):
     return payment_dict(found(request_session(), payment_id))
 
 
-@api_route(bp, "/payments/<int:payment_id>/allocations", methods=["POST"], body=AllocationsIn,
+@api_route(bp, "/payments/<int:payment_id>/allocations", permission="payment.write",
+           methods=["POST"], body=AllocationsIn,
            response=PaymentOut, status=201,
            errors={404: "No payment has this id, or an invoice does not exist.",
                    409: "An invoice is cancelled or has nothing open."})
@@ -343,7 +351,8 @@ def allocate_payment(payment_id: int, body: AllocationsIn):
     return payment_dict(payment)
 
 
-@api_route(bp, "/payments/import", methods=["POST"], body=StatementIn, response=StatementOut,
+@api_route(bp, "/payments/import", permission="invoice.read",
+           methods=["POST"], body=StatementIn, response=StatementOut,
            errors={400: "The CSV lacks a column or holds a bad value (the row is named)."})
 def import_payments(body: StatementIn):
     """Match a bank statement to open invoices (review); ``apply`` records the matches."""
@@ -355,7 +364,8 @@ def import_payments(body: StatementIn):
             "rows": rows}
 
 
-@api_route(bp, "/receivables", query=ReceivablesQuery, response=ReceivablesOut,
+@api_route(bp, "/receivables", permission="invoice.read",
+           query=ReceivablesQuery, response=ReceivablesOut,
            errors={404: "The client does not exist."})
 def get_receivables(query: ReceivablesQuery):
     """What clients owe, by age, per client and overall."""

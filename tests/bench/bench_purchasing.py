@@ -31,7 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench_mrp import generate, summary  # run as a script: its folder is on the path
+# Run as a script, this folder is on sys.path already (bench_mrp is its neighbour).
+from bench_mrp import generate, summary
 
 from ordercraft.sdk.plugins import PluginInfo, hookimpl
 

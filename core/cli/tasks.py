@@ -111,7 +111,7 @@ def _deadline(value: str | None, due_in: str | None) -> Any:
 
     from ordercraft.core.db import utcnow
     from ordercraft.core.errors import ValidationError
-    from ordercraft.core.workflow.processes import parse_duration
+    from ordercraft.core.workflow.schedule import parse_duration
 
     if value and due_in:
         raise ValidationError("deadline: give --deadline or --due-in, not both", field="deadline")

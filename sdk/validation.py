@@ -7,6 +7,7 @@ and quotes the value — the same checks the core's own fields get::
     note = validation.text(raw, field="note", max_length=500, multiline=True)
     qty = validation.decimal(raw, field="qty", places=3)
     due = validation.day(raw, field="due_date")                 # a date, or None
+    at = validation.moment(raw, field="at")                     # naive UTC, or None
     kind = validation.choice(raw, field="kind", choices=("good", "service"))
 
 Each message starts with ``"<field>: "`` (``"qty: 'abc' is not a number"``), so one
@@ -22,6 +23,7 @@ from ordercraft.core.services.fields import (
                                              email,
                                              flag,
                                              invalid,
+                                             moment,
                                              phone,
                                              text,
                                              whole_number,
@@ -29,5 +31,5 @@ from ordercraft.core.services.fields import (
                                              words,
 )
 
-__all__ = ["choice", "code", "day", "decimal", "email", "flag", "invalid", "phone", "text",
+__all__ = ["choice", "code", "day", "decimal", "email", "flag", "invalid", "moment", "phone", "text",
            "whole_number", "word", "words"]

@@ -214,6 +214,11 @@ def test_tasks_api(shop):
                       headers=admin).get_json()["total"] == 2
     bad = client.post("/api/v1/tasks", headers=admin, json={"title": "x", "colour": "red"})
     assert (bad.status_code, bad.get_json()["error"]["field"]) == (400, "colour")
+    # The one parser of moments (the CLI's and the forms'): the same refusal everywhere.
+    late = client.post("/api/v1/tasks", headers=admin, json={"title": "x", "role": "engineer",
+                                                            "deadline": "2999-05-02 5pm"})
+    assert (late.status_code, late.get_json()["error"]["message"]) == (
+        400, "deadline: '2999-05-02 5pm' is not a date and time such as 2024-05-02 17:00 (UTC)")
     assert client.get("/api/v1/tasks/999", headers=admin).status_code == 404
     assert client.get("/api/v1/tasks").status_code == 401
 

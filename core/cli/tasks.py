@@ -107,11 +107,10 @@ def _task_text(task: dict[str, Any]) -> str:
 
 
 def _deadline(value: str | None, due_in: str | None) -> Any:
-    from datetime import datetime, timezone
-
     from ordercraft.core.db import utcnow
     from ordercraft.core.errors import ValidationError
-    from ordercraft.core.workflow.processes import parse_duration
+    from ordercraft.core.services.fields import moment
+    from ordercraft.core.workflow.schedule import parse_duration
 
     if value and due_in:
         raise ValidationError("deadline: give --deadline or --due-in, not both", field="deadline")
@@ -120,16 +119,7 @@ def _deadline(value: str | None, due_in: str | None) -> Any:
             return utcnow() + parse_duration(due_in)
         except ValueError as exc:
             raise ValidationError(f"due-in: {exc}", field="due_in") from None
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f"deadline: {value!r} is not a date and time such as "
-                              "2024-05-02 17:00 (UTC)", field="deadline") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+    return moment(value, field="deadline")
 
 
 @tasks_group.command("add")

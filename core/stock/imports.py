@@ -105,29 +105,37 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     at = [position.get(name, width) for name in REQUIRED + OPTIONAL]
     (date_at, op_at, sku_at, warehouse_at, qty_at, cost_at, ref_at, to_at, holder_at,
      note_at) = at
+    kinds: dict[str, str] = {}  # an op as written -> the document kind
     for number, cells in table_rows:
         if not any(cells):
             continue
         rows += 1
         if len(cells) <= width:
             cells += [""] * (width + 1 - len(cells))
-        op = cells[op_at].strip().lower()
-        kind = OPS.get(op)
+        # A file has a few distinct ops and many rows: each spelling is read once.
+        written = cells[op_at]
+        kind = kinds.get(written)
         if kind is None:
-            raise ValidationError(f"line {number}: op {cells[op_at]!r} is not one of receive, "
-                                  "issue, write_off, transfer, count, reserve, release",
-                                  field="op", details={"line": number})
-        # Items, warehouses and numbers are stripped when checked; these are not.
-        line = LineSpec(cells[sku_at], cells[warehouse_at], _number(cells[qty_at], comma),
-                        _number(cells[cost_at], comma) or None,
-                        cells[to_at].strip() or None, cells[holder_at].strip() or None,
-                        source_line=number)
-        if not line.item.strip():
+            kind = OPS.get(written.strip().lower())
+            if kind is None:
+                raise ValidationError(f"line {number}: op {written!r} is not one of receive, "
+                                      "issue, write_off, transfer, count, reserve, release",
+                                      field="op", details={"line": number})
+            kinds[written] = kind
+        sku, warehouse = cells[sku_at], cells[warehouse_at]
+        if not sku.strip():
             raise ValidationError(f"line {number}: sku is empty", field="sku",
                                   details={"line": number})
-        if not line.warehouse.strip():
+        if not warehouse.strip():
             raise ValidationError(f"line {number}: warehouse is empty", field="warehouse",
                                   details={"line": number})
+        qty, cost, target, holder = cells[qty_at], cells[cost_at], cells[to_at], cells[holder_at]
+        if comma:
+            qty, cost = _number(qty, comma), _number(cost, comma)
+        # Items, warehouses and numbers are stripped when checked; these are not.
+        line = LineSpec(sku, warehouse, qty, cost or None,
+                        (target.strip() or None) if target else None,
+                        (holder.strip() or None) if holder else None, number)
         ref = cells[ref_at].strip() or None
         day = cells[date_at].strip() or None
         note = cells[note_at].strip()
@@ -146,7 +154,9 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
                     "document has one date", field="date", details={"line": number})
             document.lines.append(line)
             continue
-        document = grouped[key] = DocumentSpec(kind, [line], day, ref, note)
+        document = DocumentSpec(kind, [line], day, ref, note)
+        if ref is not None:
+            grouped[key] = document
         documents.append(document)
     return documents, rows
 

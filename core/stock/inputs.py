@@ -346,6 +346,11 @@ class Catalog:
                 self.warehouses[winfo.code] = self.warehouses[winfo.id] = winfo
 
     def item(self, value: Any, *, field: str = "item") -> ItemInfo:
+        # An import asks for the same few thousand SKUs, mostly written without spaces.
+        if type(value) is str:
+            info = self.items.get(value)
+            if info is not None:
+                return info
         key = self._key(value)
         info = self.items.get(key)
         if info is None:
@@ -357,6 +362,10 @@ class Catalog:
         return info
 
     def warehouse(self, value: Any, *, field: str = "warehouse") -> WarehouseInfo:
+        if type(value) is str:
+            info = self.warehouses.get(value)
+            if info is not None:
+                return info
         key = self._key(value)
         info = self.warehouses.get(key)
         if info is None:

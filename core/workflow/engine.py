@@ -40,15 +40,10 @@ from ordercraft.core.workflow.models import (
     ProcessTrigger,
     Task,
 )
-from ordercraft.core.workflow.processes import (
-    PLACEHOLDER,
-    ProcessDefinition,
-    StepSpec,
-    current_template,
-    definition_of,
-    next_cron_time,
-)
+from ordercraft.core.workflow.schedule import next_cron_time
 from ordercraft.core.workflow.tasks import close_cancelled, new_task, pick_assignee
+from ordercraft.core.workflow.template_compiler import PLACEHOLDER, ProcessDefinition, StepSpec
+from ordercraft.core.workflow.template_store import current_template, definition_of
 from ordercraft.core.workflow.timeline import record_event
 
 #: Steps one operation may reach before the engine decides a process is looping.

@@ -7,7 +7,7 @@ task's whole life.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,34 +25,6 @@ from ordercraft.sdk.queries import Page, paginate
 DEFAULT_DUE_TIME = time(17, 0)
 #: How far ahead of now an interaction may be dated (clocks differ a little).
 FUTURE_TOLERANCE = timedelta(hours=12)
-
-
-def moment(value: Any, *, field: str, day_time: time | None = None) -> datetime | None:
-    """A date and time (ISO 8601: ``2024-05-02 17:00`` or ``2024-05-02T17:00``; with a zone
-    it is converted to UTC, without one it is UTC). A date alone takes ``day_time``, or is
-    refused without one. Empty means none."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        result = value
-    elif isinstance(value, date):
-        if day_time is None:
-            raise ValidationError(f"{field}: {value.isoformat()!r} needs a time of day too",
-                                  field=field)
-        result = datetime.combine(value, day_time)
-    else:
-        raw = str(value).strip()
-        try:
-            if len(raw) == 10 and day_time is not None:
-                result = datetime.combine(date.fromisoformat(raw), day_time)
-            else:
-                result = datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValidationError(f"{field}: {raw!r} is not a date and time such as "
-                                  "2024-05-02 17:00 (UTC)", field=field) from None
-    if result.tzinfo is not None:
-        result = result.astimezone(timezone.utc).replace(tzinfo=None)
-    return result.replace(microsecond=0)
 
 
 def _contact(session: Session, party: Party, value: Any) -> Contact | None:
@@ -97,7 +69,7 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
     kind = validation.choice(kind, field="kind", choices=INTERACTION_KINDS)
     subject = " ".join(validation.text(subject, field="subject", max_length=200,
                                        required=True).split())
-    when = moment(at, field="at") or now
+    when = validation.moment(at, field="at") or now
     if when > now + FUTURE_TOLERANCE:
         raise ValidationError(f"at: {when.isoformat(sep=' ', timespec='minutes')} is in the "
                               "future; log what happened, and plan what comes as the next "
@@ -117,7 +89,7 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
                                   f"deal of {linked_deal.party.name!r}, not of {party.name!r}",
                                   field="deal")
     step = " ".join(validation.text(next_step, field="next_step", max_length=250).split())
-    due = moment(next_step_due, field="next_step_due", day_time=DEFAULT_DUE_TIME)
+    due = validation.moment(next_step_due, field="next_step_due", day_time=DEFAULT_DUE_TIME)
     if due is not None and not step:
         raise ValidationError("next_step: say what the next step is, or leave its due date "
                               "empty", field="next_step")

@@ -3,13 +3,14 @@ reassign, comment, cancel. The services decide who may do what."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Literal
 
 from flask import Blueprint
 from pydantic import Field, field_validator
 
 from ordercraft.core.db import utcnow
+from ordercraft.core.services.fields import moment
 from ordercraft.web.api import API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route, page
 from ordercraft.web.api.workflow import TaskDetailOut, TaskOut
 from ordercraft.web.extension import request_session
@@ -43,12 +44,11 @@ class TaskIn(InputModel):
     documents: list[str] = Field(default_factory=list, description="TYPE:ID of the documents "
                                  "it is about.")
 
-    @field_validator("deadline")
+    @field_validator("deadline", mode="before")
     @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is not None:
-            return value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value
+    def _moment(cls, value: Any) -> datetime | None:
+        # The parser the CLI and forms use: ISO 8601, converted to naive UTC.
+        return moment(value, field="deadline")
 
 
 class DoneIn(InputModel):

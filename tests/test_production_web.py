@@ -37,3 +37,20 @@ def test_bom_page_and_load(site):
     load = browser.get("/production/load")
     # (30 + 4 x 15) min = 1.5 h on 2024-03-01 at ASSY
     assert load.status_code == 200 and "2024-03-01" in load.text and ">1.5<" in load.text
+
+
+def test_bom_editor_saves_quantities_and_the_cost_follows(site):
+    browser = site.client("admin")
+    page = browser.get("/production/boms/ROBOT?qty=2&method=rolled")
+    assert 'name="qty.1"' in page.text
+    # 3 nodes a robot instead of 2: rolled for 2 robots = 6 nodes: 6 x 134.42 = 806.52 +
+    # (30 + 6 x 15) / 60 = 2 h x 30.00 = 60.00, + 24 screws 2.40 = 868.92
+    saved = browser.post("/production/boms/ROBOT", data={"qty.1": "3", "qty.2": "12"},
+                         follow_redirects=True)
+    assert saved.status_code == 200
+    page = browser.get("/production/boms/ROBOT?qty=2&method=rolled")
+    assert 'id="cost-total">868.92<' in page.text
+    refused = browser.post("/production/boms/ROBOT", data={"qty.1": "0"},
+                           follow_redirects=True)
+    assert "must be more than zero" in refused.text
+    assert kit.cli_json(site, "bom show ROBOT --json")["bom"]["lines"][0]["qty"] == "3"

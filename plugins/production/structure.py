@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -26,16 +26,25 @@ from ordercraft.sdk.models import Item
 from ordercraft.sdk.queries import chunks
 
 QTY_QUANTUM = Decimal("0.000001")
+#: Wide enough that a quotient of two quantities is exact when it terminates.
+_EXACT = Context(prec=80, rounding=ROUND_HALF_EVEN)
 HUNDRED = Fraction(100)
 
 
 def decimal_of(value: Fraction, quantum: Decimal = QTY_QUANTUM) -> Decimal:
     """A rational quantity as the exact decimal it is, or rounded half to even to
     ``quantum`` (6 places, the ledger's quantity scale) when it does not terminate."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    if Fraction(exact) == value:
-        return exact.normalize() if exact == exact.to_integral_value() else exact
-    return exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    numerator, denominator = value.numerator, value.denominator
+    if denominator == 1:
+        return Decimal(numerator)
+    rest = denominator
+    for prime in (2, 5):
+        while rest % prime == 0:
+            rest //= prime
+    if rest == 1:  # a power of 2 and 5: the quotient terminates, exact in this context
+        return _EXACT.divide(Decimal(numerator), Decimal(denominator))
+    return _EXACT.divide(Decimal(numerator), Decimal(denominator)).quantize(
+        quantum, rounding=ROUND_HALF_EVEN)
 
 
 def text_of(value: Fraction | Decimal) -> str:
@@ -128,13 +137,20 @@ class StructureReader:
                        BomLine.phantom, BomLine.stage).where(BomLine.bom_id.in_(batch))
                 .order_by(BomLine.bom_id, BomLine.position)))
         self.load_items(row.component_id for row in rows)
+        outputs: dict[int, Fraction] = {}
+        ratios: dict[tuple[Decimal, Decimal, Fraction], tuple[Fraction, Fraction]] = {}
         for row in rows:
             bom = by_bom[row.bom_id]
-            product = self.items[bom.item_id]
-            output = Fraction(bom.output_qty) * factor(bom.output_unit, product.unit,
-                                                       item=product.sku, field="output_unit")
-            per_unit_net = Fraction(row.base_qty) / output
-            scrap = per_unit_net * Fraction(row.scrap_pct) / HUNDRED
+            output = outputs.get(bom.id)
+            if output is None:
+                product = self.items[bom.item_id]
+                output = outputs[bom.id] = Fraction(bom.output_qty) * factor(
+                    bom.output_unit, product.unit, item=product.sku, field="output_unit")
+            key = (row.base_qty, row.scrap_pct, output)
+            if key not in ratios:  # most lines of a structure share a few quantities
+                net = Fraction(row.base_qty) / output
+                ratios[key] = (net, net * Fraction(row.scrap_pct) / HUNDRED)
+            per_unit_net, scrap = ratios[key]
             self.lines[bom.item_id].append(StructureLine(
                 row.id, bom.id, row.component_id, row.kind, per_unit_net + scrap, scrap,
                 row.scrap_pct, row.cost_share, row.phantom, row.stage))

@@ -103,6 +103,34 @@ def bom(sku: str):
                            cost=plan_cost(session, sku, method=method, qty=qty))
 
 
+@bp.post("/boms/<sku>")
+@login_required
+def edit_bom(sku: str):
+    """Inline quantity edits of the active version's lines: the version is saved again
+    with the new quantities (one transaction; a bad quantity is shown, nothing saved)."""
+    from ordercraft.plugins.production.boms import active_bom, add_bom, bom_dict
+
+    session = request_session()
+    body = bom_dict(session, active_bom(session, sku))
+    lines = [{"component": line["component"], "unit": line["unit"],
+              "qty": request.form.get(f"qty.{line['position']}", line["qty"]).strip(),
+              "scrap_pct": line["scrap_pct"], "kind": line["kind"],
+              "cost_share": line["cost_share"] if line["kind"] == "byproduct" else None,
+              "phantom": line["phantom"], "stage": line["stage"]} for line in body["lines"]]
+    try:
+        with session.begin_nested():
+            add_bom(session, sku, lines, output_qty=body["output_qty"],
+                    output_unit=body["output_unit"], version=body["version"],
+                    valid_from=body["valid_from"], routing=body["routing"])
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("production.bom", sku=sku))
+    flash(f"Saved version {body['version']} of the BOM of {sku}.")
+    return redirect(url_for("production.bom", sku=sku))
+
+
 @bp.get("/load")
 @permission_required("production.read")
 def load():

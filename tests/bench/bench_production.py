@@ -87,17 +87,19 @@ def build_tree(platform: Platform) -> None:
                      "qty": 2, "unit": "pc", "base_qty": 2} for p, c in enumerate(children, 1)])
 
 
-def explode_times(platform: Platform, runs: int = 20) -> list[float]:
+def explode_times(platform: Platform, runs: int = 20) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of each explosion (in its own read transaction)."""
     from ordercraft.plugins.production.boms import explosion
 
-    times = []
+    walls, cpus = [], []
     for _ in range(runs):
         with platform.session() as session:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             rows = explosion(session, "T0-0", 10)
-            times.append(time.perf_counter() - start)
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
     assert len(rows) == 999, len(rows)
-    return times
+    return walls, cpus
 
 
 def main(argv: list[str]) -> None:
@@ -118,10 +120,11 @@ def main(argv: list[str]) -> None:
                       f"({wall / orders * 1000:.1f} ms per order; target 2 s)")
             else:
                 build_tree(platform)
-                times = explode_times(platform)
+                walls, cpus = explode_times(platform)
                 print(f"explosion of a 7-level, 1,000-item structure (999 rows): median "
-                      f"{statistics.median(times) * 1000:.1f} ms, best "
-                      f"{min(times) * 1000:.1f} ms (target 200 ms)")
+                      f"{statistics.median(walls) * 1000:.1f} ms wall, "
+                      f"{statistics.median(cpus) * 1000:.1f} ms CPU; best "
+                      f"{min(walls) * 1000:.1f} ms wall (target 200 ms)")
             platform.dispose()
             if url:
                 break

@@ -80,3 +80,22 @@ def test_api_invoices_payments_receivables(site):
     for path in ("/api/v1/invoices", "/api/v1/payments", "/api/v1/receivables",
                  "/api/v1/payments/import", "/api/v1/invoices/{document_id}/transitions/{name}"):
         assert path in spec["paths"], path
+
+
+def test_pages_issue_a_prepayment_and_record_a_payment(site):
+    browser = site.client(login="admin")
+    ok(site, "order schedule SO-00001 --milestone Prepayment:50%:before_production --json")
+    page = browser.get("/orders/1")
+    assert page.status_code == 200 and b"Issue prepayment invoice" in page.data
+    issued = browser.post("/orders/1/invoices", data={"milestone": "1"})
+    assert issued.status_code in (302, 303)
+    invoice = browser.get(issued.headers["Location"])
+    assert b"INV-00001" in invoice.data and b"576.00" in invoice.data
+    refused = browser.post("/invoices/1/payments", data={"amount": "600", "allocate": "576.01"})
+    assert refused.status_code == 422 and b"is more than the 576.00 open" in refused.data
+    paid = browser.post("/invoices/1/payments", data={"amount": "600.00", "date": "2024-03-06"})
+    assert paid.status_code in (302, 303)
+    assert ok(site, "invoice show INV-00001 --json")["invoice"]["state"] == "paid"
+    aging = browser.get("/receivables/?as_of=2024-03-06")
+    assert aging.status_code == 200 and b"-24.00" in aging.data   # 24.00 of credit
+    assert browser.get("/invoices/").status_code == 200

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, lazyload, selectinload
 
 from ordercraft.plugins.proposals import configurator
 from ordercraft.plugins.proposals.models import (
@@ -165,8 +165,11 @@ def create_proposal(session: Session, client: Any, *, title: Any = "", deal: Any
     return proposal
 
 
-def get_proposal(session: Session, ref: Any, *, for_update: bool = False) -> Proposal:
-    """By id or number (``TCP-00001``)."""
+def get_proposal(session: Session, ref: Any, *, for_update: bool = False,
+                 for_pricing: bool = False) -> Proposal:
+    """By id or number (``TCP-00001``). ``for_pricing`` loads only what :func:`reprice`
+    reads (not the lines' items, characteristics and sources: a third of the time of
+    repricing 200 lines went to them)."""
     require_session_permission(session, "proposal.read")
     if isinstance(ref, Proposal):
         return ref
@@ -179,8 +182,14 @@ def get_proposal(session: Session, ref: Any, *, for_update: bool = False) -> Pro
         raise NotFound(f"proposal: {text[:40]!r} does not exist", field="proposal")
     if for_update:
         query = query.with_for_update(of=Proposal)
-    found = session.scalar(query.options(selectinload(Proposal.lines),
-                                         selectinload(Proposal.milestones)))
+    if for_pricing:
+        lines = selectinload(Proposal.lines).options(
+            lazyload(ProposalLine.item), defer(ProposalLine.characteristics),
+            defer(ProposalLine.source), defer(ProposalLine.description))
+        found = session.scalar(query.options(lines))
+    else:
+        found = session.scalar(query.options(selectinload(Proposal.lines),
+                                             selectinload(Proposal.milestones)))
     if found is None:
         raise NotFound(f"proposal: {text!r} does not exist", field="proposal")
     return found

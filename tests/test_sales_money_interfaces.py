@@ -99,3 +99,22 @@ def test_pages_issue_a_prepayment_and_record_a_payment(site):
     aging = browser.get("/receivables/?as_of=2024-03-06")
     assert aging.status_code == 200 and b"-24.00" in aging.data   # 24.00 of credit
     assert browser.get("/invoices/").status_code == 200
+
+
+def test_print_and_reminder_mail(site, smtp_server):
+    from ordercraft.sdk.mail import send_due
+
+    smtp_server.configure(site)
+    ok(site, "order schedule SO-00001 --milestone All:100%:acceptance --json")
+    ok(site, "invoice add --order SO-00001 --milestone 1 --date 2024-03-05 --json")
+    html = site.cli("invoice print INV-00001").output
+    assert "Prepayment invoice" in html and "1,152.00 EUR" in html
+    early = site.cli("invoice remind INV-00001 --to a@b.example --date 2024-03-19 --json")
+    assert early.exit_code == 2 and early.json()["error"]["field"] == "invoice"
+    reminded = ok(site, "invoice remind INV-00001 --to o.grant@future-engineers.example "
+                        "--date 2024-04-01 --json")
+    assert reminded["days_overdue"] == 13
+    assert send_due(site.platform)
+    [mail] = smtp_server.messages
+    assert mail.subject == "Reminder: invoice INV-00001 is 13 days overdue"
+    assert mail.attachments[0][0] == "document-INV-00001.pdf"

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -721,3 +722,43 @@ def order_money_dict(session: Session, order: Order) -> dict[str, Any]:
     return {"milestones": [milestone_dict(order, m) for m in order.milestones],
             "invoices": [invoice_dict(i, details=False) for i in invoices]}
 
+
+
+# --------------------------------------------------------------------------- reminders
+
+MAIL_TEMPLATES = Path(__file__).parent / "mail_templates"
+
+
+def remind(platform: Any, ref: Any, *, to: str | None = None, on: Any = None,
+           user: Any = None) -> dict[str, Any]:
+    """Mail the client a reminder of an overdue invoice (template
+    ``sales/invoice_reminder``, overridable per site) with the invoice's PDF, through the
+    outbox; the reminder is on the invoice's timeline. The PDF is rendered before the
+    transaction that queues the mail. Refused for an invoice that is not overdue."""
+    from ordercraft.sdk.mail import print_form_attachment, queue_mail, render_mail
+    from ordercraft.sdk.workflow import add_comment
+
+    day = validation.day(on, field="date") or date.today()
+    with platform.session(user) as session:
+        invoice = get_invoice(session, ref)
+        address = validation.email(to, field="to") if to not in (None, "") else (
+            invoice.client.email or "")
+        if not address:
+            raise ValidationError(f"to: client {invoice.client.name!r} has no e-mail address: "
+                                  "give one", field="to")
+        if invoice.open_amount <= 0 or invoice.due_date >= day or invoice.state not in (
+                "issued", "partially_paid"):
+            raise Conflict(f"invoice: {invoice.number} is not overdue on {day.isoformat()} "
+                           f"(due {invoice.due_date.isoformat()}, open "
+                           f"{money(invoice.open_amount)})", field="invoice", code="not_overdue")
+        invoice_id = invoice.id
+    attachment = print_form_attachment(platform, "invoice", "document", invoice_id, user=user)
+    with platform.session(user) as session:
+        invoice = get_invoice(session, invoice_id)
+        days = (day - invoice.due_date).days
+        content = render_mail(session, "sales/invoice_reminder",
+                              {"invoice": invoice, "days": days}, folder=MAIL_TEMPLATES)
+        queue_mail(session, to=address, content=content, attachments=[attachment],
+                   about=invoice, source="sales")
+        add_comment(session, invoice, f"Reminder sent to {address} ({days} days overdue)")
+        return {"invoice": invoice.number, "to": address, "days_overdue": days}

@@ -371,23 +371,32 @@ def _credited_qty(session: Session, invoice: Invoice) -> dict[int, Decimal]:
     return {line_id: -Decimal(qty) for line_id, qty in rows}
 
 
+def _by_ref(session: Session, model: Any, ref: Any, what: str, *, for_update: bool,
+            options: Sequence[Any] = ()) -> Any:
+    """An invoice or a payment by id (digits) or by number (``INV-00012``); a missing one
+    is a ``NotFound`` naming the field ``what``."""
+    text = str(ref).strip() if ref is not None else ""
+    if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ID:
+        query = select(model).where(model.id == int(text))
+    elif 0 < len(text) <= 30:
+        query = select(model).where(model.number == text)
+    else:
+        raise NotFound(f"{what}: {text[:40]!r} does not exist", field=what)
+    if for_update:
+        query = query.with_for_update(of=model)
+    found = session.scalar(query.options(*options))
+    if found is None:
+        raise NotFound(f"{what}: {text!r} does not exist", field=what)
+    return found
+
+
 def get_invoice(session: Session, ref: Any, *, for_update: bool = False) -> Invoice:
     """By id or by number (``INV-00012``)."""
     require_session_permission(session, "invoice.read")
     if isinstance(ref, Invoice):
         return ref
-    text = str(ref).strip() if ref is not None else ""
-    if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ID:
-        query = select(Invoice).where(Invoice.id == int(text))
-    elif 0 < len(text) <= 30:
-        query = select(Invoice).where(Invoice.number == text)
-    else:
-        raise NotFound(f"invoice: {text[:40]!r} does not exist", field="invoice")
-    if for_update:
-        query = query.with_for_update(of=Invoice)
-    found = session.scalar(query.options(selectinload(Invoice.lines)))
-    if found is None:
-        raise NotFound(f"invoice: {text!r} does not exist", field="invoice")
+    found: Invoice = _by_ref(session, Invoice, ref, "invoice", for_update=for_update,
+                             options=[selectinload(Invoice.lines)])
     return found
 
 
@@ -492,21 +501,11 @@ def record_payment(session: Session, client: Any, amount: Any, *, pay_date: Any 
 
 
 def get_payment(session: Session, ref: Any, *, for_update: bool = False) -> Payment:
+    """By id or by number (``PAY-00003``)."""
     require_session_permission(session, "invoice.read")
     if isinstance(ref, Payment):
         return ref
-    text = str(ref).strip() if ref is not None else ""
-    if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ID:
-        query = select(Payment).where(Payment.id == int(text))
-    elif 0 < len(text) <= 30:
-        query = select(Payment).where(Payment.number == text)
-    else:
-        raise NotFound(f"payment: {text[:40]!r} does not exist", field="payment")
-    if for_update:
-        query = query.with_for_update(of=Payment)
-    found = session.scalar(query)
-    if found is None:
-        raise NotFound(f"payment: {text!r} does not exist", field="payment")
+    found: Payment = _by_ref(session, Payment, ref, "payment", for_update=for_update)
     return found
 
 

@@ -80,3 +80,41 @@ def test_api_invoices_payments_receivables(site):
     for path in ("/api/v1/invoices", "/api/v1/payments", "/api/v1/receivables",
                  "/api/v1/payments/import", "/api/v1/invoices/{document_id}/transitions/{name}"):
         assert path in spec["paths"], path
+
+
+def test_pages_issue_a_prepayment_and_record_a_payment(site):
+    browser = site.client(login="admin")
+    ok(site, "order schedule SO-00001 --milestone Prepayment:50%:before_production --json")
+    page = browser.get("/orders/1")
+    assert page.status_code == 200 and b"Issue prepayment invoice" in page.data
+    issued = browser.post("/orders/1/invoices", data={"milestone": "1"})
+    assert issued.status_code in (302, 303)
+    invoice = browser.get(issued.headers["Location"])
+    assert b"INV-00001" in invoice.data and b"576.00" in invoice.data
+    refused = browser.post("/invoices/1/payments", data={"amount": "600", "allocate": "576.01"})
+    assert refused.status_code == 422 and b"is more than the 576.00 open" in refused.data
+    paid = browser.post("/invoices/1/payments", data={"amount": "600.00", "date": "2024-03-06"})
+    assert paid.status_code in (302, 303)
+    assert ok(site, "invoice show INV-00001 --json")["invoice"]["state"] == "paid"
+    aging = browser.get("/receivables/?as_of=2024-03-06")
+    assert aging.status_code == 200 and b"-24.00" in aging.data   # 24.00 of credit
+    assert browser.get("/invoices/").status_code == 200
+
+
+def test_print_and_reminder_mail(site, smtp_server):
+    from ordercraft.sdk.mail import send_due
+
+    smtp_server.configure(site)
+    ok(site, "order schedule SO-00001 --milestone All:100%:acceptance --json")
+    ok(site, "invoice add --order SO-00001 --milestone 1 --date 2024-03-05 --json")
+    html = site.cli("invoice print INV-00001").output
+    assert "Prepayment invoice" in html and "1,152.00 EUR" in html
+    early = site.cli("invoice remind INV-00001 --to a@b.example --date 2024-03-19 --json")
+    assert early.exit_code == 2 and early.json()["error"]["field"] == "invoice"
+    reminded = ok(site, "invoice remind INV-00001 --to o.grant@future-engineers.example "
+                        "--date 2024-04-01 --json")
+    assert reminded["days_overdue"] == 13
+    assert send_due(site.platform)
+    [mail] = smtp_server.messages
+    assert mail.subject == "Reminder: invoice INV-00001 is 13 days overdue"
+    assert mail.attachments[0][0] == "document-INV-00001.pdf"

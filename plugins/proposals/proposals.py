@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, lazyload, selectinload
 
 from ordercraft.plugins.proposals import configurator
 from ordercraft.plugins.proposals.models import (
@@ -165,8 +165,11 @@ def create_proposal(session: Session, client: Any, *, title: Any = "", deal: Any
     return proposal
 
 
-def get_proposal(session: Session, ref: Any, *, for_update: bool = False) -> Proposal:
-    """By id or number (``TCP-00001``)."""
+def get_proposal(session: Session, ref: Any, *, for_update: bool = False,
+                 for_pricing: bool = False) -> Proposal:
+    """By id or number (``TCP-00001``). ``for_pricing`` loads only what :func:`reprice`
+    reads (not the lines' items, characteristics and sources: a third of the time of
+    repricing 200 lines went to them)."""
     require_session_permission(session, "proposal.read")
     if isinstance(ref, Proposal):
         return ref
@@ -179,8 +182,14 @@ def get_proposal(session: Session, ref: Any, *, for_update: bool = False) -> Pro
         raise NotFound(f"proposal: {text[:40]!r} does not exist", field="proposal")
     if for_update:
         query = query.with_for_update(of=Proposal)
-    found = session.scalar(query.options(selectinload(Proposal.lines),
-                                         selectinload(Proposal.milestones)))
+    if for_pricing:
+        lines = selectinload(Proposal.lines).options(
+            lazyload(ProposalLine.item), defer(ProposalLine.characteristics),
+            defer(ProposalLine.source), defer(ProposalLine.description))
+        found = session.scalar(query.options(lines))
+    else:
+        found = session.scalar(query.options(selectinload(Proposal.lines),
+                                             selectinload(Proposal.milestones)))
     if found is None:
         raise NotFound(f"proposal: {text!r} does not exist", field="proposal")
     return found
@@ -479,21 +488,28 @@ def reprice(session: Session, proposal: Proposal) -> Amounts:
     costs = _unit_costs(session, item_ids)
     for line in proposal.lines:
         if line.kind in ("item", "config") and line.item_id is not None:
-            if line.item_id in costs:
-                line.unit_cost, line.cost_source = costs[line.item_id], "stock"
-            else:
-                line.unit_cost, line.cost_source = ZERO, "none"
+            found = costs.get(line.item_id)
+            _change(line, unit_cost=ZERO if found is None else found,
+                    cost_source="none" if found is None else "stock")
         amounts = (line_amounts(line.qty, line.price, line.discount_pct, line.tax_rate,
                                 line.unit_cost) if line.kind != "text" else NOTHING)
-        line.net_amount, line.tax_amount = amounts.net, amounts.tax
-        line.total_amount, line.cost_amount = amounts.total, amounts.cost
+        _change(line, net_amount=amounts.net, tax_amount=amounts.tax,
+                total_amount=amounts.total, cost_amount=amounts.cost)
     totals = add_up(_amounts(line) for line in proposal.lines if line.counts)
-    proposal.subtotal, proposal.tax_total = totals.net, totals.tax
-    proposal.total, proposal.cost_total = totals.total, totals.cost
-    proposal.max_discount = max((line.discount_pct for line in proposal.lines if line.counts),
-                                default=ZERO)
+    _change(proposal, subtotal=totals.net, tax_total=totals.tax, total=totals.total,
+            cost_total=totals.cost,
+            max_discount=max((line.discount_pct for line in proposal.lines if line.counts),
+                             default=ZERO))
     session.flush()
     return totals
+
+
+def _change(row: Any, **values: Any) -> None:
+    """Set only what differs: repricing an unchanged proposal writes nothing (200 lines
+    of unchanged figures were most of its time)."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def _unit_costs(session: Session, item_ids: Sequence[int]) -> dict[int, Decimal]:

@@ -91,11 +91,12 @@ def register_state_machines(registry: Any) -> None:
 def plugin_services(registry: ServiceRegistry) -> None:
     from ordercraft.plugins.sales.demand import DEMAND
     from ordercraft.plugins.sales.facts import FACTS
-    from ordercraft.plugins.sales.intake import ORDERS
+    from ordercraft.plugins.sales.intake import MONEY, ORDERS
 
     registry.add("demand", DEMAND)
     registry.add("facts", FACTS)
     registry.add("orders", ORDERS)
+    registry.add("money", MONEY)
 
 
 @hookimpl
@@ -133,14 +134,16 @@ def cli_commands() -> list[Any]:
 def web_blueprints() -> list[Any]:
     from ordercraft.plugins.sales.api import bp as api_bp
     from ordercraft.plugins.sales.money_api import bp as money_api_bp
+    from ordercraft.plugins.sales.money_views import bp as money_bp
     from ordercraft.plugins.sales.views import bp
 
-    return [bp, api_bp, money_api_bp]
+    return [bp, api_bp, money_api_bp, money_bp]
 
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Orders", "sales.index", order=25, permission="order.read")]
+    return [MenuItem("Orders", "sales.index", order=25, permission="order.read"),
+            MenuItem("Invoices", "sales_money.invoices", order=26, permission="invoice.read")]
 
 
 @hookimpl

@@ -47,3 +47,32 @@ class OrderIntake:
 
 
 ORDERS = OrderIntake()
+
+
+class MoneyIn:
+    """sales' service ``money``: issue a prepayment invoice and record a payment from
+    another plugin (a proposal's demo, an e-commerce add-on), as plain values."""
+
+    def prepayment(self, session: Session, order: Any, milestone: int,
+                   issue_date: Any = None) -> dict[str, Any]:
+        """The prepayment invoice of the order's milestone; ``{"number", "total",
+        "due_date", "state"}``."""
+        from ordercraft.plugins.sales.invoicing import invoice_dict, issue_prepayment
+
+        found = invoice_dict(issue_prepayment(session, order, milestone, issue_date),
+                             details=False)
+        return {key: found[key] for key in ("number", "total", "due_date", "state")}
+
+    def pay(self, session: Session, client: Any, amount: Any, *, pay_date: Any = None,
+            reference: str = "", invoices: Sequence[str] = ()) -> dict[str, Any]:
+        """Record a payment allocated to ``invoices`` in turn; ``{"number",
+        "unallocated"}``."""
+        from ordercraft.plugins.sales.invoicing import record_payment
+
+        payment = record_payment(session, client, amount, pay_date=pay_date,
+                                 reference=reference,
+                                 allocations=[{"invoice": number} for number in invoices])
+        return {"number": payment.number, "unallocated": payment.unallocated}
+
+
+MONEY = MoneyIn()

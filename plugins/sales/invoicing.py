@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -370,23 +371,32 @@ def _credited_qty(session: Session, invoice: Invoice) -> dict[int, Decimal]:
     return {line_id: -Decimal(qty) for line_id, qty in rows}
 
 
+def _by_ref(session: Session, model: Any, ref: Any, what: str, *, for_update: bool,
+            options: Sequence[Any] = ()) -> Any:
+    """An invoice or a payment by id (digits) or by number (``INV-00012``); a missing one
+    is a ``NotFound`` naming the field ``what``."""
+    text = str(ref).strip() if ref is not None else ""
+    if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ID:
+        query = select(model).where(model.id == int(text))
+    elif 0 < len(text) <= 30:
+        query = select(model).where(model.number == text)
+    else:
+        raise NotFound(f"{what}: {text[:40]!r} does not exist", field=what)
+    if for_update:
+        query = query.with_for_update(of=model)
+    found = session.scalar(query.options(*options))
+    if found is None:
+        raise NotFound(f"{what}: {text!r} does not exist", field=what)
+    return found
+
+
 def get_invoice(session: Session, ref: Any, *, for_update: bool = False) -> Invoice:
     """By id or by number (``INV-00012``)."""
     require_session_permission(session, "invoice.read")
     if isinstance(ref, Invoice):
         return ref
-    text = str(ref).strip() if ref is not None else ""
-    if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ID:
-        query = select(Invoice).where(Invoice.id == int(text))
-    elif 0 < len(text) <= 30:
-        query = select(Invoice).where(Invoice.number == text)
-    else:
-        raise NotFound(f"invoice: {text[:40]!r} does not exist", field="invoice")
-    if for_update:
-        query = query.with_for_update(of=Invoice)
-    found = session.scalar(query.options(selectinload(Invoice.lines)))
-    if found is None:
-        raise NotFound(f"invoice: {text!r} does not exist", field="invoice")
+    found: Invoice = _by_ref(session, Invoice, ref, "invoice", for_update=for_update,
+                             options=[selectinload(Invoice.lines)])
     return found
 
 
@@ -491,21 +501,11 @@ def record_payment(session: Session, client: Any, amount: Any, *, pay_date: Any 
 
 
 def get_payment(session: Session, ref: Any, *, for_update: bool = False) -> Payment:
+    """By id or by number (``PAY-00003``)."""
     require_session_permission(session, "invoice.read")
     if isinstance(ref, Payment):
         return ref
-    text = str(ref).strip() if ref is not None else ""
-    if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ID:
-        query = select(Payment).where(Payment.id == int(text))
-    elif 0 < len(text) <= 30:
-        query = select(Payment).where(Payment.number == text)
-    else:
-        raise NotFound(f"payment: {text[:40]!r} does not exist", field="payment")
-    if for_update:
-        query = query.with_for_update(of=Payment)
-    found = session.scalar(query)
-    if found is None:
-        raise NotFound(f"payment: {text!r} does not exist", field="payment")
+    found: Payment = _by_ref(session, Payment, ref, "payment", for_update=for_update)
     return found
 
 
@@ -721,3 +721,43 @@ def order_money_dict(session: Session, order: Order) -> dict[str, Any]:
     return {"milestones": [milestone_dict(order, m) for m in order.milestones],
             "invoices": [invoice_dict(i, details=False) for i in invoices]}
 
+
+
+# --------------------------------------------------------------------------- reminders
+
+MAIL_TEMPLATES = Path(__file__).parent / "mail_templates"
+
+
+def remind(platform: Any, ref: Any, *, to: str | None = None, on: Any = None,
+           user: Any = None) -> dict[str, Any]:
+    """Mail the client a reminder of an overdue invoice (template
+    ``sales/invoice_reminder``, overridable per site) with the invoice's PDF, through the
+    outbox; the reminder is on the invoice's timeline. The PDF is rendered before the
+    transaction that queues the mail. Refused for an invoice that is not overdue."""
+    from ordercraft.sdk.mail import print_form_attachment, queue_mail, render_mail
+    from ordercraft.sdk.workflow import add_comment
+
+    day = validation.day(on, field="date") or date.today()
+    with platform.session(user) as session:
+        invoice = get_invoice(session, ref)
+        address = validation.email(to, field="to") if to not in (None, "") else (
+            invoice.client.email or "")
+        if not address:
+            raise ValidationError(f"to: client {invoice.client.name!r} has no e-mail address: "
+                                  "give one", field="to")
+        if invoice.open_amount <= 0 or invoice.due_date >= day or invoice.state not in (
+                "issued", "partially_paid"):
+            raise Conflict(f"invoice: {invoice.number} is not overdue on {day.isoformat()} "
+                           f"(due {invoice.due_date.isoformat()}, open "
+                           f"{money(invoice.open_amount)})", field="invoice", code="not_overdue")
+        invoice_id = invoice.id
+    attachment = print_form_attachment(platform, "invoice", "document", invoice_id, user=user)
+    with platform.session(user) as session:
+        invoice = get_invoice(session, invoice_id)
+        days = (day - invoice.due_date).days
+        content = render_mail(session, "sales/invoice_reminder",
+                              {"invoice": invoice, "days": days}, folder=MAIL_TEMPLATES)
+        queue_mail(session, to=address, content=content, attachments=[attachment],
+                   about=invoice, source="sales")
+        add_comment(session, invoice, f"Reminder sent to {address} ({days} days overdue)")
+        return {"invoice": invoice.number, "to": address, "days_overdue": days}

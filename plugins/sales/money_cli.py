@@ -139,6 +139,50 @@ def invoice_cancel(invoice_ref: str, reason: str, user_name: str | None,
     _show_invoice(body, as_json, "cancelled")
 
 
+@invoice_group.command("remind")
+@click.argument("invoice_ref", metavar="INVOICE")
+@click.option("--to", metavar="EMAIL", help="Default: the client's e-mail address.")
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="Today, unless given.")
+@user_option
+@json_option
+def invoice_remind(invoice_ref: str, to: str | None, on: str | None, user_name: str | None,
+                   as_json: bool) -> None:
+    """Mail the client a reminder of an overdue invoice, with its PDF."""
+    from ordercraft.plugins.sales.invoicing import remind
+    from ordercraft.sdk.cli import ready_platform
+    from ordercraft.sdk.users import get_user
+
+    platform = ready_platform()
+    user = None
+    if user_name:
+        with platform.session() as session:
+            user = get_user(session, user_name)
+    body = remind(platform, invoice_ref, to=to, on=on, user=user)
+    emit(as_json, {"ok": True, **body},
+         lambda: f"reminded {body['to']} of {body['invoice']} ({body['days_overdue']} days)")
+
+
+@invoice_group.command("print")
+@click.argument("invoice_ref", metavar="INVOICE")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the PDF here (else the HTML goes to standard output).")
+@user_option
+@json_option
+def invoice_print(invoice_ref: str, pdf_path: Path | None, user_name: str | None,
+                  as_json: bool) -> None:
+    """Print an invoice or credit note (its currency on every amount), HTML or PDF."""
+    from ordercraft.plugins.sales.invoicing import get_invoice
+    from ordercraft.sdk.printing import render_html, render_pdf
+
+    with acting_session(user_name) as session:
+        html = render_html(session, "invoice", "document", get_invoice(session, invoice_ref))
+    if pdf_path is None:
+        emit(as_json, {"ok": True, "html": html}, lambda: html)
+        return
+    pdf_path.write_bytes(render_pdf(html))
+    emit(as_json, {"ok": True, "pdf": str(pdf_path)}, lambda: f"wrote {pdf_path}")
+
+
 @invoice_group.command("list")
 @click.option("--client", metavar="NAME_OR_ID")
 @click.option("--order", "order_ref", metavar="ORDER")

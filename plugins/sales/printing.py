@@ -51,9 +51,21 @@ def order_context(session: Any, order: Any) -> dict[str, Any]:
     }
 
 
+def invoice_context(session: Any, invoice: Any) -> dict[str, Any]:
+    """The variables of the invoice document's form: ``invoice`` and ``body`` (the same
+    figures as the API's)."""
+    from ordercraft.plugins.sales.invoicing import get_invoice, invoice_dict
+
+    found = get_invoice(session, invoice.id)
+    return {"invoice": found, "body": invoice_dict(found)}
+
+
 def register_order_forms(registry: PrintFormRegistry) -> None:
     for name, title, template in ORDER_FORMS:
         registry.add(PrintForm("order", name, title, template, str(FOLDER), order_context))
+    # The invoice as a document of its own (prepayment, shipment, credit note).
+    registry.add(PrintForm("invoice", "document", "Invoice", "sales/invoice_document.html",
+                           str(FOLDER), invoice_context))
 
 
 def render_order_form(session: Any, order: Any, form: str, *, pdf: bool = False,

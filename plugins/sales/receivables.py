@@ -79,11 +79,10 @@ def receivables(session: Session, *, as_of: Any = None, client: Any = None) -> d
         return clients.setdefault(pid, {"client_id": pid, **{n: ZERO for n in names},
                                         "invoices": 0, "credit": ZERO})
 
-    for row in session.execute(open_query):
-        found = entry(row.party_id)
-        for name in names:
-            found[name] = Decimal(getattr(row, name))
-        found["invoices"] = row.invoices
+    for party, *sums, count in session.execute(open_query):
+        found = entry(party)
+        found.update(zip(names, sums))
+        found["invoices"] = count
     for pid, amount in [*session.execute(payments), *session.execute(notes)]:
         entry(pid)["credit"] += Decimal(amount)
     labels: dict[int, str] = {pid: name for pid, name in session.execute(

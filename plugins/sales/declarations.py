@@ -17,6 +17,7 @@ NUMBER_PREFIX = "SO-"
 
 
 def permissions(registry: Any) -> None:
+    registry.record_area("order", "Customer orders (owned by their manager)")
     registry.permission("order.read", "Read orders",
                         "See orders, their shipments and print forms.")
     registry.permission("order.write", "Enter orders",

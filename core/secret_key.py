@@ -125,19 +125,20 @@ def ensure_key_file(database_url: str) -> Path | None:
 
 
 def site_secret_key(platform: Platform) -> str:
-    """The site's key (read once per platform)."""
+    """The site's key: the environment's, else the key file's (read once per platform)."""
+    key = os.environ.get(ENV_KEY, "").strip()
+    if key:
+        return key
     cached = getattr(platform, _CACHE, None)
     if cached:
         return str(cached)
-    key = os.environ.get(ENV_KEY, "").strip()
-    if not key:
-        path = key_file(platform.database_url)
-        if path is None:
-            key = new_key()  # an in-memory database lives no longer than this process
-        else:
-            if not path.exists():
-                _create(path, new_key())
-            key = _read(path)
+    path = key_file(platform.database_url)
+    if path is None:
+        key = new_key()  # an in-memory database lives no longer than this process
+    else:
+        if not path.exists():
+            _create(path, new_key())
+        key = _read(path)
     setattr(platform, _CACHE, key)
     return key
 

@@ -175,6 +175,10 @@ def register_permissions(registry: PermissionRegistry) -> None:
           the plugin gets;
         * ``registry.grant("storekeeper", "order.read", "order.ship")`` gives a role (a
           standard one or a declared one) permissions by default.
+        * ``registry.record_area("order", "Customer orders")`` declares an area of owned
+          records whose visibility a site limits per role to ``own``, ``team`` or
+          ``all`` (``ordercraft role rule``); the plugin's services apply it with
+          ``ordercraft.sdk.permissions.owner_condition`` and ``require_record``.
 
         A site receives each default grant once: when it is created, when ``ordercraft db
         upgrade`` meets a grant it has not received yet, or when the plugin is enabled. A

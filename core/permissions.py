@@ -119,6 +119,26 @@ class PermissionRegistry:
         self._roles: dict[str, RoleInfo] = {}
         #: ``(role, permission, plugin)`` in the order declared.
         self._grants: list[tuple[str, str, str]] = []
+        #: Record-rule areas: ``name -> (label, plugin)``.
+        self._record_areas: dict[str, tuple[str, str]] = {}
+
+    def record_area(self, name: str, label: str) -> None:
+        """Declare ``name`` as an area of owned records (``deal``: deals, owned by their
+        manager) whose visibility the site may limit per role to ``own``, ``team`` or
+        ``all`` (:mod:`ordercraft.core.record_rules`). The plugin's services apply it."""
+        if not isinstance(name, str) or not re.match(r"^[a-z][a-z0-9_]{0,49}$", name):
+            raise PluginError(f"plugin {self.current_plugin!r} declares record area "
+                              f"{name!r}: an area is named with lower-case letters, digits "
+                              "and '_'")
+        if name in self._record_areas:
+            raise PluginError(f"plugin {self.current_plugin!r} declares record area {name!r}, "
+                              f"already declared by {self._record_areas[name][1]!r}")
+        self._record_areas[name] = (label.strip() or name, self.current_plugin)
+
+    @property
+    def record_areas(self) -> dict[str, tuple[str, str]]:
+        """``name -> (label, plugin)`` of the declared record areas."""
+        return dict(self._record_areas)
 
     def permission(self, name: str, label: str, description: str = "") -> Permission:
         """Declare the permission ``name`` (``area.action``) with a short label."""
@@ -199,6 +219,7 @@ def register_core(registry: PermissionRegistry) -> None:
     for role, (description, grants) in CORE_ROLES.items():
         registry.role(role, description)
         registry.grant(role, *grants)
+    registry.record_area("party", "Clients and suppliers (owned by their manager)")
 
 
 @once_per_plugin_set

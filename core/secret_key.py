@@ -63,15 +63,25 @@ def key_file(database_url: str) -> Path | None:
     return folder / f"ordercraft-{hashlib.sha256(identity).hexdigest()[:16]}.key"
 
 
-def _write(path: Path, key: str) -> None:
-    """Write ``key`` to ``path`` with mode 0600, atomically (a reader sees the old key
-    or the new one, never half of it)."""
+def _private_copy(path: Path, key: str) -> str:
+    """A new file beside ``path`` holding ``key``, readable by its owner only (mode 0600
+    from the start); returns its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(handle, 0o600)
         with os.fdopen(handle, "w") as stream:
             stream.write(key + "\n")
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _write(path: Path, key: str) -> None:
+    """Replace the key file atomically (a reader sees the old key or the new one)."""
+    temporary = _private_copy(path, key)
+    try:
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -79,18 +89,13 @@ def _write(path: Path, key: str) -> None:
 
 
 def _create(path: Path, key: str) -> None:
-    """Create the key file unless another process just did (theirs is kept): the key is
-    written to a private temporary file, then linked to its name, which fails if taken."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Create the key file unless another process just did (theirs is kept): linking
+    the finished file to its name fails if the name is taken."""
+    temporary = _private_copy(path, key)
     try:
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w") as stream:
-            stream.write(key + "\n")
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
     finally:
         Path(temporary).unlink(missing_ok=True)
 
@@ -120,19 +125,20 @@ def ensure_key_file(database_url: str) -> Path | None:
 
 
 def site_secret_key(platform: Platform) -> str:
-    """The site's key (read once per platform)."""
+    """The site's key: the environment's, else the key file's (read once per platform)."""
+    key = os.environ.get(ENV_KEY, "").strip()
+    if key:
+        return key
     cached = getattr(platform, _CACHE, None)
     if cached:
         return str(cached)
-    key = os.environ.get(ENV_KEY, "").strip()
-    if not key:
-        path = key_file(platform.database_url)
-        if path is None:
-            key = new_key()  # an in-memory database lives no longer than this process
-        else:
-            if not path.exists():
-                _create(path, new_key())
-            key = _read(path)
+    path = key_file(platform.database_url)
+    if path is None:
+        key = new_key()  # an in-memory database lives no longer than this process
+    else:
+        if not path.exists():
+            _create(path, new_key())
+        key = _read(path)
     setattr(platform, _CACHE, key)
     return key
 

@@ -26,6 +26,13 @@ The acting user is the one the operation was opened for (``platform.session(user
 ``--user`` on the command line, the logged-in user on the web); ``None`` is the system
 itself (the demo, the worker), which may do anything.
 
+Record rules limit which records of an area a role sees (its ``own``, its ``team``'s or
+``all``, set with ``ordercraft role rule ROLE --area deal --scope own``). A plugin
+declares its areas with ``registry.record_area("deal", "Deals")`` and applies the rule
+where it lists (``query.where(owner_condition(session, "deal", Deal.manager_id))`` when
+that is not ``None``) and where it loads one record (``require_record(session, "deal",
+deal.manager_id, f"deal {deal.id}")``).
+
 A site receives each default grant once (when it is created, upgraded, or the plugin
 enabled) and may revoke it for good, grant more, or add roles of its own
 (``ordercraft role ...``). Reference: docs/permissions.md.
@@ -41,6 +48,8 @@ from ordercraft.core.permissions import (
                                          require_session_permission,
 )
 from ordercraft.core.permissions import require as require_permission
+from ordercraft.core.record_rules import owner_condition, require_record, visible_owners
 
 __all__ = ["Permission", "PermissionRegistry", "RoleInfo", "has_permission",
-           "require_permission", "require_session_permission"]
+           "owner_condition", "require_permission", "require_record",
+           "require_session_permission", "visible_owners"]

@@ -75,7 +75,9 @@ def test_site_roles_grants_and_revocations(make_site):
     assert added.exit_code == 0, added.stderr
     assert added.json()["role"] == {"name": "dispatcher", "description": "Ships orders",
                                     "declared_by": "site", "permissions": [], "inactive": [],
-                                    "revoked_defaults": []}
+                                    "revoked_defaults": [],
+                                    "record_rules": {"deal": "all", "order": "all",
+                                                     "party": "all"}}
     role = site.cli("role grant dispatcher order.read order.ship stock.* --json").json()["role"]
     assert [(p["name"], p["plugin"]) for p in role["permissions"]] == [
         ("order.read", "sales"), ("order.ship", "sales"), ("stock.*", "core")]

@@ -55,6 +55,23 @@ def role_permissions(as_json: bool) -> None:
          lambda: table(rows, ["name", "label", "plugin", "default_roles"]))
 
 
+@role_group.command("rule")
+@click.argument("name")
+@click.option("--area", required=True, help="The kind of records: party, deal, order, ...")
+@click.option("--scope", required=True, type=click.Choice(["own", "team", "all"]),
+              help="Which of them the role sees and changes: its own, its team's, or all.")
+@json_option
+def role_rule(name: str, area: str, scope: str, as_json: bool) -> None:
+    """Set the record rule of the role NAME over an area (own, team or all)."""
+    from ordercraft.core.services import roles
+
+    with ready_platform().session() as session:
+        role = roles.set_record_rule(session, name, area, scope)
+    emit(as_json, {"ok": True, "role": role},
+         f"role {name} sees {scope if scope != 'team' else 'its team' + chr(39) + 's'} "
+         f"{area} records")
+
+
 @role_group.command("add")
 @click.argument("name")
 @click.option("--description", default="", help="What people with this role do.")

@@ -32,6 +32,9 @@ class Role(Audited, Base):
     #: Every default grant the role has received (see ``services.roles``): one revoked
     #: later is not granted again.
     default_grants: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    #: ``area -> own | team | all`` (absent: all); see :mod:`ordercraft.core.record_rules`.
+    record_rules: Mapped[dict[str, str]] = mapped_column(JSON, default=dict,
+                                                         server_default="{}")
 
 
 class User(Base):

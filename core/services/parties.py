@@ -22,6 +22,7 @@ from ordercraft.core.errors import Conflict, NotFound
 from ordercraft.core.models import AuditEntry, Contact, LegalEntity, Party, PartyTag, User
 from ordercraft.core.models.entities import PARTY_KINDS
 from ordercraft.core.permissions import require_session_permission
+from ordercraft.core.record_rules import require_record, restrict
 from ordercraft.core.services import fields
 from ordercraft.core.services.bulk import insert_audited, insert_rows
 from ordercraft.core.services.queries import (
@@ -143,12 +144,13 @@ def get_party(session: Session, ref: int | str) -> Party:
         party = session.get(Party, int(ref))
         if party is None:
             raise NotFound(f"party with id {int(ref)} does not exist", field="party")
-        return party
-    name = " ".join(str(ref).split())
-    party = session.scalar(select(Party).where(
-        fold(session, Party.name) == fold_text(session, name)).limit(1))
-    if party is None:
-        raise NotFound(f"party {name!r} does not exist", field="party")
+    else:
+        name = " ".join(str(ref).split())
+        party = session.scalar(select(Party).where(
+            fold(session, Party.name) == fold_text(session, name)).limit(1))
+        if party is None:
+            raise NotFound(f"party {name!r} does not exist", field="party")
+    require_record(session, "party", party.manager_id, f"party {party.name!r}")
     return party
 
 
@@ -297,6 +299,7 @@ def list_parties(session: Session, *, search: str | None = None, kind: str | Non
     for word in search_words(search):
         query = query.where(_matches(session, word))
     query = query.where(*custom.filter_conditions(session, "client", Party.id, custom_fields))
+    query = restrict(query, session, "party", Party.manager_id)
     return paginate(session, query, limit, offset)
 
 

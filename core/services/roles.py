@@ -143,7 +143,32 @@ def role_dict(role: Role, registry: PermissionRegistry) -> dict[str, Any]:
         "permissions": [_granted(p, registry) for p in held if registry.grantable(p)],
         "inactive": [p for p in held if not registry.grantable(p)],
         "revoked_defaults": sorted_permissions(set(role.default_grants or ()) - set(held)),
+        "record_rules": {area: (role.record_rules or {}).get(area, "all")
+                         for area in sorted(registry.record_areas)},
     }
+
+
+def set_record_rule(session: Session, role_name: str, area: str, scope: str
+                    ) -> dict[str, Any]:
+    """Let ``role`` see ``own``, ``team`` or ``all`` records of ``area`` (see
+    :mod:`ordercraft.core.record_rules`); audited like the role's permissions."""
+    from ordercraft.core.record_rules import check_scope
+
+    require_session_permission(session, "user.admin")
+    registry = session_permission_registry(session)
+    if area not in registry.record_areas:
+        raise NotFound(f"area: {area!r} is not a record area of this site (areas: "
+                       f"{', '.join(sorted(registry.record_areas)) or 'none'})", field="area")
+    check_scope(scope)
+    role = get_role(session, role_name, for_update=True)
+    rules = dict(role.record_rules or {})
+    if scope == "all":
+        rules.pop(area, None)
+    else:
+        rules[area] = scope
+    role.record_rules = rules
+    session.flush()
+    return role_dict(role, registry)
 
 
 def list_roles(session: Session) -> list[dict[str, Any]]:

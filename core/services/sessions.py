@@ -4,9 +4,10 @@ absolute lifetime (the site settings ``session_idle_minutes`` and
 ``session_lifetime_hours``).
 
 The browser's cookie holds a random key; only its HMAC keyed by the site's secret key
-(:mod:`ordercraft.core.secret_key`) is stored, in ``user_sessions``. The cookie is not re-issued on every request: the record's
-``last_seen_at`` moves (at most once a minute, so that reading a page is not a write
-each time) and the idle timeout is measured from it.
+(:mod:`ordercraft.core.secret_key`) is stored, in ``user_sessions``. The cookie is not
+re-issued on every request: the record's ``last_seen_at`` moves (at most once a minute,
+so that reading a page is not a write each time) and the idle timeout is measured from
+it.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def session_user(session: Session, key: str, *, now: datetime | None = None,
     to it, to run outside a reading transaction (ending a session is written either way:
     a reader's transaction that must end one upgrades to a write, rarely)."""
     now = now or utcnow()
-    record = session.scalar(select(UserSession).where(UserSession.key_hash == _digest(session, key)))
+    record = session.scalar(select(UserSession).where(
+        UserSession.key_hash == _digest(session, key)))
     if record is None or record.ended_at is not None:
         return None
     idle, _lifetime = session_limits(session)
@@ -150,12 +152,15 @@ def list_sessions(session: Session, user: User, *, include_ended: bool = False,
     return list(session.scalars(query.order_by(UserSession.id.desc()).limit(limit)))
 
 
-def session_dict(record: UserSession) -> dict[str, Any]:
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat(timespec="seconds") + "Z" if value is not None else None
+def iso_utc(value: datetime | None) -> str | None:
+    """A naive UTC time as ISO 8601 with ``Z`` (``None`` stays ``None``)."""
+    return value.isoformat(timespec="seconds") + "Z" if value is not None else None
 
-    return {"id": record.id, "user": record.user.name, "created_at": iso(record.created_at),
-            "last_seen_at": iso(record.last_seen_at), "expires_at": iso(record.expires_at),
-            "ended_at": iso(record.ended_at), "end_reason": record.end_reason or None,
+
+def session_dict(record: UserSession) -> dict[str, Any]:
+    return {"id": record.id, "user": record.user.name,
+            "created_at": iso_utc(record.created_at),
+            "last_seen_at": iso_utc(record.last_seen_at), "expires_at": iso_utc(record.expires_at),
+            "ended_at": iso_utc(record.ended_at), "end_reason": record.end_reason or None,
             "address": record.address, "user_agent": record.user_agent,
             "active": record.ended_at is None}

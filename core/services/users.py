@@ -219,11 +219,9 @@ def revoke_user_tokens(session: Session, user: User, reason: str) -> int:
 
 
 def token_dict(row: ApiToken, *, now: datetime | None = None) -> dict[str, object]:
+    from ordercraft.core.services.sessions import iso_utc as iso
+
     now = now or utcnow()
-
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat(timespec="seconds") + "Z" if value is not None else None
-
     expired = row.expires_at is not None and now >= row.expires_at
     return {"id": row.id, "user": row.user.name, "name": row.label,
             "created_at": iso(row.created_at), "expires_at": iso(row.expires_at),

@@ -218,6 +218,11 @@ def require_document_access(session: Session, document_type: str, *, write: bool
         require(user, machine.read_permission)
     if write and machine.write_permission:
         require(user, machine.write_permission)
+    if document is not None and machine.record_area:
+        from ordercraft.core.record_rules import require_record
+
+        require_record(session, machine.record_area, getattr(document, machine.owner_field),
+                       machine.describe(document))
 
 
 def open_document(session: Session, document_type: str, document_id: Any, *,

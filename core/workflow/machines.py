@@ -204,6 +204,9 @@ class StateMachine:
     :param write_permission: what a user needs, besides a transition's own permission, to
         move a document or comment on it (``"order.write"``); ``None``: no more than the
         transition's permission (comments need ``task.write``).
+    :param record_area: the record-rule area of these documents (``"order"``): a user
+        limited to their own (or their team's) records sees the timeline and
+        transitions of those only; ``owner_field`` names the owner's user id.
     """
 
     document_type: str
@@ -217,6 +220,8 @@ class StateMachine:
     page_endpoint: str | None = None
     read_permission: str | None = None
     write_permission: str | None = None
+    record_area: str | None = None
+    owner_field: str = "manager_id"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "states", tuple(self.states))

@@ -68,6 +68,13 @@ def migrations_location() -> str:
 
 
 @hookimpl
+def register_permissions(registry: Any) -> None:
+    # crm's records are read and changed with the core's party.* permissions; what it
+    # adds is the deals' record rule (a manager may see only their own deals).
+    registry.record_area("deal", "Deals (owned by their manager)")
+
+
+@hookimpl
 def register_state_machines(registry: Any) -> None:
     from ordercraft.plugins.crm.funnel import deal_machine
     from ordercraft.plugins.crm.models import Deal

@@ -28,7 +28,7 @@ from ordercraft.sdk import custom_fields as custom
 from ordercraft.sdk import parties, validation
 from ordercraft.sdk.errors import Conflict, NotFound, OrdercraftError, ValidationError
 from ordercraft.sdk.models import Contact, LegalEntity, Party, PartyTag, User
-from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.permissions import owner_condition, require_session_permission
 from ordercraft.sdk.queries import (
     Page,
     contains_pattern,
@@ -138,6 +138,9 @@ def client_conditions(session: Session, *, search: str | None = None,
     """SQL conditions over ``Party`` selecting clients by the usual filters; the funnel
     report and the client list share them."""
     conditions: list[Any] = [Party.kind.in_(CLIENT_KINDS)]
+    visible = owner_condition(session, "party", Party.manager_id)
+    if visible is not None:
+        conditions.append(visible)
     for tag in validation.words(tags, field="tag", max_length=50):
         conditions.append(exists().where(PartyTag.party_id == Party.id, PartyTag.tag == tag))
     if source:

@@ -21,7 +21,11 @@ from ordercraft.sdk import custom_fields as custom
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import NotFound, ValidationError
 from ordercraft.sdk.models import Contact, Party, User
-from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.permissions import (
+    owner_condition,
+    require_record,
+    require_session_permission,
+)
 from ordercraft.sdk.queries import Page, contains_pattern, fold, fold_text, paginate, search_words
 
 DEAL_FIELDS = ("title", "amount", "expected_close", "probability", "source", "notes",
@@ -129,6 +133,7 @@ def get_deal(session: Session, deal_id: Any, *, for_update: bool = False) -> Dea
     deal = session.scalar(query)
     if deal is None:
         raise NotFound(f"deal {number} does not exist", field="deal")
+    require_record(session, "deal", deal.manager_id, f"deal {deal.id}")
     return deal
 
 
@@ -187,6 +192,9 @@ def list_deals(session: Session, *, client: int | str | None = None,
     if sort not in SORTS:
         raise ValidationError(f"sort: {sort!r} is not one of {', '.join(SORTS)}", field="sort")
     query = select(Deal).options(*LIST_OPTIONS).order_by(*SORTS[sort])
+    visible = owner_condition(session, "deal", Deal.manager_id)
+    if visible is not None:
+        query = query.where(visible)
     if client not in (None, ""):
         query = query.where(Deal.party_id == get_client(session, client).id)
     wanted = validation.words(states, field="state", max_length=20) if states else []

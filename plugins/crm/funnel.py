@@ -60,7 +60,7 @@ def deal_machine(model: Any) -> StateMachine:
     return StateMachine(
         document_type="deal", model=model, label="deal", title_field="title",
         page_endpoint="crm_deals.deal",
-        read_permission="party.read", write_permission="party.write",
+        read_permission="party.read", write_permission="party.write", record_area="deal",
         fields=["weighted_amount"],
         states=[State("lead", "Lead", initial=True), State("qualified", "Qualified"),
                 State("proposal", "Proposal"), State("negotiation", "Negotiation"),

@@ -21,7 +21,7 @@ from ordercraft.plugins.crm.models import Deal
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import ValidationError
 from ordercraft.sdk.models import Money, Party, User
-from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.permissions import owner_condition, require_session_permission
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -66,6 +66,9 @@ def funnel_report(session: Session, *, since: Any = None, until: Any = None,
         raise ValidationError(f"to: {last.isoformat()} is before from ({first.isoformat()})",
                               field="to")
     conditions: list[Any] = []
+    visible = owner_condition(session, "deal", Deal.manager_id)
+    if visible is not None:  # the report counts only the deals the user may see
+        conditions.append(visible)
     if first:
         conditions.append(Deal.created_at >= datetime.combine(first, time.min))
     if last:

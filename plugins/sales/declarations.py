@@ -24,6 +24,7 @@ PAYMENT_PREFIX_SETTING = "sales_payment_prefix"
 
 
 def permissions(registry: Any) -> None:
+    registry.record_area("order", "Customer orders (owned by their manager)")
     registry.permission("order.read", "Read orders",
                         "See orders, their shipments and print forms.")
     registry.permission("order.write", "Enter orders",

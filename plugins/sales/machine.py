@@ -142,7 +142,7 @@ def order_machine() -> StateMachine:
         document_type="order", model=Order, label="customer order", title_field="number",
         fields=["has_shortages"], page_endpoint="sales.order", states=STATES,
         # Each transition names its own permission (a storekeeper ships without order.write).
-        read_permission="order.read",
+        read_permission="order.read", record_area="order",
         transitions=[
             Transition("confirm", "draft", "confirmed", permission="order.confirm",
                        guards=[has_lines], actions=[reserve_and_report], style="primary"),

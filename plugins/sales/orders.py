@@ -31,7 +31,11 @@ from ordercraft.sdk import custom_fields as custom
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 from ordercraft.sdk.models import Item, LegalEntity, Party, SiteSetting, User, Warehouse
-from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.permissions import (
+    owner_condition,
+    require_record,
+    require_session_permission,
+)
 from ordercraft.sdk.plugins import plugin_service
 from ordercraft.sdk.queries import Page, contains_pattern, fold, fold_text, page_bounds
 from ordercraft.sdk.settings import get_setting
@@ -436,6 +440,7 @@ def get_order(session: Session, ref: Any, *, for_update: bool = False) -> Order:
     order = session.scalar(query.options(selectinload(Order.lines)))
     if order is None:
         raise NotFound(f"order {what} does not exist", field="order")
+    require_record(session, "order", order.manager_id, f"order {order.number}")
     return order
 
 
@@ -492,6 +497,9 @@ def list_orders(session: Session, *, status: Iterable[str] | str | None = None,
     require_session_permission(session, "order.read")
     limit, offset = page_bounds(limit, offset)
     conditions = []
+    visible = owner_condition(session, "order", Order.manager_id)
+    if visible is not None:
+        conditions.append(visible)
     states = _states(status)
     if states:
         conditions.append(Order.state.in_(states))

@@ -10,7 +10,6 @@ before its rename), so the test is deterministic: no timer decides where the kil
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

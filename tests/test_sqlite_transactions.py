@@ -181,3 +181,13 @@ def test_logging_in_holds_no_write_lock(site):
 
         response = client.post("/login", data={"name": "admin", "password": ADMIN_PASSWORD})
         assert response.status_code == 303, response.data[:300]
+
+
+def test_a_plain_connection_reads_without_the_write_lock(site):
+    """The plugin switch reads the site's plugin state on a plain connection before
+    requests; it waited behind a whole import when every transaction began IMMEDIATE
+    (one client list took 17 s in tests/bench/bench_sqlite_locks.py)."""
+    path = _sqlite_file(site)
+    _short_busy_timeout(site.platform)
+    with write_lock_held(path), site.platform.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM plugin_states").scalar() >= 0

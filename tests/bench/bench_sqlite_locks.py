@@ -116,14 +116,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--import-rows", type=int, default=50_000)
+    parser.add_argument("--threads", type=int, default=8, help="the server's threads")
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="oc-locks-"))
     url = f"sqlite:///{folder / 'site.db'}"
     manager, engineers, stock_file = build(url, folder, options.import_rows)
     env = dict(os.environ, ORDERCRAFT_DATABASE_URL=url)
-    server = subprocess.Popen([ORDERCRAFT, "serve", "--port",
-                               "0", "--json"], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen([ORDERCRAFT, "serve", "--port", "0", "--threads",
+                               str(options.threads), "--json"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     worker = subprocess.Popen([ORDERCRAFT, "worker",
                                "--interval", "2"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)

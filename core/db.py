@@ -75,11 +75,13 @@ WRITES = "ordercraft_writes"
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # A transaction that will write begins IMMEDIATE: it takes the write lock at once, so
-    # writers are serialised and a read-then-write never fails half way with "database is
-    # locked" (SQLite's equivalent of row locks). A read-only one begins DEFERRED: WAL
-    # gives it a snapshot and it never waits for, nor blocks, a writer.
-    if connection.get_execution_options().get(WRITES, True):
+    # A transaction that will write (a session of ``transaction(writes=True)``) begins
+    # IMMEDIATE: it takes the write lock at once, so writers are serialised and a
+    # read-then-write never fails half way with "database is locked" (SQLite's equivalent
+    # of row locks). Any other begins DEFERRED: WAL gives it a snapshot and it never waits
+    # for, nor blocks, a writer (a plain ``engine.connect()`` reading the plugin state
+    # before every request must not queue behind an import).
+    if connection.get_execution_options().get(WRITES, False):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")
@@ -218,14 +220,15 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def read_only_bind(factory: sessionmaker[Session]) -> Engine:
-    """The factory's engine, for transactions that only read (they begin deferred)."""
+def _bind(factory: sessionmaker[Session], writes: bool) -> Engine:
+    """The factory's engine, marked for transactions that write (they begin IMMEDIATE on
+    SQLite) or not (they begin deferred)."""
     engine: Engine = factory.kw["bind"]
-    readers = engine.__dict__.get("_ordercraft_readers")
-    if readers is None:
-        readers = engine.execution_options(**{WRITES: False})
-        engine.__dict__["_ordercraft_readers"] = readers
-    return readers
+    key = f"_ordercraft_writes_{writes}"
+    bound = engine.__dict__.get(key)
+    if bound is None:
+        bound = engine.__dict__[key] = engine.execution_options(**{WRITES: writes})
+    return bound
 
 
 @contextmanager
@@ -238,7 +241,7 @@ def transaction(factory: sessionmaker[Session], *, writes: bool = True,
     one up. A write in such a transaction may fail with "database is locked" when another
     writer committed since its snapshot; an operation that writes says ``writes=True``.
     """
-    session = factory() if writes else factory(bind=read_only_bind(factory))
+    session = factory(bind=_bind(factory, writes))
     session.info.update(info, writes=writes)
     try:
         yield session

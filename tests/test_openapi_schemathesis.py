@@ -1,7 +1,7 @@
 """The JSON API keeps the promises of its OpenAPI document, custom fields included:
-schemathesis generates requests from ``/api/v1/openapi.json`` for the sales, crm,
-parties, items, roles and notifications routes and sends them to the app's WSGI with a
-bearer token; no answer may be a server error, have an undocumented status or content
+schemathesis generates requests from ``/api/v1/openapi.json`` for every resource route
+(sales, crm, parties, items, roles, notifications, stock, tasks, processes, calculators)
+and sends them to the app's WSGI with a bearer token; no answer may be a server error, have an undocumented status or content
 type, or not match its response schema.
 
 Bounded on purpose (a few examples per operation, no shrinking of passing runs): it
@@ -16,7 +16,7 @@ import sales_kit as kit
 schemathesis = pytest.importorskip("schemathesis")
 
 COVERED = (r"^/api/v1/(orders|parties|clients|contacts|interactions|deals|items|roles"
-           r"|permissions|notifications)(/|$)")
+           r"|permissions|notifications|stock|tasks|processes|process-runs|calculators)(/|$)")
 EXAMPLES = 8
 
 

@@ -167,3 +167,27 @@ def test_other_errors_are_not_retried():
     assert database_busy(OperationalError("x", {}, sqlite3.OperationalError(
         "database is locked")))
     assert not database_busy(ValueError("database is locked"))
+
+
+def test_logging_in_holds_no_write_lock(site):
+    """50 people logging in at once each held the write lock while argon2 checked their
+    password, until the last ones failed with "database is locked" (found by
+    tests/bench/bench_load.py)."""
+    path = _sqlite_file(site)
+    _short_busy_timeout(site.platform)
+    client = site.app.test_client()
+    with write_lock_held(path):
+        from ordercraft.sdk.testing import ADMIN_PASSWORD
+
+        response = client.post("/login", data={"name": "admin", "password": ADMIN_PASSWORD})
+        assert response.status_code == 303, response.data[:300]
+
+
+def test_a_plain_connection_reads_without_the_write_lock(site):
+    """The plugin switch reads the site's plugin state on a plain connection before
+    requests; it waited behind a whole import when every transaction began IMMEDIATE
+    (one client list took 17 s in tests/bench/bench_sqlite_locks.py)."""
+    path = _sqlite_file(site)
+    _short_busy_timeout(site.platform)
+    with write_lock_held(path), site.platform.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM plugin_states").scalar() >= 0

@@ -6,12 +6,13 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import AuthenticationFailed
 from ordercraft.web.auth import current_user, log_in, log_out, safe_next
-from ordercraft.web.extension import keep_changes, request_session
+from ordercraft.web.extension import keep_changes, reads_first, request_session
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_first  # checking a password (argon2) takes a while: it must not hold the write lock
 def login():
     target = safe_next(request.values.get("next"))
     if request.method == "GET":

@@ -112,3 +112,18 @@ def test_returns_go_back_to_the_supplier_and_open_lines_feed_planning(make_site)
     assert (line.item, line.qty_open, line.supplier) == ("CPU", Decimal(3), kit.SUPPLIER_B)
     listed = site.cli("po list --state partially_received --json").json()
     assert [o["number"] for o in listed["orders"]] == [order["number"]]
+
+
+def test_a_manager_without_ledger_rights_receives_through_the_order(make_site):
+    from ordercraft.core.services.users import create_user
+
+    site = kit.build(make_site)
+    with site.session() as session:
+        create_user(session, "maria", roles=["manager"], password="secret-password-1")
+    order = _order(site, "CPU:10")
+    site.cli(f"po send {order['number']} --no-pdf --user maria")
+    direct = site.cli("stock receive --item CPU --warehouse MAIN --qty 1 --unit-cost 1 "
+                      "--user maria --json")
+    received = site.cli(f"po receive {order['number']} --user maria --json")
+    assert received.exit_code == 0, received.output
+    assert kit.balance(site, "CPU") == (11 if direct.exit_code == 0 else 10)

@@ -176,3 +176,17 @@ def test_runs_through_the_api_and_the_page(make_site, production_data):
     assert "SO-00001: 2" in page and "Gross requirements" in page
     firm = client.post(f"/api/v1/mrp/planned-orders/{detail['planned_orders'][0]['id']}/firm")
     assert firm.status_code == 200 and firm.get_json()["firmed_as"] == "PO-00002"
+
+
+def test_forecast_lines_are_planned_like_orders(make_site):
+    site = kit.build(make_site, plugins=["purchasing", "planning"])
+    added = site.cli("mrp forecast MAINBOARD --date 2026-12-22 --qty 5 --json")
+    assert added.exit_code == 0, added.output
+    forecast_id = added.json()["forecast"]["id"]
+    bad = site.cli("mrp forecast MAINBOARD --date 2026-12-22 --qty -1 --json")
+    assert bad.exit_code == 2 and bad.json()["error"]["field"] == "qty"
+    body = site.cli("mrp run --date 2026-12-07 --horizon 3w --json").json()
+    [order] = body["planned_orders"]
+    assert (order["item"], order["qty"], order["supplier"]) == ("MAINBOARD", "5",
+                                                                kit.SUPPLIER_A)
+    assert order["pegging"] == [{"ref": f"forecast {forecast_id}", "qty": "5"}]

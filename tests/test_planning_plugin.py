@@ -194,3 +194,17 @@ def test_a_run_of_a_site_with_nothing_to_plan_is_stored_empty(planner):
     assert again.status_code == 200 and again.get_json()["records"] == {}
     with planner.session() as session:
         assert session.scalar(select(func.count()).select_from(MrpRecord)) == 0
+
+
+def test_forecast_lines_are_planned_like_orders(make_site):
+    site = kit.build(make_site, plugins=["purchasing", "planning"])
+    added = site.cli("mrp forecast MAINBOARD --date 2026-12-22 --qty 5 --json")
+    assert added.exit_code == 0, added.output
+    forecast_id = added.json()["forecast"]["id"]
+    bad = site.cli("mrp forecast MAINBOARD --date 2026-12-22 --qty -1 --json")
+    assert bad.exit_code == 2 and bad.json()["error"]["field"] == "qty"
+    body = site.cli("mrp run --date 2026-12-07 --horizon 3w --json").json()
+    [order] = body["planned_orders"]
+    assert (order["item"], order["qty"], order["supplier"]) == ("MAINBOARD", "5",
+                                                                kit.SUPPLIER_A)
+    assert order["pegging"] == [{"ref": f"forecast {forecast_id}", "qty": "5"}]

@@ -112,3 +112,42 @@ def test_returns_go_back_to_the_supplier_and_open_lines_feed_planning(make_site)
     assert (line.item, line.qty_open, line.supplier) == ("CPU", Decimal(3), kit.SUPPLIER_B)
     listed = site.cli("po list --state partially_received --json").json()
     assert [o["number"] for o in listed["orders"]] == [order["number"]]
+
+
+def test_a_manager_without_ledger_rights_receives_through_the_order(make_site):
+    from ordercraft.core.services.users import create_user
+
+    site = kit.build(make_site)
+    with site.session() as session:
+        create_user(session, "maria", roles=["manager"], password="secret-password-1")
+    order = _order(site, "CPU:10")
+    site.cli(f"po send {order['number']} --no-pdf --user maria")
+    direct = site.cli("stock receive --item CPU --warehouse MAIN --qty 1 --unit-cost 1 "
+                      "--user maria --json")
+    received = site.cli(f"po receive {order['number']} --user maria --json")
+    assert received.exit_code == 0, received.output
+    assert kit.balance(site, "CPU") == (11 if direct.exit_code == 0 else 10)
+
+
+def test_supplier_invoices_are_matched_three_ways(make_site):
+    site = kit.build(make_site)
+    order = _order(site, "CPU:20:41.20", "SENSOR:100:2.10")
+    number = order["number"]
+    refused = site.cli(f"po invoice {number} --number INV-1 --line 1:20:41.20 --json")
+    assert refused.exit_code == 2 and refused.json()["error"]["field"] == "order"  # a draft
+    site.cli(f"po send {number} --no-pdf")
+    site.cli(f"po receive {number} --line 1:18 --line 2:100")
+    match = site.cli(f"po invoice {number} --number INV-1 --line CPU:20:41.50 "
+                     "--line 2:100:2.10 --date 2026-12-20 --json").json()["match"]
+    assert match["matched"] is False
+    assert [(r["item"], r["received"], r["invoiced"], r["qty_difference"],
+             r["price_difference"], r["status"]) for r in match["lines"]] == [
+        ("CPU", "18", "20", "2", "6.00", "difference"),
+        ("SENSOR", "100", "100", "0", "0.00", "matched")]
+    again = site.cli(f"po invoice {number} --number INV-1 --line 1:1:1 --json")
+    assert again.exit_code == 2 and again.json()["error"]["field"] == "number"
+    client = site.client("admin")
+    assert client.get(f"/api/v1/purchase-orders/{order['id']}/match").get_json()[
+        "invoices"] == [{"number": "INV-1", "date": "2026-12-20", "total": "1040.00"}]
+    assert "Three-way match" in client.get(f"/purchasing/orders/{order['id']}").get_data(
+        as_text=True)

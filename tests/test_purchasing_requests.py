@@ -129,3 +129,23 @@ def test_the_invoices_route_reads_sales_facts_when_sales_offers_them(make_site):
         assert "'facts'" in result.json()["error"]["message"]
     else:
         assert result.json()["request"]["lines"] == []
+
+
+def test_bought_goods_are_reserved_for_the_order_that_waited(make_site):
+    from ordercraft.sdk.plugins import plugin_service
+
+    site = kit.build(make_site)
+    order_id = sales_kit.order(site, "KIT:12", order_date=date(2026, 12, 1))
+    sales_kit.move(site, order_id, "confirm")  # 8 reserved, 4 to buy
+    site.cli(f"po add '{kit.SUPPLIER_B}' --line KIT:4:150 --json")
+    site.cli("po send PO-00001 --no-pdf")
+    site.cli("po receive PO-00001")
+    with site.session() as session:
+        demand = plugin_service(session, "sales", "demand")
+        [line] = demand.open_order_lines(session)
+        assert (line.reserved, line.to_buy) == (8, 4)
+        assert demand.reserve_for_line(session, line.line_id) == 4
+        [line] = demand.open_order_lines(session)
+        assert (line.reserved, line.to_buy) == (12, 0)
+    assert site.cli("request generate --route shortages --json").json()["request"][
+        "lines"] == []

@@ -188,3 +188,21 @@ def mrp_params(sku: str, user_name: str | None, as_json: bool, **values: Any) ->
         body = params_dict(session, set_params(session, sku, values))
     emit(as_json, {"ok": True, "params": body},
          lambda: "\n".join(f"{k}: {v}" for k, v in body.items()))
+
+
+@mrp_group.command("forecast")
+@click.argument("sku")
+@click.option("--date", "due", required=True, metavar="YYYY-MM-DD", help="When it is needed.")
+@click.option("--qty", required=True)
+@click.option("--note", default="")
+@user_option
+@json_option
+def mrp_forecast(sku: str, due: str, qty: str, note: str, user_name: str | None,
+                 as_json: bool) -> None:
+    """Add a forecast line: demand MRP plans like a customer order's (ref "forecast N")."""
+    from ordercraft.plugins.planning.runs import add_forecast
+
+    with acting_session(user_name) as session:
+        body = add_forecast(session, sku, due, qty, note)
+    emit(as_json, {"ok": True, "forecast": body},
+         f"forecast {body['id']}: {body['qty']} {body['item']} by {body['due_date']}")

@@ -83,3 +83,15 @@ class PlannedOrder(Base):
     #: The real order it became (``PO-00012``, ``MO-00003``).
     firmed_as: Mapped[str | None] = mapped_column(String(30), default=None)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ForecastLine(Base):
+    """Expected demand no customer has ordered yet: planned like an order line."""
+
+    __tablename__ = "planning_forecasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    qty: Mapped[Decimal] = mapped_column(Qty())
+    note: Mapped[str] = mapped_column(String(200), default="")

@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ordercraft.plugins.planning.models import ItemPlanning, MrpRecord, MrpRun, PlannedOrder
+from ordercraft.plugins.planning.models import (
+    ForecastLine,
+    ItemPlanning,
+    MrpRecord,
+    MrpRun,
+    PlannedOrder,
+)
 from ordercraft.plugins.planning.quantities import text
 from ordercraft.sdk import items, validation
 from ordercraft.sdk.errors import Conflict, NotFound, PluginError
@@ -184,3 +190,22 @@ def params_dict(session: Session, row: ItemPlanning) -> dict[str, Any]:
 def count_orders(session: Session, run: MrpRun) -> int:
     return session.scalar(select(func.count()).select_from(PlannedOrder)
                           .where(PlannedOrder.run_id == run.id)) or 0
+
+
+def add_forecast(session: Session, sku: Any, due: Any, qty: Any, note: str = ""
+                 ) -> dict[str, Any]:
+    """``mrp forecast SKU --date D --qty Q``: expected demand for the plan."""
+    require_session_permission(session, "planning.run")
+    item = items.get_item(session, sku)
+    day = validation.day(due, field="date")
+    if day is None:
+        raise validation.invalid("date", "give the date the forecast is due")
+    amount = items.check_quantity(item, qty, field="qty")
+    if amount <= 0:
+        raise validation.invalid("qty", f"{qty!r} must be more than 0")
+    line = ForecastLine(item_id=item.id, due_date=day, qty=amount,
+                        note=validation.text(note, field="note", max_length=200))
+    session.add(line)
+    session.flush()
+    return {"id": line.id, "item": item.sku, "due_date": day, "qty": text(amount),
+            "note": line.note}

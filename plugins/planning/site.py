@@ -10,6 +10,8 @@ engine (:mod:`.engine`), planned, and stored.
   ``demand``), less what they hold reserved, at their order's due date (none: period 1),
   ``ref`` the order number; components open production orders still need (production's
   service ``structure``), in period 1, ``ref`` the production order's number.
+* **Forecast.** Forecast lines (``mrp forecast``) due on or after the start, ``ref``
+  ``forecast N``.
 * **Stock.** On hand less reserved, over every warehouse; a deficit is a demand in
   period 1 (``ref`` ``stock``).
 * **Scheduled receipts.** Open purchase order lines (purchasing's service ``supply``) at
@@ -35,9 +37,16 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from ordercraft.plugins.planning.models import ItemPlanning, MrpRecord, MrpRun, PlannedOrder
+from ordercraft.plugins.planning.models import (
+    ForecastLine,
+    ItemPlanning,
+    MrpRecord,
+    MrpRun,
+    PlannedOrder,
+)
 from ordercraft.sdk import stock, validation
 from ordercraft.sdk.errors import PluginError, ValidationError
+from ordercraft.sdk.models import Item
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.plugins import plugin_service
 
@@ -140,6 +149,12 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
             need = line.qty_open - line.reserved
             if need > 0:
                 place(line.item, calendar.period_of(line.due_date), need, line.order_number)
+    for forecast_id, sku, item_id, due, qty in session.execute(
+            select(ForecastLine.id, Item.sku, Item.id, ForecastLine.due_date, ForecastLine.qty)
+            .join(Item, Item.id == ForecastLine.item_id)
+            .where(ForecastLine.due_date >= calendar.start)):
+        item_ids[sku] = item_id
+        place(sku, calendar.period_of(due), qty, f"forecast {forecast_id}")
     if structure is not None:
         for order in structure.open_orders(session):
             item_ids[order.item] = order.item_id

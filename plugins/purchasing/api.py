@@ -496,4 +496,69 @@ def order_request(request_id: int, body: OrderRequestIn) -> Any:
     return [_order_body(order.id) for order in made]
 
 
+class InvoiceLineIn(InputModel):
+    line: int | str = Field(description="The line number or the item's SKU.")
+    qty: Decimal = Field(gt=0, max_digits=18, decimal_places=6)
+    price: Decimal = Field(ge=0, max_digits=18, decimal_places=6)
+
+
+class InvoiceIn(InputModel):
+    number: str = Field(min_length=1, max_length=40, description="The supplier's number.")
+    date: dt.date | None = None
+    lines: list[InvoiceLineIn] = Field(min_length=1, max_length=500)
+
+
+class MatchLineOut(OutputModel):
+    position: int
+    item: str
+    ordered: Decimal
+    order_price: Decimal
+    received: Decimal
+    invoiced: Decimal
+    invoiced_price: Decimal | None
+    qty_difference: Decimal = Field(description="Invoiced minus received.")
+    price_difference: Decimal = Field(description="(Invoiced - order price) x invoiced qty.")
+    status: Literal["matched", "difference", "not_invoiced"]
+
+
+class InvoiceSummaryOut(OutputModel):
+    number: str
+    date: dt.date
+    total: Decimal
+
+
+class MatchOut(OutputModel):
+    order: str
+    invoices: list[InvoiceSummaryOut]
+    lines: list[MatchLineOut]
+    matched: bool
+
+
+@api_route(bp, "/purchase-orders/<int:order_id>/invoices", methods=["POST"], body=InvoiceIn,
+           response=MatchOut, status=201,
+           errors={**NOT_FOUND, 409: "A draft or cancelled order takes no invoice."},
+           tags=TAGS)
+def record_invoice_api(order_id: int, body: InvoiceIn) -> Any:
+    """Record a supplier's invoice; answers the order's three-way match."""
+    from ordercraft.plugins.purchasing.invoices import record_invoice, three_way_match
+    from ordercraft.plugins.purchasing.orders import get_order
+
+    session = request_session()
+    order = get_order(session, order_id)
+    record_invoice(session, order, body.number, [line.model_dump() for line in body.lines],
+                   on=body.date)
+    return three_way_match(session, order)
+
+
+@api_route(bp, "/purchase-orders/<int:order_id>/match", response=MatchOut, errors=NOT_FOUND,
+           tags=TAGS)
+def match_api(order_id: int) -> Any:
+    """The three-way match: ordered, received and invoiced per line, with differences."""
+    from ordercraft.plugins.purchasing.invoices import three_way_match
+    from ordercraft.plugins.purchasing.orders import get_order
+
+    session = request_session()
+    return three_way_match(session, get_order(session, order_id))
+
+
 workflow_routes(bp, "purchase-orders", "purchase_order")

@@ -498,6 +498,55 @@ def po_close(order_ref: str, user_name: str | None, as_json: bool) -> None:
     _po_out(body, as_json)
 
 
+@po_group.command("invoice")
+@click.argument("order_ref")
+@click.option("--number", required=True, help="The supplier's invoice number.")
+@click.option("--line", "lines", multiple=True, required=True, metavar="LINE:QTY:PRICE",
+              help="An invoiced line: line number or SKU, quantity, unit price (repeat).")
+@click.option("--date", "on", default=None, metavar="YYYY-MM-DD")
+@user_option
+@json_option
+def po_invoice(order_ref: str, number: str, lines: tuple[str, ...], on: str | None,
+               user_name: str | None, as_json: bool) -> None:
+    """Record a supplier's invoice and show the three-way match."""
+    from ordercraft.plugins.purchasing.invoices import record_invoice, three_way_match
+    from ordercraft.plugins.purchasing.orders import get_order
+    from ordercraft.sdk import validation
+
+    parsed = []
+    for value in lines:
+        parts = value.rsplit(":", 2)
+        if len(parts) != 3:
+            raise validation.invalid("line", f"{value!r} is not LINE:QTY:PRICE")
+        parsed.append({"line": parts[0], "qty": parts[1], "price": parts[2]})
+    with acting_session(user_name) as session:
+        order = get_order(session, order_ref)
+        record_invoice(session, order, number, parsed, on=on)
+        body = three_way_match(session, order)
+    emit(as_json, {"ok": True, "match": body}, lambda: _match_text(body))
+
+
+def _match_text(body: dict[str, Any]) -> str:
+    return (f"{body['order']}: " + ("matched" if body["matched"] else "differences") + "\n"
+            + table(body["lines"], ["position", "item", "ordered", "order_price", "received",
+                                    "invoiced", "invoiced_price", "qty_difference",
+                                    "price_difference", "status"]))
+
+
+@po_group.command("match")
+@click.argument("order_ref")
+@user_option
+@json_option
+def po_match(order_ref: str, user_name: str | None, as_json: bool) -> None:
+    """The three-way match of an order: ordered, received, invoiced, differences."""
+    from ordercraft.plugins.purchasing.invoices import three_way_match
+    from ordercraft.plugins.purchasing.orders import get_order
+
+    with acting_session(user_name) as session:
+        body = three_way_match(session, get_order(session, order_ref))
+    emit(as_json, {"ok": True, "match": body}, lambda: _match_text(body))
+
+
 @po_group.command("list")
 @click.option("--state", "states", multiple=True)
 @click.option("--supplier", default=None)

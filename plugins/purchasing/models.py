@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -219,3 +220,36 @@ class ReceiptLine(Base):
     unit_cost: Mapped[Decimal] = mapped_column(Money())
 
     receipt: Mapped[Receipt] = relationship(back_populates="lines")
+
+
+class SupplierInvoice(Base):
+    """A supplier's invoice for (part of) a purchase order, matched against the order and
+    its receipts (three-way match, :mod:`.invoices`)."""
+
+    __tablename__ = "purchasing_supplier_invoices"
+    __table_args__ = (UniqueConstraint("order_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("purchasing_orders.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(40))
+    invoice_date: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    user_name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    lines: Mapped[list[SupplierInvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", lazy="selectin")
+
+
+class SupplierInvoiceLine(Base):
+    __tablename__ = "purchasing_supplier_invoice_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("purchasing_supplier_invoices.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("purchasing_order_lines.id"))
+    qty: Mapped[Decimal] = mapped_column(Qty())
+    price: Mapped[Decimal] = mapped_column(Money())
+
+    invoice: Mapped[SupplierInvoice] = relationship(back_populates="lines")

@@ -46,11 +46,13 @@ def orders() -> Any:
 @bp.get("/orders/<int:order_id>")
 @permission_required("purchasing.read")
 def order(order_id: int) -> Any:
+    from ordercraft.plugins.purchasing.invoices import three_way_match
     from ordercraft.plugins.purchasing.orders import get_order, order_dict
 
-    found = get_order(request_session(), order_id)
+    session = request_session()
+    found = get_order(session, order_id)
     return render_template("purchasing/order.html", order=found, body=order_dict(found),
-                           panel=document_panel(found))
+                           panel=document_panel(found), match=three_way_match(session, found))
 
 
 @bp.post("/orders/<int:order_id>/<action>")

@@ -79,6 +79,26 @@ class SalesDemand:
         return [line for line in self.open_order_lines(session)
                 if line.to_buy > 0 or line.to_produce > 0]
 
+    def reserve_for_line(self, session: Session, line_id: int) -> Decimal:
+        """Reserve for an open order what its warehouse holds now (goods bought or made
+        since the confirmation), as sales' ``reserve`` does; returns what the line
+        ``line_id`` gained. The line's ``to_buy``/``to_produce`` shrink accordingly."""
+        from ordercraft.plugins.sales.fulfilment import reserve_available
+        from ordercraft.plugins.sales.models import OrderLine
+        from ordercraft.sdk.errors import Conflict, NotFound
+        from ordercraft.sdk.permissions import require_session_permission
+
+        require_session_permission(session, "order.write")
+        line = session.get(OrderLine, line_id)
+        if line is None:
+            raise NotFound(f"order line {line_id} does not exist", field="line")
+        if line.order.state not in OPEN_STATES:
+            raise Conflict(f"order {line.order.number} is {line.order.state}: nothing to "
+                           "reserve", field="line")
+        before = line.reserved_qty
+        reserve_available(session, line.order)
+        return line.reserved_qty - before
+
     def shipped_quantities(self, session: Session, *, date_from: Any = None,
                            date_to: Any = None) -> dict[int, Decimal]:
         """Quantities shipped per item id in the period (posted shipments only)."""

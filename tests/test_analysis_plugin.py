@@ -178,7 +178,13 @@ def test_the_api_answers_the_commands_documents(make_site):
     assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "b"
     unknown = client.get("/api/v1/analysis/xyz?period=2026&colour=red")
     assert unknown.status_code == 400
-    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    from openapi_spec_validator import validate
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    validate(document)
+    paths = document["paths"]
+    assert {"period", "date_from", "a", "boundary", "sd"} <= {
+        parameter["name"] for parameter in paths["/api/v1/analysis/abc"]["get"]["parameters"]}
     assert {"/api/v1/analysis/abc", "/api/v1/analysis/xyz", "/api/v1/analysis/abcxyz",
             "/api/v1/analysis/bcg"} <= set(paths)
 

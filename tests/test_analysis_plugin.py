@@ -69,6 +69,8 @@ def test_abc_of_the_sites_sales_is_the_engines_over_the_sums(make_site):
                          "--json").json()
     assert [(i["key"], i["value"]) for i in by_client["items"]] == [
         (kit.SCHOOL, "2"), (kit.CLUB, "1")]
+    text = site.cli("analysis abc --period 2026-Q1").output
+    assert "ROBOT-STD" in text and "A: 4350  B: 0  C: 1800" in text
 
 
 def test_xyz_and_the_matrix_over_months_with_gaps_as_zeros(make_site):

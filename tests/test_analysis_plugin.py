@@ -69,6 +69,8 @@ def test_abc_of_the_sites_sales_is_the_engines_over_the_sums(make_site):
                          "--json").json()
     assert [(i["key"], i["value"]) for i in by_client["items"]] == [
         (kit.SCHOOL, "2"), (kit.CLUB, "1")]
+    text = site.cli("analysis abc --period 2026-Q1").output
+    assert "ROBOT-STD" in text and "A: 4350  B: 0  C: 1800" in text
 
 
 def test_xyz_and_the_matrix_over_months_with_gaps_as_zeros(make_site):
@@ -178,7 +180,13 @@ def test_the_api_answers_the_commands_documents(make_site):
     assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "b"
     unknown = client.get("/api/v1/analysis/xyz?period=2026&colour=red")
     assert unknown.status_code == 400
-    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    from openapi_spec_validator import validate
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    validate(document)
+    paths = document["paths"]
+    assert {"period", "date_from", "a", "boundary", "sd"} <= {
+        parameter["name"] for parameter in paths["/api/v1/analysis/abc"]["get"]["parameters"]}
     assert {"/api/v1/analysis/abc", "/api/v1/analysis/xyz", "/api/v1/analysis/abcxyz",
             "/api/v1/analysis/bcg"} <= set(paths)
 
@@ -291,3 +299,33 @@ def test_a_metric_is_checked_when_registered(make_site):
     registry.add("margin", "Margin", lambda session, start, end: None, unit="money")
     with pytest.raises(PluginError, match="already registered by plugin 'partner'"):
         registry.add("margin", "Margin again", lambda session, start, end: None)
+
+
+def test_a_saved_snapshot_is_the_sites_classification(make_site, tmp_path):
+    from ordercraft.sdk.items import get_item
+    from ordercraft.sdk.parties import get_party
+    from ordercraft.sdk.plugins import plugin_service
+
+    site = sold_site(make_site)
+    saved = site.cli("analysis abcxyz --period 2026-Q1 --save --json").json()
+    assert saved["ok"] and isinstance(saved["snapshot"], int)
+    clients = site.cli("analysis abc --period 2026-Q1 --by client --a 0.97 --b 0.98 --save --json")
+    assert clients.exit_code == 0, clients.output
+    with site.session() as session:
+        classes = plugin_service(session, "analysis", "classes")
+        robot = get_item(session, "ROBOT-STD").id
+        school = get_party(session, kit.SCHOOL).id
+        assert classes.item_classes(session)[robot] == "AZ"
+        assert classes.client_classes(session) == {school: "A",
+                                                   get_party(session, kit.CLUB).id: "C"}
+    # client groups: the crm rule abc_class reads the latest snapshot of clients
+    group = site.cli(["crm", "group", "add", "A clients", "--rule", "abc_class = a",
+                      "--json"])
+    assert group.exit_code == 0, group.output
+    shown = site.cli(["crm", "group", "show", "A clients", "--json"]).json()["group"]
+    assert [row["name"] for row in shown["clients"]] == [kit.SCHOOL]
+
+    path = tmp_path / "lines.csv"
+    path.write_text("key,value\nkit,1\n")
+    refused = site.cli(f"analysis abc --from-file {path} --save --json")
+    assert refused.exit_code == 2 and refused.json()["error"]["field"] == "save"

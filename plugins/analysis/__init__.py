@@ -30,6 +30,7 @@ This module stays light: every hook imports what it needs when it is called.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, hookimpl
@@ -49,11 +50,23 @@ def add_hookspecs(registry: HookspecRegistry) -> None:
 
 
 @hookimpl
+def register_models() -> None:
+    from ordercraft.plugins.analysis import models  # noqa: F401  (declares the tables)
+
+
+@hookimpl
+def migrations_location() -> str:
+    return str(Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
 def register_permissions(registry: Any) -> None:
     registry.permission("analysis.read", "See analyses",
                         "Run ABC, XYZ and BCG analyses of the site's sales.")
+    registry.permission("analysis.write", "Save analyses",
+                        "Save an analysis's classes as the site's classification.")
     registry.grant("manager", "analysis.read")
-    registry.grant("economist", "analysis.read")
+    registry.grant("economist", "analysis.read", "analysis.write")
 
 
 @hookimpl
@@ -61,6 +74,14 @@ def plugin_services(registry: Any) -> None:
     from ordercraft.plugins.analysis.service import CLASSES
 
     registry.add("classes", CLASSES)
+
+
+@hookimpl(optionalhook=True)
+def register_client_rules(registry: Any) -> None:
+    """crm's hook (while crm is enabled): client groups by ABC class."""
+    from ordercraft.plugins.analysis.snapshots import add_abc_class_rule
+
+    add_abc_class_rule(registry)
 
 
 @hookimpl

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ordercraft.sdk.cli import acting_session, emit, json_option, table, user_option
+from ordercraft.sdk.errors import ValidationError
 
 #: The engine's options each command takes (the rest are refused by the engine).
 ENGINE_OPTIONS = {
@@ -50,7 +51,7 @@ def analysis_group() -> None:
 def _analysis_command(kind: str) -> click.Command:
     def run(from_file: str | None, period: str | None, date_from: Any, date_to: Any,
             measure: str, by: str, bucket: str, user_name: str | None, as_json: bool,
-            **options: Any) -> None:
+            save: bool = False, **options: Any) -> None:
         from ordercraft.plugins.analysis.service import (
             file_analysis,
             sales_query,
@@ -58,6 +59,9 @@ def _analysis_command(kind: str) -> click.Command:
         )
 
         if from_file is not None:
+            if save:
+                raise ValidationError("save: only analyses of the site's sales are saved, "
+                                      "not of a file", field="save")
             document = file_analysis(kind, from_file, **options)
         else:
             query = sales_query(period=period, measure=measure, by=by, bucket=bucket,
@@ -65,11 +69,21 @@ def _analysis_command(kind: str) -> click.Command:
                                 date_to=date_to and date_to.date())
             with acting_session(user_name) as session:
                 document = site_analysis(session, kind, query, **options)
+                if save:
+                    from ordercraft.plugins.analysis.snapshots import save_snapshot
+
+                    snapshot = save_snapshot(session, kind, query, document, options)
+                    document = {**document, "snapshot": snapshot.id}
         emit(as_json, document, lambda: _text(kind, document))
 
     command: Callable[..., None] = run
     for name in reversed(ENGINE_OPTIONS[kind]):
         command = click.option(f"--{name}", name, default=None, help=OPTION_HELP[name])(command)
+    if kind in ("abc", "abcxyz"):
+        command = click.option("--save", is_flag=True,
+                               help="Save the classes as the site's classification (the "
+                                    "service analysis.classes and the client rule "
+                                    "abc_class read the latest).")(command)
     for decorator in reversed(_COMMON):
         command = decorator(command)
     return click.command(kind, help=HELP[kind])(command)

@@ -27,6 +27,8 @@ from .options import AbcOptions, XyzOptions
 from .site import SalesQuery, date_range, site_lines
 
 READ = "analysis.read"
+#: The analyses whose classes can be saved as a snapshot.
+SAVED_KINDS = ("abc", "abcxyz")
 
 
 @contextmanager
@@ -73,14 +75,21 @@ def query_document(query: SalesQuery) -> dict[str, Any]:
 
 
 class ClassService:
-    """ABC-XYZ classes of the site's items and ABC classes of its clients, by revenue of
-    the 12 whole months before this one (default limits): the classes other plugins
-    (purchasing's ABC route, client groups) read."""
+    """ABC-XYZ classes of the site's items and ABC classes of its clients: the classes
+    other plugins (purchasing's ABC route, client groups) read. From the latest saved
+    snapshot (``ordercraft analysis abcxyz --save``) when there is one and ``on`` is not
+    given; else computed by revenue of the 12 whole months before ``on``'s month (default
+    limits)."""
 
     def item_classes(self, session: Any, *, on: date | None = None) -> dict[int, str]:
         """``{item id: "AX", ...}`` for every item sold in the 12 whole months before the
         month of ``on`` (default today); an item whose series cannot be classed by XYZ
         has its ABC letter alone (``"A"``)."""
+        from .snapshots import saved_classes
+
+        saved = saved_classes(session, "item") if on is None else None
+        if saved is not None:
+            return saved
         query = sales_query(today=on)
         with refusals():
             lines = site_lines(session, query, with_periods=True, by_id=True)
@@ -95,6 +104,11 @@ class ClassService:
 
     def client_classes(self, session: Any, *, on: date | None = None) -> dict[int, str]:
         """``{client id: "A", ...}`` for every client who bought in the same range."""
+        from .snapshots import saved_classes
+
+        saved = saved_classes(session, "client") if on is None else None
+        if saved is not None:
+            return saved
         query = sales_query(by="client", today=on)
         with refusals():
             lines = site_lines(session, query, with_periods=False, by_id=True)

@@ -104,7 +104,7 @@ def bom(sku: str):
 
 
 @bp.post("/boms/<sku>")
-@login_required
+@permission_required("bom.write")
 def edit_bom(sku: str):
     """Inline quantity edits of the active version's lines: the version is saved again
     with the new quantities (one transaction; a bad quantity is shown, nothing saved)."""

@@ -231,6 +231,18 @@ def _bind(factory: sessionmaker[Session], writes: bool) -> Engine:
     return bound
 
 
+def begin_writing(session: Session) -> None:
+    """End a reading transaction (nothing written yet) and make the session's next one a
+    writing one (IMMEDIATE on SQLite): for an operation that reads, does slow work
+    without the lock (checking a password), then writes. Objects already loaded stay
+    loaded; a writing session is left as it is."""
+    if session.info.get("writes", True):
+        return
+    session.commit()
+    session.bind = session.get_bind().execution_options(**{WRITES: True})
+    session.info["writes"] = True
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session], *, writes: bool = True,
                 **info: Any) -> Iterator[Session]:

@@ -25,7 +25,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ordercraft.core.db import utcnow
+from ordercraft.core.db import begin_writing, utcnow
 from ordercraft.core.errors import AuthenticationFailed, OrdercraftError
 from ordercraft.core.models import LoginThrottle, User
 
@@ -155,6 +155,7 @@ def authenticate(session: Session, name: str, password: str, *, address: str = "
     rows = _rows(session, keys)
     refusal = _refusal(session, rows, now, lock_length)
     if refusal is not None:
+        begin_writing(session)
         _audit(session, name or "", address, "throttled")
         raise refusal
     user = session.scalar(select(User).where(User.name == (name or ""),
@@ -165,6 +166,9 @@ def authenticate(session: Session, name: str, password: str, *, address: str = "
         matched = stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         matched = False
+    # argon2 ran on a snapshot of a reading session (a login view reads first); what the
+    # outcome writes (the counters, the audit, the new session) goes in a writing one.
+    begin_writing(session)
     if not matched or user is None:
         locked = _record_failure(session, keys, rows, now, limit, lock_length)
         _audit(session, name or "", address, "locked" if locked else "wrong_password")

@@ -82,13 +82,19 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
                  warehouse: Any = None, output_warehouse: Any = None, source: str = "manual",
                  on_date: Any = None,
                  components: list[dict[str, Any]] | None = None,
-                 operations: list[dict[str, Any]] | None = None) -> ProductionOrder:
+                 operations: list[dict[str, Any]] | None = None,
+                 automatic: bool = False) -> ProductionOrder:
     """A draft order for ``qty`` of ``product``: its components are the active BOM
     exploded through phantoms for the whole quantity, its operations the BOM's map. A
     one-off product (the custom robot from its calculation) gives ``components``
     (``[{"item": SKU, "qty": total}]``) and ``operations`` (``[{"name", "hours",
-    "cost_per_hour", "work_centre"?}]``) instead of a BOM."""
-    require_session_permission(session, "production.write")
+    "cost_per_hour", "work_centre"?}]``) instead of a BOM.
+
+    ``automatic``: the platform drafts it as the consequence of another document (a
+    confirmed customer order's shortages), so the acting user needs no
+    ``production.write`` (a manager confirming an order is not running production)."""
+    if not automatic:
+        require_session_permission(session, "production.write")
     from ordercraft.plugins.production.boms import _item
 
     item = _item(session, product, "item")
@@ -577,7 +583,7 @@ def orders_for_shortages(session: Session, sales_order: Any, shortages: list[Any
             continue
         order = create_order(session, shortage.item, shortage.qty, due_date=shortage.due_date,
                              warehouse=shortage.warehouse,
-                             source=f"order:{shortage.order_number}")
+                             source=f"order:{shortage.order_number}", automatic=True)
         order.sales_line_id, order.sales_order_number = shortage.line_id, shortage.order_number
         numbers.append(order.number)
     return numbers

@@ -276,3 +276,20 @@ def test_import_names_the_line_of_a_byte_that_is_not_utf8(shop, tmp_path):
     message = refused(shop, f"stock import {path}")["message"]
     assert "line 3: not UTF-8 text (byte 0xe9)" in message
     assert "offset" not in message
+
+
+def test_import_refuses_dates_outside_the_sites_window(shop, tmp_path):
+    from datetime import date, timedelta
+
+    path = tmp_path / "typo.csv"
+    far = (date.today() + timedelta(days=400)).isoformat()
+    path.write_text(HEADER + "2024-03-01,receive,BOLT,MAIN,10,2.00,\n"
+                    f"{far},receive,BOLT,MAIN,10,2.00,\n"
+                    "1024-03-01,issue,BOLT,MAIN,1,,\n", encoding="utf-8")
+    error = refused(shop, f"stock import {path}")
+    assert error["details"]["lines"] == [3, 4] and error["field"] == "date"
+    assert f"line 3: date '{far}' is outside" in error["message"]
+    assert ok(shop, "stock balance --item BOLT --warehouse MAIN")["balances"][0]["qty"] == "0"
+    assert shop.cli("settings set stock_import_future_days 500").exit_code == 0
+    assert shop.cli("settings set stock_import_past_days 400000").exit_code == 0
+    assert "not enough 'BOLT'" in refused(shop, f"stock import {path}")["message"]

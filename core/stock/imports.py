@@ -24,6 +24,7 @@ import csv
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from ordercraft.core.errors import ValidationError
 from ordercraft.core.importing import csv_reader, file_error
-from ordercraft.core.stock.inputs import DocumentSpec, LineSpec
+from ordercraft.core.settings import get_setting
+from ordercraft.core.stock.inputs import DocumentSpec, LineSpec, check_date
 from ordercraft.core.stock.posting import bulk_mode, post_in_bulk
 
 OPS = {"receive": "receipt", "receipt": "receipt", "issue": "issue", "write_off": "write_off",
@@ -106,7 +108,8 @@ def _row_problem(cells: list[str], width: int, numbers: tuple[int, ...],
     return None
 
 
-def _refuse_rows(path: str | Path, problems: list[tuple[int, str]]) -> ValidationError:
+def _refuse_rows(path: str | Path, problems: list[tuple[int, str]],
+                 field: str = "file") -> ValidationError:
     """One refusal listing every bad row (the first :data:`MAX_LISTED` of them)."""
     listed = "; ".join(f"line {number}: {problem}" for number, problem in problems[:MAX_LISTED])
     more = (f"; and {len(problems) - MAX_LISTED} more rows" if len(problems) > MAX_LISTED
@@ -114,7 +117,7 @@ def _refuse_rows(path: str | Path, problems: list[tuple[int, str]]) -> Validatio
     return ValidationError(
         f"{listed}{more}" if len(problems) == 1 else
         f"file {str(path)!r}: {len(problems)} rows refused, nothing imported: {listed}{more}",
-        field="file", details={"line": problems[0][0],
+        field=field, details={"line": problems[0][0],
                                "lines": [number for number, _problem in problems]})
 
 
@@ -202,6 +205,29 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     return documents, rows
 
 
+def _check_dates(session: Session, path: str | Path, documents: list[DocumentSpec]) -> None:
+    """Refuse business dates outside the site's plausible window (settings
+    ``stock_import_past_days`` and ``stock_import_future_days``), listing every such row."""
+    today = date.today()
+    earliest = today - timedelta(days=int(get_setting(session, "stock_import_past_days")))
+    latest = today + timedelta(days=int(get_setting(session, "stock_import_future_days")))
+    problems = []
+    for document in documents:
+        if not document.date:
+            continue  # no date: today
+        try:
+            day = check_date(document.date)
+        except ValidationError:
+            continue  # not a date: refused, with its line, when the rows are checked
+        if not earliest <= day <= latest:
+            for line in document.lines:
+                problems.append((line.source_line or 0, f"date {document.date!r} is outside "
+                                 f"{earliest} to {latest} (settings stock_import_past_days, "
+                                 "stock_import_future_days)"))
+    if problems:
+        raise _refuse_rows(path, sorted(problems), field="date")
+
+
 def import_file(session: Session, path: str | Path,
                 progress: Callable[[str], None] | None = None) -> ImportSummary:
     """Read and check the whole file, then post it in one transaction (all rows or none).
@@ -212,6 +238,7 @@ def import_file(session: Session, path: str | Path,
     documents, rows = read_documents(path)
     if not documents:
         raise ValidationError(f"file {str(path)!r} has no rows", field="file")
+    _check_dates(session, path, documents)
     if progress is not None:
         progress(f"read {rows} rows ({len(documents)} documents); posting")
     with bulk_mode(session):

@@ -74,8 +74,10 @@ def csv_reader(path: str | Path) -> tuple[Any, bool]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise file_error(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
-                         f"{exc.start}); save it as 'CSV UTF-8'") from None
+        # A line number is what a user can find in an editor; a byte offset is not.
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise file_error(path, f"line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                         "save it as 'CSV UTF-8'") from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), delimiter == ";"

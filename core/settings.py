@@ -188,6 +188,13 @@ def register_core(registry: SettingRegistry) -> None:
                      "A folder of print templates used before the shipped ones (a file with a "
                      "form's relative path replaces it); empty: ORDERCRAFT_TEMPLATES_DIR, "
                      "else only the shipped ones.", check=_folder)
+    registry.setting("stock_import_past_days", "int", 3660, "Stock import: oldest date (days)",
+                     "`stock import` refuses a row dated more than this many days before "
+                     "today (a typo such as 1024 for 2024).", check=_at_least_one)
+    registry.setting("stock_import_future_days", "int", 31,
+                     "Stock import: latest date (days ahead)",
+                     "`stock import` refuses a row dated more than this many days after "
+                     "today (a typo such as 2204 for 2024).", check=_at_least_one)
     labels = {"name": "Company name", "address": "Company address",
               "tax_id": "Company tax id", "registration_no": "Company registration number",
               "bank_details": "Company bank details", "phone": "Company phone",

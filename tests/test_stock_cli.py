@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ordercraft.core.models import Item, Warehouse
-from ordercraft.core.stock.models import StockBalance
+from ordercraft.core.stock.models import StockBalance, StockDocument
 
 
 @pytest.fixture
@@ -179,3 +179,117 @@ def test_the_command_group_is_listed(shop):
     for command in ("receive", "issue", "write-off", "transfer", "reserve", "release", "count",
                     "cancel", "balance", "moves", "import", "verify"):
         assert command in result.output
+
+
+HEADER = "date,op,sku,warehouse,qty,unit_cost,ref\n"
+
+
+def test_import_checks_in_business_date_order_not_file_order(shop, tmp_path):
+    # Issue 11, item 16: the issue of 5 March is listed before the receipt of 1 March
+    # that covers it; the count of 10 March before a receipt of 2 March.
+    path = tmp_path / "unsorted.csv"
+    path.write_text(HEADER + "2024-03-05,issue,BOLT,MAIN,4,,\n"
+                    "2024-03-10,count,BOLT,MAIN,10,,CNT-1\n"
+                    "2024-03-01,receive,BOLT,MAIN,10,2.00,DN-1\n"
+                    "2024-03-02,receive,BOLT,MAIN,5,2.00,DN-2\n", encoding="utf-8")
+    summary = ok(shop, f"stock import {path}")
+    assert (summary["documents"], summary["moves"]) == (4, 4)
+    assert ok(shop, "stock balance --item BOLT --warehouse MAIN")["balances"][0]["qty"] == "10"
+    with shop.session() as session:
+        details = session.scalar(select(StockDocument.details)
+                                 .where(StockDocument.ref == "CNT-1"))
+    assert details["counted"] == [{"item": "BOLT", "warehouse": "MAIN", "counted": "10",
+                                   "book": "11", "difference": "-1"}]
+    assert ok(shop, "stock verify")["ok"] is True
+
+
+def test_import_in_date_order_still_names_the_files_line(shop, tmp_path):
+    path = tmp_path / "short.csv"
+    path.write_text(HEADER + "2024-03-05,issue,BOLT,MAIN,40,,\n"
+                    "2024-03-01,receive,BOLT,MAIN,10,2.00,DN-1\n", encoding="utf-8")
+    error = refused(shop, f"stock import {path}")
+    assert error["message"] == ("line 2: not enough 'BOLT' in warehouse 'MAIN' to issue: "
+                                "requested 40 pc, available 10 pc")
+    assert ok(shop, "stock balance --item BOLT --warehouse MAIN")["balances"][0]["qty"] == "0"
+
+
+def test_post_many_follows_business_date_order(shop):
+    from ordercraft.core.stock import api
+    from ordercraft.core.stock.inputs import DocumentSpec, LineSpec
+
+    with shop.session() as session:
+        posted = api.post_many(session, [
+            DocumentSpec("issue", [LineSpec("BOLT", "MAIN", "3")], "2024-03-05"),
+            DocumentSpec("receipt", [LineSpec("BOLT", "MAIN", "5", "1.00")], "2024-03-01")])
+    # Results come in the given order.
+    assert [p.kind for p in posted] == ["issue", "receipt"]
+    assert posted[0].moves[0].value == Decimal("-3.0000")
+
+
+@pytest.mark.parametrize("row, message", [
+    # Issue 11, item 17: a surplus cell was read as the note, holder or transfer target.
+    ("2024-03-01,receive,BOLT,MAIN,10,2.00,,SIDE\n", "line 3: has 8 cells, the header names 7"),
+    ("2024-03-01,receive,BOLT,MAIN,10,2.00\n", "line 3: has 6 cells, the header names 7"),
+    # A decimal comma in a ','-separated file: not qty 1 at cost 5.
+    ("2024-03-01,receive,BOLT,MAIN,1,5,,\n", "line 3: has 8 cells"),
+    ('2024-03-01,receive,BOLT,MAIN,"1,5",2,\n', "line 3: qty: '1,5' is not a number"),
+    ("2024-03-01,receive,BOLT,MAIN,1_0,2,\n", "line 3: qty: '1_0' is not a number"),
+    ("2024-03-01,receive,BOLT,MAIN,\u0661\u0660,2,\n", "line 3: qty: '\u0661\u0660' is not a number"),
+    ("2024-03-01,receive,BOLT,MAIN,10,2_0,\n", "line 3: unit_cost: '2_0' is not a number"),
+    ("2024-03-01,receive,BOLT,MAIN,10,2,A\x00\n", "line 3: contains a NUL byte"),
+])
+def test_import_refuses_a_malformed_row_and_imports_nothing(shop, tmp_path, row, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "2024-03-01,receive,BOLT,MAIN,10,2.00,DN-1\n" + row,
+                    encoding="utf-8")
+    error = refused(shop, f"stock import {path}")
+    assert error["message"].startswith(message)
+    assert error["details"]["line"] == 3
+    assert ok(shop, "stock balance --item BOLT --warehouse MAIN")["balances"][0]["qty"] == "0"
+
+
+def test_import_lists_every_malformed_row(shop, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(HEADER + "2024-03-01,receive,BOLT,MAIN,10,2.00,DN-1\n"
+                    "2024-03-01,receive,BOLT,MAIN,1,5,,\n"
+                    "2024-03-01,receive,BOLT,MAIN,10,2.00,DN-2\n"
+                    "2024-03-01,receive,BOLT,MAIN,1_0,2,\n", encoding="utf-8")
+    error = refused(shop, f"stock import {path}")
+    assert "2 rows refused, nothing imported" in error["message"]
+    assert "line 3: has 8 cells" in error["message"]
+    assert "line 5: qty: '1_0'" in error["message"]
+    assert error["details"]["lines"] == [3, 5]
+
+
+def test_import_refuses_a_column_named_twice(shop, tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("date,op,sku,warehouse,qty,unit_cost,ref,note,note\n"
+                    "2024-03-01,receive,BOLT,MAIN,10,2.00,,a,b\n", encoding="utf-8")
+    assert "line 1: the column 'note' is named twice" in refused(
+        shop, f"stock import {path}")["message"]
+
+
+def test_import_names_the_line_of_a_byte_that_is_not_utf8(shop, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + "2024-03-01,receive,BOLT,MAIN,10,2.00,\n").encode()
+                     + b"2024-03-01,receive,BOLT,MAIN,10,2.00,,caf\xe9\n")
+    message = refused(shop, f"stock import {path}")["message"]
+    assert "line 3: not UTF-8 text (byte 0xe9)" in message
+    assert "offset" not in message
+
+
+def test_import_refuses_dates_outside_the_sites_window(shop, tmp_path):
+    from datetime import date, timedelta
+
+    path = tmp_path / "typo.csv"
+    far = (date.today() + timedelta(days=400)).isoformat()
+    path.write_text(HEADER + "2024-03-01,receive,BOLT,MAIN,10,2.00,\n"
+                    f"{far},receive,BOLT,MAIN,10,2.00,\n"
+                    "1024-03-01,issue,BOLT,MAIN,1,,\n", encoding="utf-8")
+    error = refused(shop, f"stock import {path}")
+    assert error["details"]["lines"] == [3, 4] and error["field"] == "date"
+    assert f"line 3: date '{far}' is outside" in error["message"]
+    assert ok(shop, "stock balance --item BOLT --warehouse MAIN")["balances"][0]["qty"] == "0"
+    assert shop.cli("settings set stock_import_future_days 500").exit_code == 0
+    assert shop.cli("settings set stock_import_past_days 400000").exit_code == 0
+    assert "not enough 'BOLT'" in refused(shop, f"stock import {path}")["message"]

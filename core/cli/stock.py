@@ -292,7 +292,7 @@ def layers_command(item: str, warehouse: str, include_used: bool, as_json: bool)
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
 def import_command(file: str, as_json: bool) -> None:
-    """Post the rows of FILE (CSV or XLSX: date, op, sku, warehouse, qty, unit_cost, ref)
+    """Post the rows of FILE (CSV, UTF-8: date, op, sku, warehouse, qty, unit_cost, ref)
     as one batch: all rows or none."""
     import time
 

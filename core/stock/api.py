@@ -197,7 +197,7 @@ def cancel(session: Session, document: Any) -> PostedDocument:
 
 def import_file(session: Session, path: Any,
                 progress: Callable[[str], None] | None = None) -> Any:
-    """Post the rows of a CSV or XLSX file as one batch (see ``imports``); the file is
+    """Post the rows of a CSV file as one batch (see ``imports``); the file is
     read before the write lock is taken; ``progress`` is told what the import does."""
     from ordercraft.core.stock.imports import import_file as run
 

@@ -9,17 +9,22 @@ count, reserve, release. Rows that share an ``op`` and a ``ref`` form one docume
 form one document (a run of receipts of 3 March), which a cancel takes back whole.
 
 All or nothing: every row is checked first, then the whole file is posted in one
-transaction; the error names the first bad row by its line in the file (the header
-is line 1). The rows are valued in business-date order (file order within a date),
-so a file may list an issue before the receipt that covers it as long as the
-receipt's date is not later.
+transaction. A row with more or fewer cells than the header, a NUL byte, or a qty or
+unit_cost that is not written with the digits 0-9 (no ``1_0``, no other scripts'
+digits) is refused, and every such row is listed by its line in the file (the header
+is line 1); a column named twice is refused too. Other errors name the first bad row.
+The rows are checked and valued in business-date order (file order within a date),
+so a file may list an issue before the receipt that covers it, or a count before an
+earlier-dated receipt, as long as the receipt's date is not later.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from ordercraft.core.errors import ValidationError
 from ordercraft.core.importing import csv_reader, file_error
-from ordercraft.core.stock.inputs import DocumentSpec, LineSpec
+from ordercraft.core.settings import get_setting
+from ordercraft.core.stock.inputs import DocumentSpec, LineSpec, check_date
 from ordercraft.core.stock.posting import bulk_mode, post_in_bulk
 
 OPS = {"receive": "receipt", "receipt": "receipt", "issue": "issue", "write_off": "write_off",
@@ -35,6 +41,11 @@ OPS = {"receive": "receipt", "receipt": "receipt", "issue": "issue", "write_off"
        "reserve": "reservation", "reservation": "reservation", "release": "release"}
 REQUIRED = ("date", "op", "sku", "warehouse", "qty", "unit_cost", "ref")
 OPTIONAL = ("to_warehouse", "holder", "note")
+#: A number as a file may write it: ASCII digits only (``Decimal`` would also take
+#: ``1_0`` and other scripts' digits, which no spreadsheet writes on purpose).
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: Most problems listed in one refusal (a file with a wrong separator fails every row).
+MAX_LISTED = 20
 
 
 @dataclass
@@ -81,10 +92,43 @@ def read_csv(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]], 
     return header, rows, decimal_comma
 
 
+def _row_problem(cells: list[str], width: int, numbers: tuple[int, ...],
+                 decimal_comma: bool, names: dict[int, str]) -> str | None:
+    """What is wrong with a row's shape or characters, before its values are checked."""
+    if len(cells) != width:
+        return (f"has {len(cells)} cells, the header names {width} columns (a stray "
+                "separator, or a decimal comma in a ','-separated file?)")
+    if any("\x00" in cell for cell in cells):
+        return "contains a NUL byte"
+    for at in numbers:
+        text = _number(cells[at], decimal_comma).strip()
+        if text and not PLAIN_NUMBER.fullmatch(text):
+            return (f"{names[at]}: {cells[at]!r} is not a number (digits 0-9, a "
+                    "decimal point, no separators)")
+    return None
+
+
+def _refuse_rows(path: str | Path, problems: list[tuple[int, str]],
+                 field: str = "file") -> ValidationError:
+    """One refusal listing every bad row (the first :data:`MAX_LISTED` of them)."""
+    listed = "; ".join(f"line {number}: {problem}" for number, problem in problems[:MAX_LISTED])
+    more = (f"; and {len(problems) - MAX_LISTED} more rows" if len(problems) > MAX_LISTED
+            else "")
+    return ValidationError(
+        f"{listed}{more}" if len(problems) == 1 else
+        f"file {str(path)!r}: {len(problems)} rows refused, nothing imported: {listed}{more}",
+        field=field, details={"line": problems[0][0],
+                               "lines": [number for number, _problem in problems]})
+
+
 def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     """The file's rows grouped into document specs (not yet checked against the site)."""
     raw_header, table_rows, comma = read_csv(path)
     header = [str(name).strip().lower().replace(" ", "_") for name in raw_header]
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise ValidationError(f"file {str(path)!r}: line 1: the column {repeated[0]!r} is "
+                              "named twice", field="file", details={"line": 1})
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise ValidationError(f"file {str(path)!r}: line 1 must name the columns "
@@ -106,6 +150,17 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     (date_at, op_at, sku_at, warehouse_at, qty_at, cost_at, ref_at, to_at, holder_at,
      note_at) = at
     kinds: dict[str, str] = {}  # an op as written -> the document kind
+    # Rows of the wrong shape are all listed at once, before anything else is checked.
+    numbers = tuple(position[name] for name in ("qty", "unit_cost"))
+    names = {index: name for name, index in position.items()}
+    problems = []
+    for number, cells in table_rows:
+        if any(cells):
+            problem = _row_problem(cells, width, numbers, comma, names)
+            if problem is not None:
+                problems.append((number, problem))
+    if problems:
+        raise _refuse_rows(path, problems)
     for number, cells in table_rows:
         if not any(cells):
             continue
@@ -161,6 +216,29 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     return documents, rows
 
 
+def _check_dates(session: Session, path: str | Path, documents: list[DocumentSpec]) -> None:
+    """Refuse business dates outside the site's plausible window (settings
+    ``stock_import_past_days`` and ``stock_import_future_days``), listing every such row."""
+    today = date.today()
+    earliest = today - timedelta(days=int(get_setting(session, "stock_import_past_days")))
+    latest = today + timedelta(days=int(get_setting(session, "stock_import_future_days")))
+    problems = []
+    for document in documents:
+        if not document.date:
+            continue  # no date: today
+        try:
+            day = check_date(document.date)
+        except ValidationError:
+            continue  # not a date: refused, with its line, when the rows are checked
+        if not earliest <= day <= latest:
+            for line in document.lines:
+                problems.append((line.source_line or 0, f"date {document.date!r} is outside "
+                                 f"{earliest} to {latest} (settings stock_import_past_days, "
+                                 "stock_import_future_days)"))
+    if problems:
+        raise _refuse_rows(path, sorted(problems), field="date")
+
+
 def import_file(session: Session, path: str | Path,
                 progress: Callable[[str], None] | None = None) -> ImportSummary:
     """Read and check the whole file, then post it in one transaction (all rows or none).
@@ -171,6 +249,7 @@ def import_file(session: Session, path: str | Path,
     documents, rows = read_documents(path)
     if not documents:
         raise ValidationError(f"file {str(path)!r} has no rows", field="file")
+    _check_dates(session, path, documents)
     if progress is not None:
         progress(f"read {rows} rows ({len(documents)} documents); posting")
     with bulk_mode(session):

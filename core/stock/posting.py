@@ -132,7 +132,8 @@ def _call_posted(session: Session, document_ids: Sequence[int]) -> None:
 
 
 def post_documents(session: Session, specs: Sequence[DocumentSpec]) -> list[PostedDocument]:
-    """Post ``specs`` in order, in the session's transaction: all of them or none."""
+    """Post ``specs`` in the session's transaction, all of them or none, in business-date
+    order (the given order within a date); the results come in the given order."""
     if len(specs) >= BULK_DOCUMENTS:
         with bulk_mode(session):
             posted = _post(session, specs)
@@ -157,7 +158,7 @@ def post_in_bulk(session: Session, specs: Sequence[DocumentSpec]) -> tuple[list[
     posting of a simple one)."""
     with bulk_mode(session):
         posted = _post(session, specs)
-    return [doc.id for doc in posted.docs], len(posted.batch.new)
+    return sorted(doc.id for doc in posted.docs), len(posted.batch.new)
 
 
 @contextmanager
@@ -221,12 +222,16 @@ def _post(session: Session, specs: Sequence[DocumentSpec]) -> _Posted:
                 raise fail(doc.lines[0], DuplicateReference(
                     f"{article(doc.kind)} with ref {doc.ref!r} was posted already",
                     field="ref", details={"ref": doc.ref, "kind": doc.kind}))
-    Builder(batch).build(docs)
-    number(batch, docs)
+    # Availability and a count's book quantity follow business-date order, file order
+    # within a date (a stable sort): a batch may list an issue before the earlier-dated
+    # receipt that covers it. Documents and moves are numbered in that order too.
+    in_date_order = sorted(docs, key=lambda doc: doc.date)
+    Builder(batch).build(in_date_order)
+    number(batch, in_date_order)
     results = _value_and_write(batch, document_rows(
         ledger, ((doc.id, doc.kind, doc.date, doc.ref, doc.spec.note or "", doc.details, None)
-                 for doc in docs), *_user(session), utcnow()))
-    _call_posted(session, [doc.id for doc in docs])
+                 for doc in in_date_order), *_user(session), utcnow()))
+    _call_posted(session, [doc.id for doc in in_date_order])
     return _Posted(batch, docs, results)
 
 

@@ -9,9 +9,11 @@ together on a signal. On PostgreSQL the balance rows are locked ``FOR UPDATE`` i
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from collections import defaultdict
 from decimal import Decimal
@@ -125,3 +127,56 @@ def test_processes_bulk_posting_many_items_in_different_orders_do_not_deadlock(s
                     expected[(sku, warehouse)]), (sku, warehouse)
         report = stock.verify(session)
         assert report.ok, [str(d) for d in report.drift]
+
+
+def _together(shop, *postings) -> list[BaseException]:
+    """Run each posting in its own thread and transaction, all released at once by a
+    barrier; return what they raised (a refusal is a result, an internal error is not)."""
+    barrier = threading.Barrier(len(postings))
+    errors: list[BaseException] = []
+
+    def run(posting) -> None:
+        try:
+            with shop.session() as session:
+                session.connection()   # connected (and in a transaction) before the start
+                barrier.wait(timeout=60)
+                posting(session)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(posting,)) for posting in postings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+@pytest.mark.skipif(not os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="on SQLite the write lock serialises postings")
+def test_first_postings_of_a_new_item_take_the_same_locks_as_later_ones(shop):
+    # Both postings of a brand-new item create its balance rows, then lock them, then
+    # take ids: the moves are numbered in posting order, so the stored running balances
+    # are what verify recomputes. A backdated receipt racing the item's first transfer
+    # into a warehouse sees (and locks) the row the transfer created.
+    for n in range(4):
+        with shop.session() as session:
+            session.add_all([Item(sku=f"NEW{n}", name="New", valuation="average"),
+                             Item(sku=f"MOVED{n}", name="Moved", valuation="fifo")])
+            session.flush()
+            stock.receive(session, f"MOVED{n}", "W1", 10, "2.00", date="2024-03-10")
+        errors = _together(
+            shop,
+            lambda s, n=n: stock.receive(s, f"NEW{n}", "W1", 3, "1.00", date="2024-03-05"),
+            lambda s, n=n: stock.receive(s, f"NEW{n}", "W2", 4, "1.50", date="2024-03-05"),
+            lambda s, n=n: stock.issue(s, f"NEW{n}", "W1", 1, date="2024-03-06"),
+            lambda s, n=n: stock.receive(s, f"MOVED{n}", "W1", 5, "3.00", date="2024-03-01"),
+            lambda s, n=n: stock.transfer(s, f"MOVED{n}", "W1", "W2", 4, date="2024-03-11"),
+        )
+        assert errors == []
+        with shop.session() as session:
+            report = stock.verify(session)
+            assert report.ok, [d.to_dict() for d in report.drift]
+            assert stock.balance(session, f"NEW{n}", "W1").qty == 2
+            assert stock.balance(session, f"MOVED{n}", "W1").qty == 11
+            assert stock.balance(session, f"MOVED{n}", "W2").qty == 4

@@ -181,6 +181,41 @@ def test_cancel_refused_when_the_stock_is_reserved(book):
     """)
 
 
+def test_reservations_protect_average_items_too(book):
+    # An average item may go negative, but not into what others reserved.
+    book.run("""
+        2024-03-01 receive OIL MAIN 10 @ 4.00
+        2024-03-02 reserve OIL MAIN 6 for=SO-1
+        2024-03-03 issue    OIL MAIN 5              !! requested 5 pc, available 4 pc (10 on hand, 6 reserved for others)
+        2024-03-03 write_off OIL MAIN 5             !! available 4 pc
+        2024-03-03 transfer OIL MAIN>SIDE 5         !! available 4 pc
+        2024-03-03 issue    OIL MAIN 4              => -16.0000
+        # The holder may use its reservation, and go negative beyond it.
+        2024-03-04 issue    OIL MAIN 9 for=SO-1     => -36.0000
+        balance OIL MAIN: -3 worth -12.0000 reserved 0
+        # With nothing reserved for others, negative stock stays allowed.
+        2024-03-05 issue    OIL MAIN 2              => -8.0000
+        balance OIL MAIN: -5 worth -20.0000 reserved 0
+        verify
+    """)
+
+
+def test_cancel_refused_when_average_stock_is_reserved(book):
+    # Like FIFO: a cancel may not take reserved average stock away...
+    book.run("""
+        r1: 2024-03-01 receive OIL MAIN 10 @ 4.00
+        2024-03-02 receive OIL MAIN 2 @ 4.00
+        2024-03-03 reserve OIL MAIN 5 for=SO-1
+        cancel r1    !! cancelling document 1 would leave 2 pc of 'OIL' in warehouse 'MAIN', but 5 pc are reserved
+        i1: 2024-03-04 issue OIL MAIN 7 for=SO-1
+        balance OIL MAIN: 5 worth 20.0000 reserved 0
+        # ...nor give a holder back a reservation the stock no longer covers.
+        2024-03-05 issue OIL MAIN 10                => -40.0000
+        cancel i1    !! would reserve 5 pc of 'OIL' in warehouse 'MAIN' again, but only 2 pc are available
+        verify
+    """)
+
+
 # --------------------------------------------------------------------------- counts
 
 

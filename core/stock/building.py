@@ -62,6 +62,8 @@ class Batch:
     cause: dict[int, Doc] = field(default_factory=dict)
     #: What each holder holds, as the batch goes.
     held: dict[HolderKey, Decimal] = field(default_factory=dict)
+    #: A cancel's balances it lowers (it takes out an inbound move there).
+    lowered: set[tuple[int, int]] = field(default_factory=set)
     #: Set by a cancel: how messages name what the batch does.
     cancelling: str | None = None
 
@@ -87,10 +89,13 @@ class Batch:
         return {d: tuple(rows) for d, rows in found.items()}
 
     def check_reserved_after(self) -> None:
-        """After a cancel, FIFO stock must still cover what is reserved."""
+        """After a cancel, stock must still cover what is reserved, whatever the
+        valuation: an average item may go negative, but not into reserved stock (an
+        average balance the cancel does not lower is left as it was)."""
         for bal in self.balances.values():
             item = self.catalog.item(bal.item_id)
-            if item.valuation == val.FIFO and bal.qty < bal.run_reserved:
+            if bal.qty < bal.run_reserved and (item.valuation == val.FIFO or (
+                    bal.run_reserved > 0 and (bal.item_id, bal.warehouse_id) in self.lowered)):
                 warehouse = self.catalog.warehouse(bal.warehouse_id)
                 raise InsufficientStock(
                     f"{self.cancelling} would leave {item.amount(bal.qty)} of {item.sku!r} in "
@@ -203,6 +208,8 @@ class Builder:
         batch.removed[item_id].append(stored)
         batch.cause.setdefault(item_id, reversal)
         batch.balances[(item_id, stored.warehouse_id)].run_qty -= stored.qty
+        if stored.qty > 0:
+            batch.lowered.add((item_id, stored.warehouse_id))
 
     def undo_reservation(self, reversal: Doc, item: ItemInfo, warehouse: WarehouseInfo,
                          holder: str, change: Decimal) -> None:
@@ -218,7 +225,7 @@ class Builder:
         if change < 0:
             bal = batch.balance(item, warehouse)
             available = bal.run_qty - bal.run_reserved
-            if item.valuation == val.FIFO and -change > available:
+            if -change > available:
                 raise InsufficientStock(
                     f"{what} would reserve {item.amount(-change)} of {item.sku!r} in "
                     f"warehouse {warehouse.code!r} again, but only "
@@ -258,12 +265,15 @@ class Builder:
         return move
 
     def _check_available(self, line: Line, qty: Decimal, verb: str) -> Decimal:
-        """Refuse taking more than is available (FIFO); return the reservation used up."""
+        """Refuse taking what is reserved for others (FIFO: more than is on hand too);
+        return the reservation used up."""
         item, warehouse, holder = line.item, line.warehouse, line.holder
         bal = self.batch.balance(item, warehouse)
         held = self.batch.held.get((item.id, warehouse.id, holder), ZERO) if holder else ZERO
         others = bal.run_reserved - held
-        if item.valuation == val.FIFO:
+        # FIFO stock never goes negative; average stock may, but not into what other
+        # holders reserved: with nothing reserved for others it takes any quantity.
+        if item.valuation == val.FIFO or others > 0:
             available = bal.run_qty - others
             if qty > available:
                 detail = (f" ({item.fmt(bal.run_qty)} on hand, {item.fmt(others)} reserved for "

@@ -215,23 +215,46 @@ class Ledger:
         """Lock every balance row of these items in (item, warehouse) order, creating the
         rows of ``pairs`` that do not exist yet. Returns them all.
 
-        Rows are locked before any is created, and created in (item, warehouse) order,
-        so that two postings never wait for each other in a circle (on PostgreSQL; on
-        SQLite the transaction already holds the database).
+        On PostgreSQL a posting creates its rows first (``INSERT ... ON CONFLICT DO
+        NOTHING``, which waits for another posting creating the same row), then locks
+        all rows of its items in (item, warehouse) order, then takes its ids: so the
+        first posting of a new item takes the same locks as the later ones, and its
+        moves are numbered in the order postings happen. The rows are selected for
+        update until no new one appears: a row another posting created while this one
+        waited for a lock is only visible to the next statement (on SQLite the
+        transaction holds the database from its ``BEGIN IMMEDIATE``).
         """
         items = sorted(set(item_ids))
+        wanted = set(pairs)
         if self._locked is not None and set(items) <= self._locked_items:
             found = {pair: bal for pair, bal in self._locked.items() if pair[0] in set(items)}
-        else:
+            if wanted <= set(found):
+                return found
+            # The read-ahead took move ids before this posting held all its rows: give
+            # them up (skipped numbers), so that move ids follow the locks. (Document ids
+            # do not order the valuation.)
+            self._id_pool.pop("stock_moves", None)
+        if not self.postgres:
             found = self._select(items)
-        missing = sorted(set(pairs) - set(found))
-        if missing:
-            self.write(
-                "INSERT INTO stock_balances (item_id, warehouse_id, qty, value, reserved, "
-                "unit_cost) VALUES ({}) ON CONFLICT (item_id, warehouse_id) DO NOTHING",
-                [(i, w, 0, 0, 0, 0) for i, w in missing])
-            found.update(self._select(sorted({i for i, _w in missing})))
-        return found
+            missing = sorted(wanted - set(found))
+            if missing:
+                self._create(missing)
+                found.update(self._select(sorted({i for i, _w in missing})))
+            return found
+        self._create(sorted(wanted))
+        found = self._select(items)
+        while True:
+            again = self._select(items)
+            if again.keys() == found.keys():
+                return again
+            found = again
+
+    def _create(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """Create the balance rows of ``pairs`` (in this order) that do not exist yet."""
+        self.write(
+            "INSERT INTO stock_balances (item_id, warehouse_id, qty, value, reserved, "
+            "unit_cost) VALUES ({}) ON CONFLICT (item_id, warehouse_id) DO NOTHING",
+            [(i, w, 0, 0, 0, 0) for i, w in pairs])
 
     def _select(self, items: Sequence[int]) -> dict[tuple[int, int], Balance]:
         found: dict[tuple[int, int], Balance] = {}
@@ -298,12 +321,15 @@ class Ledger:
         statements = [items_sql.format(skus="= ANY(%s)"),
                       warehouses_sql.format(codes="= ANY(%s)"),
                       balances_sql.format(skus="= ANY(%s)", lock=" FOR UPDATE"),
+                      # Again: rows created while the first statement waited for a lock
+                      # are visible only to the next one (see ``lock``).
+                      balances_sql.format(skus="= ANY(%s)", lock=" FOR UPDATE"),
                       "SELECT 'stock_documents', nextval(pg_get_serial_sequence("
                       "'stock_documents', 'id')) FROM generate_series(1, %s) UNION ALL "
                       "SELECT 'stock_moves', nextval(pg_get_serial_sequence('stock_moves', "
                       "'id')) FROM generate_series(1, %s)"]
         statements += [self._LAYER_PAGE.format(mark="%s")] * len(out_pairs)
-        values: list[Any] = [list(skus), list(codes), list(skus), documents, moves]
+        values: list[Any] = [list(skus), list(codes), list(skus), list(skus), documents, moves]
         for pair in out_pairs:
             values += list(pair)
         command = PreparedCommand(self.connection)
@@ -324,7 +350,7 @@ class Ledger:
             command.failed()
             raise
         command.succeeded()
-        items, warehouses, locked, ids, *pages = results
+        items, warehouses, _first_lock, locked, ids, *pages = results
         return items, warehouses, locked, ids, pages
 
     def _prefetch_sqlite(self, skus: Sequence[str], codes: Sequence[str],

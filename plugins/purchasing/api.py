@@ -537,7 +537,7 @@ class MatchOut(OutputModel):
 @api_route(bp, "/purchase-orders/<int:order_id>/invoices", methods=["POST"], body=InvoiceIn,
            response=MatchOut, status=201,
            errors={**NOT_FOUND, 409: "A draft or cancelled order takes no invoice."},
-           tags=TAGS)
+           tags=TAGS, permission="purchasing.write")
 def record_invoice_api(order_id: int, body: InvoiceIn) -> Any:
     """Record a supplier's invoice; answers the order's three-way match."""
     from ordercraft.plugins.purchasing.invoices import record_invoice, three_way_match
@@ -551,7 +551,7 @@ def record_invoice_api(order_id: int, body: InvoiceIn) -> Any:
 
 
 @api_route(bp, "/purchase-orders/<int:order_id>/match", response=MatchOut, errors=NOT_FOUND,
-           tags=TAGS)
+           tags=TAGS, permission="purchasing.read")
 def match_api(order_id: int) -> Any:
     """The three-way match: ordered, received and invoiced per line, with differences."""
     from ordercraft.plugins.purchasing.invoices import three_way_match

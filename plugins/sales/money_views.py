@@ -13,8 +13,8 @@ from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Pager,
-    login_required,
     page_arguments,
+    permission_required,
     request_session,
 )
 
@@ -29,7 +29,7 @@ def _refused(exc: OrdercraftError) -> None:
 
 
 @bp.post("/orders/<int:order_id>/invoices")
-@login_required
+@permission_required("invoice.write")
 def issue(order_id: int):
     from ordercraft.plugins.sales import invoicing
 
@@ -48,7 +48,7 @@ def issue(order_id: int):
 
 
 @bp.get("/invoices/")
-@login_required
+@permission_required("invoice.read")
 def invoices():
     from ordercraft.plugins.sales.invoicing import invoice_dict, list_invoices
 
@@ -78,13 +78,13 @@ def _invoice_page(invoice_id: int, status: int = 200) -> Any:
 
 
 @bp.get("/invoices/<int:invoice_id>")
-@login_required
+@permission_required("invoice.read")
 def invoice(invoice_id: int):
     return _invoice_page(invoice_id)
 
 
 @bp.post("/invoices/<int:invoice_id>/payments")
-@login_required
+@permission_required("payment.write")
 def pay(invoice_id: int):
     """Record a payment of the invoice's client and allocate it (all of it that the
     invoice takes; the rest stays as the client's credit), or allocate from a payment
@@ -113,7 +113,7 @@ def pay(invoice_id: int):
 
 
 @bp.get("/receivables/")
-@login_required
+@permission_required("invoice.read")
 def receivables():
     from ordercraft.plugins.sales.receivables import BUCKETS
     from ordercraft.plugins.sales.receivables import receivables as report

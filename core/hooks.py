@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         DashboardWidget,
         HeaderItem,
         MenuItem,
+        PageSection,
         ServiceRegistry,
     )
     from ordercraft.core.settings import SettingRegistry
@@ -198,6 +199,15 @@ class Hooks(HookWrapper):
 
         return self._page_parts("dashboard_widgets", DashboardWidget, "the dashboard",
                                 session=session, user=user)
+
+    def page_sections(self, session: Session, user: User, page: str,
+                      obj: object) -> list[PageSection]:
+        """Every enabled plugin's sections for ``page`` showing ``obj``; a plugin that
+        fails, or returns something else than sections, is logged and left out."""
+        from ordercraft.core.registries import PageSection
+
+        return self._page_parts("page_sections", PageSection, f"the {page} page",
+                                session=session, user=user, page=page, obj=obj)
 
     def _page_parts(self, hook_name: str, kind: type[P], where: str, **kwargs: Any) -> list[P]:
         """The ``kind`` objects each plugin returns from a hook that draws part of a page

@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # imported for type checkers only: keeps start-up fast
         DashboardWidget,
         HeaderItem,
         MenuItem,
+        PageSection,
         ServiceRegistry,
     )
     from ordercraft.core.settings import SettingRegistry
@@ -319,6 +320,32 @@ def dashboard_widgets(session: Session, user: User) -> list[DashboardWidget]:
     Return a list of :class:`~ordercraft.core.registries.DashboardWidget` (``from
     ordercraft.sdk.plugins import DashboardWidget``: title, rows, chart_svg, url, order,
     name), or ``None``.
+    """
+
+
+@hookspec
+def page_sections(session: Session, user: User, page: str, obj: object) -> list[PageSection]:
+    """Sections the plugin adds to a page that belongs to the core or to another plugin:
+    the item card's bills of materials and supplier prices, the client card's balance and
+    serial-numbered units, a deal's proposals and orders.
+
+    Called when such a page is rendered for the browser, once per request and page, only
+    for enabled plugins, inside the request's transaction. ``page`` names the page:
+    ``"item"`` (``obj`` an :class:`~ordercraft.core.models.Item`), ``"party"`` (a
+    :class:`~ordercraft.core.models.Party`), and the pages of bundled plugins, which
+    pass their own object: ``"client"`` and ``"deal"`` (crm), ``"order"`` (sales). Return
+    nothing for pages you do not extend. Show a section only to users who may read it
+    (check ``ordercraft.sdk.permissions.has_permission``). A plugin whose implementation
+    raises, or returns something else than sections, is logged and left out: the page
+    renders without its section.
+
+    :param session: the request's session (read it; do not write, commit or roll back).
+    :param user: the logged-in :class:`~ordercraft.core.models.User`.
+    :param page: the page's name (see above).
+    :param obj: the object the page shows.
+
+    Return a list of :class:`~ordercraft.core.registries.PageSection` (``from
+    ordercraft.sdk.plugins import PageSection``: title, html, order, name), or ``None``.
     """
 
 

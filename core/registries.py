@@ -54,6 +54,26 @@ class HeaderItem:
 
 
 @dataclass(frozen=True)
+class PageSection:
+    """A section a plugin adds to another part's page (hook ``page_sections``): the
+    production section of an item card, a client's balance on the client card, the
+    proposals and orders of a deal.
+
+    :param title: the section's heading (``Bills of materials``).
+    :param html: its body, already escaped (a ``markupsafe.Markup``, usually rendered
+        from the plugin's own template with ``flask.render_template``).
+    :param order: sections are shown by ascending order, then title.
+    :param name: a stable name (``production-boms``): the page marks the section with
+        it, so tests and styles can find it.
+    """
+
+    title: str
+    html: str
+    order: int = 100
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class DashboardWidget:
     """A card of the home page's dashboard: a figure or two, a chart, and its numbers as
     a table (every chart's numbers are readable without the picture).

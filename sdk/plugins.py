@@ -83,6 +83,7 @@ from ordercraft.core.registries import (
     DashboardWidget,
     HeaderItem,
     MenuItem,
+    PageSection,
     Registry,
     ServiceRegistry,
     once_per_plugin_set,
@@ -92,7 +93,7 @@ if TYPE_CHECKING:
     import click
     from flask import Blueprint
 
-__all__ = ["Addon", "DashboardWidget", "HeaderItem", "HookWrapper", "HookspecRegistry", "MenuItem", "Platform", "PluginInfo",
+__all__ = ["Addon", "DashboardWidget", "HeaderItem", "HookWrapper", "HookspecRegistry", "MenuItem", "PageSection", "Platform", "PluginInfo",
            "Registry", "ServiceRegistry", "hookimpl", "hookspec", "once_per_plugin_set", "plugin_service",
            "site_platform"]
 

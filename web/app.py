@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from ordercraft.core.platform import Platform
 from ordercraft.core.secret_key import site_secret_key
-from ordercraft.web import auth, csrf, errors, header, menu, pages, security
+from ordercraft.web import auth, csrf, errors, header, menu, pages, sections, security
 from ordercraft.web.extension import OrdercraftExtension, register_plugin_blueprints
 from ordercraft.web.json_provider import BoundedJSONProvider
 from ordercraft.web.testing import OrdercraftTestClient
@@ -47,6 +47,10 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     platform = (platform_or_url if isinstance(platform_or_url, Platform)
                 else Platform(platform_or_url))
     app = Flask(__name__, static_folder="static", template_folder="templates")
+    # Templates mark their text with _("...") for translation; until a catalogue is
+    # chosen the text shows as written.
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     app.json = BoundedJSONProvider(app)
     app.url_map.converters["int"] = IdConverter
     app.config.update(
@@ -76,6 +80,7 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     csrf.init_app(app)
     menu.init_app(app)
     header.init_app(app)
+    sections.init_app(app)
     pages.init_app(app)
     errors.init_app(app)
     for target in CORE_BLUEPRINTS:

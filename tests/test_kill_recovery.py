@@ -1,5 +1,5 @@
 """Issue 11, item 21: a process killed with SIGKILL in the middle of a stock import, a
-posting or a backup leaves nothing half-written; after it ``stock verify`` is clean and
+posting, a production posting or a backup leaves nothing half-written; after it ``stock verify`` is clean and
 the site works on. And a PostgreSQL that drops its connections (as a restart does)
 costs the requests in flight a clean 503, not the server.
 
@@ -101,6 +101,29 @@ def test_kill_during_a_posting(shop):
     killed(shop, "ledger", "stock", "transfer", "--item", "BOLT", "--from", "MAIN", "--to",
            "SIDE", "--qty", "4")
     assert_clean(shop, before)
+
+
+def test_kill_during_a_production_posting(make_site):
+    """``production done``: the components' issues, the scrap's write-off and the output's
+    receipt are one transaction with the order's new state; a kill after the ledger's rows
+    were sent leaves the order released, its reservations held and the ledger untouched."""
+    import production_kit as kit
+
+    site = kit.build(make_site)
+    kit.cli_json(site, "production add NODE --qty 8 --json")
+    kit.cli_json(site, "production release MO-00001 --json")
+    before = ledger_counts(site)
+    reserved = kit.cli_json(site, "stock balance --item CPU --warehouse MAIN --json")
+    killed(site, "ledger", "production", "done", "MO-00001", "--date", "2024-02-01")
+    assert ledger_counts(site) == before, "nothing of the killed posting is posted"
+    assert kit.cli_json(site, "production show MO-00001 --json")["order"]["state"] == "released"
+    assert kit.cli_json(site, "stock balance --item CPU --warehouse MAIN --json") == reserved
+    verified = site.cli("stock verify --json")
+    assert verified.exit_code == 0, verified.output
+    # ... and the site goes on: the same completion now posts.
+    done = kit.cli_json(site, "production done MO-00001 --date 2024-02-01 --json")["order"]
+    assert done["state"] == "done"
+    assert site.cli("stock verify --json").exit_code == 0
 
 
 def test_kill_during_a_backup(shop, tmp_path):

@@ -32,11 +32,14 @@ CHILD = textwrap.dedent("""
         sys.stdout.write("killing\\n"); sys.stdout.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 
-    if where == "ledger":
-        sent = store.Ledger.send
+    if where.startswith("ledger"):
+        # "ledger": die after the first posting's rows were sent; "ledger2": the second's.
+        sent, sends = store.Ledger.send, []
         def send_then_die(self):
             sent(self)
-            die()
+            sends.append(1)
+            if len(sends) == (2 if where == "ledger2" else 1):
+                die()
         store.Ledger.send = send_then_die
     elif where == "backup":
         copied = backup._sqlite_backup if url.startswith("sqlite") else backup._pg_backup
@@ -94,6 +97,30 @@ def test_kill_during_a_stock_import(shop, tmp_path):
     before = ledger_counts(shop)
     killed(shop, "ledger", "stock", "import", str(path))
     assert_clean(shop, before)
+
+
+def test_kill_during_a_batched_import_leaves_whole_batches_and_resumes(shop, tmp_path):
+    """Killed in its second batch, an import leaves its first batch posted (whole
+    documents, recorded in the import's record) and nothing of the second; ``--resume``
+    posts the rest, and the ledger ends as if it had never been killed."""
+    rows = ["date,op,sku,warehouse,qty,unit_cost,ref"]
+    for n in range(300):
+        rows.append(f"2024-02-{1 + n % 28:02d},receive,BOLT,MAIN,1,2.50,R{n}")
+    path = tmp_path / "stock.csv"
+    path.write_text("\n".join(rows) + "\n")
+    documents, moves = ledger_counts(shop)
+    killed(shop, "ledger2", "stock", "import", str(path), "--batch-rows", "100")
+    assert ledger_counts(shop) == (documents + 100, moves + 100)
+    record = shop.cli("stock imports --json").json()["imports"][0]
+    assert (record["state"], record["rows_done"], record["batches_done"]) == ("posting", 100, 1)
+    assert shop.cli("stock verify --json").exit_code == 0
+    resumed = shop.cli(f"stock import {path} --resume {record['id']} --batch-rows 100 --json")
+    assert resumed.exit_code == 0, resumed.output
+    assert resumed.json()["import"]["rows_done"] == 300
+    assert ledger_counts(shop) == (documents + 300, moves + 300)
+    balance = shop.cli("stock balance --item BOLT --warehouse MAIN --json").json()
+    assert balance["balances"][0]["qty"] == "310"
+    assert shop.cli("stock verify --json").exit_code == 0
 
 
 def test_kill_during_a_posting(shop):

@@ -290,13 +290,30 @@ def layers_command(item: str, warehouse: str, include_used: bool, as_json: bool)
 
 @stock_group.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--resume", type=int, metavar="ID",
+              help="Continue import ID (stopped by a refusal or killed) of the same file "
+                   "after its last posted batch.")
+@click.option("--batch-rows", type=click.IntRange(1, 1_000_000), metavar="N",
+              help="Rows per batch (whole documents); by default each batch is sized to "
+                   "hold the write lock about 0.2 s.")
+@click.option("--single-transaction", is_flag=True,
+              help="Post the whole file in one transaction (all rows or none), holding the "
+                   "write lock while it posts.")
 @json_option
-def import_command(file: str, as_json: bool) -> None:
-    """Post the rows of FILE (CSV, UTF-8: date, op, sku, warehouse, qty, unit_cost, ref)
-    as one batch: all rows or none."""
+def import_command(file: str, resume: int | None, batch_rows: int | None,
+                   single_transaction: bool, as_json: bool) -> None:
+    """Post the rows of FILE (CSV, UTF-8: date, op, sku, warehouse, qty, unit_cost, ref).
+
+    Every row is checked first; a refusal imports nothing. Then the rows post in
+    business-date order in batches, each a short transaction (about 0.2 s) that also
+    records the progress (``stock imports``). If stock runs short in a batch, the
+    batches before it stay posted and the import can be resumed (--resume ID) once the
+    cause is fixed; --single-transaction posts all rows or none.
+    """
     import time
 
     from ordercraft.core.stock import api
+    from ordercraft.core.stock.imports import import_in_batches
 
     started = time.monotonic()
 
@@ -304,11 +321,39 @@ def import_command(file: str, as_json: bool) -> None:
         click.echo(f"{file}: {message} ({time.monotonic() - started:.1f} s)", err=True)
 
     progress("reading")
-    with ready_platform().session() as session:
-        summary = api.import_file(session, file, progress)
-    progress("posted")
-    emit(as_json, {"ok": True, **summary.to_dict()},
-         f"imported {summary.rows} rows: {summary.documents} documents, {summary.moves} moves")
+    if single_transaction:
+        if resume is not None:
+            raise click.UsageError("--resume continues a batched import; drop "
+                                   "--single-transaction")
+        with ready_platform().session() as session:
+            summary = api.import_file(session, file, progress)
+        progress("posted")
+        emit(as_json, {"ok": True, **summary.to_dict()},
+             f"imported {summary.rows} rows: {summary.documents} documents, "
+             f"{summary.moves} moves")
+        return
+    done = import_in_batches(ready_platform(), file, progress=progress, resume=resume,
+                             batch_lines=batch_rows)
+    progress(f"posted; write lock held {done.locked:.1f} s in all, at most "
+             f"{done.longest:.2f} s at a time")
+    summary = done.summary
+    emit(as_json, {"ok": True, **summary.to_dict(), "import": done.record},
+         f"imported {summary.rows} rows: {summary.documents} documents, {summary.moves} "
+         f"moves (import {done.record['id']})")
+
+
+@stock_group.command("imports")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@json_option
+def imports_command(limit: int, as_json: bool) -> None:
+    """The latest stock imports and their progress (rows posted of the file's rows)."""
+    from ordercraft.core.stock.imports import list_imports
+
+    with ready_platform().session(writes=False) as session:
+        rows = list_imports(session, limit)
+    emit(as_json, {"ok": True, "imports": rows}, lambda: table(
+        rows, ["id", "file", "state", "rows_done", "rows", "batches_done", "first_document",
+               "last_document", "updated_at"]))
 
 
 @stock_group.command("verify")

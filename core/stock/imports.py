@@ -8,8 +8,19 @@ count, reserve, release. Rows that share an ``op`` and a ``ref`` form one docume
 (one date); consecutive rows without a ``ref`` and with the same op, date and note
 form one document (a run of receipts of 3 March), which a cancel takes back whole.
 
-All or nothing: every row is checked first, then the whole file is posted in one
-transaction. A row with more or fewer cells than the header, a NUL byte, or a qty or
+Every row is checked first (its shape, numbers, dates, items, warehouses, quantities
+at the unit's precision, references, in the file and against the ledger): a refusal
+imports nothing. Then :func:`import_file` posts the whole file in one transaction (all
+or none; the SDK's call), and :func:`import_in_batches` (the CLI's ``stock import``)
+posts it in business-date order in batches (of :data:`BATCH_SECONDS` each), each a
+short write transaction committed together with the import's record
+(``stock_imports``: rows done of the total), so that other writers wait for one batch,
+never for the whole file. What only the ledger can tell, availability, is checked as
+each batch posts: a refused batch posts nothing, the batches before it stay posted
+(whole documents, the ledger exact), the record says ``failed`` with the line and how
+far it got, and ``stock import FILE --resume ID`` posts the rest once the cause is
+fixed; a process killed during an import is resumed the same way. ``--single-transaction``
+keeps a long file all or none (holding the write lock while it posts). A row with more or fewer cells than the header, a NUL byte, or a qty or
 unit_cost that is not written with the digits 0-9 (no ``1_0``, no other scripts'
 digits) is refused, and every such row is listed by its line in the file (the header
 is line 1); a column named twice is refused too. Other errors name the first bad row.
@@ -21,20 +32,36 @@ earlier-dated receipt, as long as the receipt's date is not later.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ordercraft.core.errors import ValidationError
+from ordercraft.core.db import utcnow
+from ordercraft.core.errors import NotFound, OrdercraftError, ValidationError
 from ordercraft.core.importing import csv_reader, file_error
+from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.settings import get_setting
-from ordercraft.core.stock.inputs import DocumentSpec, LineSpec, check_date
+from ordercraft.core.stock.errors import DuplicateReference
+from ordercraft.core.stock.inputs import (
+    Catalog,
+    DocumentSpec,
+    LineSpec,
+    article,
+    check_date,
+    check_documents,
+    fail,
+)
+from ordercraft.core.stock.models import StockImport
 from ordercraft.core.stock.posting import bulk_mode, post_in_bulk
+from ordercraft.core.stock.store import Ledger
 
 OPS = {"receive": "receipt", "receipt": "receipt", "issue": "issue", "write_off": "write_off",
        "write-off": "write_off", "transfer": "transfer", "count": "count",
@@ -46,6 +73,15 @@ OPTIONAL = ("to_warehouse", "holder", "note")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 #: Most problems listed in one refusal (a file with a wrong separator fails every row).
 MAX_LISTED = 20
+#: A batched import sizes its batches (whole documents) so that each holds the write
+#: lock about this long, starting from FIRST_BATCH_LINES rows, within MIN/MAX_BATCH_LINES.
+BATCH_SECONDS = 0.2
+FIRST_BATCH_LINES = 1000
+MIN_BATCH_LINES = 100
+MAX_BATCH_LINES = 20000
+#: On SQLite, the pause between two batches: a writer waiting for the lock polls for it
+#: (SQLite's busy handler sleeps up to 100 ms between tries) and gets its turn here.
+BATCH_PAUSE = 0.05
 
 
 @dataclass
@@ -255,3 +291,183 @@ def import_file(session: Session, path: str | Path,
     with bulk_mode(session):
         ids, moves = post_in_bulk(session, documents)
     return ImportSummary(rows, len(ids), moves, ids)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as source:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_record(record: StockImport) -> dict[str, Any]:
+    """An import's record as the CLI and ``--json`` show it."""
+    return {"id": record.id, "file": record.file_name, "state": record.state,
+            "rows": record.rows, "rows_done": record.rows_done,
+            "documents": record.documents, "documents_done": record.documents_done,
+            "batches_done": record.batches_done,
+            "moves_done": record.moves_done, "first_document": record.first_document_id,
+            "last_document": record.last_document_id, "error": record.error,
+            "user": record.user_name, "started_at": record.started_at.isoformat(" ", "seconds"),
+            "updated_at": record.updated_at.isoformat(" ", "seconds")}
+
+
+def list_imports(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest imports posted in batches, newest first."""
+    rows = session.scalars(select(StockImport).order_by(StockImport.id.desc()).limit(limit))
+    return [import_record(row) for row in rows]
+
+
+def _checked_in_date_order(session: Session, path: str | Path, documents: list[DocumentSpec],
+                           posted: int) -> list[DocumentSpec]:
+    """Check every document against the site (read only: no write lock) and return them
+    in posting order: business date, file order within a date. The first ``posted`` of
+    that order were posted already (a resumed import): their references are theirs."""
+    _check_dates(session, path, documents)
+    require_session_permission(session, "stock.post")
+    docs = check_documents(session, documents, Catalog(session))
+    ordered = sorted(docs, key=lambda doc: doc.date)
+    keys = [(doc.kind, doc.ref) for doc in ordered[posted:] if doc.ref is not None]
+    if keys:
+        taken = Ledger(session).existing_refs(keys)
+        for doc in ordered[posted:]:
+            if (doc.kind, doc.ref) in taken:
+                raise fail(doc.lines[0], DuplicateReference(
+                    f"{article(doc.kind)} with ref {doc.ref!r} was posted already",
+                    field="ref", details={"ref": doc.ref, "kind": doc.kind}))
+    return [doc.spec for doc in ordered]
+
+
+def _next_batch(specs: list[DocumentSpec], at: int, size: int) -> int:
+    """Where the batch of whole documents starting at ``at`` ends (about ``size`` rows)."""
+    lines = 0
+    while at < len(specs) and lines < size:
+        lines += len(specs[at].lines)
+        at += 1
+    return at
+
+
+@dataclass
+class BatchedImport:
+    """What :func:`import_in_batches` did: this run's summary and the import's record."""
+
+    summary: ImportSummary
+    record: dict[str, Any]
+    #: Seconds the write lock was held, summed over the batches, and the longest batch.
+    locked: float
+    longest: float
+
+
+def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
+                      progress: Callable[[str], None] | None = None,
+                      batch_lines: int | None = None,
+                      resume: int | None = None) -> BatchedImport:
+    """Check the whole file, then post it in batches (see the module's docstring).
+
+    Each batch is one short write transaction that also advances the import's record
+    (``stock_imports``), so a reader of the record sees exactly what is posted.
+    ``batch_lines``: rows per batch; by default the size follows the posting's speed so
+    that a batch holds the write lock about :data:`BATCH_SECONDS`. On SQLite the import
+    pauses :data:`BATCH_PAUSE` between batches, so that writers waiting for the lock
+    (which poll for it) take their turn instead of waiting for the whole file.
+    ``resume``: the id of an unfinished import of the same file, continued after its
+    last posted batch. A refusal raises; when batches were posted before it, its message
+    says how far the import got and how to resume it.
+    """
+    documents, rows = read_documents(path)
+    if not documents:
+        raise ValidationError(f"file {str(path)!r} has no rows", field="file")
+    digest = file_sha256(path)
+    with platform.session(user, writes=False) as session:
+        posted = 0
+        if resume is not None:
+            record = session.get(StockImport, resume)
+            if record is None:
+                raise NotFound(f"resume: stock import {resume} does not exist", field="resume")
+            if record.file_sha256 != digest:
+                raise ValidationError(f"resume: import {resume} posted another file "
+                                      f"({record.file_name!r}), not this one", field="resume")
+            if record.state == "done":
+                raise ValidationError(f"resume: import {resume} is done already "
+                                      f"({record.rows} rows)", field="resume")
+            posted = record.documents_done
+        specs = _checked_in_date_order(session, path, documents, posted)
+    with platform.session(user) as session:
+        if resume is None:
+            record = StockImport(file_name=Path(path).name[:255], file_sha256=digest,
+                                 rows=rows, documents=len(specs),
+                                 user_name=getattr(user, "name", "") or "")
+            session.add(record)
+            session.flush()
+        else:
+            record = session.get(StockImport, resume)
+            record.state, record.error, record.updated_at = "posting", "", utcnow()
+        import_id, rows_done = record.id, record.rows_done
+    if progress is not None:
+        progress(f"read and checked {rows} rows ({len(specs)} documents); posting "
+                 f"{len(specs) - posted} documents in batches (import {import_id})")
+    pause = BATCH_PAUSE if platform.engine.dialect.name == "sqlite" else 0.0
+    size = batch_lines or FIRST_BATCH_LINES
+    ids: list[int] = []
+    moves = 0
+    locked = longest = 0.0
+    table = StockImport.__table__.c
+    at = posted
+    while at < len(specs):
+        if at > posted and pause:
+            time.sleep(pause)
+        end = _next_batch(specs, at, size)
+        batch = specs[at:end]
+        lines = sum(len(spec.lines) for spec in batch)
+        started = time.monotonic()
+        try:
+            with platform.session(user) as session:
+                batch_ids, batch_moves = post_in_bulk(session, batch)
+                session.execute(update(StockImport).where(table.id == import_id).values(
+                    rows_done=table.rows_done + lines,
+                    documents_done=table.documents_done + len(batch),
+                    batches_done=table.batches_done + 1,
+                    moves_done=table.moves_done + batch_moves,
+                    first_document_id=func.coalesce(table.first_document_id, min(batch_ids)),
+                    last_document_id=max(batch_ids), updated_at=utcnow()))
+        except OrdercraftError as exc:
+            raise _stopped(platform, import_id, path, exc) from None
+        took = time.monotonic() - started
+        locked += took
+        longest = max(longest, took)
+        ids += batch_ids
+        moves += batch_moves
+        rows_done += lines
+        at = end
+        if batch_lines is None:
+            # The next batch sized to hold the lock about BATCH_SECONDS at this speed.
+            size = max(MIN_BATCH_LINES, min(MAX_BATCH_LINES,
+                                            int(lines * BATCH_SECONDS / max(took, 1e-3))))
+        if progress is not None:
+            progress(f"posted {rows_done} of {rows} rows ({took:.2f} s)")
+    with platform.session(user) as session:
+        record = session.get(StockImport, import_id)
+        record.state, record.updated_at = "done", utcnow()
+        shown = import_record(record)
+    return BatchedImport(ImportSummary(rows, len(ids), moves, sorted(ids)), shown,
+                         locked, longest)
+
+
+def _stopped(platform: Any, import_id: int, path: str | Path,
+             exc: OrdercraftError) -> OrdercraftError:
+    """Mark the import failed; the refusal, told how far the import got."""
+    with platform.session() as session:
+        record = session.get(StockImport, import_id)
+        record.state, record.error, record.updated_at = "failed", str(exc)[:2000], utcnow()
+        done, total, first, last = (record.rows_done, record.rows, record.first_document_id,
+                                    record.last_document_id)
+    if not done:
+        return exc  # nothing posted: the refusal as it is
+    details = dict(getattr(exc, "details", None) or {})
+    details.update(import_id=import_id, rows_done=done, rows=total)
+    return type(exc)(f"{exc}; import {import_id} stopped there: {done} of {total} rows "
+                     f"were posted before it (documents {first} to {last}), nothing of "
+                     f"this batch; fix the cause and run 'ordercraft stock import "
+                     f"{path} --resume {import_id}' to post the rest",
+                     code=exc.code, field=exc.field, details=details)

@@ -212,3 +212,32 @@ class ReservationMove(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     holder: Mapped[str] = mapped_column(String(100))
     qty: Mapped[Decimal] = mapped_column(Qty())
+
+
+class StockImport(Base):
+    """The record of a ``stock import`` posted in batches: what it posts and how far it
+    got. Each batch's documents and this record's counters are committed together, so
+    the record always says exactly what is posted (see ``ordercraft.core.stock.imports``)."""
+
+    __tablename__ = "stock_imports"
+    __table_args__ = (CheckConstraint(_in("state", ("posting", "done", "failed")),
+                                      name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    #: SHA-256 of the file: ``--resume`` continues only the same file.
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="posting")
+    rows: Mapped[int] = mapped_column(Integer)
+    documents: Mapped[int] = mapped_column(Integer)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    documents_done: Mapped[int] = mapped_column(Integer, default=0)
+    batches_done: Mapped[int] = mapped_column(Integer, default=0)
+    moves_done: Mapped[int] = mapped_column(Integer, default=0)
+    first_document_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_document_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: Why it stopped (state ``failed``): the refusal, naming the file's line.
+    error: Mapped[str] = mapped_column(Text, default="")
+    user_name: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

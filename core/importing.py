@@ -7,7 +7,10 @@ field's default, a column without a name must stay empty.
 
 All or nothing: every row is checked first (values, repeats inside the file,
 clashes with the database), and only a clean file is inserted, in the caller's
-transaction, with bulk inserts. The error names the first bad row by its number
+transaction, with bulk inserts. Given a reading session (``writes=False``, as the CLI
+opens it), the file is read and its values checked without the write lock; the lock is
+taken (:func:`~ordercraft.core.db.begin_writing`) only for the check against the
+database and the inserts. The error names the first bad row by its number
 in the file (the header is row 1) and the column as written in the header:
 ``row 17, column "valuation": 'lifo' is not one of fifo, average``.
 """
@@ -24,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ordercraft.core.db import begin_writing
 from ordercraft.core.errors import Conflict, NotFound, OrdercraftError, ValidationError
 from ordercraft.core.permissions import require_session_permission
 
@@ -293,6 +297,13 @@ def import_table(session: Session, spec: ImportSpec, table: Table) -> ImportResu
         raise database_error
     if first_error is not None:
         raise first_error
+    if not session.info.get("writes", True):
+        # A reading session checked the file without the write lock; the clashes are
+        # checked again under the lock the inserts hold, so nothing slips in between.
+        begin_writing(session)
+        database_error = spec.check(session, cleaned, columns.error)
+        if database_error is not None:
+            raise database_error
     ids = spec.insert(session, [clean for _number, clean in cleaned])
     return ImportResult(spec.entity, len(ids), ids)
 

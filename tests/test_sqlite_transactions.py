@@ -134,6 +134,28 @@ def test_a_stock_import_reads_its_file_before_taking_the_lock(make_site, tmp_pat
     assert told == []
 
 
+def test_a_party_import_checks_its_file_before_taking_the_lock(make_site, tmp_path):
+    """``party import`` (and ``item import``) read and check the file in a reading
+    session; the write lock is taken only for the clash check and the inserts."""
+    from ordercraft.core.errors import ValidationError
+    from ordercraft.core.importing import import_parties
+
+    site = make_site(plugins=[])
+    path = _sqlite_file(site)
+    _short_busy_timeout(site.platform)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,kind\nAcme,client\nBolt Ltd,dragon\n")
+    with write_lock_held(path), pytest.raises(ValidationError) as refused:
+        with site.platform.session(writes=False) as session:
+            import_parties(session, bad)
+    assert "row 3" in refused.value.message  # the file's mistake, not "database is locked"
+    good = tmp_path / "good.csv"
+    good.write_text("name,kind\nAcme,client\nBolt Ltd,supplier\n")
+    with site.platform.session(writes=False) as session:
+        assert import_parties(session, good).count == 2
+    assert site.cli(f"party import {good} --json").exit_code == 2  # now they exist
+
+
 def test_worker_jobs_retry_when_the_database_is_busy(site, monkeypatch):
     from ordercraft.core import db, scheduler
 

@@ -110,7 +110,7 @@ def item_import(file: str, as_json: bool) -> None:
     All or nothing: the first bad row is reported and nothing is added."""
     from ordercraft.core.importing import import_items
 
-    with ready_platform().session() as session:
+    with ready_platform().session(writes=False) as session:
         result = import_items(session, file)
     emit(as_json, {"ok": True, "entity": "item", "imported": result.count, "file": file},
          f"imported {result.count} items from {file}")

@@ -137,7 +137,7 @@ def party_import(file: str, as_json: bool) -> None:
     All or nothing: the first bad row is reported and nothing is added."""
     from ordercraft.core.importing import import_parties
 
-    with ready_platform().session() as session:
+    with ready_platform().session(writes=False) as session:
         result = import_parties(session, file)
     emit(as_json, {"ok": True, "entity": "party", "imported": result.count, "file": file},
          f"imported {result.count} parties from {file}")

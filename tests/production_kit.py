@@ -30,16 +30,13 @@ def build(make_site: Any, *, stock: bool = True, boms: bool = True) -> Any:
     from ordercraft.core.stock import api as stock_api
     from ordercraft.plugins.production.boms import add_bom
     from ordercraft.plugins.production.routings import add_routing, add_work_centre
-    from ordercraft.sdk.custom_fields import save_values
 
     site = make_site(plugins=["production"])
     with site.session() as session:
         warehouses.create_warehouse(session, "MAIN", name="Main warehouse")
         for sku, (name, kind, unit, precision, valuation, cost) in ITEMS.items():
-            item = items.create_item(session, sku, name=name, kind=kind, unit=unit,
-                                     unit_precision=precision, valuation=valuation)
-            if cost is not None:
-                save_values(session, "item", item.id, {"standard_cost": cost}, creating=False)
+            items.create_item(session, sku, name=name, kind=kind, unit=unit,
+                              unit_precision=precision, valuation=valuation, standard_cost=cost)
         if stock:
             for sku, qty, cost, day in RECEIPTS:
                 stock_api.receive(session, sku, "MAIN", qty, cost, date=day)

@@ -6,6 +6,7 @@ Figures worked by hand from production_kit's stock."""
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 import production_kit as kit
 
@@ -196,6 +197,32 @@ def test_shortages_of_a_customer_order_become_production_orders(make_site):
     # 6 robots in stock: 4 to produce, due with the order; the kits have no BOM
     assert [(o["item"], o["qty"], o["due_date"], o["source"]) for o in listed] == [
         ("ROBOT-STD", "4", "2024-04-01", "order:SO-00001")]
+
+    # a storekeeper (no order.write) produces them: the 4 robots are reserved for the
+    # customer order's line at once, which has nothing left to produce
+    from ordercraft.core.services.users import create_user
+    from ordercraft.core.stock import api as stock_api
+    from ordercraft.core.workflow.documents import transition
+    from ordercraft.plugins.production.orders import get_order
+    from ordercraft.plugins.sales.models import OrderLine
+
+    with site.session() as session:
+        create_user(session, "stan", roles=["storekeeper"], password="secret-password-1")
+        stock_api.receive(session, "CPU", "MAIN", 4, "10.00")
+    with site.session(site.user("stan")) as session:
+        order = get_order(session, "MO-00001")
+        transition(session, order, "release")
+        transition(session, order, "done")
+    with site.session() as session:
+        line = session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)
+                               .order_by(OrderLine.id)).first()
+        assert (line.reserved_qty, line.to_produce_qty) == (10, 0)
+        robots = stock_api.balance(session, "ROBOT-STD", "MAIN")
+        assert (robots.qty, robots.reserved) == (10, 10)
+    # the customer order's page lists its production order (hook page_sections)
+    page = site.client(login="admin").get(f"/orders/{order_id}").text
+    assert '<section class="card page-section" data-section="production-orders">' in page
+    assert ">MO-00001</a>" in page
 
 
 def test_variance_per_order_and_per_item(site):

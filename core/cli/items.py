@@ -11,7 +11,7 @@ from ordercraft.core.cli.custom_fields import emit_csv, field_option, list_optio
 from ordercraft.core.cli.records import page_text, record_text
 
 SHOW_KEYS = ["id", "sku", "name", "kind", "unit", "unit_precision", "valuation", "price",
-             "description", "active", "created_at", "updated_at", "custom_fields"]
+             "standard_cost", "description", "active", "created_at", "updated_at", "custom_fields"]
 LIST_COLUMNS = ["sku", "name", "kind", "unit", "valuation", "price", "active"]
 
 
@@ -25,6 +25,9 @@ def item_fields(function: Any) -> Any:
                      help="Decimal places a quantity may have, 0-6 (new items: 0)."),
         click.option("--valuation", help="fifo or average (new items: fifo)."),
         click.option("--price", metavar="AMOUNT", help="List price per unit, e.g. 9.50."),
+        click.option("--standard-cost", "standard_cost", metavar="AMOUNT",
+                     help="What a unit should cost, e.g. 25.00 (planned costing may use it; "
+                          "'' clears it)."),
         click.option("--description", help="Longer description."),
         field_option,
     ]
@@ -106,7 +109,8 @@ def item_update(sku: str, new_sku: str | None, as_json: bool, **values: Any) -> 
 @json_option
 def item_import(file: str, as_json: bool) -> None:
     """Add the items of a CSV or XLSX file whose first row names the fields
-    (sku, name, kind, unit, unit_precision, valuation, price, description, active).
+    (sku, name, kind, unit, unit_precision, valuation, price, description, active,
+    standard_cost).
     All or nothing: the first bad row is reported and nothing is added."""
     from ordercraft.core.importing import import_items
 

@@ -130,6 +130,10 @@ class Item(Audited, Base):
     valuation: Mapped[str] = mapped_column(String(10), default="fifo")
     #: List (sale) price per unit; calculators read it through the catalog.
     price: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    #: What one unit should cost to make or buy (planned costing may use it); ``None``:
+    #: not set.
+    standard_cost: Mapped[Decimal | None] = mapped_column(Money(), default=None,
+                                                         nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
     attributes: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

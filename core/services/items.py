@@ -31,10 +31,10 @@ from ordercraft.core.types import MONEY_SCALE, QTY_SCALE
 
 #: The fields a caller (CLI option, API body, spreadsheet column) may set.
 ITEM_FIELDS = ("sku", "name", "kind", "unit", "unit_precision", "valuation", "price",
-               "description", "active")
+               "description", "active", "standard_cost")
 ITEM_DEFAULTS: dict[str, Any] = {"kind": "good", "unit": "pc", "unit_precision": 0,
                                  "valuation": "fifo", "price": Decimal("0"), "description": "",
-                                 "active": True}
+                                 "active": True, "standard_cost": None}
 
 _CLEANERS = {
     "sku": lambda v: fields.code(v, field="sku", max_length=64),
@@ -49,6 +49,9 @@ _CLEANERS = {
     "description": lambda v: fields.text(v, field="description", max_length=10_000,
                                          multiline=True),
     "active": lambda v: fields.flag(v, field="active"),
+    # "" clears it (a partial update's None means "not given").
+    "standard_cost": lambda v: None if isinstance(v, str) and not v.strip() else fields.decimal(
+        v, field="standard_cost", places=MONEY_SCALE, minimum=Decimal("0")),
 }
 
 
@@ -85,14 +88,15 @@ def _flush(session: Session, sku: str) -> None:
 def create_item(session: Session, sku: str, *, name: str | None = None, kind: str | None = None,
                 unit: str | None = None, unit_precision: Any = None, valuation: str | None = None,
                 price: Any = None, description: str | None = None, active: Any = None,
-                attributes: dict[str, Any] | None = None,
+                standard_cost: Any = None, attributes: dict[str, Any] | None = None,
                 custom_fields: Mapping[str, Any] | None = None) -> Item:
     """A new item; ``custom_fields`` are the values of its custom fields (entity
     ``item``)."""
     require_session_permission(session, "item.write")
     values = clean_item_values({
         "sku": sku, "name": name, "kind": kind, "unit": unit, "unit_precision": unit_precision,
-        "valuation": valuation, "price": price, "description": description, "active": active})
+        "valuation": valuation, "price": price, "description": description, "active": active,
+        "standard_cost": standard_cost})
     if session.scalar(select(Item.id).where(Item.sku == values["sku"])) is not None:
         raise Conflict(f"item {values['sku']!r} already exists", code="duplicate", field="sku")
     item = Item(**values, attributes=_clean_attributes(attributes or {}))
@@ -229,6 +233,7 @@ def item_dict(item: Item) -> dict[str, Any]:
         "unit_precision": item.unit_precision,
         "valuation": item.valuation,
         "price": money_text(item.price),
+        "standard_cost": money_text(item.standard_cost),
         "description": item.description,
         "attributes": item.attributes or {},
         "active": item.active,

@@ -71,13 +71,6 @@ def order_shortages(session: Any, order: Any, shortages: list[Any]) -> None:
 
 
 @hookimpl
-def register_custom_fields(registry: Any) -> None:
-    from ordercraft.plugins.production.declarations import custom_fields
-
-    custom_fields(registry)
-
-
-@hookimpl
 def register_state_machines(registry: Any) -> None:
     from ordercraft.plugins.production.machine import production_order_machine
 
@@ -117,6 +110,15 @@ def web_blueprints() -> list[Any]:
 def menu_items() -> list[MenuItem]:
     return [MenuItem("Production", "production.index", order=30,
                      permission="production.read")]
+
+
+@hookimpl
+def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[Any]:
+    """The item card's bills of materials and open production orders; a customer
+    order's production orders."""
+    from ordercraft.plugins.production.sections import page_sections as sections
+
+    return sections(session, user, page, obj)
 
 
 @hookimpl

@@ -4,9 +4,10 @@ formulas and a worked example).
 * ``method="single"``: every component at its own unit cost, even one that has a BOM.
 * ``method="rolled"``: a component with a BOM at its own rolled-up cost for the quantity
   needed (materials and operations of every level below).
-* ``basis="standard"``: a component's unit cost is its standard cost (the item's custom
-  field ``standard_cost``); ``basis="ledger"``: what the stock holds it at now (value /
-  quantity over every warehouse; without stock its last unit cost, else the standard).
+* ``basis="standard"``: a component's unit cost is its standard cost (the item's
+  ``standard_cost``: ``ordercraft item update SKU --standard-cost 25.00``);
+  ``basis="ledger"``: what the stock holds it at now (value / quantity over every
+  warehouse; without stock its last unit cost, else the standard).
 
 Phantom sub-assemblies are never stocked and have no cost of their own: both methods
 explode them into their components. Quantities needed are rounded to 6 places (the
@@ -34,13 +35,13 @@ from ordercraft.plugins.production.structure import (
     money_of,
     text_of,
 )
-from ordercraft.sdk import custom_fields, stock, validation
+from ordercraft.sdk import stock, validation
 from ordercraft.sdk.errors import NotFound, ValidationError
+from ordercraft.sdk.models import Item
 from ordercraft.sdk.permissions import require_session_permission
 
 METHODS = ("single", "rolled")
 BASES = ("standard", "ledger")
-STANDARD_COST_FIELD = "standard_cost"
 ZERO = Decimal(0)
 COST_QUANTUM = Decimal("0.000001")
 
@@ -56,9 +57,8 @@ class Costs:
 
     def standard_cost(self, item_id: int) -> Decimal | None:
         if item_id not in self.standard:
-            values = custom_fields.values_for(self.session, "item", [item_id]).get(item_id, {})
-            raw = values.get(STANDARD_COST_FIELD)
-            self.standard[item_id] = None if raw in (None, "") else Decimal(str(raw))
+            self.standard[item_id] = self.session.scalar(
+                select(Item.standard_cost).where(Item.id == item_id))
         return self.standard[item_id]
 
     def ledger_cost(self, item_id: int, sku: str) -> Decimal | None:

@@ -1,11 +1,10 @@
 """What production declares to the site: its permissions and the roles that hold them by
-default, and the items' standard cost (a custom field of items)."""
+default, and its settings. (An item's standard cost is a column of items.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
-STANDARD_COST_FIELD = "standard_cost"
 #: Site setting: a customer order's "to produce" shortages become draft production orders.
 FROM_SHORTAGES_SETTING = "production_orders_from_shortages"
 
@@ -23,10 +22,6 @@ def permissions(registry: Any) -> None:
     registry.grant("manager", "bom.read", "production.read")
     registry.grant("storekeeper", "bom.read", "production.read", "production.write")
     registry.grant("economist", "bom.read", "bom.write", "production.read")
-
-
-def custom_fields(registry: Any) -> None:
-    registry.field("item", STANDARD_COST_FIELD, "decimal", label="Standard cost")
 
 
 def settings(registry: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ordercraft.sdk import custom_fields, demo
+from ordercraft.sdk import demo
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.models import Item
 
@@ -73,7 +73,7 @@ def seed(session: Session, platform: Any) -> None:
     from ordercraft.plugins.production.models import Bom
     from ordercraft.plugins.production.orders import create_order
     from ordercraft.plugins.production.routings import add_routing, add_work_centre
-    from ordercraft.sdk.items import create_item
+    from ordercraft.sdk.items import create_item, update_item
     from ordercraft.sdk.workflow import transition
 
     if session.scalar(select(Bom.id).limit(1)) is not None:
@@ -84,10 +84,8 @@ def seed(session: Session, platform: Any) -> None:
             create_item(session, sku, name=name, kind="assembly", description=description)
             have.add(sku)
     for sku, cost in STANDARD_COSTS.items():
-        item = session.scalar(select(Item).where(Item.sku == sku))
-        if item is not None:
-            custom_fields.save_values(session, "item", item.id, {"standard_cost": cost},
-                                      creating=False)
+        if sku in have:
+            update_item(session, sku, standard_cost=cost)
     for code, name, rate in CENTRES:
         add_work_centre(session, code, name=name, cost_per_hour=rate)
     for code, (sku, operations) in MAPS.items():

@@ -340,11 +340,54 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     order.actual_cost += received
     if finishing:
         _release_rest(session, order, place.code, items)
+    reserve_for_sales_line(session, order)
     return {"qty": amount, "value": received, "unit_cost": unit_cost,
             "materials": consumed_value, "operations": op_value}
 
 
 STAGE_PURPOSES = ("stage_issue", "stage_scrap")
+
+
+class _ActingForProduction:
+    """The acting user, holding for the reservation that follows a completion the rights
+    a storekeeper may lack (``order.write``): the completion itself was checked."""
+
+    def __init__(self, user: Any) -> None:
+        self._user = user
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return frozenset(self._user.permissions) | {"order.write", "stock.read", "stock.post"}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._user, name)
+
+
+def reserve_for_sales_line(session: Session, order: ProductionOrder) -> Decimal:
+    """An order made for a customer order's line (from its shortage): what was produced is
+    reserved for that order at once (sales' service ``demand``, ``reserve_for_line``).
+    Nothing happens without sales, or when the customer order is no longer open. Returns
+    what the line gained."""
+    if order.sales_line_id is None:
+        return ZERO
+    from ordercraft.sdk.errors import PluginError
+    from ordercraft.sdk.plugins import plugin_service
+
+    try:
+        demand = plugin_service(session, "sales", "demand")
+    except PluginError:
+        return ZERO
+    session.flush()
+    user = session.info.get("user")
+    if user is not None:
+        session.info["user"] = _ActingForProduction(user)
+    try:
+        with session.begin_nested():
+            return Decimal(demand.reserve_for_line(session, order.sales_line_id))
+    except (Conflict, NotFound):
+        return ZERO  # the customer order was shipped, closed or cancelled meanwhile
+    finally:
+        session.info["user"] = user
 
 
 def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.LineSpec],

@@ -39,6 +39,9 @@ class ItemIn(InputModel):
     valuation: Valuation = "fifo"
     price: Decimal = Field(Decimal(0), ge=0, max_digits=18, decimal_places=6,
                            description="List price per unit.")
+    standard_cost: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=6,
+                                          description="What a unit should cost (planned "
+                                                      "costing may use it).")
     description: str = Field("", max_length=10_000)
     custom_fields: dict[str, Any] = custom_fields_member("item", "create")
 
@@ -53,6 +56,8 @@ class ItemChanges(InputModel):
     unit_precision: int | None = Field(None, ge=0, le=6)
     valuation: Valuation | None = None
     price: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=6)
+    standard_cost: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=6,
+                                          description="null clears it.")
     description: str | None = Field(None, max_length=10_000)
     active: bool | None = Field(None, description="An inactive item is kept but no longer "
                                                   "offered.")
@@ -76,6 +81,7 @@ class ItemOut(OutputModel):
     unit_precision: int
     valuation: Valuation
     price: Decimal
+    standard_cost: Decimal | None
     description: str
     attributes: dict[str, Any]
     active: bool
@@ -118,4 +124,6 @@ def update_item(item_id: int, body: ItemChanges) -> dict[str, Any]:
     session = request_session()
     item = items.get_item_by_id(session, item_id)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "standard_cost" in body.model_fields_set and body.standard_cost is None:
+        changes["standard_cost"] = ""  # null clears it
     return items.item_dict(items.update_item(session, item.sku, **changes))

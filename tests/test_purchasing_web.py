@@ -96,3 +96,34 @@ def test_the_pages_review_order_and_receive(make_site):
     refused = client.post("/purchasing/orders/1/receive", data={"qty.1": "1"},
                           follow_redirects=True)
     assert "nothing can be received" in refused.get_data(as_text=True)
+
+
+def test_the_generic_send_transition_mails_and_receipts_reserve_for_the_order(make_site,
+                                                                               smtp_server):
+    from ordercraft.sdk.mail import send_due
+
+    site = kit.build(make_site)
+    smtp_server.configure(site)
+    order_id = sales_kit.order(site, "SENSOR:130", order_date=date(2026, 12, 1))
+    sales_kit.move(site, order_id, "confirm")  # 100 reserved, 30 to buy
+    client = site.client("admin")
+    request = client.post("/api/v1/purchase-requests",
+                          json={"route": "shortages", "date": "2026-12-07"}).get_json()
+    [line] = request["lines"]
+    assert line["sources"][0]["ref"].startswith("SO-")
+    client.patch(f"/api/v1/purchase-requests/lines/{line['id']}",
+                 json={"supplier": kit.SUPPLIER_A})
+    [po] = client.post(f"/api/v1/purchase-requests/{request['id']}/orders",
+                       json={}).get_json()
+    sent = client.post(f"/api/v1/purchase-orders/{po['id']}/transitions/send", json={})
+    assert sent.status_code == 200, sent.get_json()
+    send_due(site.platform)
+    [mail] = smtp_server.messages
+    assert mail.recipients == ["sales@alpha.test"]
+    assert [name for name, _, _ in mail.attachments] == [f"order-{po['number']}.pdf",
+                                                        f"{po['number']}.csv"]
+    received = client.post(f"/api/v1/purchase-orders/{po['id']}/receipts",
+                           json={"date": "2026-12-10"})
+    assert received.status_code == 201, received.get_json()
+    [sensor] = sales_kit.lines(site, order_id)
+    assert (sensor["reserved"], sensor["to_buy"]) == ("130", "0")

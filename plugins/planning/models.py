@@ -47,6 +47,10 @@ class MrpRun(Base):
     low_level_codes: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     exceptions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     order_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: The distinct pegging keys of the run's planned orders (``{"ref"}`` or
+    #: ``{"ref": None, "reserve", "item"}``), which their compact pegging indexes;
+    #: ``None``: a run stored before, whose orders hold full entries.
+    pegging_keys: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
     seconds: Mapped[str] = mapped_column(String(20), default="")
 
 
@@ -77,8 +81,10 @@ class PlannedOrder(Base):
     release_date: Mapped[date] = mapped_column(Date)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     supplier: Mapped[str | None] = mapped_column(String(200), default=None)
-    #: The JSON text of the pegging list (``[{"ref", "qty"}, ...]``): written as text,
-    #: not through the JSON type, since a run stores up to a million entries at once.
+    #: The JSON text of the pegging in the compact form of
+    #: :class:`~.output.CompactPegging` (``[key, qty, ...]``, keys indexing the run's
+    #: ``pegging_keys``; runs stored before: ``[{"ref", "qty"}, ...]``), written as text,
+    #: not through the JSON type, since a run stores millions of entries at once.
     pegging: Mapped[str] = mapped_column(Text, default="[]")
     #: The real order it became (``PO-00012``, ``MO-00003``).
     firmed_as: Mapped[str | None] = mapped_column(String(30), default=None)

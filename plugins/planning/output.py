@@ -79,6 +79,53 @@ def write_json(plan: Plan, out: TextIO) -> None:
     out.write("}")
 
 
+class CompactPegging:
+    """Pegging stored compactly, for a site's run of a hundred thousand planned orders
+    and millions of pegging entries: each order's pegging is the JSON text of a flat
+    list ``[key, qty, key, qty, ...]`` where ``key`` indexes :attr:`keys` (the run's
+    distinct pegging keys, each as its ``order_to_dict`` entry without ``qty``) and
+    ``qty`` is the exact quantity as a JSON number. A third of the bytes of the full
+    entries, written in one pass; :func:`expand_pegging` reads it back."""
+
+    def __init__(self) -> None:
+        self.keys: list[dict[str, Any]] = []
+        self._index = _KeyIndex(self.keys)
+
+    def texts(self, orders: Iterable[PlannedOrder]) -> Iterator[str]:
+        from operator import add
+
+        index, texts, join = self._index.__getitem__, _Texts().__getitem__, ",".join
+        for order in orders:
+            pegging = order.pegging
+            yield "[" + join(map(add, map(index, pegging.keys()),
+                                 map(texts, pegging.values()))) + "]"
+
+
+class _KeyIndex(dict[PegKey, str]):
+    """A pegging key -> ``"n,"`` (its index in ``keys`` and the separator)."""
+
+    def __init__(self, keys: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.keys = keys
+
+    def __missing__(self, key: PegKey) -> str:
+        self.keys.append({"ref": key} if isinstance(key, str)
+                         else {"ref": None, "reserve": key.kind, "item": key.item})
+        self[key] = written = f"{len(self.keys) - 1},"
+        return written
+
+
+def expand_pegging(stored: str, keys: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """A stored order's pegging as ``order_to_dict`` gives it (``[{"ref", "qty"}, ...]``,
+    quantities as exact strings): from the compact form of :class:`CompactPegging`
+    (``keys``: the run's keys) or from the full entries runs stored before it."""
+    values = json.loads(stored, parse_float=Decimal)
+    if keys is None or (values and isinstance(values[0], dict)):
+        return list(values)
+    return [{**keys[values[n]], "qty": text(Decimal(values[n + 1]))}
+            for n in range(0, len(values), 2)]
+
+
 def pegging_texts(orders: Iterable[PlannedOrder]) -> Iterator[str]:
     """The JSON text of each order's ``pegging`` list (what ``order_to_dict`` gives,
     encoded), made as ``write_json`` makes it: for storing many planned orders."""

@@ -3,7 +3,6 @@ orders firmed into real orders, and per-item planning parameters."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -52,11 +51,23 @@ def run_summary(run: MrpRun) -> dict[str, Any]:
             "exceptions_count": len(run.exceptions or []), "seconds": run.seconds}
 
 
+def pegging_of(order: PlannedOrder) -> list[dict[str, Any]]:
+    """The demands the planned order serves (``[{"ref", "qty"}, ...]``), read back from
+    the stored compact form with its run's keys."""
+    from sqlalchemy.orm import object_session
+
+    from ordercraft.plugins.planning.output import expand_pegging
+
+    session = object_session(order)
+    run = session.get(MrpRun, order.run_id) if session is not None else None
+    return expand_pegging(order.pegging, run.pegging_keys if run is not None else None)
+
+
 def order_dict(order: PlannedOrder) -> dict[str, Any]:
     return {"id": order.id, "item": order.item, "kind": order.kind, "qty": text(order.qty),
             "due_period": order.due_period, "release_period": order.release_period,
             "due_date": order.due_date, "release_date": order.release_date,
-            "late": order.late, "supplier": order.supplier, "pegging": json.loads(order.pegging),
+            "late": order.late, "supplier": order.supplier, "pegging": pegging_of(order),
             "firmed_as": order.firmed_as}
 
 
@@ -102,7 +113,7 @@ def firm(session: Session, order_id: Any) -> PlannedOrder:
     item = items.get_item(session, order.item)
     source = f"MRP run {order.run_id}, planned order {order.id}"
     sources = [{"ref": peg.get("ref") or f"safety stock {peg.get('item')}", "qty": peg["qty"]}
-               for peg in json.loads(order.pegging)]
+               for peg in pegging_of(order)]
     if order.kind == "buy":
         supply = plugin_service(session, "purchasing", "supply")
         offer = supply.best_offer(session, item.id, order.qty, order.release_date)

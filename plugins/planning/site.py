@@ -262,7 +262,7 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
             ) -> MrpRun:
     """``mrp run``: plan the site and store the run (records, planned orders)."""
     from ordercraft.plugins.planning.engine import run
-    from ordercraft.plugins.planning.output import pegging_texts, records_to_dict
+    from ordercraft.plugins.planning.output import CompactPegging, records_to_dict
     from ordercraft.plugins.planning.scenario import ScenarioError, read_scenario
 
     require_session_permission(session, "planning.run")
@@ -289,17 +289,20 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
     if records:  # an empty list would run one INSERT ... DEFAULT VALUES (NULL run_id)
         session.execute(insert(MrpRecord), records)
     dates = {period: calendar.date_of(period) for period in range(1, calendar.periods + 1)}
+    pegging = CompactPegging()
     rows = [{"run_id": mrp_run.id, "item": order.item, "kind": site.kinds.get(order.item, "buy"),
              "qty": order.qty, "due_period": order.due_period,
              "release_period": order.release_period, "due_date": dates[order.due_period],
              "release_date": dates[order.release_period], "late": order.late,
-             "supplier": site.suppliers.get(order.item), "pegging": pegging,
+             "supplier": site.suppliers.get(order.item), "pegging": pegged,
              "firmed_as": None, "note": ""}
-            for order, pegging in zip(plan.planned_orders, pegging_texts(plan.planned_orders))]
+            for order, pegged in zip(plan.planned_orders,
+                                      pegging.texts(plan.planned_orders))]
     # Core inserts in batches: the ORM's bulk path costs more than the database here.
     connection, table = session.connection(), PlannedOrder.__table__
     for start in range(0, len(rows), 5000):
         connection.execute(insert(table), rows[start:start + 5000])
+    mrp_run.pegging_keys = pegging.keys
     mrp_run.seconds = f"{time.perf_counter() - started:.3f}"
     session.flush()
     return mrp_run

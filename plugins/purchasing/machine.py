@@ -6,8 +6,9 @@
       │                                  │                         │                    │
       └──────────── cancel (reason) ─────┘                         └──────close─────────┴──> closed
 
-* ``send`` needs lines; :func:`~.orders.send_order` also queues the e-mail to the supplier
-  (the PDF and a CSV of the lines) in the same transaction.
+* ``send`` needs lines and queues the e-mail to the supplier (the PDF and a CSV of the
+  lines) in the same transaction, however it is made (:func:`~.sending.mail_order`;
+  ``data={"to": address or "", "pdf": attachment or False}``).
 * ``confirm`` takes ``data={"supplier_date": "YYYY-MM-DD"}``: the date the supplier promises.
 * ``receive`` and ``receive_part`` post a stock receipt at the order's prices
   (:func:`~.orders.receive_order` picks the one that fits): ``receive`` when every line is
@@ -65,7 +66,10 @@ def nothing_received(ctx: TransitionContext) -> str | None:
 
 
 def mark_sent(ctx: TransitionContext) -> None:
+    from ordercraft.plugins.purchasing.sending import mail_order
+
     ctx.document.sent_at = ctx.now
+    mail_order(ctx)
 
 
 def mark_confirmed(ctx: TransitionContext) -> None:

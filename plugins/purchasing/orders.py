@@ -190,30 +190,38 @@ def list_orders(session: Session, *, state: Sequence[str] = (), supplier: Any = 
 # --------------------------------------------------------------------------- receiving
 
 
+LEDGER_RIGHTS = frozenset({"stock.read", "stock.post"})
+#: What reserving received goods for the sales orders they were bought for needs.
+RESERVING_RIGHTS = frozenset({"order.read", "order.write", "stock.read", "stock.post"})
+
+
 class _Receiving:
     """The acting user, holding for the receipt's posting the ledger rights a buyer or
-    storekeeper with ``purchasing.receive`` may lack (``stock.post``)."""
+    storekeeper with ``purchasing.receive`` may lack (``stock.post``; reserving for the
+    orders the goods were bought for: ``order.write``)."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: Any, rights: frozenset[str] = LEDGER_RIGHTS) -> None:
         self._user = user
+        self._rights = rights
 
     @property
     def permissions(self) -> frozenset[str]:
-        return frozenset(self._user.permissions) | {"stock.read", "stock.post"}
+        return frozenset(self._user.permissions) | self._rights
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._user, name)
 
 
 @contextmanager
-def ledger_rights(session: Session) -> Iterator[None]:
+def ledger_rights(session: Session, rights: frozenset[str] = LEDGER_RIGHTS
+                  ) -> Iterator[None]:
     """Post the stock documents of a receipt or return for the session's user, whose
     right to receive was checked already (the transition's ``purchasing.receive``)."""
     user = session.info.get("user")
     if user is None:  # the system holds every right
         yield
         return
-    session.info["user"] = _Receiving(user)
+    session.info["user"] = _Receiving(user, rights)
     try:
         yield
     finally:
@@ -328,7 +336,40 @@ def post_planned_receipt(session: Session, order: PurchaseOrder, plan: ReceiptPl
     for line, qty in plan.lines:
         line.received_qty += qty
     session.flush()
+    reserve_for_orders(session, [line for line, _ in plan.lines])
     return receipt
+
+
+def reserve_for_orders(session: Session, lines: Sequence[PurchaseOrderLine]
+                       ) -> dict[str, Decimal]:
+    """Reserve goods just received for the sales orders they were bought for: each
+    received line names, in its ``sources``, the orders whose shortage it covers (from
+    the request route ``shortages`` or a firmed planned order's pegging); every such
+    order still open reserves what its warehouse now holds (sales' service ``demand``,
+    ``reserve_for_line``). Returns what each order gained (order number -> quantity);
+    nothing without sales."""
+    from ordercraft.sdk.errors import PluginError
+    from ordercraft.sdk.plugins import plugin_service
+
+    refs = {str(source.get("ref")) for line in lines for source in (line.sources or [])
+            if source.get("ref")}
+    if not refs:
+        return {}
+    try:
+        demand = plugin_service(session, "sales", "demand")
+    except PluginError:
+        return {}
+    gained: dict[str, Decimal] = {}
+    with ledger_rights(session, RESERVING_RIGHTS):
+        first_lines: dict[str, int] = {}
+        for open_line in demand.open_order_lines(session, {line.item_id for line in lines}):
+            if open_line.order_number in refs and open_line.qty_open > open_line.reserved:
+                first_lines.setdefault(open_line.order_number, open_line.line_id)
+        for number, line_id in sorted(first_lines.items()):
+            qty = demand.reserve_for_line(session, line_id)
+            if qty > 0:
+                gained[number] = qty
+    return gained
 
 
 def receive_order(session: Session, order: PurchaseOrder, *, lines: Any = None,

@@ -41,24 +41,48 @@ def order_pdf(platform: Any, order_id: int, user: Any = None) -> Any:
 def send_order(session: Session, order: PurchaseOrder, *, pdf: Any = None,
                to: str | None = None) -> PurchaseOrder:
     """Move the order to ``sent`` and queue its e-mail to ``to`` (default: the supplier's
-    e-mail address; none: the order is sent without mail, as by phone or a portal)."""
+    e-mail address; none: the order is sent without mail, as by phone or a portal).
+    ``pdf``: the attachment rendered beforehand (:func:`order_pdf`); ``None`` sends the
+    CSV only. The mail itself is the ``send`` transition's action (:func:`mail_order`)."""
+    from ordercraft.sdk.workflow import transition
+
+    transition(session, order, "send", data={"to": to, "pdf": pdf or False})
+    return order
+
+
+def mail_order(ctx: Any) -> None:
+    """The ``send`` transition's action: queue the e-mail to the supplier in the
+    transition's transaction, whichever way the order is sent (CLI, API route, page,
+    the generic ``/transitions/send``). ``ctx.data``: ``to`` (default: the supplier's
+    address; ``""``: no mail), ``pdf`` (an attachment rendered beforehand; ``False``: none;
+    absent: the PDF is rendered here, in the transaction)."""
     from ordercraft.plugins.purchasing.orders import lines_csv
     from ordercraft.sdk import validation
     from ordercraft.sdk.mail import Attachment, queue_mail, render_mail
-    from ordercraft.sdk.workflow import transition
 
+    order, session = ctx.document, ctx.session
+    to = ctx.data.get("to")
     address = validation.text(to if to is not None else order.supplier.email, field="to",
                               max_length=200)
-    transition(session, order, "send")
-    if address:
-        content = render_mail(session, "purchasing/order_sent",
-                              {"order": order, "supplier": order.supplier},
-                              folder=MAIL_TEMPLATES)
-        attachments = [Attachment(f"{order.number}.csv", "text/csv",
-                                  lines_csv(order).encode())]
-        if pdf is not None:
-            attachments.insert(0, pdf)
-        queue_mail(session, to=address, content=content, attachments=attachments,
-                   about=order, source="purchasing")
-        order.sent_to = address
-    return order
+    if not address:
+        return
+    content = render_mail(session, "purchasing/order_sent",
+                          {"order": order, "supplier": order.supplier},
+                          folder=MAIL_TEMPLATES)
+    attachments = [Attachment(f"{order.number}.csv", "text/csv", lines_csv(order).encode())]
+    pdf = ctx.data.get("pdf")
+    if pdf is None:
+        pdf = _pdf_in_transaction(session, order)
+    if pdf:
+        attachments.insert(0, pdf)
+    queue_mail(session, to=address, content=content, attachments=attachments,
+               about=order, source="purchasing")
+    order.sent_to = address
+
+
+def _pdf_in_transaction(session: Session, order: PurchaseOrder) -> Any:
+    from ordercraft.sdk.mail import Attachment
+    from ordercraft.sdk.printing import render_html, render_pdf
+
+    html = render_html(session, "purchase_order", "order", order)
+    return Attachment(f"order-{order.number}.pdf", "application/pdf", render_pdf(html))

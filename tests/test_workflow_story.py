@@ -226,8 +226,39 @@ def test_cancelling_the_order_stops_its_process(workshop):
             "'cancelled'") in texts
 
 
+def test_a_step_the_document_no_longer_allows_is_skipped_with_a_note(workshop):
+    site = workshop
+    order_id = kit.new_order(site, custom_count=1, shortage_count=0)
+    confirm(site, order_id)
+    finish(site, the_one_task(site, T0)["id"], "eva", at(1), check_all=True)
+    approval = the_one_task(site, at(1))
+    with site.session() as session:  # shipped from stock by hand meanwhile
+        transition(session, session.get(kit.Order, order_id), "ship", now=at(2))
+    finish(site, approval["id"], "admin", at(3))  # the template says: skip
+    assert the_one_task(site, at(3))["title"] == "Produce the custom robots of order SO-1"
+    assert order_state(site, order_id) == "shipped"
+    with site.session() as session:
+        texts = [e["text"] for e in document_timeline(session, "order", order_id).items]
+    assert ("Process 'Custom robot order' skipped step 'Start production': "
+            "order SO-1 is already shipped, and 'Start production' is not "
+            "possible from there") in texts
+
+
+def _refusing(site):
+    """The demo template whose start-production step refuses a moved-on order."""
+    import yaml
+
+    source = yaml.safe_load(kit.ROBOT_TEMPLATE.read_text())
+    for step in source["steps"]:
+        if step["id"] == "start-production":
+            step["if_not_allowed"] = "fail"
+    with site.session() as session:
+        import_template(session, source, now=T0)
+
+
 def test_a_step_the_document_refuses_refuses_finishing_the_task(workshop):
     site = workshop
+    _refusing(site)
     order_id = kit.new_order(site, custom_count=1, shortage_count=0)
     confirm(site, order_id)
     finish(site, the_one_task(site, T0)["id"], "eva", at(1), check_all=True)
@@ -241,6 +272,29 @@ def test_a_step_the_document_refuses_refuses_finishing_the_task(workshop):
         "process 'custom-robot-order' (run 1) step 'start-production' could not move order "
         "SO-1: order SO-1 is in state 'shipped': 'start_production' is not allowed from it")
     assert the_one_task(site, at(3))["id"] == approval["id"]  # nothing moved
+
+
+def test_a_step_that_waits_moves_the_document_once_it_may(workshop):
+    site = workshop
+    source = {"name": "produce-when-possible", "title": "Produce when possible",
+              "document_type": "order", "triggers": [{"manual": True}],
+              "steps": [{"id": "start", "transition": "start_production",
+                         "if_not_allowed": "wait"},
+                        {"id": "build", "task": {"title": "Build {number}", "role": "engineer"}}]}
+    with site.session() as session:
+        import_template(session, source, now=T0)
+    order_id = kit.new_order(site, custom_count=0)
+    with site.session() as session:
+        engine.start_process(session, "produce-when-possible",
+                             document=session.get(kit.Order, order_id), now=T0)
+    assert open_tasks(site, T0) == []  # a draft cannot start production: it waits
+    assert order_state(site, order_id) == "draft"
+    confirm(site, order_id, now=at(1))
+    assert order_state(site, order_id) == "in_production"
+    assert the_one_task(site, at(1))["title"] == "Build SO-1"
+    with site.session() as session:
+        texts = [e["text"] for e in document_timeline(session, "order", order_id).items]
+    assert any(t.startswith("Process 'Produce when possible' waits at step") for t in texts)
 
 
 JOIN = {
@@ -344,6 +398,7 @@ def test_run_jobs_once_and_the_background_scheduler(workshop):
 
 def test_a_refused_task_stays_open_for_a_caller_that_goes_on(workshop):
     site = workshop
+    _refusing(site)
     order_id = kit.new_order(site, custom_count=1, shortage_count=0)
     confirm(site, order_id)
     finish(site, the_one_task(site, T0)["id"], "eva", at(1), check_all=True)

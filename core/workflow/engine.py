@@ -213,24 +213,63 @@ def _activate(runner: _Runner, process: ProcessInstance, definition: ProcessDefi
         row.outcome = target
         _finish(runner, process, spec, row, now, targets=(target,) if target else ())
     else:
-        from ordercraft.core.workflow.documents import transition
+        _move_document(runner, process, definition, spec, row, now)
 
-        document = _document(session, process)
-        machine = session_machines(session).machine_of(document)
-        chosen = machine.transition(spec.transition or "")
-        if chosen is None:
-            raise Conflict(f"process {definition.name!r} step {spec.id!r}: "
-                           f"{machine.document_type!r} has no transition {spec.transition!r} "
-                           "any more", code="process_step_failed")
-        if document.state != chosen.target:
-            try:
-                transition(session, document, chosen.name, user=None, now=now, process=process)
-            except OrdercraftError as exc:
-                raise Conflict(f"process {definition.name!r} (run {process.id}) step "
-                               f"{spec.id!r} could not move {machine.describe(document)}: "
-                               f"{exc.message}", code="process_step_failed",
-                               details={"step": spec.id, "process_id": process.id}) from exc
+
+def _move_document(runner: _Runner, process: ProcessInstance, definition: ProcessDefinition,
+                   spec: StepSpec, row: ProcessStep, now: datetime) -> None:
+    """A transition step: move the document, unless it is there already. A document
+    that has moved on (its state no longer allows the transition: shipped in part by
+    hand before production was started) is what the step's ``if_not_allowed`` says:
+    ``skip`` (finish the step with a note on the document's timeline), ``wait`` (stay
+    active; every later move of the document tries again) or ``fail`` (refuse the
+    operation that reached the step)."""
+    from ordercraft.core.workflow.documents import transition
+
+    session = runner.session
+    document = _document(session, process)
+    machine = session_machines(session).machine_of(document)
+    chosen = machine.transition(spec.transition or "")
+    if chosen is None:
+        raise Conflict(f"process {definition.name!r} step {spec.id!r}: "
+                       f"{machine.document_type!r} has no transition {spec.transition!r} "
+                       "any more", code="process_step_failed")
+    if document.state == chosen.target:
+        row.outcome = None
         _finish(runner, process, spec, row, now)
+        return
+    if document.state not in machine.sources_of(chosen) and spec.if_not_allowed != "fail":
+        state = machine.state(document.state)
+        where = state.title if state is not None else document.state
+        if spec.if_not_allowed == "wait":
+            if row.outcome != "waiting":
+                row.outcome = "waiting"
+                record_event(session, "process_step_waiting", now=now,
+                             document=document_ref(document), process_id=process.id,
+                             text=f"Process '{definition.title}' waits at step '{spec.label}': "
+                                  f"{machine.describe(document)} is {where}, and "
+                                  f"'{chosen.title}' is not possible from there yet",
+                             data={"step": spec.id, "state": document.state})
+            return
+        row.outcome = "skipped"
+        record_event(session, "process_step_skipped", now=now, document=document_ref(document),
+                     process_id=process.id,
+                     text=f"Process '{definition.title}' skipped step '{spec.label}': "
+                          f"{machine.describe(document)} is already {where}, and "
+                          f"'{chosen.title}' is not possible from there",
+                     data={"step": spec.id, "state": document.state})
+        _finish(runner, process, spec, row, now)
+        return
+    row.outcome = "moving"  # not retried by the move it makes itself
+    try:
+        transition(session, document, chosen.name, user=None, now=now, process=process)
+    except OrdercraftError as exc:
+        raise Conflict(f"process {definition.name!r} (run {process.id}) step "
+                       f"{spec.id!r} could not move {machine.describe(document)}: "
+                       f"{exc.message}", code="process_step_failed",
+                       details={"step": spec.id, "process_id": process.id}) from exc
+    row.outcome = None
+    _finish(runner, process, spec, row, now)
 
 
 def _finish(runner: _Runner, process: ProcessInstance, spec: StepSpec, row: ProcessStep,
@@ -382,6 +421,18 @@ def on_transition(session: Session, ctx: TransitionContext) -> list[int]:
             continue
         if spec.wait_transition == ctx.transition.name or spec.wait_state == ctx.target:
             _finish(runner, process, spec, row, ctx.now)
+    # Transition steps that wait for the document to allow their move try again.
+    held = session.execute(
+        select(ProcessStep, ProcessInstance).join(
+            ProcessInstance, ProcessInstance.id == ProcessStep.process_id).where(
+            ProcessInstance.document_type == document_type,
+            ProcessInstance.document_id == document_id,
+            ProcessInstance.status == "running", ProcessStep.status == "active",
+            ProcessStep.kind == "transition", ProcessStep.outcome == "waiting")).all()
+    for row, process in held:
+        spec = runner.definition(process).steps.get(row.step)
+        if spec is not None:
+            _move_document(runner, process, runner.definition(process), spec, row, ctx.now)
     running_before = set(session.scalars(select(ProcessInstance.id).where(
         ProcessInstance.document_type == document_type,
         ProcessInstance.document_id == document_id, ProcessInstance.status == "running")))

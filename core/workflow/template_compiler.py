@@ -29,7 +29,11 @@ TRIGGER_KINDS = ("manual", "transition", "schedule")
 MAX_STEPS = 200
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TOP_KEYS = {"name", "title", "description", "document_type", "triggers", "steps"}
-_STEP_KEYS = {"id", "title", "next", "after", *STEP_KINDS}
+_STEP_KEYS = {"id", "title", "next", "after", "if_not_allowed", *STEP_KINDS}
+#: What a transition step does when its document has moved on to a state the transition
+#: does not start from (``if_not_allowed``): note it on the timeline and go on (default),
+#: wait until a later move allows it, or refuse the operation that reached the step.
+IF_NOT_ALLOWED = ("skip", "wait", "fail")
 _TASK_KEYS = {"title", "description", "assignee", "role", "rule", "assignee_field", "deadline",
               "remind_before", "checklist"}
 _TRIGGER_KEYS = {"manual": {"manual"}, "transition": {"transition", "when"},
@@ -71,6 +75,7 @@ class StepSpec:
     wait_state: str | None = None
     branches: tuple[BranchOption, ...] = ()
     transition: str | None = None
+    if_not_allowed: str = "skip"
 
     @property
     def label(self) -> str:
@@ -111,6 +116,7 @@ class StepSpec:
                                "next": o.target} for o in self.branches]
         if self.kind == "transition":
             body["transition"] = self.transition
+            body["if_not_allowed"] = self.if_not_allowed
         return body
 
 
@@ -404,6 +410,15 @@ def _step(raw: Any, position: int, following: Any, ids: list[Any],
             out.add(f"{machine.document_type!r} has no transition {name!r} (transitions: "
                     f"{', '.join(t.name for t in machine.transitions)})", step_id, position)
         spec = replace(spec, transition=name)
+    if "if_not_allowed" in raw:
+        choice = raw["if_not_allowed"]
+        if kind != "transition":
+            out.add("if_not_allowed belongs to a transition step", step_id, position)
+        elif choice not in IF_NOT_ALLOWED:
+            out.add(f"if_not_allowed must be one of {', '.join(IF_NOT_ALLOWED)}, not "
+                    f"{choice!r}", step_id, position)
+        else:
+            spec = replace(spec, if_not_allowed=choice)
     return spec if len(out.problems) == problems_before else None
 
 

@@ -137,6 +137,22 @@ def get_deal(session: Session, deal_id: Any, *, for_update: bool = False) -> Dea
     return deal
 
 
+def find_deal(session: Session, client_id: int, ref: Any) -> Deal:
+    """The client's deal ``ref``: an id, or a title (the newest deal not lost when two
+    share it)."""
+    text = str(ref).strip()
+    if text.isdigit():
+        return get_deal(session, text)
+    require_session_permission(session, "party.read")
+    found = list(session.scalars(select(Deal).where(Deal.party_id == client_id,
+                                                    Deal.title == text)
+                                 .order_by((Deal.state == "lost"), Deal.id.desc())))
+    if not found:
+        raise NotFound(f"deal: the client has no deal titled {text[:80]!r}", field="deal")
+    require_record(session, "deal", found[0].manager_id, f"deal {found[0].id}")
+    return found[0]
+
+
 def latest_deal(session: Session, client_id: int) -> Deal | None:
     """The client's newest deal that is not lost (open or won), or ``None``."""
     require_session_permission(session, "party.read")

@@ -9,6 +9,7 @@ A plugin that lists ``crm`` in its ``requires`` asks for them by name::
     party = clients.get(session, "Future Engineers Robotics School")   # id or name
     deals = plugin_service(session, "crm", "deals")
     deal = deals.get(session, 12)                                      # a Deal
+    deal = deals.find(session, party.id, "Robotics classroom")         # id or title
     latest = deals.latest_open(session, party.id)                      # or None
 
 Every method takes the operation's session and checks the acting user's permissions,
@@ -47,6 +48,14 @@ class DealService:
         from ordercraft.plugins.crm.deals import get_deal
 
         return get_deal(session, deal_id)
+
+    def find(self, session: Session, client_id: int, ref: int | str) -> Deal:
+        """One of the client's deals by id or by title (a form names the deal, nobody
+        types its id); a missing or ambiguous title is a ``NotFound`` / ``ValidationError``
+        (field ``deal``)."""
+        from ordercraft.plugins.crm.deals import find_deal
+
+        return find_deal(session, client_id, ref)
 
     def latest_open(self, session: Session, client_id: int) -> Deal | None:
         """The client's newest deal that is not lost (open or won), or ``None``."""

@@ -83,6 +83,13 @@ def web_blueprints() -> list[Any]:
 
 
 @hookimpl
+def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[Any]:
+    from ordercraft.plugins.proposals.views import deal_section
+
+    return deal_section(session, user, obj) if page == "deal" else []
+
+
+@hookimpl
 def menu_items() -> list[MenuItem]:
     return [MenuItem("Proposals", "proposals.index", order=24, permission="proposal.read")]
 

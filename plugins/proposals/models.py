@@ -206,3 +206,15 @@ class ProposalVersion(Base):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     proposal: Mapped[Proposal] = relationship(back_populates="versions")
+
+
+class ProposalCounter(Base):
+    """The numbering series of proposals (``proposal``): one row per series, taken under
+    its row lock by every new proposal, so two proposals started at the same time never
+    get the same number (the unique constraint on ``proposals.number`` stays the last
+    guard)."""
+
+    __tablename__ = "proposals_counters"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,13 +15,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, defer, lazyload, selectinload
 
 from ordercraft.plugins.proposals import configurator
 from ordercraft.plugins.proposals.models import (
     ProductTemplate,
     Proposal,
+    ProposalCounter,
     ProposalLine,
     ProposalMilestone,
 )
@@ -50,6 +51,8 @@ TRIGGERS = ("acceptance", "before_production", "shipment", "days_after")
 APPROVAL_SETTING = "proposals_discount_approval_pct"
 VALIDITY_SETTING = "proposals_validity_days"
 PREFIX_SETTING = "proposals_number_prefix"
+#: The numbering series of proposals (a row of ``proposals_counters``).
+SERIES = "proposal"
 CURRENCY_SETTING = "proposals_currency"
 
 
@@ -110,13 +113,37 @@ def template_dict(template: ProductTemplate) -> dict[str, Any]:
 
 
 def _next_number(session: Session) -> str:
+    """``TCP-00001``, ``TCP-00002``... (prefix: the site setting
+    ``proposals_number_prefix``) from the series' counter row, read under its row lock:
+    a second transaction numbering at the same time waits for the first to end (on
+    SQLite every writing transaction holds the database's write lock) and takes the next
+    number. Numbers already used (entered before the series existed) are skipped."""
     prefix = get_setting(session, PREFIX_SETTING)
-    used = session.scalar(select(func.count()).select_from(Proposal)) or 0
+    _ensure_series(session, SERIES)
+    counter = session.scalar(select(ProposalCounter).where(ProposalCounter.name == SERIES)
+                             .with_for_update().execution_options(populate_existing=True))
+    assert counter is not None  # made above
     while True:
-        used += 1
-        number = f"{prefix}{used:05d}"
+        counter.value += 1
+        number = f"{prefix}{counter.value:05d}"
         if session.scalar(select(Proposal.id).where(Proposal.number == number)) is None:
+            session.flush()
             return number
+
+
+def _ensure_series(session: Session, name: str) -> None:
+    """Create the series' row unless it exists, without a race: two transactions adding
+    it at once both go on (``ON CONFLICT DO NOTHING`` / ``INSERT OR IGNORE``)."""
+    if session.get(ProposalCounter, name) is not None:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(ProposalCounter).values(name=name, value=0)
+                        .on_conflict_do_nothing(index_elements=["name"]))
+    else:
+        session.execute(insert(ProposalCounter).values(name=name, value=0)
+                        .prefix_with("OR IGNORE", dialect="sqlite"))
 
 
 def create_proposal(session: Session, client: Any, *, title: Any = "", deal: Any = None,

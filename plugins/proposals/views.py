@@ -56,6 +56,46 @@ def proposal(proposal_id: int):
         deal_url=document_url("deal", found.deal_id) if found.deal_id else None)
 
 
+@bp.post("/new")
+@permission_required("proposal.write")
+def create():
+    """A new draft for a client, from a deal's page ("New proposal") or a calculator's
+    result ("Add to a new proposal")."""
+    from ordercraft.plugins.proposals.proposals import create_proposal
+
+    session = request_session()
+    try:
+        made = create_proposal(session, request.form.get("client", ""),
+                               deal=request.form.get("deal") or None,
+                               title=request.form.get("title", ""))
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("proposals.index"), code=303)
+    flash(f"Proposal {made.number} was started as a draft.", "success")
+    return redirect(url_for("proposals.proposal", proposal_id=made.id), code=303)
+
+
+def deal_section(session: Any, user: Any, deal: Any) -> list[Any]:
+    """The deal page's "Proposals" section (hook ``page_sections``): its proposals and a
+    "New proposal" button."""
+    from markupsafe import Markup
+    from sqlalchemy import select
+
+    from ordercraft.plugins.proposals.models import Proposal
+    from ordercraft.sdk.permissions import has_permission
+    from ordercraft.sdk.plugins import PageSection
+
+    if not has_permission(user, "proposal.read"):
+        return []
+    found = list(session.scalars(select(Proposal).where(Proposal.deal_id == deal.id)
+                                 .order_by(Proposal.proposal_date, Proposal.id)))
+    html = render_template("proposals/deal_section.html", deal=deal, proposals=found,
+                           may_write=has_permission(user, "proposal.write") and deal.is_open)
+    return [PageSection("Proposals", Markup(html), order=25, name="proposals")]
+
+
 def _selection(definition: dict[str, Any]) -> dict[str, Any]:
     """The chosen options from the configurator's form: ``opt.<group>`` (one) or
     ``opt.<group>.<option>`` (a quantity) fields."""

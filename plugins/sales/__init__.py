@@ -107,6 +107,13 @@ def print_forms(registry: Any) -> None:
 
 
 @hookimpl
+def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[Any]:
+    from ordercraft.plugins.sales.sections import sections
+
+    return sections(session, user, page, obj)
+
+
+@hookimpl
 def register_client_rules(registry: Any) -> None:
     from ordercraft.plugins.sales.rules import add_bought_within_days
 

@@ -158,9 +158,17 @@ def reserve_available(session: Session, order: Order) -> list[Shortage]:
                                       line.item.sku, line.item_id, line.item.name,
                                       order.warehouse.code, exact,
                                       "produce" if produce else "buy", order.due_date))
-    order.shortage_count = len(shortages)
+    count_shortages(order)
     session.flush()
     return shortages
+
+
+def count_shortages(order: Order) -> int:
+    """The order's "Short" counter: its lines still to produce or to buy (shipments and
+    reservations of goods made or bought since lower it; a finished order has none)."""
+    order.shortage_count = sum(1 for line in order.lines
+                               if line.to_produce_qty > 0 or line.to_buy_qty > 0)
+    return order.shortage_count
 
 
 def reserve_problem(session: Session, order: Order) -> str | None:
@@ -319,6 +327,7 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
             line.to_produce_qty = min(line.to_produce_qty, short)
         else:
             line.to_buy_qty = min(line.to_buy_qty, short)
+    count_shortages(order)
     order.shipments.append(shipment)
     session.flush()
     return shipment

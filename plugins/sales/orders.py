@@ -263,7 +263,7 @@ def _deal_id(session: Session, party: Party, ref: Any) -> int | None:
         return None
     if _too_large(ref):
         raise NotFound(f"deal {ref} does not exist", field="deal")
-    deal = crm_deals(session).get(session, ref)
+    deal = crm_deals(session).find(session, party.id, ref)
     if deal.party_id != party.id:
         raise ValidationError(f"deal: deal {deal.id} ({deal.title!r}) belongs to another client "
                               f"than {party.name!r}", field="deal")

@@ -253,6 +253,18 @@ def create():
     return redirect(url_for("sales.order", order_id=order.id), code=303)
 
 
+def _deal_title(session: Any, deal_id: int | None) -> str:
+    """The order's deal as the form shows it: by title (the id when the title is taken
+    by another deal of the client)."""
+    if deal_id is None:
+        return ""
+    from ordercraft.plugins.sales.orders import crm_deals
+
+    deal = crm_deals(session).get(session, deal_id)
+    found = crm_deals(session).find(session, deal.party_id, deal.title)
+    return deal.title if found.id == deal.id else str(deal.id)
+
+
 @bp.route("/<int:order_id>/edit", methods=["GET", "POST"])
 @permission_required("order.write")
 def edit(order_id: int):
@@ -264,7 +276,8 @@ def edit(order_id: int):
         values = {"client": current.client.name,
                   "order_date": current.order_date.isoformat(),
                   "due_date": current.due_date.isoformat() if current.due_date else "",
-                  "deal": str(current.deal_id or ""), "warehouse": current.warehouse.code,
+                  "deal": _deal_title(session, current.deal_id),
+                  "warehouse": current.warehouse.code,
                   "notes": current.notes}
         for index, line in enumerate(current.lines):
             values.update({f"lines.{index}.item": line.item.sku,

@@ -277,7 +277,11 @@ def test_hook_register_kpi_metrics(make_site):
     document = site.cli("analysis metrics --period 2026-01 --json").json()
     found = {entry["name"]: entry for entry in document["metrics"]}
     assert list(found) == ["revenue_shipped", "orders_shipped", "lines_shipped",
-                           "users_named_a"]
+                           "overdue_tasks", "deals_won", "deals_won_amount", "conversion",
+                           "interactions", "gross_margin", "on_time_shipments",
+                           "receivables_overdue", "users_named_a"]
+    assert [found[name]["plugin"] for name in ("overdue_tasks", "deals_won", "gross_margin")
+            ] == ["analysis", "crm", "sales"]
     assert found["revenue_shipped"]["values"] == {"admin": "640"}
     assert found["orders_shipped"]["values"] == {"admin": "1"}
     assert (found["users_named_a"]["plugin"], found["users_named_a"]["values"]) == (

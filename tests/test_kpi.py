@@ -196,3 +196,86 @@ def test_api_pages_permissions_exports_and_widget(make_site, tmp_path):
                          "--output", str(tmp_path / "kpi.csv"), "--json"])
     assert exported.exit_code == 0 and exported.json()["rows"] == 6, exported.output
     assert (tmp_path / "kpi.csv").read_text().splitlines() == lines
+
+
+def test_metrics_of_crm_proposals_production_sales_and_tasks(make_site):
+    """Each plugin's metric over rows of its own, summed per manager in SQL."""
+    from datetime import date, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from ordercraft.core.services.users import create_user
+    from ordercraft.plugins.crm.clients import create_client
+    from ordercraft.plugins.crm.deals import create_deal, move_deal
+    from ordercraft.plugins.crm.interactions import log_interaction
+    from ordercraft.plugins.production.models import ProductionOrder
+    from ordercraft.plugins.proposals.models import ProposalVersion
+    from ordercraft.plugins.proposals.proposals import create_proposal
+    from ordercraft.plugins.sales.models import Invoice
+    from ordercraft.sdk.models import Item, User, Warehouse
+    from ordercraft.sdk.plugins import plugin_service
+    from ordercraft.sdk.workflow import Task, WorkflowEvent
+
+    site = kit.build(make_site, plugins=["crm", "sales", "proposals", "production",
+                                         "analysis"])
+    now = datetime.now().replace(microsecond=0)
+    with site.session() as session:
+        maria = create_user(session, "maria", roles=["manager"])
+        create_client(session, "Atlas Automation", manager="maria")
+        for amount, moves in (("1000", ("qualify", "propose", "win")),
+                              ("500.50", ("qualify", "propose", "win")),
+                              ("900", ("lose",))):
+            deal = create_deal(session, "Atlas Automation", "Robots", amount=amount,
+                               manager="maria")
+            for name in moves:
+                move_deal(session, deal.id, name, reason="price" if name == "lose" else None)
+        for subject in ("Call", "Visit"):
+            log_interaction(session, "Atlas Automation", kind="meeting", subject=subject,
+                            manager="maria", at=now - timedelta(hours=2))
+        session.add_all([
+            Task(title="Late", assignee_id=maria.id, deadline=now - timedelta(hours=1),
+                 created_at=now - timedelta(days=3)),
+            Task(title="Done in time", assignee_id=maria.id, status="done",
+                 deadline=now - timedelta(hours=1), finished_at=now - timedelta(hours=5),
+                 created_at=now - timedelta(days=3))])
+        proposal = create_proposal(session, "Atlas Automation", valid_until="2099-12-31")
+        proposal.manager_id = maria.id
+        session.add(ProposalVersion(proposal_id=proposal.id, version=1, sent_at=now))
+        item = session.scalar(select(Item.id).where(Item.sku == "KIT"))
+        warehouse = session.scalar(select(Warehouse.id))
+        for number, due in (("PO-1", date.today() + timedelta(days=1)),
+                            ("PO-2", date(2000, 1, 1))):
+            order = ProductionOrder(number=number, item_id=item, warehouse_id=warehouse,
+                                    qty=D(1), due_date=due, state="done",
+                                    state_changed_at=now)
+            session.add(order)
+            session.flush()
+            session.add(WorkflowEvent(at=now, kind="transition", user_id=maria.id,
+                                      document_type="production_order",
+                                      document_id=order.id))
+    order_id = kit.order(site, "KIT:1:320", manager="maria", order_date="2000-01-10")
+    with site.session() as session:
+        session.add(Invoice(number="INV-1", kind="shipment", order_id=order_id,
+                            party_id=kit_party(session), currency="EUR",
+                            issue_date=date(2000, 2, 1), due_date=date(2000, 3, 1),
+                            total=D(100), open_amount=D(60), state="issued"))
+    with site.session() as session:
+        values = plugin_service(session, "analysis", "metrics").values(
+            session, ["deals_won", "deals_won_amount", "conversion", "interactions",
+                      "overdue_tasks", "proposals_sent", "production_on_time",
+                      "receivables_overdue"], date(2000, 1, 1), date.today())
+        maria_id = session.scalar(select(User.id).where(User.name == "maria"))
+    mine = {name: found.get(maria_id) for name, found in values.items()}
+    assert mine["conversion"].quantize(D("0.01")) == D("66.67")
+    del mine["conversion"]
+    assert mine == {"deals_won": 2, "deals_won_amount": D("1500.50"), "interactions": 2,
+                    "overdue_tasks": 1, "proposals_sent": 1, "production_on_time": 1,
+                    "receivables_overdue": 60}
+
+
+def kit_party(session):
+    from sqlalchemy import select
+
+    from ordercraft.sdk.models import Party
+
+    return session.scalar(select(Party.id).where(Party.name == kit.SCHOOL))

@@ -157,6 +157,41 @@ def read_records(path: str | Path) -> tuple[list[str], list[tuple[RowNumber, dic
     return header, records
 
 
+#: The formats :func:`write_records` writes, with their media types.
+SPREADSHEET_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def write_records(columns: list[str], rows: list[dict[str, Any]], fmt: str = "csv", *,
+                  sheet: str = "Sheet1") -> bytes:
+    """Rows of dicts as a spreadsheet file's bytes, the columns in order as the first
+    row: CSV (UTF-8, ``,``) or XLSX (numbers as numbers, dates as dates). A value missing
+    from a row is an empty cell; Decimals are written exactly in CSV."""
+    if fmt not in SPREADSHEET_TYPES:
+        raise ValidationError(f"format: {fmt!r} is not one of {', '.join(SPREADSHEET_TYPES)}",
+                              field="format")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row.get(name) is None else row.get(name)
+                             for name in columns])
+        return buffer.getvalue().encode("utf-8")
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(sheet[:31] or "Sheet1")
+    worksheet.append(columns)
+    for row in rows:
+        worksheet.append([row.get(name) for name in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _decimal_comma(value: str) -> str:
     # "1 234,50" -> "1234.50"; "1.234,50" stays and fails as a number: ambiguous.
     compact = value.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")

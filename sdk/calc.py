@@ -18,6 +18,20 @@ first, then the items table) and the run can be kept (``save=True``). A failure 
 could not start because the user's share of workers was taken is a
 :class:`CalculatorBusy` (try again). Writing a
 calculator: docs/calculators.md.
+
+**Arithmetic over named numbers** (a KPI's formula over metrics, say) uses the same
+parser and whitelist, narrowed to ``+ - * / **``, numbers, the names given and ``min``,
+``max``, ``abs``, ``round``; it runs in-process (nothing but checked arithmetic)::
+
+    expression = calc.arithmetic_expression("deals_won / max(deals_closed, 1) * 100",
+                                            ["deals_won", "deals_closed"], noun="metric")
+    expression.names                     # ("deals_won", "deals_closed")
+    expression.evaluate({"deals_won": 3, "deals_closed": 4})   # Decimal("75")
+    expression.latex                     # rendered by sympy
+
+An unknown name or anything but arithmetic is a :class:`CalculatorError` (HTTP 422)
+with ``field`` set and a message naming the text; division by zero evaluates to
+``None``.
 """
 
 from ordercraft.core.calc.api import (
@@ -37,7 +51,9 @@ from ordercraft.core.calc.api import (
                                       list_calculators,
                                       run_calculator,
 )
+from ordercraft.core.calc.formula import ArithmeticExpression, arithmetic_expression
 
-__all__ = ["CalcResult", "CalculatorBusy", "CalculatorError", "CalculatorInfo",
-           "CalculatorSource", "Limits", "LookupCatalog", "StaticCatalog", "WorkerPool", "calculator_info", "describe",
+__all__ = ["ArithmeticExpression", "CalcResult", "CalculatorBusy", "CalculatorError", "CalculatorInfo",
+           "CalculatorSource", "Limits", "LookupCatalog", "StaticCatalog", "WorkerPool", "arithmetic_expression",
+           "calculator_info", "describe",
            "example_catalog", "find_calculator", "list_calculators", "run_calculator"]

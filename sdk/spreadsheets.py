@@ -10,8 +10,15 @@ or ``;`` between fields) or XLSX (the first sheet), first row = the column names
 Blank rows are skipped; cells come as text (an XLSX number as it would be typed, a date
 as ``YYYY-MM-DD``). A missing file, a file that is not UTF-8 or not a workbook, or an
 empty one is a ``ValidationError`` naming the file (``field="file"``).
+
+Writing one (an export a user downloads) from rows of dicts::
+
+    from ordercraft.sdk.spreadsheets import SPREADSHEET_TYPES, write_records
+
+    data = write_records(["manager", "score"], rows, "xlsx")   # bytes; "csv" too
+    mimetype = SPREADSHEET_TYPES["xlsx"]
 """
 
-from ordercraft.core.importing import read_records
+from ordercraft.core.importing import SPREADSHEET_TYPES, read_records, write_records
 
-__all__ = ["read_records"]
+__all__ = ["SPREADSHEET_TYPES", "read_records", "write_records"]

@@ -22,6 +22,10 @@ refusal names the item, the warehouse and the quantities::
 A posted move is never changed: :func:`cancel` posts the reversing document. Posting
 calls the hook ``document_posted`` inside the same transaction. The conventions
 (rounding, negative average stock, backdating, locking) are in docs/stock.md.
+
+The tables :class:`StockDocument` and :class:`StockMove` (signed ``qty`` and ``value``:
+an issue's value is negative, the cost it took out) are here for read-only queries of
+your own, the cost of what a document shipped summed in SQL, say.
 """
 
 from ordercraft.core.stock.api import (
@@ -54,10 +58,10 @@ from ordercraft.core.stock.api import (
                                        warehouse_stock,
                                        write_off,
 )
-from ordercraft.core.stock.models import StockDocument
+from ordercraft.core.stock.models import StockDocument, StockMove
 
 __all__ = ["Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument",
-           "StockDocument", "balance", "balances", "balances_of", "cancel", "count",
+           "StockDocument", "StockMove", "balance", "balances", "balances_of", "cancel", "count",
            "document", "import_file", "issue", "item_history", "layers", "moves", "post",
            "post_many", "receive", "release", "reservations", "reserve", "transfer",
            "unit_costs", "verify", "warehouse_overview", "warehouse_stock", "write_off"]

@@ -276,8 +276,14 @@ def test_hook_register_kpi_metrics(make_site):
     kit.ship(site, first, ship_date="2026-01-15")
     document = site.cli("analysis metrics --period 2026-01 --json").json()
     found = {entry["name"]: entry for entry in document["metrics"]}
-    assert list(found) == ["revenue_shipped", "orders_shipped", "lines_shipped",
-                           "users_named_a"]
+    assert list(found)[:4] == ["revenue_shipped", "orders_shipped", "lines_shipped",
+                               "overdue_tasks"]  # analysis' own first, then by plugin
+    assert set(found) == {"revenue_shipped", "orders_shipped", "lines_shipped",
+                          "overdue_tasks", "deals_won", "deals_won_amount", "conversion",
+                          "interactions", "gross_margin", "on_time_shipments",
+                          "receivables_overdue", "users_named_a"}
+    assert [found[name]["plugin"] for name in ("overdue_tasks", "deals_won", "gross_margin")
+            ] == ["analysis", "crm", "sales"]
     assert found["revenue_shipped"]["values"] == {"admin": "640"}
     assert found["orders_shipped"]["values"] == {"admin": "1"}
     assert (found["users_named_a"]["plugin"], found["users_named_a"]["values"]) == (

@@ -544,3 +544,127 @@ def display_value(value: Any, places: int | None) -> Any:
         return format(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), "f")
     rounded = number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP).normalize()
     return format(rounded, "f")
+
+
+# --------------------------------------------------------------------------- arithmetic only
+
+#: The functions an arithmetic expression may call (no ``price``: no catalog here).
+ARITHMETIC_FUNCTIONS = ("min", "max", "abs", "round")
+
+
+class _ArithmeticChecker(_Checker):
+    """The whitelist of :func:`arithmetic_expression`: numbers, the given names,
+    ``+ - * /`` and ``**`` (whole-number literal exponents), unary ``-``/``+`` and
+    ``min``, ``max``, ``abs``, ``round``. Text, comparisons, conditions and every other
+    function are refused."""
+
+    def __init__(self, names: Mapping[str, str], noun: str) -> None:
+        super().__init__(names)
+        self.noun = noun
+
+    def check(self, node: ast.AST, depth: int = 0) -> str:
+        if getattr(self, f"_{type(node).__name__}", None) is None:
+            raise _Fail(f"{type(node).__name__} is not arithmetic (allowed: numbers, "
+                        f"{self.noun}s, + - * / **, {', '.join(ARITHMETIC_FUNCTIONS)})")
+        return super().check(node, depth)
+
+    def _Name(self, node: ast.Name, depth: int) -> str:
+        if node.id not in self.names:
+            raise _Fail(f"unknown {self.noun} {node.id!r} (known: "
+                        f"{', '.join(self.names) or 'none'})")
+        return "num"
+
+    def _Constant(self, node: ast.Constant, depth: int) -> str:
+        if isinstance(node.value, (str, bool)):
+            raise _Fail(f"{node.value!r} is not a number (only arithmetic is allowed)")
+        return super()._Constant(node, depth)
+
+    def _BinOp(self, node: ast.BinOp, depth: int) -> str:
+        if isinstance(node.op, (ast.Mod, ast.FloorDiv)):
+            raise _Fail(f"the operator {_ARITHMETIC[type(node.op)]} is not allowed "
+                        "(allowed: + - * / **)")
+        return super()._BinOp(node, depth)
+
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> str:
+        if isinstance(node.op, ast.Not):
+            raise _Fail("'not' is not arithmetic")
+        return super()._UnaryOp(node, depth)
+
+    def _Compare(self, node: ast.Compare, depth: int) -> str:
+        raise _Fail("comparisons are not arithmetic")
+
+    def _BoolOp(self, node: ast.BoolOp, depth: int) -> str:
+        raise _Fail("and/or are not arithmetic")
+
+    def _IfExp(self, node: ast.IfExp, depth: int) -> str:
+        raise _Fail("'a if condition else b' is not arithmetic")
+
+    def _Call(self, node: ast.Call, depth: int) -> str:
+        if not isinstance(node.func, ast.Name) or node.func.id not in ARITHMETIC_FUNCTIONS:
+            raise _Fail(f"only these functions can be called: {', '.join(ARITHMETIC_FUNCTIONS)}")
+        return super()._Call(node, depth)
+
+
+class ArithmeticExpression:
+    """A checked arithmetic expression over named numbers (see
+    :func:`arithmetic_expression`): ``names`` it uses, ``text`` as normalised,
+    ``latex`` (rendered by sympy) and ``evaluate(values)``."""
+
+    def __init__(self, text: str, tree: ast.expr, names: tuple[str, ...]) -> None:
+        self.text = text
+        self.names = names
+        self._tree = tree
+        self._program = FormulaProgram((("value", tree, {}, 1),))
+
+    @property
+    def latex(self) -> str:
+        return render_latex(self._tree, dict.fromkeys(self.names, "num"))
+
+    def evaluate(self, values: Mapping[str, Any]) -> Decimal | None:
+        """The value over ``values`` (name -> number; a missing name counts 0), exact
+        until the end; ``None`` when it divides by zero."""
+        params = {name: values.get(name) or 0 for name in self.names}
+        try:
+            ((_, value, _),) = self._program.evaluate(params, _no_price)
+        except CalculatorError as exc:
+            if "division by zero" in exc.message:
+                return None
+            raise
+        return to_decimal(value, 34)
+
+
+def _no_price(sku: str) -> Decimal:  # pragma: no cover - price() never passes the check
+    raise CalculatorError("price() is not available here", code="format")
+
+
+def arithmetic_expression(text: str, names: Any, *, field: str = "formula",
+                          noun: str = "name") -> ArithmeticExpression:
+    """Check ``text`` as arithmetic over ``names`` (the names it may use; a mapping's
+    values, if any, are ignored; ``noun`` is what an unknown one is called in the
+    message, ``"metric"`` say) and return it compiled. The same parser and whitelist
+    as the formula calculators, narrowed to arithmetic: ``+ - * / **``, numbers, names,
+    ``min max abs round``. Anything else, an unknown name or a syntax error is a
+    :class:`CalculatorError` (code ``format``) whose ``field`` is ``field`` and whose
+    message names the value."""
+    allowed = {name: "num" for name in names}
+    source = text if isinstance(text, str) else ""
+    try:
+        if not source.strip():
+            raise _Fail("the expression is empty")
+        if len(source) > MAX_EXPRESSION:
+            raise _Fail(f"the expression is longer than {MAX_EXPRESSION} characters")
+        try:
+            tree = ast.parse(source.strip(), mode="eval")
+        except SyntaxError as exc:
+            raise _Fail(f"syntax error: {exc.msg}") from None
+        except (RecursionError, MemoryError, ValueError):
+            raise _Fail("the expression cannot be parsed") from None
+        if not _depth_ok(tree):
+            raise _Fail(f"the expression is nested deeper than {MAX_NESTING} levels")
+        _ArithmeticChecker(allowed, noun).check(tree.body)
+    except _Fail as exc:
+        raise CalculatorError(f"{field}: {source!r}: {exc}", code="format",
+                              field=field) from None
+    used = tuple(dict.fromkeys(node.id for node in ast.walk(tree.body)
+                               if isinstance(node, ast.Name) and node.id in allowed))
+    return ArithmeticExpression(ast.unparse(tree.body), tree.body, used)

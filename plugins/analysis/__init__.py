@@ -71,9 +71,13 @@ def register_permissions(registry: Any) -> None:
 
 @hookimpl
 def plugin_services(registry: Any) -> None:
+    from ordercraft.plugins.analysis.charts import CHARTS
+    from ordercraft.plugins.analysis.metrics import METRICS
     from ordercraft.plugins.analysis.service import CLASSES
 
     registry.add("classes", CLASSES)
+    registry.add("metrics", METRICS)
+    registry.add("charts", CHARTS)
 
 
 @hookimpl(optionalhook=True)

@@ -66,3 +66,31 @@ def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal]]
     for name, values in series.items():
         chart.add(name, [float(value) for value in values])
     return _svg(chart)
+
+
+def lines(title: str, labels: Sequence[str], series: dict[str, Sequence[Decimal | None]]
+          ) -> str:
+    """Lines over ``labels`` (a trend over months), one per name; ``None`` is a gap."""
+    chart = _chart("Line", title, show_legend=len(series) > 1, show_dots=True)
+    chart.x_labels = list(labels)
+    for name, values in series.items():
+        chart.add(name, [None if value is None else float(value) for value in values])
+    return _svg(chart)
+
+
+class ChartService:
+    """analysis' service ``charts`` (CONTRACTS: ``analysis.charts``): the same SVG
+    charts for other plugins' pages (the kpi plugin's trends)::
+
+        charts = plugin_service(session, "analysis", "charts")
+        svg = charts.lines("Score", ["2026-10", "2026-11"], {"score": [Decimal("0.9"), ...]})
+
+    Each returns SVG text without script, scaled to its container; show its numbers
+    in a table next to it."""
+
+    bars = staticmethod(bars)
+    lines = staticmethod(lines)
+    class_bars = staticmethod(class_bars)
+
+
+CHARTS = ChartService()

@@ -26,7 +26,13 @@ def register_kpi_metrics(registry: MetricRegistry) -> None:
     Called by the ``analysis`` plugin once per plugin set, the first time the site's
     metrics are needed (``ordercraft analysis metrics``, a KPI score), and again after
     plugins are enabled or disabled; plugins in requirement order, after analysis' own
-    metrics (``revenue_shipped``, ``orders_shipped``, ``lines_shipped``) are registered.
+    metrics (``revenue_shipped``, ``orders_shipped``, ``lines_shipped`` from sales'
+    facts, ``overdue_tasks`` from the core's tasks) are registered. The bundled plugins
+    add theirs with ``@hookimpl(optionalhook=True)``: crm ``deals_won``,
+    ``deals_won_amount``, ``conversion``, ``interactions``; proposals ``proposals_sent``;
+    sales ``gross_margin``, ``on_time_shipments``, ``receivables_overdue``; production
+    ``production_on_time``. Other plugins read them through analysis' service
+    ``metrics`` (the kpi plugin scores them).
 
     :param registry: analysis' registry of metrics:
         ``registry.add(name, label, compute, unit="count", dimensions=("manager",),
@@ -36,7 +42,9 @@ def register_kpi_metrics(registry: MetricRegistry) -> None:
         metric's value for that manager over the days from ``date_from`` to ``date_to``
         (both included), one row per manager: the database computes it, so the score of
         50 managers is one query per metric. ``unit`` is ``count``, ``money``,
-        ``quantity`` or ``percent``. A name already taken is a
+        ``quantity`` or ``percent``. ``dimensions`` are ``manager`` (every metric) and
+        ``division`` when the members' values add up to their division's (a count, an
+        amount; not a percentage). A name already taken is a
         :class:`~ordercraft.sdk.errors.PluginError` naming both plugins.
 
     Return nothing.

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -28,7 +29,9 @@ from .service import READ
 from .site import tidy_number
 
 UNITS = ("count", "money", "quantity", "percent")
-DIMENSIONS = ("manager",)
+#: ``manager``: compute gives one row per manager (every metric has it); ``division``:
+#: the managers' values add up to their division's (the kpi plugin sums its members).
+DIMENSIONS = ("manager", "division")
 
 Compute = Callable[[Any, date, date], Select[Any]]
 
@@ -85,6 +88,7 @@ def _metrics(hooks: Any) -> MetricRegistry:
     registry = MetricRegistry()
     registry.current_plugin = "analysis"
     add_sales_metrics(registry)
+    add_task_metrics(registry)
     AnalysisHooks.of(hooks).register_kpi_metrics(registry)
     return registry
 
@@ -111,6 +115,79 @@ def add_sales_metrics(registry: MetricRegistry) -> None:
     registry.add("lines_shipped", "Order lines shipped",
                  lambda session, start, end: _shipped(
                      session, start, end, lambda lines: func.count()))
+
+
+def _overdue_tasks(session: Any, date_from: date, date_to: date) -> Select[Any]:
+    from datetime import datetime, time
+
+    from sqlalchemy import or_
+
+    from ordercraft.sdk.workflow import Task
+
+    start = datetime.combine(date_from, time.min)
+    end = min(datetime.combine(date_to, time.max), datetime.now())
+    return (select(Task.assignee_id, func.count())
+            .where(Task.assignee_id.is_not(None), Task.status != "cancelled",
+                   Task.deadline >= start, Task.deadline <= end,
+                   or_(Task.finished_at.is_(None), Task.finished_at > Task.deadline))
+            .group_by(Task.assignee_id))
+
+
+def add_task_metrics(registry: MetricRegistry) -> None:
+    """The metric of the core's tasks: ``overdue_tasks``, the tasks assigned to a user
+    whose deadline fell in the period (and has passed) and that were not done by it."""
+    registry.add("overdue_tasks", "Overdue tasks", _overdue_tasks,
+                 dimensions=("manager", "division"), higher_is_better=False)
+
+
+class MetricService:
+    """analysis' service ``metrics`` (CONTRACTS: ``analysis.metrics``): the site's KPI
+    metrics for other plugins (the kpi plugin scores them)::
+
+        metrics = plugin_service(session, "analysis", "metrics")
+        metrics.all(session)                          # [Metric, ...]
+        metrics.values(session, ["deals_won"], date(2026, 11, 1), date(2026, 11, 30))
+        # {"deals_won": {user id: Decimal("3"), ...}}
+
+    It checks no permission: the caller decides who may see whose values."""
+
+    def all(self, session: Any) -> list[Metric]:
+        """Every registered metric, analysis' first, then in plugin requirement order."""
+        registry = site_metrics(session)
+        return [registry[name] for name in registry]
+
+    def owner(self, session: Any, name: str) -> str:
+        """The plugin that registered the metric ``name``."""
+        return site_metrics(session).owner(name)
+
+    def values(self, session: Any, names: Sequence[str], date_from: date,
+               date_to: date) -> dict[str, dict[int, Decimal]]:
+        """Each named metric's value per manager (user id) over the days from
+        ``date_from`` to ``date_to``: one query per metric. A manager without a row has
+        no value (count it as 0). An unknown name is a ``ValidationError`` (field
+        ``metric``); a metric whose data plugin is disabled has no values."""
+        registry = site_metrics(session)
+        found: dict[str, dict[int, Decimal]] = {}
+        for name in dict.fromkeys(names):
+            metric = registry.get(name)
+            if metric is None:
+                raise ValidationError(f"metric: {name!r} is not one of {', '.join(registry)}",
+                                      field="metric")
+            try:
+                rows = session.execute(metric.compute(session, date_from, date_to)).all()
+            except PluginError:
+                rows = []
+            found[name] = {int(manager): _decimal(value) for manager, value in rows
+                           if manager is not None and value is not None}
+        return found
+
+
+METRICS = MetricService()
+
+
+def _decimal(value: Any) -> Decimal:
+    """A database's number as a Decimal; a float (a ratio on SQLite) as it prints."""
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def measure(session: Any, date_from: date, date_to: date,

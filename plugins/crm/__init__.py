@@ -119,3 +119,11 @@ def demo_data(session: Any, platform: Any) -> None:
     from ordercraft.plugins.crm.demo import seed
 
     seed(session)
+
+
+@hookimpl(optionalhook=True)
+def register_kpi_metrics(registry: Any) -> None:
+    """analysis' hook (while analysis is enabled): crm's KPI metrics."""
+    from ordercraft.plugins.crm.kpis import register
+
+    register(registry)

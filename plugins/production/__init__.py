@@ -126,3 +126,11 @@ def demo_data(session: Any, platform: Any) -> None:
     from ordercraft.plugins.production.demo import seed
 
     seed(session, platform)
+
+
+@hookimpl(optionalhook=True)
+def register_kpi_metrics(registry: Any) -> None:
+    """analysis' hook (while analysis is enabled): production's KPI metrics."""
+    from ordercraft.plugins.production.kpis import register
+
+    register(registry)

@@ -99,3 +99,11 @@ def demo_data(session: Any, platform: Any) -> None:
     from ordercraft.plugins.proposals.demo import seed
 
     seed(session, platform)
+
+
+@hookimpl(optionalhook=True)
+def register_kpi_metrics(registry: Any) -> None:
+    """analysis' hook (while analysis is enabled): proposals's KPI metrics."""
+    from ordercraft.plugins.proposals.kpis import register
+
+    register(registry)

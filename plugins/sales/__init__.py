@@ -158,3 +158,11 @@ def demo_data(session: Any, platform: Any) -> None:
     from ordercraft.plugins.sales.demo import seed
 
     seed(session, platform)
+
+
+@hookimpl(optionalhook=True)
+def register_kpi_metrics(registry: Any) -> None:
+    """analysis' hook (while analysis is enabled): sales's KPI metrics."""
+    from ordercraft.plugins.sales.kpis import register
+
+    register(registry)

@@ -136,6 +136,38 @@ def audit_entries(session: Session, *, entity: str | None = None, entity_id: str
     return list(session.scalars(query))
 
 
+def search_audit(session: Session, *, user: str | None = None, entity: str | None = None,
+                 entity_id: str | None = None, action: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 50, offset: int = 0) -> tuple[list[AuditEntry], int]:
+    """Audit entries matching every filter given, newest first, and how many match:
+    ``user`` the acting user's name, ``entity``/``entity_id`` the object, ``action``
+    (``create``, ``update``, ``delete``, ``login``, ``refused``, ``export`` ...),
+    ``since`` included and ``until`` excluded (UTC). Needs ``user.admin``."""
+    from sqlalchemy import func
+
+    from ordercraft.core.permissions import require_session_permission
+
+    require_session_permission(session, "user.admin")
+    conditions = []
+    if user:
+        conditions.append(AuditEntry.user_name == user)
+    if entity:
+        conditions.append(AuditEntry.entity == entity)
+    if entity_id:
+        conditions.append(AuditEntry.entity_id == str(entity_id))
+    if action:
+        conditions.append(AuditEntry.action == action)
+    if since is not None:
+        conditions.append(AuditEntry.at >= since)
+    if until is not None:
+        conditions.append(AuditEntry.at < until)
+    total = session.scalar(select(func.count(AuditEntry.id)).where(*conditions)) or 0
+    rows = list(session.scalars(select(AuditEntry).where(*conditions)
+                                .order_by(AuditEntry.id.desc()).limit(limit).offset(offset)))
+    return rows, int(total)
+
+
 def audit_entry_dict(entry: AuditEntry) -> dict[str, Any]:
     return {
         "id": entry.id,

@@ -21,11 +21,13 @@ installation.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -424,3 +426,112 @@ def _ident(name: str) -> str:
 
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------- the backup folder
+
+#: Where backups go when the site setting ``backup_dir`` is empty.
+ENV_BACKUP_DIR = "ORDERCRAFT_BACKUP_DIR"
+#: Backups made from the browser and by the daily job: ``ordercraft-20261207-140501.sqlite``.
+BACKUP_NAME = re.compile(r"^ordercraft-(\d{8}-\d{6})\.(sqlite|dump)$")
+
+
+def backup_folder(platform: Platform) -> Path:
+    """The site's backup folder: the setting ``backup_dir``, else ``ORDERCRAFT_BACKUP_DIR``,
+    else ``backups`` beside a SQLite database or in ``ORDERCRAFT_CONFIG_DIR`` (default:
+    the current folder)."""
+    from ordercraft.core.secret_key import ENV_CONFIG_DIR
+    from ordercraft.core.settings import get_setting
+
+    with platform.session(writes=False) as session:
+        configured = get_setting(session, "backup_dir")
+    if configured:
+        return Path(configured)
+    if os.environ.get(ENV_BACKUP_DIR):
+        return Path(os.environ[ENV_BACKUP_DIR]).expanduser()
+    if _kind(platform) == "sqlite":
+        return _sqlite_file(platform).parent / "backups"
+    return Path(os.environ.get(ENV_CONFIG_DIR) or ".").expanduser() / "backups"
+
+
+def backup_now(platform: Platform, *, now: datetime | None = None) -> BackupResult:
+    """A backup into the backup folder, named by its UTC time."""
+    from ordercraft.core.db import utcnow
+
+    now = now or utcnow()
+    folder = backup_folder(platform)
+    folder.mkdir(parents=True, exist_ok=True)
+    extension = "sqlite" if _kind(platform) == "sqlite" else "dump"
+    target = folder / f"ordercraft-{now:%Y%m%d-%H%M%S}.{extension}"
+    return backup(platform, target, overwrite=True)
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    name: str
+    path: Path
+    bytes: int
+    made_at: datetime
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "bytes": self.bytes,
+                "made_at": self.made_at.isoformat(timespec="seconds") + "Z"}
+
+
+def list_backups(platform: Platform) -> list[BackupFile]:
+    """The backups in the backup folder, newest first (other files are left out)."""
+    folder = backup_folder(platform)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = BACKUP_NAME.match(path.name)
+        if match is None or not path.is_file():
+            continue
+        made = datetime.strptime(match.group(1), "%Y%m%d-%H%M%S")
+        found.append(BackupFile(path.name, path, path.stat().st_size, made))
+    return sorted(found, key=lambda b: b.made_at, reverse=True)
+
+
+def backup_file(platform: Platform, name: str) -> BackupFile:
+    """The backup ``name`` of the backup folder (only names the folder lists: no paths)."""
+    for found in list_backups(platform):
+        if found.name == name:
+            return found
+    from ordercraft.core.errors import NotFound
+
+    raise NotFound(f"name: there is no backup {name!r} in the backup folder", field="name")
+
+
+def prune_backups(platform: Platform, keep_days: int, *, now: datetime | None = None
+                  ) -> list[str]:
+    """Remove the backups older than ``keep_days`` days, keeping at least the newest one;
+    returns the names removed."""
+    from ordercraft.core.db import utcnow
+
+    now = now or utcnow()
+    removed = []
+    for found in list_backups(platform)[1:]:
+        if now - found.made_at > timedelta(days=keep_days):
+            found.path.unlink(missing_ok=True)
+            removed.append(found.name)
+    return removed
+
+
+def daily_backup(platform: Platform, now: datetime | None = None) -> list[str]:
+    """The scheduled backup (``ordercraft worker``): when the setting ``backup_daily`` is
+    on and the newest backup is from an earlier UTC day, make one, then remove those
+    older than ``backup_keep_days``. Returns the names made and removed."""
+    from ordercraft.core.db import utcnow
+    from ordercraft.core.settings import get_setting
+
+    now = now or utcnow()
+    with platform.session(writes=False) as session:
+        if not get_setting(session, "backup_daily"):
+            return []
+        keep = int(get_setting(session, "backup_keep_days"))
+    existing = list_backups(platform)
+    if existing and existing[0].made_at.date() >= now.date():
+        return []
+    made = backup_now(platform, now=now)
+    return [made.path.name, *prune_backups(platform, keep, now=now)]

@@ -200,15 +200,72 @@ def set_site_templates_dir(session: Session, folder: str | None) -> Path | None:
 
 
 def company(session: Session) -> dict[str, str]:
-    """Our own company's details for the letterhead (site settings ``company_*``)."""
+    """Our own company's details for the letterhead (site settings ``company_*``), and
+    ``logo``: the uploaded logo as a ``data:`` URL, or ``""``."""
     from sqlalchemy import select
 
     from ordercraft.core.models import SiteSetting
 
     keys = [f"company_{name}" for name in COMPANY_FIELDS]
     found = dict(session.execute(select(SiteSetting.key, SiteSetting.value)
-                                 .where(SiteSetting.key.in_(keys))).all())
-    return {name: (found.get(f"company_{name}") or "").strip() for name in COMPANY_FIELDS}
+                                 .where(SiteSetting.key.in_([*keys, LOGO_KEY]))).all())
+    details = {name: (found.get(f"company_{name}") or "").strip() for name in COMPANY_FIELDS}
+    details["logo"] = found.get(LOGO_KEY) or ""
+    return details
+
+
+#: The company logo, kept as a ``data:`` URL in ``site_settings`` under this key (not a
+#: declared setting: it is set by upload, checked by :func:`set_company_logo`).
+LOGO_KEY = "company_logo"
+LOGO_MAX_BYTES = 512 * 1024
+_LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg",
+               b"GIF87a": "image/gif", b"GIF89a": "image/gif"}
+
+
+def logo_type(data: bytes) -> str:
+    """The image type of an uploaded logo (PNG, JPEG or GIF, read from its first bytes);
+    anything else, an empty file or one over :data:`LOGO_MAX_BYTES` is refused."""
+    from ordercraft.core.errors import ValidationError
+
+    if not data:
+        raise ValidationError("logo: the file is empty", field="logo")
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationError(f"logo: the file has {len(data)} bytes; at most "
+                              f"{LOGO_MAX_BYTES // 1024} KB", field="logo")
+    for magic, mimetype in _LOGO_TYPES.items():
+        if data.startswith(magic):
+            return mimetype
+    raise ValidationError("logo: the file is not a PNG, JPEG or GIF image", field="logo")
+
+
+def set_company_logo(session: Session, data: bytes | None) -> str:
+    """Store the company logo printed on the letterhead (``None`` removes it); returns
+    the image type (``""`` when removed). Needs ``site.admin``; audited."""
+    import base64
+
+    from ordercraft.core.audit import record_change
+    from ordercraft.core.models import SiteSetting
+    from ordercraft.core.permissions import require_session_permission
+
+    require_session_permission(session, "site.admin")
+    row = session.get(SiteSetting, LOGO_KEY, with_for_update=True)
+    if data is None:
+        if row is not None:
+            session.delete(row)
+            record_change(session, "setting", LOGO_KEY, {"value": ["(image)", None]})
+        session.flush()
+        return ""
+    mimetype = logo_type(data)
+    value = f"data:{mimetype};base64,{base64.b64encode(data).decode()}"
+    if row is None:
+        session.add(SiteSetting(key=LOGO_KEY, value=value))
+    else:
+        row.value = value
+    session.flush()
+    record_change(session, "setting", LOGO_KEY,
+                  {"value": [None if row is None else "(image)", f"({mimetype}, {len(data)} "
+                             "bytes)"]})
+    return mimetype
 
 
 # --------------------------------------------------------------------------- rendering

@@ -1,5 +1,5 @@
 """Background jobs of a site, run by APScheduler: overdue escalation, reminders, the
-processes started on a schedule, and the outbox's mail.
+processes started on a schedule, the outbox's mail and the daily backup.
 
 ``start(platform)`` starts a ``BackgroundScheduler`` (``ordercraft serve`` calls it next
 to the web server; ``ordercraft worker`` runs it alone for deployments with several
@@ -70,10 +70,18 @@ def send_mail_job(platform: Platform, now: datetime | None = None) -> list[int]:
     return send_due(platform, max(now, utcnow()) if now is not None else None)
 
 
+def daily_backup_job(platform: Platform, now: datetime | None = None) -> list[str]:
+    """Once a day, when the setting ``backup_daily`` is on: a backup into the backup
+    folder, and those older than ``backup_keep_days`` removed (names made and removed)."""
+    from ordercraft.core.backup import daily_backup
+
+    return daily_backup(platform, now)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
-    function: Callable[..., list[int]]
+    function: Callable[..., list[Any]]
     description: str
 
 
@@ -84,23 +92,24 @@ JOBS: tuple[Job, ...] = (
     Job("scheduled-processes", scheduled_processes_job,
         "processes with a schedule trigger start"),
     Job("send-mail", send_mail_job, "queued mail is sent over SMTP"),
+    Job("daily-backup", daily_backup_job, "a daily backup of the site, old ones removed"),
 )
 
 
-def run_jobs_once(platform: Platform, now: datetime | None = None) -> dict[str, list[int]]:
+def run_jobs_once(platform: Platform, now: datetime | None = None) -> dict[str, list[Any]]:
     """Run every job once, each in its own transaction; returns what each one handled.
     A job that fails is logged and does not stop the others."""
     from ordercraft.core.db import utcnow
 
     now = now or utcnow()
     platform.refresh_plugins()
-    results: dict[str, list[int]] = {}
+    results: dict[str, list[Any]] = {}
     for job in JOBS:
         results[job.name] = _run(job, platform, now)
     return results
 
 
-def _run(job: Job, platform: Platform, now: datetime | None = None) -> list[int]:
+def _run(job: Job, platform: Platform, now: datetime | None = None) -> list[Any]:
     from ordercraft.core.db import retry_when_busy
 
     try:

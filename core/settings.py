@@ -167,7 +167,15 @@ def _at_least_one(value: int) -> int:
     return value
 
 
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValidationError(f"{value!r} is not a currency code (three letters, e.g. EUR)")
+    return code
+
+
 def register_core(registry: SettingRegistry) -> None:
+    from ordercraft.core.calendar import DEFAULT_WORKING_DAYS, parse_holidays, parse_working_days
     from ordercraft.core.printing import COMPANY_FIELDS, TEMPLATES_DIR_SETTING
 
     registry.current_plugin = "core"
@@ -202,6 +210,24 @@ def register_core(registry: SettingRegistry) -> None:
     for field in COMPANY_FIELDS:
         registry.setting(f"company_{field}", "str", "", labels[field],
                          "Printed on the letterhead of every print form.")
+    registry.setting("default_currency", "str", "EUR", "Default currency",
+                     "The company's currency (ISO 4217 code such as EUR or USD).",
+                     check=_currency)
+    registry.setting("working_days", "str", DEFAULT_WORKING_DAYS, "Working days",
+                     "Weekdays the company works (mon,tue,wed,thu,fri); deadlines and "
+                     "planning count in them.", check=parse_working_days)
+    registry.setting("holidays", "str", "", "Holidays",
+                     "Dates no one works (YYYY-MM-DD, separated by commas); deadlines skip "
+                     "them.", check=parse_holidays)
+    registry.setting("backup_daily", "bool", False, "Daily backups",
+                     "`ordercraft worker` makes a backup of the site once a day.")
+    registry.setting("backup_keep_days", "int", 14, "Keep backups (days)",
+                     "Backups in the backup folder older than this are removed after each "
+                     "scheduled backup.", check=_at_least_one)
+    registry.setting("backup_dir", "str", "", "Backup folder",
+                     "Where backups made from the browser and the daily backups are kept; "
+                     "empty: ORDERCRAFT_BACKUP_DIR, else the folder 'backups' in the site's "
+                     "configuration folder.", check=_folder)
 
 
 @once_per_plugin_set

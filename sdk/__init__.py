@@ -80,6 +80,7 @@ if TYPE_CHECKING:  # the topic modules load on first use: ``ordercraft --help`` 
     from ordercraft.sdk import (
         audit,
         calc,
+        calendar,
         cli,
         custom_fields,
         demo,
@@ -107,13 +108,14 @@ __version__ = "1.0.0"
 
 __all__ = [
     "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied",
-    "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "cli",
+    "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "calendar",
+    "cli",
     "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "items", "mail",
     "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "spreadsheets",
     "stock", "testing", "users", "validation", "warehouses", "web", "workflow",
 ]
 
-_TOPICS = frozenset({"audit", "calc", "cli", "custom_fields", "demo", "items", "mail",
+_TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "items", "mail",
                      "models", "parties", "permissions", "printing", "queries", "settings",
                      "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web",
                      "workflow"})

@@ -94,3 +94,10 @@ def run(command: list[str], *, check: bool = True, **kwargs: object
 def addon_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AddonEnvironment]:
     """A virtual environment layered on this one, to ``pip install`` add-ons into."""
     yield AddonEnvironment(tmp_path_factory.mktemp("addon-environment"))
+
+
+@pytest.fixture(autouse=True)
+def _backups_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Backups made by a test (a page, an API call, the daily job) go to its own folder,
+    never into the working directory of the run."""
+    monkeypatch.setenv("ORDERCRAFT_BACKUP_DIR", str(tmp_path / "backups"))

@@ -30,7 +30,8 @@ EVERY_USER = {"main.index", "notifications.index", "notifications.read",
               "notifications.read_all", "notifications.preferences",
               "notifications_api.list_notifications", "notifications_api.mark_read",
               "notifications_api.get_preferences", "notifications_api.set_preferences",
-              "notifications_api.mark_all_read"}
+              "notifications_api.mark_all_read", "profile.index", "profile.password",
+              "profile.token_new", "profile.token_revoke", "profile.session_end"}
 #: Pages of any workflow document (``/documents/<document_type>/...``): the document
 #: type's state machine names the permission.
 DOCUMENT_PAGES = {"documents.timeline", "documents.transition", "documents.comment"}

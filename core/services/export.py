@@ -67,4 +67,16 @@ def export_csv(session: Any, entity: str, fetch: Fetch, convert: Callable[[Any],
     for item in every_item(fetch, limit=limit, offset=offset):
         document = convert(item)
         rows.append({**document, **csv_cells(document)})
-    return csv_text(rows, [*columns, *csv_columns(session, entity)])
+    text = csv_text(rows, [*columns, *csv_columns(session, entity)])
+    _audit_export(session, entity, len(rows))
+    return text
+
+
+def _audit_export(session: Any, entity: str, rows: int) -> None:
+    """An export is in the audit log (action ``export``, id ``list``): who took which
+    list out of the system, and how many rows."""
+    from ordercraft.core.audit import record_change
+    from ordercraft.core.db import begin_writing
+
+    begin_writing(session)  # a list page reads a snapshot; the entry is a write
+    record_change(session, entity, "list", {"rows": [None, rows]}, action="export")

@@ -6,7 +6,8 @@ attempt for that key must wait a delay that doubles with each failure (1 s, 2 s,
 up to a minute); after
 ``login_lock_failures`` failures in a row (a site setting) the key is locked for
 ``login_lock_minutes``. A refused attempt says which wait applies and for how long.
-Failures and locks are in the audit log (entity ``login``, id the name tried). A
+Failures and locks are in the audit log (entity ``login``, id the name tried, action
+``refused``), and so are successful logins (action ``login``). A
 success clears the account's count; an address's count lapses once it has been quiet
 for the lock's length.
 
@@ -176,4 +177,15 @@ def authenticate(session: Session, name: str, password: str, *, address: str = "
     for row in rows:
         if row.key.startswith("user:"):
             session.delete(row)
+    _audit_login(session, user, address)
     return user
+
+
+def _audit_login(session: Session, user: User, address: str) -> None:
+    """A successful login, in the audit log by the user who logged in."""
+    from ordercraft.core.models import AuditEntry
+
+    session.add(AuditEntry(at=utcnow(), user_id=user.id, user_name=user.name, entity="login",
+                           entity_id=user.name[:50], action="login",
+                           changes={"address": [None, address or None]}))
+    session.flush()

@@ -93,6 +93,63 @@ def create_user(session: Session, name: str, *, roles: Iterable[str] = (), passw
     return user
 
 
+def update_user(session: Session, name: str, *, full_name: str | None = None,
+                email: str | None = None, roles: Iterable[str] | None = None,
+                manager: str | None = None) -> User:
+    """Change the user's full name, e-mail, roles or manager (``None``: unchanged;
+    ``manager=""`` removes the manager). Role changes are in the audit log."""
+    from ordercraft.core.audit import record_change
+    from ordercraft.core.services import fields
+
+    require_session_permission(session, "user.admin")
+    user = get_user(session, name)
+    if full_name is not None:
+        user.full_name = fields.text(full_name, field="full_name", max_length=200)
+    if email is not None:
+        user.email = fields.email(email, field="email") if email.strip() else ""
+    if roles is not None:
+        known = ensure_roles(session)
+        wanted = sorted(set(roles))
+        for role in wanted:
+            if role not in known:
+                raise ValidationError(f"roles: {role!r} is not a role (roles: "
+                                      f"{', '.join(sorted(known))})", field="roles")
+        actor = session.info.get("user")
+        if (actor is not None and getattr(actor, "id", None) == user.id
+                and "admin" in user.role_names and "admin" not in wanted):
+            raise Conflict(f"roles: user {name!r} cannot take the admin role from themselves",
+                           field="roles", code="self_demotion")
+        before = sorted(user.role_names)
+        if before != wanted:
+            user.roles = [known[role] for role in wanted]
+            record_change(session, "user", user.name, {"roles": [before, wanted]})
+    if manager is not None:
+        if manager and manager == name:
+            raise ValidationError(f"manager: user {name!r} cannot be their own manager",
+                                  field="manager")
+        user.manager = get_user(session, manager) if manager else None
+    session.flush()
+    return user
+
+
+def change_own_password(session: Session, user: User, current: str, new: str) -> User:
+    """A user changes their own password, giving the current one; their other sessions
+    end and their API tokens are revoked (as with :func:`set_password`)."""
+    from ordercraft.core.audit import record_change
+    from ordercraft.core.services.sessions import PASSWORD_CHANGED, end_user_sessions
+
+    try:
+        _hasher().verify(user.password_hash or "", current or "")
+    except Exception:  # noqa: BLE001 - any argon2 refusal means "not the password"
+        raise ValidationError("current_password: this is not your current password",
+                              field="current_password") from None
+    user.password_hash = hash_password(new)
+    end_user_sessions(session, user.id, PASSWORD_CHANGED)
+    revoke_user_tokens(session, user, PASSWORD_CHANGED)
+    record_change(session, "user", user.name, {"password": [None, "changed"]})
+    return user
+
+
 def set_password(session: Session, name: str, password: str) -> User:
     """Set the password of ``name``; every session of the user ends (and, see
     :func:`revoke_user_tokens`, every API token is revoked)."""
@@ -141,8 +198,8 @@ def create_token(session: Session, name: str, label: str = "", *,
     (``None``: until revoked); the token itself is shown once and never stored."""
     from ordercraft.core.audit import record_change
 
-    require_session_permission(session, "user.admin")
     user = get_user(session, name)
+    _require_admin_or_self(session, user.id)
     if not user.active:
         raise Conflict(f"user {name!r} is deactivated: activate them before issuing a token",
                        field="name", code="user_inactive")
@@ -182,8 +239,8 @@ def user_for_token(session: Session, token: str, *, now: datetime | None = None,
 
 def list_tokens(session: Session, name: str) -> list[ApiToken]:
     """The API tokens of the user ``name`` (revoked and expired ones too), oldest first."""
-    require_session_permission(session, "user.admin")
     user = get_user(session, name)
+    _require_admin_or_self(session, user.id)
     return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
                                 .order_by(ApiToken.id)))
 
@@ -192,14 +249,22 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
     """Revoke the API token ``token_id`` (revoking it again changes nothing)."""
     from ordercraft.core.audit import record_change
 
-    require_session_permission(session, "user.admin")
     row = session.get(ApiToken, token_id)
     if row is None:
         raise NotFound(f"API token {token_id} does not exist", field="id")
+    _require_admin_or_self(session, row.user_id)
     if not row.revoked:
         _revoke(row, "revoked", utcnow())
         record_change(session, "api_token", row.id, {"revoked": [False, True]})
     return row
+
+
+def _require_admin_or_self(session: Session, user_id: int | None) -> None:
+    """``user.admin``, unless the acting user is the user ``user_id`` (their own tokens)."""
+    actor = session.info.get("user")
+    if actor is not None and user_id is not None and getattr(actor, "id", None) == user_id:
+        return
+    require_session_permission(session, "user.admin")
 
 
 def _revoke(row: ApiToken, reason: str, now: datetime) -> None:

@@ -299,7 +299,12 @@ def _create_step_task(session: Session, process: ProcessInstance, definition: Pr
     document = _document(session, process)
     machine = session_machines(session).machine_of(document) if document is not None else None
     assignee, role = _assignee(session, task_spec, document, machine)
-    deadline = now + task_spec.deadline if task_spec.deadline else None
+    deadline = None
+    if task_spec.deadline:
+        from ordercraft.core.calendar import working_calendar
+
+        # "Due in 2 days" counts working days: the site's weekdays off and holidays skip.
+        deadline = working_calendar(session).add_working_time(now, task_spec.deadline)
     remind_at = (deadline - task_spec.remind_before
                  if deadline is not None and task_spec.remind_before else None)
     return new_task(session, title=_fill(task_spec.title, document, machine), now=now,

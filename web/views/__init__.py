@@ -28,6 +28,10 @@ CORE_BLUEPRINTS: list[str] = [
     "ordercraft.web.api.processes:bp",
     "ordercraft.web.views.stock:bp",
     "ordercraft.web.api.stock:bp",
+    "ordercraft.web.views.admin:bp",
+    "ordercraft.web.views.site_admin:bp",
+    "ordercraft.web.views.profile:bp",
+    "ordercraft.web.api.admin:bp",
 ]
 
 #: The core's entries of the main menu (plugins add theirs with the ``menu_items`` hook).
@@ -38,4 +42,17 @@ CORE_MENU: list[MenuItem] = [
     MenuItem("Stock", "stock.index", order=20, permission="stock.read"),
     MenuItem("Calculators", "calc.index", order=40, permission="calc.run"),
     MenuItem("Processes", "processes.index", order=80, permission="task.read"),
+    # Administration: last in the menu, in a section of its own.
+    MenuItem("Users", "admin.users", order=900, permission="user.admin",
+             section="Administration"),
+    MenuItem("Roles and permissions", "admin.roles", order=901, permission="user.admin",
+             section="Administration"),
+    MenuItem("Plugins", "site_admin.plugins", order=902, permission="site.admin",
+             section="Administration"),
+    MenuItem("Company", "site_admin.company", order=903, permission="site.admin",
+             section="Administration"),
+    MenuItem("Backups", "site_admin.backups", order=904, permission="site.admin",
+             section="Administration"),
+    MenuItem("Audit log", "admin.audit", order=905, permission="user.admin",
+             section="Administration"),
 ]

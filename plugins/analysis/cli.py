@@ -50,7 +50,8 @@ def analysis_group() -> None:
 
 def _analysis_command(kind: str) -> click.Command:
     def run(from_file: str | None, period: str | None, date_from: Any, date_to: Any,
-            measure: str, by: str, bucket: str, user_name: str | None, as_json: bool,
+            measure: str, by: str, bucket: str, group: str | None, user_name: str | None,
+            as_json: bool,
             save: bool = False, **options: Any) -> None:
         from ordercraft.plugins.analysis.service import (
             file_analysis,
@@ -65,6 +66,7 @@ def _analysis_command(kind: str) -> click.Command:
             document = file_analysis(kind, from_file, **options)
         else:
             query = sales_query(period=period, measure=measure, by=by, bucket=bucket,
+                                group=group,
                                 date_from=date_from and date_from.date(),
                                 date_to=date_to and date_to.date())
             with acting_session(user_name) as session:
@@ -100,12 +102,17 @@ _COMMON = [
                  help="First day (YYYY-MM-DD)."),
     click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None,
                  help="Last day (YYYY-MM-DD)."),
-    click.option("--measure", type=click.Choice(["revenue", "quantity", "orders"]),
-                 default="revenue", show_default=True, help="What to sum."),
+    click.option("--measure", type=click.Choice(["revenue", "margin", "quantity", "orders"]),
+                 default="revenue", show_default=True,
+                 help="What to sum (margin: revenue minus the ledger's cost of the goods "
+                      "shipped)."),
     click.option("--by", type=click.Choice(["item", "client"]), default="item",
                  show_default=True, help="The objects classed."),
     click.option("--bucket", type=click.Choice(["week", "month", "quarter"]),
                  default="month", show_default=True, help="The base period of a series."),
+    click.option("--group", type=click.Choice(["warehouse", "item-group"]), default=None,
+                 help="Class the objects of each warehouse, or of each item group (the "
+                      "item's attribute group), among themselves."),
     user_option,
     json_option,
 ]
@@ -140,6 +147,9 @@ def metrics_command(period: str | None, date_from: Any, date_to: Any, names: tup
 
 
 def _text(kind: str, document: dict[str, Any]) -> str:
+    if "groups" in document:
+        return "\n\n".join(f"{document['group_by']} {group['group']}:\n" + _text(kind, group)
+                             for group in document["groups"]) or "nothing to show"
     rows = document.get("items", [])
     lines = [table(rows, COLUMNS[kind])] if rows else ["nothing to show"]
     if kind == "abc":

@@ -30,8 +30,11 @@ class AnalysisQuery(web.InputModel):
                                            "whole months before this one).")
     date_from: date | None = Field(None, description="First day (instead of period).")
     date_to: date | None = Field(None, description="Last day (instead of period).")
-    measure: Literal["revenue", "quantity", "orders"] = "revenue"
+    measure: Literal["revenue", "margin", "quantity", "orders"] = "revenue"
     by: Literal["item", "client"] = "item"
+    group: Literal["warehouse", "item-group"] | None = Field(
+        None, description="Class the objects of each warehouse or item group among "
+                          "themselves: `{ok, group_by, groups: [{group, ...}]}`.")
     bucket: Literal["week", "month", "quarter"] = Field(
         "month", description="The base period of a series (xyz, abcxyz, bcg).")
     a: Decimal | None = Field(None, description="abc, abcxyz: limit of A (default 0.80).")
@@ -58,9 +61,9 @@ def _run(kind: str, query: AnalysisQuery) -> dict[str, Any]:
 
     selection = sales_query(period=query.period, date_from=query.date_from,
                             date_to=query.date_to, measure=query.measure, by=query.by,
-                            bucket=query.bucket)
+                            bucket=query.bucket, group=query.group)
     options = query.model_dump(exclude={"period", "date_from", "date_to", "measure", "by",
-                                        "bucket"}, exclude_none=True)
+                                        "bucket", "group"}, exclude_none=True)
     return site_analysis(web.request_session(), kind, selection, **options)
 
 

@@ -196,8 +196,10 @@ def object_labels(session: Any, by: str) -> dict[int, str]:
 def tidy_number(value: Any) -> Decimal:
     """A summed column as its shortest exact text: the database's 6 decimals say nothing
     (``2.000000`` pieces is ``2``, ``4350.000000`` is ``4350``)."""
-    number = (value if isinstance(value, Decimal) else Decimal(value or 0)).normalize()
-    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
+    number = value if isinstance(value, Decimal) else Decimal(value or 0)
+    if number == number.to_integral_value():
+        return number.quantize(ONE)
+    return number.normalize()
 
 
 def object_totals(session: Any, query: SalesQuery) -> dict[int, Decimal]:
@@ -242,30 +244,37 @@ def site_groups(session: Any, query: SalesQuery, *, with_periods: bool,
     periods = (period_labels(query.bucket, query.date_from, query.date_to)
                if with_periods else ())
     names: dict[int, str] = {} if by_id else object_labels(session, query.by)
-    group_of = _group_labels(session, query.group)
+    group_of = group_labels(session, query.group)
     totals: dict[str, dict[str, Decimal]] = {}
     cells: dict[str, dict[str, dict[str, Decimal]]] = {}
+    by_warehouse = query.group == "warehouse"
     with exact_arithmetic():
-        for row in session.connection().execute(statement):
+        for row in session.connection().execute(statement).all():
             object_id = row[0]
             name = names[object_id] if names else str(object_id)
             group = ("" if query.group is None
-                     else group_of.get(row[1] if query.group == "warehouse" else object_id,
-                                       NO_GROUP))
+                     else group_of.get(row[1] if by_warehouse else object_id, NO_GROUP))
             amount = tidy_number(row[-1])
-            found = totals.setdefault(group, {})
+            found = totals.get(group)
+            if found is None:
+                found = totals[group] = {}
+                cells[group] = {}
             found[name] = found.get(name, ZERO) + amount
             if with_periods:
-                cells.setdefault(group, {}).setdefault(name, {})[row[-2]] = amount
+                series = cells[group].get(name)
+                if series is None:
+                    series = cells[group][name] = {}
+                series[row[-2]] = amount
     return {group: LineFile(periods, totals[group], cells.get(group, {}))
             for group in sorted(totals)}
 
 
+ONE = Decimal(1)
 #: The group of items whose ``group`` attribute is not set.
 NO_GROUP = "(no group)"
 
 
-def _group_labels(session: Any, group: str | None) -> dict[int, str]:
+def group_labels(session: Any, group: str | None) -> dict[int, str]:
     """``{warehouse id: code}`` or ``{item id: its group}`` (the item's ``group``
     attribute)."""
     from ordercraft.sdk.models import Item, Warehouse

@@ -35,6 +35,7 @@ Invoiced lines and receivables come the same way, as plain rows::
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, String, case, literal, select
@@ -81,6 +82,31 @@ class SalesFacts:
         t = SalesTotal
         return (select(t.month, t.key_id, t.warehouse_id, t.qty, t.net_amount, t.cost,
                        t.lines).where(t.dimension == dimension))
+
+    def backlog(self, session: Session, *, manager_id: int | None = None) -> dict[str, Any]:
+        """The order backlog: confirmed orders not yet shipped in full (states
+        ``confirmed``, ``in_production``, ``reserved``, ``partially_shipped``), as
+        ``{"orders": int, "amount": Decimal}`` where ``amount`` is the net amount still to
+        ship (each line's net × remaining / ordered); ``manager_id``: only that manager's.
+        One query over the open orders (an index on state)."""
+        from sqlalchemy import func
+
+        from ordercraft.plugins.sales.machine import OPEN_STATES
+        from ordercraft.plugins.sales.models import Order, OrderLine
+        from ordercraft.sdk.permissions import require_session_permission
+
+        require_session_permission(session, "order.read")
+        remaining = OrderLine.qty - OrderLine.shipped_qty
+        amount = case((OrderLine.shipped_qty == 0, OrderLine.net_amount),
+                      else_=OrderLine.net_amount * remaining / OrderLine.qty)
+        query = (select(func.count(Order.id.distinct()), func.sum(amount))
+                 .join(OrderLine, OrderLine.order_id == Order.id)
+                 .where(Order.state.in_(OPEN_STATES), remaining > 0))
+        if manager_id is not None:
+            query = query.where(Order.manager_id == manager_id)
+        orders, total = session.execute(query).one()
+        return {"orders": int(orders or 0),
+                "amount": Decimal(total or 0).quantize(Decimal("0.01"))}
 
     def invoice_lines(self, session: Session, *, date_from: Any = None,
                       date_to: Any = None) -> Select[Any]:

@@ -18,6 +18,7 @@ refusal names the item, the warehouse and the quantities::
     stock.balance(session, "BOLT-M8", "MAIN").available          # Decimal("60")
     stock.balances_of(session, ["CPU-A4", "MB-M"], "PARTS")       # {sku: Balance}, one read
     stock.unit_costs(session, [bolt.id, cpu.id])      # {item id: cost of one unit on hand}
+    stock.positions_at(session, date(2024, 6, 30))    # [Position]: qty, value, last issue
 
 A posted move is never changed: :func:`cancel` posts the reversing document. Posting
 calls the hook ``document_posted`` inside the same transaction. The conventions
@@ -33,6 +34,7 @@ from ordercraft.core.stock.api import (
                                        DocumentSpec,
                                        LineSpec,
                                        MoveLine,
+                                       Position,
                                        PostedDocument,
                                        balance,
                                        balances,
@@ -45,6 +47,7 @@ from ordercraft.core.stock.api import (
                                        item_history,
                                        layers,
                                        moves,
+                                       positions_at,
                                        post,
                                        post_many,
                                        receive,
@@ -60,8 +63,8 @@ from ordercraft.core.stock.api import (
 )
 from ordercraft.core.stock.models import StockDocument, StockMove
 
-__all__ = ["Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument",
+__all__ = ["Balance", "DocumentSpec", "LineSpec", "MoveLine", "Position", "PostedDocument",
            "StockDocument", "StockMove", "balance", "balances", "balances_of", "cancel", "count",
            "document", "import_file", "issue", "item_history", "layers", "moves", "post",
-           "post_many", "receive", "release", "reservations", "reserve", "transfer",
+           "positions_at", "post_many", "receive", "release", "reservations", "reserve", "transfer",
            "unit_costs", "verify", "warehouse_overview", "warehouse_stock", "write_off"]

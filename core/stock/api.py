@@ -57,7 +57,8 @@ from ordercraft.core.stock.valuation import COST_PLACES, VALUE_QUANTUM
 from ordercraft.core.types import Money
 
 __all__ = [
-    "Balance", "DocumentSpec", "LineSpec", "MoveLine", "PostedDocument", "balance", "balances",
+    "Balance", "DocumentSpec", "LineSpec", "MoveLine", "Position", "PostedDocument", "balance",
+    "balances",
     "balances_of",
     "cancel", "count", "document", "import_file", "issue", "layers", "moves", "post",
     "post_many", "receive", "release", "reservations", "reserve", "transfer", "verify",
@@ -475,6 +476,64 @@ def document(session: Session, document_id: int) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class Position:
+    """What an item held in a warehouse at the end of a day (:func:`positions_at`)."""
+
+    item_id: int
+    sku: str
+    warehouse: str
+    qty: Decimal
+    value: Decimal
+    #: The day of its last outbound move up to that day (``None``: never went out).
+    last_out: date | None
+
+
+def positions_at(session: Session, on: Any = None, *, warehouse: Any = None) -> list[Position]:
+    """Every item's quantity and value in each warehouse at the end of day ``on``
+    (default: today), as the ledger values them now (later re-valuations of earlier
+    moves included), with the day of its last outbound move; pairs holding nothing on
+    that day are left out. Ordered by warehouse code and SKU. Two grouped queries
+    whatever the number of items: for reports of stock value at a date and of
+    slow-moving stock."""
+    from ordercraft.core.services.fields import day as valid_day
+
+    require_session_permission(session, "stock.read")
+    day = valid_day(on, field="on") or date.today()
+    v, m = StockValuation, StockMove
+    rank = func.row_number().over(partition_by=(v.item_id, v.warehouse_id),
+                                  order_by=(v.move_date.desc(), v.move_id.desc()))
+    latest = (select(v.item_id, v.warehouse_id, v.qty_after, v.value_after,
+                     rank.label("rank")).where(v.move_date <= day))
+    place_id = None
+    if warehouse not in (None, ""):
+        place_id = Catalog(session).warehouse(warehouse).id
+        latest = latest.where(v.warehouse_id == place_id)
+    ranked = latest.subquery()
+    outbound = (select(v.item_id, v.warehouse_id, func.max(v.move_date).label("last_out"))
+                .join(m, m.id == v.move_id)
+                .where(v.move_date <= day, m.qty < 0, m.role == "out")
+                .group_by(v.item_id, v.warehouse_id))
+    if place_id is not None:
+        outbound = outbound.where(v.warehouse_id == place_id)
+    last_out = {(item_id, place): found for item_id, place, found in session.execute(outbound)}
+    rows = session.execute(
+        select(ranked.c.item_id, Item.sku, ranked.c.warehouse_id, Warehouse.code,
+               type_coerce(ranked.c.qty_after, v.qty_after.type),
+               type_coerce(ranked.c.value_after, Money()))
+        .join(Item, Item.id == ranked.c.item_id)
+        .join(Warehouse, Warehouse.id == ranked.c.warehouse_id)
+        .where(ranked.c.rank == 1, (ranked.c.qty_after != 0) | (ranked.c.value_after != 0))
+        .order_by(Warehouse.code, Item.sku)).all()
+    found = []
+    for item_id, sku, place, code, qty, value in rows:
+        out_day = last_out.get((item_id, place))
+        if isinstance(out_day, str):  # SQLite hands back MAX() of a date as text
+            out_day = date.fromisoformat(out_day)
+        found.append(Position(item_id, sku, code, qty, value, out_day))
+    return found
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,9 @@ def register_permissions(registry: Any) -> None:
                         "Run ABC, XYZ and BCG analyses of the site's sales.")
     registry.permission("analysis.write", "Save analyses",
                         "Save an analysis's classes as the site's classification.")
+    registry.permission("analysis.dashboard", "See the owner's dashboard",
+                        "See revenue, gross margin, backlog, overdue receivables and stock "
+                        "value on the home page.")
     registry.grant("manager", "analysis.read")
     registry.grant("economist", "analysis.read", "analysis.write")
 
@@ -105,7 +108,8 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Analysis", "analysis.matrix_page", order=60, permission="analysis.read")]
+    return [MenuItem("Analysis", "analysis.matrix_page", order=60, permission="analysis.read"),
+            MenuItem("Reports", "analysis.reports_page", order=61, permission="analysis.read")]
 
 
 @hookimpl

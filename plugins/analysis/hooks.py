@@ -8,6 +8,7 @@ from ordercraft.sdk.plugins import HookWrapper
 
 if TYPE_CHECKING:
     from ordercraft.plugins.analysis.metrics import MetricRegistry
+    from ordercraft.plugins.analysis.reports import ReportRegistry
 
 
 class AnalysisHooks(HookWrapper):
@@ -15,3 +16,6 @@ class AnalysisHooks(HookWrapper):
 
     def register_kpi_metrics(self, registry: MetricRegistry) -> None:
         self.fill_registry("register_kpi_metrics", registry)
+
+    def register_reports(self, registry: ReportRegistry) -> None:
+        self.fill_registry("register_reports", registry)

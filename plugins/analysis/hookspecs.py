@@ -13,6 +13,7 @@ from ordercraft.sdk.plugins import hookspec
 
 if TYPE_CHECKING:
     from ordercraft.plugins.analysis.metrics import MetricRegistry
+    from ordercraft.plugins.analysis.reports import ReportRegistry
 
 
 # --------------------------------------------------------------------------- KPI metrics
@@ -45,6 +46,37 @@ def register_kpi_metrics(registry: MetricRegistry) -> None:
         ``quantity`` or ``percent``. ``dimensions`` are ``manager`` (every metric) and
         ``division`` when the members' values add up to their division's (a count, an
         amount; not a percentage). A name already taken is a
+        :class:`~ordercraft.sdk.errors.PluginError` naming both plugins.
+
+    Return nothing.
+    """
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@hookspec
+def register_reports(registry: ReportRegistry) -> None:
+    """Contribute management reports over the plugin's own data: tables with filters,
+    totals and CSV/XLSX export, shown on analysis' report pages, by ``ordercraft
+    analysis report NAME`` and at ``GET /api/v1/analysis/reports/NAME``. A report goes
+    when its plugin is disabled.
+
+    Called by the ``analysis`` plugin once per plugin set, the first time the site's
+    reports are needed, and again after plugins are enabled or disabled; plugins in
+    requirement order, after analysis' own reports (``stock_value``, ``slow_moving``).
+
+    :param registry: analysis' registry of reports: ``registry.add(name, title, run, *,
+        columns, filters=(), choices=(), permission="analysis.read", description="",
+        defaults=None)``. ``columns`` are
+        :class:`~ordercraft.plugins.analysis.reports.Column` or plain tuples ``(name,
+        label, kind, total)``: kind ``text``, ``date``, ``money``, ``quantity``, ``count``
+        or ``percent``, ``total`` whether it is summed into the totals row; ``filters`` the names, from ``from``, ``to``,
+        ``on``, ``by``, ``client``, ``warehouse`` and ``days``, the report takes
+        (``choices``: the values of ``by``, the first the default); ``permission`` the
+        one a user needs to run it. ``run(session, filters)`` gets the checked filters
+        (dates as ``date``, ``days`` as ``int``) and returns the rows, dicts keyed by
+        column name with ``Decimal`` numbers, computed in SQL. A name already taken is a
         :class:`~ordercraft.sdk.errors.PluginError` naming both plugins.
 
     Return nothing.

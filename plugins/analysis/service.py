@@ -22,9 +22,9 @@ from ordercraft.sdk.permissions import require_session_permission
 
 from . import abc, matrix, xyz
 from .errors import AnalysisError
-from .files import analyse_file, analyse_lines
+from .files import LineFile, analyse_file, analyse_lines
 from .options import AbcOptions, XyzOptions
-from .site import SalesQuery, date_range, site_lines
+from .site import SalesQuery, date_range, site_groups, site_lines
 
 READ = "analysis.read"
 #: The analyses whose classes can be saved as a snapshot.
@@ -44,11 +44,12 @@ def refusals() -> Iterator[None]:
 
 def sales_query(*, period: str | None = None, date_from: date | None = None,
                 date_to: date | None = None, measure: str = "revenue", by: str = "item",
-                bucket: str = "month", today: date | None = None) -> SalesQuery:
+                bucket: str = "month", group: str | None = None,
+                today: date | None = None) -> SalesQuery:
     """The query of the site's sales a command or a request asks for, checked."""
     with refusals():
         start, end = date_range(period, date_from, date_to, today=today)
-        return SalesQuery(start, end, measure=measure, by=by, bucket=bucket)
+        return SalesQuery(start, end, measure=measure, by=by, bucket=bucket, group=group)
 
 
 def site_analysis(session: Any, kind: str, query: SalesQuery, **options: Any) -> dict[str, Any]:
@@ -56,10 +57,33 @@ def site_analysis(session: Any, kind: str, query: SalesQuery, **options: Any) ->
     (options as :func:`~.files.analyse_file`'s), with the range analysed."""
     require_session_permission(session, READ)
     with refusals():
-        document = analyse_lines(kind, lambda: site_lines(session, query,
-                                                          with_periods=kind != "abc"),
-                                 **options)
+        if query.group is None:
+            document = analyse_lines(kind, lambda: site_lines(session, query,
+                                                              with_periods=kind != "abc"),
+                                     **options)
+        else:
+            document = _grouped(session, kind, query, options)
     return {**document, "source": query_document(query)}
+
+
+def _grouped(session: Any, kind: str, query: SalesQuery,
+             options: dict[str, Any]) -> dict[str, Any]:
+    """``{"ok": true, "groups": [{"group", ...the analysis of its objects}]}``: each
+    group's objects classed among themselves (options checked once, before the query)."""
+    groups: dict[str, LineFile] = {}
+
+    def read_all() -> LineFile:
+        groups.update(site_groups(session, query, with_periods=kind != "abc"))
+        return next(iter(groups.values()), LineFile((), {}, {}))
+
+    first = analyse_lines(kind, read_all, **options)
+    found = []
+    for number, (group, lines) in enumerate(groups.items()):
+        document = first if number == 0 else analyse_lines(kind, lambda lines=lines: lines,
+                                                           **options)
+        found.append({"group": group, **{name: value for name, value in document.items()
+                                         if name != "ok"}})
+    return {"ok": True, "group_by": query.group, "groups": found}
 
 
 def file_analysis(kind: str, path: str | Path, **options: Any) -> dict[str, Any]:
@@ -71,7 +95,7 @@ def file_analysis(kind: str, path: str | Path, **options: Any) -> dict[str, Any]
 def query_document(query: SalesQuery) -> dict[str, Any]:
     return {"sales": "shipped", "measure": query.measure, "by": query.by,
             "from": query.date_from.isoformat(), "to": query.date_to.isoformat(),
-            "bucket": query.bucket}
+            "bucket": query.bucket, **({"group": query.group} if query.group else {})}
 
 
 class ClassService:

@@ -16,7 +16,7 @@ without sales as zeros.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,10 @@ from .decimals import ZERO, exact_arithmetic
 from .errors import AnalysisError
 from .files import LineFile
 
-MEASURES = ("revenue", "quantity", "orders")
+MEASURES = ("revenue", "margin", "quantity", "orders")
+#: What a grouped analysis classes within: the order's warehouse, or the item's group
+#: (its attribute ``group``).
+GROUPS = ("warehouse", "item-group")
 OBJECTS = ("item", "client")
 BUCKETS = ("week", "month", "quarter")
 
@@ -43,6 +46,7 @@ class SalesQuery:
     measure: str = "revenue"
     by: str = "item"
     bucket: str = "month"
+    group: str | None = None
 
     def __post_init__(self) -> None:
         for name, value, choices in (("measure", self.measure, MEASURES),
@@ -51,6 +55,12 @@ class SalesQuery:
             if value not in choices:
                 raise AnalysisError(f"option {name}: {value!r} is not one of "
                                     f"{', '.join(choices)}", field=name)
+        if self.group is not None and self.group not in GROUPS:
+            raise AnalysisError(f"option group: {self.group!r} is not one of "
+                                f"{', '.join(GROUPS)}", field="group")
+        if self.group == "item-group" and self.by != "item":
+            raise AnalysisError("option group: item-group classes items, not clients "
+                                "(give --by item or --group warehouse)", field="group")
         if self.date_from > self.date_to:
             raise AnalysisError(f"option from: {self.date_from.isoformat()} is after to = "
                                 f"{self.date_to.isoformat()} (an empty period)", field="from")
@@ -137,10 +147,37 @@ def period_sql(bucket: str, column: Any, dialect: str) -> Any:
     return func.substr(column, 1, 7)
 
 
-def _measure_sql(measure: str, lines: Any) -> Any:
+def _measure_sql(measure: str, lines: Any, *, summed: bool) -> Any:
     if measure == "orders":
         return func.count(lines.c.order_id.distinct())
-    return func.sum(lines.c.net_amount if measure == "revenue" else lines.c.qty)
+    if measure == "quantity":
+        return func.sum(lines.c.qty)
+    if measure == "margin":
+        cost = lines.c.cost if summed else func.coalesce(lines.c.cost, 0)
+        return func.sum(lines.c.net_amount - cost)
+    return func.sum(lines.c.net_amount)
+
+
+def uses_totals(query: SalesQuery, *, with_periods: bool) -> bool:
+    """Whether sales' monthly totals answer ``query``: whole months, a measure that adds
+    up (not ``orders``, which counts distinct orders) and no week series."""
+    whole = (query.date_from.day == 1
+             and (query.date_to + timedelta(days=1)).day == 1)
+    return (whole and query.measure != "orders"
+            and not (with_periods and query.bucket == "week"))
+
+
+def _source(session: Any, query: SalesQuery, *, with_periods: bool) -> tuple[Any, Any, Any]:
+    """The rows to sum (sales' monthly totals when they answer, else the shipped lines),
+    their date column and their object column."""
+    from ordercraft.sdk.plugins import plugin_service
+
+    facts = plugin_service(session, "sales", "facts")
+    if uses_totals(query, with_periods=with_periods):
+        rows = facts.monthly_totals(session, query.by).subquery("totals")
+        return rows, rows.c.month, rows.c.key_id
+    lines = facts.sales_lines(session).subquery("lines")
+    return lines, lines.c.date, _object_column(query.by, lines)
 
 
 def _object_column(by: str, lines: Any) -> Any:
@@ -156,25 +193,21 @@ def object_labels(session: Any, by: str) -> dict[int, str]:
     return {row[0]: row[1] for row in session.connection().execute(select(key, label))}
 
 
-def _sales_lines(session: Any) -> Any:
-    from ordercraft.sdk.plugins import plugin_service
-
-    return plugin_service(session, "sales", "facts").sales_lines(session).subquery("lines")
-
-
 def tidy_number(value: Any) -> Decimal:
     """A summed column as its shortest exact text: the database's 6 decimals say nothing
     (``2.000000`` pieces is ``2``, ``4350.000000`` is ``4350``)."""
-    number = (value if isinstance(value, Decimal) else Decimal(value or 0)).normalize()
-    return number.quantize(Decimal(1)) if number.as_tuple().exponent > 0 else number
+    number = value if isinstance(value, Decimal) else Decimal(value or 0)
+    if number == number.to_integral_value():
+        return number.quantize(ONE)
+    return number.normalize()
 
 
 def object_totals(session: Any, query: SalesQuery) -> dict[int, Decimal]:
     """``{object id: its measure over the range}`` for objects with sales."""
-    lines = _sales_lines(session)
-    key = _object_column(query.by, lines)
-    statement = (select(key, _measure_sql(query.measure, lines))
-                 .where(lines.c.date >= query.date_from, lines.c.date <= query.date_to)
+    rows, day, key = _source(session, query, with_periods=False)
+    summed = uses_totals(query, with_periods=False)
+    statement = (select(key, _measure_sql(query.measure, rows, summed=summed))
+                 .where(day >= query.date_from, day <= query.date_to)
                  .group_by(key))
     return {row[0]: tidy_number(row[1]) for row in session.connection().execute(statement)}
 
@@ -183,25 +216,72 @@ def site_lines(session: Any, query: SalesQuery, *, with_periods: bool,
                by_id: bool = False) -> LineFile:
     """The site's sales as lines: totals per object, and per object and period when
     ``with_periods``. Objects are labelled by SKU (items) or name (clients), or by their
-    id as text when ``by_id``."""
-    if not with_periods:
-        totals = object_totals(session, query)
-        names = {key: str(key) for key in totals} if by_id else object_labels(session, query.by)
-        return LineFile((), {names[key]: value for key, value in totals.items()}, {})
-    lines = _sales_lines(session)
-    key = _object_column(query.by, lines)
-    period = period_sql(query.bucket, lines.c.date, session.get_bind().dialect.name)
-    statement = (select(key, period.label("period"), _measure_sql(query.measure, lines))
-                 .where(lines.c.date >= query.date_from, lines.c.date <= query.date_to)
-                 .group_by(key, period))
-    periods = period_labels(query.bucket, query.date_from, query.date_to)
+    id as text when ``by_id``. (A grouped query's groups are summed together here; see
+    :func:`site_groups`.)"""
+    groups = site_groups(session, replace(query, group=None), with_periods=with_periods,
+                         by_id=by_id)
+    return groups.get("", LineFile(
+        period_labels(query.bucket, query.date_from, query.date_to) if with_periods else (),
+        {}, {}))
+
+
+def site_groups(session: Any, query: SalesQuery, *, with_periods: bool,
+                by_id: bool = False) -> dict[str, LineFile]:
+    """The site's sales as lines per group of ``query.group`` (``{"": lines}`` when not
+    grouped), groups in the order of their labels. One ``GROUP BY`` in the database: by
+    object (and warehouse when grouped by warehouse) and by period when
+    ``with_periods``; an item's group (``item-group``) is looked up from the items."""
+    rows, day, key = _source(session, query, with_periods=with_periods)
+    summed = uses_totals(query, with_periods=with_periods)
+    columns = [key]
+    if query.group == "warehouse":
+        columns.append(rows.c.warehouse_id)
+    if with_periods:
+        columns.append(period_sql(query.bucket, day, session.get_bind().dialect.name))
+    statement = (select(*columns, _measure_sql(query.measure, rows, summed=summed))
+                 .where(day >= query.date_from, day <= query.date_to)
+                 .group_by(*columns))
+    periods = (period_labels(query.bucket, query.date_from, query.date_to)
+               if with_periods else ())
     names: dict[int, str] = {} if by_id else object_labels(session, query.by)
-    totals: dict[str, Decimal] = {}
-    cells: dict[str, dict[str, Decimal]] = {}
+    group_of = group_labels(session, query.group)
+    totals: dict[str, dict[str, Decimal]] = {}
+    cells: dict[str, dict[str, dict[str, Decimal]]] = {}
+    by_warehouse = query.group == "warehouse"
     with exact_arithmetic():
-        for object_id, period_label, value in session.connection().execute(statement):
+        for row in session.connection().execute(statement).all():
+            object_id = row[0]
             name = names[object_id] if names else str(object_id)
-            amount = tidy_number(value)
-            totals[name] = totals.get(name, ZERO) + amount
-            cells.setdefault(name, {})[period_label] = amount
-    return LineFile(periods, totals, cells)
+            group = ("" if query.group is None
+                     else group_of.get(row[1] if by_warehouse else object_id, NO_GROUP))
+            amount = tidy_number(row[-1])
+            found = totals.get(group)
+            if found is None:
+                found = totals[group] = {}
+                cells[group] = {}
+            found[name] = found.get(name, ZERO) + amount
+            if with_periods:
+                series = cells[group].get(name)
+                if series is None:
+                    series = cells[group][name] = {}
+                series[row[-2]] = amount
+    return {group: LineFile(periods, totals[group], cells.get(group, {}))
+            for group in sorted(totals)}
+
+
+ONE = Decimal(1)
+#: The group of items whose ``group`` attribute is not set.
+NO_GROUP = "(no group)"
+
+
+def group_labels(session: Any, group: str | None) -> dict[int, str]:
+    """``{warehouse id: code}`` or ``{item id: its group}`` (the item's ``group``
+    attribute)."""
+    from ordercraft.sdk.models import Item, Warehouse
+
+    if group == "warehouse":
+        return dict(session.connection().execute(select(Warehouse.id, Warehouse.code)).all())
+    if group == "item-group":
+        return {item_id: str((attributes or {}).get("group") or NO_GROUP)
+                for item_id, attributes in session.execute(select(Item.id, Item.attributes))}
+    return {}

@@ -12,7 +12,7 @@ from flask import Blueprint, render_template, request
 from pydantic import Field
 
 from ordercraft.sdk import web
-from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.errors import OrdercraftError, ValidationError
 
 pages = Blueprint("analysis", __name__, url_prefix="/analysis", template_folder="templates",
                   static_folder="static", static_url_path="/assets")
@@ -30,8 +30,11 @@ class AnalysisQuery(web.InputModel):
                                            "whole months before this one).")
     date_from: date | None = Field(None, description="First day (instead of period).")
     date_to: date | None = Field(None, description="Last day (instead of period).")
-    measure: Literal["revenue", "quantity", "orders"] = "revenue"
+    measure: Literal["revenue", "margin", "quantity", "orders"] = "revenue"
     by: Literal["item", "client"] = "item"
+    group: Literal["warehouse", "item-group"] | None = Field(
+        None, description="Class the objects of each warehouse or item group among "
+                          "themselves: `{ok, group_by, groups: [{group, ...}]}`.")
     bucket: Literal["week", "month", "quarter"] = Field(
         "month", description="The base period of a series (xyz, abcxyz, bcg).")
     a: Decimal | None = Field(None, description="abc, abcxyz: limit of A (default 0.80).")
@@ -58,9 +61,9 @@ def _run(kind: str, query: AnalysisQuery) -> dict[str, Any]:
 
     selection = sales_query(period=query.period, date_from=query.date_from,
                             date_to=query.date_to, measure=query.measure, by=query.by,
-                            bucket=query.bucket)
+                            bucket=query.bucket, group=query.group)
     options = query.model_dump(exclude={"period", "date_from", "date_to", "measure", "by",
-                                        "bucket"}, exclude_none=True)
+                                        "bucket", "group"}, exclude_none=True)
     return site_analysis(web.request_session(), kind, selection, **options)
 
 
@@ -150,3 +153,105 @@ def bcg_page() -> Any:
                      {"value": [Decimal(q["value"]) for q in quadrants.values()]})
     return render_template("analysis/bcg.html", typed=typed, error=error,
                            document=document, chart=chart)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+class ReportQuery(web.InputModel):
+    """A report's filters (each report takes some of them) and the export format."""
+
+    date_from: date | None = Field(None, description="First day (sales).")
+    date_to: date | None = Field(None, description="Last day (sales).")
+    on: date | None = Field(None, description="The day the report is as of (default today).")
+    by: str | None = Field(None, max_length=30, description="What the rows are (the report's "
+                                                            "choices).")
+    client: str | None = Field(None, max_length=200, description="Only this client.")
+    warehouse: str | None = Field(None, max_length=64, description="Only this warehouse.")
+    days: int | None = Field(None, ge=1, le=100_000, description="A number of days "
+                                                                "(slow_moving: idle since).")
+    format: Literal["json", "csv", "xlsx"] = "json"
+
+
+#: The page's and the API's names of the filters.
+REPORT_FIELDS = {"date_from": "from", "date_to": "to", "on": "on", "by": "by",
+                 "client": "client", "warehouse": "warehouse", "days": "days"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export(document: dict[str, Any], fmt: str) -> Any:
+    from flask import Response
+
+    from ordercraft.plugins.analysis.reports import as_csv, as_xlsx
+
+    name = document["report"]
+    if fmt == "csv":
+        return Response(as_csv(document), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(as_xlsx(document), mimetype=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@web.api_route(api, "/analysis/reports", permission="analysis.read", tags=["analysis"])
+def reports_list() -> dict[str, Any]:
+    """The reports the caller may run.
+
+    `{ok, reports: [{name, title, description, plugin, filters, choices, columns}]}`; a
+    report of a plugin that is not enabled is not there."""
+    from ordercraft.plugins.analysis.reports import site_reports, visible_reports
+
+    session = web.request_session()
+    registry = site_reports(session)
+    return {"ok": True, "reports": [
+        {"name": report.name, "title": report.title, "description": report.description,
+         "plugin": registry.owner(report.name), "filters": list(report.filters),
+         "choices": list(report.choices),
+         "columns": [{"name": c.name, "label": c.label, "kind": c.kind, "total": c.total}
+                     for c in report.columns]}
+        for report in visible_reports(session, web.current_user())]}
+
+
+@web.api_route(api, "/analysis/reports/<name>", permission="analysis.read", query=ReportQuery,
+               tags=["analysis"], errors={400: "A filter the report does not take, or a bad "
+                                               "value; the error names it.",
+                                          404: "No such report on this site."})
+def report_api(name: str, query: ReportQuery) -> Any:
+    """One report: `{ok, report, title, filters, columns, rows, totals}`, numbers as exact
+    decimal strings; `format=csv` or `format=xlsx` sends the file instead."""
+    from ordercraft.plugins.analysis.reports import run_report
+
+    given = {REPORT_FIELDS[key]: value for key, value in query.model_dump(
+        exclude={"format"}, exclude_none=True).items()}
+    document = run_report(web.request_session(), name, given)
+    return document if query.format == "json" else _export(document, query.format)
+
+
+@pages.get("/reports")
+@web.permission_required("analysis.read")
+def reports_page() -> Any:
+    """The reports the user may run."""
+    from ordercraft.plugins.analysis.reports import visible_reports
+
+    return render_template("analysis/reports.html", reports=visible_reports(
+        web.request_session(), web.current_user()))
+
+
+@pages.get("/reports/<name>")
+@web.permission_required("analysis.read")
+def report_page(name: str) -> Any:
+    """One report: its filters, its table with the totals, links to CSV and XLSX."""
+    from ordercraft.plugins.analysis.reports import find_report, run_report
+
+    session = web.request_session()
+    report = find_report(session, name)
+    typed = {key: value.strip() for key, value in request.args.items() if value.strip()}
+    fmt = typed.pop("format", "html")
+    document, error = None, None
+    try:
+        document = run_report(session, name, typed)
+    except ValidationError as exc:  # a bad filter: shown with the form
+        error = exc.message
+    if document is not None and fmt in ("csv", "xlsx"):
+        return _export(document, fmt)
+    return render_template("analysis/report.html", report=report, typed=typed,
+                           document=document, error=error)

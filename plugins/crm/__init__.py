@@ -115,6 +115,13 @@ def menu_items() -> list[MenuItem]:
 
 
 @hookimpl
+def dashboard_widgets(session: Any, user: Any) -> list[Any]:
+    from ordercraft.plugins.crm.dashboard import widgets
+
+    return widgets(session, user)
+
+
+@hookimpl
 def demo_data(session: Any, platform: Any) -> None:
     from ordercraft.plugins.crm.demo import seed
 

@@ -106,6 +106,14 @@ def print_forms(registry: Any) -> None:
     register_order_forms(registry)
 
 
+@hookimpl(optionalhook=True)
+def register_reports(registry: Any) -> None:
+    """analysis' hook (while analysis is enabled): sales' management reports."""
+    from ordercraft.plugins.sales.reports import register
+
+    register(registry)
+
+
 @hookimpl
 def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[Any]:
     from ordercraft.plugins.sales.sections import sections

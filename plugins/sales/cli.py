@@ -338,3 +338,18 @@ def suggest_command(client: str | None, skus: tuple[str, ...], user_name: str | 
     emit(as_json, {"ok": True, **body},
          lambda: "the client's favourites:\n" + table(body["client_favourites"], columns)
          + "\n\nbought together:\n" + table(body["bought_together"], columns))
+
+
+@order_group.command("rebuild-totals")
+@user_option
+@json_option
+def rebuild_totals_command(user_name: str | None, as_json: bool) -> None:
+    """Sum every posted shipment again into the monthly totals analyses read (after an
+    upgrade, or to check them); costs missing on old shipments are read from the ledger."""
+    from ordercraft.plugins.sales.summary import rebuild
+    from ordercraft.sdk.permissions import require_session_permission
+
+    with acting_session(user_name) as session:
+        require_session_permission(session, "order.ship")
+        rows = rebuild(session)
+    emit(as_json, {"ok": True, "rows": rows}, lambda: f"{rows} monthly total rows written")

@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ordercraft.plugins.sales.models import Order, OrderLine, OrderPosting, Shipment, ShipmentLine
+from ordercraft.plugins.sales.summary import line_costs, record_shipment
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import Conflict, ValidationError
 
@@ -310,16 +311,19 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
         issue_lines = [LineSpec(line.item_id, order.warehouse_id, plan.quantities[line.id],
                                 holder=line.holder if line.reserved_qty > 0 else None)
                        for line in shipping if line.is_stock]
+        issued = None
         if issue_lines:
             issued = stock.post(session, "issue", issue_lines, date=on, ref=shipment.number,
                                 note=f"order {order.number} to {order.client.name}")
             shipment.stock_document_id = issued.id
             _record(session, order, issued.id, "issue")
-    for line in shipping:
+    costs = line_costs([(line, plan.quantities[line.id]) for line in shipping], issued)
+    for line, cost in zip(shipping, costs, strict=True):
         qty = plan.quantities[line.id]
         line.shipped_qty += qty
         line.reserved_qty = max(line.reserved_qty - qty, ZERO)
-        shipment.lines.append(ShipmentLine(order_line_id=line.id, order_line=line, qty=qty))
+        shipment.lines.append(ShipmentLine(order_line_id=line.id, order_line=line, qty=qty,
+                                           cost=cost))
     for line in order.lines:
         # Shipped goods are no longer short.
         short = max(line.remaining_qty - line.reserved_qty, ZERO) if line.is_stock else ZERO
@@ -330,6 +334,7 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
     count_shortages(order)
     order.shipments.append(shipment)
     session.flush()
+    record_shipment(session, order, shipment)
     return shipment
 
 
@@ -350,6 +355,7 @@ def undo_stock(session: Session, order: Order) -> None:
                 shipment.reversal_document_id = reversal.id
                 _record(session, order, reversal.id, "reversal")
             shipment.status = "cancelled"
+            record_shipment(session, order, shipment, cancelled=True)
             for shipped in shipment.lines:
                 shipped.order_line.shipped_qty -= shipped.qty
         releases = []

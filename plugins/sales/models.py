@@ -192,9 +192,33 @@ class ShipmentLine(Base):
     order_line_id: Mapped[int] = mapped_column(
         ForeignKey("sales_order_lines.id", ondelete="CASCADE"), index=True)
     qty: Mapped[Decimal] = mapped_column(Qty())
+    #: What the goods shipped cost: the value of the shipment's stock issue for this
+    #: line (FIFO layers or moving average, as the ledger valued it); zero for a service.
+    cost: Mapped[Decimal | None] = mapped_column(Money(), default=None)
 
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
     order_line: Mapped[OrderLine] = relationship(lazy="joined", innerjoin=True)
+
+
+class SalesTotal(Base):
+    """Derived: shipped sales summed per month, per item, client or manager and per
+    warehouse, kept by :mod:`.summary` as shipments post and are cancelled (and rebuilt
+    from the shipments by ``ordercraft order rebuild-totals``), so analyses of a year
+    read thousands of rows, not a million lines."""
+
+    __tablename__ = "sales_totals"
+
+    #: The first day of the month.
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: ``item``, ``client`` or ``manager``: what ``key_id`` is.
+    dimension: Mapped[str] = mapped_column(String(10), primary_key=True)
+    #: The item, client or manager (``0``: an order without a manager).
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    warehouse_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
+    net_amount: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    cost: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    lines: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OrderPosting(Base):

@@ -174,6 +174,21 @@ def test_api_pages_permissions_exports_and_widget(make_site, tmp_path):
         "code": "x", "formula": "1", "target": "1", "division": "sales"}).status_code == 403
     assert api.get("/api/v1/kpi/scores", headers={
         "Authorization": f"Bearer {site.token('ivan')}"}).get_json()["managers"] == []
+    # a KPI for a role applies to its holders, scored by bands
+    by_role = api.post("/api/v1/kpi/definitions", headers=headers, json={
+        "code": "tidy", "formula": "overdue_tasks + 1", "target": "1", "role": "engineer",
+        "direction": "lower", "scale": "bands", "bands": [["0.5", "0.5"], ["1", "1"]]})
+    assert by_role.status_code == 201, by_role.get_data(as_text=True)
+    assert by_role.get_json()["kpi"]["bands"] == [["0.5", "0.5"], ["1", "1"]]
+    ivan = api.get("/api/v1/kpi/scores?period=2026-11&manager=ivan",
+                   headers=headers).get_json()["managers"]
+    assert [(k["code"], k["actual"], k["score"]) for k in ivan[0]["kpis"]] == [
+        ("tidy", "1.00", "1.0000")]
+    division = api.post("/api/v1/kpi/divisions", headers=headers, json={
+        "code": "store", "name": "Warehouse", "kind": "warehouse", "members": ["nobody"]})
+    assert division.status_code == 404 and division.get_json()["error"]["field"] == "members"
+    assert "store" not in [d["code"] for d in api.get(
+        "/api/v1/kpi/divisions", headers=headers).get_json()["divisions"]]
 
     browser = site.client("maria")
     page = browser.get("/kpi/?period=2026-11").get_data(as_text=True)
@@ -186,15 +201,15 @@ def test_api_pages_permissions_exports_and_widget(make_site, tmp_path):
     csv = owner.get("/kpi/export.csv?period=2026-11")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     lines = csv.get_data(as_text=True).splitlines()
-    assert lines[0].startswith("period,rank,manager") and len(lines) == 7
+    assert lines[0].startswith("period,rank,manager") and len(lines) == 8  # 1 + 3 + 3 + 1
     xlsx = owner.get("/kpi/export.xlsx?period=2026-11")
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     assert [c.value for c in next(sheet.iter_rows(max_row=1))][:3] == ["period", "rank",
                                                                         "manager"]
-    assert sheet.max_row == 7
+    assert sheet.max_row == 8
     exported = site.cli(["kpi", "export", "--period", "2026-11", "--format", "csv",
                          "--output", str(tmp_path / "kpi.csv"), "--json"])
-    assert exported.exit_code == 0 and exported.json()["rows"] == 6, exported.output
+    assert exported.exit_code == 0 and exported.json()["rows"] == 7, exported.output
     assert (tmp_path / "kpi.csv").read_text().splitlines() == lines
 
 

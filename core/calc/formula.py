@@ -219,6 +219,21 @@ def _depth_ok(tree: ast.AST) -> bool:
     return True
 
 
+def _parse(text: str) -> ast.Expression:
+    """The expression's tree, within the length and nesting limits (else ``_Fail``)."""
+    if len(text) > MAX_EXPRESSION:
+        raise _Fail(f"the expression is longer than {MAX_EXPRESSION} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise _Fail(f"syntax error: {exc.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise _Fail("the expression cannot be parsed") from None
+    if not _depth_ok(tree):
+        raise _Fail(f"the expression is nested deeper than {MAX_NESTING} levels")
+    return tree
+
+
 def _options(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(options) - FORMULA_OPTIONS)
     if unknown:
@@ -267,16 +282,7 @@ def read_formulas(entries: list[tuple[str, str, dict[str, Any], int]],
             if name in names:
                 raise _Fail("the name is already a parameter or an earlier formula")
             opts = _options(name, options)
-            if len(text) > MAX_EXPRESSION:
-                raise _Fail(f"the expression is longer than {MAX_EXPRESSION} characters")
-            try:
-                tree = ast.parse(text.strip(), mode="eval")
-            except SyntaxError as exc:
-                raise _Fail(f"syntax error: {exc.msg}") from None
-            except (RecursionError, MemoryError, ValueError):
-                raise _Fail("the expression cannot be parsed") from None
-            if not _depth_ok(tree):
-                raise _Fail(f"the expression is nested deeper than {MAX_NESTING} levels")
+            tree = _parse(text)
             kind = _Checker(names).check(tree.body)
             if (name == "total" or opts["line"]) and kind != "num":
                 raise _Fail("the total and line formulas must be numbers")
@@ -651,16 +657,7 @@ def arithmetic_expression(text: str, names: Any, *, field: str = "formula",
     try:
         if not source.strip():
             raise _Fail("the expression is empty")
-        if len(source) > MAX_EXPRESSION:
-            raise _Fail(f"the expression is longer than {MAX_EXPRESSION} characters")
-        try:
-            tree = ast.parse(source.strip(), mode="eval")
-        except SyntaxError as exc:
-            raise _Fail(f"syntax error: {exc.msg}") from None
-        except (RecursionError, MemoryError, ValueError):
-            raise _Fail("the expression cannot be parsed") from None
-        if not _depth_ok(tree):
-            raise _Fail(f"the expression is nested deeper than {MAX_NESTING} levels")
+        tree = _parse(source)
         _ArithmeticChecker(allowed, noun).check(tree.body)
     except _Fail as exc:
         raise CalculatorError(f"{field}: {source!r}: {exc}", code="format",

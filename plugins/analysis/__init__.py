@@ -20,9 +20,10 @@ Around the engine, the plugin: ``site`` sums the site's shipped sales in SQL (th
 sales' service ``facts``), ``service`` runs the analyses for the commands (``cli``:
 ``ordercraft analysis abc|xyz|abcxyz|bcg``), the JSON API and pages (``web``) and offers
 the service ``classes`` (``item_classes``, ``client_classes``) to other plugins;
-``charts`` draws the charts as SVG; ``metrics`` holds the KPI metrics plugins register
-through analysis' hook ``register_kpi_metrics`` (``hookspecs``, called through
-``hooks.AnalysisHooks``). Without the sales plugin the analyses of files still
+``charts`` draws the charts as SVG (the service ``charts``); ``metrics`` holds the KPI
+metrics plugins register through analysis' hook ``register_kpi_metrics`` (``hookspecs``,
+called through ``hooks.AnalysisHooks``) and measures them (the service ``metrics``, which
+the kpi plugin scores). Without the sales plugin the analyses of files still
 work and those of the site say that they need sales.
 
 This module stays light: every hook imports what it needs when it is called.

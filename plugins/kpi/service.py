@@ -70,7 +70,7 @@ def previous_periods(period: str, count: int = TREND_PERIODS) -> list[str]:
 
 
 def _user(session: Any, name: str, field: str) -> User:
-    user = session.scalar(select(User).where(User.name == name))
+    user: User | None = session.scalar(select(User).where(User.name == name))
     if user is None:
         raise NotFound(f"{field}: user {name!r} does not exist", field=field)
     return user
@@ -87,7 +87,7 @@ def save_division(session: Any, code: str, name: str, kind: str, *,
     people = {user_name: False for user_name in members}
     people.update(dict.fromkeys(heads, True))
     users = [(_user(session, user_name, "members"), head) for user_name, head in people.items()]
-    division = session.scalar(select(Division).where(Division.code == code))
+    division: Division | None = session.scalar(select(Division).where(Division.code == code))
     if division is None:
         division = Division(code=code, name=name, kind=kind)
         session.add(division)
@@ -172,7 +172,7 @@ def define(session: Any, code: str, *, label: str = "", formula: str, target: An
             raise validation.invalid("role", f"{role!r} is not a role")
     if found_division is None and not role:
         raise validation.invalid("division", "give a division or a role the KPI is for")
-    kpi = session.scalar(select(Definition).where(Definition.code == code))
+    kpi: Definition | None = session.scalar(select(Definition).where(Definition.code == code))
     if kpi is None:
         kpi = Definition(code=code)
         session.add(kpi)

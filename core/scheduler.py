@@ -1,5 +1,5 @@
 """Background jobs of a site, run by APScheduler: overdue escalation, reminders, the
-processes started on a schedule, and the outbox's mail.
+processes started on a schedule, queued imports, and the outbox's mail.
 
 ``start(platform)`` starts a ``BackgroundScheduler`` (``ordercraft serve`` calls it next
 to the web server; ``ordercraft worker`` runs it alone for deployments with several
@@ -70,6 +70,13 @@ def send_mail_job(platform: Platform, now: datetime | None = None) -> list[int]:
     return send_due(platform, max(now, utcnow()) if now is not None else None)
 
 
+def imports_job(platform: Platform, now: datetime | None = None) -> list[int]:
+    """Run the import jobs left queued (the web process usually starts them at once)."""
+    from ordercraft.core.import_jobs import run_queued_jobs
+
+    return run_queued_jobs(platform, now)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -83,6 +90,7 @@ JOBS: tuple[Job, ...] = (
     Job("reminders", reminders_job, "assignees are reminded before deadlines"),
     Job("scheduled-processes", scheduled_processes_job,
         "processes with a schedule trigger start"),
+    Job("imports", imports_job, "queued imports of items, parties and stock run"),
     Job("send-mail", send_mail_job, "queued mail is sent over SMTP"),
 )
 

@@ -302,3 +302,27 @@ def test_worker_runs_queued_jobs(shop, tmp_path):
     assert import_jobs.run_queued_jobs(shop.platform) == []
     with shop.session() as session:
         assert import_jobs.job_dict(session.get(ImportJob, job_id))["state"] == "done"
+
+
+def test_cli_progress_bar_on_a_terminal_only(site, tmp_path):
+    from ordercraft.core.cli.common import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    bar = ProgressBar("items.csv", stream=screen)
+    bar(0, 1000)
+    bar(500, 1000)
+    bar.close()
+    assert bar.line(500, 1000, 5.0) == ("items.csv [###############---------------] "
+                                        "500/1000 rows  100 rows/s  5 s left")
+    assert screen.getvalue().count("\r") == 2 and screen.getvalue().endswith("\n")
+    quiet = Terminal()
+    ProgressBar("items.csv", quiet=True, stream=quiet)(1, 2)
+    assert quiet.getvalue() == ""
+    path = tmp_path / "i.csv"
+    path.write_text("sku,name\nQ-1,One\n")
+    result = site.cli(f"item import {path} --json")
+    assert result.exit_code == 0 and result.stderr == ""

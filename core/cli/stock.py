@@ -301,7 +301,8 @@ def import_command(file: str, as_json: bool) -> None:
     started = time.monotonic()
 
     def progress(message: str) -> None:
-        click.echo(f"{file}: {message} ({time.monotonic() - started:.1f} s)", err=True)
+        if not as_json:  # --json answers one JSON document and nothing else
+            click.echo(f"{file}: {message} ({time.monotonic() - started:.1f} s)", err=True)
 
     progress("reading")
     with ready_platform().session() as session:

@@ -54,3 +54,18 @@
     document.querySelectorAll("[data-progress-url]").forEach(poll);
   });
 })();
+// <textarea data-code-editor="python"> becomes a CodeMirror editor when the page loads
+// the vendored editor (static/vendor/codemirror); without it, it stays a textarea.
+document.addEventListener("DOMContentLoaded", function () {
+  "use strict";
+  if (!window.CodeMirror) { return; }
+  document.querySelectorAll("textarea[data-code-editor]").forEach(function (area) {
+    const editor = window.CodeMirror.fromTextArea(area, {
+      mode: area.dataset.codeEditor, lineNumbers: true, indentUnit: 4, tabSize: 4,
+      indentWithTabs: false, matchBrackets: true, viewportMargin: Infinity,
+      extraKeys: {Tab: function (cm) { cm.execCommand("insertSoftTab"); }}
+    });
+    editor.on("change", function () { editor.save(); });
+    area.codeMirror = editor;
+  });
+});

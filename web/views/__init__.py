@@ -29,6 +29,7 @@ CORE_BLUEPRINTS: list[str] = [
     "ordercraft.web.views.stock:bp",
     "ordercraft.web.api.stock:bp",
     "ordercraft.web.views.items:bp",
+    "ordercraft.web.views.warehouses:bp",
     "ordercraft.web.views.imports:bp",
     "ordercraft.web.api.catalog:bp",
 ]
@@ -40,7 +41,7 @@ CORE_MENU: list[MenuItem] = [
     MenuItem("Parties", "parties.index", order=10, permission="party.read"),
     MenuItem("Items", "items.index", order=15, permission="item.read"),
     MenuItem("Stock", "stock.index", order=20, permission="stock.read"),
-    MenuItem("Warehouses", "items.warehouse_list", order=25, permission="warehouse.read"),
+    MenuItem("Warehouses", "warehouses.index", order=25, permission="warehouse.read"),
     MenuItem("Calculators", "calc.index", order=40, permission="calc.run"),
     MenuItem("Processes", "processes.index", order=80, permission="task.read"),
 ]

@@ -1,5 +1,5 @@
-"""The catalogue: items (list with search and filters, card, add, edit, other units),
-item groups as a tree, and warehouses (add, edit, deactivate)."""
+"""The catalogue: items (list with search and filters, card, add, edit, other units)
+and item groups as a tree."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ordercraft.core.errors import NotFound, OrdercraftError, ValidationError
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
 from ordercraft.core.permissions import has_permission
-from ordercraft.core.services import catalog, items, warehouses
+from ordercraft.core.services import catalog, items
 from ordercraft.web.auth import current_user, permission_required
 from ordercraft.web.extension import request_session
 from ordercraft.web.pages import (
@@ -30,9 +30,6 @@ ITEM_FORM = ("sku", "name", "kind", "group", "unit", "unit_precision", "valuatio
              "description", "active")
 ITEM_COLUMNS = ["id", "sku", "name", "kind", "group", "unit", "unit_precision", "valuation",
                 "price", "active", "description", "created_at", "updated_at"]
-WAREHOUSE_FORM = ("code", "name", "address")
-WAREHOUSE_COLUMNS = ["id", "code", "name", "address", "active"]
-ACTIVE_CHOICES = [("", "All"), ("true", "Active"), ("false", "Inactive")]
 
 
 def _can(permission: str) -> bool:
@@ -220,71 +217,3 @@ def change_group(group_id: int):
         flash(exc.message, "error")
     return redirect(url_for("items.groups"), code=303)
 
-
-# --------------------------------------------------------------------------- warehouses
-
-
-@bp.get("/warehouses/")
-@permission_required("warehouse.read")
-def warehouse_list():
-    search = request.args.get("q", "").strip()
-    active = request.args.get("active", "").strip()
-    limit, offset = page_arguments()
-    filters = {"search": search or None, "active": active or None}
-    if wants_csv():
-        return csv_response(None, lambda size, start: warehouses.list_warehouses(
-            request_session(), **filters, limit=size, offset=start), warehouses.warehouse_dict,
-            WAREHOUSE_COLUMNS, "warehouses")
-    found = warehouses.list_warehouses(request_session(), **filters, limit=limit, offset=offset)
-    pager = Pager(found.total, limit, offset, "items.warehouse_list",
-                  {"q": search, "active": active, "limit": None if limit == 25 else limit})
-    return render_template("items/warehouses.html", found=found, pager=pager, search=search,
-                           active=active, choices=ACTIVE_CHOICES,
-                           can_write=_can("warehouse.write"), can_stock=_can("stock.read"))
-
-
-@bp.route("/warehouses/new", methods=["GET", "POST"])
-@permission_required("warehouse.write")
-def warehouse_create():
-    if request.method == "GET":
-        return render_template("items/warehouse_form.html", form=Form(), warehouse=None)
-    form = Form.from_request(WAREHOUSE_FORM)
-    try:
-        place = warehouses.create_warehouse(request_session(), form.values["code"].strip(),
-                                            name=form.values["name"],
-                                            address=form.values["address"])
-    except OrdercraftError as exc:
-        return render_template("items/warehouse_form.html", form=form.fail(exc),
-                               warehouse=None), FORM_ERROR_STATUS
-    flash(f"Warehouse {place.code} was added.", "success")
-    return redirect(url_for("items.warehouse_list"), code=303)
-
-
-@bp.route("/warehouses/<code>/edit", methods=["GET", "POST"])
-@permission_required("warehouse.write")
-def warehouse_edit(code: str):
-    place = warehouses.get_warehouse(request_session(), code)
-    if request.method == "GET":
-        return render_template("items/warehouse_form.html", warehouse=place, form=Form(
-            {"code": place.code, "name": place.name, "address": place.address}))
-    form = Form.from_request(WAREHOUSE_FORM)
-    try:
-        saved = warehouses.update_warehouse(request_session(), code,
-                                            code=form.values["code"].strip(),
-                                            name=form.values["name"],
-                                            address=form.values["address"])
-    except OrdercraftError as exc:
-        return render_template("items/warehouse_form.html", form=form.fail(exc),
-                               warehouse=place), FORM_ERROR_STATUS
-    flash(f"Warehouse {saved.code} was saved.", "success")
-    return redirect(url_for("items.warehouse_list"), code=303)
-
-
-@bp.post("/warehouses/<code>/active")
-@permission_required("warehouse.write")
-def warehouse_active(code: str):
-    active = request.form.get("active") == "yes"
-    place = warehouses.update_warehouse(request_session(), code, active=active)
-    flash(f"Warehouse {place.code} was {'reactivated' if active else 'deactivated'}.",
-          "success")
-    return redirect(url_for("items.warehouse_list"), code=303)

@@ -64,3 +64,19 @@ def test_import_preview_job_progress_and_item_card(page, live_server, login, scr
     card = page.inner_text("main")
     assert "Imported part 42" in card and "42.25" in card and "Stock per warehouse" in card
     screenshot(page, "catalog-04-item-card")
+
+
+def test_calculator_editor_refuses_a_broken_script(page, login, screenshot):
+    login(page, "admin")
+    page.click("nav >> text=Calculators")
+    page.click("a.button:has-text('+ New calculator')")
+    page.wait_for_selector(".CodeMirror")          # the vendored editor took the text area
+    page.fill("#f-name", "broken-in-browser")
+    page.click(".CodeMirror")
+    page.keyboard.type("params = [\n")
+    page.click("button:has-text('Check and save')")
+    page.wait_for_selector("#e-source")
+    assert page.locator(".CodeMirror").count() == 1
+    assert "params = [" in page.evaluate(
+        "document.querySelector('#f-source').codeMirror.getValue()")   # nothing typed lost
+    screenshot(page, "catalog-05-calculator-editor-refusal")

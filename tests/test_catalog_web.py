@@ -326,3 +326,12 @@ def test_cli_progress_bar_on_a_terminal_only(site, tmp_path):
     path.write_text("sku,name\nQ-1,One\n")
     result = site.cli(f"item import {path} --json")
     assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_stock_balances_export(shop):
+    client = shop.client(login="admin")
+    text = client.get("/stock/warehouses/MAIN?format=csv").get_data(as_text=True)
+    assert text.splitlines() == [
+        "item,item_name,warehouse,unit,valuation,qty,reserved,available,unit_cost,value",
+        "CH-1,Office chair,MAIN,pc,fifo,4,0,4,80.00,320.0000"]
+    assert client.get("/stock/?format=xlsx").data[:2] == b"PK"

@@ -335,3 +335,23 @@ def test_stock_balances_export(shop):
         "item,item_name,warehouse,unit,valuation,qty,reserved,available,unit_cost,value",
         "CH-1,Office chair,MAIN,pc,fifo,4,0,4,80.00,320.0000"]
     assert client.get("/stock/?format=xlsx").data[:2] == b"PK"
+
+
+def test_an_xlsx_file_is_previewed_and_imported(shop):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["SKU", "Name", "Price", "Group"])
+    sheet.append(["X-1", "Xlsx one", 2.5, "Chairs"])
+    sheet.append(["X-2", "Xlsx two", 3, None])
+    data = io.BytesIO()
+    workbook.save(data)
+    client = shop.client(login="admin")
+    location = upload(client, "items", "items.xlsx", data.getvalue())
+    assert "Every row is fine" in client.get(location).get_data(as_text=True)
+    started = client.post(location, data={"action": "import"})
+    assert wait_for(shop, int(started.headers["Location"].split("/")[-1]))["state"] == "done"
+    with shop.session() as session:
+        one = items.get_item(session, "X-1")
+        assert (one.price, one.group.name) == (Decimal("2.5"), "Chairs")

@@ -31,11 +31,27 @@ MAX_UPLOAD = 20 * 1024 * 1024
 _TOKEN = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")
 
 
+#: Uploaded files older than this are removed (seconds).
+KEEP_UPLOADS = 24 * 3600
+
+
 def upload_folder() -> Path:
     """Where uploaded files wait between the preview and the import."""
     folder = Path(tempfile.gettempdir()) / "ordercraft-imports"
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder
+
+
+def _forget_old_uploads(folder: Path) -> None:
+    import time
+
+    cutoff = time.time() - KEEP_UPLOADS
+    for path in folder.iterdir():
+        try:
+            if _TOKEN.fullmatch(path.name) and path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            pass  # another process removed it first
 
 
 def _uploaded(token: str) -> Path:
@@ -61,7 +77,9 @@ def _register(slug: str, entity: str, permission: str, title: str, back: str) ->
                     error = f"The file is larger than {MAX_UPLOAD // 1024 // 1024} MB."
                 else:
                     token = secrets.token_hex(16) + suffix
-                    (upload_folder() / token).write_bytes(data)
+                    folder = upload_folder()
+                    _forget_old_uploads(folder)
+                    (folder / token).write_bytes(data)
                     return redirect(url_for(f"imports.{slug}_preview", token=token,
                                             name=sent.filename), code=303)
             mark_failed()

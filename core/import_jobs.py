@@ -12,7 +12,9 @@ its error names the row; the batches before it stay. Stock operations are posted
 one batch (all rows or none), as ``ordercraft stock import`` does.
 
 The web process starts a job's runner on a thread at once; ``ordercraft worker``
-takes any job left queued (a job is claimed by one runner only).
+takes any job left queued (a job is claimed by one runner only), and takes over a
+running job whose runner has written no progress for :data:`STALE` (the process
+stopped): each batch is committed with the count of rows done, so it goes on from there.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ import csv
 import logging
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ordercraft.core.db import utcnow
@@ -45,6 +47,8 @@ ENTITIES = {"item": "item.write", "party": "party.write", "stock": "stock.post"}
 BATCH = 200
 #: Most bad rows a preview lists.
 MAX_PROBLEMS = 200
+#: A running job with no progress for this long has lost its runner.
+STALE = timedelta(minutes=10)
 STOCK_COLUMNS = ("date", "op", "sku", "warehouse", "qty", "unit_cost", "ref", "to_warehouse",
                  "holder", "note")
 STOCK_REQUIRED = ("date", "op", "sku", "warehouse", "qty")
@@ -349,12 +353,23 @@ def job_dict(job: ImportJob, now: datetime | None = None) -> dict[str, Any]:
             else None}
 
 
+def _claimable(now: datetime) -> Any:
+    return or_(ImportJob.state == "queued",
+               (ImportJob.state == "running") & (ImportJob.heartbeat_at < now - STALE))
+
+
 def _claim(platform: Platform, job_id: int) -> bool:
+    now = utcnow()
     with platform.session() as session:
         claimed = session.execute(
-            update(ImportJob).where(ImportJob.id == job_id, ImportJob.state == "queued")
-            .values(state="running", started_at=utcnow()))
-        return bool(getattr(claimed, "rowcount", 0))
+            update(ImportJob).where(ImportJob.id == job_id, _claimable(now))
+            .values(state="running", heartbeat_at=now))
+        if not getattr(claimed, "rowcount", 0):
+            return False
+        session.execute(update(ImportJob).where(ImportJob.id == job_id,
+                                                ImportJob.started_at.is_(None))
+                        .values(started_at=now))
+        return True
 
 
 def run_job(platform: Platform, job_id: int) -> bool:
@@ -367,7 +382,8 @@ def run_job(platform: Platform, job_id: int) -> bool:
         job = session.get(ImportJob, job_id)
         assert job is not None
         entity, rows, user_id = job.entity, [(n, r) for n, r in job.rows], job.created_by_id
-    done = 0
+        # A job taken over goes on after the batches its first runner committed.
+        done = job.done if entity != "stock" else 0
     try:
         if entity == "stock":
             with platform.session() as session:
@@ -375,14 +391,14 @@ def run_job(platform: Platform, job_id: int) -> bool:
                 _post_stock(session, rows)
             done = len(rows)
         else:
-            for start in range(0, len(rows), BATCH):
+            for start in range(done, len(rows), BATCH):
                 batch = rows[start:start + BATCH]
                 with platform.session() as session:
                     session.info["user"] = session.get(User, user_id) if user_id else None
                     _save_batch(session, entity, batch)
                     done = start + len(batch)
                     session.execute(update(ImportJob).where(ImportJob.id == job_id)
-                                    .values(done=done))
+                                    .values(done=done, heartbeat_at=utcnow()))
     except Exception as exc:  # noqa: BLE001 - the job records why it stopped
         message = exc.message if isinstance(exc, OrdercraftError) else repr(exc)
         if not isinstance(exc, OrdercraftError):
@@ -422,10 +438,11 @@ def _post_stock(session: Session, rows: list[tuple[int, dict[str, str]]]) -> Non
 
 
 def run_queued_jobs(platform: Platform, now: datetime | None = None) -> list[int]:
-    """Run every queued import job (``ordercraft worker``); returns their ids."""
+    """Run every queued import job, and those whose runner stopped (``ordercraft
+    worker``); returns their ids."""
     with platform.session(writes=False) as session:
         queued = list(session.scalars(select(ImportJob.id).where(
-            ImportJob.state == "queued").order_by(ImportJob.id)))
+            _claimable(now or utcnow())).order_by(ImportJob.id)))
     return [job_id for job_id in queued if run_job(platform, job_id)]
 
 

@@ -355,3 +355,26 @@ def test_an_xlsx_file_is_previewed_and_imported(shop):
     with shop.session() as session:
         one = items.get_item(session, "X-1")
         assert (one.price, one.group.name) == (Decimal("2.5"), "Chairs")
+
+
+def test_a_job_whose_runner_stopped_is_taken_over_after_its_last_batch(shop, tmp_path):
+    from datetime import timedelta
+
+    from ordercraft.core.db import utcnow
+    from ordercraft.core.models import User
+
+    path = tmp_path / "i.csv"
+    path.write_text("sku,name\n" + "".join(f"T-{n:03d},Part {n}\n" for n in range(450)))
+    with shop.session() as session:
+        session.info["user"] = session.query(User).filter_by(name="admin").one()
+        checked = import_jobs.preview(session, "item", path)
+        job = import_jobs.start_job(session, checked, "i.csv")
+        # The first runner saved one batch, then its process stopped.
+        import_jobs._save_batch(session, "item", [(n, r) for n, r in job.rows[:200]])
+        job.state, job.done = "running", 200
+        job.started_at = job.heartbeat_at = utcnow() - timedelta(hours=1)
+        job_id = job.id
+    assert import_jobs.run_queued_jobs(shop.platform) == [job_id]
+    with shop.session() as session:
+        assert import_jobs.job_dict(session.get(ImportJob, job_id))["done"] == 450
+        assert items.list_items(session, search="T-").total == 450

@@ -80,3 +80,20 @@ def test_calculator_editor_refuses_a_broken_script(page, login, screenshot):
     assert "params = [" in page.evaluate(
         "document.querySelector('#f-source').codeMirror.getValue()")   # nothing typed lost
     screenshot(page, "catalog-05-calculator-editor-refusal")
+
+
+def test_groups_tree_and_warehouses(page, live_server, login, screenshot):
+    name = f"Group {secrets.token_hex(2)}"
+    login(page, "admin")
+    page.goto(live_server.path("/items/groups"))
+    page.fill("#f-name", name)
+    page.click("button:has-text('Add group')")
+    page.fill("#f-name", name + " inner")
+    page.select_option("#f-parent", name)
+    page.click("button:has-text('Add group')")
+    page.wait_for_selector(f"tr[data-group='{name} inner']")
+    screenshot(page, "catalog-06-groups")
+    page.click("nav >> text=Warehouses")
+    page.wait_for_url(re.compile(r".*/warehouses/$"))
+    assert "MAIN" in page.inner_text("table.list")
+    screenshot(page, "catalog-07-warehouses")

@@ -277,8 +277,16 @@ def _is_blank(texts: list[str]) -> bool:
     return not any(text.strip() for text in texts)
 
 
-def import_table(session: Session, spec: ImportSpec, table: Table) -> ImportResult:
-    """Check every row of ``table``, then insert them all (or raise, inserting nothing)."""
+#: ``progress(rows done, rows in all)``: told while an import checks and saves rows.
+Progress = Callable[[int, int], None]
+#: Rows saved per bulk insert (and per progress report).
+BATCH = 500
+
+
+def import_table(session: Session, spec: ImportSpec, table: Table,
+                 progress: Progress | None = None) -> ImportResult:
+    """Check every row of ``table``, then insert them all (or raise, inserting nothing);
+    ``progress`` is told how many rows are saved, a batch at a time."""
     require_session_permission(session, spec.permission)
     rows = iter(table.rows)
     # The first row that is not blank names the fields; the data rows follow it.
@@ -339,7 +347,14 @@ def import_table(session: Session, spec: ImportSpec, table: Table) -> ImportResu
         database_error = spec.check(session, cleaned, columns.error)
         if database_error is not None:
             raise database_error
-    ids = spec.insert(session, [clean for _number, clean in cleaned])
+    ids: list[int] = []
+    total = len(cleaned)
+    if progress is not None:
+        progress(0, total)
+    for start in range(0, total, BATCH):
+        ids.extend(spec.insert(session, [clean for _n, clean in cleaned[start:start + BATCH]]))
+        if progress is not None:
+            progress(min(start + BATCH, total), total)
     return ImportResult(spec.entity, len(ids), ids)
 
 
@@ -354,6 +369,7 @@ def _without_field(exc: OrdercraftError) -> str:
 
 def _item_spec() -> ImportSpec:
     from ordercraft.core.services import items
+    from ordercraft.core.services.catalog import get_group
 
     def check(session: Session, rows: list[tuple[RowNumber, dict[str, Any]]],
               error: Callable[..., OrdercraftError]) -> OrdercraftError | None:
@@ -364,21 +380,35 @@ def _item_spec() -> ImportSpec:
                              kind=Conflict, code="duplicate")
         return None
 
+    groups: dict[str, int] = {}
+
+    def clean(session: Session, values: dict[str, str]) -> dict[str, Any]:
+        values = dict(values)
+        group = values.pop("group", "").strip()
+        result = items.clean_item_values(values)
+        result["group_id"] = None
+        if group:
+            if group not in groups:
+                groups[group] = get_group(session, group).id
+            result["group_id"] = groups[group]
+        return result
+
     return ImportSpec(
-        entity="item", permission="item.write", columns=items.ITEM_FIELDS,
+        entity="item", permission="item.write", columns=(*items.ITEM_FIELDS, "group"),
         required=("sku", "name"), numeric=frozenset({"price", "unit_precision"}),
-        aliases={"precision": "unit_precision"},
-        clean=lambda session, values: items.clean_item_values(values),
+        aliases={"precision": "unit_precision", "item_group": "group"},
+        clean=clean,
         keys=lambda session, clean: [("sku", clean["sku"])],
         check=check, insert=items.insert_items)
 
 
-def import_items(session: Session, path: str | Path) -> ImportResult:
+def import_items(session: Session, path: str | Path,
+                 progress: Progress | None = None) -> ImportResult:
     """Items from a spreadsheet (columns: sku, name, kind, unit, unit_precision,
-    valuation, price, description, active)."""
+    valuation, price, description, active, group)."""
     spec = _item_spec()
     require_session_permission(session, spec.permission)
-    return import_table(session, spec, read_table(path))
+    return import_table(session, spec, read_table(path), progress)
 
 
 # --------------------------------------------------------------------------- parties
@@ -422,10 +452,15 @@ def _party_spec() -> ImportSpec:
         insert=lambda session, rows: parties.insert_parties(session, rows, managers))
 
 
-def import_parties(session: Session, path: str | Path) -> ImportResult:
+def import_parties(session: Session, path: str | Path,
+                   progress: Progress | None = None) -> ImportResult:
     """Parties from a spreadsheet (columns: name, kind, tags, source, tax_id, phone,
     email, address, notes, manager)."""
     spec = _party_spec()
     require_session_permission(session, spec.permission)
-    return import_table(session, spec, read_table(path))
+    return import_table(session, spec, read_table(path), progress)
+
+
+#: The specs by entity, for the import pages and background jobs.
+SPECS: dict[str, Callable[[], ImportSpec]] = {"item": _item_spec, "party": _party_spec}
 

@@ -1,5 +1,5 @@
 """Background jobs of a site, run by APScheduler: overdue escalation, reminders, the
-processes started on a schedule, the outbox's mail and the daily backup.
+processes started on a schedule, queued imports, the outbox's mail and the daily backup.
 
 ``start(platform)`` starts a ``BackgroundScheduler`` (``ordercraft serve`` calls it next
 to the web server; ``ordercraft worker`` runs it alone for deployments with several
@@ -78,6 +78,13 @@ def daily_backup_job(platform: Platform, now: datetime | None = None) -> list[st
     return daily_backup(platform, now)
 
 
+def imports_job(platform: Platform, now: datetime | None = None) -> list[int]:
+    """Run the import jobs left queued (the web process usually starts them at once)."""
+    from ordercraft.core.import_jobs import run_queued_jobs
+
+    return run_queued_jobs(platform, now)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -91,6 +98,7 @@ JOBS: tuple[Job, ...] = (
     Job("reminders", reminders_job, "assignees are reminded before deadlines"),
     Job("scheduled-processes", scheduled_processes_job,
         "processes with a schedule trigger start"),
+    Job("imports", imports_job, "queued imports of items, parties and stock run"),
     Job("send-mail", send_mail_job, "queued mail is sent over SMTP"),
     Job("daily-backup", daily_backup_job, "a daily backup of the site, old ones removed"),
 )

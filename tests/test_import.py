@@ -221,7 +221,7 @@ def test_header_problems(site, tmp_path):
     check_refused(site, import_items, write_csv(tmp_path, "sku,name,valuaton\nA,B,fifo\n"),
                   ValidationError, 'row 1, column "valuaton": not a field of an item (fields: '
                   'sku, name, kind, unit, unit_precision, valuation, price, description, '
-                  'active, standard_cost)', row=1, column="valuaton")
+                  'active, standard_cost, group)', row=1, column="valuaton")
     check_refused(site, import_items, write_csv(tmp_path, "sku,kind\nA,good\n"),
                   ValidationError, 'row 1: the file has no column "name" (needed: sku, name)',
                   row=1, column=None)

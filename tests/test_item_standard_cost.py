@@ -68,7 +68,7 @@ def test_migration_moves_the_custom_field_values(tmp_path):
     platform = Platform(url, only=["production"])
     try:
         with platform.engine.begin() as connection:
-            command.upgrade(schema.alembic_config(platform, connection), "266de71190a2")
+            command.upgrade(schema.alembic_config(platform, connection), "6c9ac1e8b7b0")
             connection.execute(sa.text(
                 "INSERT INTO items (id, sku, name, kind, unit, unit_precision, valuation, "
                 "price, description, attributes, active, created_at, updated_at) VALUES "

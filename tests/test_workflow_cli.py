@@ -204,7 +204,8 @@ def test_worker_once(shop):
     ok(shop, "process import --shipped weekly-stock-count")
     result = ok(shop, "worker --once --json")
     assert result == {"ok": True, "jobs": {"escalate-overdue": [], "reminders": [],
-                                           "scheduled-processes": [], "send-mail": []}}
+                                           "scheduled-processes": [], "imports": [],
+                                           "send-mail": []}}
 
 
 def test_worker_runs_until_interrupted(shop):
@@ -224,4 +225,4 @@ def test_worker_runs_until_interrupted(shop):
     assert worker.returncode == 0, err
     assert "worker stopped" in err
     assert "scheduler started: escalate-overdue, reminders, scheduled-processes, " \
-        "send-mail" in err
+        "imports, send-mail" in err

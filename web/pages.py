@@ -166,28 +166,63 @@ def filter_arguments() -> dict[str, str]:
     return {k: v for k, v in request.args.items() if k.startswith(FILTER_PREFIX) and v}
 
 
+#: The formats a list page exports to (``?format=csv`` or ``?format=xlsx``).
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def wants_csv() -> bool:
-    """The list page was asked for as CSV (``?format=csv``: its export link)."""
-    return request.args.get("format") == "csv"
+    """The list page was asked for as a download (``?format=csv`` or ``?format=xlsx``:
+    its export links)."""
+    return request.args.get("format") in EXPORT_FORMATS
 
 
-def csv_url() -> str:
-    """This list page's address as a CSV export (every page, same filters)."""
+def csv_url(fmt: str = "csv") -> str:
+    """This list page's address as a CSV (or ``fmt="xlsx"``) export: every page, the
+    same filters."""
     arguments = request.args.to_dict(flat=False)
     for key in ("offset", "limit"):
         arguments.pop(key, None)
-    arguments["format"] = ["csv"]
+    arguments["format"] = [fmt]
     return url_for(request.endpoint or "", **(request.view_args or {}), **arguments)
 
 
-def csv_response(entity: str, fetch: Callable[[int, int], Any],
+def csv_response(entity: str | None, fetch: Callable[[int, int], Any],
                  convert: Callable[[Any], dict[str, Any]], columns: Sequence[str],
                  filename: str) -> Response:
-    """Every row of a list as a CSV download, a column per custom field of ``entity``."""
-    from ordercraft.core.services.export import export_csv
+    """Every row of a list as a download in the format the address asks (CSV unless
+    ``?format=xlsx``), a column per custom field of ``entity`` (``None``: no custom
+    fields). ``fetch(limit, offset)`` returns a page of the list with the page's
+    current filters; ``convert`` serialises one row to ``{column: value}``."""
+    from ordercraft.core.services.export import audit_export, export_rows
 
-    text = export_csv(request_session(), entity, fetch, convert, columns)
-    return Response(text, mimetype="text/csv",
+    session = request_session()
+    rows, header = export_rows(session, entity, fetch, convert, columns)
+    audit_export(session, entity or filename, len(rows))
+    return _download(rows, header, filename)
+
+
+def export_response(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
+                    filename: str) -> Response:
+    """Rows already at hand (``{column: value}``) as a CSV or XLSX download, by the
+    address's ``format``: for lists that are not a paginated service query. The export
+    is audited under ``filename``."""
+    from ordercraft.core.services.export import audit_export
+
+    rows = list(rows)
+    audit_export(request_session(), filename, len(rows))
+    return _download(rows, columns, filename)
+
+
+def _download(rows: Iterable[Mapping[str, Any]], columns: Sequence[str],
+              filename: str) -> Response:
+    from ordercraft.core.services.export import csv_text, xlsx_bytes
+
+    if request.args.get("format") == "xlsx":
+        return Response(xlsx_bytes(rows, columns, title=filename), mimetype=XLSX_TYPE,
+                        headers={"Content-Disposition":
+                                 f'attachment; filename="{filename}.xlsx"'})
+    return Response(csv_text(rows, columns), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 

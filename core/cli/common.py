@@ -172,3 +172,41 @@ def _database_unreachable(exc: BaseException) -> str | None:
     if isinstance(exc, ArgumentError):
         return f"bad database URL: {exc}"
     return None
+
+
+class ProgressBar:
+    """``progress(done, total)`` for a long import: a bar on the terminal's standard error
+    (``[#######-----]  450/1000 rows  120 rows/s  5 s left``), redrawn in place. Quiet
+    when standard error is not a terminal or the command answers ``--json``."""
+
+    WIDTH = 30
+
+    def __init__(self, label: str, *, quiet: bool = False, stream: Any = None) -> None:
+        import time
+
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.enabled = not quiet and bool(getattr(self.stream, "isatty", lambda: False)())
+        self.started = time.monotonic()
+        self.drawn = False
+
+    def line(self, done: int, total: int, elapsed: float) -> str:
+        filled = int(self.WIDTH * done / total) if total else self.WIDTH
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = f"  {int((total - done) / rate)} s left" if rate and done < total else ""
+        return (f"{self.label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+                f"{done}/{total} rows  {rate:.0f} rows/s{left}")
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if not self.enabled:
+            return
+        self.stream.write("\r" + self.line(done, total, time.monotonic() - self.started))
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -109,12 +109,18 @@ def item_update(sku: str, new_sku: str | None, as_json: bool, **values: Any) -> 
 @json_option
 def item_import(file: str, as_json: bool) -> None:
     """Add the items of a CSV or XLSX file whose first row names the fields
-    (sku, name, kind, unit, unit_precision, valuation, price, description, active,
+    (sku, name, kind, unit, unit_precision, valuation, price, description, active, group,
     standard_cost).
-    All or nothing: the first bad row is reported and nothing is added."""
+    All or nothing: the first bad row is reported and nothing is added. On a terminal a
+    progress bar shows the rows saved (not with --json)."""
+    from ordercraft.core.cli.common import ProgressBar
     from ordercraft.core.importing import import_items
 
-    with ready_platform().session(writes=False) as session:
-        result = import_items(session, file)
+    bar = ProgressBar(file, quiet=as_json)
+    try:
+        with ready_platform().session(writes=False) as session:
+            result = import_items(session, file, bar)
+    finally:
+        bar.close()
     emit(as_json, {"ok": True, "entity": "item", "imported": result.count, "file": file},
          f"imported {result.count} items from {file}")

@@ -135,10 +135,15 @@ def party_import(file: str, as_json: bool) -> None:
     """Add the parties of a CSV or XLSX file whose first row names the fields
     (name, kind, tags, source, tax_id, phone, email, address, notes, manager).
     All or nothing: the first bad row is reported and nothing is added."""
+    from ordercraft.core.cli.common import ProgressBar
     from ordercraft.core.importing import import_parties
 
-    with ready_platform().session(writes=False) as session:
-        result = import_parties(session, file)
+    bar = ProgressBar(file, quiet=as_json)
+    try:
+        with ready_platform().session(writes=False) as session:
+            result = import_parties(session, file, bar)
+    finally:
+        bar.close()
     emit(as_json, {"ok": True, "entity": "party", "imported": result.count, "file": file},
          f"imported {result.count} parties from {file}")
 

@@ -318,7 +318,8 @@ def import_command(file: str, resume: int | None, batch_rows: int | None,
     started = time.monotonic()
 
     def progress(message: str) -> None:
-        click.echo(f"{file}: {message} ({time.monotonic() - started:.1f} s)", err=True)
+        if not as_json:  # --json answers one JSON document and nothing else
+            click.echo(f"{file}: {message} ({time.monotonic() - started:.1f} s)", err=True)
 
     progress("reading")
     if single_transaction:

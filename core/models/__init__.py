@@ -4,7 +4,17 @@ from ordercraft.core.mail import models as mail_models  # noqa: F401  (the outbo
 from ordercraft.core.models.audit import AuditEntry
 from ordercraft.core.models.calc import CalcRun, CalcScript
 from ordercraft.core.models.custom_fields import CustomField, CustomFieldValue
-from ordercraft.core.models.entities import Contact, Item, LegalEntity, Party, PartyTag, Warehouse
+from ordercraft.core.models.entities import (
+    Contact,
+    Item,
+    ItemGroup,
+    ItemUnit,
+    LegalEntity,
+    Party,
+    PartyTag,
+    Warehouse,
+)
+from ordercraft.core.models.jobs import ImportJob
 from ordercraft.core.models.site import PluginState, SiteSetting
 from ordercraft.core.models.users import (
     ApiToken,
@@ -19,6 +29,6 @@ from ordercraft.core.workflow import models as workflow_models  # noqa: F401  (i
 
 __all__ = [
     "ApiToken", "AuditEntry", "CalcRun", "CalcScript", "Contact", "CustomField",
-    "CustomFieldValue", "Item", "LegalEntity", "LoginThrottle", "Party", "PartyTag",
+    "CustomFieldValue", "ImportJob", "Item", "ItemGroup", "ItemUnit", "LegalEntity", "LoginThrottle", "Party", "PartyTag",
     "PluginState", "Role", "SiteSetting", "User", "UserSession", "Warehouse", "user_roles",
 ]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ordercraft.core.db import Base, utcnow
 from ordercraft.core.models.audit import Audited
-from ordercraft.core.types import Money
+from ordercraft.core.types import Money, Qty
 
 if TYPE_CHECKING:
     from ordercraft.core.models.users import User
@@ -137,8 +137,46 @@ class Item(Audited, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     attributes: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The item's group in the catalogue tree (none: ungrouped).
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_groups.id", ondelete="SET NULL"), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    group: Mapped[ItemGroup | None] = relationship(lazy="joined")
+    units: Mapped[list[ItemUnit]] = relationship(
+        order_by="ItemUnit.unit", cascade="all, delete-orphan", back_populates="item")
+
+
+class ItemGroup(Audited, Base):
+    """A node of the catalogue tree ("Furniture / Chairs"); names are unique."""
+
+    __tablename__ = "item_groups"
+    __audit_entity__ = "item_group"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("item_groups.id", ondelete="RESTRICT"), default=None, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ItemUnit(Audited, Base):
+    """Another unit an item is counted in: a ``box`` of 12 is ``factor`` 12 of the item's
+    own unit (stock is always kept in the item's own unit)."""
+
+    __tablename__ = "item_units"
+    __audit_entity__ = "item_unit"
+    __table_args__ = (UniqueConstraint("item_id", "unit"),
+                      CheckConstraint("factor > 0", name="factor"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[str] = mapped_column(String(20))
+    factor: Mapped[Decimal] = mapped_column(Qty())
+
+    item: Mapped[Item] = relationship(back_populates="units")
 
 
 class Warehouse(Audited, Base):

@@ -89,9 +89,9 @@ def create_item(session: Session, sku: str, *, name: str | None = None, kind: st
                 unit: str | None = None, unit_precision: Any = None, valuation: str | None = None,
                 price: Any = None, description: str | None = None, active: Any = None,
                 standard_cost: Any = None, attributes: dict[str, Any] | None = None,
-                custom_fields: Mapping[str, Any] | None = None) -> Item:
+                custom_fields: Mapping[str, Any] | None = None, group: Any = None) -> Item:
     """A new item; ``custom_fields`` are the values of its custom fields (entity
-    ``item``)."""
+    ``item``); ``group`` is its item group (id or name)."""
     require_session_permission(session, "item.write")
     values = clean_item_values({
         "sku": sku, "name": name, "kind": kind, "unit": unit, "unit_precision": unit_precision,
@@ -99,17 +99,28 @@ def create_item(session: Session, sku: str, *, name: str | None = None, kind: st
         "standard_cost": standard_cost})
     if session.scalar(select(Item.id).where(Item.sku == values["sku"])) is not None:
         raise Conflict(f"item {values['sku']!r} already exists", code="duplicate", field="sku")
-    item = Item(**values, attributes=_clean_attributes(attributes or {}))
+    item = Item(**values, attributes=_clean_attributes(attributes or {}),
+                group_id=_group_id(session, group))
     session.add(item)
     _flush(session, item.sku)
     custom.save_values(session, "item", item.id, custom_fields, creating=True)
     return item
 
 
+def _group_id(session: Session, group: Any) -> int | None:
+    from ordercraft.core.services.catalog import get_group
+
+    if group is None or str(group).strip() == "":
+        return None
+    return get_group(session, group).id
+
+
 def update_item(session: Session, sku: str, /, *, attributes: dict[str, Any] | None = None,
-                custom_fields: Mapping[str, Any] | None = None, **changes: Any) -> Item:
+                custom_fields: Mapping[str, Any] | None = None, group: Any = None,
+                **changes: Any) -> Item:
     """Change the given fields (``None`` = leave as is); ``sku=`` renames the item;
-    ``custom_fields`` sets the custom field values given."""
+    ``custom_fields`` sets the custom field values given; ``group`` (id or name, ``""``
+    for none) moves it to another item group."""
     require_session_permission(session, "item.write")
     item = get_item(session, sku)
     values = clean_item_values(changes, partial=True)
@@ -121,6 +132,8 @@ def update_item(session: Session, sku: str, /, *, attributes: dict[str, Any] | N
         setattr(item, key, value)
     if attributes is not None:
         item.attributes = _clean_attributes(attributes)
+    if group is not None:
+        item.group_id = _group_id(session, group)
     _flush(session, item.sku)
     custom.save_values(session, "item", item.id, custom_fields, creating=False)
     return item
@@ -158,11 +171,16 @@ def items_by_sku(session: Session, skus: Iterable[str]) -> dict[str, Item]:
 def list_items(session: Session, *, search: str | None = None, kind: str | None = None,
                valuation: str | None = None, active: Any = None,
                custom_fields: Mapping[str, Any] | None = None, limit: Any = None,
-               offset: Any = None) -> Page[Item]:
+               offset: Any = None, group: Any = None) -> Page[Item]:
     """Items ordered by SKU. ``search`` finds every word in the SKU or the name;
-    ``custom_fields`` ``{name: value}`` must match."""
+    ``custom_fields`` ``{name: value}`` must match; ``group`` (id or name) takes the
+    items of that group and of the groups inside it."""
+    from ordercraft.core.services.catalog import group_and_below
+
     require_session_permission(session, "item.read")
     query = select(Item).order_by(Item.sku)
+    if group is not None and str(group).strip() != "":
+        query = query.where(Item.group_id.in_(group_and_below(session, group)))
     if kind:
         query = query.where(Item.kind == fields.choice(kind, field="kind", choices=ITEM_KINDS))
     if valuation:
@@ -237,6 +255,9 @@ def item_dict(item: Item) -> dict[str, Any]:
         "description": item.description,
         "attributes": item.attributes or {},
         "active": item.active,
+        "group": item.group.name if item.group is not None else None,
+        "units": [{"unit": u.unit, "factor": format(u.factor.normalize(), "f")}
+                  for u in item.units],
         "created_at": item.created_at.isoformat(timespec="seconds") if item.created_at else None,
         "updated_at": item.updated_at.isoformat(timespec="seconds") if item.updated_at else None,
         "custom_fields": custom.values_of(item),

@@ -43,6 +43,7 @@ class ItemIn(InputModel):
                                           description="What a unit should cost (planned "
                                                       "costing may use it).")
     description: str = Field("", max_length=10_000)
+    group: str | None = Field(None, max_length=100, description="Its item group (id or name).")
     custom_fields: dict[str, Any] = custom_fields_member("item", "create")
 
 
@@ -61,6 +62,8 @@ class ItemChanges(InputModel):
     description: str | None = Field(None, max_length=10_000)
     active: bool | None = Field(None, description="An inactive item is kept but no longer "
                                                   "offered.")
+    group: str | None = Field(None, max_length=100,
+                              description="Moves it to this item group (id or name; '': none).")
     custom_fields: dict[str, Any] = custom_fields_member("item", "change")
 
 
@@ -69,6 +72,8 @@ class ItemQuery(PageQuery):
     kind: ItemKind | None = None
     valuation: Valuation | None = None
     active: bool | None = None
+    group: str | None = Field(None, max_length=100, description="Items of this group (id or "
+                                                               "name) and the groups inside it.")
     cf: dict[str, str] = custom_field_filters("item")
 
 
@@ -85,6 +90,9 @@ class ItemOut(OutputModel):
     description: str
     attributes: dict[str, Any]
     active: bool
+    group: str | None = Field(None, description="The item group's name.")
+    units: list[dict[str, str]] = Field(default_factory=list, description="Other units: "
+                                        "[{unit: 'box', factor: '12'}] (1 box = 12 of unit).")
     created_at: datetime | None
     updated_at: datetime | None
     custom_fields: dict[str, Any] = custom_fields_member("item")
@@ -96,7 +104,7 @@ def list_items(query: ItemQuery) -> dict[str, Any]:
     """List items by SKU, filtered and paginated."""
     found = items.list_items(request_session(), search=query.q, kind=query.kind,
                              valuation=query.valuation, active=query.active,
-                             custom_fields=query.cf, limit=query.limit, offset=query.offset)
+                             group=query.group, custom_fields=query.cf, limit=query.limit, offset=query.offset)
     return page([items.item_dict(i) for i in found.items], found.total, query)
 
 

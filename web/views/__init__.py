@@ -32,6 +32,10 @@ CORE_BLUEPRINTS: list[str] = [
     "ordercraft.web.views.site_admin:bp",
     "ordercraft.web.views.profile:bp",
     "ordercraft.web.api.admin:bp",
+    "ordercraft.web.views.items:bp",
+    "ordercraft.web.views.warehouses:bp",
+    "ordercraft.web.views.imports:bp",
+    "ordercraft.web.api.catalog:bp",
 ]
 
 #: The core's entries of the main menu (plugins add theirs with the ``menu_items`` hook).
@@ -39,7 +43,9 @@ CORE_MENU: list[MenuItem] = [
     MenuItem("Home", "main.index", order=0),
     MenuItem("Tasks", "tasks.index", order=5, permission="task.read"),
     MenuItem("Parties", "parties.index", order=10, permission="party.read"),
+    MenuItem("Items", "items.index", order=15, permission="item.read"),
     MenuItem("Stock", "stock.index", order=20, permission="stock.read"),
+    MenuItem("Warehouses", "warehouses.index", order=25, permission="warehouse.read"),
     MenuItem("Calculators", "calc.index", order=40, permission="calc.run"),
     MenuItem("Processes", "processes.index", order=80, permission="task.read"),
     # Administration: last in the menu, in a section of its own.

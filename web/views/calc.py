@@ -36,7 +36,11 @@ def busy(exc: CalculatorBusy):
 @permission_required("calc.run")
 def index():
     infos = calc.list_calculators(platform=get_platform(), session=request_session())
-    return render_template("calc/index.html", infos=infos)
+    from ordercraft.core.permissions import has_permission
+    from ordercraft.web.auth import current_user
+
+    return render_template("calc/index.html", infos=infos,
+                           can_upload=has_permission(current_user(), "calc.upload"))
 
 
 def _text(value: Any) -> str:
@@ -132,3 +136,135 @@ def calculator(name: str):
                                result=None, truthy=_TRUE), FORM_ERROR_STATUS
     return render_template("calc/run.html", info=info, fields=fields, form=form,
                            result=result, truthy=_TRUE)
+
+
+# --------------------------------------------------------------------------- scripts
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("calc.upload")
+@reads_first
+def add():
+    """A new calculator or a new version: a file uploaded or the text typed in the editor."""
+    if request.method == "GET":
+        return _editor(Form({"name": request.args.get("name", ""), "source": ""}), None)
+    return _store(Form.from_request(("name", "source")), None)
+
+
+@bp.route("/<name>/edit", methods=["GET", "POST"])
+@permission_required("calc.upload")
+@reads_first
+def edit(name: str):
+    """The calculator's current text in the editor; saving stores a new version."""
+    info = calc.calculator_info(name, platform=get_platform(), session=request_session(),
+                                files=False)
+    if request.method == "GET":
+        return _editor(Form({"name": info.name, "source": info.source.source}), info)
+    form = Form.from_request(("source",))
+    form.values["name"] = info.name
+    return _store(form, info)
+
+
+def _editor(form: Form, info: Any) -> str:
+    return render_template("calc/edit.html", form=form, info=info,
+                           max_source=_max_source())
+
+
+def _max_source() -> int:
+    from ordercraft.core.calc.registry import MAX_SOURCE
+
+    return MAX_SOURCE
+
+
+def _store(form: Form, info: Any) -> Any:
+    """The same checks as ``ordercraft calc add``: size, text, name, and the script must
+    parse and describe itself in the sandbox."""
+    from flask import flash, redirect, url_for
+
+    from ordercraft.core.calc.registry import MAX_SOURCE, name_from_path
+    from ordercraft.core.calc.store import add_script
+    from ordercraft.core.errors import OrdercraftError
+
+    sent = request.files.get("file")
+    source = form.values.get("source", "")
+    filename = None
+    try:
+        if sent is not None and sent.filename:
+            data = sent.read(MAX_SOURCE * 4 + 1)
+            if len(data) > MAX_SOURCE * 4:
+                raise CalculatorError(f"{sent.filename}: the file is larger than a calculator "
+                                      f"may be ({MAX_SOURCE} characters)", code="too_large")
+            try:
+                source = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise CalculatorError(f"{sent.filename}: not UTF-8 text", code="bad_text"
+                                      ) from None
+            filename = sent.filename
+            form.values["source"] = source
+        if not source.strip():
+            raise ValidationError("source: the calculator is empty: upload a .py file or "
+                                  "type its text", field="source")
+        name = form.values.get("name", "").strip() or (
+            name_from_path(filename) if filename else "")
+        with get_platform().session(request_session().info.get("user")) as session:
+            stored, created = add_script(session, source, name=name or None,
+                                         filename=filename)
+    except CalculatorBusy:
+        raise
+    except CalculatorError as exc:
+        mark_failed()
+        where = f" (line {exc.line})" if exc.line else ""
+        form.errors["source"] = f"{exc.message}{where}"
+        return _editor(form, info), FORM_ERROR_STATUS
+    except OrdercraftError as exc:
+        mark_failed()
+        key = exc.field if exc.field in ("name", "source") else ""
+        message = exc.message
+        if key and message.startswith(f"{key}: "):
+            message = message[len(key) + 2:]
+        form.errors[key] = message[:1].upper() + message[1:]
+        return _editor(form, info), FORM_ERROR_STATUS
+    flash(f"{'Stored' if created else 'Already stored'}: {stored.name} version "
+          f"{stored.version[:12]}.", "success")
+    return redirect(url_for("calc.calculator", name=stored.name), code=303)
+
+
+# --------------------------------------------------------------------------- kept runs
+
+
+@bp.get("/runs")
+@permission_required("calc.run")
+def runs():
+    from ordercraft.core.calc.store import list_runs
+
+    name = request.args.get("calculator", "").strip() or None
+    before = request.args.get("before", "")
+    found = list_runs(request_session(), name, limit=50,
+                      before_id=int(before) if before.isdigit() else None)
+    return render_template("calc/runs.html", runs=found, calculator=name or "")
+
+
+@bp.route("/runs/<int:run_id>/rerun", methods=["POST"])
+@permission_required("calc.run")
+@reads_first
+def rerun(run_id: int):
+    """Run a kept calculation again with the same script version and inputs, but today's
+    prices from the catalogue; show both totals."""
+    from ordercraft.core.calc.store import find_script, get_run
+
+    session = request_session()
+    run = get_run(session, run_id)
+    source = find_script(session, run.calculator, run.version)
+    error = None
+    result = None
+    if source is None:
+        error = f"The script version {run.version[:12]} of run {run_id} is not kept."
+    else:
+        try:
+            result = calc.run_calculator(source, run.params, platform=get_platform(),
+                                         session=session)
+        except (ValidationError, CalculatorError) as exc:
+            mark_failed()
+            error = exc.message
+    return render_template("calc/rerun.html", run=run, result=result, error=error), (
+        FORM_ERROR_STATUS if error else 200)

@@ -4,7 +4,7 @@ issue forms of a storekeeper."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
@@ -12,7 +12,15 @@ from ordercraft.core.services import items
 from ordercraft.core.stock import api as stock
 from ordercraft.web.auth import permission_required
 from ordercraft.web.extension import request_session
-from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
+from ordercraft.web.pages import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    amount_text,
+    csv_response,
+    page_arguments,
+    wants_csv,
+)
 
 bp = Blueprint("stock", __name__, url_prefix="/stock")
 
@@ -32,9 +40,24 @@ DONE = {"receive": "Received", "issue": "Issued", "transfer": "Moved",
 ITEM_FORM = ("name", "kind", "unit", "unit_precision", "valuation", "price", "description")
 
 
+#: The columns of an export of stock balances.
+BALANCE_COLUMNS = ["item", "item_name", "warehouse", "unit", "valuation", "qty", "reserved",
+                   "available", "unit_cost", "value"]
+
+
+def _balances_export(warehouse: str | None, search: str | None) -> Response:
+    """Every balance (of one warehouse, of the items found), as CSV or XLSX."""
+    return csv_response(None, lambda size, start: stock.balances(
+        request_session(), warehouse=warehouse, search=search, limit=size, offset=start),
+        lambda balance: balance.to_dict(), BALANCE_COLUMNS,
+        f"stock-{warehouse}" if warehouse else "stock")
+
+
 @bp.get("/")
 @permission_required("stock.read")
 def index():
+    if wants_csv():
+        return _balances_export(None, None)
     return render_template("stock/index.html",
                            warehouses=stock.warehouse_overview(request_session()))
 
@@ -43,6 +66,8 @@ def index():
 @permission_required("warehouse.read")
 def warehouse(code: str):
     search = request.args.get("q", "").strip()
+    if wants_csv():
+        return _balances_export(code, search or None)
     limit, offset = page_arguments()
     found = stock.warehouse_stock(request_session(), code, search=search or None, limit=limit,
                                   offset=offset)

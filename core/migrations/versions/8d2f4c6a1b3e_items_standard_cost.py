@@ -1,7 +1,7 @@
 """items: standard cost
 
 Revision ID: 8d2f4c6a1b3e
-Revises: 266de71190a2
+Revises: 6c9ac1e8b7b0
 Create Date: 2026-12-07 14:30:00.000000
 
 An item's standard cost becomes a column of ``items``. Sites where the production plugin
@@ -17,7 +17,7 @@ import ordercraft.core.types
 
 
 revision = '8d2f4c6a1b3e'
-down_revision = '266de71190a2'
+down_revision = '6c9ac1e8b7b0'
 branch_labels = None
 depends_on = None
 

@@ -135,3 +135,14 @@ def test_work_centres_and_maps_over_the_api(site):
     spec = client.get("/api/v1/openapi.json", headers=headers).json
     assert {"/api/v1/work-centres", "/api/v1/routings", "/api/v1/routings/{code}"} <= set(
         spec["paths"])
+
+
+def test_bad_overhead_rates_are_refused(site):
+    for args, field in (("production centre add BAD --overhead-pct -5 --json", "overhead_pct"),
+                        ("production add ROBOT --qty 1 --material-overhead lots --json",
+                         "material_overhead_pct"),
+                        ('production map add BAD --stock-stage 0 --op "ASSY cycle=5" --json',
+                         "stocked_stages")):
+        refused = kit.cli_json(site, args, code=2).json()
+        assert refused["error"]["field"] == field, args
+    assert kit.cli_json(site, "production list --json")["orders"] == []

@@ -5,49 +5,37 @@ postings and the cost breakdown, which adds up to the receipt."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import subprocess
-import sys
 
 from playwright.sync_api import expect
 
-ORDERCRAFT = [sys.executable, "-c", "from ordercraft.core.cli import main; main()"]
 
-
-def _cli(live_server, *args):
-    done = subprocess.run([*ORDERCRAFT, "--db", live_server.database_url, *args, "--json"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(done.stdout)
-
-
-def _workshop(live_server):
+def _workshop(cli):
     """Two parts in MAIN with standard costs, a node made of them, a robot made of the node
     (stage 1, stocked) and a part, a soldering centre with 25 % overhead."""
     tag = secrets.token_hex(3).upper()
     p1, p2, node, bot = (f"BT-{name}-{tag}" for name in ("P1", "P2", "NODE", "BOT"))
     for sku, kind, cost in ((p1, "component", "10.00"), (p2, "component", "4.50"),
                             (node, "assembly", None), (bot, "assembly", None)):
-        _cli(live_server, "item", "add", sku, "--name", f"Browser {sku}", "--kind", kind)
+        cli("item", "add", sku, "--name", f"Browser {sku}", "--kind", kind)
         if cost:
-            _cli(live_server, "item", "update", sku, "--standard-cost", cost)
-            _cli(live_server, "stock", "receive", "--item", sku, "--warehouse", "MAIN",
+            cli("item", "update", sku, "--standard-cost", cost)
+            cli("stock", "receive", "--item", sku, "--warehouse", "MAIN",
                  "--qty", "20", "--unit-cost", cost)
-    _cli(live_server, "production", "centre", "add", f"WC-{tag}", "--cost-per-hour", "60.00",
+    cli("production", "centre", "add", f"WC-{tag}", "--cost-per-hour", "60.00",
          "--overhead-pct", "25")
-    _cli(live_server, "production", "map", "add", f"MAP-{tag}", "--item", bot,
+    cli("production", "map", "add", f"MAP-{tag}", "--item", bot,
          "--stock-stage", "1", "--op", f"WC-{tag} cycle=30 stage=1 name=Solder",
          "--op", f"WC-{tag} cycle=15 name=Assemble")
-    _cli(live_server, "bom", "add", node, "--line", f"{p1} 1", "--line", f"{p2} 2")
-    _cli(live_server, "bom", "add", bot, "--line", f"{node} 1 phantom stage=1",
+    cli("bom", "add", node, "--line", f"{p1} 1", "--line", f"{p2} 2")
+    cli("bom", "add", bot, "--line", f"{node} 1 phantom stage=1",
          "--line", f"{p2} 1", "--routing", f"MAP-{tag}")
     return bot, node, p2
 
 
-def test_bom_editor_and_production_order_page(page, live_server, login, screenshot):
-    bot, node, p2 = _workshop(live_server)
+def test_bom_editor_and_production_order_page(page, live_server, login, screenshot, cli):
+    bot, node, p2 = _workshop(cli)
 
     login(page, "economist")
     page.goto(live_server.path(f"/production/boms/{bot}?qty=2&method=rolled"))
@@ -67,7 +55,7 @@ def test_bom_editor_and_production_order_page(page, live_server, login, screensh
     assert page.input_value("input[name='qty.2']") == "3"
     assert page.inner_text("#cost-total") == "177.50"
 
-    order = _cli(live_server, "production", "add", bot, "--qty", "2", "--warehouse", "MAIN")[
+    order = cli("production", "add", bot, "--qty", "2", "--warehouse", "MAIN")[
         "order"]
     page.context.clear_cookies()
     login(page, "storekeeper")

@@ -18,8 +18,9 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ordercraft.plugins.production.costing import material_overhead_rate, operation_hours
 from ordercraft.plugins.production.models import (
@@ -338,8 +339,8 @@ def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
     if lines:
         posted = stock.post(session, "reservation", lines, ref=f"{order.number}-R",
                             note=f"production order {order.number}")
-        for component, take in taken:
-            component.reserved_qty += take
+        _write_components(session, [(component, {"reserved_qty": component.reserved_qty + take})
+                                     for component, take in taken])
         _record(order, "reservation", posted, sum((t for _c, t in taken), ZERO))
     return shortages
 
@@ -533,11 +534,26 @@ def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.L
             values[move.item] = values.get(move.item, ZERO) - move.value
         consumed_value += value
         _record(order, purpose, posted, value=value)
-    for component, take in consuming:
-        component.consumed_qty += take
-        component.reserved_qty = max(component.reserved_qty - take, ZERO)
-        component.consumed_value += values.pop(items[component.item_id].sku, ZERO)
+    _write_components(session, [(component, {
+        "consumed_qty": component.consumed_qty + take,
+        "reserved_qty": max(component.reserved_qty - take, ZERO),
+        "consumed_value": component.consumed_value + values.pop(items[component.item_id].sku,
+                                                                ZERO)})
+        for component, take in consuming])
     return consumed_value
+
+
+def _write_components(session: Session,
+                      changes: list[tuple[ProductionComponent, dict[str, Decimal]]]) -> None:
+    """Write new values of an order's components in one multi-row UPDATE (the ORM would
+    track and write each row on its own); the objects hold them as written."""
+    rows = []
+    for component, values in changes:
+        for key, value in values.items():
+            set_committed_value(component, key, value)
+        rows.append({"id": component.id, **values})
+    if rows:
+        session.execute(update(ProductionComponent), rows)
 
 
 def _plan_lines(order: ProductionOrder, items: dict[int, Item], warehouse: str,
@@ -672,8 +688,8 @@ def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
              for c in order.components if c.kind != "byproduct" and c.reserved_qty > 0]
     if lines:
         stock.post(session, "release", lines, note=f"production order {order.number}")
-    for component in order.components:
-        component.reserved_qty = ZERO
+    _write_components(session, [(component, {"reserved_qty": ZERO})
+                                 for component in order.components if component.reserved_qty])
 
 
 def cancel(session: Session, order: ProductionOrder) -> None:

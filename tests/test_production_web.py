@@ -54,3 +54,20 @@ def test_bom_editor_saves_quantities_and_the_cost_follows(site):
                            follow_redirects=True)
     assert "must be more than zero" in refused.text
     assert kit.cli_json(site, "bom show ROBOT --json")["bom"]["lines"][0]["qty"] == "3"
+
+
+def test_bom_editor_preview_costs_without_saving(site):
+    browser = site.client("admin")
+    preview = browser.post("/production/boms/ROBOT/preview",
+                           data={"qty.1": "3", "qty.2": "12", "cost_qty": "2",
+                                 "cost_method": "rolled"})
+    # as the saved edit above works out, but nothing is kept
+    assert preview.status_code == 200 and 'id="cost-total">868.92<' in preview.text
+    assert kit.cli_json(site, "bom show ROBOT --json")["bom"]["lines"][0]["qty"] == "2"
+    refused = browser.post("/production/boms/ROBOT/preview", data={"qty.1": "0"})
+    assert refused.status_code == 200 and "must be more than zero" in refused.text
+    assert 'id="cost-total"' not in refused.text
+    page = browser.get("/production/boms/ROBOT?qty=2&method=rolled")
+    assert 'data-preview="/production/boms/ROBOT/preview"' in page.text
+    assert 'id="cost-total">585.08<' in page.text
+    assert browser.get("/production/static/bom-editor.js").status_code == 200

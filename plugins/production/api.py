@@ -1,4 +1,5 @@
-"""``/api/v1/boms`` and ``/api/v1/production-orders`` (+ workflow transitions)."""
+"""``/api/v1/boms``, ``/api/v1/work-centres``, ``/api/v1/routings`` (technology maps)
+and ``/api/v1/production-orders`` (+ workflow transitions)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,9 @@ class ProductionOrderIn(InputModel):
     warehouse: str | None = Field(None, max_length=32)
     output_warehouse: str | None = Field(None, max_length=32)
     source: str = Field("manual", max_length=60)
+    material_overhead_pct: str | None = Field(
+        None, max_length=30, description="Overhead on the components' value, percent "
+                                         "(default: the site setting).")
 
 
 class OrderQuery(PageQuery):
@@ -104,7 +108,66 @@ class ProductionOrderSummary(OutputModel):
     source: str
 
 
-NOT_FOUND = {404: "No such item, BOM or production order."}
+class WorkCentreIn(InputModel):
+    code: str = Field(min_length=1, max_length=32)
+    name: str | None = Field(None, max_length=200)
+    cost_per_hour: str = Field("0", max_length=30, description="Labour and machine, an hour.")
+    overhead_pct: str = Field("0", max_length=30,
+                              description="Overhead, percent of the operations' cost.")
+    hours_per_day: str = Field("8", max_length=30)
+
+
+class WorkCentreOut(OutputModel):
+    code: str
+    name: str
+    cost_per_hour: str
+    overhead_pct: str
+    hours_per_day: str
+
+
+class OperationIn(InputModel):
+    work_centre: str = Field(min_length=1, max_length=32)
+    name: str | None = Field(None, max_length=200)
+    setup_min: str | None = Field(None, max_length=30)
+    cleanup_min: str | None = Field(None, max_length=30)
+    cycle_min: str | None = Field(None, max_length=30)
+    units_per_cycle: str | None = Field(None, max_length=30)
+    efficiency_pct: str | None = Field(None, max_length=30)
+    stage: int = Field(0, ge=0, le=100)
+
+
+class RoutingIn(InputModel):
+    code: str = Field(min_length=1, max_length=40)
+    item: str | None = Field(None, max_length=64, description="The product it is for.")
+    name: str | None = Field(None, max_length=200)
+    stocked_stages: list[int] = Field(default_factory=list, max_length=100,
+                                      description="Stages whose nodes are stocked.")
+    operations: list[OperationIn] = Field(min_length=1, max_length=200)
+
+
+class OperationOut(OutputModel):
+    position: int
+    name: str
+    work_centre: str
+    cost_per_hour: str
+    overhead_pct: str
+    setup_min: str
+    cleanup_min: str
+    cycle_min: str
+    units_per_cycle: str
+    efficiency_pct: str
+    stage: int
+
+
+class RoutingOut(OutputModel):
+    code: str
+    name: str
+    item: str | None
+    stocked_stages: list[int]
+    operations: list[OperationOut]
+
+
+NOT_FOUND = {404: "No such item, BOM, work centre, technology map or production order."}
 
 
 @api_route(bp, "/boms", methods=["POST"], permission="bom.write",
@@ -157,6 +220,57 @@ def bom_where_used(sku: str) -> Any:
     return where_used(request_session(), sku)
 
 
+@api_route(bp, "/work-centres", permission="bom.read", response=list[WorkCentreOut])
+def list_work_centres() -> Any:
+    """Work centres by code."""
+    from ordercraft.plugins.production.routings import list_work_centres, work_centre_dict
+
+    return [work_centre_dict(c) for c in list_work_centres(request_session())]
+
+
+@api_route(bp, "/work-centres", methods=["POST"], permission="bom.write", body=WorkCentreIn,
+           response=WorkCentreOut, status=201, errors={409: "A work centre has this code."})
+def create_work_centre(body: WorkCentreIn) -> Any:
+    """Add a work centre."""
+    from ordercraft.plugins.production.routings import add_work_centre, work_centre_dict
+
+    return work_centre_dict(add_work_centre(
+        request_session(), body.code, name=body.name, cost_per_hour=body.cost_per_hour,
+        hours_per_day=body.hours_per_day, overhead_pct=body.overhead_pct))
+
+
+@api_route(bp, "/routings", permission="bom.read", response=list[RoutingOut])
+def list_routings() -> Any:
+    """Technology maps by code, with their operations."""
+    from ordercraft.plugins.production.routings import list_routings, routing_dict
+
+    session = request_session()
+    return [routing_dict(session, r) for r in list_routings(session)]
+
+
+@api_route(bp, "/routings/<code>", permission="bom.read", response=RoutingOut,
+           errors=NOT_FOUND)
+def get_routing(code: str) -> Any:
+    """One technology map."""
+    from ordercraft.plugins.production.routings import get_routing, routing_dict
+
+    session = request_session()
+    return routing_dict(session, get_routing(session, code))
+
+
+@api_route(bp, "/routings", methods=["POST"], permission="bom.write", body=RoutingIn,
+           response=RoutingOut, status=201,
+           errors={**NOT_FOUND, 409: "A technology map has this code."})
+def create_routing(body: RoutingIn) -> Any:
+    """Add a technology map: operations in order, each at a work centre."""
+    from ordercraft.plugins.production.routings import add_routing, routing_dict
+
+    session = request_session()
+    return routing_dict(session, add_routing(
+        session, body.code, [op.model_dump() for op in body.operations], item=body.item,
+        name=body.name, stocked_stages=body.stocked_stages))
+
+
 @api_route(bp, "/production-orders", permission="production.read", query=OrderQuery,
            response=Page[ProductionOrderSummary])
 def list_production_orders(query: OrderQuery) -> Any:
@@ -180,7 +294,8 @@ def create_production_order(body: ProductionOrderIn) -> Any:
     session = request_session()
     order = create_order(session, body.item, body.qty, due_date=body.due_date,
                          warehouse=body.warehouse, source=body.source,
-                         output_warehouse=body.output_warehouse)
+                         output_warehouse=body.output_warehouse,
+                         material_overhead_pct=body.material_overhead_pct)
     return order_dict(session, order)
 
 

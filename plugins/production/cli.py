@@ -238,11 +238,15 @@ def _move(ref: str, name: str, user_name: str | None, as_json: bool,
                                    "from this calculator's lines (one unit) instead of a BOM.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A parameter of --calculator (repeatable).")
+@click.option("--material-overhead", "material_overhead", metavar="PCT",
+              help="Overhead on the components' value, percent (default: the site setting "
+                   "production_material_overhead_pct).")
 @user_option
 @json_option
 def production_add(sku: str, qty: str, due: str | None, warehouse: str | None,
                    output_warehouse: str | None, source: str, calculator: str | None,
-                   params: tuple[str, ...], user_name: str | None, as_json: bool) -> None:
+                   params: tuple[str, ...], material_overhead: str | None,
+                   user_name: str | None, as_json: bool) -> None:
     """Add a draft production order for --qty of SKU from its active BOM (or from a
     calculator's lines: --calculator robot --param nodes=6)."""
     from ordercraft.plugins.production.orders import (
@@ -278,7 +282,8 @@ def production_add(sku: str, qty: str, due: str | None, warehouse: str | None,
                                                 warehouse=warehouse, source=source,
                                                 output_warehouse=output_warehouse,
                                                 components=components,
-                                                operations=operations))
+                                                operations=operations,
+                                                material_overhead_pct=material_overhead))
     emit(as_json, {"ok": True, "order": body}, lambda: _order_text(body))
 
 
@@ -406,20 +411,19 @@ def centre_group() -> None:
 @click.option("--cost-per-hour", default="0", show_default=True,
               help="Labour and machine cost of an hour.")
 @click.option("--hours-per-day", default="8", show_default=True)
+@click.option("--overhead-pct", default="0", show_default=True,
+              help="Overhead, percent of the labour and machine cost of its operations.")
 @user_option
 @json_option
 def centre_add(code: str, name: str | None, cost_per_hour: str, hours_per_day: str,
-               user_name: str | None, as_json: bool) -> None:
+               overhead_pct: str, user_name: str | None, as_json: bool) -> None:
     """Add the work centre CODE."""
-    from ordercraft.plugins.production.routings import add_work_centre
-    from ordercraft.plugins.production.structure import money_of, text_of
+    from ordercraft.plugins.production.routings import add_work_centre, work_centre_dict
 
     with acting_session(user_name) as session:
-        centre = add_work_centre(session, code, name=name, cost_per_hour=cost_per_hour,
-                                 hours_per_day=hours_per_day)
-        body = {"code": centre.code, "name": centre.name,
-                "cost_per_hour": money_of(centre.cost_per_hour),
-                "hours_per_day": text_of(centre.hours_per_day)}
+        body = work_centre_dict(add_work_centre(
+            session, code, name=name, cost_per_hour=cost_per_hour,
+            hours_per_day=hours_per_day, overhead_pct=overhead_pct))
     emit(as_json, {"ok": True, "work_centre": body}, f"added work centre {body['code']}")
 
 
@@ -458,17 +462,21 @@ def map_group() -> None:
               help="An operation, in order (repeatable): the work centre, then setup=, "
                    "cleanup=, cycle= (minutes), units= (per cycle), eff= (percent), stage=, "
                    "name= (underscores for spaces).")
+@click.option("--stock-stage", "stocked_stages", multiple=True, metavar="N",
+              help="Stage N's nodes are received into stock when it is reported and issued "
+                   "to the final assembly (repeatable; default: passed straight on).")
 @user_option
 @json_option
 def map_add(code: str, item: str | None, name: str | None, operations: tuple[str, ...],
-            user_name: str | None, as_json: bool) -> None:
+            stocked_stages: tuple[str, ...], user_name: str | None, as_json: bool) -> None:
     """Add the technology map CODE (then: bom add SKU ... --routing CODE)."""
     from ordercraft.plugins.production.routings import add_routing, routing_dict
 
     with acting_session(user_name) as session:
-        body = routing_dict(add_routing(session, code, [_parse_operation(raw)
-                                                        for raw in operations],
-                                        item=item, name=name))
+        body = routing_dict(session, add_routing(session, code, [_parse_operation(raw)
+                                                                 for raw in operations],
+                                                 item=item, name=name,
+                                                 stocked_stages=stocked_stages))
     emit(as_json, {"ok": True, "routing": body},
          lambda: f"technology map {body['code']}\n" + table(
              body["operations"], ["position", "name", "work_centre", "setup_min", "cycle_min",

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ordercraft.plugins.production.models import Operation, Routing, WorkCentre
+from ordercraft.plugins.production.models import Operation, WorkCentre
 from ordercraft.plugins.production.structure import (
     StructureLine,
     StructureReader,
@@ -54,6 +54,8 @@ class Costs:
     basis: str
     standard: dict[int, Decimal | None] = field(default_factory=dict)
     ledger: dict[int, Decimal | None] = field(default_factory=dict)
+    #: Overhead on materials, percent (the site setting).
+    material_overhead_pct: Decimal = ZERO
 
     def standard_cost(self, item_id: int) -> Decimal | None:
         if item_id not in self.standard:
@@ -81,6 +83,15 @@ class Costs:
                 return found, "ledger"
         standard = self.standard_cost(item_id)
         return (standard, "standard") if standard is not None else (ZERO, "missing")
+
+
+def material_overhead_rate(session: Session) -> Decimal:
+    """The site's overhead on materials, percent (setting
+    ``production_material_overhead_pct``)."""
+    from ordercraft.plugins.production.declarations import MATERIAL_OVERHEAD_SETTING
+    from ordercraft.sdk.settings import get_setting
+
+    return Decimal(str(get_setting(session, MATERIAL_OVERHEAD_SETTING) or 0))
 
 
 def operation_hours(op: Operation, qty: Fraction) -> Fraction:
@@ -125,7 +136,8 @@ def plan_cost(session: Session, product: Any, *, method: str = "single",
     reader = StructureReader(session, validation.day(on_date, field="date"))
     if reader.bom(item.id) is None:
         raise NotFound(f"item {item.sku!r} has no BOM", field="item")
-    result = _cost(reader, Costs(session, basis), item.id, amount, method, (item.id,))
+    costs = Costs(session, basis, material_overhead_pct=material_overhead_rate(session))
+    result = _cost(reader, costs, item.id, amount, method, (item.id,))
     return {"item": item.sku, "method": method, "basis": basis, "qty": text_of(amount),
             **result}
 
@@ -159,12 +171,17 @@ def _cost(reader: StructureReader, costs: Costs, item_id: int, qty: Decimal, met
             .where(Operation.routing_id == bom.routing_id).order_by(Operation.position))
         for op, centre in rows:
             hours = decimal_of(operation_hours(op, Fraction(qty)))
+            amount = hours * centre.cost_per_hour
             operations.append({"operation": op.name, "work_centre": centre.code,
                                "stage": op.stage, "hours": text_of(hours),
                                "cost_per_hour": money_of(centre.cost_per_hour),
-                               "amount": money_of(hours * centre.cost_per_hour)})
-    subtotal = sum((Decimal(m["amount"]) for m in materials), ZERO) + sum(
-        (Decimal(o["amount"]) for o in operations), ZERO)
+                               "amount": money_of(amount),
+                               "overhead_pct": text_of(centre.overhead_pct),
+                               "overhead": money_of(amount * centre.overhead_pct / 100)})
+    for row in materials:
+        row["overhead"] = money_of(Decimal(row["amount"]) * costs.material_overhead_pct / 100)
+    subtotal = sum((Decimal(row["amount"]) + Decimal(row["overhead"])
+                    for row in (*materials, *operations)), ZERO)
     byproducts = []
     for line, per in byproducts_lines:
         info = reader.items[line.component_id]
@@ -177,9 +194,3 @@ def _cost(reader: StructureReader, costs: Costs, item_id: int, qty: Decimal, met
             "total": money_of(total),
             "per_unit": money_of((total / qty).quantize(COST_QUANTUM, ROUND_HALF_EVEN))}
 
-
-def routing_of(session: Session, code: str) -> Routing:
-    routing = session.scalar(select(Routing).where(Routing.code == code))
-    if routing is None:
-        raise NotFound(f"routing: technology map {code!r} does not exist", field="routing")
-    return routing

@@ -7,6 +7,9 @@ from typing import Any
 
 #: Site setting: a customer order's "to produce" shortages become draft production orders.
 FROM_SHORTAGES_SETTING = "production_orders_from_shortages"
+#: Site setting: overhead on materials, percent of the components' value (orders made from
+#: now on take it; planned costs use it).
+MATERIAL_OVERHEAD_SETTING = "production_material_overhead_pct"
 
 
 def permissions(registry: Any) -> None:
@@ -28,3 +31,7 @@ def settings(registry: Any) -> None:
     registry.setting(FROM_SHORTAGES_SETTING, "bool", "true", "Production orders from shortages",
                      "When a confirmed customer order lacks an item that has a BOM, add a "
                      "draft production order for what is short.")
+    registry.setting(MATERIAL_OVERHEAD_SETTING, "decimal", "0", "Material overhead, percent",
+                     "Overhead added to a production order's actual cost: this percent of "
+                     "the value of the components it consumes (storage, handling). Orders "
+                     "keep the rate they were made with.")

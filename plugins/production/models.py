@@ -101,6 +101,9 @@ class WorkCentre(Base):
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     cost_per_hour: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    #: Overhead rate, percent of the labour and machine cost of the centre's operations
+    #: (rent, power, supervision), added to an order's actual cost as overhead.
+    overhead_pct: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
     #: Hours a day the centre can work (the load view compares with it).
     hours_per_day: Mapped[Decimal] = mapped_column(Qty(), default=Decimal(8))
 
@@ -116,6 +119,10 @@ class Routing(Base):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), default=None,
                                                 index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+    #: The stages (1, 2, ...) of a multi-stage product whose nodes are received into stock
+    #: when the stage is reported and issued to the next stage; the other stages pass
+    #: their nodes straight on.
+    stocked_stages: Mapped[list[int]] = mapped_column(JSON, default=list)
 
     operations: Mapped[list[Operation]] = relationship(
         back_populates="routing", order_by="Operation.position", cascade="all, delete-orphan")
@@ -175,8 +182,12 @@ class ProductionOrder(WorkflowDocument, Audited, Base):
     sales_order_number: Mapped[str | None] = mapped_column(String(30), default=None)
     #: Stages the order has reported (multi-stage products), 0..n.
     stages_done: Mapped[int] = mapped_column(Integer, default=0)
-    #: The actual cost of the output received so far (materials + operations).
+    #: The actual cost of the output received so far (materials + operations + overhead).
     actual_cost: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    #: Overhead rate on materials, percent of the components' consumed value.
+    material_overhead_pct: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
+    #: The map's stocked stages, when the order was made (see :class:`Routing`).
+    stocked_stages: Mapped[list[int]] = mapped_column(JSON, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -212,6 +223,10 @@ class ProductionComponent(Base):
     scrap_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
     cost_share: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
     stage: Mapped[int] = mapped_column(Integer, default=0)
+    #: A component of a node made in a stocked stage: the node it is built into. (A row of
+    #: kind ``node`` is the node itself: received when its stage is reported, issued to
+    #: the next stage.)
+    node_item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), default=None)
     reserved_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
     consumed_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
     consumed_value: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
@@ -234,6 +249,8 @@ class ProductionOperation(Base):
     stage: Mapped[int] = mapped_column(Integer, default=0)
     hours: Mapped[Decimal] = mapped_column(Qty())
     cost_per_hour: Mapped[Decimal] = mapped_column(Money())
+    #: The work centre's overhead rate when the order was made, percent.
+    overhead_pct: Mapped[Decimal] = mapped_column(Money(), default=ZERO)
 
     order: Mapped[ProductionOrder] = relationship(back_populates="operations")
 

@@ -12,15 +12,17 @@ order's ``qty``, less the by-products' shares. The output is received at that va
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ordercraft.plugins.production.costing import operation_hours
+from ordercraft.plugins.production.costing import material_overhead_rate, operation_hours
 from ordercraft.plugins.production.models import (
     Operation,
     ProductionComponent,
@@ -28,9 +30,17 @@ from ordercraft.plugins.production.models import (
     ProductionOperation,
     ProductionOrder,
     ProductionPosting,
+    Routing,
     WorkCentre,
 )
-from ordercraft.plugins.production.structure import StructureReader, decimal_of, money_of, text_of
+from ordercraft.plugins.production.structure import (
+    StructureLine,
+    StructureReader,
+    cycle_error,
+    decimal_of,
+    money_of,
+    text_of,
+)
 from ordercraft.sdk import stock, validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 from ordercraft.sdk.models import Item, Warehouse
@@ -78,17 +88,29 @@ def _qty(item: Item, value: Any, field: str = "qty") -> Decimal:
     return qty
 
 
+def _percent(value: Any, field: str) -> Decimal:
+    number = validation.decimal(value, field=field, places=6)
+    if number is None or number < 0 or number > 1000:
+        raise ValidationError(f"{field}: {value!r} must be a percent from 0 to 1000",
+                              field=field)
+    return number
+
+
 def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = None,
                  warehouse: Any = None, output_warehouse: Any = None, source: str = "manual",
                  on_date: Any = None,
                  components: list[dict[str, Any]] | None = None,
                  operations: list[dict[str, Any]] | None = None,
+                 material_overhead_pct: Any = None,
                  automatic: bool = False) -> ProductionOrder:
     """A draft order for ``qty`` of ``product``: its components are the active BOM
     exploded through phantoms for the whole quantity, its operations the BOM's map. A
     one-off product (the custom robot from its calculation) gives ``components``
     (``[{"item": SKU, "qty": total}]``) and ``operations`` (``[{"name", "hours",
-    "cost_per_hour", "work_centre"?}]``) instead of a BOM.
+    "cost_per_hour", "work_centre"?, "overhead_pct"?}]``) instead of a BOM.
+    ``material_overhead_pct``: overhead on the components' value, percent (default: the
+    site setting ``production_material_overhead_pct``); operations take their work
+    centre's ``overhead_pct``.
 
     ``automatic``: the platform drafts it as the consequence of another document (a
     confirmed customer order's shortages), so the acting user needs no
@@ -104,22 +126,48 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
                             warehouse_id=place.id, source=validation.text(
                                 source, field="source", max_length=60) or "manual",
                             due_date=validation.day(due_date, field="due_date"))
+    order.material_overhead_pct = (
+        material_overhead_rate(session) if material_overhead_pct in (None, "")
+        else _percent(material_overhead_pct, "material_overhead_pct"))
     day = validation.day(on_date, field="date")
+    parts: list[ProductionComponent] = []
+    steps: list[ProductionOperation] = []
     with session.no_autoflush:  # the new order's rows are written once, at the end
         if components is None:
-            _from_bom(session, order, item, amount, day)
+            _from_bom(session, order, item, amount, day, parts, steps)
         else:
-            _given(session, order, components, operations or [])
+            _given(session, order, components, operations or [], parts, steps)
     if output_warehouse not in (None, ""):
         order.output_warehouse_id = _warehouse(session, output_warehouse).id
     session.add(order)
     session.flush()
+    # one multi-row INSERT each (the ORM would write a component a statement)
+    for model, rows in ((ProductionComponent, parts), (ProductionOperation, steps)):
+        if rows:
+            session.execute(insert(model), _rows(rows, order.id))
+    session.expire(order, ["components", "operations"])
     return order
 
 
+def _rows(objects: list[Any], order_id: int) -> list[dict[str, Any]]:
+    """New rows of an order's table as plain values (column defaults filled in)."""
+    found = []
+    for obj in objects:
+        row: dict[str, Any] = {"order_id": order_id}
+        for column in obj.__table__.columns:
+            if column.key in ("id", "order_id"):
+                continue
+            value = getattr(obj, column.key)
+            if value is None and column.default is not None and column.default.is_scalar:
+                value = column.default.arg
+            row[column.key] = value
+        found.append(row)
+    return found
+
+
 def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal,
-              on_date: date | None) -> None:
-    from ordercraft.plugins.production.costing import _flat_lines
+              on_date: date | None, parts: list[ProductionComponent],
+              steps: list[ProductionOperation]) -> None:
 
     reader = StructureReader(session, on_date)
     bom = reader.bom(item.id)
@@ -127,30 +175,63 @@ def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal
         raise ValidationError(f"item: {item.sku!r} has no BOM to produce it from",
                               field="item")
     order.bom_id, order.routing_id = bom.id, bom.routing_id
-    for position, (line, per) in enumerate(_flat_lines(reader, item.id, Fraction(1),
-                                                        (item.id,)), 1):
+    stocked: set[int] = set()
+    if bom.routing_id is not None:
+        stocked = set(session.scalar(select(Routing.stocked_stages).where(
+            Routing.id == bom.routing_id)) or [])
+    order.stocked_stages = sorted(stocked)
+    for position, (line, per, node) in enumerate(_order_lines(reader, item.id, stocked), 1):
         info = reader.items[line.component_id]
         step = Decimal(1).scaleb(-info.precision)
         need = decimal_of(Fraction(qty) * per).quantize(step, ROUND_CEILING)
         scrap = decimal_of(Fraction(qty) * per * line.scrap_per_unit / line.per_unit
                            ).quantize(step, ROUND_HALF_EVEN) if line.scrap_per_unit else ZERO
-        order.components.append(ProductionComponent(
+        parts.append(ProductionComponent(
             position=position, item_id=line.component_id, kind=line.kind, qty=need,
-            scrap_qty=min(scrap, need), cost_share=line.cost_share, stage=line.stage))
+            scrap_qty=min(scrap, need), cost_share=line.cost_share, stage=line.stage,
+            node_item_id=node))
     if bom.routing_id is not None:
         rows = session.execute(select(Operation, WorkCentre)
                                .join(WorkCentre, WorkCentre.id == Operation.work_centre_id)
                                .where(Operation.routing_id == bom.routing_id)
                                .order_by(Operation.position))
         for op, centre in rows:
-            order.operations.append(ProductionOperation(
+            steps.append(ProductionOperation(
                 position=op.position, name=op.name, work_centre_id=centre.id, stage=op.stage,
                 hours=decimal_of(operation_hours(op, Fraction(qty))),
-                cost_per_hour=centre.cost_per_hour))
+                cost_per_hour=centre.cost_per_hour, overhead_pct=centre.overhead_pct))
+
+
+def _order_lines(reader: StructureReader, item_id: int, stocked: set[int]
+                 ) -> list[tuple[StructureLine, Fraction, int | None]]:
+    """The product's BOM lines, phantoms exploded (quantities per unit), each with the
+    node it is built into when that node is stocked: a phantom sub-assembly of a stocked
+    stage gives a ``node`` line of its own (received when the stage is reported, issued
+    on completion) and its components, marked with it."""
+    from ordercraft.plugins.production.costing import _flat_lines
+
+    reader.load_tree(item_id)
+    found: list[tuple[StructureLine, Fraction, int | None]] = []
+    for line in reader.lines_of(item_id):
+        if line.component_id == item_id:
+            raise cycle_error(reader, (item_id, item_id))
+        exploded = line.phantom and line.kind == "component" and reader.bom(line.component_id)
+        if not exploded:
+            found.append((line, line.per_unit, None))
+            continue
+        node = line.component_id if line.stage in stocked else None
+        if node is not None:
+            found.append((replace(line, kind="node", scrap_per_unit=Fraction(0)),
+                          line.per_unit, None))
+        found.extend((sub, per, node) for sub, per in _flat_lines(
+            reader, line.component_id, line.per_unit, (item_id, line.component_id),
+            line.stage))
+    return found
 
 
 def _given(session: Session, order: ProductionOrder, components: list[dict[str, Any]],
-           operations: list[dict[str, Any]]) -> None:
+           operations: list[dict[str, Any]], parts: list[ProductionComponent],
+           steps: list[ProductionOperation]) -> None:
     from ordercraft.plugins.production.boms import _item
 
     if not components:
@@ -159,15 +240,17 @@ def _given(session: Session, order: ProductionOrder, components: list[dict[str, 
     for position, row in enumerate(components, 1):
         field = f"components[{position}]"
         component = _item(session, row.get("item"), f"{field}.item")
-        order.components.append(ProductionComponent(
+        parts.append(ProductionComponent(
             position=position, item_id=component.id, kind="component",
             qty=_qty(component, row.get("qty"), f"{field}.qty")))
     for position, row in enumerate(operations, 1):
         field = f"operations[{position}]"
-        centre_id = None
+        centre_id, overhead = None, ZERO
         if row.get("work_centre"):
-            centre_id = session.scalar(select(WorkCentre.id).where(
-                WorkCentre.code == str(row["work_centre"])))
+            found = session.execute(select(WorkCentre.id, WorkCentre.overhead_pct).where(
+                WorkCentre.code == str(row["work_centre"]))).first()
+            if found is not None:
+                centre_id, overhead = found
             if centre_id is None:
                 raise NotFound(f"{field}.work_centre: {row['work_centre']!r} does not exist",
                                field=f"{field}.work_centre")
@@ -177,10 +260,12 @@ def _given(session: Session, order: ProductionOrder, components: list[dict[str, 
         if hours is None or hours < 0 or rate is None or rate < 0:
             raise ValidationError(f"{field}: hours and cost_per_hour are needed, not negative",
                                   field=field)
-        order.operations.append(ProductionOperation(
+        if row.get("overhead_pct") not in (None, ""):
+            overhead = _percent(row["overhead_pct"], f"{field}.overhead_pct")
+        steps.append(ProductionOperation(
             position=position, name=validation.text(row.get("name"), field=f"{field}.name",
                                                     max_length=200) or f"operation {position}",
-            work_centre_id=centre_id, hours=hours, cost_per_hour=rate))
+            work_centre_id=centre_id, hours=hours, cost_per_hour=rate, overhead_pct=overhead))
 
 
 def get_order(session: Session, ref: Any) -> ProductionOrder:
@@ -219,7 +304,7 @@ def availability(session: Session, order: ProductionOrder) -> list[dict[str, Any
     for component in order.components:
         item = items[component.item_id]
         left = component.qty - component.consumed_qty
-        if component.kind == "byproduct":
+        if component.kind in ("byproduct", "node"):
             continue
         free = levels[item.sku] + component.reserved_qty
         status = ("green" if component.reserved_qty >= left
@@ -240,8 +325,8 @@ def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
     free = _available(session, [items[c.item_id].sku for c in order.components], place.code)
     lines, taken, shortages = [], [], []
     for component in order.components:
-        if component.kind == "byproduct":
-            continue
+        if component.kind in ("byproduct", "node"):
+            continue  # nodes are made by the order's own stage
         item = items[component.item_id]
         take = min(free.get(item.sku, ZERO), component.qty - component.reserved_qty)
         if take > 0:
@@ -254,8 +339,8 @@ def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
     if lines:
         posted = stock.post(session, "reservation", lines, ref=f"{order.number}-R",
                             note=f"production order {order.number}")
-        for component, take in taken:
-            component.reserved_qty += take
+        _write_components(session, [(component, {"reserved_qty": component.reserved_qty + take})
+                                     for component, take in taken])
         _record(order, "reservation", posted, sum((t for _c, t in taken), ZERO))
     return shortages
 
@@ -281,6 +366,8 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     finishing = amount == left
     done_after = order.qty_done + amount
     day = validation.day(on_date, field="date")
+    _report_stocked_stages(session, order, on_date)
+    stocked = set(order.stocked_stages or [])
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
     items = _skus(session, {c.item_id for c in order.components})
@@ -291,34 +378,43 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
         step = Decimal(1).scaleb(-(items[item_id].unit_precision or 0))
         return (qty * done_after / order.qty).quantize(step, ROUND_HALF_EVEN)
 
+    nodes = {c.id: (at(c.qty, c.item_id), ZERO) for c in order.components
+             if c.kind == "node"}
     targets = {c.id: (at(c.qty, c.item_id), at(c.scrap_qty, c.item_id))
-               for c in order.components if c.kind != "byproduct"}
-    issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
+               for c in order.components if c.kind == "component"}
     batch = len([p for p in order.postings if p.purpose == "output"]) + 1
     ref = f"{order.number}-{batch}"
-    consumed_value = _consume(session, order, issue_lines, scrap_lines, consuming, items, day,
-                              ref, ("issue", "scrap"))
-    staged = sum((p.value for p in order.postings if p.purpose in STAGE_PURPOSES), ZERO)
-    assigned = sum((p.value for p in order.postings if p.purpose == "staged"), ZERO)
-    stage_value = (staged - assigned if finishing
-                   else ((staged - assigned) * amount / left).quantize(Decimal("0.0001")))
-    consumed_value += stage_value
-    operations = sum((op.hours * op.cost_per_hour for op in order.operations), ZERO)
-    booked_ops = sum((p.value for p in order.postings if p.purpose == "operations"), ZERO)
-    op_value = (operations - booked_ops if finishing
-                else (operations * amount / order.qty).quantize(Decimal("0.0001")))
-    batch_value = consumed_value + op_value
+    node_value = ZERO
+    if nodes:  # the stocked nodes, issued from stock at the ledger's cost
+        issue_lines, _scrap, consuming = _plan_lines(order, items, place.code, nodes)
+        node_value = _consume(session, order, issue_lines, [], consuming, items, day,
+                              f"{ref}-N", ("node_issue", "node_scrap"))
+    issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
+    parts_value = _consume(session, order, issue_lines, scrap_lines, consuming, items, day,
+                           ref, ("issue", "scrap"))
+    pool = _stage_pool(order)
+    stage_value = pool if finishing else (pool * amount / left).quantize(CENT_PART)
+    final_ops = [op for op in order.operations if op.stage not in stocked]
+    op_value = _share(order, "operations", sum(
+        (op.hours * op.cost_per_hour for op in final_ops), ZERO), amount, finishing)
+    op_overhead = _share(order, "op_overhead", sum(
+        (op.hours * op.cost_per_hour * op.overhead_pct / 100 for op in final_ops), ZERO),
+        amount, finishing)
+    material_overhead = (parts_value * order.material_overhead_pct / 100).quantize(CENT_PART)
+    batch_value = (node_value + parts_value + stage_value + op_value + op_overhead
+                   + material_overhead)
     byproducts = []
     for component in order.components:
         if component.kind != "byproduct":
             continue
-        share_value = (batch_value * component.cost_share / 100).quantize(Decimal("0.0001"))
+        share_value = (batch_value * component.cost_share / 100).quantize(CENT_PART)
         share_qty = component.qty if finishing else (component.qty * amount / order.qty)
         share_qty = share_qty - (component.consumed_qty if finishing else ZERO)
         if share_qty <= 0:
             continue
         byproducts.append((component, share_qty, share_value))
-    output_value = batch_value - sum((v for _c, _q, v in byproducts), ZERO)
+    byproduct_value = sum((v for _c, _q, v in byproducts), ZERO)
+    output_value = batch_value - byproduct_value
     unit_cost = (output_value / amount).quantize(Decimal("0.000001"), ROUND_HALF_EVEN)
     output = session.get(Warehouse, order.output_warehouse_id or order.warehouse_id)
     assert output is not None
@@ -332,7 +428,10 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
                         note=f"production order {order.number}")
     received = posted.moves[0].value
     _record(order, "output", posted, amount, received)
-    for purpose, value in (("operations", op_value), ("staged", stage_value)):
+    for purpose, value in (("operations", op_value), ("staged", stage_value),
+                           ("op_overhead", op_overhead),
+                           ("material_overhead", material_overhead),
+                           ("byproducts", byproduct_value)):
         if value:
             order.postings.append(ProductionPosting(purpose=purpose, qty=amount, value=value,
                                                     stock_document_id=posted.id))
@@ -342,7 +441,34 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
         _release_rest(session, order, place.code, items)
     reserve_for_sales_line(session, order)
     return {"qty": amount, "value": received, "unit_cost": unit_cost,
-            "materials": consumed_value, "operations": op_value}
+            "materials": node_value + parts_value + stage_value, "operations": op_value,
+            "overhead": op_overhead + material_overhead}
+
+
+#: Amounts shared out over partial completions are kept to 4 places, as the ledger's.
+CENT_PART = Decimal("0.0001")
+#: Postings that record an amount, not a stock document of their own (never reversed).
+AMOUNT_PURPOSES = ("reservation", "operations", "staged", "op_overhead", "material_overhead",
+                   "byproducts", "stage_operations", "stage_overhead")
+
+
+def _share(order: ProductionOrder, purpose: str, total: Decimal, amount: Decimal,
+           finishing: bool) -> Decimal:
+    """This completion's part of ``total`` (``amount`` of the ordered quantity; the last
+    completion takes what the earlier ones, booked under ``purpose``, left)."""
+    if finishing:
+        return total - sum((p.value for p in order.postings if p.purpose == purpose), ZERO)
+    return (total * amount / order.qty).quantize(CENT_PART)
+
+
+def _stage_pool(order: ProductionOrder) -> Decimal:
+    """What the reported stages cost that is neither in stock (stocked nodes) nor passed
+    to the output yet."""
+    added = sum((p.value for p in order.postings
+                 if p.purpose in (*STAGE_PURPOSES, "stage_operations", "stage_overhead")), ZERO)
+    taken = sum((p.value for p in order.postings if p.purpose in ("node_receipt", "staged")),
+                ZERO)
+    return added - taken
 
 
 STAGE_PURPOSES = ("stage_issue", "stage_scrap")
@@ -408,11 +534,26 @@ def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.L
             values[move.item] = values.get(move.item, ZERO) - move.value
         consumed_value += value
         _record(order, purpose, posted, value=value)
-    for component, take in consuming:
-        component.consumed_qty += take
-        component.reserved_qty = max(component.reserved_qty - take, ZERO)
-        component.consumed_value += values.pop(items[component.item_id].sku, ZERO)
+    _write_components(session, [(component, {
+        "consumed_qty": component.consumed_qty + take,
+        "reserved_qty": max(component.reserved_qty - take, ZERO),
+        "consumed_value": component.consumed_value + values.pop(items[component.item_id].sku,
+                                                                ZERO)})
+        for component, take in consuming])
     return consumed_value
+
+
+def _write_components(session: Session,
+                      changes: list[tuple[ProductionComponent, dict[str, Decimal]]]) -> None:
+    """Write new values of an order's components in one multi-row UPDATE (the ORM would
+    track and write each row on its own); the objects hold them as written."""
+    rows = []
+    for component, values in changes:
+        for key, value in values.items():
+            set_committed_value(component, key, value)
+        rows.append({"id": component.id, **values})
+    if rows:
+        session.execute(update(ProductionComponent), rows)
 
 
 def _plan_lines(order: ProductionOrder, items: dict[int, Item], warehouse: str,
@@ -451,7 +592,11 @@ def stages(order: ProductionOrder) -> list[int]:
 def report_stage(session: Session, order: ProductionOrder, stage: Any,
                  on_date: Any = None) -> dict[str, Any]:
     """Report stage ``stage`` finished for the whole order: its components are consumed
-    (issue and scrap write-off, one posting of the stage). Stages go in order, once each."""
+    (issue and scrap write-off, one posting of the stage), with the overhead on their
+    value. A stocked stage (the map's ``stocked_stages``) also receives its nodes into the
+    order's warehouse at the stage's cost: its components, its operations and their
+    overhead, shared by the nodes in proportion to the value of their own components.
+    Stages go in order, once each."""
     number = validation.whole_number(stage, field="stage", minimum=1)
     known = stages(order)
     if number not in known:
@@ -467,13 +612,73 @@ def report_stage(session: Session, order: ProductionOrder, stage: Any,
     items = _skus(session, {c.item_id for c in order.components})
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
-    targets = {c.id: (c.qty, c.scrap_qty) for c in order.components if c.stage == number}
+    targets = {c.id: (c.qty, c.scrap_qty) for c in order.components
+               if c.stage == number and c.kind == "component"}
+    before = {c.id: c.consumed_value for c in order.components}
     issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
-    value = _consume(session, order, issue_lines, scrap_lines, consuming, items,
-                     validation.day(on_date, field="date"), f"{order.number}-S{number}",
+    day = validation.day(on_date, field="date")
+    ref = f"{order.number}-S{number}"
+    value = _consume(session, order, issue_lines, scrap_lines, consuming, items, day, ref,
                      STAGE_PURPOSES)
+    overhead = (value * order.material_overhead_pct / 100).quantize(CENT_PART)
+    if number in (order.stocked_stages or []):
+        ops = [op for op in order.operations if op.stage == number]
+        labour = sum((op.hours * op.cost_per_hour for op in ops), ZERO)
+        overhead += sum((op.hours * op.cost_per_hour * op.overhead_pct / 100 for op in ops),
+                        ZERO)
+        _amount(order, "stage_operations", labour, number)
+        weights = {c.id: sum((p.consumed_value - before[p.id] for p in order.components
+                              if p.node_item_id == c.item_id and p.stage == number), ZERO)
+                   for c in order.components if c.kind == "node" and c.stage == number}
+        _receive_nodes(session, order, weights, value + labour + overhead, items,
+                       place.code, day, ref)
+    _amount(order, "stage_overhead", overhead, number)
     order.stages_done += 1
     return {"stage": number, "value": value}
+
+
+def _amount(order: ProductionOrder, purpose: str, value: Decimal, stage: int) -> None:
+    """Record an amount of a stage that is not a stock document (operations, overhead):
+    it points at the order's latest posting."""
+    if value and order.postings:
+        order.postings.append(ProductionPosting(
+            purpose=purpose, value=value, stage=stage,
+            stock_document_id=order.postings[-1].stock_document_id))
+
+
+def _receive_nodes(session: Session, order: ProductionOrder, weights: dict[int, Decimal],
+                   total: Decimal, items: dict[int, Item], warehouse: str, day: Any,
+                   ref: str) -> None:
+    """Receive a stocked stage's nodes at ``total``, shared by ``weights`` (by quantity
+    when they are all zero), 4 places, the last node taking the rest."""
+    nodes = [c for c in order.components if c.id in weights]
+    if not nodes:
+        return
+    if not any(weights.values()):
+        weights = {c.id: c.qty for c in nodes}
+    whole = sum(weights.values(), ZERO)
+    lines, left = [], total
+    for position, node in enumerate(nodes, 1):
+        share = left if position == len(nodes) else (
+            total * weights[node.id] / whole).quantize(CENT_PART)
+        left -= share
+        lines.append(stock.LineSpec(items[node.item_id].sku, warehouse, node.qty,
+                                    (share / node.qty).quantize(Decimal("0.000001"),
+                                                                ROUND_HALF_EVEN)))
+    posted = stock.post(session, "receipt", lines, date=day, ref=ref,
+                        note=f"production order {order.number}: nodes")
+    _record(order, "node_receipt", posted, sum((c.qty for c in nodes), ZERO),
+            sum((move.value for move in posted.moves), ZERO))
+
+
+def _report_stocked_stages(session: Session, order: ProductionOrder, on_date: Any) -> None:
+    """Before a completion, report the stages not reported yet up to the last stocked one
+    (their nodes must be in stock to be issued)."""
+    stocked = set(order.stocked_stages or [])
+    pending = stages(order)[order.stages_done:]
+    while stocked & set(pending):
+        report_stage(session, order, pending[0], on_date)
+        pending = pending[1:]
 
 
 def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
@@ -483,8 +688,8 @@ def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
              for c in order.components if c.kind != "byproduct" and c.reserved_qty > 0]
     if lines:
         stock.post(session, "release", lines, note=f"production order {order.number}")
-    for component in order.components:
-        component.reserved_qty = ZERO
+    _write_components(session, [(component, {"reserved_qty": ZERO})
+                                 for component in order.components if component.reserved_qty])
 
 
 def cancel(session: Session, order: ProductionOrder) -> None:
@@ -492,8 +697,7 @@ def cancel(session: Session, order: ProductionOrder) -> None:
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
     for posting in reversed(order.postings):
-        if posting.purpose in ("reservation", "operations", "staged") \
-                or posting.reversal_document_id:
+        if posting.purpose in AMOUNT_PURPOSES or posting.reversal_document_id:
             continue
         reversal = stock.cancel(session, posting.stock_document_id)
         posting.reversal_document_id = reversal.id
@@ -551,21 +755,46 @@ def order_dict(session: Session, order: ProductionOrder) -> dict[str, Any]:
         "output_warehouse": output.code if output else None,
         "due_date": order.due_date.isoformat() if order.due_date else None,
         "source": order.source, "actual_cost": money_of(order.actual_cost),
-        "cost": variance(session, order),
+        "material_overhead_pct": text_of(order.material_overhead_pct),
+        "stocked_stages": list(order.stocked_stages or []),
+        "cost": variance(session, order), "breakdown": breakdown(order),
         "components": [{"position": c.position, "item": items[c.item_id].sku, "kind": c.kind,
                         "qty": text_of(c.qty), "scrap_qty": text_of(c.scrap_qty),
                         "reserved": text_of(c.reserved_qty),
                         "consumed": text_of(c.consumed_qty),
-                        "consumed_value": money_of(c.consumed_value), "stage": c.stage}
+                        "consumed_value": money_of(c.consumed_value), "stage": c.stage,
+                        "node": items[c.node_item_id].sku if c.node_item_id else None}
                        for c in order.components],
         "operations": [{"position": op.position, "name": op.name, "stage": op.stage,
                         "hours": text_of(op.hours), "cost_per_hour": money_of(op.cost_per_hour),
-                        "amount": money_of(op.hours * op.cost_per_hour)}
+                        "amount": money_of(op.hours * op.cost_per_hour),
+                        "overhead_pct": text_of(op.overhead_pct),
+                        "overhead": money_of(op.hours * op.cost_per_hour * op.overhead_pct
+                                             / 100)}
                        for op in order.operations],
         "postings": [{"purpose": p.purpose, "stock_document": p.stock_document_id,
                       "qty": text_of(p.qty), "value": money_of(p.value),
                       "reversal_document": p.reversal_document_id} for p in order.postings],
     }
+
+
+def breakdown(order: ProductionOrder) -> dict[str, str]:
+    """What the output received so far is made of: ``materials`` (components issued and
+    written off, stocked nodes issued), ``stages`` (reported stages passed straight on),
+    ``operations``, ``overhead`` (on operations and materials), less ``byproducts``;
+    ``total`` = their sum, ``received`` = the value of the output receipts: equal to the
+    cent."""
+    def of(*purposes: str) -> Decimal:
+        return sum((p.value for p in order.postings if p.purpose in purposes
+                    and not p.reversal_document_id), ZERO)
+
+    parts = {"materials": of("issue", "scrap", "node_issue", "node_scrap"),
+             "stages": of("staged"), "operations": of("operations"),
+             "overhead": of("op_overhead", "material_overhead"),
+             "byproducts": -of("byproducts")}
+    total = sum(parts.values(), ZERO)
+    return {**{key: money_of(value) for key, value in parts.items()},
+            "total": money_of(total), "received": money_of(of("output"))}
 
 
 def summary_dict(order: ProductionOrder, sku: str) -> dict[str, Any]:
@@ -634,13 +863,15 @@ def orders_for_shortages(session: Session, sales_order: Any, shortages: list[Any
 
 def planned_cost(session: Session, order: ProductionOrder) -> Decimal:
     """The order's planned cost for its whole quantity: its components at their standard
-    cost (by-products at their share), plus its operations."""
+    cost (by-products at their share), plus its operations, with their overheads."""
     from ordercraft.plugins.production.costing import Costs
 
     costs = Costs(session, "standard")
     materials = sum((c.qty * (costs.standard_cost(c.item_id) or ZERO)
                      for c in order.components if c.kind == "component"), ZERO)
-    operations = sum((op.hours * op.cost_per_hour for op in order.operations), ZERO)
+    operations = sum((op.hours * op.cost_per_hour * (100 + op.overhead_pct) / 100
+                      for op in order.operations), ZERO)
+    materials = materials * (100 + order.material_overhead_pct) / 100
     shares = sum((c.cost_share for c in order.components if c.kind == "byproduct"), ZERO)
     return (materials + operations) * (100 - shares) / 100
 

@@ -12,7 +12,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.web import Pager, page_arguments, permission_required, request_session
 
-bp = Blueprint("production", __name__, url_prefix="/production", template_folder="templates")
+bp = Blueprint("production", __name__, url_prefix="/production", template_folder="templates",
+               static_folder="static", static_url_path="/static")
 
 
 @bp.get("/")
@@ -108,27 +109,65 @@ def bom(sku: str):
 def edit_bom(sku: str):
     """Inline quantity edits of the active version's lines: the version is saved again
     with the new quantities (one transaction; a bad quantity is shown, nothing saved)."""
-    from ordercraft.plugins.production.boms import active_bom, add_bom, bom_dict
+    from ordercraft.plugins.production.boms import active_bom, bom_dict
 
     session = request_session()
     body = bom_dict(session, active_bom(session, sku))
+    try:
+        with session.begin_nested():
+            _save_edited(session, sku, body)
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        flash(exc.message, "error")
+        return redirect(_bom_url(sku))
+    flash(f"Saved version {body['version']} of the BOM of {sku}.")
+    return redirect(_bom_url(sku))
+
+
+def _bom_url(sku: str) -> str:
+    """The BOM page again, with the quantity and method the editor's page was costed at."""
+    return url_for("production.bom", sku=sku, qty=request.form.get("cost_qty") or None,
+                   method=request.form.get("cost_method") or None)
+
+
+def _save_edited(session: Any, sku: str, body: dict[str, Any]) -> None:
+    """Save the active version again with the quantities of the editor's form."""
+    from ordercraft.plugins.production.boms import add_bom
+
     lines = [{"component": line["component"], "unit": line["unit"],
               "qty": request.form.get(f"qty.{line['position']}", line["qty"]).strip(),
               "scrap_pct": line["scrap_pct"], "kind": line["kind"],
               "cost_share": line["cost_share"] if line["kind"] == "byproduct" else None,
               "phantom": line["phantom"], "stage": line["stage"]} for line in body["lines"]]
+    add_bom(session, sku, lines, output_qty=body["output_qty"],
+            output_unit=body["output_unit"], version=body["version"],
+            valid_from=body["valid_from"], routing=body["routing"])
+
+
+@bp.post("/boms/<sku>/preview")
+@permission_required("bom.write")
+def preview_bom(sku: str):
+    """The planned cost with the editor's quantities, as the cost table's HTML: the
+    version is saved in a savepoint, costed, and rolled back (nothing is kept)."""
+    from ordercraft.plugins.production.boms import active_bom, bom_dict
+    from ordercraft.plugins.production.costing import plan_cost
+
+    session = request_session()
+    body = bom_dict(session, active_bom(session, sku))
+    cost, error = None, None
+    savepoint = session.begin_nested()
     try:
-        with session.begin_nested():
-            add_bom(session, sku, lines, output_qty=body["output_qty"],
-                    output_unit=body["output_unit"], version=body["version"],
-                    valid_from=body["valid_from"], routing=body["routing"])
+        _save_edited(session, sku, body)
+        cost = plan_cost(session, sku, method=request.form.get("cost_method", "rolled"),
+                         qty=request.form.get("cost_qty", "1").strip() or "1")
     except OrdercraftError as exc:
         if exc.http_status == 403:
             raise
-        flash(exc.message, "error")
-        return redirect(url_for("production.bom", sku=sku))
-    flash(f"Saved version {body['version']} of the BOM of {sku}.")
-    return redirect(url_for("production.bom", sku=sku))
+        error = exc.message
+    finally:
+        savepoint.rollback()
+    return render_template("production/_bom_cost.html", cost=cost, error=error)
 
 
 @bp.get("/load")

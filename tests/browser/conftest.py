@@ -7,7 +7,8 @@ is a failure, so CI never goes green without running them.
 
 Fixtures: ``live_server`` (session; ``.url``, ``.database_url``, ``.passwords``),
 ``browser`` (session), ``page`` (a fresh page per test), ``login(page, name)``,
-``logged_in_page`` (logged in as admin) and ``screenshot(page, name)`` (saves ``test-output/screenshots/<name>.png``).
+``logged_in_page`` (logged in as admin), ``cli(*args)`` (``ordercraft ... --json`` on the
+live site) and ``screenshot(page, name)`` (saves ``test-output/screenshots/<name>.png``).
 """
 
 from __future__ import annotations
@@ -141,6 +142,19 @@ def log_in(page: Any, server: LiveServer, name: str = "admin") -> None:
 def login(live_server: LiveServer) -> Callable[..., None]:
     """``login(page, name="admin")``: log a page in with the demo password."""
     return lambda page, name="admin": log_in(page, live_server, name)
+
+
+@pytest.fixture
+def cli(live_server: LiveServer) -> Callable[..., Any]:
+    """``cli("item", "add", ...)``: run ``ordercraft ... --json`` on the live site's
+    database and return its answer (it must succeed)."""
+    def run(*args: str) -> Any:
+        done = subprocess.run([*_ordercraft(live_server.database_url, *args), "--json"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    return run
 
 
 @pytest.fixture

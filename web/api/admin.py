@@ -127,7 +127,7 @@ def list_users() -> list[dict[str, Any]]:
 
 @api_route(bp, "/users", permission="user.admin", methods=["POST"], body=UserIn,
            response=UserCreatedOut, status=201, tags=["users"],
-           errors={409: "A user has this name.", 422: "A field is not valid."})
+           errors={409: "A user has this name.", 400: "A field is not valid."})
 def create_user(body: UserIn) -> dict[str, Any]:
     """Add a user with roles; without a password, one is generated and answered once."""
     password = body.password or _password()
@@ -349,7 +349,7 @@ def get_company() -> dict[str, Any]:
 
 @api_route(bp, "/admin/company", permission="site.admin", methods=["PATCH"], body=CompanyIn,
            response=CompanyOut, tags=["administration"],
-           errors={404: "Not a company setting.", 422: "A value is not valid."})
+           errors={404: "Not a company setting.", 400: "A value is not valid."})
 def change_company(body: CompanyIn) -> dict[str, Any]:
     """Change company settings (every value checked; all or nothing)."""
     from ordercraft.core.errors import NotFound
@@ -368,7 +368,7 @@ def change_company(body: CompanyIn) -> dict[str, Any]:
 
 @api_route(bp, "/admin/company/logo", permission="site.admin", methods=["PUT"], body=LogoIn,
            response=CompanyOut, tags=["administration"],
-           errors={422: "Not a PNG, JPEG or GIF image, or too large."})
+           errors={400: "Not a PNG, JPEG or GIF image, or too large."})
 def set_logo(body: LogoIn) -> dict[str, Any]:
     """Upload (or remove) the logo printed on the letterhead."""
     from ordercraft.core.printing import set_company_logo

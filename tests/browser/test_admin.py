@@ -25,6 +25,16 @@ def test_administrator_round(page, browser, live_server, login, screenshot):
     page.wait_for_url(re.compile(r".*/admin/users/nadia$"))
     assert "Nadia Rahman" in page.inner_text("h1")
     assert page.is_checked("input[name=roles][value=manager]")
+    page.fill("#f-token-name", "spreadsheet sync")
+    page.click("text=Create token")
+    assert page.inner_text("code.secret-value").startswith("oc_")
+    assert "spreadsheet sync" in page.inner_text("main")
+    screenshot(page, "admin-01b-user-token")
+
+    page.goto(live_server.path("/admin/plugins"))
+    sales = page.inner_text("#plugin-sales")
+    assert "crm" in sales and "enabled" in sales and "Orders" in sales
+    screenshot(page, "admin-01c-plugins")
 
     page.click("nav.sidebar a[href='/admin/roles']")
     page.wait_for_url(re.compile(r".*/admin/roles$"))

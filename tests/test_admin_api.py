@@ -204,3 +204,36 @@ def test_admin_routes_are_in_the_openapi_document(api: Any) -> None:
                  "/api/v1/admin/company", "/api/v1/admin/backups", "/api/v1/audit",
                  "/api/v1/sessions/{session_id}/end"):
         assert path in paths, path
+
+
+def test_my_own_tokens_sessions_and_password(api: Any) -> None:
+    from ordercraft.core.services.users import create_user
+
+    with api.session() as session:
+        create_user(session, "eve", roles=["engineer"], password="eve-password-1")
+    eve = api.client("eve", "eve-password-1")
+    assert eve.get("/api/v1/me").get_json()["roles"] == ["engineer"]
+    assert len(eve.get("/api/v1/me/sessions").get_json()) == 1
+    made = eve.post("/api/v1/me/tokens", json={"name": "cli", "expires": "12h"},
+                    headers={"X-CSRF-Token": _csrf(eve)})
+    assert made.status_code == 201
+    bearer = {"Authorization": f"Bearer {made.get_json()['token']}"}
+    assert api.http.get("/api/v1/me/tokens", headers=bearer).get_json()[0]["name"] == "cli"
+    admin_token = call(api, "GET", "/api/v1/users/admin/tokens").get_json()[0]["id"]
+    assert api.http.post(f"/api/v1/me/tokens/{admin_token}/revoke",
+                         headers=bearer).status_code == 403
+    wrong = api.http.post("/api/v1/me/password", headers=bearer,
+                          json={"current_password": "nope", "password": "eve-password-2"})
+    assert wrong.status_code == 400
+    done = api.http.post("/api/v1/me/password", headers=bearer,
+                         json={"current_password": "eve-password-1", "password": "eve-password-2"})
+    assert done.status_code == 204
+    assert api.http.get("/api/v1/me", headers=bearer).status_code == 401  # token revoked
+    api.client("eve", "eve-password-2")
+
+
+def _csrf(client: Any) -> str:
+    import re
+
+    page = client.get("/profile/").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)

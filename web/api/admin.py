@@ -504,3 +504,69 @@ def search_audit(query: AuditQuery) -> dict[str, Any]:
                          entity_id=query.entity_id, action=query.action, since=since,
                          until=until, limit=query.limit, offset=query.offset)
     return page([audit_entry_dict(r) for r in rows], total, query)
+
+
+# --------------------------------------------------------------------------- me
+
+
+class OwnPasswordIn(InputModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=200)
+
+
+def _me() -> Any:
+    from ordercraft.web.auth import current_user
+
+    return current_user()
+
+
+@api_route(bp, "/me", response=UserOut, tags=["me"])
+def me() -> dict[str, Any]:
+    """The signed-in user (any signed-in user)."""
+    return user_service.user_dict(_me())
+
+
+@api_route(bp, "/me/sessions", response=list[SessionOut], tags=["me"])
+def my_sessions() -> list[dict[str, Any]]:
+    """My open browser sessions, newest first."""
+    return [session_service.session_dict(s)
+            for s in session_service.list_sessions(request_session(), _me())]
+
+
+@api_route(bp, "/me/sessions/<int:session_id>/end", methods=["POST"], response=SessionOut,
+           tags=["me"], errors={404: "No such session.", 403: "Another user's session."})
+def end_my_session(session_id: int) -> dict[str, Any]:
+    """End one of my sessions."""
+    return session_service.session_dict(session_service.end_session(request_session(),
+                                                                    session_id))
+
+
+@api_route(bp, "/me/tokens", response=list[TokenOut], tags=["me"])
+def my_tokens() -> list[dict[str, Any]]:
+    """My API tokens with their last use."""
+    return [user_service.token_dict(t)
+            for t in user_service.list_tokens(request_session(), _me().name)]
+
+
+@api_route(bp, "/me/tokens", methods=["POST"], body=TokenIn, response=TokenCreatedOut,
+           status=201, tags=["me"])
+def create_my_token(body: TokenIn) -> dict[str, Any]:
+    """Issue myself an API token; the secret is answered only here."""
+    return _new_token(_me().name, body)
+
+
+@api_route(bp, "/me/tokens/<int:token_id>/revoke", methods=["POST"], response=TokenOut,
+           tags=["me"], errors={404: "No such token.", 403: "Another user's token."})
+def revoke_my_token(token_id: int) -> dict[str, Any]:
+    """Revoke one of my API tokens."""
+    return user_service.token_dict(user_service.revoke_token(request_session(), token_id))
+
+
+@api_route(bp, "/me/password", methods=["POST"], body=OwnPasswordIn, status=204, tags=["me"],
+           errors={400: "The current password is wrong, or the new one too short."})
+def change_my_password(body: OwnPasswordIn) -> Any:
+    """Change my password (the current one is needed); my sessions end and my API tokens
+    are revoked."""
+    user_service.change_own_password(request_session(), _me(), body.current_password,
+                                     body.password)
+    return None, 204

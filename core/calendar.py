@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_WORKING_DAYS = "mon,tue,wed,thu,fri"
+#: A new site counts every day as a working day (deadlines as before) until the company's
+#: working week is set.
+DEFAULT_WORKING_DAYS = "mon,tue,wed,thu,fri,sat,sun"
 #: A year holds fewer holidays; the bound keeps the setting's text short.
 MAX_HOLIDAYS = 150
 

@@ -63,6 +63,8 @@ class Setting:
     choices: tuple[str, ...] = ()
     check: Callable[[Any], Any] | None = None
     plugin: str = "core"
+    #: A ``str`` setting whose value may hold several lines (an address).
+    multiline: bool = False
 
     def parse(self, raw: Any) -> Any:
         """The typed value of ``raw`` (text from the command line, or a typed value);
@@ -71,7 +73,10 @@ class Setting:
 
         name = self.name
         if self.type == "str":
-            value: Any = fields.text(raw, field=name, max_length=MAX_TEXT)
+            if self.multiline and isinstance(raw, str):  # a form's textarea sends CRLF
+                raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+            value: Any = fields.text(raw, field=name, max_length=MAX_TEXT,
+                                     multiline=self.multiline)
         elif self.type == "int":
             value = fields.whole_number(raw, field=name)
         elif self.type == "decimal":
@@ -121,9 +126,10 @@ class SettingRegistry:
 
     def setting(self, name: str, type: str, default: Any, label: str, help: str = "", *,
                 choices: tuple[str, ...] | list[str] = (),
-                check: Callable[[Any], Any] | None = None) -> Setting:
+                check: Callable[[Any], Any] | None = None, multiline: bool = False) -> Setting:
         """Declare the setting ``name`` of ``type`` (``str``, ``int``, ``decimal``,
-        ``bool`` or ``choice``, which needs ``choices``) with its default value."""
+        ``bool`` or ``choice``, which needs ``choices``) with its default value;
+        ``multiline``: a ``str`` value may hold several lines (an address)."""
         plugin = self.current_plugin
         where = f"plugin {plugin!r} declares setting {name!r}"
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
@@ -139,13 +145,13 @@ class SettingRegistry:
         if not isinstance(label, str) or not label.strip():
             raise PluginError(f"{where} without a label")
         setting = Setting(name, type, None, label.strip(), help.strip(),
-                          tuple(str(c) for c in choices), check, plugin)
+                          tuple(str(c) for c in choices), check, plugin, multiline)
         try:
             default_value = setting.parse(default)
         except ValidationError as exc:
             raise PluginError(f"{where} with a default that is not valid: {exc.message}") from None
         setting = Setting(name, type, default_value, setting.label, setting.help,
-                          setting.choices, check, plugin)
+                          setting.choices, check, plugin, multiline)
         self._settings[name] = setting
         return setting
 
@@ -209,7 +215,8 @@ def register_core(registry: SettingRegistry) -> None:
               "email": "Company e-mail"}
     for field in COMPANY_FIELDS:
         registry.setting(f"company_{field}", "str", "", labels[field],
-                         "Printed on the letterhead of every print form.")
+                         "Printed on the letterhead of every print form.",
+                         multiline=field in ("address", "bank_details"))
     registry.setting("default_currency", "str", "EUR", "Default currency",
                      "The company's currency (ISO 4217 code such as EUR or USD).",
                      check=_currency)
@@ -218,7 +225,7 @@ def register_core(registry: SettingRegistry) -> None:
                      "planning count in them.", check=parse_working_days)
     registry.setting("holidays", "str", "", "Holidays",
                      "Dates no one works (YYYY-MM-DD, separated by commas); deadlines skip "
-                     "them.", check=parse_holidays)
+                     "them.", check=parse_holidays, multiline=True)
     registry.setting("backup_daily", "bool", False, "Daily backups",
                      "`ordercraft worker` makes a backup of the site once a day.")
     registry.setting("backup_keep_days", "int", 14, "Keep backups (days)",

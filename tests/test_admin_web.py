@@ -37,6 +37,9 @@ def test_admin_menu_section_is_shown_to_admins_only(admin_site: Any) -> None:
         create_user(session, "clerk", roles=["manager"], password=PASSWORD)
     home = admin_site.client("admin").get("/").get_data(as_text=True)
     assert "Administration" in home and "/admin/users" in home and "/admin/audit" in home
+    audit = admin_site.client("admin").get("/admin/audit").get_data(as_text=True)
+    assert '<a href="/admin/audit" class="active" aria-current="page">' in audit
+    assert '<a href="/admin/users" class="active"' not in audit  # same area, not this page
     clerk = admin_site.client("clerk", PASSWORD)
     assert "/admin/users" not in clerk.get("/").get_data(as_text=True)
     assert clerk.get("/admin/users").status_code == 403

@@ -67,8 +67,10 @@ def test_an_account_is_locked_after_too_many_failures(shop: Any) -> None:
     assert attempt(shop, "ann", PASSWORD, T0 + timedelta(minutes=15)) == "ok"
 
     entries = shop.cli("audit --entity login --id ann --json").json()["entries"]
-    reasons = [entry["changes"]["refused"][1] for entry in entries]
+    reasons = [entry["changes"]["refused"][1] for entry in entries
+               if entry["action"] == "refused"]
     assert sorted(reasons) == ["locked", "throttled", "wrong_password", "wrong_password"]
+    assert [entry["action"] for entry in entries].count("login") == 1  # the success
 
 
 def test_an_address_is_locked_whatever_names_it_tries(shop: Any) -> None:

@@ -31,7 +31,10 @@ EVERY_USER = {"main.index", "notifications.index", "notifications.read",
               "notifications_api.list_notifications", "notifications_api.mark_read",
               "notifications_api.get_preferences", "notifications_api.set_preferences",
               "notifications_api.mark_all_read", "profile.index", "profile.password",
-              "profile.token_new", "profile.token_revoke", "profile.session_end"}
+              "profile.token_new", "profile.token_revoke", "profile.session_end",
+              "api_admin.me", "api_admin.my_sessions", "api_admin.end_my_session",
+              "api_admin.my_tokens", "api_admin.create_my_token", "api_admin.revoke_my_token",
+              "api_admin.change_my_password"}
 #: Pages of any workflow document (``/documents/<document_type>/...``): the document
 #: type's state machine names the permission.
 DOCUMENT_PAGES = {"documents.timeline", "documents.transition", "documents.comment"}

@@ -95,7 +95,7 @@ def test_a_value_is_checked_and_the_error_names_setting_and_value(make_site):
     unknown = site.cli("settings get shop_colour --json")
     assert unknown.exit_code == 2
     assert unknown.json()["error"]["message"].startswith("setting 'shop_colour' does not exist "
-                                                          "(settings: company_address,")
+                                                          "(settings: backup_daily,")
     assert site.cli("settings list --json").json()["settings"][0]["is_default"] is True
 
 

@@ -387,12 +387,13 @@ def test_run_jobs_once_and_the_background_scheduler(workshop):
     results = scheduler.run_jobs_once(site.platform, at(days=2))
     assert {name: len(ids) for name, ids in results.items()} == {
         "escalate-overdue": 1, "reminders": 1, "scheduled-processes": 0, "imports": 0,
-        "send-mail": 0}
+        "send-mail": 0, "daily-backup": 0}
     running = scheduler.start(site.platform, interval=3600)
     try:
         assert running.running
         assert sorted(job["id"] for job in scheduler.describe(running)) == [
-            "escalate-overdue", "imports", "reminders", "scheduled-processes", "send-mail"]
+            "daily-backup", "escalate-overdue", "imports", "reminders", "scheduled-processes",
+            "send-mail"]
     finally:
         running.shutdown()
 

@@ -40,6 +40,8 @@ def menu_entries() -> list[MenuEntry]:
     if user is not None:
         items: list[MenuItem] = [*CORE_MENU, *get_platform().hooks.menu_items()]
         current_area = (request.endpoint or "").split(".", 1)[0]
+        # Several entries of one area (Users, Audit log): the page's own entry is active.
+        exact = any(item.endpoint == request.endpoint for item in items)
         for item in sorted(items, key=lambda i: (i.order, i.label)):
             if item.permission and not has_permission(user, item.permission):
                 continue
@@ -50,7 +52,8 @@ def menu_entries() -> list[MenuEntry]:
                 log.warning("menu entry %r points to the unknown endpoint %r",
                             item.label, item.endpoint)
                 continue
-            active = item.endpoint.split(".", 1)[0] == current_area and current_area != ""
+            active = (item.endpoint == request.endpoint if exact else
+                      item.endpoint.split(".", 1)[0] == current_area and current_area != "")
             entries.append(MenuEntry(item.label, url, active, item.section))
     g._oc_menu = entries
     return entries

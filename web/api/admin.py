@@ -127,7 +127,7 @@ def list_users() -> list[dict[str, Any]]:
 
 @api_route(bp, "/users", permission="user.admin", methods=["POST"], body=UserIn,
            response=UserCreatedOut, status=201, tags=["users"],
-           errors={409: "A user has this name.", 422: "A field is not valid."})
+           errors={409: "A user has this name.", 400: "A field is not valid."})
 def create_user(body: UserIn) -> dict[str, Any]:
     """Add a user with roles; without a password, one is generated and answered once."""
     password = body.password or _password()
@@ -349,7 +349,7 @@ def get_company() -> dict[str, Any]:
 
 @api_route(bp, "/admin/company", permission="site.admin", methods=["PATCH"], body=CompanyIn,
            response=CompanyOut, tags=["administration"],
-           errors={404: "Not a company setting.", 422: "A value is not valid."})
+           errors={404: "Not a company setting.", 400: "A value is not valid."})
 def change_company(body: CompanyIn) -> dict[str, Any]:
     """Change company settings (every value checked; all or nothing)."""
     from ordercraft.core.errors import NotFound
@@ -368,7 +368,7 @@ def change_company(body: CompanyIn) -> dict[str, Any]:
 
 @api_route(bp, "/admin/company/logo", permission="site.admin", methods=["PUT"], body=LogoIn,
            response=CompanyOut, tags=["administration"],
-           errors={422: "Not a PNG, JPEG or GIF image, or too large."})
+           errors={400: "Not a PNG, JPEG or GIF image, or too large."})
 def set_logo(body: LogoIn) -> dict[str, Any]:
     """Upload (or remove) the logo printed on the letterhead."""
     from ordercraft.core.printing import set_company_logo
@@ -504,3 +504,69 @@ def search_audit(query: AuditQuery) -> dict[str, Any]:
                          entity_id=query.entity_id, action=query.action, since=since,
                          until=until, limit=query.limit, offset=query.offset)
     return page([audit_entry_dict(r) for r in rows], total, query)
+
+
+# --------------------------------------------------------------------------- me
+
+
+class OwnPasswordIn(InputModel):
+    current_password: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=200)
+
+
+def _me() -> Any:
+    from ordercraft.web.auth import current_user
+
+    return current_user()
+
+
+@api_route(bp, "/me", response=UserOut, tags=["me"])
+def me() -> dict[str, Any]:
+    """The signed-in user (any signed-in user)."""
+    return user_service.user_dict(_me())
+
+
+@api_route(bp, "/me/sessions", response=list[SessionOut], tags=["me"])
+def my_sessions() -> list[dict[str, Any]]:
+    """My open browser sessions, newest first."""
+    return [session_service.session_dict(s)
+            for s in session_service.list_sessions(request_session(), _me())]
+
+
+@api_route(bp, "/me/sessions/<int:session_id>/end", methods=["POST"], response=SessionOut,
+           tags=["me"], errors={404: "No such session.", 403: "Another user's session."})
+def end_my_session(session_id: int) -> dict[str, Any]:
+    """End one of my sessions."""
+    return session_service.session_dict(session_service.end_session(request_session(),
+                                                                    session_id))
+
+
+@api_route(bp, "/me/tokens", response=list[TokenOut], tags=["me"])
+def my_tokens() -> list[dict[str, Any]]:
+    """My API tokens with their last use."""
+    return [user_service.token_dict(t)
+            for t in user_service.list_tokens(request_session(), _me().name)]
+
+
+@api_route(bp, "/me/tokens", methods=["POST"], body=TokenIn, response=TokenCreatedOut,
+           status=201, tags=["me"])
+def create_my_token(body: TokenIn) -> dict[str, Any]:
+    """Issue myself an API token; the secret is answered only here."""
+    return _new_token(_me().name, body)
+
+
+@api_route(bp, "/me/tokens/<int:token_id>/revoke", methods=["POST"], response=TokenOut,
+           tags=["me"], errors={404: "No such token.", 403: "Another user's token."})
+def revoke_my_token(token_id: int) -> dict[str, Any]:
+    """Revoke one of my API tokens."""
+    return user_service.token_dict(user_service.revoke_token(request_session(), token_id))
+
+
+@api_route(bp, "/me/password", methods=["POST"], body=OwnPasswordIn, status=204, tags=["me"],
+           errors={400: "The current password is wrong, or the new one too short."})
+def change_my_password(body: OwnPasswordIn) -> Any:
+    """Change my password (the current one is needed); my sessions end and my API tokens
+    are revoked."""
+    user_service.change_own_password(request_session(), _me(), body.current_password,
+                                     body.password)
+    return None, 204

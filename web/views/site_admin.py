@@ -90,13 +90,11 @@ def plugin_disable(name: str):
 
 
 def _switch(name: str, action: str) -> Any:
-    from ordercraft.core.errors import Conflict
-
     platform = get_platform()
     platform.plugin(name)  # an unknown name is a 404
     try:
         platform.set_plugin_enabled(name, action == "enable")
-    except Conflict as exc:
+    except OrdercraftError as exc:  # essential, required, requirements off, cannot load
         flash(exc.message[:1].upper() + exc.message[1:], "error")
         return redirect(url_for("site_admin.plugins"), code=303)
     flash(f"Plugin “{name}” was {action}d.", "success")

@@ -12,10 +12,12 @@ engine (:mod:`.engine`), planned, and stored.
   service ``structure``), in period 1, ``ref`` the production order's number.
 * **Forecast.** Forecast lines (``mrp forecast``) due on or after the start, ``ref``
   ``forecast N``.
-* **Stock.** On hand less reserved, over every warehouse; a deficit is a demand in
-  period 1 (``ref`` ``stock``).
-* **Scheduled receipts.** Open purchase order lines (purchasing's service ``supply``) at
-  their expected dates; open production orders (what is not done yet) at their due dates.
+* **Stock.** On hand less reserved, netted over the planning site's warehouses (setting
+  ``planning_warehouses``; empty: every warehouse); a deficit is a demand in period 1
+  (``ref`` ``stock``). Stock elsewhere (a quarantine store, a customer's consignment, a
+  second site planned on its own) does not cover the site's demand.
+* **Scheduled receipts.** Open purchase order lines (purchasing's service ``supply``)
+  received into the site's warehouses, at their expected dates; open production orders (what is not done yet) at their due dates.
 * **Structure.** Made items' BOMs from production's ``structure`` (quantities per unit
   with scrap already in them; phantom components exploded through). Without production,
   every item is bought.
@@ -51,6 +53,7 @@ from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.plugins import plugin_service
 
 ZERO = Decimal(0)
+WAREHOUSES_SETTING = "planning_warehouses"
 BUCKET_DAYS = {"day": 1, "week": 7}
 MAX_PERIODS = 1000
 
@@ -113,13 +116,29 @@ class SiteScenario:
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _available(session: Session) -> dict[str, Decimal]:
+def site_warehouses(session: Session) -> list[str]:
+    """The planning site's warehouse codes (setting ``planning_warehouses``); empty: all."""
+    from ordercraft.sdk.models import Warehouse
+    from ordercraft.sdk.settings import get_setting
+
+    codes = [code.strip() for code in str(get_setting(session, WAREHOUSES_SETTING) or "")
+             .split(",") if code.strip()]
+    known = set(session.scalars(select(Warehouse.code).where(Warehouse.code.in_(codes))))
+    for code in codes:
+        if code not in known:
+            raise validation.invalid(WAREHOUSES_SETTING,
+                                     f"{code!r} is not a warehouse of the site")
+    return codes
+
+
+def _available(session: Session, warehouses: list[str]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     offset = 0
     while True:
         page = stock.balances(session, limit=1000, offset=offset)
         for balance in page.items:
-            totals[balance.item] += balance.available
+            if not warehouses or balance.warehouse in warehouses:
+                totals[balance.item] += balance.available
         offset += len(page.items)
         if not page.items or offset >= page.total:
             return dict(totals)
@@ -131,6 +150,7 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
     structure = _service(session, "production", "structure")
     supply = plugin_service(session, "purchasing", "supply")
     scenario = SiteScenario({}, calendar)
+    warehouses = site_warehouses(session)
     demand: list[dict[str, Any]] = []
     receipts: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     item_ids: dict[str, int] = {}
@@ -168,6 +188,8 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
                 if still > 0:
                     place(requirement.item, 1, still, order.number)
     for line in supply.open_purchase_lines(session):
+        if warehouses and line.warehouse not in warehouses:
+            continue
         item_ids[line.item] = line.item_id
         period = calendar.period_of(line.expected_date)
         if period <= calendar.periods:
@@ -197,7 +219,7 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
                 bom.append({"parent": sku, "component": line.component, "qty_per": line.qty})
                 todo.append((line.component, line.component_id))
 
-    available = _available(session)
+    available = _available(session, warehouses)
     params = {row.item_id: row for row in session.scalars(
         select(ItemPlanning).where(ItemPlanning.item_id.in_(list(item_ids.values()))))}
     bought = {}
@@ -278,7 +300,8 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
     mrp_run = MrpRun(user_name=getattr(session.info.get("user"), "name", "") or "",
                      start_date=calendar.start, bucket=chosen, periods=calendar.periods,
                      parameters={"horizon": str(horizon or "12w"), "bucket": chosen,
-                                 "date": calendar.start.isoformat()},
+                                 "date": calendar.start.isoformat(),
+                                 "warehouses": site_warehouses(session)},
                      low_level_codes=dict(plan.low_level_codes),
                      exceptions=[*plan.exceptions, *site.notes],
                      order_count=len(plan.planned_orders))

@@ -47,10 +47,9 @@ def run_now() -> Any:
 @pages.post("/orders/<int:order_id>/firm")
 @web.permission_required("planning.firm")
 def firm_order(order_id: int) -> Any:
-    from ordercraft.plugins.planning.runs import firm
-
     from flask import flash
 
+    from ordercraft.plugins.planning.runs import firm
     from ordercraft.sdk.errors import OrdercraftError
 
     session = web.request_session()

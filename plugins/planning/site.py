@@ -267,6 +267,51 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
     return scenario
 
 
+#: The columns of a stored planned order, in the order :func:`_store_orders` writes them.
+ORDER_COLUMNS = ("run_id", "item", "kind", "qty", "due_period", "release_period", "due_date",
+                 "release_date", "late", "supplier", "pegging", "firmed_as", "note")
+_PLACEHOLDERS = {"qmark": "?", "numeric": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _store_orders(session: Session, run_id: int, calendar: Calendar, site: SiteScenario,
+                  orders: Any, pegging: Any) -> None:
+    """Insert a run's planned orders (a hundred thousand at once) as plain tuples through
+    the driver's ``executemany``, in batches: each column's value converted once per
+    distinct value (dates per period, quantities as they repeat) with the column type's
+    own bind processor, instead of per row and column by SQLAlchemy's parameter
+    processing (which took a third of the storing time)."""
+    connection = session.connection()
+    dialect, table = connection.dialect, PlannedOrder.__table__
+
+    def processor(name: str) -> Any:
+        found = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        return found or (lambda value: value)
+
+    as_date, as_qty, as_flag = processor("due_date"), processor("qty"), processor("late")
+    days = {period: as_date(calendar.date_of(period))
+            for period in range(1, calendar.periods + 1)}
+    flags = {False: as_flag(False), True: as_flag(True)}
+    quantities: dict[Decimal, Any] = {}
+
+    def qty(value: Decimal) -> Any:
+        found = quantities.get(value)
+        if found is None:
+            found = quantities[value] = as_qty(value)
+        return found
+
+    placeholder = _PLACEHOLDERS[dialect.paramstyle]
+    sql = (f"INSERT INTO {table.name} ({', '.join(ORDER_COLUMNS)}) "
+           f"VALUES ({', '.join([placeholder] * len(ORDER_COLUMNS))})")
+    kinds, suppliers = site.kinds, site.suppliers
+    rows = [(run_id, order.item, kinds.get(order.item, "buy"), qty(order.qty),
+             order.due_period, order.release_period, days[order.due_period],
+             days[order.release_period], flags[order.late], suppliers.get(order.item),
+             pegged, None, "")
+            for order, pegged in zip(orders, pegging)]
+    for start in range(0, len(rows), 5000):
+        connection.exec_driver_sql(sql, rows[start:start + 5000])
+
+
 def lot_sizing(row: ItemPlanning) -> dict[str, Any]:
     if row.lot_rule == "fixed_order_quantity":
         return {"rule": "fixed_order_quantity", "quantity": row.lot_qty}
@@ -311,20 +356,9 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
                for item, record in records_to_dict(plan).items()]
     if records:  # an empty list would run one INSERT ... DEFAULT VALUES (NULL run_id)
         session.execute(insert(MrpRecord), records)
-    dates = {period: calendar.date_of(period) for period in range(1, calendar.periods + 1)}
     pegging = CompactPegging()
-    rows = [{"run_id": mrp_run.id, "item": order.item, "kind": site.kinds.get(order.item, "buy"),
-             "qty": order.qty, "due_period": order.due_period,
-             "release_period": order.release_period, "due_date": dates[order.due_period],
-             "release_date": dates[order.release_period], "late": order.late,
-             "supplier": site.suppliers.get(order.item), "pegging": pegged,
-             "firmed_as": None, "note": ""}
-            for order, pegged in zip(plan.planned_orders,
-                                      pegging.texts(plan.planned_orders))]
-    # Core inserts in batches: the ORM's bulk path costs more than the database here.
-    connection, table = session.connection(), PlannedOrder.__table__
-    for start in range(0, len(rows), 5000):
-        connection.execute(insert(table), rows[start:start + 5000])
+    _store_orders(session, mrp_run.id, calendar, site, plan.planned_orders,
+                  pegging.texts(plan.planned_orders))
     mrp_run.pegging_keys = pegging.keys
     mrp_run.seconds = f"{time.perf_counter() - started:.3f}"
     session.flush()

@@ -8,8 +8,9 @@ engine (:mod:`.engine`), planned, and stored.
   first days of its periods.
 * **Demand.** Lines of confirmed customer orders still to ship (sales' service
   ``demand``), less what they hold reserved, at their order's due date (none: period 1),
-  ``ref`` the order number; components open production orders still need (production's
-  service ``structure``), in period 1, ``ref`` the production order's number.
+  ``ref`` the order number; components open production orders still need, less what they
+  hold reserved (production's service ``structure``), in period 1, ``ref`` the
+  production order's number.
 * **Forecast.** Forecast lines (``mrp forecast``) due on or after the start, ``ref``
   ``forecast N``.
 * **Stock.** On hand less reserved, netted over the planning site's warehouses (setting
@@ -184,7 +185,9 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
                 receipts[order.item][period] += rest
             for requirement in order.components:
                 item_ids[requirement.item] = requirement.item_id
-                still = requirement.qty - requirement.consumed
+                # Still to consume, less what the order holds reserved (already
+                # out of the available stock).
+                still = requirement.qty - getattr(requirement, "reserved", ZERO)
                 if still > 0:
                     place(requirement.item, 1, still, order.number)
     for line in supply.open_purchase_lines(session):

@@ -140,7 +140,9 @@ def _shortage_needs(session: Session, today: date) -> dict[int, Need]:
         component_needs: dict[int, Need] = defaultdict(Need)
         for order in structure.open_orders(session):
             for requirement in order.components:
-                rest = requirement.qty - requirement.consumed
+                # Still to consume, less what the order holds reserved (already
+                # out of the available stock below).
+                rest = requirement.qty - getattr(requirement, "reserved", ZERO)
                 if rest > 0:
                     component_needs[requirement.item_id].add(order.number, rest, order.due_date)
         available = available_stock(session)

@@ -42,6 +42,7 @@ class Requirement:
     item: str
     qty: Decimal
     consumed: Decimal
+    reserved: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)

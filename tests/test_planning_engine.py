@@ -124,3 +124,23 @@ def test_run_leaves_the_scenario_and_the_cycle_collector_as_they_were(collecting
         (gc.enable if was_enabled else gc.disable)()
     assert data == kept and plan(data) == first
     assert run(read_scenario(data)).planned_orders[1].need_period == 2
+
+
+def test_compact_pegging_reads_back_the_full_entries():
+    from decimal import Decimal
+
+    from ordercraft.plugins.planning.output import CompactPegging, expand_pegging, order_to_dict
+    from ordercraft.plugins.planning.results import PlannedOrder, Reserve
+
+    orders = [PlannedOrder("A", Decimal(20), 3, 3, 2, False, pegging={
+                  "SO-1": Decimal("2.500000"), Reserve("safety_stock", "A"): Decimal("1E+1"),
+                  'SO-"2"': Decimal("7.5")}),
+              PlannedOrder("B", Decimal(3), 1, 1, 1, True, pegging={"SO-1": Decimal("3")})]
+    compact = CompactPegging()
+    texts = list(compact.texts(orders))
+    assert compact.keys[0] == {"ref": "SO-1"} and len(compact.keys) == 3
+    for order, stored in zip(orders, texts):
+        assert expand_pegging(stored, compact.keys) == order_to_dict(order)["pegging"]
+    full = '[{"ref": "SO-1", "qty": "3"}]'
+    assert expand_pegging(full, None) == expand_pegging(full, compact.keys) == [
+        {"ref": "SO-1", "qty": "3"}]

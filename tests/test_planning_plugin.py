@@ -208,3 +208,29 @@ def test_forecast_lines_are_planned_like_orders(make_site):
     assert (order["item"], order["qty"], order["supplier"]) == ("MAINBOARD", "5",
                                                                 kit.SUPPLIER_A)
     assert order["pegging"] == [{"ref": f"forecast {forecast_id}", "qty": "5"}]
+
+
+def test_the_planning_site_nets_only_its_warehouses_and_firms_into_the_first(make_site):
+    from ordercraft.core.stock import api as stock_api
+
+    site = kit.build(make_site, plugins=["purchasing", "planning"])
+    with site.session() as session:
+        stock_api.receive(session, "MAINBOARD", "PARTS", 4, "70", date=date(2026, 12, 1))
+    site.cli("mrp forecast MAINBOARD --date 2026-12-22 --qty 5 --json")
+    everywhere = site.cli("mrp run --date 2026-12-07 --horizon 3w --json").json()
+    assert [o["qty"] for o in everywhere["planned_orders"]] == ["1"]  # 4 in PARTS
+    assert everywhere["run"]["parameters"]["warehouses"] == []
+    site.cli("settings set planning_warehouses MAIN")
+    main_only = site.cli("mrp run --date 2026-12-07 --horizon 3w --json").json()
+    [order] = main_only["planned_orders"]
+    assert order["qty"] == "5" and main_only["run"]["parameters"]["warehouses"] == ["MAIN"]
+    po = site.cli(f"mrp firm {order['id']} --json").json()["planned_order"]["firmed_as"]
+    with site.session() as session:
+        from ordercraft.plugins.purchasing.orders import get_order
+        from ordercraft.sdk.models import Warehouse
+
+        assert session.get(Warehouse, get_order(session, po).warehouse_id).code == "MAIN"
+    site.cli("settings set planning_warehouses NOWHERE")
+    refused = site.cli("mrp run --date 2026-12-07 --json")
+    assert refused.exit_code == 2
+    assert refused.json()["error"]["field"] == "planning_warehouses"

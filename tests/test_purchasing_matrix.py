@@ -113,3 +113,21 @@ def test_best_offers_for_many_items_in_one_call_and_for_calculators(make_site):
         entries = site.platform.hooks.catalog_lookup(session, ["MAINBOARD", "KIT"])
         found = {sku: entry for _, answer in entries for sku, entry in (answer or {}).items()}
     assert found["MAINBOARD"]["price"] == Decimal("71.00") and "KIT" not in found
+
+
+def test_the_price_history_in_the_cli_api_and_page(make_site):
+    site = kit.build(make_site)
+    assert site.cli(f"matrix add CPU --supplier '{kit.SUPPLIER_B}' --price 43.50 "
+                    "--valid-to 2027-03-31 --lead-time 7 --json").exit_code == 0
+    history = site.cli("matrix history CPU --json").json()["history"]
+    beta = [(row["price"], row["change"], row["live"]) for row in history
+            if row["supplier"] == kit.SUPPLIER_B]
+    assert beta == [("41.20", None, False), ("43.50", "+2.30", True)]
+    assert site.cli("matrix history CPU").exit_code == 0
+    client = site.client("admin")
+    api = client.get(f"/api/v1/supplier-prices/history?item=CPU&supplier={kit.SUPPLIER_B}")
+    assert [row["change"] for row in api.get_json()] == [None, "2.30"]
+    assert client.get("/api/v1/supplier-prices/history?item=NOPE").status_code == 404
+    page = client.get("/purchasing/matrix/history?item=CPU").text
+    assert "43.50" in page and "+2.30" in page and "superseded" in page
+    assert "/purchasing/matrix/history?item=CPU" in client.get("/purchasing/matrix").text

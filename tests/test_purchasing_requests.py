@@ -149,3 +149,21 @@ def test_bought_goods_are_reserved_for_the_order_that_waited(make_site):
         assert (line.reserved, line.to_buy) == (12, 0)
     assert site.cli("request generate --route shortages --json").json()["request"][
         "lines"] == []
+
+
+def test_what_a_production_order_holds_reserved_is_not_requested(make_site, production_data):
+    from dataclasses import replace
+    from decimal import Decimal
+
+    site = kit.build(make_site, plugins=["crm", "sales", "purchasing"],
+                     extra_plugins=[fake_production])
+    with site.session() as session:
+        order = fake_production.open_order(session, "MO-8", "ROBOT-STD", 4,
+                                           date(2026, 12, 18), {"CPU": 8, "MAINBOARD": 4})
+    # The order holds 6 CPUs and every mainboard it needs: 2 CPUs are still missing.
+    fake_production.OPEN_ORDERS[-1] = replace(order, components=[
+        replace(order.components[0], reserved=Decimal(6)),
+        replace(order.components[1], reserved=Decimal(4))])
+    lines = site.cli("request generate --route shortages --date 2026-12-07 --json").json()[
+        "request"]["lines"]
+    assert [(line["item"], line["need"]) for line in lines] == [("CPU", "2")]

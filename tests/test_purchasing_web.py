@@ -127,3 +127,32 @@ def test_the_generic_send_transition_mails_and_receipts_reserve_for_the_order(ma
     assert received.status_code == 201, received.get_json()
     [sensor] = sales_kit.lines(site, order_id)
     assert (sensor["reserved"], sensor["to_buy"]) == ("130", "0")
+
+
+def test_the_item_card_section_shows_offers_best_offer_and_open_orders(make_site):
+    from ordercraft.core.services.users import create_user, get_user
+    from ordercraft.sdk import items
+
+    site = kit.build(make_site)
+    client = site.client("admin")
+    made = client.post("/api/v1/purchase-orders", json={
+        "supplier": kit.SUPPLIER_B, "lines": [{"item": "CPU", "qty": "12"}]}).get_json()
+    hooks = site.platform.hooks
+
+    def sections(session, user, page, obj):
+        return [section for name, found in hooks.call_each(
+            "page_sections", session=session, user=user, page=page, obj=obj)
+            if name == "purchasing" for section in found]
+
+    with site.session() as session:
+        cpu = items.get_item(session, "CPU")
+        admin = get_user(session, "admin")
+        clerk = create_user(session, "clerk", roles=["engineer"], password="secret-password-1")
+        [section] = sections(session, admin, "item", cpu)
+        assert sections(session, admin, "party", cpu) == []
+        assert sections(session, clerk, "item", cpu) == []
+    assert section.name == "purchasing-suppliers"
+    html = str(section.html)
+    assert kit.SUPPLIER_A in html and kit.SUPPLIER_B in html and "not valid today" in html
+    assert "Best offer:" in html and "41.20" in html
+    assert made["number"] in html and "12" in html

@@ -56,6 +56,18 @@ def register_permissions(registry: Any) -> None:
 
 
 @hookimpl
+def register_settings(registry: Any) -> None:
+    from ordercraft.plugins.planning.site import WAREHOUSES_SETTING
+
+    registry.setting(WAREHOUSES_SETTING, "str", "", "Planning site warehouses",
+                     "Codes of the warehouses MRP plans as one site, comma-separated: only "
+                     "their stock is netted and only purchase orders received into them are "
+                     "scheduled receipts; firmed purchase orders are received into the "
+                     "first, firmed production orders made in it. Empty: every warehouse, "
+                     "firmed orders into the default ones.")
+
+
+@hookimpl
 def cli_commands() -> list[Any]:
     from ordercraft.plugins.planning.cli import mrp_group
 
@@ -72,3 +84,11 @@ def web_blueprints() -> list[Any]:
 @hookimpl
 def menu_items() -> list[MenuItem]:
     return [MenuItem("Planning", "planning.index", order=32, permission="planning.read")]
+
+
+@hookimpl(trylast=True)
+def demo_data(session: Any, platform: Any) -> None:
+    """After every other plugin: the story's plan, firmed, bought and released."""
+    from ordercraft.plugins.planning.demo import seed
+
+    seed(session, platform)

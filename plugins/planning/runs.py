@@ -101,7 +101,8 @@ def planned_orders(session: Session, run: MrpRun, *, item: Any = None, late: Any
 def firm(session: Session, order_id: Any) -> PlannedOrder:
     """Turn a planned order into a draft purchase order (bought items: the best offer's
     supplier, the quantity raised to its minimum and multiple) or a production order
-    (made items, through production); once."""
+    (made items, through production); once. Both go to the planning site's first
+    warehouse (setting ``planning_warehouses``), else to the default ones."""
     require_session_permission(session, "planning.firm")
     order = session.get(PlannedOrder, validation.whole_number(order_id, field="order",
                                                                minimum=1))
@@ -110,7 +111,10 @@ def firm(session: Session, order_id: Any) -> PlannedOrder:
     if order.firmed_as:
         raise Conflict(f"planned order {order.id} was firmed already as {order.firmed_as}",
                        field="order")
+    from ordercraft.plugins.planning.site import site_warehouses
+
     item = items.get_item(session, order.item)
+    warehouse = next(iter(site_warehouses(session)), None)
     source = f"MRP run {order.run_id}, planned order {order.id}"
     sources = [{"ref": peg.get("ref") or f"safety stock {peg.get('item')}", "qty": peg["qty"]}
                for peg in pegging_of(order)]
@@ -124,7 +128,8 @@ def firm(session: Session, order_id: Any) -> PlannedOrder:
         order.firmed_as = supply.create_purchase_order(
             session, offer.supplier_id,
             [{"item_id": item.id, "qty": offer.order_qty, "expected_date": order.due_date,
-              "sources": sources}], expected_date=order.due_date, notes=source)
+              "sources": sources}], expected_date=order.due_date, notes=source,
+            warehouse=warehouse)
     else:
         try:
             structure = plugin_service(session, "production", "structure")
@@ -133,7 +138,7 @@ def firm(session: Session, order_id: Any) -> PlannedOrder:
                            "production plugin is not enabled", field="order",
                            code="production_unavailable") from None
         order.firmed_as = structure.create_order(session, item.id, order.qty, order.due_date,
-                                                 source=source)
+                                                 source=source, warehouse=warehouse)
     session.flush()
     return order
 

@@ -8,14 +8,17 @@ engine (:mod:`.engine`), planned, and stored.
   first days of its periods.
 * **Demand.** Lines of confirmed customer orders still to ship (sales' service
   ``demand``), less what they hold reserved, at their order's due date (none: period 1),
-  ``ref`` the order number; components open production orders still need (production's
-  service ``structure``), in period 1, ``ref`` the production order's number.
+  ``ref`` the order number; components open production orders still need, less what they
+  hold reserved (production's service ``structure``), in period 1, ``ref`` the
+  production order's number.
 * **Forecast.** Forecast lines (``mrp forecast``) due on or after the start, ``ref``
   ``forecast N``.
-* **Stock.** On hand less reserved, over every warehouse; a deficit is a demand in
-  period 1 (``ref`` ``stock``).
-* **Scheduled receipts.** Open purchase order lines (purchasing's service ``supply``) at
-  their expected dates; open production orders (what is not done yet) at their due dates.
+* **Stock.** On hand less reserved, netted over the planning site's warehouses (setting
+  ``planning_warehouses``; empty: every warehouse); a deficit is a demand in period 1
+  (``ref`` ``stock``). Stock elsewhere (a quarantine store, a customer's consignment, a
+  second site planned on its own) does not cover the site's demand.
+* **Scheduled receipts.** Open purchase order lines (purchasing's service ``supply``)
+  received into the site's warehouses, at their expected dates; open production orders (what is not done yet) at their due dates.
 * **Structure.** Made items' BOMs from production's ``structure`` (quantities per unit
   with scrap already in them; phantom components exploded through). Without production,
   every item is bought.
@@ -51,6 +54,7 @@ from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.plugins import plugin_service
 
 ZERO = Decimal(0)
+WAREHOUSES_SETTING = "planning_warehouses"
 BUCKET_DAYS = {"day": 1, "week": 7}
 MAX_PERIODS = 1000
 
@@ -113,13 +117,29 @@ class SiteScenario:
     notes: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _available(session: Session) -> dict[str, Decimal]:
+def site_warehouses(session: Session) -> list[str]:
+    """The planning site's warehouse codes (setting ``planning_warehouses``); empty: all."""
+    from ordercraft.sdk.models import Warehouse
+    from ordercraft.sdk.settings import get_setting
+
+    codes = [code.strip() for code in str(get_setting(session, WAREHOUSES_SETTING) or "")
+             .split(",") if code.strip()]
+    known = set(session.scalars(select(Warehouse.code).where(Warehouse.code.in_(codes))))
+    for code in codes:
+        if code not in known:
+            raise validation.invalid(WAREHOUSES_SETTING,
+                                     f"{code!r} is not a warehouse of the site")
+    return codes
+
+
+def _available(session: Session, warehouses: list[str]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     offset = 0
     while True:
         page = stock.balances(session, limit=1000, offset=offset)
         for balance in page.items:
-            totals[balance.item] += balance.available
+            if not warehouses or balance.warehouse in warehouses:
+                totals[balance.item] += balance.available
         offset += len(page.items)
         if not page.items or offset >= page.total:
             return dict(totals)
@@ -131,6 +151,7 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
     structure = _service(session, "production", "structure")
     supply = plugin_service(session, "purchasing", "supply")
     scenario = SiteScenario({}, calendar)
+    warehouses = site_warehouses(session)
     demand: list[dict[str, Any]] = []
     receipts: dict[str, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     item_ids: dict[str, int] = {}
@@ -164,10 +185,14 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
                 receipts[order.item][period] += rest
             for requirement in order.components:
                 item_ids[requirement.item] = requirement.item_id
-                still = requirement.qty - requirement.consumed
+                # Still to consume, less what the order holds reserved (already
+                # out of the available stock).
+                still = requirement.qty - getattr(requirement, "reserved", ZERO)
                 if still > 0:
                     place(requirement.item, 1, still, order.number)
     for line in supply.open_purchase_lines(session):
+        if warehouses and line.warehouse not in warehouses:
+            continue
         item_ids[line.item] = line.item_id
         period = calendar.period_of(line.expected_date)
         if period <= calendar.periods:
@@ -197,7 +222,7 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
                 bom.append({"parent": sku, "component": line.component, "qty_per": line.qty})
                 todo.append((line.component, line.component_id))
 
-    available = _available(session)
+    available = _available(session, warehouses)
     params = {row.item_id: row for row in session.scalars(
         select(ItemPlanning).where(ItemPlanning.item_id.in_(list(item_ids.values()))))}
     bought = {}
@@ -245,6 +270,51 @@ def build_scenario(session: Session, calendar: Calendar) -> SiteScenario:
     return scenario
 
 
+#: The columns of a stored planned order, in the order :func:`_store_orders` writes them.
+ORDER_COLUMNS = ("run_id", "item", "kind", "qty", "due_period", "release_period", "due_date",
+                 "release_date", "late", "supplier", "pegging", "firmed_as", "note")
+_PLACEHOLDERS = {"qmark": "?", "numeric": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _store_orders(session: Session, run_id: int, calendar: Calendar, site: SiteScenario,
+                  orders: Any, pegging: Any) -> None:
+    """Insert a run's planned orders (a hundred thousand at once) as plain tuples through
+    the driver's ``executemany``, in batches: each column's value converted once per
+    distinct value (dates per period, quantities as they repeat) with the column type's
+    own bind processor, instead of per row and column by SQLAlchemy's parameter
+    processing (which took a third of the storing time)."""
+    connection = session.connection()
+    dialect, table = connection.dialect, PlannedOrder.__table__
+
+    def processor(name: str) -> Any:
+        found = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        return found or (lambda value: value)
+
+    as_date, as_qty, as_flag = processor("due_date"), processor("qty"), processor("late")
+    days = {period: as_date(calendar.date_of(period))
+            for period in range(1, calendar.periods + 1)}
+    flags = {False: as_flag(False), True: as_flag(True)}
+    quantities: dict[Decimal, Any] = {}
+
+    def qty(value: Decimal) -> Any:
+        found = quantities.get(value)
+        if found is None:
+            found = quantities[value] = as_qty(value)
+        return found
+
+    placeholder = _PLACEHOLDERS[dialect.paramstyle]
+    sql = (f"INSERT INTO {table.name} ({', '.join(ORDER_COLUMNS)}) "
+           f"VALUES ({', '.join([placeholder] * len(ORDER_COLUMNS))})")
+    kinds, suppliers = site.kinds, site.suppliers
+    rows = [(run_id, order.item, kinds.get(order.item, "buy"), qty(order.qty),
+             order.due_period, order.release_period, days[order.due_period],
+             days[order.release_period], flags[order.late], suppliers.get(order.item),
+             pegged, None, "")
+            for order, pegged in zip(orders, pegging)]
+    for start in range(0, len(rows), 5000):
+        connection.exec_driver_sql(sql, rows[start:start + 5000])
+
+
 def lot_sizing(row: ItemPlanning) -> dict[str, Any]:
     if row.lot_rule == "fixed_order_quantity":
         return {"rule": "fixed_order_quantity", "quantity": row.lot_qty}
@@ -278,7 +348,8 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
     mrp_run = MrpRun(user_name=getattr(session.info.get("user"), "name", "") or "",
                      start_date=calendar.start, bucket=chosen, periods=calendar.periods,
                      parameters={"horizon": str(horizon or "12w"), "bucket": chosen,
-                                 "date": calendar.start.isoformat()},
+                                 "date": calendar.start.isoformat(),
+                                 "warehouses": site_warehouses(session)},
                      low_level_codes=dict(plan.low_level_codes),
                      exceptions=[*plan.exceptions, *site.notes],
                      order_count=len(plan.planned_orders))
@@ -288,20 +359,9 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
                for item, record in records_to_dict(plan).items()]
     if records:  # an empty list would run one INSERT ... DEFAULT VALUES (NULL run_id)
         session.execute(insert(MrpRecord), records)
-    dates = {period: calendar.date_of(period) for period in range(1, calendar.periods + 1)}
     pegging = CompactPegging()
-    rows = [{"run_id": mrp_run.id, "item": order.item, "kind": site.kinds.get(order.item, "buy"),
-             "qty": order.qty, "due_period": order.due_period,
-             "release_period": order.release_period, "due_date": dates[order.due_period],
-             "release_date": dates[order.release_period], "late": order.late,
-             "supplier": site.suppliers.get(order.item), "pegging": pegged,
-             "firmed_as": None, "note": ""}
-            for order, pegged in zip(plan.planned_orders,
-                                      pegging.texts(plan.planned_orders))]
-    # Core inserts in batches: the ORM's bulk path costs more than the database here.
-    connection, table = session.connection(), PlannedOrder.__table__
-    for start in range(0, len(rows), 5000):
-        connection.execute(insert(table), rows[start:start + 5000])
+    _store_orders(session, mrp_run.id, calendar, site, plan.planned_orders,
+                  pegging.texts(plan.planned_orders))
     mrp_run.pegging_keys = pegging.keys
     mrp_run.seconds = f"{time.perf_counter() - started:.3f}"
     session.flush()

@@ -47,12 +47,20 @@ def run_now() -> Any:
 @pages.post("/orders/<int:order_id>/firm")
 @web.permission_required("planning.firm")
 def firm_order(order_id: int) -> Any:
+    from flask import flash
+
     from ordercraft.plugins.planning.runs import firm
+    from ordercraft.sdk.errors import OrdercraftError
 
     session = web.request_session()
-    order = firm(session, order_id)
-    run_id = order.run_id
-    return redirect(url_for("planning.index", run=run_id))
+    try:
+        order = firm(session, order_id)
+    except OrdercraftError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("planning.index"), code=303)
+    flash(f"Planned order {order.id} ({order.item}) is now {order.firmed_as}.", "success")
+    return redirect(url_for("planning.index", run=order.run_id), code=303)
 
 
 # --------------------------------------------------------------------------- API

@@ -739,7 +739,7 @@ def open_orders(session: Session) -> list[Any]:
     return [OpenOrder(o.number, o.item_id, items[o.item_id].sku, o.qty, o.qty_done,
                       o.due_date, o.state, o.source,
                       [Requirement(c.item_id, items[c.item_id].sku, c.qty - c.consumed_qty,
-                                   c.consumed_qty)
+                                   c.consumed_qty, c.reserved_qty)
                        for c in o.components if c.kind == "component"]) for o in orders]
 
 

@@ -30,8 +30,11 @@ class ComponentLine:
 class Requirement:
     item_id: int
     item: str
+    #: Still to consume (required less consumed).
     qty: Decimal
     consumed: Decimal
+    #: Of ``qty``, what the order holds reserved in its warehouse now.
+    reserved: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)

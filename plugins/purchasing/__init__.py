@@ -106,6 +106,13 @@ def menu_items() -> list[MenuItem]:
 
 
 @hookimpl
+def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[Any]:
+    from ordercraft.plugins.purchasing.sections import page_sections as sections
+
+    return sections(session, user, page, obj)
+
+
+@hookimpl
 def demo_data(session: Any, platform: Any) -> None:
     from ordercraft.plugins.purchasing.demo import seed
 

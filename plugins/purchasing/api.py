@@ -92,6 +92,17 @@ class OfferQuery(PageQuery):
     history: bool = Field(False, description="Include superseded offers.")
 
 
+class HistoryQuery(InputModel):
+    item: str = Field(min_length=1, max_length=64)
+    supplier: str | None = Field(None, max_length=200)
+
+
+class HistoryOut(OfferOut):
+    recorded_at: datetime
+    live: bool
+    change: Decimal | None = Field(description="Against the supplier's previous price.")
+
+
 class BestQuery(InputModel):
     item: str = Field(min_length=1, max_length=64)
     qty: Decimal = Field(gt=0, max_digits=18, decimal_places=6)
@@ -156,6 +167,16 @@ def best_price(query: BestQuery) -> Any:
     from ordercraft.plugins.purchasing.matrix import best_offer
 
     return best_offer(request_session(), query.item, query.qty, query.date).to_dict()
+
+
+@api_route(bp, "/supplier-prices/history", permission="purchasing.read",
+           query=HistoryQuery, response=list[HistoryOut], tags=TAGS)
+def price_history(query: HistoryQuery) -> Any:
+    """Every price an item was offered at, superseded ones included, per supplier oldest
+    first, with the change against the supplier's previous price."""
+    from ordercraft.plugins.purchasing.matrix import price_history as history
+
+    return history(request_session(), query.item, supplier=query.supplier)
 
 
 @api_route(bp, "/supplier-prices/import", permission="purchasing.write",

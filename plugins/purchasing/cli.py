@@ -125,6 +125,24 @@ def matrix_list(item: str | None, supplier: str | None, history: bool, limit: An
     emit(as_json, {"ok": True, **body}, lambda: page_text(body, "offers", OFFER_COLUMNS))
 
 
+@matrix_group.command("history")
+@click.argument("sku")
+@click.option("--supplier", default=None, help="Only this supplier.")
+@user_option
+@json_option
+def matrix_history(sku: str, supplier: str | None, user_name: str | None,
+                   as_json: bool) -> None:
+    """The item's price history: every offer, superseded ones included, with the
+    change against the supplier's previous price."""
+    from ordercraft.plugins.purchasing.matrix import price_history
+
+    with acting_session(user_name) as session:
+        rows = price_history(session, sku, supplier=supplier)
+    emit(as_json, {"ok": True, "item": sku, "history": rows},
+         lambda: table(rows, ["recorded_at", "supplier", "price", "currency", "change",
+                              "valid_from", "valid_to", "live"]))
+
+
 @matrix_group.command("export")
 @click.option("--item", default=None)
 @click.option("--supplier", default=None)

@@ -36,7 +36,7 @@ from ordercraft.plugins.purchasing.quantities import (
 )
 from ordercraft.sdk import items, parties, validation
 from ordercraft.sdk.errors import NotFound, ValidationError
-from ordercraft.sdk.models import Item, utcnow
+from ordercraft.sdk.models import Item, Party, utcnow
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.queries import Page, paginate
 
@@ -255,6 +255,34 @@ def list_offers(session: Session, *, item: Any = None, supplier: Any = None,
     query = query.order_by(Item.sku, SupplierOffer.supplier_id, SupplierOffer.valid_from,
                            SupplierOffer.id)
     return paginate(session, query, limit, offset)
+
+
+def price_history(session: Session, item: Any, *, supplier: Any = None
+                  ) -> list[dict[str, Any]]:
+    """Every price the item was offered at (``supplier``: by that supplier), superseded
+    ones included, per supplier oldest first: each offer's dict (:func:`offer_dict`)
+    with ``recorded_at`` (when it was entered), ``live`` and ``change`` (the price
+    against the supplier's previous one, e.g. ``"+2.30"``; ``None`` for the first)."""
+    require_session_permission(session, "purchasing.read")
+    found = items.get_item(session, item)
+    query = (select(SupplierOffer).where(SupplierOffer.item_id == found.id)
+             .join(Party, Party.id == SupplierOffer.supplier_id)
+             .order_by(Party.name, SupplierOffer.supplier_sku, SupplierOffer.created_at,
+                       SupplierOffer.id))
+    if supplier not in (None, ""):
+        query = query.where(SupplierOffer.supplier_id == parties.get_party(session, supplier).id)
+    rows: list[dict[str, Any]] = []
+    previous: dict[tuple[int, str], Decimal] = {}
+    for offer in session.scalars(query):
+        key = (offer.supplier_id, offer.supplier_sku)
+        before = previous.get(key)
+        change = None if before is None else offer.price - before
+        rows.append({**offer_dict(offer), "recorded_at": offer.created_at,
+                     "live": offer.superseded_at is None,
+                     "change": None if change is None
+                     else ("+" if change > 0 else "") + format(money(change), "f")})
+        previous[key] = offer.price
+    return rows
 
 
 def get_offer(session: Session, offer_id: int) -> SupplierOffer:

@@ -55,6 +55,8 @@ from ordercraft.sdk.plugins import plugin_service
 from ordercraft.sdk.queries import Page, paginate
 
 ZERO = Decimal(0)
+#: A need's share of a source, when only part of it is short: to six places.
+SHARE = Decimal("0.000001")
 ROUTES = ("shortages", "sales", "invoices", "abc")
 OPEN_ORDER_STATES = ("draft", "sent", "confirmed", "partially_received")
 
@@ -138,7 +140,9 @@ def _shortage_needs(session: Session, today: date) -> dict[int, Need]:
         component_needs: dict[int, Need] = defaultdict(Need)
         for order in structure.open_orders(session):
             for requirement in order.components:
-                rest = requirement.qty - requirement.consumed
+                # Still to consume, less what the order holds reserved (already
+                # out of the available stock below).
+                rest = requirement.qty - getattr(requirement, "reserved", ZERO)
                 if rest > 0:
                     component_needs[requirement.item_id].add(order.number, rest, order.due_date)
         available = available_stock(session)
@@ -147,7 +151,7 @@ def _shortage_needs(session: Session, today: date) -> dict[int, Need]:
             if missing > 0:
                 scale = missing / need.qty
                 for ref, qty in need.sources.items():
-                    needs[item_id].add(ref, qty * scale, need.due)
+                    needs[item_id].add(ref, (qty * scale).quantize(SHARE), need.due)
     return needs
 
 
@@ -253,7 +257,7 @@ def generate(session: Session, route: str, *, date_from: Any = None, date_to: An
             scale = (need.qty - have) / need.qty
             trimmed = Need(due=need.due)
             for ref, qty in need.sources.items():
-                trimmed.add(ref, qty * scale)
+                trimmed.add(ref, (qty * scale).quantize(SHARE))
             netted[item_id] = trimmed
     offers = best_offers(session, {i: n.qty for i, n in netted.items()}, today)
     request = PurchaseRequest(number=next_number(session, "request", REQUEST_PREFIX),

@@ -115,6 +115,18 @@ def matrix() -> Any:
                            offers=[offer_dict(o) for o in found.items])
 
 
+@bp.get("/matrix/history")
+@permission_required("purchasing.read")
+def matrix_history() -> Any:
+    from ordercraft.plugins.purchasing.matrix import price_history
+
+    item = request.args.get("item") or ""
+    supplier = request.args.get("supplier") or None
+    rows = price_history(request_session(), item, supplier=supplier) if item else []
+    return render_template("purchasing/history.html", item=item, supplier=supplier or "",
+                           rows=rows)
+
+
 @bp.post("/matrix")
 @permission_required("purchasing.write")
 def matrix_add() -> Any:

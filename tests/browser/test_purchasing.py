@@ -66,3 +66,34 @@ def test_request_review_purchase_order_and_receipt(page, live_server, login, scr
     screenshot(page, "purchasing-02-received")
     balance = _cli(live_server, "stock", "balance", "--item", sku, "--warehouse", "MAIN")
     assert "12" in json.dumps(balance)
+
+
+def test_mrp_planned_order_firmed_and_released(page, live_server, login, screenshot):
+    """The planner runs MRP, firms the planned production order a forecast calls for
+    and releases the production order in the browser."""
+    forecast = _cli(live_server, "mrp", "forecast", "KIT-CONSTRUCT", "--date", "2027-02-01",
+                    "--qty", "3", "--note", "browser test")["forecast"]
+    ref = f"forecast {forecast['id']}"
+
+    login(page, "admin")
+    page.goto(live_server.path("/planning/"))
+    page.click("button:has-text('Run MRP')")
+    page.wait_for_load_state()
+    page.goto(live_server.path("/planning/?item=KIT-CONSTRUCT"))
+    row = page.locator("table.planned-orders tr[data-order]", has_text=ref).first
+    assert "make" in row.inner_text()
+    screenshot(page, "planning-01-planned")
+    row.locator("button:has-text('Firm')").click()
+    notice = page.inner_text(".notice.success")
+    number = re.search(r"MO-\d+", notice).group(0)
+    production = _cli(live_server, "production", "show", number)
+    order = production.get("order", production)
+    assert order["state"] == "draft" and order["source"].startswith("MRP run")
+
+    page.goto(live_server.path(f"/production/{order['id']}"))
+    page.click(".wf-actions button:has-text('Release')")
+    page.wait_for_load_state()
+    assert "Released" in page.inner_text(".page-head")
+    screenshot(page, "planning-02-released")
+    again = _cli(live_server, "production", "show", number)
+    assert again.get("order", again)["state"] == "released"

@@ -112,3 +112,29 @@ def test_single_transaction_keeps_a_long_file_all_or_none(shop, tmp_path):
     error = refused(shop, f"stock import {path} --single-transaction")
     assert error["code"] == "insufficient_stock"
     assert ok(shop, "stock balance --item BOLT")["total"] == 0
+
+
+def test_a_backdated_import_posts_in_one_batch(shop, tmp_path, monkeypatch):
+    """Dated before moves already posted of its items, each batch would re-value those
+    later moves again: such a file posts in one batch; an appending one in several."""
+    from ordercraft.core.stock import imports
+
+    monkeypatch.setattr(imports, "FIRST_BATCH_LINES", 10)
+    monkeypatch.setattr(imports, "MIN_BATCH_LINES", 10)
+    monkeypatch.setattr(imports, "MAX_BATCH_LINES", 10)
+    path = tmp_path / "march.csv"
+    path.write_text(HEADER + "".join(f"2024-03-{2 + n % 20:02d},receive,BOLT,MAIN,1,2.50,\n"
+                                     for n in range(40)), encoding="utf-8")
+    told: list[str] = []
+    done = imports.import_in_batches(shop.platform, path, progress=told.append)
+    assert done.record["batches_done"] == 4 and "in batches" in told[0]
+    ok(shop, "stock receive --item OIL --warehouse MAIN --qty 1 --unit-cost 3 "
+             "--date 2024-03-25")
+    oil = tmp_path / "oil.csv"
+    oil.write_text(HEADER + "".join(f"2024-03-{2 + n % 20:02d},receive,OIL,MAIN,1,2.50,\n"
+                                    for n in range(40)), encoding="utf-8")
+    told.clear()
+    done = imports.import_in_batches(shop.platform, oil, progress=told.append)
+    assert done.record["batches_done"] == 1 and "in one batch (backdated)" in told[0]
+    assert qty(shop, "OIL") == "41"
+    assert shop.cli("stock verify --json").exit_code == 0

@@ -49,7 +49,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ordercraft.core.db import utcnow
-from ordercraft.core.errors import NotFound, OrdercraftError, ValidationError
+from ordercraft.core.errors import Conflict, NotFound, OrdercraftError, ValidationError
 from ordercraft.core.importing import csv_reader, file_error
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.settings import get_setting
@@ -64,7 +64,7 @@ from ordercraft.core.stock.inputs import (
     fail,
 )
 from ordercraft.core.stock.models import StockBalance, StockImport
-from ordercraft.core.stock.posting import bulk_mode, post_in_bulk
+from ordercraft.core.stock.posting import bulk_mode, paused_gc, post_in_bulk
 from ordercraft.core.stock.store import Ledger
 
 OPS = {"receive": "receipt", "receipt": "receipt", "issue": "issue", "write_off": "write_off",
@@ -138,7 +138,7 @@ def _row_problem(cells: list[str], width: int, numbers: tuple[int, ...],
     if len(cells) != width:
         return (f"has {len(cells)} cells, the header names {width} columns (a stray "
                 "separator, or a decimal comma in a ','-separated file?)")
-    if any("\x00" in cell for cell in cells):
+    if "\x00" in "".join(cells):
         return "contains a NUL byte"
     for at in numbers:
         text = _number(cells[at], decimal_comma).strip()
@@ -286,7 +286,8 @@ def import_file(session: Session, path: str | Path,
     The file is read before the session's transaction begins, so the write lock is held
     only while posting. ``progress`` is told what the import is doing.
     """
-    documents, rows = read_documents(path)
+    with paused_gc():
+        documents, rows = read_documents(path)
     if not documents:
         raise ValidationError(f"file {str(path)!r} has no rows", field="file")
     _check_dates(session, path, documents)
@@ -401,7 +402,8 @@ def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
     last posted batch. A refusal raises; when batches were posted before it, its message
     says how far the import got and how to resume it.
     """
-    documents, rows = read_documents(path)
+    with paused_gc():
+        documents, rows = read_documents(path)
     if not documents:
         raise ValidationError(f"file {str(path)!r} has no rows", field="file")
     digest = file_sha256(path)
@@ -418,7 +420,8 @@ def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
                 raise ValidationError(f"resume: import {resume} is done already "
                                       f"({record.rows} rows)", field="resume")
             posted = record.documents_done
-        specs, backdated = _checked_in_date_order(session, path, documents, posted)
+        with paused_gc():
+            specs, backdated = _checked_in_date_order(session, path, documents, posted)
     with platform.session(user) as session:
         if resume is None:
             record = StockImport(file_name=Path(path).name[:255], file_sha256=digest,
@@ -455,13 +458,24 @@ def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
         try:
             with platform.session(user) as session:
                 batch_ids, batch_moves = post_in_bulk(session, batch)
-                session.execute(update(StockImport).where(table.id == import_id).values(
+                # Only if no other process advanced the record meanwhile (the same import
+                # resumed twice at once): then this batch is rolled back.
+                advanced = session.execute(update(StockImport).where(
+                    table.id == import_id, table.documents_done == at).values(
                     rows_done=table.rows_done + lines,
                     documents_done=table.documents_done + len(batch),
                     batches_done=table.batches_done + 1,
                     moves_done=table.moves_done + batch_moves,
                     first_document_id=func.coalesce(table.first_document_id, min(batch_ids)),
                     last_document_id=max(batch_ids), updated_at=utcnow()))
+                if advanced.rowcount != 1:
+                    raise Conflict(f"import {import_id} is being posted by another process "
+                                   "(its record moved on meanwhile); nothing of this batch "
+                                   "was posted", field="resume")
+        except Conflict as exc:
+            if exc.field == "resume":
+                raise
+            raise _stopped(platform, import_id, path, exc) from None
         except OrdercraftError as exc:
             raise _stopped(platform, import_id, path, exc) from None
         took = time.monotonic() - started

@@ -173,11 +173,11 @@ def main() -> None:
                 imports.append(f"{time.perf_counter() - started:.1f} s, write lock "
                                f"{marks[1] - marks[0]:.1f} s")
             else:
-                # "posted; write lock held T s in all, at most M s at a time (N.N s)"
+                # "FILE: posted; write lock held T s in all, at most M s at a time (N s)"
                 last = result.stderr.strip().splitlines()[-1].split()
+                batches = json.loads(result.stdout)["import"]["batches_done"]
                 imports.append(f"{time.perf_counter() - started:.1f} s, write lock "
-                               f"{last[4]} s in {result.stderr.count('rows (')} batches, "
-                               f"at most {last[9]} s")
+                               f"{last[5]} s in {batches} batches, at most {last[11]} s")
             run += 1
             path = stock_file(folder, options.import_rows, run)
 

@@ -191,4 +191,22 @@ def test_openapi_lists_the_statuses_a_route_returns(api_site):
     create = document["paths"]["/api/v1/parties"]["post"]["responses"]
     assert {"201", "400", "401", "403", "413", "415", "503"} <= set(create)
     one = document["paths"]["/api/v1/parties/{party_id}"]["get"]["responses"]
-    assert {"200", "401", "403", "404", "503"} <= set(one)
+    assert {"200", "401", "403", "404", "500", "503"} <= set(one)
+    assert {"409", "422"} <= set(create) and "409" not in one  # a read conflicts with nothing
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            # Every status is listed: no catch-all "default" answer.
+            assert "default" not in operation["responses"], (method, path)
+            # ... and the permission the route needs, for a machine and for a reader.
+            if operation["security"]:
+                permission = operation.get("x-permission")
+                assert (f"Requires the permission `{permission}`" in operation["description"]
+                        if permission else "Any signed-in user" in operation["description"]), (
+                    method, path)
+    listing = document["paths"]["/api/v1/parties"]["get"]
+    assert listing["x-permission"] == "party.read"
+    assert "Requires the permission `party.read`." in listing["description"]
+    public = [operation for operations in document["paths"].values()
+              for operation in operations.values() if not operation["security"]]
+    assert all(operation["description"].endswith("Public: no authentication needed.")
+               for operation in public)

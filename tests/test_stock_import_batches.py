@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ordercraft.core.models import Item, Warehouse
+from test_stock_cli import ok, refused
 
 HEADER = "date,op,sku,warehouse,qty,unit_cost,ref\n"
 
@@ -21,18 +22,6 @@ def shop(site):
                          Item(sku="OIL", name="Oil", valuation="average"),
                          Warehouse(code="MAIN", name="Main")])
     return site
-
-
-def ok(site, command):
-    result = site.cli(command + " --json")
-    assert result.exit_code == 0, (command, result.output, result.stderr)
-    return result.json()
-
-
-def refused(site, command):
-    result = site.cli(command + " --json")
-    assert result.exit_code == 2, (command, result.output)
-    return result.json()["error"]
 
 
 def qty(site, sku):
@@ -112,3 +101,64 @@ def test_single_transaction_keeps_a_long_file_all_or_none(shop, tmp_path):
     error = refused(shop, f"stock import {path} --single-transaction")
     assert error["code"] == "insufficient_stock"
     assert ok(shop, "stock balance --item BOLT")["total"] == 0
+
+
+def test_a_backdated_import_posts_in_one_batch(shop, tmp_path, monkeypatch):
+    """Dated before moves already posted of its items, each batch would re-value those
+    later moves again: such a file posts in one batch; an appending one in several."""
+    from ordercraft.core.stock import imports
+
+    monkeypatch.setattr(imports, "FIRST_BATCH_LINES", 10)
+    monkeypatch.setattr(imports, "MIN_BATCH_LINES", 10)
+    monkeypatch.setattr(imports, "MAX_BATCH_LINES", 10)
+    path = tmp_path / "march.csv"
+    path.write_text(HEADER + "".join(f"2024-03-{2 + n % 20:02d},receive,BOLT,MAIN,1,2.50,\n"
+                                     for n in range(40)), encoding="utf-8")
+    told: list[str] = []
+    done = imports.import_in_batches(shop.platform, path, progress=told.append)
+    assert done.record["batches_done"] == 4 and "in batches" in told[0]
+    ok(shop, "stock receive --item OIL --warehouse MAIN --qty 1 --unit-cost 3 "
+             "--date 2024-03-25")
+    oil = tmp_path / "oil.csv"
+    oil.write_text(HEADER + "".join(f"2024-03-{2 + n % 20:02d},receive,OIL,MAIN,1,2.50,\n"
+                                    for n in range(40)), encoding="utf-8")
+    told.clear()
+    done = imports.import_in_batches(shop.platform, oil, progress=told.append)
+    assert done.record["batches_done"] == 1 and "in one batch (backdated)" in told[0]
+    assert qty(shop, "OIL") == "41"
+    assert shop.cli("stock verify --json").exit_code == 0
+
+
+def test_an_import_resumed_twice_at_once_posts_its_rows_once(shop, tmp_path, monkeypatch):
+    """Each batch advances the record only from where this process left it: a second
+    process that resumed the same import meanwhile has its batch rolled back."""
+    from sqlalchemy import update
+
+    from ordercraft.core.errors import Conflict
+    from ordercraft.core.stock import imports
+    from ordercraft.core.stock.models import StockImport
+
+    path = tmp_path / "short.csv"
+    path.write_text(HEADER + "2024-03-01,receive,BOLT,MAIN,5,2.00,\n" + "".join(
+        f"2024-03-02,issue,BOLT,MAIN,1,,I{n}\n" for n in range(10)), encoding="utf-8")
+    import_id = refused(shop, f"stock import {path} --batch-rows 2")["details"]["import_id"]
+    ok(shop, "stock receive --item BOLT --warehouse MAIN --qty 5 --unit-cost 2 "
+             "--date 2024-03-01")
+    checked = imports._checked_in_date_order
+
+    def then_another_process_posts(*args):
+        found = checked(*args)
+        with shop.platform.session() as session:
+            session.execute(update(StockImport).where(StockImport.id == import_id).values(
+                documents_done=StockImport.documents_done + 1))
+        return found
+
+    monkeypatch.setattr(imports, "_checked_in_date_order", then_another_process_posts)
+    before = qty(shop, "BOLT")
+    try:
+        imports.import_in_batches(shop.platform, path, resume=import_id, batch_lines=2)
+    except Conflict as exc:
+        assert "being posted by another process" in exc.message
+    else:
+        raise AssertionError("the second resume posted")
+    assert qty(shop, "BOLT") == before

@@ -1,32 +1,36 @@
-"""``ordercraft stock import FILE.csv``: post a file of stock operations as one batch.
+"""``ordercraft stock import FILE.csv``: post a file of stock operations.
 
 The file is CSV, UTF-8 (with or without a byte-order mark), ``,`` or ``;`` between
-fields (with ``;``, a decimal comma is accepted: ``9,50``). Columns (first row, any order): ``date, op, sku, warehouse, qty, unit_cost, ref``;
-optional ``to_warehouse`` (transfers), ``holder`` (reservations; issues against a
-reservation) and ``note``. ``op`` is one of receive, issue, write_off, transfer,
-count, reserve, release. Rows that share an ``op`` and a ``ref`` form one document
-(one date); consecutive rows without a ``ref`` and with the same op, date and note
-form one document (a run of receipts of 3 March), which a cancel takes back whole.
+fields (with ``;``, a decimal comma is accepted: ``9,50``). Columns (first row, any
+order): ``date, op, sku, warehouse, qty, unit_cost, ref``; optional ``to_warehouse``
+(transfers), ``holder`` (reservations; issues against a reservation) and ``note``.
+``op`` is one of receive, issue, write_off, transfer, count, reserve, release. Rows
+that share an ``op`` and a ``ref`` form one document (one date); consecutive rows
+without a ``ref`` and with the same op, date and note form one document (a run of
+receipts of 3 March), which a cancel takes back whole.
 
 Every row is checked first (its shape, numbers, dates, items, warehouses, quantities
 at the unit's precision, references, in the file and against the ledger): a refusal
-imports nothing. Then :func:`import_file` posts the whole file in one transaction (all
-or none; the SDK's call), and :func:`import_in_batches` (the CLI's ``stock import``)
-posts it in business-date order in batches (of :data:`BATCH_SECONDS` each), each a
-short write transaction committed together with the import's record
-(``stock_imports``: rows done of the total), so that other writers wait for one batch,
-never for the whole file. What only the ledger can tell, availability, is checked as
-each batch posts: a refused batch posts nothing, the batches before it stay posted
-(whole documents, the ledger exact), the record says ``failed`` with the line and how
-far it got, and ``stock import FILE --resume ID`` posts the rest once the cause is
-fixed; a process killed during an import is resumed the same way. ``--single-transaction``
-keeps a long file all or none (holding the write lock while it posts). A row with more or fewer cells than the header, a NUL byte, or a qty or
-unit_cost that is not written with the digits 0-9 (no ``1_0``, no other scripts'
+imports nothing. A row with more or fewer cells than the header, a NUL byte, or a qty
+or unit_cost that is not written with the digits 0-9 (no ``1_0``, no other scripts'
 digits) is refused, and every such row is listed by its line in the file (the header
 is line 1); a column named twice is refused too. Other errors name the first bad row.
 The rows are checked and valued in business-date order (file order within a date),
 so a file may list an issue before the receipt that covers it, or a count before an
 earlier-dated receipt, as long as the receipt's date is not later.
+
+Then :func:`import_file` posts the whole file in one transaction (all or none; the
+SDK's call, and ``stock import --single-transaction``), and :func:`import_in_batches`
+(the CLI's ``stock import``) posts it in that order in batches of about
+:data:`BATCH_SECONDS` each, each a short write transaction committed together with the
+import's record (``stock_imports``: rows done of the total), so that other writers
+wait for one batch, never for the whole file. What only the ledger can tell,
+availability, is checked as each batch posts: a refused batch posts nothing, the
+batches before it stay posted (whole documents, the ledger exact), the record says
+``failed`` with the line and how far it got, and ``stock import FILE --resume ID``
+posts the rest once the cause is fixed; a process killed during an import is resumed
+the same way. A file dated before moves already posted of its items (a backdated
+import) posts in one batch: each batch would re-value those later moves again.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ordercraft.core.db import utcnow
-from ordercraft.core.errors import NotFound, OrdercraftError, ValidationError
+from ordercraft.core.errors import Conflict, NotFound, OrdercraftError, ValidationError
 from ordercraft.core.importing import csv_reader, file_error
 from ordercraft.core.permissions import require_session_permission
 from ordercraft.core.settings import get_setting
@@ -59,8 +63,8 @@ from ordercraft.core.stock.inputs import (
     check_documents,
     fail,
 )
-from ordercraft.core.stock.models import StockImport
-from ordercraft.core.stock.posting import bulk_mode, post_in_bulk
+from ordercraft.core.stock.models import StockBalance, StockImport
+from ordercraft.core.stock.posting import bulk_mode, paused_gc, post_in_bulk
 from ordercraft.core.stock.store import Ledger
 
 OPS = {"receive": "receipt", "receipt": "receipt", "issue": "issue", "write_off": "write_off",
@@ -77,7 +81,7 @@ MAX_LISTED = 20
 #: lock about this long, starting from FIRST_BATCH_LINES rows, within MIN/MAX_BATCH_LINES.
 BATCH_SECONDS = 0.2
 FIRST_BATCH_LINES = 1000
-MIN_BATCH_LINES = 100
+MIN_BATCH_LINES = 500
 MAX_BATCH_LINES = 20000
 #: On SQLite, the pause between two batches: a writer waiting for the lock polls for it
 #: (SQLite's busy handler sleeps up to 100 ms between tries) and gets its turn here.
@@ -134,7 +138,7 @@ def _row_problem(cells: list[str], width: int, numbers: tuple[int, ...],
     if len(cells) != width:
         return (f"has {len(cells)} cells, the header names {width} columns (a stray "
                 "separator, or a decimal comma in a ','-separated file?)")
-    if any("\x00" in cell for cell in cells):
+    if "\x00" in "".join(cells):
         return "contains a NUL byte"
     for at in numbers:
         text = _number(cells[at], decimal_comma).strip()
@@ -282,7 +286,8 @@ def import_file(session: Session, path: str | Path,
     The file is read before the session's transaction begins, so the write lock is held
     only while posting. ``progress`` is told what the import is doing.
     """
-    documents, rows = read_documents(path)
+    with paused_gc():
+        documents, rows = read_documents(path)
     if not documents:
         raise ValidationError(f"file {str(path)!r} has no rows", field="file")
     _check_dates(session, path, documents)
@@ -320,10 +325,11 @@ def list_imports(session: Session, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def _checked_in_date_order(session: Session, path: str | Path, documents: list[DocumentSpec],
-                           posted: int) -> list[DocumentSpec]:
+                           posted: int) -> tuple[list[DocumentSpec], bool]:
     """Check every document against the site (read only: no write lock) and return them
-    in posting order: business date, file order within a date. The first ``posted`` of
-    that order were posted already (a resumed import): their references are theirs."""
+    in posting order (business date, file order within a date) and whether the rest is
+    backdated (:func:`_backdated`). The first ``posted`` of that order were posted
+    already (a resumed import): their references are theirs."""
     _check_dates(session, path, documents)
     require_session_permission(session, "stock.post")
     docs = check_documents(session, documents, Catalog(session))
@@ -336,7 +342,28 @@ def _checked_in_date_order(session: Session, path: str | Path, documents: list[D
                 raise fail(doc.lines[0], DuplicateReference(
                     f"{article(doc.kind)} with ref {doc.ref!r} was posted already",
                     field="ref", details={"ref": doc.ref, "kind": doc.kind}))
-    return [doc.spec for doc in ordered]
+    return [doc.spec for doc in ordered], _backdated(session, ordered[posted:])
+
+
+def _backdated(session: Session, docs: list[Any]) -> bool:
+    """Whether any of ``docs`` is dated before a move already posted of its item in its
+    warehouse: posting it re-values the later moves, once per batch if it were split."""
+    earliest: dict[tuple[int, int], date] = {}
+    for doc in docs:
+        for line in doc.lines:
+            for warehouse in (line.warehouse, line.target):
+                if warehouse is not None:
+                    key = (line.item.id, warehouse.id)
+                    if key not in earliest or doc.date < earliest[key]:
+                        earliest[key] = doc.date
+    if not earliest:
+        return False
+    first = min(earliest.values())
+    balances = StockBalance.__table__.c
+    later = session.execute(select(balances.item_id, balances.warehouse_id, balances.last_date)
+                            .where(balances.last_date > first))
+    return any(key in earliest and last > earliest[key]
+               for *key_parts, last in later for key in [tuple(key_parts)])
 
 
 def _next_batch(specs: list[DocumentSpec], at: int, size: int) -> int:
@@ -375,7 +402,8 @@ def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
     last posted batch. A refusal raises; when batches were posted before it, its message
     says how far the import got and how to resume it.
     """
-    documents, rows = read_documents(path)
+    with paused_gc():
+        documents, rows = read_documents(path)
     if not documents:
         raise ValidationError(f"file {str(path)!r} has no rows", field="file")
     digest = file_sha256(path)
@@ -392,7 +420,8 @@ def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
                 raise ValidationError(f"resume: import {resume} is done already "
                                       f"({record.rows} rows)", field="resume")
             posted = record.documents_done
-        specs = _checked_in_date_order(session, path, documents, posted)
+        with paused_gc():
+            specs, backdated = _checked_in_date_order(session, path, documents, posted)
     with platform.session(user) as session:
         if resume is None:
             record = StockImport(file_name=Path(path).name[:255], file_sha256=digest,
@@ -404,11 +433,16 @@ def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
             record = session.get(StockImport, resume)
             record.state, record.error, record.updated_at = "posting", "", utcnow()
         import_id, rows_done = record.id, record.rows_done
+    size = batch_lines or FIRST_BATCH_LINES
+    if backdated and batch_lines is None:
+        # Each batch would re-value the same later moves again: one batch.
+        size = rows
     if progress is not None:
         progress(f"read and checked {rows} rows ({len(specs)} documents); posting "
-                 f"{len(specs) - posted} documents in batches (import {import_id})")
+                 f"{len(specs) - posted} documents "
+                 f"{'in one batch (backdated)' if size >= rows else 'in batches'} "
+                 f"(import {import_id})")
     pause = BATCH_PAUSE if platform.engine.dialect.name == "sqlite" else 0.0
-    size = batch_lines or FIRST_BATCH_LINES
     ids: list[int] = []
     moves = 0
     locked = longest = 0.0
@@ -424,13 +458,24 @@ def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
         try:
             with platform.session(user) as session:
                 batch_ids, batch_moves = post_in_bulk(session, batch)
-                session.execute(update(StockImport).where(table.id == import_id).values(
+                # Only if no other process advanced the record meanwhile (the same import
+                # resumed twice at once): then this batch is rolled back.
+                advanced = session.execute(update(StockImport).where(
+                    table.id == import_id, table.documents_done == at).values(
                     rows_done=table.rows_done + lines,
                     documents_done=table.documents_done + len(batch),
                     batches_done=table.batches_done + 1,
                     moves_done=table.moves_done + batch_moves,
                     first_document_id=func.coalesce(table.first_document_id, min(batch_ids)),
                     last_document_id=max(batch_ids), updated_at=utcnow()))
+                if advanced.rowcount != 1:
+                    raise Conflict(f"import {import_id} is being posted by another process "
+                                   "(its record moved on meanwhile); nothing of this batch "
+                                   "was posted", field="resume")
+        except Conflict as exc:
+            if exc.field == "resume":
+                raise
+            raise _stopped(platform, import_id, path, exc) from None
         except OrdercraftError as exc:
             raise _stopped(platform, import_id, path, exc) from None
         took = time.monotonic() - started
@@ -440,7 +485,7 @@ def import_in_batches(platform: Any, path: str | Path, *, user: Any = None,
         moves += batch_moves
         rows_done += lines
         at = end
-        if batch_lines is None:
+        if batch_lines is None and size < rows:
             # The next batch sized to hold the lock about BATCH_SECONDS at this speed.
             size = max(MIN_BATCH_LINES, min(MAX_BATCH_LINES,
                                             int(lines * BATCH_SECONDS / max(took, 1e-3))))

@@ -11,7 +11,8 @@ served by ``ordercraft serve`` (waitress, 8 threads). For ``--seconds``:
   process) runs over and over: it reads and checks its whole file without the write
   lock, then posts it in batches of about 0.2 s each, one short write transaction per
   batch with a pause between them, so other writers wait for one batch, not the file
-  (``--single-transaction``: the whole file in one transaction, as before);
+  (``--single-transaction``: the whole file in one transaction, as before); each run
+  imports new receipts dated after the run before's;
 - the scheduler's jobs run every few seconds (``ordercraft worker``);
 - a manager loads the client list (``GET /api/v1/clients``) in a loop.
 
@@ -34,6 +35,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 SLOW_CALCULATOR = '''"""Slow
@@ -93,13 +95,21 @@ def build(url: str, folder: Path, rows: int) -> tuple[str, list[str], Path]:
     script = folder / "slow.py"
     script.write_text(SLOW_CALCULATOR.replace("ROUNDS", str(ROUNDS)))
     must(cli(url, "calc", "add", str(script)))
-    stock_file = folder / "stock.csv"
-    with stock_file.open("w") as out:
+    return manager_token, engineer_tokens, stock_file(folder, rows, 0)
+
+
+def stock_file(folder: Path, rows: int, run: int) -> Path:
+    """The ``run``-th import's file: receipts over 28 days after those of the run before
+    (an import of new stock; a backdated one re-values every later move and posts in
+    one batch, see docs/stock.md)."""
+    path = folder / f"stock-{run}.csv"
+    start = date(2024, 1, 1) + timedelta(days=28 * run)
+    with path.open("w") as out:
         out.write("date,op,sku,warehouse,qty,unit_cost,ref\n")
         for n in range(rows):
-            # No reference: the same file can be imported again and again.
-            out.write(f"2024-01-{1 + n % 28:02d},receive,PART-{n % 100:03d},MAIN,1,2.50,\n")
-    return manager_token, engineer_tokens, stock_file
+            out.write(f"{start + timedelta(days=n % 28)},receive,PART-{n % 100:03d},MAIN,1,"
+                      "2.50,\n")
+    return path
 
 
 def request(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, bytes]:
@@ -123,7 +133,7 @@ def main() -> None:
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="oc-locks-"))
     url = f"sqlite:///{folder / 'site.db'}"
-    manager, engineers, stock_file = build(url, folder, options.import_rows)
+    manager, engineers, first_file = build(url, folder, options.import_rows)
     env = dict(os.environ, ORDERCRAFT_DATABASE_URL=url)
     server = subprocess.Popen([ORDERCRAFT, "serve", "--port", "0", "--threads",
                                str(options.threads), "--json"], env=env,
@@ -149,9 +159,10 @@ def main() -> None:
                 calc_runs.append(time.perf_counter() - started)
 
     def importer() -> None:
+        path, run = first_file, 0
         while not stop.is_set():
             started = time.perf_counter()
-            result = cli(url, "stock", "import", str(stock_file), "--json",
+            result = cli(url, "stock", "import", str(path), "--json",
                          *(["--single-transaction"] if options.single_transaction else []))
             if result.returncode != 0:
                 failures.append(f"import: {result.stderr.strip()[-300:]}")
@@ -162,11 +173,13 @@ def main() -> None:
                 imports.append(f"{time.perf_counter() - started:.1f} s, write lock "
                                f"{marks[1] - marks[0]:.1f} s")
             else:
-                # "posted; write lock held T s in all, at most M s at a time (N.N s)"
+                # "FILE: posted; write lock held T s in all, at most M s at a time (N s)"
                 last = result.stderr.strip().splitlines()[-1].split()
+                batches = json.loads(result.stdout)["import"]["batches_done"]
                 imports.append(f"{time.perf_counter() - started:.1f} s, write lock "
-                               f"{last[4]} s in {result.stderr.count('rows (')} batches, "
-                               f"at most {last[9]} s")
+                               f"{last[5]} s in {batches} batches, at most {last[11]} s")
+            run += 1
+            path = stock_file(folder, options.import_rows, run)
 
     def manager_user() -> None:
         while not stop.is_set():

@@ -2,7 +2,10 @@
 
 Every route registered with ``api_route`` (core's and enabled plugins') is described:
 path and path parameters from the Flask rule, query parameters and request body from
-the models the route validates with, the response from the model it answers with.
+the models the route validates with, the response from the model it answers with, the
+permission it needs (``x-permission`` and a line of its description) and every status
+it can answer: its success, the ones its declaration lists (``errors=``) and the ones
+the API answers for any route of its kind (see :func:`_responses`).
 """
 
 from __future__ import annotations
@@ -159,6 +162,7 @@ def build_openapi(app: Flask, fields_of: FieldsOf | None = None) -> dict[str, An
             if method in ("HEAD", "OPTIONS"):
                 continue
             operation = _operation(path, endpoint, spec, schemas, components, fields_of)
+            _add_permission(operation, _required_permission(app, spec))
             paths.setdefault(path, {})[method.lower()] = operation
     _fill_custom_fields([components, paths], fields_of)
     components["Error"] = ERROR_SCHEMA
@@ -216,6 +220,39 @@ def _error_response(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(
                 model="Error")}}}}
+
+
+#: Methods that change something: they may meet a conflict with the site's data.
+WRITING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _responses(spec: ApiSpec, has_parameters: bool) -> dict[str, Any]:
+    """The error statuses a route can answer, by what it is, then its own ``errors``."""
+    found: dict[str, Any] = {}
+    if spec.body is not None or spec.query is not None or has_parameters:
+        found["400"] = _error_response("Invalid input (a value, a number out of range, JSON "
+                                       "nested too deep); the error names the field.")
+    if spec.auth:
+        found["401"] = _error_response("Not authenticated (no token, an expired or revoked "
+                                       "one, an ended session).")
+        found["403"] = _error_response("The user lacks the permission, or a record rule "
+                                       "hides the object.")
+    if "{" in spec.rule or "<" in spec.rule or spec.query is not None:
+        found["404"] = _error_response("Nothing has this id or name (in the path, or named "
+                                       "by a filter).")
+    if WRITING & set(spec.methods):
+        found["409"] = _error_response("Conflicts with the site's data (a duplicate, a state "
+                                       "that does not allow it, stock that is not there).")
+        found["422"] = _error_response("Understood but not possible (a stock balance past "
+                                       "what its column holds, a calculator's error).")
+    if spec.body is not None:
+        found["413"] = _error_response("The request body is larger than the site accepts.")
+        found["415"] = _error_response("The request body is not JSON.")
+    found["500"] = _error_response("An internal fault (logged; the answer names no detail).")
+    found["503"] = _error_response("The database is busy or cannot be reached; try again.")
+    for status, description in spec.errors.items():
+        found[str(status)] = _error_response(description)
+    return found
 
 
 def _filter_parameters(entity: str, fields_of: FieldsOf) -> list[dict[str, Any]]:
@@ -280,23 +317,39 @@ def _operation(path: str, endpoint: str, spec: ApiSpec, schemas: dict[Any, Any],
         else:
             success["content"] = {"application/json": {"schema": {}}}
         responses[str(spec.status)] = success
-    if spec.body is not None or spec.query is not None or parameters:
-        responses["400"] = _error_response("Invalid input; the error names the field.")
-    if spec.body is not None:
-        responses["413"] = _error_response("The request body is larger than the site accepts.")
-        responses["415"] = _error_response("The request body is not JSON.")
-    if spec.auth:
-        responses["401"] = _error_response("Not authenticated.")
-        responses["403"] = _error_response("The user lacks the permission.")
-    if "{" in spec.rule or "<" in spec.rule:
-        responses["404"] = _error_response("Nothing has this id or name.")
-    responses["503"] = _error_response("The database is busy or cannot be reached; try again.")
-    for status, description in spec.errors.items():
-        responses[str(status)] = _error_response(description)
-    responses["default"] = _error_response("Any other error.")
-    operation["responses"] = responses
+    responses.update(_responses(spec, bool(parameters)))
+    operation["responses"] = dict(sorted(responses.items()))
     operation["security"] = ([{"bearerAuth": []}, {"cookieAuth": []}] if spec.auth else [])
     return operation
+
+
+def _required_permission(app: Flask, spec: ApiSpec) -> tuple[str | None, str]:
+    """The permission a route needs and the sentence that says so."""
+    if not spec.auth:
+        return None, "Public: no authentication needed."
+    if spec.document_type:
+        from ordercraft.core.workflow.machines import state_machines
+
+        try:
+            machine = state_machines(app.extensions["ordercraft"]).machine(spec.document_type)
+        except Exception:  # noqa: BLE001 - a document type of a disabled plugin
+            return None, (f"Requires the read permission of the {spec.document_type} "
+                          "documents' state machine.")
+        return machine.read_permission, (
+            f"Requires the permission `{machine.read_permission}` (the "
+            f"{spec.document_type} documents' read permission); a change also needs the "
+            "document's write permission or the transition's own.")
+    if spec.permission:
+        return spec.permission, f"Requires the permission `{spec.permission}`."
+    return None, "Any signed-in user (what the user sees follows their record rules)."
+
+
+def _add_permission(operation: dict[str, Any], required: tuple[str | None, str]) -> None:
+    permission, sentence = required
+    if permission is not None:
+        operation["x-permission"] = permission
+    description = operation.get("description", "")
+    operation["description"] = f"{description}\n\n{sentence}" if description else sentence
 
 
 def _default_tag(path: str) -> str:

@@ -574,7 +574,8 @@ def _write_components(session: Session,
         rows.append({"_id": component.id, **values})
     if rows:
         table = ProductionComponent.__table__
-        session.execute(update(table).where(table.c.id == bindparam("_id")), rows)
+        with session.no_autoflush:  # the rows are written; pending changes wait their flush
+            session.execute(update(table).where(table.c.id == bindparam("_id")), rows)
 
 
 def _plan_lines(order: ProductionOrder, items: Mapping[int, Item | ItemRef], warehouse: str,

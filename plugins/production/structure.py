@@ -224,8 +224,9 @@ class TreeCache:
     """The product trees this process has read, by database, structure stamp, product and
     day. The stamp is a random number the site's row ``structure`` of
     ``production_counters`` takes whenever a BOM or a BOM line is written (by any process:
-    every ORM flush and every ``session.execute`` of an INSERT, UPDATE or DELETE on those
-    tables sets it, in the writing transaction); a tree read under one stamp is valid
+    every ORM flush and every ``session.execute`` of an INSERT, UPDATE or DELETE construct
+    on those tables sets it, in the writing transaction; raw SQL text written to them must
+    call :func:`touch_structure`); a tree read under one stamp is valid
     while the site still has it. A site without the row (no BOM written since it was
     added) is not cached. Items (SKU, unit, precision) are not cached: they are read
     each time, in one query."""

@@ -17,9 +17,9 @@ from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -146,7 +146,7 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
     # one multi-row INSERT each (the ORM would write a component a statement)
     for model, rows in ((ProductionComponent, parts), (ProductionOperation, steps)):
         if rows:
-            session.execute(insert(model.__table__), _rows(rows, order.id))
+            session.execute(insert(cast(Table, model.__table__)), _rows(rows, order.id))
     session.expire(order, ["components", "operations"])
     return order
 
@@ -573,7 +573,7 @@ def _write_components(session: Session,
             set_committed_value(component, key, value)
         rows.append({"_id": component.id, **values})
     if rows:
-        table = ProductionComponent.__table__
+        table = cast(Table, ProductionComponent.__table__)
         with session.no_autoflush:  # the rows are written; pending changes wait their flush
             session.execute(update(table).where(table.c.id == bindparam("_id")), rows)
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import Table, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from ordercraft.plugins.production.models import Bom, BomLine, ProductionCounter
@@ -244,7 +244,7 @@ class TreeCache:
 
     @staticmethod
     def _site(session: Session) -> str:
-        return session.get_bind().url.render_as_string(hide_password=True)
+        return session.get_bind().engine.url.render_as_string(hide_password=True)
 
     def get(self, session: Session, stamp: int | None, item_id: int, day: date
             ) -> Tree | None:
@@ -278,7 +278,7 @@ _STRUCTURE_TABLES = frozenset({Bom.__tablename__, BomLine.__tablename__})
 def touch_structure(session: Session) -> None:
     """Give the site's structure a new stamp (in the session's transaction): every tree
     cached under the old one is read again."""
-    counters = ProductionCounter.__table__
+    counters = cast(Table, ProductionCounter.__table__)
     value = secrets.randbelow(2**31 - 1) + 1
     connection = session.connection()
     if connection.execute(update(counters).where(counters.c.name == STAMP).values(

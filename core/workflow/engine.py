@@ -413,13 +413,20 @@ def on_transition(session: Session, ctx: TransitionContext) -> list[int]:
     Returns the ids of the processes started."""
     document_type, document_id = document_ref(ctx.document)
     runner = _runner(session)
+
+    def running() -> set[int]:
+        return set(session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.document_type == document_type,
+            ProcessInstance.document_id == document_id, ProcessInstance.status == "running")))
+
+    running_before = running()
+    # A document without a running process has no step waiting for it (the common case:
+    # one query, not two).
     waiting = session.execute(
         select(ProcessStep, ProcessInstance).join(
             ProcessInstance, ProcessInstance.id == ProcessStep.process_id).where(
-            ProcessInstance.document_type == document_type,
-            ProcessInstance.document_id == document_id,
-            ProcessInstance.status == "running", ProcessStep.status == "active",
-            ProcessStep.kind == "wait")).all()
+            ProcessInstance.id.in_(running_before), ProcessStep.status == "active",
+            ProcessStep.kind == "wait")).all() if running_before else []
     for row, process in waiting:
         spec = runner.definition(process).steps.get(row.step)
         if spec is None:
@@ -430,17 +437,15 @@ def on_transition(session: Session, ctx: TransitionContext) -> list[int]:
     held = session.execute(
         select(ProcessStep, ProcessInstance).join(
             ProcessInstance, ProcessInstance.id == ProcessStep.process_id).where(
-            ProcessInstance.document_type == document_type,
-            ProcessInstance.document_id == document_id,
-            ProcessInstance.status == "running", ProcessStep.status == "active",
-            ProcessStep.kind == "transition", ProcessStep.outcome == "waiting")).all()
+            ProcessInstance.id.in_(running_before), ProcessStep.status == "active",
+            ProcessStep.kind == "transition", ProcessStep.outcome == "waiting")
+    ).all() if running_before else []
     for row, process in held:
         spec = runner.definition(process).steps.get(row.step)
         if spec is not None:
             _move_document(runner, process, runner.definition(process), spec, row, ctx.now)
-    running_before = set(session.scalars(select(ProcessInstance.id).where(
-        ProcessInstance.document_type == document_type,
-        ProcessInstance.document_id == document_id, ProcessInstance.status == "running")))
+    if waiting or held:  # a finished or moved step may have finished its process
+        running_before = running()
     started = _start_triggered(session, ctx, document_type, document_id)
     runner.drain(ctx.now, ctx.user)
     state = ctx.machine.state(ctx.target)

@@ -12,13 +12,14 @@ order's ``qty``, less the by-products' shares. The output is received at that va
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,6 +35,7 @@ from ordercraft.plugins.production.models import (
     WorkCentre,
 )
 from ordercraft.plugins.production.structure import (
+    ItemInfo,
     StructureLine,
     StructureReader,
     cycle_error,
@@ -144,7 +146,7 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
     # one multi-row INSERT each (the ORM would write a component a statement)
     for model, rows in ((ProductionComponent, parts), (ProductionOperation, steps)):
         if rows:
-            session.execute(insert(model), _rows(rows, order.id))
+            session.execute(insert(cast(Table, model.__table__)), _rows(rows, order.id))
     session.expire(order, ["components", "operations"])
     return order
 
@@ -170,6 +172,9 @@ def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal
               steps: list[ProductionOperation]) -> None:
 
     reader = StructureReader(session, on_date)
+    reader.items[item.id] = ItemInfo(item.id, item.sku, item.name, item.unit, item.kind,
+                                     item.unit_precision or 0)  # read already
+    reader.load_tree(item.id)
     bom = reader.bom(item.id)
     if bom is None:
         raise ValidationError(f"item: {item.sku!r} has no BOM to produce it from",
@@ -289,8 +294,22 @@ def _record(order: ProductionOrder, purpose: str, posted: stock.PostedDocument,
                                        value=value))
 
 
+class ItemRef(NamedTuple):
+    """What an order's postings need of an item (read as a plain row, not an ORM object)."""
+
+    id: int
+    sku: str
+    unit_precision: int | None
+
+
 def _skus(session: Session, ids: set[int]) -> dict[int, Item]:
     return {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(ids)))}
+
+
+def _item_refs(session: Session, ids: set[int]) -> dict[int, ItemRef]:
+    """SKU and precision of the items, without loading them as ORM objects."""
+    return {row.id: ItemRef(*row) for row in session.execute(
+        select(Item.id, Item.sku, Item.unit_precision).where(Item.id.in_(ids)))}
 
 
 def availability(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
@@ -319,7 +338,7 @@ def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
     """Reserve what the warehouse holds of each component for the order (FIFO items and
     average items alike), in one reservation document; returns the shortages (item, qty
     short)."""
-    items = _skus(session, {c.item_id for c in order.components})
+    items = _item_refs(session, {c.item_id for c in order.components})
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
     free = _available(session, [items[c.item_id].sku for c in order.components], place.code)
@@ -370,7 +389,7 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     stocked = set(order.stocked_stages or [])
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
-    items = _skus(session, {c.item_id for c in order.components})
+    items = _item_refs(session, {c.item_id for c in order.components})
 
     def at(qty: Decimal, item_id: int) -> Decimal:
         if finishing:
@@ -518,7 +537,7 @@ def reserve_for_sales_line(session: Session, order: ProductionOrder) -> Decimal:
 
 def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.LineSpec],
              scrap_lines: list[stock.LineSpec], consuming: list[tuple[Any, Decimal]],
-             items: dict[int, Item], day: Any, ref: str, purposes: tuple[str, str]) -> Decimal:
+             items: Mapping[int, Item | ItemRef], day: Any, ref: str, purposes: tuple[str, str]) -> Decimal:
     """Post the issue and the scrap write-off; book what each component consumed and
     its value; return the value consumed."""
     consumed_value = ZERO
@@ -545,18 +564,21 @@ def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.L
 
 def _write_components(session: Session,
                       changes: list[tuple[ProductionComponent, dict[str, Decimal]]]) -> None:
-    """Write new values of an order's components in one multi-row UPDATE (the ORM would
-    track and write each row on its own); the objects hold them as written."""
+    """Write new values of an order's components in one executemany UPDATE of the table
+    (neither the ORM's tracking of each row nor its bulk-update bookkeeping); the objects
+    hold them as written."""
     rows = []
     for component, values in changes:
         for key, value in values.items():
             set_committed_value(component, key, value)
-        rows.append({"id": component.id, **values})
+        rows.append({"_id": component.id, **values})
     if rows:
-        session.execute(update(ProductionComponent), rows)
+        table = cast(Table, ProductionComponent.__table__)
+        with session.no_autoflush:  # the rows are written; pending changes wait their flush
+            session.execute(update(table).where(table.c.id == bindparam("_id")), rows)
 
 
-def _plan_lines(order: ProductionOrder, items: dict[int, Item], warehouse: str,
+def _plan_lines(order: ProductionOrder, items: Mapping[int, Item | ItemRef], warehouse: str,
                 targets: dict[int, tuple[Decimal, Decimal]]
                 ) -> tuple[list[stock.LineSpec], list[stock.LineSpec], list[tuple[Any, Decimal]]]:
     """Issue and scrap lines that bring each component to its ``(qty, scrap)`` target."""
@@ -609,7 +631,7 @@ def report_stage(session: Session, order: ProductionOrder, stage: Any,
     if number != expected:
         raise Conflict(f"stage: report stage {expected} of {order.number} before stage "
                        f"{number}", field="stage")
-    items = _skus(session, {c.item_id for c in order.components})
+    items = _item_refs(session, {c.item_id for c in order.components})
     place = session.get(Warehouse, order.warehouse_id)
     assert place is not None
     targets = {c.id: (c.qty, c.scrap_qty) for c in order.components
@@ -647,7 +669,7 @@ def _amount(order: ProductionOrder, purpose: str, value: Decimal, stage: int) ->
 
 
 def _receive_nodes(session: Session, order: ProductionOrder, weights: dict[int, Decimal],
-                   total: Decimal, items: dict[int, Item], warehouse: str, day: Any,
+                   total: Decimal, items: Mapping[int, Item | ItemRef], warehouse: str, day: Any,
                    ref: str) -> None:
     """Receive a stocked stage's nodes at ``total``, shared by ``weights`` (by quantity
     when they are all zero), 4 places, the last node taking the rest."""
@@ -682,7 +704,7 @@ def _report_stocked_stages(session: Session, order: ProductionOrder, on_date: An
 
 
 def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
-                  items: dict[int, Item]) -> None:
+                  items: Mapping[int, Item | ItemRef]) -> None:
     """Release what the order still holds (one release document)."""
     lines = [stock.LineSpec(items[c.item_id].sku, warehouse, holder=order.holder)
              for c in order.components if c.kind != "byproduct" and c.reserved_qty > 0]

@@ -9,17 +9,20 @@ per item.
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, event, insert, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
-from ordercraft.plugins.production.models import Bom, BomLine
+from ordercraft.plugins.production.models import Bom, BomLine, ProductionCounter
 from ordercraft.plugins.production.units import factor
 from ordercraft.sdk.errors import ValidationError
 from ordercraft.sdk.models import Item
@@ -110,6 +113,8 @@ class StructureReader:
     boms: dict[int, BomHead | None] = field(default_factory=dict)
     lines: dict[int, list[StructureLine]] = field(default_factory=dict)
     items: dict[int, ItemInfo] = field(default_factory=dict)
+    #: The items whose whole tree is read.
+    trees: set[int] = field(default_factory=set)
 
     def load(self, item_ids: Iterable[int]) -> None:
         """Read the active BOM and lines of every item not read yet, in a few queries."""
@@ -130,13 +135,20 @@ class StructureReader:
             self.lines[item_id] = []
         by_bom = {bom.id: bom for bom in found.values()}
         rows: list[Any] = []
-        for batch in chunks(sorted(by_bom)):
+        for batch in chunks(sorted(by_bom)):  # the components' items in the same query
             rows.extend(self.session.execute(
                 select(BomLine.id, BomLine.bom_id, BomLine.component_id, BomLine.kind,
                        BomLine.base_qty, BomLine.scrap_pct, BomLine.cost_share,
-                       BomLine.phantom, BomLine.stage).where(BomLine.bom_id.in_(batch))
+                       BomLine.phantom, BomLine.stage, Item.sku, Item.name, Item.unit,
+                       Item.kind.label("item_kind"), Item.unit_precision)
+                .join(Item, Item.id == BomLine.component_id)
+                .where(BomLine.bom_id.in_(batch))
                 .order_by(BomLine.bom_id, BomLine.position)))
-        self.load_items(row.component_id for row in rows)
+        for row in rows:
+            if row.component_id not in self.items:
+                self.items[row.component_id] = ItemInfo(
+                    row.component_id, row.sku, row.name, row.unit, row.item_kind,
+                    row.unit_precision or 0)
         outputs: dict[int, Fraction] = {}
         ratios: dict[tuple[Decimal, Decimal, Fraction], tuple[Fraction, Fraction]] = {}
         for row in rows:
@@ -165,12 +177,34 @@ class StructureReader:
                                               row.unit_precision or 0)
 
     def load_tree(self, item_id: int) -> None:
-        """Read every level below ``item_id``: one round of queries per level."""
+        """Read every level below ``item_id``: one round of queries per level, or, when
+        this process read the same tree since the site's BOMs last changed, its BOMs and
+        lines from the process's cache (:class:`TreeCache`) and its items in one query."""
+        if item_id in self.trees:
+            return
+        self.trees.add(item_id)
+        day = self.on_date or date.today()
+        stamp = TREES.stamp(self.session)
+        cached = TREES.get(self.session, stamp, item_id, day)
+        if cached is not None:
+            for tree_item, (head, lines) in cached.items():
+                if tree_item not in self.boms:
+                    self.boms[tree_item], self.lines[tree_item] = head, list(lines)
+            self.load_items(cached)
+            return
         level_ids = [item_id]
         while level_ids:
             self.load(level_ids)
             level_ids = sorted({line.component_id for i in level_ids for line in self.lines[i]
                                 if line.component_id not in self.boms})
+        tree: Tree = {}
+        below = [item_id]  # the whole tree, parts this reader had read before included
+        while below:
+            found = below.pop()
+            if found not in tree:
+                tree[found] = (self.boms[found], tuple(self.lines[found]))
+                below.extend(line.component_id for line in self.lines[found])
+        TREES.put(self.session, stamp, item_id, day, tree)
 
     def bom(self, item_id: int) -> BomHead | None:
         self.load([item_id])
@@ -179,6 +213,94 @@ class StructureReader:
     def lines_of(self, item_id: int) -> list[StructureLine]:
         self.load([item_id])
         return self.lines[item_id]
+
+
+#: A tree's BOMs and lines by item (the item without a BOM: ``None`` and no lines).
+Tree = dict[int, tuple[BomHead | None, tuple[StructureLine, ...]]]
+STAMP = "structure"
+
+
+class TreeCache:
+    """The product trees this process has read, by database, structure stamp, product and
+    day. The stamp is a random number the site's row ``structure`` of
+    ``production_counters`` takes whenever a BOM or a BOM line is written (by any process:
+    every ORM flush and every ``session.execute`` of an INSERT, UPDATE or DELETE construct
+    on those tables sets it, in the writing transaction; raw SQL text written to them must
+    call :func:`touch_structure`); a tree read under one stamp is valid
+    while the site still has it. A site without the row (no BOM written since it was
+    added) is not cached. Items (SKU, unit, precision) are not cached: they are read
+    each time, in one query."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self._trees: OrderedDict[tuple[str, int, int, date], Tree] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def stamp(session: Session) -> int | None:
+        return session.execute(select(ProductionCounter.value).where(
+            ProductionCounter.name == STAMP)).scalar()
+
+    @staticmethod
+    def _site(session: Session) -> str:
+        return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+    def get(self, session: Session, stamp: int | None, item_id: int, day: date
+            ) -> Tree | None:
+        if stamp is None:
+            return None
+        key = (self._site(session), stamp, item_id, day)
+        with self._lock:
+            tree = self._trees.get(key)
+            if tree is not None:
+                self._trees.move_to_end(key)
+            return tree
+
+    def put(self, session: Session, stamp: int | None, item_id: int, day: date,
+            tree: Tree) -> None:
+        if stamp is None:
+            return
+        with self._lock:
+            self._trees[(self._site(session), stamp, item_id, day)] = tree
+            while len(self._trees) > self.SIZE:
+                self._trees.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._trees.clear()
+
+
+TREES = TreeCache()
+_STRUCTURE_TABLES = frozenset({Bom.__tablename__, BomLine.__tablename__})
+
+
+def touch_structure(session: Session) -> None:
+    """Give the site's structure a new stamp (in the session's transaction): every tree
+    cached under the old one is read again."""
+    counters = cast(Table, ProductionCounter.__table__)
+    value = secrets.randbelow(2**31 - 1) + 1
+    connection = session.connection()
+    if connection.execute(update(counters).where(counters.c.name == STAMP).values(
+            value=value)).rowcount == 0:
+        connection.execute(insert(counters).values(name=STAMP, value=value))
+
+
+@event.listens_for(Session, "before_flush")
+def _structure_flushed(session: Session, _context: Any, _instances: Any) -> None:
+    for objects in (session.new, session.dirty, session.deleted):
+        if any(isinstance(obj, (Bom, BomLine)) for obj in objects):
+            touch_structure(session)
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _structure_written(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in _STRUCTURE_TABLES:
+        touch_structure(state.session)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ issued at FIFO cost, scrap none, the robot received at actual cost) in one trans
 of its own. Target: under 2 s for 100 on SQLite.
 
 Explosion: a tree of 1,000 items over 7 levels (1, 3, 9, 27, 81, 243, 636), every item
-a BOM of 3 lines but the last level's; ``bom show --explode`` of its top. Target 200 ms.
+a BOM of 3 lines but the last level's; ``bom show --explode`` of its top, 20 times: the
+first reads the tree from the database, the others from the process's tree cache (its
+items still read). Target 200 ms.
 """
 
 from __future__ import annotations
@@ -121,10 +123,11 @@ def main(argv: list[str]) -> None:
             else:
                 build_tree(platform)
                 walls, cpus = explode_times(platform)
-                print(f"explosion of a 7-level, 1,000-item structure (999 rows): median "
-                      f"{statistics.median(walls) * 1000:.1f} ms wall, "
-                      f"{statistics.median(cpus) * 1000:.1f} ms CPU; best "
-                      f"{min(walls) * 1000:.1f} ms wall (target 200 ms)")
+                print(f"explosion of a 7-level, 1,000-item structure (999 rows): first "
+                      f"(read from the database) {walls[0] * 1000:.1f} ms wall, "
+                      f"{cpus[0] * 1000:.1f} ms CPU; then (tree cached) median "
+                      f"{statistics.median(walls[1:]) * 1000:.1f} ms wall, "
+                      f"{statistics.median(cpus[1:]) * 1000:.1f} ms CPU (target 200 ms)")
             platform.dispose()
             if url:
                 break

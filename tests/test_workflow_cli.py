@@ -205,7 +205,7 @@ def test_worker_once(shop):
     result = ok(shop, "worker --once --json")
     assert result == {"ok": True, "jobs": {"escalate-overdue": [], "reminders": [],
                                            "scheduled-processes": [], "imports": [],
-                                           "send-mail": []}}
+                                           "send-mail": [], "daily-backup": []}}
 
 
 def test_worker_runs_until_interrupted(shop):

@@ -130,3 +130,12 @@ def test_hook_register_reports(make_site):
     assert document["totals"] == {"visits": "7"}
     gone = site.cli("analysis report sales --json")  # sales is not enabled on this site
     assert gone.exit_code != 0 and "not a report of this site" in gone.output
+
+
+def test_production_contributes_its_output_and_variance(make_site):
+    site = make_site(plugins=["production", "analysis"])
+    listed = {r["name"]: r["plugin"] for r in site.cli("analysis reports --json").json()["reports"]}
+    assert listed["production_variance"] == "production" and "sales" not in listed
+    document = site.cli("analysis report production_variance --json").json()
+    assert document["rows"] == [] and document["totals"] == {
+        "orders": "0", "planned": "0", "actual": "0", "variance": "0"}

@@ -95,14 +95,14 @@ def test_exports_pages_api_and_bad_filters(make_site, tmp_path):
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     assert client.get("/api/v1/analysis/reports/sales?days=0").status_code == 400
     assert client.get("/api/v1/analysis/reports/nothing").status_code == 404
-    page = client.get("/analysis/reports/sales?from=2026-01-01&to=2026-03-31&by=item"
+    page = client.get("/reports/sales?from=2026-01-01&to=2026-03-31&by=item"
                       ).get_data(as_text=True)
     assert 'data-total="revenue">6150.00' in page and "Export XLSX" in page
-    xlsx = client.get("/analysis/reports/sales?from=2026-01-01&to=2026-03-31&format=xlsx")
+    xlsx = client.get("/reports/sales?from=2026-01-01&to=2026-03-31&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    shown = client.get("/analysis/reports/sales?from=2026-03-01&to=2026-01-01")
+    shown = client.get("/reports/sales?from=2026-03-01&to=2026-01-01")
     assert shown.status_code == 200 and "is after to" in shown.get_data(as_text=True)
-    assert "Gross margin" in client.get("/analysis/reports").get_data(as_text=True)
+    assert "Gross margin" in client.get("/reports/").get_data(as_text=True)
 
 
 def test_hook_register_reports(make_site):

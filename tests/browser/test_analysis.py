@@ -70,7 +70,7 @@ def test_owners_figures_and_a_report_are_the_apis(page, live_server, login, scre
     screenshot(page, "analysis-04-owner-phone")
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(live_server.path("/analysis/reports"))
+    page.goto(live_server.path("/reports"))
     page.click("text=Gross margin")
     page.wait_for_selector("#report-table")
     shown = {cell.get_attribute("data-total"): cell.text_content().strip()

@@ -95,14 +95,14 @@ def test_exports_pages_api_and_bad_filters(make_site, tmp_path):
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     assert client.get("/api/v1/analysis/reports/sales?days=0").status_code == 400
     assert client.get("/api/v1/analysis/reports/nothing").status_code == 404
-    page = client.get("/analysis/reports/sales?from=2026-01-01&to=2026-03-31&by=item"
+    page = client.get("/reports/sales?from=2026-01-01&to=2026-03-31&by=item"
                       ).get_data(as_text=True)
     assert 'data-total="revenue">6150.00' in page and "Export XLSX" in page
-    xlsx = client.get("/analysis/reports/sales?from=2026-01-01&to=2026-03-31&format=xlsx")
+    xlsx = client.get("/reports/sales?from=2026-01-01&to=2026-03-31&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    shown = client.get("/analysis/reports/sales?from=2026-03-01&to=2026-01-01")
+    shown = client.get("/reports/sales?from=2026-03-01&to=2026-01-01")
     assert shown.status_code == 200 and "is after to" in shown.get_data(as_text=True)
-    assert "Gross margin" in client.get("/analysis/reports").get_data(as_text=True)
+    assert "Gross margin" in client.get("/reports/").get_data(as_text=True)
 
 
 def test_hook_register_reports(make_site):
@@ -130,3 +130,12 @@ def test_hook_register_reports(make_site):
     assert document["totals"] == {"visits": "7"}
     gone = site.cli("analysis report sales --json")  # sales is not enabled on this site
     assert gone.exit_code != 0 and "not a report of this site" in gone.output
+
+
+def test_production_contributes_its_output_and_variance(make_site):
+    site = make_site(plugins=["production", "analysis"])
+    listed = {r["name"]: r["plugin"] for r in site.cli("analysis reports --json").json()["reports"]}
+    assert listed["production_variance"] == "production" and "sales" not in listed
+    document = site.cli("analysis report production_variance --json").json()
+    assert document["rows"] == [] and document["totals"] == {
+        "orders": "0", "planned": "0", "actual": "0", "variance": "0"}

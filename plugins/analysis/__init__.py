@@ -102,15 +102,15 @@ def cli_commands() -> list[Any]:
 
 @hookimpl
 def web_blueprints() -> list[Any]:
-    from ordercraft.plugins.analysis.web import api, pages
+    from ordercraft.plugins.analysis.web import api, pages, report_pages
 
-    return [pages, api]
+    return [pages, report_pages, api]
 
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
     return [MenuItem("Analysis", "analysis.matrix_page", order=60, permission="analysis.read"),
-            MenuItem("Reports", "analysis.reports_page", order=61, permission="analysis.read")]
+            MenuItem("Reports", "analysis_reports.reports_page", order=61, permission="analysis.read")]
 
 
 @hookimpl

@@ -5,7 +5,7 @@ Each plugin owns its reports and contributes them through analysis' hook
 holds its data: sales' sales by period / client / item / manager / group, gross margin,
 order backlog, shortages and receivables aging; analysis' own stock value at a date and
 slow-moving stock (from the ledger, ``sdk.stock``). The same run serves the page
-(``/analysis/reports/NAME``), the command (``ordercraft analysis report NAME``) and the
+(``/reports/NAME``), the command (``ordercraft analysis report NAME``) and the
 API (``GET /api/v1/analysis/reports/NAME``)::
 
     registry.add("backlog", "Order backlog", run, columns=[

@@ -17,6 +17,9 @@ from ordercraft.sdk.errors import OrdercraftError, ValidationError
 pages = Blueprint("analysis", __name__, url_prefix="/analysis", template_folder="templates",
                   static_folder="static", static_url_path="/assets")
 api = Blueprint("analysis_api", __name__, url_prefix=web.API_PREFIX)
+#: The reports (``/reports/``), apart from ``/analysis/`` so each has its menu entry.
+report_pages = Blueprint("analysis_reports", __name__, url_prefix="/reports",
+                         template_folder="templates")
 
 #: The query-string parameters of the pages, passed to the analyses as they are typed.
 PAGE_OPTIONS = ("a", "b", "boundary", "x", "y", "sd")
@@ -226,7 +229,7 @@ def report_api(name: str, query: ReportQuery) -> Any:
     return document if query.format == "json" else _export(document, query.format)
 
 
-@pages.get("/reports")
+@report_pages.get("/")
 @web.permission_required("analysis.read")
 def reports_page() -> Any:
     """The reports the user may run."""
@@ -236,7 +239,7 @@ def reports_page() -> Any:
         web.request_session(), web.current_user()))
 
 
-@pages.get("/reports/<name>")
+@report_pages.get("/<name>")
 @web.permission_required("analysis.read")
 def report_page(name: str) -> Any:
     """One report: its filters, its table with the totals, links to CSV and XLSX."""

@@ -70,6 +70,14 @@ def order_shortages(session: Any, order: Any, shortages: list[Any]) -> None:
     orders_for_shortages(session, order, shortages)
 
 
+@hookimpl(optionalhook=True)
+def register_reports(registry: Any) -> None:
+    """analysis' hook (while analysis is enabled): production output and cost variance."""
+    from ordercraft.plugins.production.orders import register_reports as register
+
+    register(registry)
+
+
 @hookimpl
 def register_state_machines(registry: Any) -> None:
     from ordercraft.plugins.production.machine import production_order_machine

@@ -930,6 +930,25 @@ def item_variances(session: Session, item: Any = None) -> list[dict[str, Any]]:
             for item_id, row in sorted(totals.items(), key=lambda pair: skus[pair[0]].sku)]
 
 
+def register_reports(registry: Any) -> None:
+    """The report ``production_variance`` (analysis' hook ``register_reports``): per
+    product, the done orders, the quantity made, the planned and actual cost and the
+    variance, as :func:`item_variances`."""
+
+    def rows(session: Session, filters: Any) -> list[dict[str, Any]]:
+        return [{**row, "qty": Decimal(row["qty"]), "planned": Decimal(row["planned"]),
+                 "actual": Decimal(row["actual"]), "variance": Decimal(row["variance"])}
+                for row in item_variances(session)]
+
+    registry.add("production_variance", "Production output and variance", rows, columns=[
+        ("item", "Product", "text", False), ("orders", "Orders done", "count", True),
+        ("qty", "Quantity made", "quantity", False), ("planned", "Planned cost", "money", True),
+        ("actual", "Actual cost", "money", True), ("variance", "Variance", "money", True)],
+        permission="production.read",
+        description="What production made per product, and what it cost against the plan "
+                    "(positive variance: it cost more).")
+
+
 def calculation_lines(session: Session, lines: list[Any], qty: Decimal
                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A calculator's breakdown lines for one unit as a one-off product's components and

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from .models import Order, OrderLine, SalesTotal, Shipment, ShipmentLine
@@ -107,27 +107,29 @@ def record_shipment(session: Session, order: Order, shipment: Shipment, *,
 
 
 def _apply(session: Session, deltas: dict[Key, list[Any]]) -> None:
+    """Add the deltas to their rows in one statement: ``INSERT ... ON CONFLICT DO
+    UPDATE`` (SQLite and PostgreSQL), so two shipments posting at once add up instead of
+    both inserting the month's row."""
     if not deltas:
         return
-    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
     table = SalesTotal.__table__
-    keys = list(deltas)
-    existing = {(row.month, row.dimension, row.key_id, row.warehouse_id): row
-                for row in session.scalars(select(SalesTotal).where(
-                    tuple_(table.c.month, table.c.dimension, table.c.key_id,
-                           table.c.warehouse_id).in_(keys)))}
-    for key, (qty, amount, cost, count) in deltas.items():
-        row = existing.get(key)
-        if row is None:
-            session.add(SalesTotal(month=key[0], dimension=key[1], key_id=key[2],
-                                   warehouse_id=key[3], qty=qty, net_amount=amount,
-                                   cost=cost, lines=count))
-        else:
-            row.qty += qty
-            row.net_amount += amount
-            row.cost += cost
-            row.lines += count
-    session.flush()
+    statement = upsert(table).values([
+        {"month": month, "dimension": dimension, "key_id": key_id,
+         "warehouse_id": warehouse_id, "qty": qty, "net_amount": amount, "cost": cost,
+         "lines": count}
+        for (month, dimension, key_id, warehouse_id), (qty, amount, cost, count)
+        in deltas.items()])
+    added = statement.excluded
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.month, table.c.dimension, table.c.key_id,
+                        table.c.warehouse_id],
+        set_={"qty": table.c.qty + added.qty,
+              "net_amount": table.c.net_amount + added.net_amount,
+              "cost": table.c.cost + added.cost, "lines": table.c.lines + added.lines}))
 
 
 def fill_missing_costs(session: Session) -> int:

@@ -36,3 +36,46 @@ def test_dashboard_and_matrix_numbers_are_the_apis(page, live_server, login, scr
     box = page.locator("#matrix svg").bounding_box()
     assert box is not None and box["width"] <= 390
     screenshot(page, "analysis-03-matrix-phone")
+
+
+def test_owners_figures_and_a_report_are_the_apis(page, live_server, login, screenshot):
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    login(page, "admin")
+    owner = page.locator("[data-widget=analysis-owner]")
+    assert owner.locator("svg").count() == 1
+    # text_content: the labels as written (the card's style may capitalise what shows)
+    rows = {row.locator("th").text_content().strip(): row.locator("td").text_content().strip()
+            for row in owner.locator("tbody tr").all()}
+    today = date.today()
+    first = today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    month = page.request.get(live_server.path(
+        f"/api/v1/analysis/reports/sales?date_from={first}&date_to={last}&by=month")).json()
+    revenue = month["totals"].get("revenue", "0.00")
+    label = f"Revenue this month ({first:%Y-%m})"
+    assert Decimal(rows[label].replace(",", "")) == Decimal(revenue), (rows, month)
+    margin = month["totals"].get("margin", "0.00")
+    assert Decimal(rows["Gross margin this month"].split(" ")[0].replace(",", "")) == Decimal(
+        margin)
+    stock_value = page.request.get(live_server.path(
+        "/api/v1/analysis/reports/stock_value?by=warehouse")).json()
+    assert Decimal(rows["Stock value"].replace(",", "")) == Decimal(
+        stock_value["totals"]["value"])
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.reload()
+    box = page.locator("[data-widget=analysis-owner] svg").bounding_box()
+    assert box is not None and box["width"] <= 390
+    screenshot(page, "analysis-04-owner-phone")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.path("/reports"))
+    page.click("text=Gross margin")
+    page.wait_for_selector("#report-table")
+    shown = {cell.get_attribute("data-total"): cell.text_content().strip()
+             for cell in page.locator("#report-table tfoot th[data-total]").all()
+             if cell.text_content().strip() and cell.get_attribute("data-total") != "key"}
+    answer = page.request.get(live_server.path("/api/v1/analysis/reports/gross_margin")).json()
+    assert shown == answer["totals"] and answer["rows"], (shown, answer["totals"])
+    screenshot(page, "analysis-05-gross-margin")

@@ -28,7 +28,7 @@ blocks ``title``, ``content`` and ``footer``). Name them after your plugin
 relative path into its templates folder (the site setting ``print_templates_dir`` or
 ``ORDERCRAFT_TEMPLATES_DIR``). Templates also get ``company`` (the site's company
 details), ``site_url`` (for links; may be empty) and the filters ``money``, ``qty``,
-``percent`` and ``day``. Or build the content yourself:
+``percent`` and ``day`` (:func:`site_url` gives the same address to your code). Or build the content yourself:
 ``MailContent(subject, text, html=None)``.
 
 **Attachments.** ``Attachment(filename, content_type, content)`` for bytes you have;
@@ -70,4 +70,12 @@ from ordercraft.core.mail.sender import send_due
 from ordercraft.core.mail.templates import render_mail
 
 __all__ = ["Attachment", "MailContent", "print_form_attachment", "queue_mail", "render_mail",
-           "send_due"]
+           "send_due", "site_url"]
+
+
+def site_url(session: object) -> str:
+    """The site's address for links in messages (``https://crm.example.com``, no trailing
+    slash): the mail setting ``site_url``, empty when it is not set."""
+    from ordercraft.core.mail.settings import read_settings
+
+    return str(read_settings(session).site_url or "").rstrip("/")  # type: ignore[arg-type]

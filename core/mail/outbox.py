@@ -42,7 +42,7 @@ class MailContent:
 def queue_mail(session: Session, *, to: str | Sequence[str], content: MailContent,
                cc: str | Sequence[str] = (), attachments: Iterable[Attachment] = (),
                about: Any = None, source: str = "core",
-               now: datetime | None = None) -> OutboxMessage:
+               now: datetime | None = None, flush: bool = True) -> OutboxMessage:
     """Queue a message in the caller's transaction; ``ordercraft worker`` sends it after
     the transaction commits (nothing is sent when it rolls back).
 
@@ -51,6 +51,9 @@ def queue_mail(session: Session, *, to: str | Sequence[str], content: MailConten
     :param about: the business object it is about: a workflow document (an order) or a
         ``(type, id)`` pair such as ``("task", 12)``.
     :param source: what queues it (``core`` or the plugin's name), shown in the outbox.
+    :param now: when it is queued and first due (default now; a later moment delays it).
+    :param flush: ``False`` leaves the message to the caller's next flush (many messages
+        queued in a loop are then written together; the message's ``id`` is set by it).
     :raises ValidationError: naming the field and value (``to``, ``subject``,
         ``attachments.0.filename``, ...).
     """
@@ -82,7 +85,8 @@ def queue_mail(session: Session, *, to: str | Sequence[str], content: MailConten
                                       content_type=f.content_type, size=len(f.content),
                                       content=f.content) for position, f in enumerate(files)])
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 

@@ -12,6 +12,7 @@ that channel.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,6 +53,12 @@ SURVEY = "marketing.survey"
 BATCH = 1000
 
 _ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _template(text: str) -> Any:
+    """A template compiled once (a mailing renders the same two for every recipient)."""
+    return _ENV.from_string(text)
 
 
 # ------------------------------------------------------------------ templates
@@ -317,8 +324,8 @@ def render_for(session: Session, mailing: Mailing, party: Any, contact: Any, *,
                                               "contact": contact.id, "mailing": mailing.id})
         survey_url = f"{base}/marketing/survey/{survey_token}"
     context = _context(party, contact, unsubscribe_url, survey_url)
-    subject = " ".join(_ENV.from_string(mailing.subject or "").render(context).split())
-    text = _ENV.from_string(mailing.body).render(context)
+    subject = " ".join(_template(mailing.subject or "").render(context).split())
+    text = _template(mailing.body).render(context)
     if "unsubscribe_url" not in mailing.body:
         text = text.rstrip() + f"\n\n--\nUnsubscribe: {unsubscribe_url}\n"
     return Rendered(subject[:300], text)

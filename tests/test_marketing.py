@@ -257,3 +257,19 @@ def test_cli_and_api(shop):
     assert sent.status_code == 200 and sent.json["queued"] == 2
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert "/api/v1/campaigns" in paths and "/api/v1/mailings" in paths
+
+
+def test_the_editor_and_campaign_pages(shop):
+    browser = shop.client(login="admin")
+    page = browser.get("/marketing/mailings/new")
+    assert page.status_code == 200
+    form = {"csrf_token": csrf(page.text), "name": "Web news", "group": "School clients",
+            "channel": "email", "subject": "Hi {{ client.name }}", "mode": "now",
+            "scheduled_at": "", "trigger": "", "trigger_days": "0", "action": "preview"}
+    refused = browser.post("/marketing/mailings/new", data={**form, "body": "{{ contact.x }}"})
+    assert refused.status_code == 422 and "contact.x" in refused.text
+    shown = browser.post("/marketing/mailings/new", data={**form, "body": "Dear {{ contact.name }},\r\nnews."})
+    assert shown.status_code == 200, shown.text
+    assert 'id="preview-recipients">2<' in shown.text
+    assert browser.get("/marketing/campaigns").status_code == 200
+    assert browser.get("/marketing/mailings").status_code == 200

@@ -147,8 +147,11 @@ def save_mailing(session: Session, mailing: Mailing | None = None, **fields: Any
             fields.get("subject"), field="subject", max_length=300,
             required=target.channel == "email"), "subject")
     if given("body"):
+        # Browsers send a textarea's lines with CR LF.
+        body = fields.get("body")
+        body = body.replace("\r\n", "\n") if isinstance(body, str) else body
         target.body = check_template(validation.text(
-            fields.get("body"), field="body", max_length=50000, required=True,
+            body, field="body", max_length=50000, required=True,
             multiline=True), "body")
     if given("mode"):
         target.mode = validation.choice(fields.get("mode") or "now", choices=MAILING_MODES,

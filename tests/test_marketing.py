@@ -273,3 +273,52 @@ def test_the_editor_and_campaign_pages(shop):
     assert 'id="preview-recipients">2<' in shown.text
     assert browser.get("/marketing/campaigns").status_code == 200
     assert browser.get("/marketing/mailings").status_code == 200
+
+
+def test_migration_makes_the_tables_and_turns_free_text_sources_into_channels(tmp_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import text
+
+    from ordercraft.core import schema
+    from ordercraft.core.db import Base
+    from ordercraft.core.platform import Platform
+    from ordercraft.sdk.testing import test_database_url
+
+    url, drop = test_database_url(tmp_path)
+    before = Platform(url, only=["crm"])
+    try:
+        schema.upgrade(before)
+        with before.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO parties (name, kind, source, tax_id, phone, email, address, notes,"
+                " created_at, updated_at) VALUES ('Fair Co', 'client', 'Trade Fair', '', '', '',"
+                " '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP), ('Web Co', 'client',"
+                " 'website', '', '', '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    finally:
+        before.dispose()
+    platform = Platform(url, only=["crm", "marketing"])
+    try:
+        assert "622da609ac03" in schema.upgrade(platform)
+        with platform.engine.connect() as connection:
+            sources = dict(connection.execute(text("SELECT name, source FROM parties")).all())
+            channels = dict(connection.execute(text(
+                "SELECT code, name FROM marketing_channels")).all())
+        assert sources == {"Fair Co": "trade_fair", "Web Co": "website"}
+        assert channels["trade_fair"] == "Trade Fair" and channels["exhibition"] == "Exhibition"
+        platform.load_models()
+
+        def ours(obj, name, type_, reflected, compare_to):
+            table = obj if type_ == "table" else getattr(obj, "table", None)
+            if table is None:
+                return True
+            return (table.info.get("owner") == "marketing" if not reflected or compare_to
+                    is not None else str(name).startswith("marketing_"))
+
+        with platform.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={
+                "include_object": ours, "compare_type": False})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        platform.dispose()
+        drop()

@@ -100,6 +100,10 @@ def test_mailing_now_reaches_smtp_logs_timeline_and_unsubscribe_works(shop):
         assert len(timeline) == 2 and all("Spring news" in s for s in timeline)
     link = re.search(r"https://crm\.example(/marketing/unsubscribe/\S+)",
                      sent["anna@robokids.example"].text).group(1)
+    with shop.session() as session:
+        from ordercraft.sdk.models import Party
+
+        school_id = session.scalar(select(Party.id).where(Party.name == "Robokids School"))
     browser = shop.client()
     page = browser.get(link)
     assert page.status_code == 200
@@ -113,6 +117,9 @@ def test_mailing_now_reaches_smtp_logs_timeline_and_unsubscribe_works(shop):
         later = mailings.save_mailing(session, name="Summer news", group="School clients",
                                       subject="News", body="Hi {{ contact.name }}")
         assert mailings.audience(session, later)["recipients"] == 1
+    card = shop.client(login="admin").get(f"/crm/clients/{school_id}").text
+    assert 'data-section="marketing"' in card and "Messages sent: 2" in card
+    assert "withdrawn" in card and "unsubscribe link" in card
 
 
 def test_group_with_no_consenting_contacts_says_so_and_sends_nothing(shop):
@@ -192,6 +199,12 @@ def test_survey_link_answers_and_report(shop):
     with shop.session() as session:
         report = surveys.survey_report(session, surveys.get_survey(session, survey_id))
     assert report["responses"] == 1 and report["questions"][0]["average"] == "4.00"
+    with shop.session() as session:
+        from ordercraft.sdk.models import Party
+
+        school_id = session.scalar(select(Party.id).where(Party.name == "Robokids School"))
+    card = shop.client(login="admin").get(f"/crm/clients/{school_id}").text
+    assert "After delivery" in card and "satisfaction = 4" in card
 
 
 def test_campaign_return_report(shop):

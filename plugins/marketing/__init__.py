@@ -22,6 +22,7 @@ from typing import Any
 from ordercraft.sdk.plugins import (
     HookspecRegistry,
     MenuItem,
+    PageSection,
     PluginInfo,
     ScheduledJob,
     hookimpl,
@@ -100,3 +101,18 @@ def demo_data(session: Any) -> None:
     from ordercraft.plugins.marketing.demo import seed
 
     seed(session)
+
+
+@hookimpl
+def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[PageSection] | None:
+    """The client card's marketing: the client's channel, campaigns, the messages its
+    contacts got, their consents and survey answers."""
+    if page != "client":
+        return None
+    from ordercraft.sdk.permissions import has_permission
+
+    if not has_permission(user, "marketing.read"):
+        return None
+    from ordercraft.plugins.marketing.sections import client_section
+
+    return [client_section(session, obj)]

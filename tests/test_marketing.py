@@ -138,6 +138,8 @@ def test_group_with_no_consenting_contacts_says_so_and_sends_nothing(shop):
 
 
 def test_scheduled_mailing_goes_out_with_the_worker(shop):
+    with shop.session() as session:
+        set_setting(session, "marketing_mails_per_minute", "30")
     mailing_id = draft(shop, mode="scheduled", scheduled_at="2030-05-01 08:00")
     with shop.session() as session:
         assert mailings.start_mailing(session, session.get(Mailing, mailing_id))["state"] == \
@@ -146,6 +148,11 @@ def test_scheduled_mailing_goes_out_with_the_worker(shop):
         "marketing-mailings"] == []
     results = scheduler.run_jobs_once(shop.platform, datetime(2030, 5, 1, 8, 1))
     assert results["marketing-mailings"] == [mailing_id]
+    with shop.session() as session:
+        first, second = session.scalars(select(OutboxMessage.next_attempt_at)
+                                        .order_by(OutboxMessage.id)).all()
+    # 30 a minute: the first went out in the same run, the second is due 2 s later
+    assert first is None and second == datetime(2030, 5, 1, 8, 1, 2)
     send_due(shop.platform, LATER)
     assert sorted(m.recipients[0] for m in shop.smtp.messages) == [
         "anna@robokids.example", "boris@robokids.example"]
@@ -219,6 +226,7 @@ def test_campaign_return_report(shop):
         create_deal(session, "Robokids School", "Classroom kits", amount="12000",
                     source="exhibition")
         create_deal(session, "Future Engineers", "Robots", amount="500", source="website")
+        create_deal(session, "Future Engineers", "Kits", amount="90", source="radio")
         year = datetime.now().year
         rows = {(r.kind, r.key): r for r in campaigns.return_report(
             session, f"{2020}-01-01", f"{year}-12-31")}
@@ -228,6 +236,7 @@ def test_campaign_return_report(shop):
     assert rows[("channel", "exhibition")].leads == 1
     assert rows[("channel", "exhibition")].cost_per_lead == 4000
     assert rows[("channel", "website")].leads == 1
+    assert rows[("channel", "radio")].name == "radio (not in the list)"
 
 
 def test_bad_input_in_the_cli_and_api(shop):

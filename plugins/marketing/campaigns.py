@@ -318,6 +318,14 @@ def return_report(session: Session, date_from: Any, date_to: Any) -> list[Return
                                 int(leads.get(channel.code, 0)), int(count),
                                 (revenue.get(channel.code, Decimal(0)) if sales_on
                                  else amount).quantize(CENT)))
+    # sources that are not (or no longer) in the list still show, so nothing is lost
+    listed = {channel.code for channel in channels}
+    for code in sorted((set(leads) | set(won)) - listed - {"", None}):
+        count, amount = won.get(code, (0, Decimal(0)))
+        report.append(ReturnRow("channel", code, f"{code} (not in the list)",
+                                Decimal("0.00"), int(leads.get(code, 0)), int(count),
+                                (revenue.get(code, Decimal(0)) if sales_on
+                                 else amount).quantize(CENT)))
     # campaigns: the deals and revenue of their participants from their first day
     for campaign in campaigns:
         members = select(Participant.party_id).where(Participant.campaign_id == campaign.id)

@@ -31,6 +31,10 @@ details), ``site_url`` (for links; may be empty) and the filters ``money``, ``qt
 ``percent`` and ``day`` (:func:`site_url` gives the same address to your code). Or build the content yourself:
 ``MailContent(subject, text, html=None)``.
 
+**Many at once.** :func:`queue_mails` queues thousands of messages without attachments
+in a few statements (a mailing), each with the moment it may be sent, so a caller spreads
+them at the rate it wants.
+
 **Attachments.** ``Attachment(filename, content_type, content)`` for bytes you have;
 :func:`print_form_attachment` renders a document's print form as a PDF. Rendering a PDF
 takes a while: make it *before* the transaction that queues the message (it opens a
@@ -65,12 +69,12 @@ Errors: :class:`~ordercraft.sdk.ValidationError` naming the field and value (``t
 """
 
 from ordercraft.core.mail.attachments import Attachment, print_form_attachment
-from ordercraft.core.mail.outbox import MailContent, queue_mail
+from ordercraft.core.mail.outbox import MailContent, queue_mail, queue_mails
 from ordercraft.core.mail.sender import send_due
 from ordercraft.core.mail.templates import render_mail
 
-__all__ = ["Attachment", "MailContent", "print_form_attachment", "queue_mail", "render_mail",
-           "send_due", "site_url"]
+__all__ = ["Attachment", "MailContent", "print_form_attachment", "queue_mail", "queue_mails",
+           "render_mail", "send_due", "site_url"]
 
 
 def site_url(session: object) -> str:

@@ -344,3 +344,20 @@ def test_migration_makes_the_tables_and_turns_free_text_sources_into_channels(tm
     finally:
         platform.dispose()
         drop()
+
+
+def test_queue_mails_writes_many_and_refuses_a_bad_one_naming_its_position(shop):
+    from ordercraft.sdk.mail import MailContent, queue_mails
+
+    good = MailContent("Hello", "Text")
+    with shop.session() as session:
+        ids = queue_mails(session, [("a@x.example", good, None), ("b@x.example", good, LATER)],
+                          about=("mailing", 1), source="marketing")
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                               .order_by(OutboxMessage.id)).all()
+        assert [r.to_addresses for r in rows] == [["a@x.example"], ["b@x.example"]]
+        assert rows[1].next_attempt_at == LATER and rows[0].about_type == "mailing"
+    with shop.session() as session:
+        with pytest.raises(ValidationError, match=r"messages\.1: to: 'nobody'") as refused:
+            queue_mails(session, [("c@x.example", good, None), ("nobody", good, None)])
+        assert refused.value.field == "messages.1.to"

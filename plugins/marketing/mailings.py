@@ -389,7 +389,7 @@ def queue_mailing(session: Session, mailing: Mailing, now: datetime | None = Non
     timeline, and record it so nobody gets it twice. Returns how many were queued."""
     from sqlalchemy import insert
 
-    from ordercraft.sdk.mail import MailContent, queue_mail
+    from ordercraft.sdk.mail import MailContent, queue_mails
 
     now = now or utcnow()
     step = 60.0 / _rate(session)
@@ -403,17 +403,13 @@ def queue_mailing(session: Session, mailing: Mailing, now: datetime | None = Non
                                                     key=key)):
         messages: list[dict[str, Any]] = []
         timeline: list[dict[str, Any]] = []
+        mails = []
         for contact, party in batch:
             rendered = render_for(session, mailing, party, contact, base_url=base)
-            outbox = None
             if mailing.channel == "email":
-                due = now + timedelta(seconds=step * (already + count))
-                outbox = queue_mail(
-                    session, to=contact.email, content=MailContent(rendered.subject,
-                                                                   rendered.text),
-                    about=("mailing", mailing.id), source="marketing", now=due,
-                    flush=False)
                 address = contact.email
+                due = now + timedelta(seconds=step * (already + count))
+                mails.append((address, MailContent(rendered.subject, rendered.text), due))
             else:
                 address = contact.phone
                 if hooks is None or not hooks.send_sms(session, address, rendered.text,
@@ -423,16 +419,17 @@ def queue_mailing(session: Session, mailing: Mailing, now: datetime | None = Non
             count += 1
             messages.append({"mailing_id": mailing.id, "contact_id": contact.id,
                              "party_id": party.id, "key": key, "address": address,
-                             "outbox": outbox, "at": now})
+                             "outbox_id": None, "at": now})
             timeline.append({"party_id": party.id, "contact_id": contact.id,
                              "kind": mailing.channel,
                              "subject": f"Mailing {mailing.name}: {rendered.subject}"
                              if rendered.subject else f"Mailing {mailing.name}",
                              "at": now, "outcome": "queued by the marketing plugin"})
-        session.flush()
-        for message in messages:
-            outbox = message.pop("outbox")
-            message["outbox_id"] = outbox.id if outbox is not None else None
+        if mails:
+            ids = queue_mails(session, mails, about=("mailing", mailing.id),
+                              source="marketing")
+            for message, outbox_id in zip(messages, ids):
+                message["outbox_id"] = outbox_id
         session.execute(insert(MailingMessage), messages)
         interactions.log_many(session, timeline)
     return count

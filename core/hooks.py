@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         HeaderItem,
         MenuItem,
         PageSection,
+        ScheduledJob,
         ServiceRegistry,
     )
     from ordercraft.core.settings import SettingRegistry
@@ -208,6 +209,22 @@ class Hooks(HookWrapper):
 
         return self._page_parts("page_sections", PageSection, f"the {page} page",
                                 session=session, user=user, page=page, obj=obj)
+
+    # background jobs
+    def scheduled_jobs(self) -> list[ScheduledJob]:
+        """Every enabled plugin's background jobs; something else than a job is logged
+        and left out."""
+        from ordercraft.core.registries import ScheduledJob
+
+        found = []
+        for name, jobs in self.call_each("scheduled_jobs"):
+            for job in jobs or []:
+                if isinstance(job, ScheduledJob):
+                    found.append(job)
+                else:
+                    log.error("plugin %s: hook scheduled_jobs returned %r, not a "
+                              "ScheduledJob; left out", name, job)
+        return found
 
     def _page_parts(self, hook_name: str, kind: type[P], where: str, **kwargs: Any) -> list[P]:
         """The ``kind`` objects each plugin returns from a hook that draws part of a page

@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # imported for type checkers only: keeps start-up fast
         HeaderItem,
         MenuItem,
         PageSection,
+        ScheduledJob,
         ServiceRegistry,
     )
     from ordercraft.core.settings import SettingRegistry
@@ -457,6 +458,23 @@ def task_notification(session: Session, task: Task, kind: str, recipient: User,
 
     Return nothing. Raising refuses the operation as a whole, so a plugin that delivers
     through the network should queue the message rather than send it here.
+    """
+
+
+@hookspec
+def scheduled_jobs() -> list[ScheduledJob]:
+    """Background jobs the plugin adds to the site's scheduler: a mailing's scheduled
+    send, a nightly recount.
+
+    Called when ``ordercraft worker`` or ``ordercraft serve`` starts its scheduler and on
+    every ``ordercraft worker --once`` run, only for enabled plugins. The plugin's jobs run
+    after the core's task jobs and before the outbox's mail job, so mail they queue goes
+    out in the same run. A job that raises is logged and does not stop the others; a job
+    whose name is already taken is logged and left out.
+
+    Return a list of :class:`~ordercraft.core.registries.ScheduledJob` (``from
+    ordercraft.sdk.plugins import ScheduledJob``: name, ``function(platform, now) ->
+    ids``, description), or ``None``.
     """
 
 

@@ -54,6 +54,25 @@ class HeaderItem:
 
 
 @dataclass(frozen=True)
+class ScheduledJob:
+    """A background job a plugin adds to the site's scheduler (hook ``scheduled_jobs``):
+    ``ordercraft worker`` (and ``ordercraft serve``) runs it every interval, and
+    ``ordercraft worker --once`` once, before the outbox's mail is sent.
+
+    :param name: a stable name, unique on the site (``marketing-mailings``).
+    :param function: ``function(platform, now) -> list of ids handled``; it opens its own
+        short transaction(s) with ``platform.session()`` and takes the rows it handles
+        under a row lock, so that several workers never handle one twice. ``now`` is a
+        naive UTC datetime or ``None`` (the real clock).
+    :param description: what it does, one line (shown by ``ordercraft worker --json``).
+    """
+
+    name: str
+    function: Callable[..., list[int]]
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class PageSection:
     """A section a plugin adds to another part's page (hook ``page_sections``): the
     production section of an item card, a client's balance on the client card, the

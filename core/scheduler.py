@@ -112,9 +112,25 @@ def run_jobs_once(platform: Platform, now: datetime | None = None) -> dict[str, 
     now = now or utcnow()
     platform.refresh_plugins()
     results: dict[str, list[Any]] = {}
-    for job in JOBS:
+    for job in site_jobs(platform):
         results[job.name] = _run(job, platform, now)
     return results
+
+
+def site_jobs(platform: Platform) -> list[Job]:
+    """The core's jobs and the enabled plugins' (hook ``scheduled_jobs``), the plugins'
+    before the mail job so the mail they queue goes out in the same run."""
+    jobs = list(JOBS)
+    taken = {job.name for job in jobs}
+    at = next(n for n, job in enumerate(jobs) if job.name == "send-mail")
+    extras = []
+    for extra in platform.hooks.scheduled_jobs():
+        if extra.name in taken:
+            log.error("scheduled job %r is already taken; left out", extra.name)
+            continue
+        taken.add(extra.name)
+        extras.append(Job(extra.name, extra.function, extra.description))
+    return [*jobs[:at], *extras, *jobs[at:]]
 
 
 def _run(job: Job, platform: Platform, now: datetime | None = None) -> list[Any]:
@@ -155,12 +171,13 @@ def start(platform: Platform, *, interval: float = DEFAULT_INTERVAL,
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": max(int(interval), 1)})
     first = first_run or datetime.now(timezone.utc) + timedelta(seconds=2)
-    for job in JOBS:
+    jobs = site_jobs(platform)
+    for job in jobs:
         scheduler.add_job(_tick, IntervalTrigger(seconds=interval, timezone=timezone.utc),
                           args=[job, platform], id=job.name, name=job.description,
                           next_run_time=first)
     scheduler.start()
-    log.info("scheduler started: %s every %ss", ", ".join(j.name for j in JOBS), interval)
+    log.info("scheduler started: %s every %ss", ", ".join(j.name for j in jobs), interval)
     return scheduler
 
 

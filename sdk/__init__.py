@@ -49,6 +49,7 @@ per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 * ``spreadsheets``: reading a CSV or XLSX file a user imports;
 * ``workflow``: state machines, transitions, tasks, processes, timelines;
 * ``printing``: print forms as HTML and PDF;
+* ``signing``: signed tokens for links that work without signing in;
 * ``web``: pages and JSON API routes; ``cli``: commands that behave like the core's;
 * ``demo``: seeding a plugin's part of the demo site;
 * ``testing``: pytest fixtures, a site with the plugins you choose;
@@ -92,6 +93,7 @@ if TYPE_CHECKING:  # the topic modules load on first use: ``ordercraft --help`` 
         printing,
         queries,
         settings,
+        signing,
         spreadsheets,
         stock,
         testing,
@@ -111,13 +113,13 @@ __all__ = [
     "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "calendar",
     "cli",
     "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "items", "mail",
-    "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "spreadsheets",
-    "stock", "testing", "users", "validation", "warehouses", "web", "workflow",
+    "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "signing",
+    "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web", "workflow",
 ]
 
 _TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "items", "mail",
                      "models", "parties", "permissions", "printing", "queries", "settings",
-                     "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web",
+                     "signing", "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web",
                      "workflow"})
 
 

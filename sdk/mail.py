@@ -28,8 +28,12 @@ blocks ``title``, ``content`` and ``footer``). Name them after your plugin
 relative path into its templates folder (the site setting ``print_templates_dir`` or
 ``ORDERCRAFT_TEMPLATES_DIR``). Templates also get ``company`` (the site's company
 details), ``site_url`` (for links; may be empty) and the filters ``money``, ``qty``,
-``percent`` and ``day``. Or build the content yourself:
+``percent`` and ``day`` (:func:`site_url` gives the same address to your code). Or build the content yourself:
 ``MailContent(subject, text, html=None)``.
+
+**Many at once.** :func:`queue_mails` queues thousands of messages without attachments
+in a few statements (a mailing), each with the moment it may be sent, so a caller spreads
+them at the rate it wants.
 
 **Attachments.** ``Attachment(filename, content_type, content)`` for bytes you have;
 :func:`print_form_attachment` renders a document's print form as a PDF. Rendering a PDF
@@ -65,9 +69,17 @@ Errors: :class:`~ordercraft.sdk.ValidationError` naming the field and value (``t
 """
 
 from ordercraft.core.mail.attachments import Attachment, print_form_attachment
-from ordercraft.core.mail.outbox import MailContent, queue_mail
+from ordercraft.core.mail.outbox import MailContent, queue_mail, queue_mails
 from ordercraft.core.mail.sender import send_due
 from ordercraft.core.mail.templates import render_mail
 
-__all__ = ["Attachment", "MailContent", "print_form_attachment", "queue_mail", "render_mail",
-           "send_due"]
+__all__ = ["Attachment", "MailContent", "print_form_attachment", "queue_mail", "queue_mails",
+           "render_mail", "send_due", "site_url"]
+
+
+def site_url(session: object) -> str:
+    """The site's address for links in messages (``https://crm.example.com``, no trailing
+    slash): the mail setting ``site_url``, empty when it is not set."""
+    from ordercraft.core.mail.settings import read_settings
+
+    return str(read_settings(session).site_url or "").rstrip("/")  # type: ignore[arg-type]

@@ -85,6 +85,7 @@ from ordercraft.core.registries import (
     MenuItem,
     PageSection,
     Registry,
+    ScheduledJob,
     ServiceRegistry,
     once_per_plugin_set,
 )
@@ -94,7 +95,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
 __all__ = ["Addon", "DashboardWidget", "HeaderItem", "HookWrapper", "HookspecRegistry", "MenuItem", "PageSection", "Platform", "PluginInfo",
-           "Registry", "ServiceRegistry", "hookimpl", "hookspec", "once_per_plugin_set", "plugin_service",
+           "Registry", "ScheduledJob", "ServiceRegistry", "hookimpl", "hookspec", "once_per_plugin_set", "plugin_service",
            "site_platform"]
 
 

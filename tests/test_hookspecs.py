@@ -26,6 +26,8 @@ PLUGIN_SPECS = {
     "sales": ("ordercraft.plugins.sales.hookspecs", "ordercraft.plugins.sales.hooks:SalesHooks"),
     "analysis": ("ordercraft.plugins.analysis.hookspecs",
                  "ordercraft.plugins.analysis.hooks:AnalysisHooks"),
+    "marketing": ("ordercraft.plugins.marketing.hookspecs",
+                  "ordercraft.plugins.marketing.hooks:MarketingHooks"),
 }
 
 

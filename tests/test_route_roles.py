@@ -24,7 +24,10 @@ import pytest
 PASSWORD = "route-role-pass-1"
 
 #: Endpoints anyone may call, signed in or not.
-PUBLIC = {"api.root", "api.openapi", "auth.login", "auth.logout", "main.health"}
+PUBLIC = {"api.root", "api.openapi", "auth.login", "auth.logout", "main.health",
+          # A mailing's unsubscribe link and survey: the signed token is the key.
+          "marketing_public.unsubscribe_page", "marketing_public.unsubscribe",
+          "marketing_public.survey_page", "marketing_public.answer_survey"}
 #: Endpoints every signed-in user may call: their own home page and notifications.
 EVERY_USER = {"main.index", "notifications.index", "notifications.read",
               "notifications.read_all", "notifications.preferences",

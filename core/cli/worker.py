@@ -40,7 +40,7 @@ def worker_command(once: bool, interval: float, as_json: bool) -> None:
     if as_json:
         click.echo(dumps({"ok": True, "jobs": scheduler.describe(running)}))
     else:
-        click.echo(f"worker running: {', '.join(job.name for job in scheduler.JOBS)} every "
+        click.echo(f"worker running: {', '.join(job.name for job in scheduler.site_jobs(platform))} every "
                    f"{interval:g}s (Ctrl+C to stop)")
     sys.stdout.flush()
     try:

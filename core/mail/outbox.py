@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ordercraft.core.db import utcnow
-from ordercraft.core.errors import Conflict, NotFound
+from ordercraft.core.errors import Conflict, NotFound, ValidationError
 from ordercraft.core.mail.attachments import MAX_ATTACHMENT_BYTES, Attachment
 from ordercraft.core.mail.models import MESSAGE_STATES, OutboxAttachment, OutboxMessage
 from ordercraft.core.permissions import require_session_permission
@@ -51,6 +51,7 @@ def queue_mail(session: Session, *, to: str | Sequence[str], content: MailConten
     :param about: the business object it is about: a workflow document (an order) or a
         ``(type, id)`` pair such as ``("task", 12)``.
     :param source: what queues it (``core`` or the plugin's name), shown in the outbox.
+    :param now: when it is queued and first due (default now; a later moment delays it).
     :raises ValidationError: naming the field and value (``to``, ``subject``,
         ``attachments.0.filename``, ...).
     """
@@ -84,6 +85,52 @@ def queue_mail(session: Session, *, to: str | Sequence[str], content: MailConten
     session.add(message)
     session.flush()
     return message
+
+
+def queue_mails(session: Session, messages: Iterable[tuple[str | Sequence[str], MailContent,
+                                                          datetime | None]], *,
+                about: Any = None, source: str = "core") -> list[int]:
+    """Queue many messages without attachments at once, in the caller's transaction (a
+    mailing to thousands): each ``(to, content, due)``, ``due`` the moment it may be sent
+    (``None``: now), so a caller spreads them at the rate it wants. Written in a few
+    statements; returns the messages' ids in the order given. Checked like
+    :func:`queue_mail`: a bad message refuses them all, naming its position
+    (``messages.12.to``)."""
+    from sqlalchemy import insert
+
+    about_type, about_id = _about(about)
+    user = session.info.get("user")
+    source = check.text(source, field="source", max_length=100)
+    now = utcnow()
+    rows = []
+    for position, (to, content, due) in enumerate(messages):
+        try:
+            recipients = _addresses(to, "to", required=True)
+            if len(recipients) > MAX_RECIPIENTS:
+                raise check.invalid("to", f"{len(recipients)} recipients; at most "
+                                    f"{MAX_RECIPIENTS} per message")
+            subject = check.text(content.subject, field="subject", max_length=MAX_SUBJECT,
+                                 required=True)
+            text = check.text(content.text, field="text", max_length=MAX_BODY,
+                              required=True, multiline=True)
+            html = (check.text(content.html, field="html", max_length=MAX_BODY,
+                               multiline=True) if content.html else None)
+        except ValidationError as error:
+            field = f"messages.{position}.{error.field}"
+            raise ValidationError(f"messages.{position}: {error}", field=field) from None
+        rows.append({"state": "queued", "to_addresses": recipients, "cc_addresses": [],
+                     "subject": subject, "text_body": text, "html_body": html,
+                     "about_type": about_type, "about_id": about_id,
+                     "queued_by_id": getattr(user, "id", None), "source": source,
+                     "created_at": now, "next_attempt_at": due or now, "attempts": 0,
+                     "last_error": "", "internet_message_id": ""})
+    if not rows:
+        return []
+    session.flush()
+    table = OutboxMessage.__table__
+    result = session.connection().execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [int(key) for key in result.scalars()]
 
 
 def _addresses(value: str | Sequence[str], field: str, required: bool = False) -> list[str]:

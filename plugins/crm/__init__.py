@@ -51,10 +51,12 @@ def add_hookspecs(registry: HookspecRegistry) -> None:
 
 @hookimpl
 def plugin_services(registry: ServiceRegistry) -> None:
-    from ordercraft.plugins.crm.services import CLIENTS, DEALS
+    from ordercraft.plugins.crm.services import CLIENTS, DEALS, GROUPS, INTERACTIONS
 
     registry.add("clients", CLIENTS)
     registry.add("deals", DEALS)
+    registry.add("groups", GROUPS)
+    registry.add("interactions", INTERACTIONS)
 
 
 @hookimpl

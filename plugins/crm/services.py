@@ -11,6 +11,9 @@ A plugin that lists ``crm`` in its ``requires`` asks for them by name::
     deal = deals.get(session, 12)                                      # a Deal
     deal = deals.find(session, party.id, "Robotics classroom")         # id or title
     latest = deals.latest_open(session, party.id)                      # or None
+    groups = plugin_service(session, "crm", "groups")
+    members = groups.member_ids(session, groups.get(session, "School clients"))
+    plugin_service(session, "crm", "interactions").log_many(session, rows)
 
 Every method takes the operation's session and checks the acting user's permissions,
 like crm's own pages do. A deal is the ``deal`` workflow document (table ``crm_deals``):
@@ -20,12 +23,14 @@ read its ``id``, ``title``, ``state``, ``party_id``, ``amount``; move it with
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
-    from ordercraft.plugins.crm.models import Deal
+    from ordercraft.plugins.crm.models import ClientGroup, Deal
     from ordercraft.sdk.models import Party
 
 
@@ -64,5 +69,52 @@ class DealService:
         return latest_deal(session, client_id)
 
 
+class GroupService:
+    """crm's client groups: named rules whose members are computed in SQL when asked."""
+
+    def get(self, session: Session, ref: int | str) -> ClientGroup:
+        """A group by id or name; a missing one is a ``NotFound`` (field ``group``)."""
+        from ordercraft.plugins.crm.groups import get_group
+
+        return get_group(session, ref)
+
+    def list(self, session: Session) -> list[ClientGroup]:
+        """Every group, by name."""
+        from ordercraft.plugins.crm.groups import list_groups
+
+        return list_groups(session)
+
+    def member_ids(self, session: Session, group: ClientGroup) -> Select[Any]:
+        """A select of the ids of the group's clients now (``Party.id.in_(...)``)."""
+        from ordercraft.plugins.crm.groups import group_member_ids
+
+        return group_member_ids(session, group)  # type: ignore[no-any-return]
+
+
+class InteractionService:
+    """crm's interactions, written in bulk by other plugins (a mailing's messages)."""
+
+    def log_many(self, session: Session, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Record many interactions at once, in the caller's transaction, without next
+        steps or audit entries (a mailing's e-mails and SMS, each on its contact's
+        timeline). Each row: ``party_id``, ``contact_id`` (or ``None``), ``kind``
+        (``email`` or ``sms``), ``subject``, ``at``, and optionally ``outcome`` and
+        ``manager_id``. Returns how many were written."""
+        from sqlalchemy import insert
+
+        from ordercraft.plugins.crm.models import Interaction
+
+        values = [{"party_id": row["party_id"], "contact_id": row.get("contact_id"),
+                   "kind": row["kind"], "subject": str(row["subject"])[:200],
+                   "at": row["at"], "created_at": row["at"],
+                   "outcome": row.get("outcome", ""), "next_step": "",
+                   "manager_id": row.get("manager_id")} for row in rows]
+        if values:
+            session.execute(insert(Interaction), values)
+        return len(values)
+
+
 CLIENTS = ClientService()
 DEALS = DealService()
+GROUPS = GroupService()
+INTERACTIONS = InteractionService()

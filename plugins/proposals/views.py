@@ -96,6 +96,77 @@ def deal_section(session: Any, user: Any, deal: Any) -> list[Any]:
     return [PageSection("Proposals", Markup(html), order=25, name="proposals")]
 
 
+def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
+    """The calculator page's "Add to a proposal" (hook ``page_sections``): the result
+    becomes a calculator line of an open proposal, or of a new one for a client; the
+    calculator's inputs go with it and are stored with the line."""
+    import json
+
+    from markupsafe import Markup
+    from sqlalchemy import select
+
+    from ordercraft.plugins.proposals.models import Proposal
+    from ordercraft.plugins.proposals.proposals import EDITABLE
+    from ordercraft.sdk.permissions import has_permission
+    from ordercraft.sdk.plugins import PageSection
+
+    if not has_permission(user, "proposal.write"):
+        return []
+    open_ones = list(session.scalars(select(Proposal).where(
+        Proposal.state.in_((*EDITABLE, "sent"))).order_by(Proposal.id.desc()).limit(100)))
+    html = render_template("proposals/calculator_section.html", result=result,
+                           proposals=open_ones, params=json.dumps(result.to_dict()["params"]))
+    return [PageSection("Add to a proposal", Markup(html), order=20, name="proposals-add")]
+
+
+@bp.post("/add-calculation")
+@permission_required("proposal.write")
+@reads_first
+def add_calculation():
+    """The calculator page's "Add to proposal": run the calculator again with the inputs
+    shown (kept as a run, in a transaction of its own) and add its result as a line, in
+    a short writing transaction; a new draft for ``client`` when no proposal is chosen."""
+    import json
+
+    from ordercraft.plugins.proposals import proposals
+    from ordercraft.sdk.calc import run_calculator
+    from ordercraft.sdk.errors import ValidationError
+    from ordercraft.sdk.plugins import site_platform
+
+    session = request_session()
+    platform, user = site_platform(session), session.info.get("user")
+    session.rollback()
+    form = request.form
+    try:
+        try:
+            params = json.loads(form.get("params") or "{}")
+        except ValueError:
+            raise ValidationError("params: the calculator's inputs are not JSON",
+                                  field="params") from None
+        if not isinstance(params, dict):
+            raise ValidationError("params: the calculator's inputs are not a mapping",
+                                  field="params")
+        run = run_calculator(form.get("calculator", ""), params, platform=platform,
+                             save=True).to_dict()
+        with platform.session(user) as writing:
+            target: Any = form.get("proposal", "").strip()
+            if not target:
+                target = proposals.create_proposal(writing, form.get("client", ""),
+                                                   title=form.get("title", "")).id
+            line = proposals.add_calculator_line(
+                writing, target, run=run, item=form.get("item"), qty=form.get("qty") or "1",
+                markup=form.get("markup") or None,
+                description=form.get("description") or None)
+            added = (line.description, line.proposal.number, line.proposal.id)
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("proposals.index"), code=303)
+    flash(f"Added {added[0]} to proposal {added[1]}.", "success")
+    return redirect(url_for("proposals.proposal", proposal_id=added[2]), code=303)
+
+
 def _selection(definition: dict[str, Any]) -> dict[str, Any]:
     """The chosen options from the configurator's form: ``opt.<group>`` (one) or
     ``opt.<group>.<option>`` (a quantity) fields."""

@@ -49,8 +49,12 @@ def proposal(proposal_id: int):
     from ordercraft.sdk.web import document_panel, document_url
 
     found = get_proposal(request_session(), proposal_id)
+    from ordercraft.plugins.proposals.proposals import EDITABLE, TRIGGERS
+
     return render_template(
         "proposals/proposal.html", proposal=found, body=proposal_dict(found),
+        editable=found.state in (*EDITABLE, "sent"), triggers=TRIGGERS,
+        schedule_rows=SCHEDULE_ROWS,
         panel=document_panel(found), templates=list_templates(request_session()),
         order_url=document_url("order", found.order_id) if found.order_id else None,
         deal_url=document_url("deal", found.deal_id) if found.deal_id else None)
@@ -243,6 +247,37 @@ def configure_save(proposal_id: int, code: str):
                              status=FORM_ERROR_STATUS)
     flash(f"Added {template.name} to the proposal.")
     return redirect(url_for("proposals.proposal", proposal_id=proposal_id))
+
+
+#: Rows of the schedule form on a proposal's page (blank rows are left out).
+SCHEDULE_ROWS = 3
+
+
+@bp.post("/<int:proposal_id>/schedule")
+@permission_required("proposal.write")
+def schedule(proposal_id: int):
+    """Replace the payment schedule from the page's form: rows of label, percent or
+    amount, trigger and days (blank rows are spare)."""
+    from ordercraft.plugins.proposals.proposals import set_schedule
+
+    rows = []
+    for index in range(SCHEDULE_ROWS):
+        row = {name: request.form.get(f"m.{index}.{name}", "").strip()
+               for name in ("label", "percent", "amount", "trigger", "days")}
+        if row["label"] or row["percent"] or row["amount"]:
+            rows.append(row)
+    try:
+        set_schedule(request_session(), proposal_id, rows)
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        from ordercraft.sdk.web import mark_failed
+
+        mark_failed()
+        flash(exc.message, "error")
+    else:
+        flash("The payment schedule was saved.", "success")
+    return redirect(url_for("proposals.proposal", proposal_id=proposal_id), code=303)
 
 
 @bp.post("/<int:proposal_id>/send")

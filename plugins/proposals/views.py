@@ -56,7 +56,7 @@ def proposal(proposal_id: int):
         editable=found.state in (*EDITABLE, "sent"), triggers=TRIGGERS,
         schedule_rows=SCHEDULE_ROWS,
         panel=document_panel(found), templates=list_templates(request_session()),
-        order_url=document_url("order", found.order_id) if found.order_id else None,
+        order_url=_order_url(found.order_id),
         deal_url=document_url("deal", found.deal_id) if found.deal_id else None)
 
 
@@ -169,6 +169,20 @@ def add_calculation():
         return redirect(request.referrer or url_for("proposals.index"), code=303)
     flash(f"Added {added[0]} to proposal {added[1]}.", "success")
     return redirect(url_for("proposals.proposal", proposal_id=added[2]), code=303)
+
+
+def _order_url(order_id: int | None) -> str | None:
+    """The order's own page (sales' ``sales.order``), else its timeline."""
+    if order_id is None:
+        return None
+    from werkzeug.routing import BuildError
+
+    from ordercraft.sdk.web import document_url
+
+    try:
+        return url_for("sales.order", order_id=order_id)
+    except BuildError:
+        return document_url("order", order_id)
 
 
 def _selection(definition: dict[str, Any]) -> dict[str, Any]:

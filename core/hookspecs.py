@@ -333,8 +333,11 @@ def page_sections(session: Session, user: User, page: str, obj: object) -> list[
     Called when such a page is rendered for the browser, once per request and page, only
     for enabled plugins, inside the request's transaction. ``page`` names the page:
     ``"item"`` (``obj`` an :class:`~ordercraft.core.models.Item`), ``"party"`` (a
-    :class:`~ordercraft.core.models.Party`), and the pages of bundled plugins, which
-    pass their own object: ``"client"`` and ``"deal"`` (crm), ``"order"`` (sales). Return
+    :class:`~ordercraft.core.models.Party`), ``"calculator"`` (a calculator's result
+    page, ``obj`` the :class:`~ordercraft.core.calc.result.CalcResult`: its
+    ``calculator``, ``params``, ``total``, ``run_id``), and the pages of bundled
+    plugins, which pass their own object: ``"client"`` and ``"deal"`` (crm), ``"order"``
+    (sales). Return
     nothing for pages you do not extend. Show a section only to users who may read it
     (check ``ordercraft.sdk.permissions.has_permission``). A plugin whose implementation
     raises, or returns something else than sections, is logged and left out: the page

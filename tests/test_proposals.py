@@ -144,6 +144,14 @@ def test_big_discount_needs_approval_then_versions_then_order(site):
         transition(session, proposal, "send")
         assert (proposal.state, proposal.sent_version, proposal.approved_by) == (
             "sent", 1, "system")
+        # The approver's task is done by the approval.
+        from sqlalchemy import select
+
+        from ordercraft.core.workflow.models import Task
+
+        tasks = session.execute(select(Task.title, Task.status)).all()
+        assert [(title[:28], status) for title, status in tasks] == [
+            ("Approve a discount of 15 % o", "done")]
     with site.session() as session:
         # a configured group's discount is the group's: every line of it changes
         proposals.change_line(session, proposal_id, 4, discount=10)

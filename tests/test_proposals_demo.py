@@ -30,6 +30,13 @@ def test_the_demo_has_proposals_in_every_state_and_the_story_tcp(make_site):
         assert order.total == story.total and order.state == "in_production"
         [invoice] = list_invoices(session, order=order.id).items
         assert (invoice.kind, invoice.state, invoice.open_amount) == ("prepayment", "paid", 0)
+        # One story, one order: the school's only open order is the accepted proposal's.
+        from ordercraft.plugins.sales.models import Order
+
+        school_orders = session.scalars(select(Order.number).where(
+            Order.party_id == story.party_id, ~Order.number.like("SO-H%"))).all()
+        assert school_orders == [order.number], school_orders
+        assert order.deal_id == story.deal_id and order.deal_id is not None
         count = session.scalar(select(func.count()).select_from(Proposal))
     seed_demo(site.platform, "admin-password")
     with site.session() as session:

@@ -128,3 +128,63 @@ def test_two_proposals_started_together_get_different_numbers(site):
     assert sorted(numbers.values()) == ["TCP-00001", "TCP-00002"]
     with site.session() as session:
         assert create_proposal(session, SCHOOL, title="C").number == "TCP-00003"
+
+
+DOOR = {"height": "2000", "width": "800", "thickness": "40", "material": "mdf",
+        "glazing": "none", "hinges": "3", "opening": "left"}
+
+
+def test_a_calculators_result_is_added_to_a_proposal_with_its_inputs(site):
+    import html
+    import re
+
+    from ordercraft.core.calc.catalog import example_items
+    from ordercraft.core.models import Item
+
+    with site.session() as session:
+        for row in example_items():
+            if row["sku"].startswith(("door-", "edge-band-", "hinge", "lockset", "handle",
+                                      "labour", "lacquer", "glass", "glazing", "sliding")):
+                session.add(Item(**row))
+    proposal_id = kit.proposal(site, title="Doors")
+    client = site.client(login="admin")
+    page = client.post("/calculators/door", data=DOOR).text
+    assert 'data-section="proposals-add"' in page and "TCP-00001" in page
+    form = re.search(r'<form method="post" action="/proposals/add-calculation".*?</form>', page,
+                     re.S).group(0)
+    fields = {name: html.unescape(value) for name, value in re.findall(
+        r'<input type="hidden" name="(calculator|params)" value="([^"]*)"', form)}
+    assert fields["calculator"] == "door"
+    added = client.post("/proposals/add-calculation", data={
+        **fields, "proposal": str(proposal_id), "item": "SENSOR", "qty": "2", "markup": "50",
+        "description": "Interior door"})
+    assert added.status_code == 303 and added.headers["Location"].endswith(
+        f"/proposals/{proposal_id}")
+    with site.session() as session:
+        from ordercraft.plugins.proposals.proposals import get_proposal
+
+        line = get_proposal(session, proposal_id).lines[0]
+        assert (line.kind, line.description, line.qty) == ("calc", "Interior door", 2)
+        assert line.unit_cost == Decimal("201.70") and line.price == Decimal("302.55")
+        assert line.source["calculator"] == "door"
+        assert line.source["params"]["height"] == 2000 and line.source["run_id"]
+    # A new proposal for a client from the same page; a bad client saves nothing.
+    refused = client.post("/proposals/add-calculation", data={
+        **fields, "client": "Nobody Ltd", "item": "SENSOR"})
+    assert refused.status_code == 303
+    made = client.post("/proposals/add-calculation", data={
+        **fields, "client": SCHOOL, "item": "SENSOR", "markup": "10"})
+    assert made.status_code == 303
+    with site.session() as session:
+        from ordercraft.plugins.proposals.proposals import get_proposal
+
+        assert get_proposal(session, "TCP-00002").lines[0].price == Decimal("221.87")
+        assert session.scalar(select_count_proposals()) == 2
+
+
+def select_count_proposals():
+    from sqlalchemy import func, select
+
+    from ordercraft.plugins.proposals.models import Proposal
+
+    return select(func.count()).select_from(Proposal)

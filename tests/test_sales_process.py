@@ -85,3 +85,28 @@ def test_the_demo_process_goes_through_a_partial_shipment(site):
     assert [line["shipped"] for line in kit.lines(site, order_id)] == ["4", "3", "2"]
     with site.session() as session:
         assert session.scalar(select(ProcessInstance.status)) == "completed"
+
+
+def test_the_short_counter_follows_production(make_site):
+    """What production makes for an order's line is reserved for the order (production's
+    hook ``production_order_done``): the line is no longer to produce, "Short" drops."""
+    import production_kit
+    from ordercraft.core.services import items
+    from ordercraft.core.stock import api as stock_api
+    from ordercraft.plugins.production.boms import add_bom
+
+    site = kit.build(make_site, plugins=["crm", "sales", "production"])
+    with site.session() as session:
+        items.create_item(session, "CPU", name="Processor", kind="component")
+        add_bom(session, "ROBOT-STD", [{"component": "CPU", "qty": 1}])
+        stock_api.receive(session, "CPU", "MAIN", 4, "50.00", date=date(2024, 1, 10))
+    order_id = kit.order(site, "ROBOT-STD:10", "KIT:20", order_date="2024-03-04",
+                         due_date="2024-04-01")
+    kit.move(site, order_id, "confirm")
+    assert short(site, order_id) == 2  # 4 robots to produce, 12 kits to buy
+    production_kit.cli_json(site, "production release MO-00001 --json")
+    production_kit.cli_json(site, "production done MO-00001 --date 2024-03-05 --json")
+    assert [(line["item"], line["reserved"], line["to_produce"], line["to_buy"])
+            for line in kit.lines(site, order_id)] == [("ROBOT-STD", "10", "0", "0"),
+                                                        ("KIT", "8", "0", "12")]
+    assert short(site, order_id) == 1

@@ -59,16 +59,37 @@ def ask_approver(ctx: TransitionContext) -> None:
     from ordercraft.sdk.workflow import create_task
 
     proposal = ctx.document
-    create_task(ctx.session, f"Approve a discount of {_pct(proposal.max_discount)} % "
+    create_task(ctx.session, f"{APPROVAL_TASK}{_pct(proposal.max_discount)} % "
                 f"on proposal {proposal.number}", role="approver", rule="pool",
                 documents=[proposal], user=None, now=ctx.now,
                 description=f"{proposal.client.name}: total {proposal.total}")
+
+
+APPROVAL_TASK = "Approve a discount of "
 
 
 def record_approval(ctx: TransitionContext) -> None:
     proposal = ctx.document
     proposal.approved_discount = proposal.max_discount
     proposal.approved_by = getattr(ctx.user, "name", "") or "system"
+    _close_approval_tasks(ctx)
+
+
+def _close_approval_tasks(ctx: TransitionContext) -> None:
+    """The approver's task asked for this approval: it is done by the approval itself (a
+    user who may approve but not finish the task leaves it to its holder)."""
+    from ordercraft.sdk.errors import OrdercraftError
+    from ordercraft.sdk.workflow import complete_task, list_tasks
+
+    try:
+        tasks = list_tasks(ctx.session, document=("proposal", ctx.document.id),
+                           limit=100).items
+        for task in tasks:
+            if task.title.startswith(APPROVAL_TASK):
+                complete_task(ctx.session, task.id, user=ctx.user, now=ctx.now,
+                              check_all=True)
+    except OrdercraftError:
+        return
 
 
 def keep_version(ctx: TransitionContext) -> None:

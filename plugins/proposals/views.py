@@ -49,10 +49,14 @@ def proposal(proposal_id: int):
     from ordercraft.sdk.web import document_panel, document_url
 
     found = get_proposal(request_session(), proposal_id)
+    from ordercraft.plugins.proposals.proposals import EDITABLE, TRIGGERS
+
     return render_template(
         "proposals/proposal.html", proposal=found, body=proposal_dict(found),
+        editable=found.state in (*EDITABLE, "sent"), triggers=TRIGGERS,
+        schedule_rows=SCHEDULE_ROWS,
         panel=document_panel(found), templates=list_templates(request_session()),
-        order_url=document_url("order", found.order_id) if found.order_id else None,
+        order_url=_order_url(found.order_id),
         deal_url=document_url("deal", found.deal_id) if found.deal_id else None)
 
 
@@ -94,6 +98,91 @@ def deal_section(session: Any, user: Any, deal: Any) -> list[Any]:
     html = render_template("proposals/deal_section.html", deal=deal, proposals=found,
                            may_write=has_permission(user, "proposal.write") and deal.is_open)
     return [PageSection("Proposals", Markup(html), order=25, name="proposals")]
+
+
+def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
+    """The calculator page's "Add to a proposal" (hook ``page_sections``): the result
+    becomes a calculator line of an open proposal, or of a new one for a client; the
+    calculator's inputs go with it and are stored with the line."""
+    import json
+
+    from markupsafe import Markup
+    from sqlalchemy import select
+
+    from ordercraft.plugins.proposals.models import Proposal
+    from ordercraft.plugins.proposals.proposals import EDITABLE
+    from ordercraft.sdk.permissions import has_permission
+    from ordercraft.sdk.plugins import PageSection
+
+    if not has_permission(user, "proposal.write"):
+        return []
+    open_ones = list(session.scalars(select(Proposal).where(
+        Proposal.state.in_((*EDITABLE, "sent"))).order_by(Proposal.id.desc()).limit(100)))
+    html = render_template("proposals/calculator_section.html", result=result,
+                           proposals=open_ones, params=json.dumps(result.to_dict()["params"]))
+    return [PageSection("Add to a proposal", Markup(html), order=20, name="proposals-add")]
+
+
+@bp.post("/add-calculation")
+@permission_required("proposal.write")
+@reads_first
+def add_calculation():
+    """The calculator page's "Add to proposal": run the calculator again with the inputs
+    shown (kept as a run, in a transaction of its own) and add its result as a line, in
+    a short writing transaction; a new draft for ``client`` when no proposal is chosen."""
+    import json
+
+    from ordercraft.plugins.proposals import proposals
+    from ordercraft.sdk.calc import run_calculator
+    from ordercraft.sdk.errors import ValidationError
+    from ordercraft.sdk.plugins import site_platform
+
+    session = request_session()
+    platform, user = site_platform(session), session.info.get("user")
+    session.rollback()
+    form = request.form
+    try:
+        try:
+            params = json.loads(form.get("params") or "{}")
+        except ValueError:
+            raise ValidationError("params: the calculator's inputs are not JSON",
+                                  field="params") from None
+        if not isinstance(params, dict):
+            raise ValidationError("params: the calculator's inputs are not a mapping",
+                                  field="params")
+        run = run_calculator(form.get("calculator", ""), params, platform=platform,
+                             save=True).to_dict()
+        with platform.session(user) as writing:
+            target: Any = form.get("proposal", "").strip()
+            if not target:
+                target = proposals.create_proposal(writing, form.get("client", ""),
+                                                   title=form.get("title", "")).id
+            line = proposals.add_calculator_line(
+                writing, target, run=run, item=form.get("item"), qty=form.get("qty") or "1",
+                markup=form.get("markup") or None,
+                description=form.get("description") or None)
+            added = (line.description, line.proposal.number, line.proposal.id)
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("proposals.index"), code=303)
+    flash(f"Added {added[0]} to proposal {added[1]}.", "success")
+    return redirect(url_for("proposals.proposal", proposal_id=added[2]), code=303)
+
+
+def _order_url(order_id: int | None) -> str | None:
+    """The order's own page (sales' ``sales.order``), else its timeline."""
+    if order_id is None:
+        return None
+    from werkzeug.routing import BuildError
+
+    from ordercraft.sdk.web import document_url
+
+    try:
+        return url_for("sales.order", order_id=order_id)
+    except BuildError:
+        return document_url("order", order_id)
 
 
 def _selection(definition: dict[str, Any]) -> dict[str, Any]:
@@ -172,6 +261,37 @@ def configure_save(proposal_id: int, code: str):
                              status=FORM_ERROR_STATUS)
     flash(f"Added {template.name} to the proposal.")
     return redirect(url_for("proposals.proposal", proposal_id=proposal_id))
+
+
+#: Rows of the schedule form on a proposal's page (blank rows are left out).
+SCHEDULE_ROWS = 3
+
+
+@bp.post("/<int:proposal_id>/schedule")
+@permission_required("proposal.write")
+def schedule(proposal_id: int):
+    """Replace the payment schedule from the page's form: rows of label, percent or
+    amount, trigger and days (blank rows are spare)."""
+    from ordercraft.plugins.proposals.proposals import set_schedule
+
+    rows = []
+    for index in range(SCHEDULE_ROWS):
+        row = {name: request.form.get(f"m.{index}.{name}", "").strip()
+               for name in ("label", "percent", "amount", "trigger", "days")}
+        if row["label"] or row["percent"] or row["amount"]:
+            rows.append(row)
+    try:
+        set_schedule(request_session(), proposal_id, rows)
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        from ordercraft.sdk.web import mark_failed
+
+        mark_failed()
+        flash(exc.message, "error")
+    else:
+        flash("The payment schedule was saved.", "success")
+    return redirect(url_for("proposals.proposal", proposal_id=proposal_id), code=303)
 
 
 @bp.post("/<int:proposal_id>/send")

@@ -121,6 +121,15 @@ def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[Any]:
     return sections(session, user, page, obj)
 
 
+@hookimpl(optionalhook=True)
+def production_order_done(session: Any, order: Any) -> None:
+    """production's hook (when production is enabled): what was made for a customer
+    order's line is reserved for the order, and its "Short" counter follows."""
+    from ordercraft.plugins.sales.fulfilment import reserve_made
+
+    reserve_made(session, order.sales_line_id)
+
+
 @hookimpl
 def register_client_rules(registry: Any) -> None:
     from ordercraft.plugins.sales.rules import add_bought_within_days

@@ -2,7 +2,9 @@
 first of all the robot-school order of the story (10 standard robots, 5 construction
 kits and 4 custom robots): confirming it reserves the standard robots and kits the
 main warehouse holds and lists what is short (4 standard robots and the 4 custom ones,
-to produce).
+to produce). With the proposals plugin on, that order is the one the school's accepted
+proposal becomes (proposals' demo makes it): sales then stocks the warehouse for it
+and makes no order of its own for the school, so the story has one order.
 
 Stock the orders need is received first (an opening receipt dated 90 days back), only
 as much as the warehouse lacks, so the demo tells the same story on a site whose stock
@@ -141,10 +143,13 @@ def seed(session: Session, platform: Any) -> None:
         date=on, ref=ref, note="stock for the year of demo orders"))
 
     # The story's order first: the warehouse holds 6 standard robots and enough kits.
+    # With proposals on, the order is the school's accepted proposal (proposals' demo
+    # makes it, one story with one order); sales only stocks the warehouse for it.
     school = demo.story_client(session)
     if school is not None:
         _receive(session, {"ROBOT-STD": Decimal(STANDARD_ROBOTS_IN_STOCK),
                            "KIT-CONSTRUCT": Decimal(5)}, "DEMO-OPENING-1")
+    if school is not None and not platform.is_enabled("proposals"):
         order = create_order(
             session, school.id, order_date=today - timedelta(days=2),
             due_date=today + timedelta(days=28), deal=_deal_of(session, school.id),

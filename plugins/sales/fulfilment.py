@@ -164,6 +164,18 @@ def reserve_available(session: Session, order: Order) -> list[Shortage]:
     return shortages
 
 
+def reserve_made(session: Session, line_id: int | None) -> None:
+    """Goods made for an open order's line (production's ``production_order_done``):
+    reserve what the warehouse holds now for the order, so its lines' "to produce" and
+    its "Short" counter follow production."""
+    from ordercraft.plugins.sales.demand import OPEN_STATES
+    from ordercraft.plugins.sales.models import OrderLine
+
+    line = session.get(OrderLine, line_id) if line_id is not None else None
+    if line is not None and line.order.state in OPEN_STATES:
+        reserve_available(session, line.order)
+
+
 def count_shortages(order: Order) -> int:
     """The order's "Short" counter: its lines still to produce or to buy (shipments and
     reservations of goods made or bought since lower it; a finished order has none)."""

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ordercraft.plugins.sales.declarations import CURRENCY_SETTING
@@ -38,31 +38,34 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT)
 
 
-def _bucket_columns(as_of: date) -> list[Any]:
-    """One SUM per bucket: an invoice is in the bucket whose due-date range holds it."""
-    columns = []
-    for name, first, last in BUCKETS:
-        conditions = []
-        # overdue days = as_of - due_date: in [first, last] <=> due in [as_of-last, as_of-first]
-        if last is not None:
-            conditions.append(Invoice.due_date >= as_of - timedelta(days=last))
-        if first is not None:
-            conditions.append(Invoice.due_date <= as_of - timedelta(days=first))
-        columns.append(func.coalesce(func.sum(case(
-            (and_(*conditions), Invoice.open_amount), else_=0)), 0).label(name))
+def _aging_columns(as_of: date) -> list[Any]:
+    """The open amount per client in total and past each bucket's first day overdue:
+    ``SUM(open) FILTER (WHERE due_date < as_of - first + 1)`` for 1, 31, 61 and 91 days.
+    One comparison per row and threshold (a bucket is the difference of two of them),
+    instead of a range test per bucket."""
+    columns = [func.sum(Invoice.open_amount).label("total")]
+    for name, first, _last in BUCKETS[1:]:
+        assert first is not None
+        columns.append(func.sum(Invoice.open_amount).filter(
+            Invoice.due_date <= as_of - timedelta(days=first)).label(f"past_{name}"))
     return columns
 
 
 def receivables(session: Session, *, as_of: Any = None, client: Any = None) -> dict[str, Any]:
     """The aging report on ``as_of`` (default today): per client with something open or
-    some credit, and overall; amounts exact, in the site's currency."""
+    some credit, and overall; amounts exact, in the site's currency.
+
+    The database sums per client with the client's name (one grouped pass over the
+    covering index on client, state, due date and open amount); Python only subtracts
+    the cumulative sums into buckets and rounds for display."""
     require_session_permission(session, "invoice.read")
     on = validation.day(as_of, field="as_of") or date.today()
     party_id = resolve_client(session, client).id if client not in (None, "") else None
-    open_query = (select(Invoice.party_id, *_bucket_columns(on),
-                         func.count().label("invoices"))
+    open_query = (select(Invoice.party_id, Party.name, func.count().label("invoices"),
+                         *_aging_columns(on))
+                  .join(Party, Party.id == Invoice.party_id)
                   .where(Invoice.state.in_(OPEN_STATES), Invoice.open_amount > 0)
-                  .group_by(Invoice.party_id))
+                  .group_by(Invoice.party_id, Party.name))
     payments = (select(Payment.party_id, func.sum(Payment.unallocated))
                 .where(Payment.unallocated > 0).group_by(Payment.party_id))
     notes = (select(Invoice.party_id, func.sum(-Invoice.open_amount))
@@ -73,40 +76,44 @@ def receivables(session: Session, *, as_of: Any = None, client: Any = None) -> d
         payments = payments.where(Payment.party_id == party_id)
         notes = notes.where(Invoice.party_id == party_id)
     names = [name for name, _first, _last in BUCKETS]
-    clients: dict[int, dict[str, Any]] = {}
-
-    def entry(pid: int) -> dict[str, Any]:
-        return clients.setdefault(pid, {"client_id": pid, **{n: ZERO for n in names},
-                                        "invoices": 0, "credit": ZERO})
-
-    for party, *sums, count in session.execute(open_query):
-        found = entry(party)
-        found.update(zip(names, sums))
-        found["invoices"] = count
+    opened: dict[int, tuple[int, list[Decimal]]] = {}
+    labels: dict[int, str] = {}
+    for party, name, count, total, *past in session.execute(open_query):
+        labels[party] = name
+        # cumulative: past[0] >= 1 day, past[1] >= 31 days ... -> one sum per bucket
+        past = [value or ZERO for value in past]
+        opened[party] = (count, [total - past[0], past[0] - past[1], past[1] - past[2],
+                                 past[2] - past[3], past[3]])
+    credits: dict[int, Decimal] = {}
     for pid, amount in [*session.execute(payments), *session.execute(notes)]:
-        entry(pid)["credit"] += Decimal(amount)
-    labels: dict[int, str] = {pid: name for pid, name in session.execute(
-        select(Party.id, Party.name).where(Party.id.in_(list(clients))))}
+        credits[pid] = credits.get(pid, ZERO) + Decimal(amount)
+    wanted = set(opened) | set(credits)
+    only_credit = set(credits) - set(opened)  # a few: names read apart
+    if only_credit:
+        labels.update(session.execute(select(Party.id, Party.name)
+                                      .where(Party.id.in_(only_credit))).tuples().all())
     rows = []
-    overall = {name: ZERO for name in [*names, "total", "overdue", "credit", "balance"]}
-    for pid, found in sorted(clients.items(), key=lambda kv: labels.get(kv[0], "")):
-        total = sum((found[n] for n in names), ZERO)
-        overdue = total - found["current"]
-        row = {"client_id": pid, "client": labels.get(pid, ""), "invoices": found["invoices"],
-               "buckets": {n: money(found[n]) for n in names}, "total": money(total),
-               "overdue": money(overdue), "credit": money(found["credit"]),
-               "balance": money(total - found["credit"])}
-        rows.append(row)
-        for name in names:
-            overall[name] += found[name]
-        overall["total"] += total
-        overall["overdue"] += overdue
-        overall["credit"] += found["credit"]
-        overall["balance"] += total - found["credit"]
+    sums = [ZERO] * len(names)
+    all_credit = ZERO
+    nothing = (0, [ZERO] * len(names))
+    quantize, cent = Decimal.quantize, CENT
+    for pid in sorted(wanted, key=lambda key: labels.get(key, "")):
+        count, buckets = opened.get(pid, nothing)
+        credit = credits.get(pid, ZERO)
+        total = sum(buckets, ZERO)
+        rows.append({"client_id": pid, "client": labels.get(pid, ""), "invoices": count,
+                     "buckets": {n: quantize(v, cent) for n, v in zip(names, buckets)},
+                     "total": quantize(total, cent),
+                     "overdue": quantize(total - buckets[0], cent),
+                     "credit": quantize(credit, cent),
+                     "balance": quantize(total - credit, cent)})
+        sums = [a + b for a, b in zip(sums, buckets)]
+        all_credit += credit
+    grand = sum(sums, ZERO)
     return {"as_of": on, "currency": get_setting(session, CURRENCY_SETTING),
-            "buckets": {n: money(overall[n]) for n in names},
-            "total": money(overall["total"]), "overdue": money(overall["overdue"]),
-            "credit": money(overall["credit"]), "balance": money(overall["balance"]),
+            "buckets": {n: money(v) for n, v in zip(names, sums)},
+            "total": money(grand), "overdue": money(grand - sums[0]),
+            "credit": money(all_credit), "balance": money(grand - all_credit),
             "clients": rows}
 
 

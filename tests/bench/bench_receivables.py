@@ -102,18 +102,25 @@ def main() -> None:
         build(platform, invoices, clients)
         print(f"database: {platform.engine.dialect.name}; {invoices:,} invoices, "
               f"{clients:,} clients; built in {time.perf_counter() - started:.1f} s")
-        samples = []
+        samples, cpu = [], []
         with platform.session() as session:
             report = receivables(session, as_of=date(2024, 6, 1))  # warm
             for _ in range(20):
-                begin = time.perf_counter()
+                begin, begin_cpu = time.perf_counter(), time.process_time()
                 receivables(session, as_of=date(2024, 6, 1))
                 samples.append((time.perf_counter() - begin) * 1000)
+                cpu.append((time.process_time() - begin_cpu) * 1000)
         samples.sort()
+        cpu.sort()
         median, p95 = statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+        # CPU time of this process: the whole report on SQLite (the database runs in the
+        # process), the Python side only on PostgreSQL. Steadier than wall-clock time on
+        # a machine busy with other work.
         print(f"aging report ({len(report['clients']):,} clients, total {report['total']}): "
-              f"median {median:.1f} ms, 95th percentile {p95:.1f} ms: "
-              f"{'within' if median <= TARGET_MS else 'OVER'} the target of {TARGET_MS} ms")
+              f"median {median:.1f} ms, 95th percentile {p95:.1f} ms "
+              f"(CPU median {statistics.median(cpu):.1f} ms, 95th percentile "
+              f"{cpu[int(len(cpu) * 0.95) - 1]:.1f} ms): "
+              f"{'within' if p95 <= TARGET_MS else 'OVER'} the target of {TARGET_MS} ms")
         platform.dispose()
         drop()
 

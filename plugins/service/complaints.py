@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, func, select, text
+from sqlalchemy import String, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from ordercraft.plugins.service import sla
@@ -429,9 +429,9 @@ def search_articles(session: Session, query: Any, *, category: Any = None,
         return list(session.scalars(base.order_by(Article.title).limit(limit)))
     if session.get_bind().dialect.name == "postgresql":
         tsquery = " & ".join(f"{w.lower()}:*" for w in words)
-        document = text(PG_DOCUMENT)
+        document = literal_column(PG_DOCUMENT)
         match = func.to_tsquery("simple", tsquery)
-        found = (base.where(document.op("@@")(match))  # type: ignore[attr-defined]
+        found = (base.where(document.op("@@")(match))
                  .order_by(func.ts_rank(document, match).desc(), Article.id).limit(limit))
         return list(session.scalars(found))
     fts = " ".join(f'"{w}"*' for w in words)

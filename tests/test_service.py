@@ -270,3 +270,22 @@ def test_cli_and_pages(site):
     assert client.get("/service/complaints").status_code == 200
     assert client.get("/service/reports").status_code == 200
     assert client.get("/service/articles?q=wheel").status_code == 200
+
+
+def test_a_finished_production_order_numbers_its_units(site):
+    from types import SimpleNamespace
+
+    from ordercraft.plugins.service.complaints import list_serials
+    from ordercraft.plugins.service.hooks import serials_for_production
+    from ordercraft.sdk.items import get_item
+
+    with site.session() as session:
+        robot, kit_item = get_item(session, "ROBOT-STD"), get_item(session, "KIT")
+        serials_for_production(session, SimpleNamespace(
+            item_id=robot.id, qty=D(3), qty_done=D(2), number="MO-00001"))
+        serials_for_production(session, SimpleNamespace(  # not serial-tracked: nothing
+            item_id=kit_item.id, qty=D(1), qty_done=D(1), number="MO-00002"))
+        made = [(s.number, s.origin, s.origin_ref) for s in list_serials(session)
+                if s.number.startswith("MO-")]
+    assert made == [("MO-00001-001", "produced", "MO-00001"),
+                    ("MO-00001-002", "produced", "MO-00001")]

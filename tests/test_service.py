@@ -289,3 +289,15 @@ def test_a_finished_production_order_numbers_its_units(site):
                 if s.number.startswith("MO-")]
     assert made == [("MO-00001-001", "produced", "MO-00001"),
                     ("MO-00001-002", "produced", "MO-00001")]
+
+
+def test_a_complaint_about_an_order_names_an_existing_order(site):
+    import sales_kit
+    from ordercraft.plugins.service import complaints
+
+    order_id = sales_kit.order(site, "KIT:1")
+    with site.session() as session:
+        assert complaints.create_complaint(session, kit.SCHOOL, description="Late",
+                                           category="delivery", order_id=order_id).order_id
+        with pytest.raises(NotFound):
+            complaints.create_complaint(session, kit.SCHOOL, description="x", order_id=9999)

@@ -211,6 +211,10 @@ def create_complaint(session: Session, client: Any, *, description: Any,
         item_id = item_id or unit.item_id
     order = (validation.whole_number(order_id, field="order", minimum=1)
              if order_id not in (None, "") else None)
+    if order is not None:
+        from ordercraft.sdk.plugins import plugin_service
+
+        plugin_service(session, "sales", "orders").summary(session, order)  # NotFound
     response, resolution = sla.deadlines(values["priority"], now)
     complaint = Complaint(number=_next_number(session), party_id=party.id, order_id=order,
                           item_id=item_id, serial=unit, opened_at=now, response_due=response,

@@ -21,7 +21,7 @@ def permissions(registry: Any) -> None:
     registry.role("service", "Handles complaints and service requests within their SLA.")
     registry.grant("service", "complaint.read", "complaint.write", "serial.read",
                    "serial.write", "article.read", "article.write", "task.read",
-                   "task.write", "party.read", "item.read", "stock.read", "stock.post")
+                   "task.write", "party.read", "item.read", "order.read", "stock.read", "stock.post")
     registry.grant("manager", "complaint.read", "complaint.write", "serial.read",
                    "article.read")
     registry.grant("storekeeper", "serial.read", "serial.write")

@@ -301,3 +301,30 @@ def test_a_complaint_about_an_order_names_an_existing_order(site):
                                            category="delivery", order_id=order_id).order_id
         with pytest.raises(NotFound):
             complaints.create_complaint(session, kit.SCHOOL, description="x", order_id=9999)
+
+
+def test_sla_compliance_per_team(site):
+    from ordercraft.core.services.users import create_user
+    from ordercraft.plugins.service import complaints
+    from ordercraft.sdk.workflow import transition
+
+    opened = datetime(2026, 12, 1, 9, 0)
+    with site.session() as session:
+        lead = create_user(session, "lead", roles=["service"], password="lead-password-12")
+        sam = create_user(session, "sam", roles=["service"], password="sam-password-123")
+        sam.manager_id = lead.id
+        on_time = complaints.create_complaint(session, kit.SCHOOL, description="a", now=opened)
+        late = complaints.create_complaint(session, kit.SCHOOL, description="b", now=opened)
+        complaints.create_complaint(session, kit.CLUB, description="c", now=opened)
+        for complaint in (on_time, late):
+            complaints.complaint_tasks(session, complaint)[0].assignee_id = sam.id
+        transition(session, on_time, "accept", now=datetime(2026, 12, 1, 10, 0))
+        transition(session, on_time, "resolve", now=datetime(2026, 12, 2, 9, 0))
+        for task in complaints.complaint_tasks(session, on_time):
+            task.assignee_id = sam.id
+        rows = complaints.sla_compliance(session, by="team", now=datetime(2026, 12, 31))
+    assert [(r["team"], r["complaints"], r["resolved_in_time"], r["late"],
+             r["compliance_pct"]) for r in rows] == [
+        ("lead", 2, 1, 1, D("50.0")), ("unassigned", 1, 0, 1, D("0.0"))]
+    result = site.cli(["service-report", "sla-by-team", "--json"])
+    assert result.exit_code == 0 and '"team": "lead"' in result.output

@@ -24,7 +24,7 @@ from ordercraft.sdk.cli import (
 from ordercraft.sdk.errors import ValidationError
 
 REPORTS = ("complaints-by-item", "complaints-by-category", "complaints-by-cause",
-           "complaints-by-month", "defect-rates", "sla", "warranty-costs")
+           "complaints-by-month", "defect-rates", "sla", "sla-by-team", "warranty-costs")
 
 
 def report_rows(session: Any, name: str) -> list[dict[str, Any]]:
@@ -35,8 +35,9 @@ def report_rows(session: Any, name: str) -> list[dict[str, Any]]:
         return complaints.complaints_report(session, name.removeprefix("complaints-by-"))
     if name == "defect-rates":
         return complaints.defect_rates(session)
-    if name == "sla":
-        return complaints.sla_compliance(session)
+    if name in ("sla", "sla-by-team"):
+        return complaints.sla_compliance(session, by="team" if name == "sla-by-team"
+                                         else "priority")
     if name == "warranty-costs":
         return complaints.warranty_costs(session)
     raise ValidationError(f"report: {name!r} is not a report (one of {', '.join(REPORTS)})",

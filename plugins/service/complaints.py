@@ -510,16 +510,37 @@ def defect_rates(session: Session) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["defect_rate"] is None, -(r["defect_rate"] or 0)))
 
 
-def sla_compliance(session: Session, *, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Per priority: complaints, responses and resolutions in time, late, and open past
-    their deadline."""
+def _teams(session: Session) -> dict[int, str]:
+    """complaint id -> its team: the manager of whoever holds its latest task (their own
+    name when they have no manager), ``unassigned`` for a task nobody picked up."""
+    from ordercraft.sdk.models import User
+
+    managers = dict(session.execute(select(User.id, User.manager_id)).all())
+    names = dict(session.execute(select(User.id, User.name)).all())
+    latest = session.execute(
+        select(TaskLink.document_id, Task.assignee_id).join(Task, Task.id == TaskLink.task_id)
+        .where(TaskLink.document_type == "complaint").order_by(Task.id))
+    teams: dict[int, str] = {}
+    for complaint_id, assignee in latest:
+        lead = managers.get(assignee) or assignee if assignee else None
+        teams[complaint_id] = names.get(lead, "unassigned") if lead else "unassigned"
+    return teams
+
+
+def sla_compliance(session: Session, *, by: str = "priority",
+                   now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per priority (or ``by="team"``: per team, see :func:`_teams`): complaints,
+    responses and resolutions in time, and late ones (resolved after the deadline, or
+    open past it)."""
     require_session_permission(session, "complaint.read")
+    by = validation.choice(by, field="by", choices=("priority", "team"))
     now = now or utcnow()
+    teams = _teams(session) if by == "team" else {}
     rows: dict[str, dict[str, Any]] = {}
     for c in session.scalars(select(Complaint)):
-        row = rows.setdefault(c.priority, {"priority": c.priority, "complaints": 0,
-                                           "responded_in_time": 0, "resolved_in_time": 0,
-                                           "late": 0})
+        key = c.priority if by == "priority" else teams.get(c.id, "unassigned")
+        row = rows.setdefault(key, {by: key, "complaints": 0, "responded_in_time": 0,
+                                    "resolved_in_time": 0, "late": 0})
         row["complaints"] += 1
         if c.responded_at is not None and c.responded_at <= c.response_due:
             row["responded_in_time"] += 1
@@ -527,12 +548,12 @@ def sla_compliance(session: Session, *, now: datetime | None = None) -> list[dic
             row["resolved_in_time"] += 1
         if (c.resolved_at or now) > c.resolution_due:
             row["late"] += 1
-    order = {p: i for i, p in enumerate(sla.PRIORITIES)}
+    order = {p: str(i) for i, p in enumerate(sla.PRIORITIES)}
     for row in rows.values():
         done = row["complaints"] - row["late"]
         row["compliance_pct"] = (Decimal(done * 100) / row["complaints"]).quantize(
             Decimal("0.1"))
-    return sorted(rows.values(), key=lambda r: order.get(r["priority"], 9))
+    return sorted(rows.values(), key=lambda r: order.get(r[by], r[by]))
 
 
 def warranty_costs(session: Session) -> list[dict[str, Any]]:
@@ -542,6 +563,7 @@ def warranty_costs(session: Session) -> list[dict[str, Any]]:
         select(Item.sku, func.count(func.distinct(Complaint.id)), func.sum(WarrantyPart.cost))
         .select_from(WarrantyPart).join(Complaint, Complaint.id == WarrantyPart.complaint_id)
         .join(Item, Item.id == Complaint.item_id).group_by(Item.sku).order_by(Item.sku))
-    return [{"item": sku, "complaints": n, "warranty_cost": Decimal(cost or 0)}
+    return [{"item": sku, "complaints": n,
+             "warranty_cost": Decimal(cost or 0).quantize(Decimal("0.01"))}
             for sku, n, cost in rows]
 

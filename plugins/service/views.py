@@ -175,4 +175,5 @@ def reports():
     return render_template(
         "service/reports.html", by=by, rows=complaints.complaints_report(session, by),
         defects=complaints.defect_rates(session), sla=complaints.sla_compliance(session),
+        teams=complaints.sla_compliance(session, by="team"),
         costs=complaints.warranty_costs(session))

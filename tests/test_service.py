@@ -328,3 +328,18 @@ def test_sla_compliance_per_team(site):
         ("lead", 2, 1, 1, D("50.0")), ("unassigned", 1, 0, 1, D("0.0"))]
     result = site.cli(["service-report", "sla-by-team", "--json"])
     assert result.exit_code == 0 and '"team": "lead"' in result.output
+
+
+def test_an_overdue_response_is_escalated_by_the_engine(site):
+    from ordercraft.core.workflow.tasks import escalate_overdue
+    from ordercraft.plugins.service import complaints
+
+    opened = datetime(2026, 12, 3, 9, 0)
+    with site.session() as session:
+        complaint = complaints.create_complaint(session, kit.SCHOOL, description="Dead",
+                                                priority="urgent", now=opened)
+        task = complaints.complaint_tasks(session, complaint)[0]
+        assert task.deadline == datetime(2026, 12, 3, 13, 0) and task.role == "service"
+        assert escalate_overdue(session, datetime(2026, 12, 3, 12, 0)) == []
+        assert escalate_overdue(session, datetime(2026, 12, 3, 14, 0)) == [task.id]
+        assert task.escalated_at == datetime(2026, 12, 3, 14, 0)

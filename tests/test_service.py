@@ -224,6 +224,11 @@ def test_knowledge_base_search_and_the_article_that_solved_it(site):
     assert [a["title"] for a in found] == ["Robot does not boot"]
     assert client.get(f"/api/v1/complaints/{complaint_id}").get_json()["article"] == {
         "id": first.id, "title": "Robot does not boot"}
+    changed = client.put(f"/api/v1/articles/{first.id}", json={
+        "title": "Robot does not boot", "body": "Flash the firmware again.", "tags": ["usb"]})
+    assert changed.status_code == 200 and changed.get_json()["tags"] == ["usb"]
+    assert [a["id"] for a in client.get("/api/v1/articles?q=usb").get_json()] == [first.id]
+    assert client.put("/api/v1/articles/9999", json={"title": "x"}).status_code == 404
     result = site.cli(["article", "search", "sensor", "--json"])
     assert result.exit_code == 0 and "Distance sensor reads zero" in result.output
 

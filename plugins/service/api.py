@@ -297,6 +297,18 @@ def create_article(body: ArticleIn):
     return complaints.article_dict(article)
 
 
+@api_route(bp, "/articles/<int:article_id>", permission="article.write", methods=["PUT"],
+           body=ArticleIn, response=ArticleOut, errors={404: "No article has this id."})
+def update_article(article_id: int, body: ArticleIn):
+    """Rewrite an article (the search index follows)."""
+    from ordercraft.plugins.service import complaints
+
+    article = complaints.save_article(request_session(), body.title, body.body,
+                                      category=body.category, tags=" ".join(body.tags),
+                                      article_id=article_id)
+    return complaints.article_dict(article)
+
+
 @api_route(bp, "/articles/<int:article_id>", permission="article.read", response=ArticleOut,
            errors={404: "No article has this id."})
 def get_article(article_id: int):

@@ -18,8 +18,16 @@ def test_upgrade_builds_the_models_schema(tmp_path):
         assert applied, "a new database gets every branch's revisions"
         assert schema.pending_revisions(platform) == []
         platform.load_models()
+        # Full-text indexes a plugin's migration makes beside its tables (an FTS5 table,
+        # a GIN expression index) are listed in ``Base.metadata.info["derived"]``.
+        derived = Base.metadata.info.get("derived", set())
+
+        def modelled(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN202
+            return not (reflected and compare_to is None and name in derived)
+
         with platform.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            context = MigrationContext.configure(connection, opts={"include_object": modelled})
+            differences = compare_metadata(context, Base.metadata)
         assert differences == [], (
             "the models and the migrations differ; regenerate with "
             "'ordercraft db revision -m ... --owner <core|plugin>'")

@@ -1,0 +1,102 @@
+"""The rough edges a new user meets in the web UI: one list of parties with a kind filter
+(crm's Clients taking the Parties entry's place), rules and schedules shown as sentences,
+history in words, actions offered only to those who may take them, forms reporting every
+mistake at once."""
+
+from __future__ import annotations
+
+import pytest
+
+import crm_kit as kit
+
+
+@pytest.fixture
+def site(make_site):
+    return kit.build(make_site)
+
+
+@pytest.fixture
+def browser(site):
+    return site.client(login="maria", password=kit.MANAGER_PASSWORD)
+
+
+def page(browser, url, status=200):
+    response = browser.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:2000]
+    return response.get_data(as_text=True)
+
+
+def test_clients_and_parties_are_one_menu_entry_with_a_kind_filter(site, browser):
+    home = page(browser, "/")
+    assert ">Clients</a>" in home and ">Parties</a>" not in home
+    # The party list keeps its address; its menu entry is crm's, shown as the active one.
+    parties = page(browser, "/parties/?kind=supplier")
+    assert 'class="active" aria-current="page">Clients</a>' in parties
+    assert 'href="/crm/clients/"' in parties  # the "Clients" kind leads to crm's list
+    assert 'href="/parties/?kind=supplier" class="active"' in parties
+    clients = page(browser, "/crm/clients/")
+    assert 'href="/parties/?kind=supplier"' in clients and 'href="/parties/"' in clients
+    assert 'class="active" aria-current="page">Clients</a>' in clients
+
+
+def test_the_parties_entry_comes_back_without_crm(make_site):
+    site = make_site(plugins=[])
+    from ordercraft.core.services.users import create_user
+
+    with site.session() as session:
+        create_user(session, "ann", roles=["admin"], password="ann-password-1")
+    browser = site.client(login="ann", password="ann-password-1")
+    home = page(browser, "/")
+    assert ">Parties</a>" in home and ">Clients</a>" not in home
+    assert 'href="/parties/?kind=client"' in page(browser, "/parties/")
+
+
+def test_group_rules_read_as_sentences(site, browser):
+    with site.session() as session:
+        from ordercraft.plugins.crm.groups import create_group
+
+        group = create_group(session, "Quiet schools",
+                             ["interacted_within_days != 60", "tag = school"])
+        group_id = group.id
+    for url in ("/crm/groups/", f"/crm/groups/{group_id}"):
+        text = page(browser, url)
+        assert "not contacted in the last 60 days" in text and "tagged school" in text, url
+
+
+@pytest.mark.parametrize(("cron", "sentence"), [
+    ("0 9 * * 1", "every Monday at 09:00"),
+    ("30 8 * * *", "every day at 08:30"),
+    ("0 9 * * 1-5", "every weekday (Monday to Friday) at 09:00"),
+    ("0 18 * * 1,3,5", "every Monday, Wednesday and Friday at 18:00"),
+    ("0 9 * * 0", "every Sunday at 09:00"),
+    ("0 7 1 * *", "on day 1 of every month at 07:00"),
+    ("*/15 * * * *", "every 15 minutes"),
+    ("5 * * * *", "every hour at minute 5"),
+    ("0 9 * 2 *", "cron: 0 9 * 2 *"),
+    ("0 */2 * * *", "cron: 0 */2 * * *"),
+    ("nonsense", "cron: nonsense"),
+])
+def test_schedules_read_as_sentences(cron, sentence):
+    from ordercraft.core.workflow.schedule import describe_cron
+
+    assert describe_cron(cron) == sentence
+
+
+def test_history_speaks_the_users_language(site, browser):
+    from ordercraft.core.workflow.timeline import changes_text, value_text
+    from ordercraft.web.humanize import past_tense
+
+    assert changes_text({"short_qty": ["0.000000", "3.000000"], "manager_id": [None, 4],
+                         "confirmed_at": [None, "2026-03-02T09:15:42.123456"]}) == (
+        "Confirmed at: — → 2026-03-02 09:15; Manager: — → 4; Short qty: 0 → 3")
+    assert value_text(True) == "yes" and value_text("14500.00") == "14500.00"
+    assert [past_tense(t) for t in ("Confirm", "Ship", "Send proposal", "Cancel", "Qualify")
+            ] == ["confirmed", "shipped", "sent proposal", "cancelled", "qualified"]
+    deal_id = kit.deal(site, "Future Engineers School", "Classroom robots", amount="14500",
+                       moves=("qualify",))
+    text = page(browser, f"/crm/deals/{deal_id}")
+    assert "qualified the deal (Lead → Qualified)" in text
+    card = page(browser, "/crm/clients/1")
+    assert "qualified the deal (Lead → Qualified)" in card
+    # People by their full name (the login in the tooltip), never "None".
+    assert "Maria Kowalski" in card and ">None<" not in card and ">None<" not in text

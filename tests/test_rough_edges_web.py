@@ -100,3 +100,27 @@ def test_history_speaks_the_users_language(site, browser):
     assert "qualified the deal (Lead → Qualified)" in card
     # People by their full name (the login in the tooltip), never "None".
     assert "Maria Kowalski" in card and ">None<" not in card and ">None<" not in text
+
+
+def test_actions_a_user_may_not_take_are_not_offered(site, browser):
+    from ordercraft.core.models import Warehouse
+    from ordercraft.core.services import items
+    from ordercraft.core.services.users import create_user
+
+    with site.session() as session:
+        items.create_item(session, "CH-1", name="Office chair", price="120")
+        session.add(Warehouse(code="MAIN", name="Main store"))
+        create_user(session, "kate", roles=["storekeeper"], password="kate-password-1")
+    # A manager reads stock but may not post it: no Receive, Issue, Move... buttons.
+    for url in ("/stock/", "/stock/items/CH-1", "/stock/warehouses/MAIN"):
+        text = page(browser, url)
+        assert "/stock/receive" not in text and "/stock/issue" not in text, url
+        assert "+ Receive" not in text, url
+    assert "+ New client" in page(browser, "/crm/clients/")  # a manager adds clients
+    storekeeper = site.client(login="kate", password="kate-password-1")
+    for url in ("/stock/", "/stock/items/CH-1", "/stock/warehouses/MAIN"):
+        text = page(storekeeper, url)
+        assert "+ Receive" in text and "/stock/receive" in text, url
+    # The storekeeper reads parties but may not add one.
+    parties = page(storekeeper, "/parties/")
+    assert "+ New party" not in parties and "/parties/new" not in parties

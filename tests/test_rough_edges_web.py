@@ -124,3 +124,70 @@ def test_actions_a_user_may_not_take_are_not_offered(site, browser):
     # The storekeeper reads parties but may not add one.
     parties = page(storekeeper, "/parties/")
     assert "+ New party" not in parties and "/parties/new" not in parties
+
+
+def test_forms_report_every_error_at_once_and_inputs_carry_the_rules(site, browser):
+    from ordercraft.core.models import Warehouse
+    from ordercraft.core.services import items
+    from ordercraft.core.services.users import create_user
+
+    with site.session() as session:
+        items.create_item(session, "CH-1", name="Office chair", price="120")
+        session.add(Warehouse(code="MAIN", name="Main store"))
+        create_user(session, "kate", roles=["storekeeper"], password="kate-password-1")
+    form = page(browser, "/crm/clients/new")
+    assert 'name="phone" value="" maxlength="50" inputmode="tel"' in form
+    assert 'type="email" name="email" value="" maxlength="200" inputmode="email"' in form
+    refused = browser.post("/crm/clients/new", data={
+        "name": "Acme Robotics", "kind": "client", "phone": "call me", "email": "not-an-address"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "&#39;call me&#39; is not a phone number" in text
+    assert "&#39;not-an-address&#39; is not an e-mail address" in text
+    assert "Please correct the 2 marked fields." in text
+    with site.session() as session:
+        from ordercraft.core.services.parties import list_parties
+
+        assert list_parties(session, search="Acme").total == 0  # nothing saved
+    storekeeper = site.client(login="kate", password="kate-password-1")
+    receive = page(storekeeper, "/stock/receive")
+    assert 'name="qty" value="" inputmode="decimal" step="0.000001" min="0"' in receive
+    assert 'name="unit_cost" value="" inputmode="decimal" step="0.000001" min="0"' in receive
+    refused = storekeeper.post("/stock/receive", data={
+        "item": "CH-1", "warehouse": "MAIN", "qty": "two", "unit_cost": "-1"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert 'id="e-qty"' in text and 'id="e-unit_cost"' in text
+    assert "must be at least 0" in text
+
+
+def test_the_order_form_reports_every_mistake_at_once(make_site):
+    import re
+
+    import sales_kit
+
+    site = sales_kit.build(make_site)
+    browser = site.client(login="admin")
+    data = {"client": "Nobody", "order_date": "2024-05-01", "due_date": "2024-13-01",
+            "deal": "", "warehouse": "", "notes": "",
+            "lines.0.item": "KIT", "lines.0.qty": "-5", "lines.0.price": "abc",
+            "lines.0.discount": "", "lines.0.tax_rate": "",
+            "lines.1.item": "", "lines.1.qty": "", "lines.1.price": "", "lines.1.discount": "",
+            "lines.1.tax_rate": "",
+            "lines.2.item": "NO-SUCH", "lines.2.qty": "2", "lines.2.price": "",
+            "lines.2.discount": "150", "lines.2.tax_rate": ""}
+    refused = browser.post("/orders/new", data=data)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    # Six mistakes, one submit: each under its field, on the row it was typed in.
+    for field in ("client", "due_date", "lines.0.qty", "lines.0.price", "lines.2.item",
+                  "lines.2.discount"):
+        assert re.search(rf'id="e-{re.escape(field)}"', html), field
+    assert "Please correct the 6 marked fields." in html
+    # The API reports them all too, by field.
+    token = site.token("admin")
+    api = site.app.test_client().post("/api/v1/orders", json={
+        "client": "Nobody", "lines": [{"item": "NO-SUCH", "qty": "2"}]},
+        headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code in (400, 422), api.get_data(as_text=True)
+    assert set(api.json["error"]["details"]["errors"]) == {"client", "lines.0.item"}

@@ -218,14 +218,24 @@ def _submitted() -> tuple[Form, list[dict[str, str]], int]:
 
 
 def _fail(form: Form, exc: OrdercraftError) -> Form:
-    """Point a line error at the row the user typed it in (blank rows are skipped)."""
-    field = exc.field or ""
-    if field.startswith("lines."):
+    """Point line errors at the rows the user typed them in (blank rows are skipped)."""
+    kept = [int(i) for i in form.values.get("_kept", "").split(",") if i]
+
+    def row_field(field: str) -> str:
         parts = field.split(".")
-        kept = [int(i) for i in form.values.get("_kept", "").split(",") if i]
-        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(kept):
-            exc.field = f"lines.{kept[int(parts[1])]}.{parts[2]}"
-            exc.message = exc.message.replace(field, exc.field, 1)
+        if (len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit()
+                and int(parts[1]) < len(kept)):
+            return f"lines.{kept[int(parts[1])]}.{parts[2]}"
+        return field
+
+    several = exc.details.get("errors") if isinstance(exc.details, dict) else None
+    if isinstance(several, dict):
+        exc.details["errors"] = {row_field(name): message.replace(name, row_field(name), 1)
+                                 for name, message in several.items()}
+    field = exc.field or ""
+    if row_field(field) != field:
+        exc.field = row_field(field)
+        exc.message = exc.message.replace(field, exc.field, 1)
     return form.fail(exc)
 
 

@@ -26,6 +26,19 @@ def page(browser, url, status=200):
     return response.get_data(as_text=True)
 
 
+def _stock_and_storekeeper(site):
+    """An item, a warehouse and a storekeeper (kate) who may post stock; her browser."""
+    from ordercraft.core.models import Warehouse
+    from ordercraft.core.services import items
+    from ordercraft.core.services.users import create_user
+
+    with site.session() as session:
+        items.create_item(session, "CH-1", name="Office chair", price="120")
+        session.add(Warehouse(code="MAIN", name="Main store"))
+        create_user(session, "kate", roles=["storekeeper"], password="kate-password-1")
+    return site.client(login="kate", password="kate-password-1")
+
+
 def test_clients_and_parties_are_one_menu_entry_with_a_kind_filter(site, browser):
     home = page(browser, "/")
     assert ">Clients</a>" in home and ">Parties</a>" not in home
@@ -103,21 +116,13 @@ def test_history_speaks_the_users_language(site, browser):
 
 
 def test_actions_a_user_may_not_take_are_not_offered(site, browser):
-    from ordercraft.core.models import Warehouse
-    from ordercraft.core.services import items
-    from ordercraft.core.services.users import create_user
-
-    with site.session() as session:
-        items.create_item(session, "CH-1", name="Office chair", price="120")
-        session.add(Warehouse(code="MAIN", name="Main store"))
-        create_user(session, "kate", roles=["storekeeper"], password="kate-password-1")
+    storekeeper = _stock_and_storekeeper(site)
     # A manager reads stock but may not post it: no Receive, Issue, Move... buttons.
     for url in ("/stock/", "/stock/items/CH-1", "/stock/warehouses/MAIN"):
         text = page(browser, url)
         assert "/stock/receive" not in text and "/stock/issue" not in text, url
         assert "+ Receive" not in text, url
     assert "+ New client" in page(browser, "/crm/clients/")  # a manager adds clients
-    storekeeper = site.client(login="kate", password="kate-password-1")
     for url in ("/stock/", "/stock/items/CH-1", "/stock/warehouses/MAIN"):
         text = page(storekeeper, url)
         assert "+ Receive" in text and "/stock/receive" in text, url
@@ -127,14 +132,7 @@ def test_actions_a_user_may_not_take_are_not_offered(site, browser):
 
 
 def test_forms_report_every_error_at_once_and_inputs_carry_the_rules(site, browser):
-    from ordercraft.core.models import Warehouse
-    from ordercraft.core.services import items
-    from ordercraft.core.services.users import create_user
-
-    with site.session() as session:
-        items.create_item(session, "CH-1", name="Office chair", price="120")
-        session.add(Warehouse(code="MAIN", name="Main store"))
-        create_user(session, "kate", roles=["storekeeper"], password="kate-password-1")
+    storekeeper = _stock_and_storekeeper(site)
     form = page(browser, "/crm/clients/new")
     assert 'name="phone" value="" maxlength="50" inputmode="tel"' in form
     assert 'type="email" name="email" value="" maxlength="200" inputmode="email"' in form
@@ -149,7 +147,6 @@ def test_forms_report_every_error_at_once_and_inputs_carry_the_rules(site, brows
         from ordercraft.core.services.parties import list_parties
 
         assert list_parties(session, search="Acme").total == 0  # nothing saved
-    storekeeper = site.client(login="kate", password="kate-password-1")
     receive = page(storekeeper, "/stock/receive")
     assert 'name="qty" value="" inputmode="decimal" step="0.000001" min="0"' in receive
     assert 'name="unit_cost" value="" inputmode="decimal" step="0.000001" min="0"' in receive
@@ -191,3 +188,17 @@ def test_the_order_form_reports_every_mistake_at_once(make_site):
         headers={"Authorization": f"Bearer {token}"})
     assert api.status_code in (400, 422), api.get_data(as_text=True)
     assert set(api.json["error"]["details"]["errors"]) == {"client", "lines.0.item"}
+
+
+def test_field_rules_check_and_describe_the_same_limits():
+    from ordercraft.core.errors import ValidationError
+    from ordercraft.sdk.validation import FieldRule
+
+    percent = FieldRule("decimal", places=4, minimum=0, maximum=100)
+    assert percent.attributes() == {"inputmode": "decimal", "step": "0.0001", "min": "0",
+                                    "max": "100"}
+    with pytest.raises(ValidationError, match="is more than 100"):
+        percent.clean("150", field="discount")
+    assert FieldRule(max_length=50).attributes() == {"maxlength": "50"}
+    assert FieldRule("whole", minimum=1).attributes() == {"inputmode": "numeric", "step": "1",
+                                                          "min": "1"}

@@ -227,7 +227,7 @@ class FieldRule:
     :param kind: ``text``, ``phone``, ``email``, ``decimal`` or ``whole``.
     :param max_length: the longest text (``text``; phones 50, e-mails 200 characters).
     :param places: the decimal places a ``decimal`` takes.
-    :param minimum: the smallest number (``decimal``, ``whole``).
+    :param minimum: the smallest number (``decimal``, ``whole``); ``maximum``: the largest.
     :param required: an empty value is refused.
     :param multiline: a ``text`` may hold line breaks.
     """
@@ -236,6 +236,7 @@ class FieldRule:
     max_length: int | None = None
     places: int = 6
     minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
     required: bool = False
     multiline: bool = False
 
@@ -253,9 +254,13 @@ class FieldRule:
                 return None
             if self.kind == "whole":
                 minimum = None if self.minimum is None else int(self.minimum)
-                return whole_number(value, field=field, minimum=minimum)
+                maximum = None if self.maximum is None else int(self.maximum)
+                return whole_number(value, field=field, minimum=minimum, maximum=maximum)
             minimum_decimal = None if self.minimum is None else Decimal(self.minimum)
-            return decimal(value, field=field, places=self.places, minimum=minimum_decimal)
+            number = decimal(value, field=field, places=self.places, minimum=minimum_decimal)
+            if self.maximum is not None and number > Decimal(self.maximum):
+                raise invalid(field, f"{quoted(value)} is more than {self.maximum}")
+            return number
         return text(value, field=field, max_length=self.max_length or 10_000,
                     required=self.required, multiline=self.multiline)
 
@@ -274,6 +279,8 @@ class FieldRule:
             found["maxlength"] = str(self.max_length)
         if self.minimum is not None and self.kind in ("decimal", "whole"):
             found["min"] = str(self.minimum)
+        if self.maximum is not None and self.kind in ("decimal", "whole"):
+            found["max"] = str(self.maximum)
         if self.required:
             found["required"] = "required"
         return found

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from ordercraft.sdk import custom_fields
+from ordercraft.sdk import custom_fields, validation
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
@@ -24,6 +24,12 @@ bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templat
 
 HEADER_FIELDS = ("client", "order_date", "due_date", "deal", "warehouse", "notes")
 LINE_FIELDS = ("item", "qty", "price", "discount", "tax_rate")
+#: What a line's numbers accept, for their inputs' attributes (the service checks the
+#: same: quantities at the unit's precision, percentages up to 100).
+LINE_RULES = {"qty": validation.FieldRule("decimal", places=6, minimum=0),
+              "price": validation.FieldRule("decimal", places=6, minimum=0),
+              "discount": validation.FieldRule("decimal", places=4, minimum=0, maximum=100),
+              "tax_rate": validation.FieldRule("decimal", places=4, minimum=0, maximum=100)}
 #: Blank line rows the form offers beyond the filled ones (the script adds more).
 SPARE_LINES = 3
 CSV_COLUMNS = ["id", "number", "state", "order_date", "due_date", "client_id", "client",
@@ -187,7 +193,9 @@ def _entry_page(form: Form, rows: int, order: Any = None, status: int = 200) -> 
     return render_template("sales/form.html", form=form, rows=rows, order=order, items=items,
                            warehouses=[("", "Default")] + [(w.code, f"{w.code} — {w.name}")
                                                            for w in warehouses],
-                           line_fields=LINE_FIELDS), status
+                           line_fields=LINE_FIELDS,
+                           line_attributes={name: rule.attributes()
+                                            for name, rule in LINE_RULES.items()}), status
 
 
 def _line_count() -> int:

@@ -97,7 +97,7 @@ def test_schedules_read_as_sentences(cron, sentence):
 
 def test_history_speaks_the_users_language(site, browser):
     from ordercraft.core.workflow.timeline import changes_text, value_text
-    from ordercraft.web.humanize import past_tense
+    from ordercraft.web.humanize import past_tense, timeline_text
 
     assert changes_text({"short_qty": ["0.000000", "3.000000"], "manager_id": [None, 4],
                          "confirmed_at": [None, "2026-03-02T09:15:42.123456"]}) == (
@@ -105,6 +105,12 @@ def test_history_speaks_the_users_language(site, browser):
     assert value_text(True) == "yes" and value_text("14500.00") == "14500.00"
     assert [past_tense(t) for t in ("Confirm", "Ship", "Send proposal", "Cancel", "Qualify")
             ] == ["confirmed", "shipped", "sent proposal", "cancelled", "qualified"]
+    assert timeline_text({"kind": "transition", "text": "Ship part: Confirmed → Partly shipped",
+                          "data": {"transition": "ship_part"}}, "order") == (
+        "shipped part of the order (Confirmed → Partly shipped)")
+    assert timeline_text({"kind": "transition", "data": {"transition": "accept"},
+                          "text": "Accepted: make the order: Sent → Accepted (on the phone)"},
+                         "proposal") == "accepted the proposal (Sent → Accepted (on the phone))"
     deal_id = kit.deal(site, "Future Engineers School", "Classroom robots", amount="14500",
                        moves=("qualify",))
     text = page(browser, f"/crm/deals/{deal_id}")

@@ -14,14 +14,16 @@ _IRREGULAR = {"send": "sent", "ship": "shipped", "cancel": "cancelled", "win": "
               "lose": "lost", "put": "put", "begin": "began", "stop": "stopped",
               "plan": "planned", "submit": "submitted", "set": "set", "pay": "paid",
               "split": "split", "make": "made", "write": "wrote", "get": "got",
-              "run": "ran", "hold": "held", "undo": "undid", "redo": "redid", "do": "did"}
-_TRANSITION_TEXT = re.compile(r"^(?P<title>[^:→]+): (?P<rest>.+)$", re.S)
+              "run": "ran", "hold": "held", "undo": "undid", "redo": "redid", "do": "did",
+              "done": "completed", "won": "won", "lost": "lost"}
+#: A stored transition line: "<label>: <from> → <to>" (and the reason in brackets).
+_TRANSITION_TEXT = re.compile(r"^(?P<title>.+?): (?P<rest>[^:]*→.*)$", re.S)
 
 
 def past_tense(phrase: str) -> str:
     """``Confirm`` -> ``confirmed``, ``Send proposal`` -> ``sent proposal``, ``Ship`` ->
-    ``shipped``: the first word of a transition's title in the past tense, lower case."""
-    first, _, rest = phrase.strip().partition(" ")
+    ``shipped``: the first word of a transition's name or title in the past tense."""
+    first, _, rest = phrase.strip().replace("_", " ").partition(" ")
     verb = first.lower()
     if verb in _IRREGULAR:
         done = _IRREGULAR[verb]
@@ -38,16 +40,21 @@ def past_tense(phrase: str) -> str:
 
 def timeline_text(entry: Mapping[str, Any], noun: str | None = None) -> str:
     """An entry's text for a person: a transition says what was done to the document
-    (``confirmed the order (Draft → Confirmed)``); other entries as they were written."""
+    (``confirmed the order (Draft → Confirmed)``, ``shipped part of the order (...)``);
+    other entries as they were written."""
     text = str(entry.get("text") or "")
     if entry.get("kind") != "transition":
         return text
     match = _TRANSITION_TEXT.match(text)
     if match is None:
         return text
-    done = past_tense(match.group("title"))
-    what = f"{done} the {noun.replace('_', ' ')}" if noun else done
-    return f"{what} ({match.group('rest')})"
+    data = entry.get("data") or {}
+    name = str(data.get("transition") or match.group("title"))
+    done = past_tense(name)
+    if noun:
+        what = noun.replace("_", " ")
+        done = f"{done} the {what}" if " " not in done else f"{done} of the {what}"
+    return f"{done} ({match.group('rest')})"
 
 
 def people_names(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:

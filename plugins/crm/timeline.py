@@ -176,7 +176,7 @@ def _entries(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
                 WorkflowEvent.id.in_(wanted["event"]))):
             loaded["event", event.id] = {
                 "kind": event.kind, "at": event.at, "user": event.user_name or None,
-                "text": event.text, "task_id": event.task_id,
+                "text": event.text, "task_id": event.task_id, "data": event.data or {},
                 "document": {"type": event.document_type, "id": event.document_id,
                              "title": None} if event.document_type else None}
     if wanted["audit"]:

@@ -280,7 +280,8 @@ def menu_items() -> list[MenuItem]:
 
     Called on each page render, only for enabled plugins. Return a list of
     :class:`~ordercraft.core.registries.MenuItem` (label, endpoint, order, and the
-    permission a user needs to see it).
+    permission a user needs to see it; ``replaces``: the endpoint of an entry it stands
+    in for, as crm's Clients replaces the core's Parties).
     """
 
 

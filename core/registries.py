@@ -24,13 +24,21 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class MenuItem:
-    """One entry of the main menu."""
+    """One entry of the main menu.
+
+    :param replaces: the endpoint of another entry this one stands in for (a plugin's
+        richer list taking the place of the core's: crm's Clients replaces the Parties
+        list). The replaced entry is hidden for users who see this one, and this entry is
+        shown as active on the replaced entry's pages too; the replaced pages keep their
+        addresses.
+    """
 
     label: str
     endpoint: str
     order: int = 100
     permission: str | None = None
     section: str = "main"
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)

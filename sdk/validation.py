@@ -12,10 +12,15 @@ and quotes the value — the same checks the core's own fields get::
 
 Each message starts with ``"<field>: "`` (``"qty: 'abc' is not a number"``), so one
 message serves the CLI, the JSON API and the spreadsheet import. :func:`invalid` makes
-such an error for a check of your own.
+such an error for a check of your own. :class:`Mistakes` gathers the mistakes of several
+fields so that all are reported at once; :class:`FieldRule` states what a form field
+accepts, for both its check and its input's attributes (``maxlength``, ``step``...).
 """
 
 from ordercraft.core.services.fields import (
+                                             FieldRule,
+                                             Mistakes,
+                                             check_all,
                                              choice,
                                              code,
                                              day,
@@ -31,5 +36,5 @@ from ordercraft.core.services.fields import (
                                              words,
 )
 
-__all__ = ["choice", "code", "day", "decimal", "email", "flag", "invalid", "moment", "phone", "text",
+__all__ = ["FieldRule", "Mistakes", "check_all", "choice", "code", "day", "decimal", "email", "flag", "invalid", "moment", "phone", "text",
            "whole_number", "word", "words"]

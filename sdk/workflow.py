@@ -78,17 +78,24 @@ from ordercraft.core.workflow.tasks import (
                                                 list_tasks,
                                                 task_dict,
 )
-from ordercraft.core.workflow.timeline import document_timeline
+from ordercraft.core.workflow.timeline import (
+    changes_text,
+    document_timeline,
+    field_label,
+    value_text,
+)
 from ordercraft.sdk.deprecation import Deprecated, deprecated_attributes
 
 __all__ = [
     "ANY_STATE", "Action", "AvailableTransition", "ExpressionError", "Guard", "OPEN_STATUSES",
     "State", "StateMachine", "StateMachineRegistry", "Task", "TaskLink", "Transition",
     "TransitionContext", "TransitionResult", "WorkflowDocument", "WorkflowEvent", "add_comment",
-    "available_transitions", "cancel_process", "comment_task", "compile_expression",
+    "available_transitions", "cancel_process", "changes_text", "comment_task",
+    "compile_expression", "field_label",
     "complete_task", "create_task", "document_ref", "document_timeline", "get_task",
     "import_template", "list_processes", "list_tasks", "parse_document_ref", "session_machines",
     "shipped_templates", "start_process", "state_machines", "task_dict", "transition",
+    "value_text",
 ]
 
 #: The CLI and web helpers moved to the SDK modules of their layer in 1.0.

@@ -464,8 +464,8 @@ def test_the_client_timeline_tells_the_whole_story_once(site):
         texts = " | ".join(entry["text"] for entry in page.items)
     assert kinds.count("transition") == 1 and "Qualify: Lead → Qualified" in texts
     assert {"interaction_meeting", "deal_opened", "task_created", "task_done"} <= set(kinds)
-    assert "deal changed: amount: 14500.00 → 15000.00" in texts
-    assert "party changed: address: — → 8 Meadow Road" in texts
+    assert "deal changed: Amount: 14500.00 → 15000.00" in texts
+    assert "party changed: Address: — → 8 Meadow Road" in texts
     assert "contact added: Olivia Grant" in texts and "party added" in texts
     # A transition's own changes are not repeated as audit entries.
     assert "state: lead" not in texts and "reached_rank" not in texts

@@ -50,7 +50,7 @@ def test_every_crm_page_renders_and_the_menu_shows_them(site, browser):
     assert "Future Engineers School" in clients and "14,500.00" in clients
     card = page(browser, "/crm/clients/1")
     for text in ("Olivia Grant", "@olivia", "Future Engineers Trust", "Classroom robots",
-                 "Qualify: Lead → Qualified", "Log interaction"):
+                 "qualified the deal (Lead → Qualified)", "Log interaction"):
         assert text in card, text
     board = page(browser, "/crm/deals/board")
     assert "Classroom robots" in board and "Qualified" in board

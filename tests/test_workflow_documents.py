@@ -341,7 +341,7 @@ def test_timeline_is_one_paginated_query_over_events_tasks_and_audit(shop):
     assert [e["text"] for e in page.items] == [e["text"] for e in everything[1:4]]
     assert newest.items[0]["text"] == "Called, no answer"
     audit_update = next(e for e in everything if e["kind"] == "audit_update")
-    assert audit_update["text"] == "changed state: draft → confirmed"  # its moment is the entry's
+    assert audit_update["text"] == "changed State: draft → confirmed"  # its moment is the entry's
     with shop.session() as session:
         past_the_end = document_timeline(session, "order", order_id, offset=50)
     assert (past_the_end.items, past_the_end.total) == ([], 6)

@@ -124,7 +124,7 @@ def test_document_page_buttons_and_timeline(shop):
                         data={"next": f"/kit/orders/{order_id}"})
     assert (moved.status_code, moved.headers["Location"]) == (303, f"/kit/orders/{order_id}")
     page = client.get(f"/kit/orders/{order_id}").get_data(as_text=True)
-    assert "Order 1: draft → confirmed." in page and "Confirm: draft → confirmed" in page
+    assert "Order 1: draft → confirmed." in page and "confirmed the order (draft → confirmed)" in page
     refused = client.post(f"/documents/order/{order_id}/transitions/close",
                           follow_redirects=True).get_data(as_text=True)
     assert "is in state &#39;confirmed&#39;: &#39;close&#39; is not allowed from it" in refused
@@ -290,7 +290,7 @@ def test_transition_routes_of_a_plugin(shop):
                           headers=mark).get_json()
     texts = [e["text"] for e in timeline["items"]]
     assert "Confirm: draft → confirmed" in texts[:2]
-    assert any(text.startswith("changed state: draft → confirmed") for text in texts[:2])
+    assert any(text.startswith("changed State: draft → confirmed") for text in texts[:2])
     assert {e["kind"] for e in timeline["items"]} >= {"transition", "audit_create"}
     spec = client.get("/api/v1/openapi.json").get_json()
     for path in ("/api/v1/tasks", "/api/v1/tasks/{task_id}/done", "/api/v1/processes",

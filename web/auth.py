@@ -30,6 +30,16 @@ SESSION_KEY = "sid"
 
 def init_app(app: Flask) -> None:
     app.context_processor(_template_user)
+    app.add_template_global(can, "can")
+
+
+def can(permission: str) -> bool:
+    """Whether the logged-in user holds ``permission``: templates offer an action (a
+    button, a form) only to those who may take it — ``{% if can("stock.post") %}``."""
+    from ordercraft.core.permissions import has_permission
+
+    user = current_user()
+    return user is not None and has_permission(user, permission)
 
 
 def _template_user() -> dict[str, Any]:

@@ -27,6 +27,18 @@ class Form:
 
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    #: Input attributes by field (``maxlength``, ``min``, ``step``, ``inputmode``), derived
+    #: from the rules the server checks (:meth:`with_rules`); the ``field`` macro adds them.
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def with_rules(self, kind: str) -> Form:
+        """Give the inputs the attributes of the rules of ``kind`` (``party``, ``stock``):
+        the browser refuses what the server would, before the form is sent."""
+        from ordercraft.core.services.fields import form_rules
+
+        self.attributes.update({name: rule.attributes()
+                                for name, rule in form_rules(kind).items()})
+        return self
 
     @classmethod
     def from_request(cls, names: Iterable[str], entity: str | None = None) -> Form:
@@ -60,12 +72,22 @@ class Form:
     def fail(self, exc: OrdercraftError) -> Form:
         """Record a refused operation; the request's transaction will roll back."""
         mark_failed()
-        key = exc.field if exc.field in self.values else ""
-        message = exc.message
+        several = exc.details.get("errors") if isinstance(exc.details, dict) else None
+        if isinstance(several, dict) and several:  # every mistake of the form at once
+            for name, message in several.items():
+                self._error(name, str(message))
+        else:
+            self._error(exc.field, exc.message)
+        return self
+
+    def _error(self, name: str | None, message: str) -> None:
+        key = name if name in self.values else ""
         if key and message.startswith(f"{key}: "):
             message = message[len(key) + 2:]  # the field's label already says which field
-        self.errors[key] = message[:1].upper() + message[1:]
-        return self
+        message = message[:1].upper() + message[1:]
+        if key in self.errors and key == "":
+            message = f"{self.errors[key]} {message}"
+        self.errors[key] = message
 
 
 @dataclass

@@ -9,13 +9,16 @@ and the spreadsheet import (which replaces the prefix with the row and column).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from ordercraft.core.errors import ValidationError, quoted
+from ordercraft.core.errors import NotFound, ValidationError, quoted
 from ordercraft.core.types import to_decimal
+
+T = TypeVar("T")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CODE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
@@ -210,3 +213,163 @@ def words(values: Any, *, field: str, max_length: int) -> list[str]:
 
 def _short(value: str) -> str:
     return value if len(value) <= 60 else value[:57] + "..."
+
+
+# ------------------------------------------------------------------ rules of form fields
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What a field accepts, in one place: the cleaner that checks a value and the input
+    attributes (``maxlength``, ``min``, ``step``, ``inputmode``) a form derives from it, so
+    a browser refuses what the server would refuse.
+
+    :param kind: ``text``, ``phone``, ``email``, ``decimal`` or ``whole``.
+    :param max_length: the longest text (``text``; phones 50, e-mails 200 characters).
+    :param places: the decimal places a ``decimal`` takes.
+    :param minimum: the smallest number (``decimal``, ``whole``); ``maximum``: the largest.
+    :param required: an empty value is refused.
+    :param multiline: a ``text`` may hold line breaks.
+    """
+
+    kind: str = "text"
+    max_length: int | None = None
+    places: int = 6
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    required: bool = False
+    multiline: bool = False
+
+    def clean(self, value: Any, *, field: str) -> Any:
+        """The clean value, or ``ValidationError`` naming ``field`` and the value."""
+        if self.kind == "phone":
+            return phone(value, field=field)
+        if self.kind == "email":
+            return email(value, field=field)
+        empty = value is None or (isinstance(value, str) and not value.strip())
+        if self.kind in ("decimal", "whole"):
+            if empty:
+                if self.required:
+                    raise invalid(field, "must not be empty", code="required")
+                return None
+            if self.kind == "whole":
+                minimum = None if self.minimum is None else int(self.minimum)
+                maximum = None if self.maximum is None else int(self.maximum)
+                return whole_number(value, field=field, minimum=minimum, maximum=maximum)
+            minimum_decimal = None if self.minimum is None else Decimal(self.minimum)
+            number = decimal(value, field=field, places=self.places, minimum=minimum_decimal)
+            if self.maximum is not None and number > Decimal(self.maximum):
+                raise invalid(field, f"{quoted(value)} is more than {self.maximum}")
+            return number
+        return text(value, field=field, max_length=self.max_length or 10_000,
+                    required=self.required, multiline=self.multiline)
+
+    def attributes(self) -> dict[str, str]:
+        """HTML input attributes that say the same as :meth:`clean`."""
+        found: dict[str, str] = {}
+        if self.kind == "phone":
+            found.update(maxlength="50", inputmode="tel", type="tel")
+        elif self.kind == "email":
+            found.update(maxlength="200", inputmode="email", type="email")
+        elif self.kind == "decimal":
+            found.update(inputmode="decimal", step=str(Decimal(1).scaleb(-self.places)))
+        elif self.kind == "whole":
+            found.update(inputmode="numeric", step="1")
+        elif self.max_length is not None:
+            found["maxlength"] = str(self.max_length)
+        if self.minimum is not None and self.kind in ("decimal", "whole"):
+            found["min"] = str(self.minimum)
+        if self.maximum is not None and self.kind in ("decimal", "whole"):
+            found["max"] = str(self.maximum)
+        if self.required:
+            found["required"] = "required"
+        return found
+
+
+def check_all(rules: Mapping[str, FieldRule], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Clean every field of ``values`` that has a rule, reporting every mistake at once: a
+    ``ValidationError`` whose ``details["errors"]`` maps each wrong field to its message
+    (the message itself lists them all; ``field`` is the first). Fields without a rule are
+    passed through."""
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        rule = rules.get(name)
+        if rule is None:
+            clean[name] = value
+            continue
+        try:
+            clean[name] = rule.clean(value, field=name)
+        except ValidationError as exc:
+            errors[name] = exc.message
+    if errors:
+        raise combined(errors)
+    return clean
+
+
+def combined(errors: Mapping[str, str]) -> ValidationError:
+    """One ``ValidationError`` for several fields' messages (``{field: "field: ..."}``)."""
+    first = next(iter(errors))
+    return ValidationError("; ".join(errors.values()), field=first,
+                           details={"errors": dict(errors)})
+
+
+def form_rules(kind: str) -> dict[str, FieldRule]:
+    """The field rules of a form kind: ``party`` (a party's own fields), ``stock`` (a stock
+    operation's quantity and cost). Unknown kinds have none."""
+    if kind == "party":
+        from ordercraft.core.services.parties import PARTY_RULES
+
+        return dict(PARTY_RULES)
+    if kind == "stock":
+        return dict(STOCK_RULES)
+    return {}
+
+
+#: A stock operation's numbers as the posting checks them (the item's unit may allow
+#: fewer places; the posting says so).
+STOCK_RULES = {
+    "qty": FieldRule("decimal", places=6, minimum=0, required=True),
+    "unit_cost": FieldRule("decimal", places=6, minimum=0),
+}
+
+
+class Mistakes:
+    """The mistakes of several fields, gathered so that a form or an API call reports
+    them all at once instead of one per attempt::
+
+        found = Mistakes()
+        party = found.run(lambda: resolve_client(session, client))
+        due = found.run(lambda: day(due_date, field="due_date"))
+        found.raise_any()   # nothing, the one error as it was, or all of them combined
+
+    Only ``ValidationError`` and ``NotFound`` are gathered; other refusals go up at once.
+    """
+
+    def __init__(self) -> None:
+        self.found: list[ValidationError | NotFound] = []
+
+    def run(self, check: Callable[[], T]) -> T | None:
+        """``check()``'s result, or ``None`` with its mistake kept."""
+        try:
+            return check()
+        except (ValidationError, NotFound) as exc:
+            self.found.append(exc)
+            return None
+
+    def add(self, error: ValidationError | NotFound) -> None:
+        self.found.append(error)
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def raise_any(self) -> None:
+        """Raise the one mistake as it was, or several as one ``ValidationError`` with
+        ``details["errors"]`` by field."""
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            errors: dict[str, str] = {}
+            for exc in self.found:
+                errors.setdefault(exc.field or "", exc.message)
+            raise combined(errors)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ordercraft.core import custom_fields as custom
 from ordercraft.core.db import utcnow
-from ordercraft.core.errors import Conflict, NotFound
+from ordercraft.core.errors import Conflict, NotFound, ValidationError
 from ordercraft.core.models import AuditEntry, Contact, LegalEntity, Party, PartyTag, User
 from ordercraft.core.models.entities import PARTY_KINDS
 from ordercraft.core.permissions import require_session_permission
@@ -50,15 +50,24 @@ def _name(value: Any, field: str = "name") -> str:
     return " ".join(fields.text(value, field=field, max_length=200, required=True).split())
 
 
+#: What the party form's inputs accept (their HTML attributes come from these too).
+PARTY_RULES = {
+    "name": fields.FieldRule(max_length=200, required=True),
+    "source": fields.FieldRule(max_length=50), "tax_id": fields.FieldRule(max_length=50),
+    "phone": fields.FieldRule("phone"), "email": fields.FieldRule("email"),
+    "address": fields.FieldRule(max_length=2000, multiline=True),
+    "notes": fields.FieldRule(max_length=10_000, multiline=True),
+}
+
 _PARTY_CLEANERS = {
     "name": _name,
     "kind": lambda v: fields.choice(v, field="kind", choices=PARTY_KINDS),
     "tags": lambda v: fields.words(v, field="tags", max_length=50),
     "source": lambda v: fields.text(v, field="source", max_length=50),
     "tax_id": lambda v: fields.text(v, field="tax_id", max_length=50),
-    "phone": lambda v: fields.phone(v, field="phone"),
-    "email": lambda v: fields.email(v, field="email"),
-    "address": lambda v: fields.text(v, field="address", max_length=2000, multiline=True),
+    "phone": lambda v: PARTY_RULES["phone"].clean(v, field="phone"),
+    "email": lambda v: PARTY_RULES["email"].clean(v, field="email"),
+    "address": lambda v: PARTY_RULES["address"].clean(v, field="address"),
     "notes": lambda v: fields.text(v, field="notes", max_length=10_000, multiline=True),
     "manager": lambda v: fields.text(v, field="manager", max_length=100),
 }
@@ -113,7 +122,21 @@ def _clean(what: str, cleaners: Mapping[str, Any], values: Mapping[str, Any]) ->
     if unknown:
         raise fields.invalid(unknown[0], f"not a field of a {what} "
                              f"(fields: {', '.join(cleaners)})")
-    return {key: cleaners[key](value) for key, value in values.items() if value is not None}
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in values.items():  # every field checked: all mistakes reported at once
+        if value is None:
+            continue
+        try:
+            clean[key] = cleaners[key](value)
+        except ValidationError as exc:
+            errors[exc.field or key] = exc.message
+    if len(errors) == 1:
+        key, message = next(iter(errors.items()))
+        raise ValidationError(message, field=key)
+    if errors:
+        raise fields.combined(errors)
+    return clean
 
 
 def clean_party_values(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:

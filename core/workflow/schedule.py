@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["next_cron_time", "parse_duration"]
+__all__ = ["describe_cron", "next_cron_time", "parse_duration"]
 
 _DURATION_PART = re.compile(r"(\d+)\s*([wdhm])")
 _DURATION_WHOLE = re.compile(r"^\s*(\d+\s*[wdhm]\s*)+$")
@@ -88,3 +88,50 @@ def next_cron_time(cron: str, after: datetime, tz: str | None = None) -> datetim
     if moment is None:
         raise ValueError(f"{cron!r} never fires")
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+_DAY_NAMES = {"sun": "Sunday", "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday",
+              "thu": "Thursday", "fri": "Friday", "sat": "Saturday"}
+
+
+def describe_cron(cron: str) -> str:
+    """The crontab ``cron`` as a sentence: ``0 9 * * 1`` is "every Monday at 09:00",
+    ``30 8 * * *`` "every day at 08:30", ``0 7 1 * *`` "on day 1 of every month at 07:00",
+    ``*/15 * * * *`` "every 15 minutes", ``5 * * * *`` "every hour at minute 5". A schedule
+    of any other shape reads ``cron: <the text>``."""
+    fields = str(cron).split()
+    raw = f"cron: {' '.join(fields) or cron}"
+    if len(fields) != 5:
+        return raw
+    minute, hour, day, month, weekday = fields
+    if month != "*":
+        return raw
+    if hour == "*" and day == "*" and weekday == "*":
+        if minute == "*":
+            return "every minute"
+        step = re.fullmatch(r"\*/(\d+)", minute)
+        if step and 0 < int(step.group(1)) < 60:
+            return f"every {int(step.group(1))} minutes"
+        if minute.isdigit() and int(minute) < 60:
+            return f"every hour at minute {int(minute)}"
+        return raw
+    if not (minute.isdigit() and hour.isdigit() and int(minute) < 60 and int(hour) < 24):
+        return raw
+    at = f"at {int(hour):02d}:{int(minute):02d}"
+    if day == "*" and weekday == "*":
+        return f"every day {at}"
+    if weekday == "*" and day.isdigit() and 1 <= int(day) <= 31:
+        return f"on day {int(day)} of every month {at}"
+    if day != "*":
+        return raw
+    try:
+        days = _cron_weekdays(weekday).split(",")
+    except ValueError:
+        return raw
+    if days == ["mon", "tue", "wed", "thu", "fri"]:
+        return f"every weekday (Monday to Friday) {at}"
+    if len(days) == 7:
+        return f"every day {at}"
+    names = [_DAY_NAMES[name] for name in days]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"every {listed} {at}"

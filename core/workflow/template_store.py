@@ -227,8 +227,10 @@ def _trigger_label(raw: Any) -> str:
         return f"transition {raw['transition']}" + (f" when {raw['when']}" if raw.get("when")
                                                      else "")
     if isinstance(raw, dict) and "schedule" in raw:
-        return f"schedule {raw['schedule']}" + (f" ({raw['timezone']})" if raw.get("timezone")
-                                                 else "")
+        from ordercraft.core.workflow.schedule import describe_cron
+
+        return describe_cron(raw["schedule"]) + (f" ({raw['timezone']})"
+                                                 if raw.get("timezone") else "")
     return str(raw)
 
 

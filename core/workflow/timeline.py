@@ -4,7 +4,9 @@ document, the events of the tasks linked to it, and its audit log entries)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Integer, String, cast, func, literal, null, select, union_all
@@ -34,13 +36,63 @@ def record_event(session: Session, kind: str, *, now: datetime, user: Any = None
 _QUIET_FIELDS = {"state_changed_at"}
 
 
+def field_label(name: str) -> str:
+    """A column's name as a person reads it: ``short_qty`` -> "Short qty", ``manager_id``
+    -> "Manager"."""
+    text = name.removesuffix("_id").replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else name
+
+
+_ISO_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def value_text(value: Any, *, limit: int = 60) -> str:
+    """A recorded value as a person reads it: nothing (``None``, empty) is "—", a moment
+    loses its seconds and microseconds (``2026-03-02 09:15``), an exact decimal its
+    trailing zeros (``3.000000`` -> ``3``, ``0.500000`` -> ``0.5``; two places or fewer
+    are kept as written), yes/no for true/false; long texts are cut."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        text = ", ".join(value_text(v, limit=limit) for v in value)
+    else:
+        text = str(value)
+    moment = _ISO_MOMENT.match(text)
+    if moment:
+        text = f"{moment.group(1)} {moment.group(2)}"
+    elif _DECIMAL.match(text) and len(text.partition(".")[2]) > 2:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            number = None
+        if number is not None:
+            if number == number.to_integral_value():
+                text = str(number.quantize(Decimal(1)))
+            else:
+                text = format(number.normalize(), "f")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def changes_text(changes: dict[str, Any], quiet: frozenset[str] | set[str] = frozenset()
+                 ) -> str:
+    """An audit entry's changes in words: ``Short: 0 → 3; Manager: — → 4``."""
+    parts = []
+    for name, pair in sorted(changes.items()):
+        if name in quiet or not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            continue
+        parts.append(f"{field_label(name)}: {value_text(pair[0])} → {value_text(pair[1])}")
+    return "; ".join(parts)
+
+
 def _audit_text(action: str, changes: dict[str, Any]) -> str:
     verb = {"create": "created", "update": "changed", "delete": "deleted"}.get(action, action)
     if action != "update" or not changes:
         return verb
-    parts = [f"{name}: {before} → {after}" for name, (before, after) in sorted(changes.items())
-             if name not in _QUIET_FIELDS]
-    return f"{verb} " + "; ".join(parts) if parts else verb
+    parts = changes_text(changes, _QUIET_FIELDS)
+    return f"{verb} {parts}" if parts else verb
 
 
 def document_timeline(session: Session, document_type: str, document_id: int, *,

@@ -108,7 +108,10 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Clients", "crm_clients.index", order=6, permission="party.read"),
+    # One list of parties: crm's client list takes the Parties entry's place; suppliers
+    # and the whole list are a kind filter away (tabs on both pages).
+    return [MenuItem("Clients", "crm_clients.index", order=6, permission="party.read",
+                     replaces="parties.index"),
             MenuItem("Deals", "crm_deals.board", order=7, permission="party.read"),
             MenuItem("Interactions", "crm_interactions.index", order=8,
                      permission="party.read"),

@@ -68,6 +68,10 @@ class ClientRule:
         the user's id) or ``choice`` (one of ``choices``).
     :param choices: the values a ``choice`` rule accepts.
     :param example: a value shown in forms and help (``90``, ``school``).
+    :param phrase: the rule as a sentence, ``{value}`` standing for its value
+        (``contacted in the last {value} days``); ``negated``: its opposite (``not
+        contacted in the last {value} days``). Without them a rule reads
+        ``label: value`` and ``not label: value``.
     """
 
     name: str
@@ -77,6 +81,17 @@ class ClientRule:
     choices: tuple[str, ...] = ()
     example: str = ""
     plugin: str = field(default="", compare=False)
+    phrase: str = ""
+    negated: str = ""
+
+    def sentence(self, value: str, negate: bool = False) -> str:
+        """The rule ``name (!)= value`` as a person says it."""
+        if negate:
+            text = self.negated or (f"not {self.phrase}" if self.phrase else
+                                    f"not {self.label.lower()}: {{value}}")
+        else:
+            text = self.phrase or f"{self.label.lower()}: {{value}}"
+        return text.replace("{value}", str(value))
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "label": self.label, "value_type": self.value_type,
@@ -107,7 +122,7 @@ class ClientRuleRegistry(Registry[ClientRule]):
     def add(self, name: str | ClientRule, label: str = "",  # type: ignore[override]
             condition: Callable[[RuleContext], ColumnElement[bool]] | None = None, *,
             value_type: str = "text", choices: Sequence[str] = (),
-            example: str = "") -> ClientRule:
+            example: str = "", phrase: str = "", negated: str = "") -> ClientRule:
         """Register the rule kind ``name`` (a :class:`ClientRule` is taken as well).
 
         :param label: what a person reads (``Bought in the last N days``).
@@ -116,12 +131,15 @@ class ClientRuleRegistry(Registry[ClientRule]):
         :param value_type: ``text``, ``word``, ``number``, ``user`` or ``choice``.
         :param choices: the values a ``choice`` rule accepts.
         :param example: a value shown in forms and help (``90``).
+        :param phrase: the rule as a sentence with ``{value}`` (``bought in the last
+            {value} days``); ``negated``: its opposite (``not bought in the last {value}
+            days``; default: ``not`` and the phrase).
         """
         if isinstance(name, ClientRule):
             rule = name
         else:
             rule = ClientRule(name, label, condition, value_type,  # type: ignore[arg-type]
-                              tuple(choices), example)
+                              tuple(choices), example, phrase=phrase, negated=negated)
         if rule.value_type not in VALUE_TYPES:
             raise PluginError(f"plugin {self.current_plugin!r} registers client rule "
                               f"{rule.name!r} with value_type {rule.value_type!r} (one of "
@@ -133,7 +151,8 @@ class ClientRuleRegistry(Registry[ClientRule]):
             raise PluginError(f"plugin {self.current_plugin!r} registers client rule "
                               f"{rule.name!r} whose condition is not a function")
         stamped = ClientRule(rule.name, rule.label, rule.condition, rule.value_type,
-                             tuple(rule.choices), rule.example, self.current_plugin)
+                             tuple(rule.choices), rule.example, self.current_plugin,
+                             rule.phrase, rule.negated)
         return super().add(rule.name, stamped)
 
     def rule(self, name: str, *, field: str = "rules") -> ClientRule:
@@ -145,6 +164,12 @@ class ClientRuleRegistry(Registry[ClientRule]):
 
     def describe(self) -> list[dict[str, Any]]:
         return [self[name].describe() for name in sorted(self)]
+
+    def sentence(self, rule: Rule) -> str:
+        """``rule`` as a sentence (``not contacted in the last 60 days``); a rule of a kind
+        no longer registered (its plugin turned off) reads as its text."""
+        kind = self.get(rule.kind)
+        return kind.sentence(rule.value, rule.negate) if kind is not None else rule.text
 
 
 # ------------------------------------------------------------------ the site's rule kinds
@@ -320,18 +345,24 @@ def _open_deals(ctx: RuleContext) -> Any:
 def add_builtin_rules(registry: ClientRuleRegistry) -> None:
     from ordercraft.plugins.crm.funnel import STAGE_NAMES
 
-    registry.add("tag", "Tagged", _tag, value_type="word", example="school")
+    registry.add("tag", "Tagged", _tag, value_type="word", example="school",
+                 phrase="tagged {value}")
     registry.add("source", "Came from (source)", _source, value_type="text",
-                 example="exhibition")
+                 example="exhibition", phrase="came from {value}",
+                 negated="did not come from {value}")
     registry.add("manager", "Looked after by (user)", _manager, value_type="user",
-                 example="manager")
+                 example="manager", phrase="looked after by {value}")
     registry.add("kind", "Party kind", _kind, value_type="choice",
-                 choices=("client", "supplier", "both"), example="client")
+                 choices=("client", "supplier", "both"), example="client",
+                 phrase="of kind {value}", negated="not of kind {value}")
     registry.add("created_within_days", "Added in the last N days", _created_within,
-                 value_type="number", example="30")
+                 value_type="number", example="30", phrase="added in the last {value} days")
     registry.add("interacted_within_days", "Contacted in the last N days", _interacted_within,
-                 value_type="number", example="30")
+                 value_type="number", example="30",
+                 phrase="contacted in the last {value} days")
     registry.add("deal_state", "Has a deal in this stage", _deal_state, value_type="choice",
-                 choices=STAGE_NAMES, example="negotiation")
+                 choices=STAGE_NAMES, example="negotiation",
+                 phrase="has a deal in stage {value}", negated="has no deal in stage {value}")
     registry.add("open_deals", "Has open deals", _open_deals, value_type="choice",
-                 choices=("yes", "no"), example="yes")
+                 choices=("yes", "no"), example="yes", phrase="open deals: {value}",
+                 negated="open deals: not {value}")

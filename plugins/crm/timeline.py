@@ -24,7 +24,13 @@ from ordercraft.plugins.crm.funnel import MOVE_FIELDS, money
 from ordercraft.plugins.crm.models import Deal, Interaction
 from ordercraft.sdk.models import AuditEntry, Contact, LegalEntity, Party
 from ordercraft.sdk.queries import Page, page_bounds
-from ordercraft.sdk.workflow import TaskLink, WorkflowEvent, session_machines
+from ordercraft.sdk.workflow import (
+    TaskLink,
+    WorkflowEvent,
+    field_label,
+    session_machines,
+    value_text,
+)
 
 #: Fields a transition changes, by document type: audit entries that touch them
 #: repeat the transition's own entry.
@@ -54,7 +60,7 @@ def _audit_text(entity: str, action: str, changes: dict[str, Any]) -> str:
     if action == "delete":
         name = (changes.get("name") or changes.get("title") or [None, None])[0]
         return f"{what} deleted" + (f": {name}" if name else "")
-    parts = [f"{field}: {_short(before)} → {_short(after)}"
+    parts = [f"{field_label(field)}: {_short(before)} → {_short(after)}"
              for field, (before, after) in sorted(changes.items())]
     return f"{what} changed" + (": " + "; ".join(parts) if parts else "")
 
@@ -62,6 +68,8 @@ def _audit_text(entity: str, action: str, changes: dict[str, Any]) -> str:
 def _short(value: Any) -> str:
     if value in (None, "", []):
         return "—"
+    if not isinstance(value, list) and not re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", str(value)):
+        return value_text(value)  # moments without microseconds, yes/no
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     if re.fullmatch(r"-?[0-9]+\.[0-9]{3,}", text):  # an exact decimal column: 14500.000000
         text = f"{Decimal(text).quantize(Decimal('0.01'))}" if Decimal(text) == Decimal(
@@ -168,7 +176,7 @@ def _entries(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
                 WorkflowEvent.id.in_(wanted["event"]))):
             loaded["event", event.id] = {
                 "kind": event.kind, "at": event.at, "user": event.user_name or None,
-                "text": event.text, "task_id": event.task_id,
+                "text": event.text, "task_id": event.task_id, "data": event.data or {},
                 "document": {"type": event.document_type, "id": event.document_id,
                              "title": None} if event.document_type else None}
     if wanted["audit"]:

@@ -157,18 +157,57 @@ def _item(session: Session, ref: Any, field: str, cache: dict[Any, Item]) -> Ite
 
 def _build_lines(session: Session, order: Order, raw_lines: Sequence[Any]) -> None:
     """Replace the order's lines with ``raw_lines`` (all checked before any is kept)."""
-    from ordercraft.sdk.items import check_quantity
+    found = validation.Mistakes()
+    built = _checked_lines(session, raw_lines, found)
+    found.raise_any()
+    if order.lines:
+        order.lines.clear()
+        session.flush()  # the old positions leave before the new ones arrive
+    order.lines.extend(built)
+    refresh_totals(order)
 
+
+def _checked_lines(session: Session, raw_lines: Sequence[Any],
+                   found: Any) -> list[OrderLine]:
+    """The order lines of ``raw_lines``; each line's mistakes go to ``found`` (a
+    ``validation.Mistakes``), so that every line's are reported at once."""
     if len(raw_lines) > MAX_LINES:
         raise ValidationError(f"lines: {len(raw_lines)} lines are more than an order takes "
                               f"({MAX_LINES})", field="lines")
-    tax_default: Decimal | None = None
+    taxes: dict[str, Decimal] = {}
     cache: dict[Any, Item] = {}
-    built = []
+    built: list[OrderLine] = []
     for index, raw in enumerate(raw_lines):
-        line = LineInput.of(raw, index)
+        line = found.run(lambda raw=raw, index=index: LineInput.of(raw, index))
+        if line is None:
+            continue
         prefix = f"lines.{index}"
-        item = _item(session, line.item, f"{prefix}.item", cache)
+        item = found.run(lambda line=line, prefix=prefix: _item(
+            session, line.item, f"{prefix}.item", cache))
+        if item is None:
+            # The item is unknown, but its numbers can still be checked.
+            for name, value in (("qty", line.qty), ("price", line.price)):
+                if value not in (None, ""):
+                    found.run(lambda value=value, name=name, prefix=prefix: validation.decimal(
+                        value, field=f"{prefix}.{name}", places=6, minimum=ZERO))
+            for name, value in (("discount", line.discount), ("tax_rate", line.tax_rate)):
+                if value not in (None, ""):
+                    found.run(lambda value=value, name=name, prefix=prefix: _percent(
+                        value, f"{prefix}.{name}"))
+            continue
+        checked = _line(session, line, item, prefix, index, found, taxes)
+        if checked is not None:
+            built.append(checked)
+    return built
+
+
+def _line(session: Session, line: Any, item: Item, prefix: str, index: int, found: Any,
+          taxes: dict[str, Decimal]) -> OrderLine | None:
+    """One line of an order; each of its fields' mistakes goes to ``found`` (``None``
+    when there was one)."""
+    from ordercraft.sdk.items import check_quantity
+
+    def quantity() -> Decimal:
         if line.qty is None or line.qty == "":
             raise ValidationError(f"{prefix}.qty: the quantity of {item.sku!r} is missing",
                                   field=f"{prefix}.qty")
@@ -176,32 +215,36 @@ def _build_lines(session: Session, order: Order, raw_lines: Sequence[Any]) -> No
         if qty <= 0:
             raise ValidationError(f"{prefix}.qty: the quantity of {item.sku!r} must be more "
                                   f"than zero, not {line.qty!r}", field=f"{prefix}.qty")
-        price = (item.price if line.price in (None, "") else validation.decimal(
-            line.price, field=f"{prefix}.price", places=6, minimum=ZERO))
-        discount = ZERO if line.discount in (None, "") else _percent(
-            line.discount, f"{prefix}.discount")
-        if line.tax_rate in (None, ""):
-            if tax_default is None:
-                tax_default = default_tax_rate(session)
-            tax_rate = tax_default
-        else:
-            tax_rate = _percent(line.tax_rate, f"{prefix}.tax_rate")
-        description = validation.text(line.description, field=f"{prefix}.description",
-                                      max_length=300) or item.name
-        amounts = line_amounts(qty, price, discount, tax_rate)
-        if amounts.total.adjusted() >= 12:
-            raise ValidationError(f"{prefix}.qty: {qty} x {price} is too large an amount",
-                                  field=f"{prefix}.qty")
-        built.append(OrderLine(position=index + 1, item=item, item_id=item.id,
-                               description=description, qty=qty, price=price,
-                               discount_pct=discount, tax_rate=tax_rate,
-                               net_amount=amounts.net, tax_amount=amounts.tax,
-                               total_amount=amounts.total))
-    if order.lines:
-        order.lines.clear()
-        session.flush()  # the old positions leave before the new ones arrive
-    order.lines.extend(built)
-    refresh_totals(order)
+        return qty
+
+    def tax() -> Decimal:
+        if line.tax_rate not in (None, ""):
+            return _percent(line.tax_rate, f"{prefix}.tax_rate")
+        if "default" not in taxes:
+            taxes["default"] = default_tax_rate(session)
+        return taxes["default"]
+
+    before = len(found.found)
+    qty = found.run(quantity)
+    price = found.run(lambda: item.price if line.price in (None, "") else validation.decimal(
+        line.price, field=f"{prefix}.price", places=6, minimum=ZERO))
+    discount = found.run(lambda: ZERO if line.discount in (None, "") else _percent(
+        line.discount, f"{prefix}.discount"))
+    tax_rate = found.run(tax)
+    description = found.run(lambda: validation.text(
+        line.description, field=f"{prefix}.description", max_length=300) or item.name)
+    if len(found.found) > before or qty is None or price is None or discount is None \
+            or tax_rate is None:
+        return None
+    amounts = line_amounts(qty, price, discount, tax_rate)
+    if amounts.total.adjusted() >= 12:
+        found.add(ValidationError(f"{prefix}.qty: {qty} x {price} is too large an amount",
+                                  field=f"{prefix}.qty"))
+        return None
+    return OrderLine(position=index + 1, item=item, item_id=item.id, description=description,
+                     qty=qty, price=price, discount_pct=discount, tax_rate=tax_rate,
+                     net_amount=amounts.net, tax_amount=amounts.tax,
+                     total_amount=amounts.total)
 
 
 def crm_clients(session: Session) -> Any:
@@ -342,12 +385,21 @@ def create_order(session: Session, client: Any, *, lines: Sequence[Any] = (),
     of ``item, qty, price, discount, tax_rate, description``, or CLI specs) and the
     values of its custom fields."""
     require_session_permission(session, "order.write")
-    party = resolve_client(session, client)
-    on = validation.day(order_date, field="order_date") or date.today()
-    due = validation.day(due_date, field="due_date")
+    # Every mistake of the client, the dates and the lines is reported at once.
+    found = validation.Mistakes()
+    party = found.run(lambda: resolve_client(session, client))
+    on = found.run(lambda: validation.day(order_date, field="order_date")) or date.today()
+    due = found.run(lambda: validation.day(due_date, field="due_date"))
     if due is not None and due < on:
-        raise ValidationError(f"due_date: {due.isoformat()} is before the order date "
-                              f"{on.isoformat()}", field="due_date")
+        found.add(ValidationError(f"due_date: {due.isoformat()} is before the order date "
+                                  f"{on.isoformat()}", field="due_date"))
+    if found:
+        parsed_lines = found.run(lambda: [parse_line_spec(line, i) if isinstance(line, str)
+                                          else line for i, line in enumerate(lines)])
+        if parsed_lines:
+            _checked_lines(session, parsed_lines, found)
+        found.raise_any()
+    assert party is not None
     entity = _legal_entity(session, party, legal_entity, on)
     user = session.info.get("user")
     manager_id = _manager_id(session, manager) if manager not in (None, "") else (

@@ -21,4 +21,5 @@ def _bought(ctx: Any) -> Any:
 
 def add_bought_within_days(registry: Any) -> None:
     registry.add("bought_within_days", "Bought in the last N days", _bought,
-                 value_type="number", example="90")
+                 value_type="number", example="90", phrase="bought in the last {value} days",
+                 negated="not bought in the last {value} days")

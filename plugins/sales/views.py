@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from ordercraft.sdk import custom_fields
+from ordercraft.sdk import custom_fields, validation
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
@@ -24,6 +24,12 @@ bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templat
 
 HEADER_FIELDS = ("client", "order_date", "due_date", "deal", "warehouse", "notes")
 LINE_FIELDS = ("item", "qty", "price", "discount", "tax_rate")
+#: What a line's numbers accept, for their inputs' attributes (the service checks the
+#: same: quantities at the unit's precision, percentages up to 100).
+LINE_RULES = {"qty": validation.FieldRule("decimal", places=6, minimum=0),
+              "price": validation.FieldRule("decimal", places=6, minimum=0),
+              "discount": validation.FieldRule("decimal", places=4, minimum=0, maximum=100),
+              "tax_rate": validation.FieldRule("decimal", places=4, minimum=0, maximum=100)}
 #: Blank line rows the form offers beyond the filled ones (the script adds more).
 SPARE_LINES = 3
 CSV_COLUMNS = ["id", "number", "state", "order_date", "due_date", "client_id", "client",
@@ -187,7 +193,9 @@ def _entry_page(form: Form, rows: int, order: Any = None, status: int = 200) -> 
     return render_template("sales/form.html", form=form, rows=rows, order=order, items=items,
                            warehouses=[("", "Default")] + [(w.code, f"{w.code} — {w.name}")
                                                            for w in warehouses],
-                           line_fields=LINE_FIELDS), status
+                           line_fields=LINE_FIELDS,
+                           line_attributes={name: rule.attributes()
+                                            for name, rule in LINE_RULES.items()}), status
 
 
 def _line_count() -> int:
@@ -218,14 +226,24 @@ def _submitted() -> tuple[Form, list[dict[str, str]], int]:
 
 
 def _fail(form: Form, exc: OrdercraftError) -> Form:
-    """Point a line error at the row the user typed it in (blank rows are skipped)."""
-    field = exc.field or ""
-    if field.startswith("lines."):
+    """Point line errors at the rows the user typed them in (blank rows are skipped)."""
+    kept = [int(i) for i in form.values.get("_kept", "").split(",") if i]
+
+    def row_field(field: str) -> str:
         parts = field.split(".")
-        kept = [int(i) for i in form.values.get("_kept", "").split(",") if i]
-        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(kept):
-            exc.field = f"lines.{kept[int(parts[1])]}.{parts[2]}"
-            exc.message = exc.message.replace(field, exc.field, 1)
+        if (len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit()
+                and int(parts[1]) < len(kept)):
+            return f"lines.{kept[int(parts[1])]}.{parts[2]}"
+        return field
+
+    several = exc.details.get("errors") if isinstance(exc.details, dict) else None
+    if isinstance(several, dict):
+        exc.details["errors"] = {row_field(name): message.replace(name, row_field(name), 1)
+                                 for name, message in several.items()}
+    field = exc.field or ""
+    if row_field(field) != field:
+        exc.field = row_field(field)
+        exc.message = exc.message.replace(field, exc.field, 1)
     return form.fail(exc)
 
 

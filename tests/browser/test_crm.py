@@ -98,7 +98,8 @@ def test_client_call_and_deal_through_the_funnel(logged_in_page, live_server, sc
     assert "No action is open to you in this state." in page.inner_text(".wf-actions")
     page.goto(card_url)
     history = page.inner_text("#history")
-    for text in ("Won: Negotiation → Won", "Qualify: Lead → Qualified", "Deal opened",
+    for text in ("won the deal (Negotiation → Won)", "qualified the deal (Lead → Qualified)",
+                 "Deal opened",
                  "Task 'Send the offer for 12 robots"):
         assert text in history, text
     screenshot(page, "crm-07-client-card")

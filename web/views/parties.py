@@ -103,6 +103,7 @@ def edit(party_id: int):
 def _form_page(form: Form, party: object | None) -> str:
     from ordercraft.core.services.users import list_users
 
+    form.with_rules("party")
     managers = [("", "—")] + [(u.name, u.full_name or u.name)
                               for u in list_users(request_session()) if u.active]
     return render_template("parties/form.html", form=form, party=party,

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from ordercraft.core.errors import OrdercraftError
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
 from ordercraft.core.services import items
+from ordercraft.core.services.fields import STOCK_RULES, check_all
 from ordercraft.core.stock import api as stock
 from ordercraft.web.auth import permission_required
 from ordercraft.web.extension import request_session
@@ -124,6 +125,8 @@ def post(action: str):
     form = Form.from_request(FORMS[action])
     values = {key: value.strip() or None for key, value in form.values.items()}
     try:
+        # Every mistake in the numbers at once, before the posting checks the rest.
+        check_all(STOCK_RULES, {name: values[name] for name in STOCK_RULES if name in values})
         posted = _post(action, values)
     except OrdercraftError as exc:
         return _form_page(action, form.fail(exc)), FORM_ERROR_STATUS
@@ -170,5 +173,6 @@ def _done(action: str, posted: stock.PostedDocument) -> str:
 def _form_page(action: str, form: Form) -> str:
     places = [(w.code, f"{w.code} — {w.name}")
               for w in stock.warehouse_overview(request_session()) if w.active]
-    return render_template("stock/form.html", action=action, title=TITLES[action], form=form,
+    return render_template("stock/form.html", action=action, title=TITLES[action],
+                           form=form.with_rules("stock"),
                            warehouses=[("", "Choose…")] + places)

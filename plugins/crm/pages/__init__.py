@@ -34,7 +34,19 @@ def make_blueprint(name: str, url_prefix: str) -> Blueprint:
     bp.app_template_filter("crm_when")(when_text)
     bp.app_template_filter("crm_day")(day_text)
     bp.app_template_global("now_utc")(_now)
+    bp.app_template_filter("crm_rule")(_rule_sentence)
     return bp
+
+
+def _rule_sentence(rule: Any) -> str:
+    """A group's rule (a ``Rule`` or its dict) as a sentence: ``interacted_within_days !=
+    60`` reads "not contacted in the last 60 days"."""
+    from ordercraft.plugins.crm.rules import Rule, session_rules
+    from ordercraft.sdk.web import request_session
+
+    if isinstance(rule, dict):
+        rule = Rule(rule["kind"], str(rule["value"]), bool(rule.get("negate")))
+    return session_rules(request_session()).sentence(rule)
 
 
 def _now() -> Any:

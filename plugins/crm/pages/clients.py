@@ -151,7 +151,7 @@ def create():
 def _form_page(form: Form, client: Any, duplicates: Any = None) -> str:
     from ordercraft.plugins.crm.clients import SOURCES
 
-    return render_template("crm/client_form.html", form=form, client=client,
+    return render_template("crm/client_form.html", form=form.with_rules("party"), client=client,
                            kind_choices=KIND_CHOICES, managers=user_choices(),
                            sources=SOURCES, duplicates=duplicates)
 

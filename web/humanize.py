@@ -1,0 +1,82 @@
+"""History in a person's words, for the timeline macros: a transition reads "confirmed the
+order (Draft → Confirmed)", people are named by their full name rather than their login."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask import Flask, g
+
+#: Verbs whose past tense is not the regular one (or doubles its last letter).
+_IRREGULAR = {"send": "sent", "ship": "shipped", "cancel": "cancelled", "win": "won",
+              "lose": "lost", "put": "put", "begin": "began", "stop": "stopped",
+              "plan": "planned", "submit": "submitted", "set": "set", "pay": "paid",
+              "split": "split", "make": "made", "write": "wrote", "get": "got",
+              "run": "ran", "hold": "held", "undo": "undid", "redo": "redid", "do": "did",
+              "done": "completed", "won": "won", "lost": "lost"}
+#: A stored transition line: "<label>: <from> → <to>" (and the reason in brackets).
+_TRANSITION_TEXT = re.compile(r"^(?P<title>.+?): (?P<rest>[^:]*→.*)$", re.S)
+
+
+def past_tense(phrase: str) -> str:
+    """``Confirm`` -> ``confirmed``, ``Send proposal`` -> ``sent proposal``, ``Ship`` ->
+    ``shipped``: the first word of a transition's name or title in the past tense."""
+    first, _, rest = phrase.strip().replace("_", " ").partition(" ")
+    verb = first.lower()
+    if verb in _IRREGULAR:
+        done = _IRREGULAR[verb]
+    elif verb.endswith("ed"):
+        done = verb
+    elif verb.endswith("e"):
+        done = verb + "d"
+    elif re.search(r"[^aeiou]y$", verb):
+        done = verb[:-1] + "ied"
+    else:
+        done = verb + "ed"
+    return f"{done} {rest.lower()}".strip()
+
+
+def timeline_text(entry: Mapping[str, Any], noun: str | None = None) -> str:
+    """An entry's text for a person: a transition says what was done to the document
+    (``confirmed the order (Draft → Confirmed)``, ``shipped part of the order (...)``);
+    other entries as they were written."""
+    text = str(entry.get("text") or "")
+    if entry.get("kind") != "transition":
+        return text
+    match = _TRANSITION_TEXT.match(text)
+    if match is None:
+        return text
+    data = entry.get("data") or {}
+    name = str(data.get("transition") or match.group("title"))
+    done = past_tense(name)
+    if noun:
+        what = noun.replace("_", " ")
+        done = f"{done} the {what}" if " " not in done else f"{done} of the {what}"
+    return f"{done} ({match.group('rest')})"
+
+
+def people_names(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """The full names of the users named (by login) in ``entries``' ``user``: one query
+    per call, remembered for the request. A login without a full name maps to itself."""
+    logins = {str(e["user"]) for e in entries if e.get("user")}
+    known: dict[str, str] = g.setdefault("_oc_people", {})
+    missing = logins - known.keys()
+    if missing:
+        from sqlalchemy import select
+
+        from ordercraft.core.models.users import User
+        from ordercraft.web.extension import request_session
+
+        for name, full_name in request_session().execute(
+                select(User.name, User.full_name).where(User.name.in_(missing))):
+            known[name] = full_name or name
+        for name in missing - known.keys():
+            known[name] = name
+    return {login: known[login] for login in logins}
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(timeline_text, "timeline_text")
+    app.add_template_global(people_names, "people_names")

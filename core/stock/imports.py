@@ -294,15 +294,18 @@ def import_file(session: Session, path: str | Path,
     The file is read before the session's transaction begins, so the write lock is held
     only while posting. ``progress`` is told what the import is doing.
     """
+    # The collector stays paused from reading to posting, and the file's documents go
+    # before it resumes: otherwise it would scan them on the way (they hold no cycles).
     with paused_gc():
         documents, rows = read_documents(path)
-    if not documents:
-        raise ValidationError(f"file {str(path)!r} has no rows", field="file")
-    _check_dates(session, path, documents)
-    if progress is not None:
-        progress(f"read {rows} rows ({len(documents)} documents); posting")
-    with bulk_mode(session):
-        ids, moves = post_in_bulk(session, documents)
+        if not documents:
+            raise ValidationError(f"file {str(path)!r} has no rows", field="file")
+        _check_dates(session, path, documents)
+        if progress is not None:
+            progress(f"read {rows} rows ({len(documents)} documents); posting")
+        with bulk_mode(session):
+            ids, moves = post_in_bulk(session, documents)
+        del documents
     return ImportSummary(rows, len(ids), moves, ids)
 
 

@@ -149,7 +149,8 @@ class Builder:
     def _take(self, doc: Doc, line: Line, qty: Decimal) -> None:
         kind, item, warehouse = doc.kind, line.item, line.warehouse
         used = self._check_available(line, qty, "write off" if kind == "write_off" else kind)
-        self.reserve(doc, item, warehouse, line.holder or "", -used)
+        if used:
+            self.reserve(doc, item, warehouse, line.holder or "", -used)
         out = self._add(doc, line, item, warehouse, -qty)
         if kind == "transfer":
             assert line.target is not None  # checked on input

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, literal_column, select, tuple_
@@ -169,14 +170,15 @@ def _day(stored: str | None) -> date | None:
     return None if stored is None else date.fromisoformat(stored)
 
 
-_SCALED = Decimal(10) ** _SCALE
+#: What SQLite's exact-decimal columns multiply a value by (they store integers).
+SCALED = Decimal(10) ** _SCALE
 
 
 def _scaled(value: Decimal | None) -> Any:
     """An exact decimal as SQLite's column stores it, a scaled integer. Values here never
     have more than the column's six decimals (quantities are checked, values and costs
     rounded) nor more than 18 digits, so the product is exact in the default context."""
-    return None if value is None else int(value * _SCALED)
+    return None if value is None else int(value * SCALED)
 
 
 def _as_is(value: Decimal | None) -> Any:
@@ -725,6 +727,14 @@ class Writes:
                                  "stock_reservation_moves": len(self.reservation_moves)})
         for row, move_id in zip(self.adjustments, ids["stock_moves"]):
             row[0] = move_id
+        # Rows in id order (a posting collects them item by item): SQLite then appends
+        # to each table's b-tree instead of inserting all over it (a bulk import's
+        # moves and valuations: a quarter less time in the database).
+        first = itemgetter(0)
+        self.moves.sort(key=first)
+        self.valuations_new.sort(key=first)
+        self.layers_new.sort(key=first)
+        self.consumptions_new.sort(key=first)
         q(_insert("stock_documents", DOCUMENT_COLUMNS), self.documents)
         q(_insert("stock_moves", MOVE_COLUMNS), self.moves + [tuple(row) for row in self.adjustments])
         q("DELETE FROM stock_valuations WHERE move_id = {}",

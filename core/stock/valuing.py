@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -103,8 +104,14 @@ class Valuer:
         end of the ledger."""
         frontier: dict[int, Point | None] = {}
         balances = self.batch.balances
+        # Each warehouse's last move date, read once (an item has few warehouses, an
+        # import many moves of it).
+        lasts: dict[int, date | None] = {}
         for move in self.batch.new_by_item.get(item_id, []):
-            last = balances[(item_id, move.warehouse_id)].last_date
+            if move.warehouse_id in lasts:
+                last = lasts[move.warehouse_id]
+            else:
+                last = lasts[move.warehouse_id] = balances[(item_id, move.warehouse_id)].last_date
             if last is not None and last > move.date:
                 point = (move.date, END_OF_DAY)
                 current = frontier.get(move.warehouse_id)

@@ -19,7 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from ordercraft.core.stock import valuation as val
 from ordercraft.core.stock.building import Batch
 from ordercraft.core.stock.errors import BalanceOverflow, DuplicateReference
-from ordercraft.core.stock.store import AdjustmentRow, Balance, LayerRow, MoveRow, Stored
+from ordercraft.core.stock.store import (
+    SCALED,
+    AdjustmentRow,
+    Balance,
+    LayerRow,
+    MoveRow,
+    Stored,
+)
 from ordercraft.core.stock.valuing import ItemValuation
 
 __all__ = ["RowWriter"]
@@ -37,6 +44,11 @@ class RowWriter:
         self.writes = batch.writes
         self.num = batch.ledger.num
         self.day = batch.ledger.day
+        #: The dates of the batch's moves as written (a few hundred dates, 100,000 moves).
+        self.days: dict[date, Any] = {}
+        #: SQLite's exact-decimal columns store ``int(value * scale)``; on PostgreSQL
+        #: (``None``) the Decimals go as they are (``Ledger.num``, inline in the hot loop).
+        self.scale: Decimal | None = SCALED if batch.ledger.sqlite else None
         #: Pairs whose last move date a cancel may have moved back.
         self.recheck_last_date: set[tuple[int, int]] = set()
 
@@ -61,23 +73,42 @@ class RowWriter:
 
     def _new_moves(self, valued: ItemValuation) -> None:
         """The move, valuation, layer and consumption rows of the batch's new moves."""
-        writes, n, day = self.writes, self.num, self.day
+        writes, n, day, days, scale = self.writes, self.num, self.day, self.days, self.scale
         fifo, item_id, results = valued.fifo, valued.item.id, valued.results
         moves_out, valuations_out = writes.moves.append, writes.valuations_new.append
         layers_out, takes_out = writes.layers_new.append, writes.consumptions_new.append
         zero = n(ZERO)
+        # As the columns take them: scaled integers on SQLite, Decimals on PostgreSQL.
+        qty: Any
+        value: Any
+        qty_after: Any
+        value_after: Any
+        cost_after: Any
+        cost: Any
         for move in valued.new:
             result = results[move.id]
             move_id, warehouse_id, document_id = move.id, move.warehouse_id, move.doc.id
-            move_day = day(move.date)
-            # Each Decimal is converted once: the move's value and quantity are also its
-            # valuation's and its layer's.
-            qty, value = n(move.qty), n(result.value)
+            move_day = days.get(move.date)
+            if move_day is None:
+                move_day = days[move.date] = day(move.date)
+            # Each Decimal is converted once (inline on SQLite: this runs for every move
+            # of a bulk import): the move's value and quantity are also its valuation's
+            # and its layer's.
+            if scale is not None:
+                qty, value, qty_after, value_after, cost_after = (
+                    int(move.qty * scale), int(result.value * scale),
+                    int(result.qty_after * scale), int(result.value_after * scale),
+                    int(result.cost_after * scale))
+            else:
+                qty, value, qty_after, value_after, cost_after = (
+                    move.qty, result.value, result.qty_after, result.value_after,
+                    result.cost_after)
             source = move.source
             cost = None
             if move.qty > 0:
                 if source is None:
-                    cost = n(move.unit_cost)
+                    cost = (move.unit_cost if scale is None or move.unit_cost is None
+                            else int(move.unit_cost * scale))
                 moves_out((move_id, document_id, item_id, warehouse_id, move_day, "in", qty,
                            value, cost, source.id if source is not None else None))
             else:
@@ -91,7 +122,7 @@ class RowWriter:
             else:
                 settlement = zero
             valuations_out((move_id, item_id, warehouse_id, move_day, value, settlement,
-                            n(result.qty_after), n(result.value_after), n(result.cost_after)))
+                            qty_after, value_after, cost_after))
             if not fifo:
                 continue
             if source is None and result.layers:
@@ -108,8 +139,10 @@ class RowWriter:
                 for layer in result.layers:
                     layers_out(self._layer_row(item_id, warehouse_id, layer))
             for take in result.takes:
-                takes_out((move_id, take.layer_move_id, take.layer_slice, n(take.qty),
-                           n(take.value)))
+                takes_out((move_id, take.layer_move_id, take.layer_slice,
+                           int(take.qty * scale), int(take.value * scale))
+                          if scale is not None else
+                          (move_id, take.layer_move_id, take.layer_slice, take.qty, take.value))
 
     def _revalued_moves(self, valued: ItemValuation) -> None:
         """Stored moves valued again: ``reval``/``settle`` rows for what changed, and

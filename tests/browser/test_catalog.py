@@ -76,6 +76,7 @@ def test_calculator_editor_refuses_a_broken_script(page, login, screenshot):
     page.keyboard.type("params = [\n")
     page.click("button:has-text('Check and save')")
     page.wait_for_selector("#e-source")
+    page.wait_for_selector(".CodeMirror")  # the refusal's page starts its editor again
     assert page.locator(".CodeMirror").count() == 1
     assert "params = [" in page.evaluate(
         "document.querySelector('#f-source').codeMirror.getValue()")   # nothing typed lost

@@ -76,6 +76,29 @@ def test_units_convert_to_the_items_own_unit(shop):
             catalog.to_base_unit(screw, 1, "crate")
 
 
+def test_cli_groups_units_and_an_items_group(shop):
+    listed = shop.cli("item-group list --json").json()["groups"]
+    assert [(g["path"], g["depth"], g["items"]) for g in listed] == [
+        ("Furniture", 0, 1), ("Furniture / Chairs", 1, 1)]
+    assert shop.cli("item-group add Stools --parent Chairs --json").json()["group"][
+        "path"] == "Furniture / Chairs / Stools"
+    moved = shop.cli(["item-group", "update", "Stools", "--name", "Bar stools", "--parent", ""])
+    assert moved.exit_code == 0 and "updated item group Bar stools" in moved.output
+    added = shop.cli("item add ST-1 --name Stool --group 'Bar stools' --json").json()["item"]
+    assert added["group"] == "Bar stools"
+    assert shop.cli(["item", "update", "ST-1", "--group", "", "--json"]).json()["item"][
+        "group"] is None
+    assert "group" in shop.cli("item show CH-1").output
+    assert shop.cli("item-group remove 'Bar stools' --json").json() == {
+        "ok": True, "removed": "Bar stools"}
+    refused = shop.cli("item-group remove Chairs --json")
+    assert refused.exit_code != 0 and "holds 1 items" in refused.json()["error"]["message"]
+    assert shop.cli("item unit SCREW box 12 --json").json()["units"] == [
+        {"unit": "box", "factor": "12"}]
+    assert shop.cli("item unit SCREW box").exit_code == 2
+    assert "counted in pc only" in shop.cli("item unit SCREW box --remove").output
+
+
 # --------------------------------------------------------------------------- pages
 
 

@@ -1,4 +1,4 @@
-"""``ordercraft item add|list|show|update|import``."""
+"""``ordercraft item add|list|show|update|import|unit`` and ``ordercraft item-group``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from ordercraft.core.cli.common import emit, json_option, ready_platform
 from ordercraft.core.cli.custom_fields import emit_csv, field_option, list_options
 from ordercraft.core.cli.records import page_text, record_text
 
-SHOW_KEYS = ["id", "sku", "name", "kind", "unit", "unit_precision", "valuation", "price",
-             "standard_cost", "description", "active", "created_at", "updated_at", "custom_fields"]
+SHOW_KEYS = ["id", "sku", "name", "kind", "group", "unit", "unit_precision", "valuation",
+             "price", "standard_cost", "description", "active", "created_at", "updated_at",
+             "custom_fields"]
 LIST_COLUMNS = ["sku", "name", "kind", "unit", "valuation", "price", "active"]
 
 
@@ -29,6 +30,7 @@ def item_fields(function: Any) -> Any:
                      help="What a unit should cost, e.g. 25.00 (planned costing may use it; "
                           "'' clears it)."),
         click.option("--description", help="Longer description."),
+        click.option("--group", help="Its item group, by name ('' takes it out of any)."),
         field_option,
     ]
     for option in reversed(options):
@@ -124,3 +126,92 @@ def item_import(file: str, as_json: bool) -> None:
         bar.close()
     emit(as_json, {"ok": True, "entity": "item", "imported": result.count, "file": file},
          f"imported {result.count} items from {file}")
+
+
+@item_group.command("unit")
+@click.argument("sku")
+@click.argument("unit")
+@click.argument("factor", required=False)
+@click.option("--remove", is_flag=True, help="Remove the unit instead.")
+@json_option
+def item_unit(sku: str, unit: str, factor: str | None, remove: bool, as_json: bool) -> None:
+    """Count the item SKU also in UNIT, FACTOR of its own unit each (``item unit SCREW box
+    12``: a box is 12 pc); --remove takes the unit away."""
+    from ordercraft.core.errors import ValidationError
+    from ordercraft.core.services import catalog, items
+
+    with ready_platform().session() as session:
+        if remove:
+            catalog.remove_unit(session, sku, unit)
+        elif factor is None:
+            raise ValidationError("give the FACTOR (how many of the item's own unit one "
+                                  f"{unit!r} holds), or --remove", field="factor")
+        else:
+            catalog.set_unit(session, sku, unit, factor)
+        item = items.get_item(session, sku)
+        units = items.item_dict(item)["units"]
+    emit(as_json, {"ok": True, "sku": sku, "units": units},
+         f"{sku}: " + (", ".join(f"1 {u['unit']} = {u['factor']} {item.unit}" for u in units)
+                       or f"counted in {item.unit} only"))
+
+
+@click.group("item-group")
+def item_group_group() -> None:
+    """Item groups: the catalogue's tree (Furniture / Chairs)."""
+
+
+@item_group_group.command("list")
+@json_option
+def item_group_list(as_json: bool) -> None:
+    """The groups as a tree, with the items directly in each."""
+    from ordercraft.core.services import catalog
+
+    with ready_platform().session() as session:
+        tree = [{**catalog.group_dict(session, group), "depth": depth, "items": count}
+                for group, depth, count in catalog.group_tree(session)]
+    emit(as_json, {"ok": True, "groups": tree},
+         lambda: "\n".join(f"{'  ' * g['depth']}{g['name']} ({g['items']})" for g in tree)
+         or "no item groups")
+
+
+@item_group_group.command("add")
+@click.argument("name")
+@click.option("--parent", help="The group it belongs under (none: the top).")
+@json_option
+def item_group_add(name: str, parent: str | None, as_json: bool) -> None:
+    """Add the item group NAME."""
+    from ordercraft.core.services import catalog
+
+    with ready_platform().session() as session:
+        document = catalog.group_dict(session, catalog.create_group(session, name,
+                                                                    parent=parent))
+    emit(as_json, {"ok": True, "group": document}, f"added item group {document['path']}")
+
+
+@item_group_group.command("update")
+@click.argument("name")
+@click.option("--name", "new_name", help="Rename the group.")
+@click.option("--parent", help="Move it under this group ('' moves it to the top).")
+@json_option
+def item_group_update(name: str, new_name: str | None, parent: str | None,
+                      as_json: bool) -> None:
+    """Rename the item group NAME or move it in the tree."""
+    from ordercraft.core.services import catalog
+
+    with ready_platform().session() as session:
+        group = catalog.update_group(session, name, name=new_name, parent=parent or None,
+                                     move=parent is not None)
+        document = catalog.group_dict(session, group)
+    emit(as_json, {"ok": True, "group": document}, f"updated item group {document['path']}")
+
+
+@item_group_group.command("remove")
+@click.argument("name")
+@json_option
+def item_group_remove(name: str, as_json: bool) -> None:
+    """Remove the empty item group NAME."""
+    from ordercraft.core.services import catalog
+
+    with ready_platform().session() as session:
+        catalog.delete_group(session, name)
+    emit(as_json, {"ok": True, "removed": name}, f"removed item group {name}")

@@ -155,6 +155,20 @@ def group_path(session: Session, group: ItemGroup | None) -> str:
     return " / ".join(reversed(names))
 
 
+#: The group of an item that is in no catalogue group.
+NO_GROUP = "(no group)"
+
+
+def item_group_names(session: Session) -> dict[int, str]:
+    """``{item id: its group}`` for every item, for reports and analyses by item group:
+    the name of its catalogue group; an item in none keeps the ``group`` attribute it may
+    have been given before the catalogue had groups, else :data:`NO_GROUP`. One query."""
+    rows = session.execute(select(Item.id, ItemGroup.name, Item.attributes)
+                           .outerjoin(ItemGroup, ItemGroup.id == Item.group_id))
+    return {item_id: name or str((attributes or {}).get("group") or NO_GROUP)
+            for item_id, name, attributes in rows}
+
+
 def group_dict(session: Session, group: ItemGroup) -> dict[str, Any]:
     return {"id": group.id, "name": group.name, "parent_id": group.parent_id,
             "path": group_path(session, group)}

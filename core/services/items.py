@@ -135,6 +135,8 @@ def update_item(session: Session, sku: str, /, *, attributes: dict[str, Any] | N
     if group is not None:
         item.group_id = _group_id(session, group)
     _flush(session, item.sku)
+    if group is not None:
+        session.expire(item, ["group"])  # the relationship follows the new group_id
     custom.save_values(session, "item", item.id, custom_fields, creating=False)
     return item
 

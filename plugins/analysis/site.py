@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import Integer, String, cast, func, select
 
+from ordercraft.sdk.items import NO_GROUP
+
 from .decimals import ZERO, exact_arithmetic
 from .errors import AnalysisError
 from .files import LineFile
@@ -270,18 +272,15 @@ def site_groups(session: Any, query: SalesQuery, *, with_periods: bool,
 
 
 ONE = Decimal(1)
-#: The group of items whose ``group`` attribute is not set.
-NO_GROUP = "(no group)"
 
 
 def group_labels(session: Any, group: str | None) -> dict[int, str]:
-    """``{warehouse id: code}`` or ``{item id: its group}`` (the item's ``group``
-    attribute)."""
-    from ordercraft.sdk.models import Item, Warehouse
+    """``{warehouse id: code}`` or ``{item id: its catalogue group}``."""
+    from ordercraft.sdk import items
+    from ordercraft.sdk.models import Warehouse
 
     if group == "warehouse":
         return dict(session.connection().execute(select(Warehouse.id, Warehouse.code)).all())
     if group == "item-group":
-        return {item_id: str((attributes or {}).get("group") or NO_GROUP)
-                for item_id, attributes in session.execute(select(Item.id, Item.attributes))}
+        return items.item_group_names(session)
     return {}

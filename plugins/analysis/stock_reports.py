@@ -73,7 +73,7 @@ def add_stock_reports(registry: ReportRegistry) -> None:
         choices=("warehouse-group", "warehouse", "item-group", "item"),
         permission="stock.read",
         description="What the stock was worth at the end of a day, as the ledger values "
-                    "it, per warehouse and item group (the item's attribute group).")
+                    "it, per warehouse and item group (the item's catalogue group).")
     registry.add("slow_moving", "Slow-moving stock", slow_moving, columns=[
         Column("warehouse", "Warehouse"), Column("item", "Item"), Column("group", "Item group"),
         Column("qty", "On hand", "quantity"), Column("value", "Value", "money", total=True),

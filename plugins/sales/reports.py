@@ -55,8 +55,9 @@ def _labels(session: Any, by: str) -> dict[Any, str]:
     if by == "warehouse":
         return dict(session.execute(select(Warehouse.id, Warehouse.code)).all())
     if by == "item-group":
-        return {item_id: str((attributes or {}).get("group") or "(no group)")
-                for item_id, attributes in session.execute(select(Item.id, Item.attributes))}
+        from ordercraft.sdk.items import item_group_names
+
+        return item_group_names(session)
     return {}
 
 

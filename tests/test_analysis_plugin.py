@@ -294,6 +294,37 @@ def test_hook_register_kpi_metrics(make_site):
     assert refused.exit_code == 2 and refused.json()["error"]["field"] == "metric"
 
 
+def test_metrics_by_item_group(make_site):
+    """The metrics that add up over items are measured per catalogue group too."""
+    site = sold_site(make_site)
+    assert site.cli("item-group add robotics").exit_code == 0
+    for sku in ("ROBOT-STD", "KIT"):
+        assert site.cli(f"item update {sku} --group robotics").exit_code == 0
+    document = site.cli("analysis metrics --period 2026-Q1 --by item-group --json").json()
+    assert document["by"] == "item-group"
+    found = {entry["name"]: entry["values"] for entry in document["metrics"]}
+    # ROBOT-STD 4350 + KIT 1600 and SENSOR 200; margins 1650 + 850 and 75
+    assert found == {"revenue_shipped": {"(no group)": "200", "robotics": "5950"},
+                     "lines_shipped": {"(no group)": "1", "robotics": "4"},
+                     "gross_margin": {"(no group)": "75", "robotics": "2500"}}
+    text = site.cli("analysis metrics --period 2026-Q1 --by item-group --metric "
+                    "gross_margin").output
+    assert "robotics" in text and "2500" in text
+    refused = site.cli("analysis metrics --by item-group --metric orders_shipped --json")
+    assert refused.exit_code == 2 and "not measured by item group" in refused.json()[
+        "error"]["message"]
+    api = site.client("admin").get("/api/v1/analysis/metrics?period=2026-Q1&by=item-group"
+                                   "&metric=revenue_shipped&metric=gross_margin")
+    assert api.status_code == 200
+    assert [entry["values"]["robotics"] for entry in api.get_json()["metrics"]] == [
+        "5950", "2500"]
+    by_manager = site.client("admin").get("/api/v1/analysis/metrics?period=2026-Q1"
+                                          "&metric=revenue_shipped").get_json()
+    # (these orders have no manager: nothing per manager)
+    assert by_manager["by"] == "manager" and by_manager["metrics"][0]["values"] == {}
+    assert site.client("admin").get("/api/v1/analysis/metrics?by=warehouse").status_code == 400
+
+
 def test_a_metric_is_checked_when_registered(make_site):
     from ordercraft.plugins.analysis.metrics import MetricRegistry
     from ordercraft.sdk.errors import PluginError
@@ -304,6 +335,9 @@ def test_a_metric_is_checked_when_registered(make_site):
         registry.add("margin", "Margin", lambda session, start, end: None, unit="euros")
     with pytest.raises(PluginError, match="without a compute function"):
         registry.add("margin", "Margin")
+    with pytest.raises(PluginError, match="item_group goes with a per_item"):
+        registry.add("units", "Units", lambda session, start, end: None,
+                     dimensions=("manager", "item_group"))
     registry.add("margin", "Margin", lambda session, start, end: None, unit="money")
     with pytest.raises(PluginError, match="already registered by plugin 'partner'"):
         registry.add("margin", "Margin again", lambda session, start, end: None)

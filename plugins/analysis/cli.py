@@ -126,23 +126,26 @@ for _kind in ENGINE_OPTIONS:
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--metric", "names", multiple=True, help="Only this metric (repeatable).")
+@click.option("--by", type=click.Choice(["manager", "item-group"]), default="manager",
+              show_default=True, help="Values per manager, or per item group (the metrics "
+                                      "that add up over items).")
 @user_option
 @json_option
 def metrics_command(period: str | None, date_from: Any, date_to: Any, names: tuple[str, ...],
-                    user_name: str | None, as_json: bool) -> None:
-    """The KPI metrics of every manager over a period (registered by plugins)."""
-    from ordercraft.plugins.analysis.metrics import measure
-    from ordercraft.plugins.analysis.service import sales_query
+                    by: str, user_name: str | None, as_json: bool) -> None:
+    """The KPI metrics of every manager (or item group) over a period (registered by
+    plugins)."""
+    from ordercraft.plugins.analysis.metrics import measure_document
 
-    query = sales_query(period=period, date_from=date_from and date_from.date(),
-                        date_to=date_to and date_to.date())
     with acting_session(user_name) as session:
-        found = measure(session, query.date_from, query.date_to, names)
-    document = {"ok": True, "period": {"from": query.date_from.isoformat(),
-                                       "to": query.date_to.isoformat()}, "metrics": found}
-    rows = [{"metric": entry["name"], "manager": manager, "value": value}
-            for entry in found for manager, value in (entry.get("values") or {}).items()]
-    emit(as_json, document, lambda: table(rows, ["metric", "manager", "value"])
+        document = measure_document(session, period=period,
+                                    date_from=date_from and date_from.date(),
+                                    date_to=date_to and date_to.date(), names=names, by=by)
+    key = "manager" if by == "manager" else "group"
+    rows = [{"metric": entry["name"], key: name, "value": value}
+            for entry in document["metrics"] for name, value in
+            (entry.get("values") or {}).items()]
+    emit(as_json, document, lambda: table(rows, ["metric", key, "value"])
          if rows else "no values in this period")
 
 

@@ -37,7 +37,7 @@ def register_kpi_metrics(registry: MetricRegistry) -> None:
 
     :param registry: analysis' registry of metrics:
         ``registry.add(name, label, compute, unit="count", dimensions=("manager",),
-        higher_is_better=True)`` registers the metric ``name`` (lower-case letters,
+        higher_is_better=True, per_item=None)`` registers the metric ``name`` (lower-case letters,
         digits, ``_``). ``compute(session, date_from, date_to)`` returns a SQLAlchemy
         ``Select`` of two columns, the manager's user id (``users.id``) and the
         metric's value for that manager over the days from ``date_from`` to ``date_to``
@@ -45,7 +45,10 @@ def register_kpi_metrics(registry: MetricRegistry) -> None:
         50 managers is one query per metric. ``unit`` is ``count``, ``money``,
         ``quantity`` or ``percent``. ``dimensions`` are ``manager`` (every metric) and
         ``division`` when the members' values add up to their division's (a count, an
-        amount; not a percentage). A name already taken is a
+        amount; not a percentage), and ``item_group`` when the metric adds up over
+        items: then ``per_item=`` is a second compute function of the same arguments
+        whose ``Select`` gives ``(item id, value)`` rows, summed per catalogue group by
+        ``ordercraft analysis metrics --by item-group``. A name already taken is a
         :class:`~ordercraft.sdk.errors.PluginError` naming both plugins.
 
     Return nothing.

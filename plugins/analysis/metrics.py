@@ -3,7 +3,9 @@
 Plugins contribute metrics through analysis' hook ``register_kpi_metrics`` (see
 :mod:`.hookspecs`); analysis registers the ones it reads from sales' facts. A metric's
 ``compute(session, date_from, date_to)`` is a ``Select`` of ``(manager id, value)``,
-so measuring every manager is one query per metric::
+so measuring every manager is one query per metric; a metric that adds up over items
+also gives ``per_item`` (a ``Select`` of ``(item id, value)``) and is measured by item
+group too (``--by item-group``)::
 
     ordercraft analysis metrics --period 2026-11 --json
     {"ok": true, "period": {"from": "2026-11-01", "to": "2026-11-30"},
@@ -30,8 +32,11 @@ from .site import tidy_number
 
 UNITS = ("count", "money", "quantity", "percent")
 #: ``manager``: compute gives one row per manager (every metric has it); ``division``:
-#: the managers' values add up to their division's (the kpi plugin sums its members).
-DIMENSIONS = ("manager", "division")
+#: the managers' values add up to their division's (the kpi plugin sums its members);
+#: ``item_group``: ``per_item`` gives one row per item, summed per item group.
+DIMENSIONS = ("manager", "division", "item_group")
+#: What ``measure`` groups the values by.
+MEASURED_BY = ("manager", "item-group")
 
 Compute = Callable[[Any, date, date], Select[Any]]
 
@@ -46,6 +51,9 @@ class Metric:
     unit: str = "count"
     dimensions: tuple[str, ...] = ("manager",)
     higher_is_better: bool = True
+    #: ``(session, date_from, date_to) -> Select of (item id, value)`` for the dimension
+    #: ``item_group``, else None.
+    per_item: Compute | None = None
 
 
 class MetricRegistry(Registry[Metric]):
@@ -56,9 +64,10 @@ class MetricRegistry(Registry[Metric]):
     def add(self, name: str, label: str = "",  # type: ignore[override]
             compute: Compute | None = None, *, unit: str = "count",
             dimensions: Sequence[str] = ("manager",),
-            higher_is_better: bool = True) -> Metric:
+            higher_is_better: bool = True, per_item: Compute | None = None) -> Metric:
         """Register the metric ``name``; ``compute(session, date_from, date_to)`` returns
-        a ``Select`` of ``(manager id, value)`` rows."""
+        a ``Select`` of ``(manager id, value)`` rows; ``per_item`` (required with the
+        dimension ``item_group``) the same period's ``(item id, value)`` rows."""
         where = f"plugin {self.current_plugin!r} registers KPI metric {name!r}"
         if not callable(compute):
             raise PluginError(f"{where} without a compute function")
@@ -70,8 +79,11 @@ class MetricRegistry(Registry[Metric]):
                               f"{', '.join(DIMENSIONS)})")
         if not label.strip():
             raise PluginError(f"{where} without a label")
+        if ("item_group" in dimensions) != callable(per_item):
+            raise PluginError(f"{where}: the dimension item_group goes with a per_item "
+                              "compute function (one row per item), and only with it")
         metric = Metric(name, label.strip(), compute, unit, tuple(dimensions),
-                        higher_is_better)
+                        higher_is_better, per_item)
         super().add(name, metric)
         return metric
 
@@ -93,28 +105,36 @@ def _metrics(hooks: Any) -> MetricRegistry:
     return registry
 
 
-def _shipped(session: Any, date_from: date, date_to: date, measure: Any) -> Select[Any]:
-    from ordercraft.sdk.plugins import plugin_service
+def _shipped(measure: Any, per: str = "manager_id") -> Compute:
+    """A compute function over sales' shipped lines: ``measure(lines)`` per manager (or
+    per item with ``per="item_id"``)."""
+    def compute(session: Any, date_from: date, date_to: date) -> Select[Any]:
+        from ordercraft.sdk.plugins import plugin_service
 
-    lines = plugin_service(session, "sales", "facts").sales_lines(session).subquery()
-    return (select(lines.c.manager_id, measure(lines))
-            .where(lines.c.manager_id.is_not(None), lines.c.date >= date_from,
-                   lines.c.date <= date_to)
-            .group_by(lines.c.manager_id))
+        lines = plugin_service(session, "sales", "facts").sales_lines(session).subquery()
+        key = lines.c[per]
+        return (select(key, measure(lines))
+                .where(key.is_not(None), lines.c.date >= date_from, lines.c.date <= date_to)
+                .group_by(key))
+    return compute
 
 
 def add_sales_metrics(registry: MetricRegistry) -> None:
-    """The metrics of shipped sales (sales' service ``facts``), per the order's manager."""
-    registry.add("revenue_shipped", "Revenue shipped",
-                 lambda session, start, end: _shipped(
-                     session, start, end, lambda lines: func.sum(lines.c.net_amount)),
-                 unit="money")
+    """The metrics of shipped sales (sales' service ``facts``), per the order's manager
+    (revenue and lines also per item group)."""
+    def revenue(lines: Any) -> Any:
+        return func.sum(lines.c.net_amount)
+
+    def line_count(lines: Any) -> Any:
+        return func.count()
+
+    registry.add("revenue_shipped", "Revenue shipped", _shipped(revenue), unit="money",
+                 dimensions=("manager", "item_group"), per_item=_shipped(revenue, "item_id"))
     registry.add("orders_shipped", "Orders shipped",
-                 lambda session, start, end: _shipped(
-                     session, start, end, lambda lines: func.count(lines.c.order_id.distinct())))
-    registry.add("lines_shipped", "Order lines shipped",
-                 lambda session, start, end: _shipped(
-                     session, start, end, lambda lines: func.count()))
+                 _shipped(lambda lines: func.count(lines.c.order_id.distinct())))
+    registry.add("lines_shipped", "Order lines shipped", _shipped(line_count),
+                 dimensions=("manager", "item_group"),
+                 per_item=_shipped(line_count, "item_id"))
 
 
 def _overdue_tasks(session: Any, date_from: date, date_to: date) -> Select[Any]:
@@ -191,32 +211,68 @@ def _decimal(value: Any) -> Decimal:
 
 
 def measure(session: Any, date_from: date, date_to: date,
-            names: Sequence[str] | None = None) -> list[dict[str, Any]]:
+            names: Sequence[str] | None = None, by: str = "manager") -> list[dict[str, Any]]:
     """Each metric's value per manager (by user name) over the period: ``[{"name",
-    "label", "unit", "plugin", "values": {user: Decimal}}]``. A metric whose plugin
-    (sales, say) is not enabled is reported with an ``error`` instead of values."""
+    "label", "unit", "plugin", "values": {user: Decimal}}]``; with ``by="item-group"``
+    per item group (``{group: Decimal}``) for the metrics of that dimension (without
+    ``names``: only those). A metric whose plugin (sales, say) is not enabled is reported
+    with an ``error`` instead of values."""
+    from ordercraft.sdk.items import item_group_names
     from ordercraft.sdk.models import User
 
     require_session_permission(session, READ)
+    if by not in MEASURED_BY:
+        raise ValidationError(f"by: {by!r} is not one of {', '.join(MEASURED_BY)}",
+                              field="by")
+    per_group = by == "item-group"
     registry = site_metrics(session)
-    wanted = list(names) if names else list(registry)
-    users = {row[0]: row[1] for row in session.execute(select(User.id, User.name))}
+    wanted = list(names) if names else [
+        name for name in registry if not per_group or registry[name].per_item]
+    labels: dict[int, str] = (item_group_names(session) if per_group else
+                              {row[0]: row[1] for row in session.execute(select(User.id, User.name))})
     found = []
     for name in wanted:
         metric = registry.get(name)
         if metric is None:
             raise ValidationError(f"metric: {name!r} is not one of {', '.join(registry)}",
                                   field="metric")
+        compute = metric.per_item if per_group else metric.compute
+        if compute is None:
+            raise ValidationError(f"metric: {name!r} is not measured by item group (those "
+                                  "that are: " + ", ".join(
+                                      n for n in registry if registry[n].per_item) + ")",
+                                  field="metric")
         entry: dict[str, Any] = {"name": name, "label": metric.label, "unit": metric.unit,
                                  "plugin": registry.owner(name),
                                  "higher_is_better": metric.higher_is_better}
         try:
-            rows = session.execute(metric.compute(session, date_from, date_to)).all()
+            rows = session.execute(compute(session, date_from, date_to)).all()
         except PluginError as exc:
             entry["error"] = exc.message
         else:
-            entry["values"] = {users.get(manager, str(manager)): tidy_number(value)
-                               for manager, value in rows}
+            totals: dict[str, Decimal] = {}
+            for key, value in rows:
+                label = labels.get(key, str(key))
+                totals[label] = totals.get(label, Decimal(0)) + _decimal(value or 0)
+            entry["values"] = {label: tidy_number(value)
+                               for label, value in sorted(totals.items())} if per_group else {
+                labels.get(manager, str(manager)): tidy_number(value) for manager, value in rows}
         found.append(entry)
     return found
 
+
+
+def measure_document(session: Any, *, period: str | None = None,
+                     date_from: date | None = None, date_to: date | None = None,
+                     names: Sequence[str] = (), by: str = "manager") -> dict[str, Any]:
+    """``{"ok", "period": {"from", "to"}, "by", "metrics": [...]}`` (see :func:`measure`)
+    for a period named as the analyses name it (``2026-11``) or a range of days: what
+    ``ordercraft analysis metrics --json`` prints and ``GET /api/v1/analysis/metrics``
+    returns."""
+    from .service import sales_query
+
+    query = sales_query(period=period, date_from=date_from, date_to=date_to)
+    found = measure(session, query.date_from, query.date_to, list(names), by=by)
+    return {"ok": True, "period": {"from": query.date_from.isoformat(),
+                                   "to": query.date_to.isoformat()},
+            "by": by, "metrics": found}

@@ -94,6 +94,36 @@ _api_route("bcg", "BCG quadrants of the last two periods.\n\n`{ok, periods, item
            "quadrants, source}`.")
 
 
+class MetricsQuery(web.InputModel):
+    """Which period, which metrics, grouped how."""
+
+    period: str | None = Field(None, max_length=7,
+                               description="2026, 2026-11 or 2026-Q4 (default: the 12 "
+                                           "whole months before this one).")
+    date_from: date | None = Field(None, description="First day (instead of period).")
+    date_to: date | None = Field(None, description="Last day (instead of period).")
+    metric: list[str] = Field(default_factory=list,
+                              description="Only these metrics (repeat the parameter).")
+    by: Literal["manager", "item-group"] = Field(
+        "manager", description="Values per manager (user name) or per item group.")
+
+
+@web.api_route(api, "/analysis/metrics", permission="analysis.read", query=MetricsQuery,
+               tags=["analysis"], errors={400: "An unknown metric, one not measured by "
+                                               "item group, or a bad period."})
+def analysis_metrics(query: MetricsQuery) -> dict[str, Any]:
+    """The KPI metrics registered by the plugins, measured over a period.
+
+    `{ok, period: {from, to}, by, metrics: [{name, label, unit, plugin, higher_is_better,
+    values: {manager or group: value}}]}`, the document of `ordercraft analysis metrics
+    --json`."""
+    from ordercraft.plugins.analysis.metrics import measure_document
+
+    return measure_document(web.request_session(), period=query.period,
+                            date_from=query.date_from, date_to=query.date_to,
+                            names=query.metric, by=query.by)
+
+
 def _page_query() -> tuple[dict[str, str], AnalysisQuery | None, str | None]:
     """The form's values as typed, the query they make, or the error to show."""
     typed = {name: value.strip() for name, value in request.args.items() if value.strip()}

@@ -33,6 +33,10 @@ where it lists (``query.where(owner_condition(session, "deal", Deal.manager_id))
 that is not ``None``) and where it loads one record (``require_record(session, "deal",
 deal.manager_id, f"deal {deal.id}")``).
 
+An operation whose own right was checked may let the services it calls act for the same
+user with rights of their own, for one ``with`` block: ``with granted(session,
+"stock.read", "stock.post"): stock.post_document(...)`` (the user stays the one recorded).
+
 A site receives each default grant once (when it is created, upgraded, or the plugin
 enabled) and may revoke it for good, grant more, or add roles of its own
 (``ordercraft role ...``). Reference: docs/permissions.md.
@@ -44,12 +48,13 @@ from ordercraft.core.permissions import (
                                          Permission,
                                          PermissionRegistry,
                                          RoleInfo,
+                                         granted,
                                          has_permission,
                                          require_session_permission,
 )
 from ordercraft.core.permissions import require as require_permission
 from ordercraft.core.record_rules import owner_condition, require_record, visible_owners
 
-__all__ = ["Permission", "PermissionRegistry", "RoleInfo", "has_permission",
+__all__ = ["Permission", "PermissionRegistry", "RoleInfo", "granted", "has_permission",
            "owner_condition", "require_permission", "require_record",
            "require_session_permission", "visible_owners"]

@@ -295,3 +295,25 @@ def test_a_bad_declaration_names_the_plugin(declare, message):
         declare(registry)
         registry.check()
     assert message in raised.value.message
+
+
+def test_granted_gives_rights_for_one_block_and_keeps_the_user(site):
+    from ordercraft.core.errors import PermissionDenied
+    from ordercraft.sdk.permissions import granted, require_session_permission
+    from ordercraft.sdk.users import create_user, get_user
+
+    with site.session() as session:
+        create_user(session, "maria", roles=["manager"])
+    with site.session() as session:
+        maria = get_user(session, "maria")
+    with site.platform.session(maria) as session:
+        with pytest.raises(PermissionDenied, match="'role.write'"):
+            require_session_permission(session, "role.write")
+        with granted(session, "role.write"):
+            require_session_permission(session, "role.write")
+            assert session.info["user"].name == "maria"
+        with pytest.raises(PermissionDenied):  # the block is over
+            require_session_permission(session, "role.write")
+    with site.session() as session:  # the system holds every right already
+        with granted(session, "role.write"):
+            assert session.info.get("user") is None

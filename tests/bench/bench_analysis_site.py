@@ -1,7 +1,12 @@
 """Analyses over a site's sales: ABC and XYZ over 1,000,000 shipped lines (5,000 items,
 24 months), summed in SQL through sales' service ``facts``, and the owner's dashboard.
 
-Run: python tests/bench/bench_analysis_site.py [LINES] [--db URL]
+Run: python tests/bench/bench_analysis_site.py [LINES] [--db URL] [--keep NAME]
+
+With ``--keep NAME`` the site is kept for the next run with the same NAME (an SQLite
+file NAME.db in the temporary folder, or the PostgreSQL schema ``NAME``), which then
+measures without building: the build takes minutes, the measures seconds, so a short
+quiet moment on a shared machine is enough.
 
 The site is a new SQLite file (or the PostgreSQL database given with --db, in a fresh
 schema dropped afterwards): LINES / 20 orders of 20 lines over 24 months (2025-01 to
@@ -130,6 +135,23 @@ def timed(run, runs: int) -> tuple[float, float]:
     return statistics.median(samples), statistics.median(cpu)
 
 
+def kept_site(url: str | None, name: str) -> tuple[str, bool]:
+    """The URL of the kept site ``name`` and whether it is already built."""
+    if not url:
+        path = Path(tempfile.gettempdir()) / f"{name}.db"
+        return f"sqlite:///{path}", path.exists()
+    import psycopg
+
+    conninfo = "postgresql://" + url.split("://", 1)[1]
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        built = connection.execute("SELECT 1 FROM information_schema.tables WHERE "
+                                   "table_schema = %s AND table_name = 'sales_totals'",
+                                   (name,)).fetchone() is not None
+        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{name}", built
+
+
 def main() -> None:
     arguments = sys.argv[1:]
     url = None
@@ -137,19 +159,32 @@ def main() -> None:
         at = arguments.index("--db")
         url = arguments[at + 1]
         del arguments[at:at + 2]
+    keep = None
+    if "--keep" in arguments:
+        at = arguments.index("--keep")
+        keep = arguments[at + 1]
+        del arguments[at:at + 2]
     lines = int(arguments[0]) if arguments else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
         from ordercraft.plugins.analysis.service import sales_query, site_analysis
         from ordercraft.sdk.testing import test_database_url
 
-        url, drop = test_database_url(Path(folder), url or "")
+        if keep is None:
+            url, drop = test_database_url(Path(folder), url or "")
+            built = False
+        else:
+            url, built = kept_site(url, keep)
+            drop = lambda: None  # noqa: E731  (kept for the next run)
         platform = Platform(url, only=["crm", "sales", "analysis"])
-        create_all_and_stamp(platform)
-        started = time.perf_counter()
-        build(platform, lines)
-        print(f"database: {platform.engine.dialect.name}; {lines:,} shipped lines, "
-              f"{lines // LINES_PER_ORDER:,} orders, {ITEMS:,} items, 24 months; built in "
-              f"{time.perf_counter() - started:.1f} s")
+        if built:
+            print(f"database: {platform.engine.dialect.name}; the site kept as {keep!r}")
+        else:
+            create_all_and_stamp(platform)
+            started = time.perf_counter()
+            build(platform, lines)
+            print(f"database: {platform.engine.dialect.name}; {lines:,} shipped lines, "
+                  f"{lines // LINES_PER_ORDER:,} orders, {ITEMS:,} items, 24 months; built "
+                  f"in {time.perf_counter() - started:.1f} s")
         query = sales_query(date_from=START, date_to=START + timedelta(days=DAYS - 1))
         margin = sales_query(date_from=START, date_to=START + timedelta(days=DAYS - 1),
                              measure="margin")

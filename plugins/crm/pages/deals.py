@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, money_text, user_choices
 from ordercraft.sdk import custom_fields
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
@@ -143,7 +144,7 @@ def create():
                            custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), client=client), FORM_ERROR_STATUS
-    flash(f"Deal “{deal.title}” was opened.", "success")
+    flash(_("Deal “%(title)s” was opened.", title=deal.title), "success")
     return redirect(url_for("crm_deals.deal", document_id=deal.id), code=303)
 
 
@@ -208,5 +209,5 @@ def edit(document_id: int):
         update_deal(session, found.id, **values, custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), deal=found), FORM_ERROR_STATUS
-    flash("The changes were saved.", "success")
+    flash(_("The changes were saved."), "success")
     return redirect(url_for("crm_deals.deal", document_id=found.id), code=303)

@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ordercraft.plugins.crm.models import INTERACTION_KINDS, INTERACTION_LABELS
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.models import utcnow
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
@@ -106,9 +107,12 @@ def create():
         interaction = log_interaction(request_session(), client.id, **values)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), client), FORM_ERROR_STATUS
-    message = f"{interaction.kind_label} with {client.name} was logged."
     if interaction.task_id:
-        message += f" The next step is task {interaction.task_id}."
+        message = _("%(kind)s with %(client)s was logged. The next step is task %(task)s.",
+                    kind=interaction.kind_label, client=client.name, task=interaction.task_id)
+    else:
+        message = _("%(kind)s with %(client)s was logged.", kind=interaction.kind_label,
+                    client=client.name)
     flash(message, "success")
     back = (url_for("crm_deals.deal", document_id=interaction.deal_id)
             if interaction.deal_id and request.form.get("back") == "deal"

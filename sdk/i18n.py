@@ -89,7 +89,8 @@ class LazyString:
         return other + str(self)
 
     def __mod__(self, other: Any) -> str:
-        return str(self) % other
+        formatted: str = str(self) % other
+        return formatted
 
     def __len__(self) -> int:
         return len(str(self))

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.plugins.notifications import service
 from ordercraft.sdk import web
-from ordercraft.sdk.i18n import _, ngettext
+from ordercraft.sdk.i18n import _, lazy_gettext, ngettext
 
 HERE = Path(__file__).parent
 
@@ -20,7 +20,7 @@ assets = Blueprint("notifications_assets", __name__, url_prefix="/notifications/
                    static_folder=str(HERE / "static"), static_url_path="")
 
 #: The tabs of the list: (key, label).
-VIEWS = [("all", "All"), ("unread", "Unread")]
+VIEWS = [("all", lazy_gettext("All")), ("unread", lazy_gettext("Unread"))]
 
 
 @bp.get("/")

@@ -192,7 +192,7 @@ def _entry_page(form: Form, rows: int, order: Any = None, status: int = 200) -> 
                                  .where(Warehouse.active.is_(True))
                                  .order_by(Warehouse.id)).all()
     return render_template("sales/form.html", form=form, rows=rows, order=order, items=items,
-                           warehouses=[("", "Default")] + [(w.code, f"{w.code} — {w.name}")
+                           warehouses=[("", _("Default"))] + [(w.code, f"{w.code} — {w.name}")
                                                            for w in warehouses],
                            line_fields=LINE_FIELDS,
                            line_attributes={name: rule.attributes()

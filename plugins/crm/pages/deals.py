@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, money_text, user_choices
 from ordercraft.sdk import custom_fields
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
-from ordercraft.sdk.i18n import _
+from ordercraft.sdk.i18n import _, lazy_gettext
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
@@ -27,8 +27,10 @@ DEAL_FORM = ("client", "title", "amount", "expected_close", "probability", "sour
              "manager", "contact", "notes")
 #: The move that takes a deal forward from each open stage (the board's quick button),
 #: with the button's text.
-FORWARD = {"lead": ("qualify", "Qualify"), "qualified": ("propose", "Send proposal"),
-           "proposal": ("negotiate", "Negotiate"), "negotiation": ("win", "Mark won")}
+FORWARD = {"lead": ("qualify", lazy_gettext("Qualify")),
+           "qualified": ("propose", lazy_gettext("Send proposal")),
+           "proposal": ("negotiate", lazy_gettext("Negotiate")),
+           "negotiation": ("win", lazy_gettext("Mark won"))}
 LIST_FILTERS = ("q", "state", "manager", "source", "open", "sort")
 CSV_COLUMNS = ["id", "title", "client", "client_id", "state", "amount", "probability",
                "weighted_amount", "expected_close", "source", "manager", "notes",
@@ -90,7 +92,7 @@ def index():
                    **custom_fields.filter_arguments()})
     return render_template("crm/deals.html", found=found, pager=pager, values=values,
                            error=error, labels=STAGE_LABELS, sorts=list(SORTS),
-                           managers=user_choices(empty="Anyone"),
+                           managers=user_choices(empty=_("Anyone")),
                            filtered=any(values.values()) or bool(custom_fields.filter_arguments()))
 
 

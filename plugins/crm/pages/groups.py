@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ordercraft.plugins.crm.pages import make_blueprint
 from ordercraft.sdk.errors import OrdercraftError
-from ordercraft.sdk.i18n import _
+from ordercraft.sdk.i18n import _, lazy_gettext
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
@@ -21,7 +21,8 @@ from ordercraft.sdk.web import (
 bp = make_blueprint("crm_groups", "/crm/groups")
 
 FORM_FIELDS = ("name", "match", "rules", "description")
-MATCH_CHOICES = [("all", "Every rule holds"), ("any", "Any rule holds")]
+MATCH_CHOICES = [("all", lazy_gettext("Every rule holds")),
+                 ("any", lazy_gettext("Any rule holds"))]
 
 
 def _rule_kinds() -> list[dict[str, object]]:

@@ -49,7 +49,7 @@ def index():
                   {**values, "limit": None if limit == 25 else limit})
     return render_template("crm/interactions.html", found=found, pager=pager, values=values,
                            error=error, kinds=KIND_CHOICES,
-                           managers=user_choices(empty="Anyone"),
+                           managers=user_choices(empty=_("Anyone")),
                            filtered=any(values.values()))
 
 
@@ -76,8 +76,8 @@ def _form_page(form: Form, client: Any) -> str:
             request_session(), client=client.id, open_only=True, limit=50).items]
     return render_template("crm/interaction_form.html", form=form, client=client,
                            kinds=KIND_CHOICES, contacts=contacts, deals=deals,
-                           people=user_choices(empty="Me"),
-                           managers=user_choices(empty="Me"))
+                           people=user_choices(empty=_("Me")),
+                           managers=user_choices(empty=_("Me")))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -146,10 +146,10 @@ def add_calculation():
         try:
             params = json.loads(form.get("params") or "{}")
         except ValueError:
-            raise ValidationError("params: the calculator's inputs are not JSON",
+            raise ValidationError("params: " + _("the calculator's inputs are not JSON"),
                                   field="params") from None
         if not isinstance(params, dict):
-            raise ValidationError("params: the calculator's inputs are not a mapping",
+            raise ValidationError("params: " + _("the calculator's inputs are not a mapping"),
                                   field="params")
         run = run_calculator(form.get("calculator", ""), params, platform=platform,
                              save=True).to_dict()

@@ -148,7 +148,7 @@ def ship(order_id: int):
               not in ("", "0")]
     try:
         if not wanted:
-            raise ValidationError("ship.1: give the quantity to ship of at least one line",
+            raise ValidationError("ship.1: " + _("give the quantity to ship of at least one line"),
                                   field="ship.1")
         result = ship_order(session, current, wanted, ship_date=form.values["ship.date"] or None)
     except OrdercraftError as exc:

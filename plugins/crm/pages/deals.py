@@ -140,7 +140,7 @@ def create():
     client = _client_or_none(values["client"])
     try:
         if not values["client"]:
-            raise ValidationError("client: choose the client", field="client")
+            raise ValidationError("client: " + _("choose the client"), field="client")
         deal = create_deal(request_session(), values.pop("client"), values.pop("title"),
                            **{k: v for k, v in values.items() if v != "" or k == "contact"},
                            custom_fields=form.custom_fields)

@@ -100,9 +100,9 @@ def create():
         if client is None:
             from ordercraft.sdk.errors import ValidationError
 
-            raise ValidationError(f"client: {form.values['client']!r} is not a client (type "
-                                  "its name or number)" if form.values["client"] else
-                                  "client: choose the client", field="client")
+            raise ValidationError("client: " + (
+                _("%(text)r is not a client (type its name or number)", text=form.values["client"])
+                if form.values["client"] else _("choose the client")), field="client")
         values.pop("client")
         interaction = log_interaction(request_session(), client.id, **values)
     except OrdercraftError as exc:

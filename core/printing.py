@@ -313,7 +313,10 @@ def environment(folders: list[str]) -> Environment:
         found = SandboxedEnvironment(loader=FileSystemLoader(list(folders)),
                                      autoescape=select_autoescape(default=True),
                                      undefined=StrictUndefined, auto_reload=True,
-                                     trim_blocks=True, lstrip_blocks=True)
+                                     trim_blocks=True, lstrip_blocks=True,
+                                     extensions=["jinja2.ext.i18n"])
+        # Forms mark their text with _("..."); until a catalogue is chosen it shows as written.
+        found.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         found.filters.update(money=money, qty=qty, percent=percent, day=day)
         _environments[key] = found
     return found

@@ -49,6 +49,7 @@ per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 * ``spreadsheets``: reading a CSV or XLSX file a user imports;
 * ``workflow``: state machines, transitions, tasks, processes, timelines;
 * ``printing``: print forms as HTML and PDF;
+* ``i18n``: marking text a person reads for translation (``_``, ``ngettext``);
 * ``signing``: signed tokens for links that work without signing in;
 * ``web``: pages and JSON API routes; ``cli``: commands that behave like the core's;
 * ``demo``: seeding a plugin's part of the demo site;
@@ -85,6 +86,7 @@ if TYPE_CHECKING:  # the topic modules load on first use: ``ordercraft --help`` 
         cli,
         custom_fields,
         demo,
+        i18n,
         items,
         mail,
         models,
@@ -112,12 +114,12 @@ __all__ = [
     "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied",
     "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "calendar",
     "cli",
-    "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "items", "mail",
+    "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "i18n", "items", "mail",
     "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "signing",
     "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web", "workflow",
 ]
 
-_TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "items", "mail",
+_TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "i18n", "items", "mail",
                      "models", "parties", "permissions", "printing", "queries", "settings",
                      "signing", "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web",
                      "workflow"})

@@ -127,7 +127,11 @@ def _environment(folders: tuple[str, ...]) -> Environment:
                     autoescape=select_autoescape(enabled_extensions=("html",),
                                                  default_for_string=False, default=False),
                     undefined=StrictUndefined, auto_reload=True, trim_blocks=True,
-                    lstrip_blocks=True, keep_trailing_newline=True)
+                    lstrip_blocks=True, keep_trailing_newline=True,
+                    extensions=["jinja2.ext.i18n"])
+                # Mails mark their text with _("..."); until a catalogue is chosen it
+                # shows as written.
+                found.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
                 found.filters.update(money=money, qty=qty, percent=percent, day=day)
                 _environments[folders] = found
     return found

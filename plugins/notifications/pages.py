@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.plugins.notifications import service
 from ordercraft.sdk import web
+from ordercraft.sdk.i18n import _, lazy_gettext, ngettext
 
 HERE = Path(__file__).parent
 
@@ -19,7 +20,7 @@ assets = Blueprint("notifications_assets", __name__, url_prefix="/notifications/
                    static_folder=str(HERE / "static"), static_url_path="")
 
 #: The tabs of the list: (key, label).
-VIEWS = [("all", "All"), ("unread", "Unread")]
+VIEWS = [("all", lazy_gettext("All")), ("unread", lazy_gettext("Unread"))]
 
 
 @bp.get("/")
@@ -49,7 +50,8 @@ def read(notification_id: int):
 @web.login_required
 def read_all():
     count = service.mark_all_read(web.request_session(), web.current_user())
-    flash(f"{count} notification{'' if count == 1 else 's'} marked read.", "success")
+    flash(ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.",
+                   count), "success")
     return redirect(url_for("notifications.index"), code=303)
 
 
@@ -63,7 +65,7 @@ def preferences():
                           "email": request.form.get(f"{kind}-email") == "on"}
                    for kind in service.KINDS}
         service.set_preferences(session, user, changes)
-        flash("Your notification settings are saved.", "success")
+        flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.preferences"), code=303)
     return render_template("notifications/preferences.html",
                            preferences=service.preferences(session, user),

@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from pydantic import Field
 
 from ordercraft.sdk import web
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import API_PREFIX, InputModel, OutputModel, Page, PageQuery, api_route
 
 pages = Blueprint("planning", __name__, url_prefix="/planning", template_folder="templates")
@@ -59,7 +60,8 @@ def firm_order(order_id: int) -> Any:
         session.rollback()
         flash(error.message, "error")
         return redirect(url_for("planning.index"), code=303)
-    flash(f"Planned order {order.id} ({order.item}) is now {order.firmed_as}.", "success")
+    flash(_("Planned order %(id)s (%(item)s) is now %(document)s.", id=order.id, item=order.item,
+            document=order.firmed_as), "success")
     return redirect(url_for("planning.index", run=order.run_id), code=303)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import Pager, page_arguments, permission_required, request_session
 
 bp = Blueprint("production", __name__, url_prefix="/production", template_folder="templates",
@@ -76,7 +77,8 @@ def report(document_id: int):
             raise
         session.expire_all()
         return _order_page(get_order(session, document_id), exc.message, 422)
-    flash(f"Production order {order.number}: {order.state.replace('_', ' ')}.")
+    flash(_("Production order %(number)s: %(state)s.", number=order.number,
+            state=order.state.replace('_', ' ')))
     return redirect(url_for("production.order", document_id=document_id))
 
 
@@ -121,7 +123,7 @@ def edit_bom(sku: str):
             raise
         flash(exc.message, "error")
         return redirect(_bom_url(sku))
-    flash(f"Saved version {body['version']} of the BOM of {sku}.")
+    flash(_("Saved version %(version)s of the BOM of %(sku)s.", version=body['version'], sku=sku))
     return redirect(_bom_url(sku))
 
 

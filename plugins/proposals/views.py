@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Pager,
@@ -77,7 +78,7 @@ def create():
             raise
         flash(exc.message, "error")
         return redirect(request.referrer or url_for("proposals.index"), code=303)
-    flash(f"Proposal {made.number} was started as a draft.", "success")
+    flash(_("Proposal %(number)s was started as a draft.", number=made.number), "success")
     return redirect(url_for("proposals.proposal", proposal_id=made.id), code=303)
 
 
@@ -145,10 +146,10 @@ def add_calculation():
         try:
             params = json.loads(form.get("params") or "{}")
         except ValueError:
-            raise ValidationError("params: the calculator's inputs are not JSON",
+            raise ValidationError("params: " + _("the calculator's inputs are not JSON"),
                                   field="params") from None
         if not isinstance(params, dict):
-            raise ValidationError("params: the calculator's inputs are not a mapping",
+            raise ValidationError("params: " + _("the calculator's inputs are not a mapping"),
                                   field="params")
         run = run_calculator(form.get("calculator", ""), params, platform=platform,
                              save=True).to_dict()
@@ -167,7 +168,7 @@ def add_calculation():
             raise
         flash(exc.message, "error")
         return redirect(request.referrer or url_for("proposals.index"), code=303)
-    flash(f"Added {added[0]} to proposal {added[1]}.", "success")
+    flash(_("Added %(item)s to proposal %(number)s.", item=added[0], number=added[1]), "success")
     return redirect(url_for("proposals.proposal", proposal_id=added[2]), code=303)
 
 
@@ -259,7 +260,7 @@ def configure_save(proposal_id: int, code: str):
         found = preview(session, code, chosen, qty=request.form.get("qty") or "1")
         return _configurator(proposal_id, code, preview=found, error=exc.message,
                              status=FORM_ERROR_STATUS)
-    flash(f"Added {template.name} to the proposal.")
+    flash(_("Added %(name)s to the proposal.", name=template.name))
     return redirect(url_for("proposals.proposal", proposal_id=proposal_id))
 
 
@@ -290,7 +291,7 @@ def schedule(proposal_id: int):
         mark_failed()
         flash(exc.message, "error")
     else:
-        flash("The payment schedule was saved.", "success")
+        flash(_("The payment schedule was saved."), "success")
     return redirect(url_for("proposals.proposal", proposal_id=proposal_id), code=303)
 
 
@@ -306,7 +307,7 @@ def send(proposal_id: int):
     session.rollback()
     try:
         send_proposal(platform, proposal_id, to=request.form.get("to") or None, user=user)
-        flash("Proposal sent.")
+        flash(_("Proposal sent."))
     except OrdercraftError as exc:
         if exc.http_status == 403:
             raise

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.i18n import _, ngettext
 from ordercraft.sdk.web import document_panel, permission_required, request_session
 
 bp = Blueprint("purchasing", __name__, url_prefix="/purchasing", template_folder="templates")
@@ -83,7 +84,7 @@ def order_action(order_id: int, action: str) -> Any:
                                     on=form.get("date") or None,
                                     extra_cost=form.get("extra_cost") or None,
                                     spread=form.get("spread") or None)
-            return f"Receipt {receipt.number} was posted."
+            return _("Receipt %(number)s was posted.", number=receipt.number)
         if action == "confirm":
             transition(session, found, "confirm",
                        data={"supplier_date": form.get("supplier_date") or None})
@@ -95,7 +96,7 @@ def order_action(order_id: int, action: str) -> Any:
             from ordercraft.sdk.errors import NotFound
 
             raise NotFound(f"no action {action!r}", field="action")
-        return f"{found.number}: {action} done."
+        return _("%(number)s: %(action)s done.", number=found.number, action=action)
 
     return _attempt(act, url_for("purchasing.order", order_id=order_id))
 
@@ -134,7 +135,8 @@ def matrix_add() -> Any:
 
     def act() -> str:
         offer = add_offer(request_session(), dict(request.form))
-        return f"The offer of {offer.supplier.name} for {offer.item.sku} was saved."
+        return _("The offer of %(supplier)s for %(sku)s was saved.", supplier=offer.supplier.name,
+                 sku=offer.item.sku)
 
     return _attempt(act, url_for("purchasing.matrix"))
 
@@ -154,7 +156,7 @@ def matrix_import() -> Any:
         rows = read_price_list(upload.read(), upload.filename)
         count = len(import_offers(request_session(), rows,
                                   supplier=request.form.get("supplier") or None))
-        return f"{count} offer(s) imported."
+        return ngettext("%(num)d offer imported.", "%(num)d offers imported.", count)
 
     return _attempt(act, url_for("purchasing.matrix"))
 
@@ -187,7 +189,9 @@ def generate_request() -> Any:
                          cover_days=form.get("cover_days") or None,
                          group=form.get("group") or None, classes=form.get("classes") or None)
         made["id"] = found.id
-        return f"Request {found.number}: {len(found.lines)} line(s) proposed."
+        return ngettext("Request %(number)s: %(num)d line proposed.",
+                        "Request %(number)s: %(num)d lines proposed.", len(found.lines),
+                        number=found.number)
 
     response = _attempt(act, url_for("purchasing.requests_page"))
     if "id" in made:

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Pager,
@@ -43,7 +44,7 @@ def issue(order_id: int):
     except OrdercraftError as exc:
         _refused(exc)
         return redirect(url_for("sales.order", order_id=order_id))
-    flash(f"Invoice {invoice.number} was issued.", "success")
+    flash(_("Invoice %(number)s was issued.", number=invoice.number), "success")
     return redirect(url_for("sales_money.invoice", invoice_id=invoice.id))
 
 
@@ -108,7 +109,7 @@ def pay(invoice_id: int):
         session.rollback()
         flash(exc.message, "error")
         return _invoice_page(invoice_id, FORM_ERROR_STATUS)
-    flash("The payment was allocated.", "success")
+    flash(_("The payment was allocated."), "success")
     return redirect(url_for("sales_money.invoice", invoice_id=invoice_id))
 
 

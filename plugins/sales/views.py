@@ -10,6 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from ordercraft.sdk import custom_fields, validation
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
@@ -147,7 +148,7 @@ def ship(order_id: int):
               not in ("", "0")]
     try:
         if not wanted:
-            raise ValidationError("ship.1: give the quantity to ship of at least one line",
+            raise ValidationError("ship.1: " + _("give the quantity to ship of at least one line"),
                                   field="ship.1")
         result = ship_order(session, current, wanted, ship_date=form.values["ship.date"] or None)
     except OrdercraftError as exc:
@@ -157,8 +158,8 @@ def ship(order_id: int):
         return _order_page(get_order(session, order_id), ship_form=form,
                            status=FORM_ERROR_STATUS)
     shipment = current.shipments[-1]
-    flash(f"Shipment {shipment.number} was posted; the order is "
-          f"{_state_labels()[result.target].lower()}.", "success")
+    flash(_("Shipment %(number)s was posted; the order is %(state)s.", number=shipment.number,
+            state=_state_labels()[result.target].lower()), "success")
     return redirect(url_for("sales.order", order_id=order_id), code=303)
 
 
@@ -191,7 +192,7 @@ def _entry_page(form: Form, rows: int, order: Any = None, status: int = 200) -> 
                                  .where(Warehouse.active.is_(True))
                                  .order_by(Warehouse.id)).all()
     return render_template("sales/form.html", form=form, rows=rows, order=order, items=items,
-                           warehouses=[("", "Default")] + [(w.code, f"{w.code} — {w.name}")
+                           warehouses=[("", _("Default"))] + [(w.code, f"{w.code} — {w.name}")
                                                            for w in warehouses],
                            line_fields=LINE_FIELDS,
                            line_attributes={name: rule.attributes()
@@ -267,7 +268,7 @@ def create():
                              custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _entry_page(_fail(form, exc), rows=max(count, 1), status=FORM_ERROR_STATUS)
-    flash(f"Order {order.number} was entered as a draft.", "success")
+    flash(_("Order %(number)s was entered as a draft.", number=order.number), "success")
     return redirect(url_for("sales.order", order_id=order.id), code=303)
 
 
@@ -315,7 +316,7 @@ def edit(order_id: int):
     except OrdercraftError as exc:
         return _entry_page(_fail(form, exc), rows=max(count, 1), order=current,
                            status=FORM_ERROR_STATUS)
-    flash(f"Order {order.number} was saved.", "success")
+    flash(_("Order %(number)s was saved.", number=order.number), "success")
     return redirect(url_for("sales.order", order_id=order_id), code=303)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import FORM_ERROR_STATUS, permission_required, request_session
 
 bp = Blueprint("service", __name__, url_prefix="/service", template_folder="templates")
@@ -93,7 +94,7 @@ def attach(document_id: int):
     except OrdercraftError as exc:
         session.rollback()
         return _complaint_page(document_id, error=str(exc), status=FORM_ERROR_STATUS)
-    flash("File attached.")
+    flash(_("File attached."))
     return redirect(url_for("service.complaint", document_id=document_id))
 
 
@@ -121,7 +122,7 @@ def part(document_id: int):
     except OrdercraftError as exc:
         session.rollback()
         return _complaint_page(document_id, error=str(exc), status=FORM_ERROR_STATUS)
-    flash("Part issued from stock.")
+    flash(_("Part issued from stock."))
     return redirect(url_for("service.complaint", document_id=document_id))
 
 

@@ -11,6 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
 from ordercraft.sdk import custom_fields
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
@@ -144,7 +145,7 @@ def create():
                            duplicates=exc.matches), FORM_ERROR_STATUS)
     except OrdercraftError as exc:
         return _form_page(form.fail(_with_contact_fields(exc, form)), None), FORM_ERROR_STATUS
-    flash(f"Client “{client.name}” was created.", "success")
+    flash(_("Client “%(name)s” was created.", name=client.name), "success")
     return redirect(url_for("crm_clients.card", client_id=client.id), code=303)
 
 
@@ -212,7 +213,7 @@ def edit(client_id: int):
                            duplicates=exc.matches), FORM_ERROR_STATUS)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), client), FORM_ERROR_STATUS
-    flash("The changes were saved.", "success")
+    flash(_("The changes were saved."), "success")
     return redirect(url_for("crm_clients.card", client_id=client.id), code=303)
 
 
@@ -237,5 +238,5 @@ def add_contact(client_id: int):
     except OrdercraftError as exc:
         return (render_template("crm/contact_form.html", form=form.fail(exc), client=client),
                 FORM_ERROR_STATUS)
-    flash(f"{contact.name} was added to the contacts.", "success")
+    flash(_("%(name)s was added to the contacts.", name=contact.name), "success")
     return redirect(url_for("crm_clients.card", client_id=client.id), code=303)

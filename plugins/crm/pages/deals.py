@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, money_text, user_choices
 from ordercraft.sdk import custom_fields
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.i18n import _, lazy_gettext
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
@@ -26,8 +27,10 @@ DEAL_FORM = ("client", "title", "amount", "expected_close", "probability", "sour
              "manager", "contact", "notes")
 #: The move that takes a deal forward from each open stage (the board's quick button),
 #: with the button's text.
-FORWARD = {"lead": ("qualify", "Qualify"), "qualified": ("propose", "Send proposal"),
-           "proposal": ("negotiate", "Negotiate"), "negotiation": ("win", "Mark won")}
+FORWARD = {"lead": ("qualify", lazy_gettext("Qualify")),
+           "qualified": ("propose", lazy_gettext("Send proposal")),
+           "proposal": ("negotiate", lazy_gettext("Negotiate")),
+           "negotiation": ("win", lazy_gettext("Mark won"))}
 LIST_FILTERS = ("q", "state", "manager", "source", "open", "sort")
 CSV_COLUMNS = ["id", "title", "client", "client_id", "state", "amount", "probability",
                "weighted_amount", "expected_close", "source", "manager", "notes",
@@ -89,7 +92,7 @@ def index():
                    **custom_fields.filter_arguments()})
     return render_template("crm/deals.html", found=found, pager=pager, values=values,
                            error=error, labels=STAGE_LABELS, sorts=list(SORTS),
-                           managers=user_choices(empty="Anyone"),
+                           managers=user_choices(empty=_("Anyone")),
                            filtered=any(values.values()) or bool(custom_fields.filter_arguments()))
 
 
@@ -137,13 +140,13 @@ def create():
     client = _client_or_none(values["client"])
     try:
         if not values["client"]:
-            raise ValidationError("client: choose the client", field="client")
+            raise ValidationError("client: " + _("choose the client"), field="client")
         deal = create_deal(request_session(), values.pop("client"), values.pop("title"),
                            **{k: v for k, v in values.items() if v != "" or k == "contact"},
                            custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), client=client), FORM_ERROR_STATUS
-    flash(f"Deal “{deal.title}” was opened.", "success")
+    flash(_("Deal “%(title)s” was opened.", title=deal.title), "success")
     return redirect(url_for("crm_deals.deal", document_id=deal.id), code=303)
 
 
@@ -208,5 +211,5 @@ def edit(document_id: int):
         update_deal(session, found.id, **values, custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), deal=found), FORM_ERROR_STATUS
-    flash("The changes were saved.", "success")
+    flash(_("The changes were saved."), "success")
     return redirect(url_for("crm_deals.deal", document_id=found.id), code=303)

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ordercraft.plugins.crm.pages import make_blueprint
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.i18n import _, lazy_gettext
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
@@ -20,7 +21,8 @@ from ordercraft.sdk.web import (
 bp = make_blueprint("crm_groups", "/crm/groups")
 
 FORM_FIELDS = ("name", "match", "rules", "description")
-MATCH_CHOICES = [("all", "Every rule holds"), ("any", "Any rule holds")]
+MATCH_CHOICES = [("all", lazy_gettext("Every rule holds")),
+                 ("any", lazy_gettext("Any rule holds"))]
 
 
 def _rule_kinds() -> list[dict[str, object]]:
@@ -54,7 +56,7 @@ def create():
     except OrdercraftError as exc:
         return (render_template("crm/group_form.html", form=form.fail(exc), kinds=_rule_kinds(),
                                 matches=MATCH_CHOICES), FORM_ERROR_STATUS)
-    flash(f"Client group “{group.name}” was created.", "success")
+    flash(_("Client group “%(name)s” was created.", name=group.name), "success")
     return redirect(url_for("crm_groups.detail", group_id=group.id), code=303)
 
 
@@ -87,5 +89,5 @@ def delete(group_id: int):
         mark_failed()
         flash(exc.message, "error")
         return redirect(url_for("crm_groups.detail", group_id=group_id), code=303)
-    flash(f"Client group “{name}” was deleted; its clients stay.", "success")
+    flash(_("Client group “%(name)s” was deleted; its clients stay.", name=name), "success")
     return redirect(url_for("crm_groups.index"), code=303)

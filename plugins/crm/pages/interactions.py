@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ordercraft.plugins.crm.models import INTERACTION_KINDS, INTERACTION_LABELS
 from ordercraft.plugins.crm.pages import acting_user_name, make_blueprint, user_choices
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.models import utcnow
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
@@ -48,7 +49,7 @@ def index():
                   {**values, "limit": None if limit == 25 else limit})
     return render_template("crm/interactions.html", found=found, pager=pager, values=values,
                            error=error, kinds=KIND_CHOICES,
-                           managers=user_choices(empty="Anyone"),
+                           managers=user_choices(empty=_("Anyone")),
                            filtered=any(values.values()))
 
 
@@ -75,8 +76,8 @@ def _form_page(form: Form, client: Any) -> str:
             request_session(), client=client.id, open_only=True, limit=50).items]
     return render_template("crm/interaction_form.html", form=form, client=client,
                            kinds=KIND_CHOICES, contacts=contacts, deals=deals,
-                           people=user_choices(empty="Me"),
-                           managers=user_choices(empty="Me"))
+                           people=user_choices(empty=_("Me")),
+                           managers=user_choices(empty=_("Me")))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -99,16 +100,19 @@ def create():
         if client is None:
             from ordercraft.sdk.errors import ValidationError
 
-            raise ValidationError(f"client: {form.values['client']!r} is not a client (type "
-                                  "its name or number)" if form.values["client"] else
-                                  "client: choose the client", field="client")
+            raise ValidationError("client: " + (
+                _("%(text)r is not a client (type its name or number)", text=form.values["client"])
+                if form.values["client"] else _("choose the client")), field="client")
         values.pop("client")
         interaction = log_interaction(request_session(), client.id, **values)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), client), FORM_ERROR_STATUS
-    message = f"{interaction.kind_label} with {client.name} was logged."
     if interaction.task_id:
-        message += f" The next step is task {interaction.task_id}."
+        message = _("%(kind)s with %(client)s was logged. The next step is task %(task)s.",
+                    kind=interaction.kind_label, client=client.name, task=interaction.task_id)
+    else:
+        message = _("%(kind)s with %(client)s was logged.", kind=interaction.kind_label,
+                    client=client.name)
     flash(message, "success")
     back = (url_for("crm_deals.deal", document_id=interaction.deal_id)
             if interaction.deal_id and request.form.get("back") == "deal"

@@ -207,6 +207,12 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     return text % {"num": num, **variables}
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext's usual name
+    """Mark ``message`` for extraction only: a label declared now (a menu entry) and
+    translated with :func:`gettext` where it is shown."""
+    return message
+
+
 def lazy_gettext(message: str, **variables: Any) -> Any:
     """A string translated when it is used, not when it is made (module-level labels)."""
     from babel.support import LazyProxy

@@ -26,6 +26,7 @@ plain ``.po`` files (no ``.mo``): they are read when the language is first neede
 
 from ordercraft.core.i18n import (
     LANGUAGES,
+    N_,
     RIGHT_TO_LEFT,
     SOURCE_LANGUAGE,
     current_locale,
@@ -43,6 +44,7 @@ _ = gettext
 
 __all__ = [
     "LANGUAGES",
+    "N_",
     "RIGHT_TO_LEFT",
     "SOURCE_LANGUAGE",
     "_",

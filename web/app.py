@@ -16,8 +16,18 @@ from werkzeug.routing import IntegerConverter
 
 from ordercraft.core.platform import Platform
 from ordercraft.core.secret_key import site_secret_key
-from ordercraft.web import (auth, csrf, errors, header, humanize, i18n, menu, pages, sections,
-                            security)
+from ordercraft.web import (
+    auth,
+    csrf,
+    errors,
+    header,
+    humanize,
+    i18n,
+    menu,
+    pages,
+    sections,
+    security,
+)
 from ordercraft.web.extension import OrdercraftExtension, register_plugin_blueprints
 from ordercraft.web.json_provider import BoundedJSONProvider
 from ordercraft.web.testing import OrdercraftTestClient

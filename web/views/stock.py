@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
 from ordercraft.core.services import items
 from ordercraft.core.services.fields import STOCK_RULES, check_all
@@ -105,7 +106,7 @@ def edit_item(sku: str):
                           custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _item_form(form.fail(exc), item), FORM_ERROR_STATUS
-    flash(f"Item {sku} was saved.", "success")
+    flash(gettext("Item %(sku)s was saved.", sku=sku), "success")
     return redirect(url_for("stock.item", sku=sku), code=303)
 
 

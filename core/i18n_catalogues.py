@@ -11,9 +11,12 @@ with Babel's extractors (``jinja2.ext.babel_extract`` for Jinja).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from ordercraft.core.i18n import DOMAIN, LANGUAGES, SOURCE_LANGUAGE
 
@@ -52,16 +55,12 @@ class CataloguePackage:
 
 def bundled_packages() -> list[CataloguePackage]:
     """The core's catalogue and each bundled plugin's (from the installed source)."""
-    import ordercraft.core
-    import ordercraft.plugins
-    import ordercraft.sdk
-    import ordercraft.web
-
-    core = Path(ordercraft.core.__file__).parent
-    found = [CataloguePackage("core", (core, Path(ordercraft.web.__file__).parent,
-                                       Path(ordercraft.sdk.__file__).parent),
+    # The layers are sibling folders, in the source tree as when installed; the core reads
+    # the files of those above it, never imports them.
+    core = Path(__file__).parent
+    found = [CataloguePackage("core", (core, core.parent / "web", core.parent / "sdk"),
                               core / "translations")]
-    plugins = Path(ordercraft.plugins.__file__).parent
+    plugins = core.parent / "plugins"
     for folder in sorted(p for p in plugins.iterdir() if (p / "__init__.py").is_file()):
         found.append(CataloguePackage(folder.name, (folder,), folder / "translations"))
     return found
@@ -77,7 +76,6 @@ def extract(package: CataloguePackage) -> int:
     """Write the package's ``messages.pot``; return how many messages it has."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
-    from babel.messages.pofile import write_po
 
     catalogue = Catalog(project="Ordercraft", msgid_bugs_address="",
                         copyright_holder="Ordercraft contributors", fuzzy=False)
@@ -90,18 +88,32 @@ def extract(package: CataloguePackage) -> int:
             where = f"{source.name}/{filename}"
             catalogue.add(message, None, [(where, lineno)], auto_comments=comments,
                           context=context)
-    package.translations.mkdir(parents=True, exist_ok=True)
-    with package.template.open("wb") as out:
-        # No line numbers: a moved line does not change the file translators work from.
-        write_po(out, catalogue, width=100, sort_output=True, include_lineno=False,
-                 omit_header=False)
+    # No line numbers: a moved line does not change the file translators work from.
+    _write(package.template, catalogue)
     return len(catalogue)
+
+
+_DATES = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\n', re.MULTILINE)
+
+
+def _write(path: Path, catalogue: Any, **options: Any) -> None:
+    """Write ``catalogue`` unless only its dates would change (no churn in git)."""
+    from babel.messages.pofile import write_po
+
+    rendered = BytesIO()
+    write_po(rendered, catalogue, width=100, sort_output=True, include_lineno=False,
+             **options)
+    text = rendered.getvalue()
+    if path.is_file() and _DATES.sub(b"", path.read_bytes()) == _DATES.sub(b"", text):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text)
 
 
 def update(package: CataloguePackage, languages: Iterable[str] = TRANSLATED) -> list[Path]:
     """Merge the package's ``.pot`` into each language's ``.po`` (made when missing),
     keeping every translation whose message is still there; return the files written."""
-    from babel.messages.pofile import read_po, write_po
+    from babel.messages.pofile import read_po
 
     with package.template.open("rb") as source:
         template = read_po(source)
@@ -117,9 +129,6 @@ def update(package: CataloguePackage, languages: Iterable[str] = TRANSLATED) -> 
                 catalogue = read_po(source, locale=language)
             catalogue.locale = language  # type: ignore[assignment]
             catalogue.fuzzy = False
-        po.parent.mkdir(parents=True, exist_ok=True)
-        with po.open("wb") as out:
-            write_po(out, catalogue, width=100, sort_output=True, include_lineno=False,
-                     ignore_obsolete=True)
+        _write(po, catalogue, ignore_obsolete=True)
         written.append(po)
     return written

@@ -233,7 +233,7 @@ def backup_make():
     record_change(db, "backup", result.path.name, {"bytes": [None, result.bytes]},
                   action="create")
     flash(gettext("Backup %(name)s was made (%(size)s bytes).", name=result.path.name,
-                  size=f"{result.bytes:,}"), "success")
+                  size=format(result.bytes, ",")), "success")
     return redirect(url_for("site_admin.backups"), code=303)
 
 

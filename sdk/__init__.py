@@ -44,6 +44,7 @@ per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 * ``settings``: site settings a plugin declares, typed and validated;
 * ``custom_fields``: fields a site adds to clients, orders, items... without code;
 * ``mail``: outgoing e-mail through the outbox, sent by the worker;
+* ``i18n``: translating a plugin's own text, the user's language;
 * ``queries``: pages of lists, case-insensitive search;
 * ``validation``: input to typed values, errors naming the field;
 * ``spreadsheets``: reading a CSV or XLSX file a user imports;
@@ -85,6 +86,7 @@ if TYPE_CHECKING:  # the topic modules load on first use: ``ordercraft --help`` 
         cli,
         custom_fields,
         demo,
+        i18n,
         items,
         mail,
         models,
@@ -112,12 +114,14 @@ __all__ = [
     "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied",
     "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "calendar",
     "cli",
-    "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "items", "mail",
+    "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "i18n", "items",
+    "mail",
     "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "signing",
     "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web", "workflow",
 ]
 
-_TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "items", "mail",
+_TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "i18n", "items",
+                     "mail",
                      "models", "parties", "permissions", "printing", "queries", "settings",
                      "signing", "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web",
                      "workflow"})

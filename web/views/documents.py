@@ -152,7 +152,7 @@ def transition(document_type: str, document_id: int, name: str):
     message = f"{document_type.replace('_', ' ').capitalize()} {document_id}: " \
               f"{result.source.replace('_', ' ')} → {result.target.replace('_', ' ')}."
     if result.started_processes:
-        message += " A process started."
+        message += " " + gettext("A process started.")
     flash(message, "success")
     return redirect(back, code=303)
 

@@ -155,14 +155,22 @@ def _done(action: str, posted: stock.PostedDocument) -> str:
     if action == "count":
         counted = posted.details["counted"][0]
         if not posted.moves:
-            return (f"Counted {counted['counted']} of {counted['item']} in "
-                    f"{counted['warehouse']}: as in the books, nothing to post "
-                    f"(document {posted.id}).")
+            return gettext("Counted %(counted)s of %(item)s in %(warehouse)s: as in the books, "
+                           "nothing to post (document %(document)s).",
+                           counted=counted["counted"], item=counted["item"],
+                           warehouse=counted["warehouse"], document=posted.id)
         move = posted.moves[0]
-        return (f"Counted {counted['counted']} of {counted['item']} in {counted['warehouse']}"
-                f" ({counted['book']} in the books): {'gain' if move.qty > 0 else 'loss'} of "
-                f"{stock.qty_text(abs(move.qty), move.precision)} {move.unit}, value "
-                f"{amount_text(abs(move.value))} (document {posted.id}).")
+        difference = dict(counted=counted["counted"], item=counted["item"],
+                          warehouse=counted["warehouse"], book=counted["book"],
+                          qty=stock.qty_text(abs(move.qty), move.precision), unit=move.unit,
+                          value=amount_text(abs(move.value)), document=posted.id)
+        if move.qty > 0:
+            return gettext("Counted %(counted)s of %(item)s in %(warehouse)s (%(book)s in the "
+                           "books): gain of %(qty)s %(unit)s, value %(value)s (document "
+                           "%(document)s).", **difference)
+        return gettext("Counted %(counted)s of %(item)s in %(warehouse)s (%(book)s in the "
+                       "books): loss of %(qty)s %(unit)s, value %(value)s (document "
+                       "%(document)s).", **difference)
     move = posted.moves[0]
     where = (f"from {move.warehouse} to {posted.moves[-1].warehouse}" if action == "transfer"
              else f"in {move.warehouse}")

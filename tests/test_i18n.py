@@ -124,3 +124,10 @@ def test_extract_and_update_keep_the_translations_made(site, tmp_path):
     assert catalogue.get("A new line") is not None
     for language in ("id", "ar", "mn"):
         assert (addon / "translations" / language / "LC_MESSAGES" / "messages.po").is_file()
+
+
+def test_an_enabled_plugins_catalogue_translates_its_menu_entries(make_site):
+    site = make_site(plugins=["crm", "sales"])
+    _set_language(site, "fr")
+    home = site.client("admin").get("/").get_data(as_text=True)
+    assert ">Commandes</a>" in home and ">Factures</a>" in home and ">Accueil</a>" in home

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.core.errors import NotFound, PluginError
+from ordercraft.core.i18n import install_gettext, rendering_language, text_direction
 from ordercraft.core.registries import NAME_PATTERN, once_per_plugin_set
 
 if TYPE_CHECKING:
@@ -318,6 +319,7 @@ def environment(folders: list[str]) -> Environment:
         # Forms mark their text with _("..."); until a catalogue is chosen it shows as written.
         found.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
         found.filters.update(money=money, qty=qty, percent=percent, day=day)
+        install_gettext(found)
         _environments[key] = found
     return found
 
@@ -338,11 +340,12 @@ def template_source(session: Session, form: PrintForm) -> Path:
 
 
 def render_html(session: Session, document_type: str, name: str, document: Any, *,
-                links: list[dict[str, Any]] | None = None) -> str:
+                links: list[dict[str, Any]] | None = None, language: str | None = None) -> str:
     """The form ``name`` of ``document`` as a complete HTML page with its print CSS.
 
     ``links`` (``{"label", "url", "primary"}``) make a toolbar above the sheet for the
-    browser (hidden when printing); PDFs are rendered without.
+    browser (hidden when printing); PDFs are rendered without. ``language``: the
+    recipient's; by default the language of the page's user, else the site's default.
     """
     from jinja2 import TemplateError
 
@@ -358,7 +361,10 @@ def render_html(session: Session, document_type: str, name: str, document: Any, 
     values["links"] = list(links or [])
     try:
         template = environment(template_folders(session, registry)).get_template(form.template)
-        return template.render(**values)
+        with rendering_language(session, language) as used:
+            values.setdefault("language", used)
+            values.setdefault("text_direction", text_direction(used))
+            return template.render(**values)
     except TemplateError as exc:
         # A site's own template may be wrong; say which file and where, never a traceback.
         source = template_source(session, form)

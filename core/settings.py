@@ -182,6 +182,7 @@ def _currency(value: str) -> str:
 
 def register_core(registry: SettingRegistry) -> None:
     from ordercraft.core.calendar import DEFAULT_WORKING_DAYS, parse_holidays, parse_working_days
+    from ordercraft.core.i18n import DEFAULT_LANGUAGE_SETTING, LANGUAGES, SOURCE_LANGUAGE
     from ordercraft.core.printing import COMPANY_FIELDS, TEMPLATES_DIR_SETTING
 
     registry.current_plugin = "core"
@@ -220,6 +221,9 @@ def register_core(registry: SettingRegistry) -> None:
     registry.setting("default_currency", "str", "EUR", "Default currency",
                      "The company's currency (ISO 4217 code such as EUR or USD).",
                      check=_currency)
+    registry.setting(DEFAULT_LANGUAGE_SETTING, "choice", SOURCE_LANGUAGE, "Default language",
+                     "The language of the pages for users who chose none, and of print forms "
+                     "and e-mails to clients.", choices=tuple(LANGUAGES))
     registry.setting("working_days", "str", DEFAULT_WORKING_DAYS, "Working days",
                      "Weekdays the company works (mon,tue,wed,thu,fri); deadlines and "
                      "planning count in them.", check=parse_working_days)

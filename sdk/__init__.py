@@ -44,12 +44,12 @@ per topic, each teaching itself in its docstring (the map: docs/sdk.md):
 * ``settings``: site settings a plugin declares, typed and validated;
 * ``custom_fields``: fields a site adds to clients, orders, items... without code;
 * ``mail``: outgoing e-mail through the outbox, sent by the worker;
+* ``i18n``: translating a plugin's own text, the user's language;
 * ``queries``: pages of lists, case-insensitive search;
 * ``validation``: input to typed values, errors naming the field;
 * ``spreadsheets``: reading a CSV or XLSX file a user imports;
 * ``workflow``: state machines, transitions, tasks, processes, timelines;
 * ``printing``: print forms as HTML and PDF;
-* ``i18n``: marking text a person reads for translation (``_``, ``ngettext``);
 * ``signing``: signed tokens for links that work without signing in;
 * ``web``: pages and JSON API routes; ``cli``: commands that behave like the core's;
 * ``demo``: seeding a plugin's part of the demo site;
@@ -114,12 +114,14 @@ __all__ = [
     "Conflict", "HeaderItem", "MenuItem", "NotFound", "OrdercraftError", "PermissionDenied",
     "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "calendar",
     "cli",
-    "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "i18n", "items", "mail",
+    "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "i18n", "items",
+    "mail",
     "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "signing",
     "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web", "workflow",
 ]
 
-_TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "i18n", "items", "mail",
+_TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "i18n", "items",
+                     "mail",
                      "models", "parties", "permissions", "printing", "queries", "settings",
                      "signing", "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web",
                      "workflow"})

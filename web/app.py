@@ -16,7 +16,18 @@ from werkzeug.routing import IntegerConverter
 
 from ordercraft.core.platform import Platform
 from ordercraft.core.secret_key import site_secret_key
-from ordercraft.web import auth, csrf, errors, header, humanize, menu, pages, sections, security
+from ordercraft.web import (
+    auth,
+    csrf,
+    errors,
+    header,
+    humanize,
+    i18n,
+    menu,
+    pages,
+    sections,
+    security,
+)
 from ordercraft.web.extension import OrdercraftExtension, register_plugin_blueprints
 from ordercraft.web.json_provider import BoundedJSONProvider
 from ordercraft.web.testing import OrdercraftTestClient
@@ -47,10 +58,6 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     platform = (platform_or_url if isinstance(platform_or_url, Platform)
                 else Platform(platform_or_url))
     app = Flask(__name__, static_folder="static", template_folder="templates")
-    # Templates mark their text with _("...") for translation; until a catalogue is
-    # chosen the text shows as written.
-    app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     app.json = BoundedJSONProvider(app)
     app.url_map.converters["int"] = IdConverter
     app.config.update(
@@ -77,6 +84,7 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     security.init_app(app)
     OrdercraftExtension(app, platform)
     auth.init_app(app)
+    i18n.init_app(app)
     csrf.init_app(app)
     menu.init_app(app)
     header.init_app(app)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import Flask, g, request, url_for
 from werkzeug.routing import BuildError
 
+from ordercraft.core.i18n import gettext
 from ordercraft.core.permissions import has_permission
 from ordercraft.core.registries import MenuItem
 
@@ -82,6 +83,9 @@ def menu_entries() -> list[MenuEntry]:
                 areas.add(item.replaces.split(".", 1)[0])
             active = (item.endpoint == request.endpoint if exact else
                       current_area in areas and current_area != "")
-            entries.append(MenuEntry(item.label, url, active, item.section))
+            # Labels are marked with N_() where they are declared and translated here, for
+            # the user of this request.
+            entries.append(MenuEntry(gettext(item.label), url, active,
+                                     gettext(item.section) if item.section else item.section))
     g._oc_menu = entries
     return entries

@@ -42,6 +42,7 @@ CORE_COMMANDS: dict[str, str] = {
     "tasks": "ordercraft.core.cli.tasks:tasks_group",
     "worker": "ordercraft.core.cli.worker:worker_command",
     "mail": "ordercraft.core.cli.mail:mail_group",
+    "i18n": "ordercraft.core.cli.i18n:i18n_group",
 }
 
 #: Other names of core commands, resolved but not listed (``ordercraft plugin new``).
@@ -74,6 +75,7 @@ CORE_HELP: dict[str, str] = {
     "tasks": "Tasks: list, done, reassign, comment.",
     "worker": "Run the background worker (reminders, escalations, schedules, mail).",
     "mail": "Outgoing mail: the outbox, SMTP settings, a test message.",
+    "i18n": "Translations: extract the marked text, update each language's catalogue.",
 }
 
 

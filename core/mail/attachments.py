@@ -49,21 +49,24 @@ class Attachment:
 
 def print_form_attachment(platform: Platform, document_type: str, form: str,
                           document_id: int, *, filename: str | None = None,
-                          user: Any = None) -> Attachment:
+                          user: Any = None, language: str | None = None) -> Attachment:
     """A document's print form as a PDF attachment (an offer for the client, an invoice).
 
     Call it before the transaction that queues the message: the form's HTML is rendered
     in a short transaction of its own (acting as ``user``), the PDF outside any, so no
     transaction waits for WeasyPrint. The file is named ``<form>-<document>.pdf`` unless
-    ``filename`` is given.
+    ``filename`` is given. The form is in ``language``, by default the site's (the
+    client's), whoever sends it.
     """
+    from ordercraft.core.i18n import site_language
     from ordercraft.core.printing import render_html, render_pdf
     from ordercraft.core.workflow.machines import session_machines
 
     with platform.session(user) as session:
         machines = session_machines(session)
         document = machines.load(session, document_type, document_id)
-        html = render_html(session, document_type, form, document)
+        html = render_html(session, document_type, form, document,
+                           language=language or site_language(session))
         title = getattr(document, machines.machine(document_type).title_field, None)
     name = filename or f"{form.replace('_', '-')}-{title or document_id}.pdf"
     return Attachment(name, "application/pdf", render_pdf(html))

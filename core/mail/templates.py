@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.core.errors import NotFound, ValidationError
+from ordercraft.core.i18n import install_gettext, rendering_language, text_direction
 from ordercraft.core.mail.outbox import MailContent
 
 if TYPE_CHECKING:
@@ -40,10 +41,13 @@ SITE_CACHE = "ordercraft.mail.site"
 
 
 def render_mail(session: Session, name: str, context: dict[str, Any] | None = None, *,
-                folder: str | Path | None = None) -> MailContent:
+                folder: str | Path | None = None, language: str | None = None) -> MailContent:
     """Render the mail template ``name`` with ``context`` into a :class:`MailContent`.
 
     :param folder: the folder the caller ships its mail templates in.
+    :param language: the recipient's language (a user's:
+        :func:`ordercraft.core.i18n.language_of`); by default the site's default language
+        (a client's).
     :raises NotFound: the template has no subject or text file in any folder.
     :raises ValidationError: a template cannot be rendered (the message names the file
         and the line: a site's own template may be wrong).
@@ -60,28 +64,31 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
     environment = _environment(tuple(folders))
     values = {**site_values, **(context or {})}
     current = f"{name}.subject.txt"
-    try:
-        subject = environment.get_template(current).render(values)
-        current = f"{name}.txt"
-        text = environment.get_template(current).render(values)
-        current = f"{name}.html"
+    with rendering_language(session, language, follow_page=False) as used:
+        values.setdefault("language", used)
+        values.setdefault("text_direction", text_direction(used))
         try:
-            html_template = environment.get_template(current)
-        except TemplateNotFound:
-            html = None
-        else:
-            html = html_template.render(values)
-    except TemplateNotFound as exc:
-        raise NotFound(f"template: mail template {name!r} needs the file {exc.name} (looked in "
-                       f"{', '.join(folders)})", field="template",
-                       code="unknown_mail_template") from None
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        source = _source(folders, getattr(exc, "filename", None) or current)
-        raise ValidationError(f"template: the mail template {source}"
-                              + (f" (line {line})" if line else "")
-                              + f" cannot be rendered: {exc.message or type(exc).__name__}",
-                              field="template", code="template_error") from None
+            subject = environment.get_template(current).render(values)
+            current = f"{name}.txt"
+            text = environment.get_template(current).render(values)
+            current = f"{name}.html"
+            try:
+                html_template = environment.get_template(current)
+            except TemplateNotFound:
+                html = None
+            else:
+                html = html_template.render(values)
+        except TemplateNotFound as exc:
+            raise NotFound(f"template: mail template {name!r} needs the file {exc.name} "
+                           f"(looked in {', '.join(folders)})", field="template",
+                           code="unknown_mail_template") from None
+        except TemplateError as exc:
+            line = getattr(exc, "lineno", None)
+            source = _source(folders, getattr(exc, "filename", None) or current)
+            raise ValidationError(f"template: the mail template {source}"
+                                  + (f" (line {line})" if line else "")
+                                  + f" cannot be rendered: {exc.message or type(exc).__name__}",
+                                  field="template", code="template_error") from None
     return MailContent(subject=" ".join(subject.split()), text=text.strip() + "\n",
                        html=html)
 
@@ -133,5 +140,6 @@ def _environment(folders: tuple[str, ...]) -> Environment:
                 # shows as written.
                 found.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
                 found.filters.update(money=money, qty=qty, percent=percent, day=day)
+                install_gettext(found)
                 _environments[folders] = found
     return found

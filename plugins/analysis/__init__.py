@@ -34,6 +34,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, hookimpl
 
 plugin = PluginInfo(
@@ -109,8 +110,8 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Analysis", "analysis.matrix_page", order=60, permission="analysis.read"),
-            MenuItem("Reports", "analysis_reports.reports_page", order=61, permission="analysis.read")]
+    return [MenuItem(N_("Analysis"), "analysis.matrix_page", order=60, permission="analysis.read"),
+            MenuItem(N_("Reports"), "analysis_reports.reports_page", order=61, permission="analysis.read")]
 
 
 @hookimpl

@@ -32,6 +32,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, ServiceRegistry, hookimpl
 
 plugin = PluginInfo(
@@ -110,13 +111,13 @@ def web_blueprints() -> list[Any]:
 def menu_items() -> list[MenuItem]:
     # One list of parties: crm's client list takes the Parties entry's place; suppliers
     # and the whole list are a kind filter away (tabs on both pages).
-    return [MenuItem("Clients", "crm_clients.index", order=6, permission="party.read",
+    return [MenuItem(N_("Clients"), "crm_clients.index", order=6, permission="party.read",
                      replaces="parties.index"),
-            MenuItem("Deals", "crm_deals.board", order=7, permission="party.read"),
-            MenuItem("Interactions", "crm_interactions.index", order=8,
+            MenuItem(N_("Deals"), "crm_deals.board", order=7, permission="party.read"),
+            MenuItem(N_("Interactions"), "crm_interactions.index", order=8,
                      permission="party.read"),
-            MenuItem("Client groups", "crm_groups.index", order=11, permission="party.read"),
-            MenuItem("Funnel report", "crm_reports.funnel", order=45, permission="party.read")]
+            MenuItem(N_("Client groups"), "crm_groups.index", order=11, permission="party.read"),
+            MenuItem(N_("Funnel report"), "crm_reports.funnel", order=45, permission="party.read")]
 
 
 @hookimpl

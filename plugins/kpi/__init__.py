@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import MenuItem, PluginInfo, hookimpl
 
 plugin = PluginInfo(
@@ -68,7 +69,7 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("KPIs", "kpi.card_page", order=65, permission="kpi.read")]
+    return [MenuItem(N_("KPIs"), "kpi.card_page", order=65, permission="kpi.read")]
 
 
 @hookimpl

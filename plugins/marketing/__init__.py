@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import (
     HookspecRegistry,
     MenuItem,
@@ -92,8 +93,8 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Campaigns", "marketing.campaigns_page", order=46, permission="marketing.read"),
-            MenuItem("Mailings", "marketing.mailings", order=47, permission="marketing.read")]
+    return [MenuItem(N_("Campaigns"), "marketing.campaigns_page", order=46, permission="marketing.read"),
+            MenuItem(N_("Mailings"), "marketing.mailings", order=47, permission="marketing.read")]
 
 
 @hookimpl

@@ -67,6 +67,7 @@ def notify_about_task(session: Any, task: Any, kind: str, recipient: Any,
         session.add(notification)
     # A kind a newer core may add has no mail template here: it is told in the app only.
     if wanted.email and recipient.email and kind in KINDS:
+        from ordercraft.sdk.i18n import language_of
         from ordercraft.sdk.mail import queue_mail, render_mail
 
         context = {"kind": kind, "text": text,
@@ -76,8 +77,9 @@ def notify_about_task(session: Any, task: Any, kind: str, recipient: Any,
                             "description": task.description or "",
                             "deadline": _when(task.deadline),
                             "assignee": _name(task.assignee)}}
+        # A mail to a user is in that user's language.
         content = render_mail(session, f"notifications/task_{kind}", context,
-                              folder=MAIL_TEMPLATES)
+                              folder=MAIL_TEMPLATES, language=language_of(session, recipient))
         queue_mail(session, to=formataddr((recipient.full_name, recipient.email)),
                    content=content, about=("task", task.id), source="notifications")
     return notification

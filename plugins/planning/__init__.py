@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import MenuItem, PluginInfo, hookimpl
 
 plugin = PluginInfo(
@@ -83,7 +84,7 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Planning", "planning.index", order=32, permission="planning.read")]
+    return [MenuItem(N_("Planning"), "planning.index", order=32, permission="planning.read")]
 
 
 @hookimpl(trylast=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, hookimpl
 
 plugin = PluginInfo(
@@ -116,7 +117,7 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Production", "production.index", order=30,
+    return [MenuItem(N_("Production"), "production.index", order=30,
                      permission="production.read")]
 
 

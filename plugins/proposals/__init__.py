@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import MenuItem, PluginInfo, hookimpl
 
 plugin = PluginInfo(
@@ -95,7 +96,7 @@ def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Proposals", "proposals.index", order=24, permission="proposal.read")]
+    return [MenuItem(N_("Proposals"), "proposals.index", order=24, permission="proposal.read")]
 
 
 @hookimpl

@@ -21,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import MenuItem, PluginInfo, ServiceRegistry, hookimpl
 
 plugin = PluginInfo(
@@ -101,7 +102,7 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Purchasing", "purchasing.orders", order=30,
+    return [MenuItem(N_("Purchasing"), "purchasing.orders", order=30,
                      permission="purchasing.read")]
 
 

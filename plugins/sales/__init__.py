@@ -29,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import HookspecRegistry, MenuItem, PluginInfo, ServiceRegistry, hookimpl
 
 plugin = PluginInfo(
@@ -166,8 +167,8 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Orders", "sales.index", order=25, permission="order.read"),
-            MenuItem("Invoices", "sales_money.invoices", order=26, permission="invoice.read")]
+    return [MenuItem(N_("Orders"), "sales.index", order=25, permission="order.read"),
+            MenuItem(N_("Invoices"), "sales_money.invoices", order=26, permission="invoice.read")]
 
 
 @hookimpl

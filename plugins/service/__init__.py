@@ -24,6 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.plugins import MenuItem, PluginInfo, ServiceRegistry, hookimpl
 
 plugin = PluginInfo(
@@ -96,8 +97,8 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def menu_items() -> list[MenuItem]:
-    return [MenuItem("Complaints", "service.index", order=40, permission="complaint.read"),
-            MenuItem("Knowledge base", "service.articles", order=41,
+    return [MenuItem(N_("Complaints"), "service.index", order=40, permission="complaint.read"),
+            MenuItem(N_("Knowledge base"), "service.articles", order=41,
                      permission="article.read")]
 
 

@@ -8,6 +8,7 @@ same way. See docs/web.md.
 
 from __future__ import annotations
 
+from ordercraft.core.i18n import N_
 from ordercraft.core.registries import MenuItem
 
 #: ``"module:attribute"`` of every core blueprint (attribute defaults to ``bp``).
@@ -40,25 +41,25 @@ CORE_BLUEPRINTS: list[str] = [
 
 #: The core's entries of the main menu (plugins add theirs with the ``menu_items`` hook).
 CORE_MENU: list[MenuItem] = [
-    MenuItem("Home", "main.index", order=0),
-    MenuItem("Tasks", "tasks.index", order=5, permission="task.read"),
-    MenuItem("Parties", "parties.index", order=10, permission="party.read"),
-    MenuItem("Items", "items.index", order=15, permission="item.read"),
-    MenuItem("Stock", "stock.index", order=20, permission="stock.read"),
-    MenuItem("Warehouses", "warehouses.index", order=25, permission="warehouse.read"),
-    MenuItem("Calculators", "calc.index", order=40, permission="calc.run"),
-    MenuItem("Processes", "processes.index", order=80, permission="task.read"),
+    MenuItem(N_("Home"), "main.index", order=0),
+    MenuItem(N_("Tasks"), "tasks.index", order=5, permission="task.read"),
+    MenuItem(N_("Parties"), "parties.index", order=10, permission="party.read"),
+    MenuItem(N_("Items"), "items.index", order=15, permission="item.read"),
+    MenuItem(N_("Stock"), "stock.index", order=20, permission="stock.read"),
+    MenuItem(N_("Warehouses"), "warehouses.index", order=25, permission="warehouse.read"),
+    MenuItem(N_("Calculators"), "calc.index", order=40, permission="calc.run"),
+    MenuItem(N_("Processes"), "processes.index", order=80, permission="task.read"),
     # Administration: last in the menu, in a section of its own.
-    MenuItem("Users", "admin.users", order=900, permission="user.admin",
-             section="Administration"),
-    MenuItem("Roles and permissions", "admin.roles", order=901, permission="user.admin",
-             section="Administration"),
-    MenuItem("Plugins", "site_admin.plugins", order=902, permission="site.admin",
-             section="Administration"),
-    MenuItem("Company", "site_admin.company", order=903, permission="site.admin",
-             section="Administration"),
-    MenuItem("Backups", "site_admin.backups", order=904, permission="site.admin",
-             section="Administration"),
-    MenuItem("Audit log", "admin.audit", order=905, permission="user.admin",
-             section="Administration"),
+    MenuItem(N_("Users"), "admin.users", order=900, permission="user.admin",
+             section=N_("Administration")),
+    MenuItem(N_("Roles and permissions"), "admin.roles", order=901, permission="user.admin",
+             section=N_("Administration")),
+    MenuItem(N_("Plugins"), "site_admin.plugins", order=902, permission="site.admin",
+             section=N_("Administration")),
+    MenuItem(N_("Company"), "site_admin.company", order=903, permission="site.admin",
+             section=N_("Administration")),
+    MenuItem(N_("Backups"), "site_admin.backups", order=904, permission="site.admin",
+             section=N_("Administration")),
+    MenuItem(N_("Audit log"), "admin.audit", order=905, permission="user.admin",
+             section=N_("Administration")),
 ]

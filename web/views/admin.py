@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError, ValidationError
+from ordercraft.core.i18n import gettext, ngettext
 from ordercraft.core.services import roles as role_service
 from ordercraft.core.services import sessions as session_service
 from ordercraft.core.services import users as user_service
@@ -82,7 +83,7 @@ def user_new():
     if generated:  # shown on this page only, never kept in the (signed, not secret) cookie
         return _user_page(user.name, secret=("password", password),
                           notice=f"User “{user.name}” was added.")
-    flash(f"User “{user.name}” was added.", "success")
+    flash(gettext("User “%(name)s” was added.", name=user.name), "success")
     return redirect(url_for("admin.user", name=user.name), code=303)
 
 
@@ -130,7 +131,7 @@ def user_edit(name: str):
         if exc.field == "roles":
             form.errors[""] = exc.message
         return _user_page(name, form=form, chosen=chosen), FORM_ERROR_STATUS
-    flash("The changes were saved.", "success")
+    flash(gettext("The changes were saved."), "success")
     return redirect(url_for("admin.user", name=name), code=303)
 
 
@@ -147,7 +148,8 @@ def user_password(name: str):
         mark_failed()
         flash(exc.message, "error")
         return redirect(url_for("admin.user", name=name), code=303)
-    notice = "The password was reset; their sessions ended and their API tokens were revoked."
+    notice = gettext("The password was reset; their sessions ended and their API tokens "
+                     "were revoked.")
     if generated:
         return _user_page(name, secret=("password", password), notice=notice)
     flash(notice, "success")
@@ -159,7 +161,8 @@ def user_password(name: str):
 def user_active(name: str):
     active = request.form.get("active") == "yes"
     user_service.set_active(request_session(), name, active)
-    flash(f"User “{name}” was {'reactivated' if active else 'deactivated'}.", "success")
+    flash(gettext("User “%(name)s” was reactivated.", name=name) if active
+          else gettext("User “%(name)s” was deactivated.", name=name), "success")
     return redirect(url_for("admin.user", name=name), code=303)
 
 
@@ -169,7 +172,7 @@ def user_sessions_end(name: str):
     person = user_service.get_user(request_session(), name)
     ended = session_service.end_user_sessions(request_session(), person.id,
                                               session_service.ENDED_BY_ADMIN)
-    flash(f"{ended} session(s) ended.", "success")
+    flash(ngettext("%(num)d session ended.", "%(num)d sessions ended.", ended), "success")
     return redirect(url_for("admin.user", name=name), code=303)
 
 
@@ -177,7 +180,7 @@ def user_sessions_end(name: str):
 @permission_required("user.admin")
 def session_end(session_id: int):
     record = session_service.end_session(request_session(), session_id)
-    flash("The session was ended.", "success")
+    flash(gettext("The session was ended."), "success")
     return redirect(url_for("admin.user", name=record.user.name), code=303)
 
 
@@ -203,7 +206,8 @@ def token_new(name: str):
 @permission_required("user.admin")
 def token_revoke(token_id: int):
     row = user_service.revoke_token(request_session(), token_id)
-    flash(f"The API token “{row.label or row.id}” was revoked.", "success")
+    flash(gettext("The API token “%(name)s” was revoked.", name=row.label or row.id),
+          "success")
     return redirect(url_for("admin.user", name=row.user.name), code=303)
 
 
@@ -273,8 +277,8 @@ def roles_save():
         if revoked:
             role_service.revoke(db, name, revoked)
         changes += len(granted) + len(revoked)
-    flash(f"{changes} permission change(s) saved." if changes else "Nothing was changed.",
-          "success")
+    flash(ngettext("%(num)d permission change saved.", "%(num)d permission changes saved.",
+                   changes) if changes else gettext("Nothing was changed."), "success")
     return redirect(url_for("admin.roles"), code=303)
 
 
@@ -289,8 +293,8 @@ def role_new():
         form.fail(exc)
         return render_template("admin/roles.html", form=form,
                                **permission_grid(request_session())), FORM_ERROR_STATUS
-    flash(f"Role “{form.values['name'].strip()}” was added: tick its permissions below.",
-          "success")
+    flash(gettext("Role “%(name)s” was added: tick its permissions below.",
+                  name=form.values["name"].strip()), "success")
     return redirect(url_for("admin.roles"), code=303)
 
 

@@ -12,6 +12,7 @@ from ordercraft.core.calc import api as calc
 from ordercraft.core.calc.errors import CalculatorBusy, CalculatorError
 from ordercraft.core.calc.format import Parameter
 from ordercraft.core.errors import ValidationError
+from ordercraft.core.i18n import gettext
 from ordercraft.web.auth import permission_required
 from ordercraft.web.errors import error_response
 from ordercraft.web.extension import get_platform, mark_failed, reads_first, request_session
@@ -224,8 +225,10 @@ def _store(form: Form, info: Any) -> Any:
             message = message[len(key) + 2:]
         form.errors[key] = message[:1].upper() + message[1:]
         return _editor(form, info), FORM_ERROR_STATUS
-    flash(f"{'Stored' if created else 'Already stored'}: {stored.name} version "
-          f"{stored.version[:12]}.", "success")
+    flash(gettext("Stored: %(name)s version %(version)s.", name=stored.name,
+                  version=stored.version[:12]) if created
+          else gettext("Already stored: %(name)s version %(version)s.", name=stored.name,
+                       version=stored.version[:12]), "success")
     return redirect(url_for("calc.calculator", name=stored.name), code=303)
 
 

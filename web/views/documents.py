@@ -25,6 +25,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.web.auth import login_required, safe_next
 from ordercraft.web.extension import mark_failed, request_session
 from ordercraft.web.pages import Pager, page_arguments
@@ -151,7 +152,7 @@ def transition(document_type: str, document_id: int, name: str):
     message = f"{document_type.replace('_', ' ').capitalize()} {document_id}: " \
               f"{result.source.replace('_', ' ')} → {result.target.replace('_', ' ')}."
     if result.started_processes:
-        message += " A process started."
+        message += " " + gettext("A process started.")
     flash(message, "success")
     return redirect(back, code=303)
 
@@ -169,5 +170,5 @@ def comment(document_type: str, document_id: int):
         mark_failed()
         flash(exc.message, "error")
         return redirect(back, code=303)
-    flash("The comment was added.", "success")
+    flash(gettext("The comment was added."), "success")
     return redirect(back, code=303)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import NotFound, OrdercraftError, ValidationError
+from ordercraft.core.i18n import gettext
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
 from ordercraft.core.permissions import has_permission
 from ordercraft.core.services import catalog, items
@@ -101,7 +102,7 @@ def create():
                                  custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _item_form(form.fail(exc), None), FORM_ERROR_STATUS
-    flash(f"Item {item.sku} was added.", "success")
+    flash(gettext("Item %(sku)s was added.", sku=item.sku), "success")
     return redirect(url_for("items.card", sku=item.sku), code=303)
 
 
@@ -122,7 +123,7 @@ def edit(sku: str):
                                   custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _item_form(form.fail(exc), item), FORM_ERROR_STATUS
-    flash(f"Item {saved.sku} was saved.", "success")
+    flash(gettext("Item %(sku)s was saved.", sku=saved.sku), "success")
     return redirect(url_for("items.card", sku=saved.sku), code=303)
 
 
@@ -163,7 +164,7 @@ def set_unit(sku: str):
 @permission_required("item.write")
 def remove_unit(sku: str, unit: str):
     catalog.remove_unit(request_session(), sku, unit)
-    flash(f"Unit {unit} was removed.", "success")
+    flash(gettext("Unit %(unit)s was removed.", unit=unit), "success")
     return redirect(url_for("items.card", sku=sku), code=303)
 
 
@@ -185,7 +186,7 @@ def create_group():
                                      parent=form.values["parent"] or None)
     except OrdercraftError as exc:
         return _groups_page(form.fail(exc)), FORM_ERROR_STATUS
-    flash(f"Group {group.name} was added.", "success")
+    flash(gettext("Group %(name)s was added.", name=group.name), "success")
     return redirect(url_for("items.groups"), code=303)
 
 
@@ -205,11 +206,11 @@ def change_group(group_id: int):
         if action == "delete":
             name = catalog.get_group(session, group_id).name
             catalog.delete_group(session, group_id)
-            flash(f"Group {name} was removed.", "success")
+            flash(gettext("Group %(name)s was removed.", name=name), "success")
         else:
             group = catalog.update_group(session, group_id, name=request.form.get("name"),
                                          parent=request.form.get("parent") or None, move=True)
-            flash(f"Group {group.name} was saved.", "success")
+            flash(gettext("Group %(name)s was saved.", name=group.name), "success")
     except OrdercraftError as exc:
         from ordercraft.web.extension import mark_failed
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError, ValidationError
+from ordercraft.core.i18n import gettext
 from ordercraft.core.models.entities import PARTY_KINDS
 from ordercraft.core.services import parties
 from ordercraft.web.auth import permission_required
@@ -74,7 +75,7 @@ def create():
                                      custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), party=None), FORM_ERROR_STATUS
-    flash(f"Party “{party.name}” was created.", "success")
+    flash(gettext("Party “%(name)s” was created.", name=party.name), "success")
     return redirect(url_for("parties.detail", party_id=party.id), code=303)
 
 
@@ -96,7 +97,7 @@ def edit(party_id: int):
         parties.update_party(db, party_id, **form.fields, custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _form_page(form.fail(exc), party=party), FORM_ERROR_STATUS
-    flash("The changes were saved.", "success")
+    flash(gettext("The changes were saved."), "success")
     return redirect(url_for("parties.detail", party_id=party_id), code=303)
 
 

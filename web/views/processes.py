@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.web.auth import permission_required
 from ordercraft.web.extension import mark_failed, request_session
 from ordercraft.web.pages import Pager, page_arguments
@@ -80,7 +81,7 @@ def start(name: str):
         mark_failed()
         flash(exc.message, "error")
         return redirect(url_for("processes.detail", name=name), code=303)
-    flash(f"Process run {process.id} started.", "success")
+    flash(gettext("Process run %(id)s started.", id=process.id), "success")
     return redirect(url_for("processes.run", run_id=process.id), code=303)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.core.services import sessions as session_service
 from ordercraft.core.services import users as user_service
 from ordercraft.web.auth import current_user, log_in, login_required
@@ -49,8 +50,8 @@ def password():
         form.fail(exc)
         return _page(Form(errors=form.errors)), FORM_ERROR_STATUS
     log_in(user)  # every session ended with the change: this browser gets a fresh one
-    flash("Your password was changed; your other sessions ended and your API tokens were "
-          "revoked.", "success")
+    flash(gettext("Your password was changed; your other sessions ended and your API "
+                  "tokens were revoked."), "success")
     return redirect(url_for("profile.index"), code=303)
 
 
@@ -74,7 +75,7 @@ def token_new():
 @login_required
 def token_revoke(token_id: int):
     user_service.revoke_token(request_session(), token_id)
-    flash("The API token was revoked.", "success")
+    flash(gettext("The API token was revoked."), "success")
     return redirect(url_for("profile.index"), code=303)
 
 
@@ -82,5 +83,5 @@ def token_revoke(token_id: int):
 @login_required
 def session_end(session_id: int):
     session_service.end_session(request_session(), session_id)
-    flash("The session was ended.", "success")
+    flash(gettext("The session was ended."), "success")
     return redirect(url_for("profile.index"), code=303)

@@ -20,6 +20,7 @@ from flask import (
 )
 
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.web.auth import permission_required
 from ordercraft.web.extension import (
     BLUEPRINT_PLUGINS,
@@ -97,7 +98,8 @@ def _switch(name: str, action: str) -> Any:
     except OrdercraftError as exc:  # essential, required, requirements off, cannot load
         flash(exc.message[:1].upper() + exc.message[1:], "error")
         return redirect(url_for("site_admin.plugins"), code=303)
-    flash(f"Plugin “{name}” was {action}d.", "success")
+    flash(gettext("Plugin “%(name)s” was enabled.", name=name) if action == "enable"
+          else gettext("Plugin “%(name)s” was disabled.", name=name), "success")
     return redirect(url_for("site_admin.plugins"), code=303)
 
 
@@ -180,7 +182,7 @@ def company_save():
     if form.errors:
         mark_failed()
         return _company_page(form), FORM_ERROR_STATUS
-    flash("The company settings were saved.", "success")
+    flash(gettext("The company settings were saved."), "success")
     return redirect(url_for("site_admin.company"), code=303)
 
 
@@ -230,7 +232,8 @@ def backup_make():
     begin_writing(db)
     record_change(db, "backup", result.path.name, {"bytes": [None, result.bytes]},
                   action="create")
-    flash(f"Backup {result.path.name} was made ({result.bytes:,} bytes).", "success")
+    flash(gettext("Backup %(name)s was made (%(size)s bytes).", name=result.path.name,
+                  size=format(result.bytes, ",")), "success")
     return redirect(url_for("site_admin.backups"), code=303)
 
 
@@ -260,5 +263,5 @@ def backup_schedule():
         mark_failed()
         flash(exc.message, "error")
         return redirect(url_for("site_admin.backups"), code=303)
-    flash("The backup schedule was saved.", "success")
+    flash(gettext("The backup schedule was saved."), "success")
     return redirect(url_for("site_admin.backups"), code=303)

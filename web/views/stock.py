@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
 from ordercraft.core.services import items
 from ordercraft.core.services.fields import STOCK_RULES, check_all
@@ -105,7 +106,7 @@ def edit_item(sku: str):
                           custom_fields=form.custom_fields)
     except OrdercraftError as exc:
         return _item_form(form.fail(exc), item), FORM_ERROR_STATUS
-    flash(f"Item {sku} was saved.", "success")
+    flash(gettext("Item %(sku)s was saved.", sku=sku), "success")
     return redirect(url_for("stock.item", sku=sku), code=303)
 
 
@@ -154,14 +155,22 @@ def _done(action: str, posted: stock.PostedDocument) -> str:
     if action == "count":
         counted = posted.details["counted"][0]
         if not posted.moves:
-            return (f"Counted {counted['counted']} of {counted['item']} in "
-                    f"{counted['warehouse']}: as in the books, nothing to post "
-                    f"(document {posted.id}).")
+            return gettext("Counted %(counted)s of %(item)s in %(warehouse)s: as in the books, "
+                           "nothing to post (document %(document)s).",
+                           counted=counted["counted"], item=counted["item"],
+                           warehouse=counted["warehouse"], document=posted.id)
         move = posted.moves[0]
-        return (f"Counted {counted['counted']} of {counted['item']} in {counted['warehouse']}"
-                f" ({counted['book']} in the books): {'gain' if move.qty > 0 else 'loss'} of "
-                f"{stock.qty_text(abs(move.qty), move.precision)} {move.unit}, value "
-                f"{amount_text(abs(move.value))} (document {posted.id}).")
+        difference = dict(counted=counted["counted"], item=counted["item"],
+                          warehouse=counted["warehouse"], book=counted["book"],
+                          qty=stock.qty_text(abs(move.qty), move.precision), unit=move.unit,
+                          value=amount_text(abs(move.value)), document=posted.id)
+        if move.qty > 0:
+            return gettext("Counted %(counted)s of %(item)s in %(warehouse)s (%(book)s in the "
+                           "books): gain of %(qty)s %(unit)s, value %(value)s (document "
+                           "%(document)s).", **difference)
+        return gettext("Counted %(counted)s of %(item)s in %(warehouse)s (%(book)s in the "
+                       "books): loss of %(qty)s %(unit)s, value %(value)s (document "
+                       "%(document)s).", **difference)
     move = posted.moves[0]
     where = (f"from {move.warehouse} to {posted.moves[-1].warehouse}" if action == "transfer"
              else f"in {move.warehouse}")

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.db import utcnow
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.web.auth import current_user, permission_required
 from ordercraft.web.extension import mark_failed, request_session
 from ordercraft.web.pages import Pager, page_arguments
@@ -133,7 +134,7 @@ def done(task_id: int):
 
     check_all = request.form.get("check_all") == "1"
     return _act(task_id, lambda s: complete_task(s, task_id, check_all=check_all),
-                f"Task {task_id} is done.")
+                gettext("Task %(id)s is done.", id=task_id))
 
 
 @bp.post("/<int:task_id>/start")
@@ -141,7 +142,7 @@ def done(task_id: int):
 def start(task_id: int):
     from ordercraft.core.workflow.tasks import start_task
 
-    return _act(task_id, lambda s: start_task(s, task_id), f"Task {task_id} is in progress.")
+    return _act(task_id, lambda s: start_task(s, task_id), gettext("Task %(id)s is in progress.", id=task_id))
 
 
 @bp.post("/<int:task_id>/check/<int:number>")
@@ -151,7 +152,7 @@ def check(task_id: int, number: int):
 
     done_flag = request.form.get("done", "1") == "1"
     return _act(task_id, lambda s: check_item(s, task_id, number, done_flag),
-                "Ticked." if done_flag else "Unticked.")
+                gettext("Ticked.") if done_flag else gettext("Unticked."))
 
 
 @bp.post("/<int:task_id>/reassign")
@@ -161,7 +162,7 @@ def reassign(task_id: int):
 
     to = request.form.get("to", "").strip()
     return _act(task_id, lambda s: reassign_task(s, task_id, to),
-                f"Task {task_id} was given to {to}.")
+                gettext("Task %(id)s was given to %(person)s.", id=task_id, person=to))
 
 
 @bp.post("/<int:task_id>/comments")
@@ -170,4 +171,4 @@ def comment(task_id: int):
     from ordercraft.core.workflow.tasks import comment_task
 
     text = request.form.get("text", "")
-    return _act(task_id, lambda s: comment_task(s, task_id, text), "The comment was added.")
+    return _act(task_id, lambda s: comment_task(s, task_id, text), gettext("The comment was added."))

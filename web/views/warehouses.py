@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.core.permissions import has_permission
 from ordercraft.core.services import warehouses
 from ordercraft.web.auth import current_user, permission_required
@@ -63,7 +64,7 @@ def create():
     except OrdercraftError as exc:
         return render_template("warehouses/form.html", form=form.fail(exc),
                                warehouse=None), FORM_ERROR_STATUS
-    flash(f"Warehouse {place.code} was added.", "success")
+    flash(gettext("Warehouse %(code)s was added.", code=place.code), "success")
     return redirect(url_for("warehouses.index"), code=303)
 
 
@@ -83,7 +84,7 @@ def edit(code: str):
     except OrdercraftError as exc:
         return render_template("warehouses/form.html", form=form.fail(exc),
                                warehouse=place), FORM_ERROR_STATUS
-    flash(f"Warehouse {saved.code} was saved.", "success")
+    flash(gettext("Warehouse %(code)s was saved.", code=saved.code), "success")
     return redirect(url_for("warehouses.index"), code=303)
 
 
@@ -92,6 +93,6 @@ def edit(code: str):
 def active(code: str):
     active = request.form.get("active") == "yes"
     place = warehouses.update_warehouse(request_session(), code, active=active)
-    flash(f"Warehouse {place.code} was {'reactivated' if active else 'deactivated'}.",
-          "success")
+    flash(gettext("Warehouse %(code)s was reactivated.", code=place.code) if active
+          else gettext("Warehouse %(code)s was deactivated.", code=place.code), "success")
     return redirect(url_for("warehouses.index"), code=303)

@@ -10,7 +10,6 @@ explicitly below.
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,15 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE_TEMPLATE_FOLDERS = [ROOT / "web" / "templates", ROOT / "core" / "print_templates",
                          ROOT / "core" / "mail" / "mail_templates"]
 PLUGIN_TEMPLATE_KINDS = ("templates", "print_templates", "mail_templates")
-#: Bundled plugins whose templates are checked: add a name here when its templates pass
-#: (the marking is on its way plugin by plugin). ORDERCRAFT_I18N_CHECK_PLUGINS=all (or a
-#: comma-separated list) checks others now.
-PLUGINS_CHECKED: tuple[str, ...] = ("kpi", "marketing", "service")
-_ASKED = os.environ.get("ORDERCRAFT_I18N_CHECK_PLUGINS", "")
-if _ASKED:
-    PLUGINS_CHECKED = tuple(
-        sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").is_file())
-        if _ASKED == "all" else [n.strip() for n in _ASKED.split(",") if n.strip()])
+#: Every bundled plugin's templates are checked.
+PLUGINS_CHECKED: tuple[str, ...] = tuple(
+    sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").is_file()))
 #: Text that reads the same in every language.
 ALLOWED = frozenset({"Ordercraft", "Oc", "SKU", "PDF", "CSV", "XLSX", "API", "ID", "OK", "×",
                      "SMTP", "UTC", "JSON", "E-mail"})
@@ -123,8 +116,7 @@ def test_the_cores_templates_mark_all_their_text(environment):
     _check(environment, CORE_TEMPLATE_FOLDERS)
 
 
-@pytest.mark.parametrize("plugin", PLUGINS_CHECKED or [pytest.param(
-    "", marks=pytest.mark.skip(reason="no plugin's templates are marked yet"))])
+@pytest.mark.parametrize("plugin", PLUGINS_CHECKED)
 def test_a_plugins_templates_mark_all_their_text(environment, plugin):
     _check(environment, plugin_template_folders((plugin,)))
 

@@ -50,12 +50,20 @@ def proposal(proposal_id: int):
 
     found = get_proposal(request_session(), proposal_id)
     from ordercraft.plugins.proposals.proposals import EDITABLE, TRIGGERS
+    from ordercraft.plugins.proposals.sending import default_address
 
+    panel = document_panel(found)
+    # One Send on the page: the form below (address, then the same transition); the
+    # workflow's own button would send to the default address without asking.
+    may_send = any(t["name"] == "send" and t["allowed"] for t in panel.transitions)
+    panel.transitions = [t for t in panel.transitions
+                         if not (t["name"] == "send" and t["allowed"])]
     return render_template(
         "proposals/proposal.html", proposal=found, body=proposal_dict(found),
         editable=found.state in (*EDITABLE, "sent"), triggers=TRIGGERS,
-        schedule_rows=SCHEDULE_ROWS,
-        panel=document_panel(found), templates=list_templates(request_session()),
+        schedule_rows=SCHEDULE_ROWS, may_send=may_send,
+        send_to=default_address(found) if may_send else "",
+        panel=panel, templates=list_templates(request_session()),
         order_url=_order_url(found.order_id),
         deal_url=document_url("deal", found.deal_id) if found.deal_id else None)
 

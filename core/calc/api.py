@@ -243,6 +243,29 @@ def run_calculator(name_or_path: str | CalculatorSource, params: Mapping[str, An
                     **options)
 
 
+def rerun_posted(platform: Platform, calculator: str, params: str, *,
+                 version: str | None = None) -> CalcResult:
+    """Run again, and keep, the calculation a calculator page showed, to price a document
+    line by it ("Add to proposal / order"): ``params`` is the JSON text of the run's
+    inputs as the page posted them, ``version`` the script version it ran (default: the
+    current one). Bad JSON is a ``ValidationError`` naming the field ``params``. Call it
+    outside any transaction: the run takes a worker, and is kept in one of its own."""
+    import json
+
+    from ordercraft.core.errors import ValidationError
+
+    try:
+        inputs = json.loads(params or "{}")
+    except ValueError:
+        raise ValidationError("params: the calculator's inputs are not JSON",
+                              field="params") from None
+    if not isinstance(inputs, dict):
+        raise ValidationError("params: the calculator's inputs are not a mapping",
+                              field="params")
+    return run_calculator(calculator, inputs, platform=platform, version=version or None,
+                          save=True, files=False)
+
+
 def _run(name_or_path: str | CalculatorSource, params: Mapping[str, Any] | None, *,
          catalog: Any, platform: Platform | None, active: Session | None, version: str | None,
          timeout: float | None, pool: WorkerPool | None, save: bool, files: bool

@@ -562,7 +562,8 @@ def approval_threshold(session: Session) -> Decimal:
 
 def accept(session: Session, proposal: Proposal, when: date) -> dict[str, Any]:
     """The action of ``accept``: the order with the same lines (optional lines the client
-    did not tick left out; text lines are the order's notes), prices and payment
+    did not tick left out; text lines are the order's notes; a calculator line keeps its
+    run), prices and payment
     schedule, linked both ways; the deal moves to won with the order's amount."""
     if proposal.valid_until < when:
         raise Conflict(f"valid_until: proposal {proposal.number} expired on "
@@ -572,7 +573,8 @@ def accept(session: Session, proposal: Proposal, when: date) -> dict[str, Any]:
               "price": line.price, "discount": line.discount_pct, "tax_rate": line.tax_rate,
               "description": (f"{line.group_title}: {line.description}"
                               if line.group_title and line.kind == "config"
-                              else line.description)[:300]}
+                              else line.description)[:300],
+              "source": line.source if line.kind == "calc" and line.source else None}
              for line in proposal.lines if line.counts and line.item_id is not None]
     if not lines:
         raise Conflict(f"proposal {proposal.number} has no lines to order", field="lines",

@@ -138,11 +138,8 @@ def add_calculation():
     """The calculator page's "Add to proposal": run the calculator again with the inputs
     shown (kept as a run, in a transaction of its own) and add its result as a line, in
     a short writing transaction; a new draft for ``client`` when no proposal is chosen."""
-    import json
-
     from ordercraft.plugins.proposals import proposals
-    from ordercraft.sdk.calc import run_calculator
-    from ordercraft.sdk.errors import ValidationError
+    from ordercraft.sdk.calc import rerun_posted
     from ordercraft.sdk.plugins import site_platform
 
     session = request_session()
@@ -150,16 +147,8 @@ def add_calculation():
     session.rollback()
     form = request.form
     try:
-        try:
-            params = json.loads(form.get("params") or "{}")
-        except ValueError:
-            raise ValidationError("params: the calculator's inputs are not JSON",
-                                  field="params") from None
-        if not isinstance(params, dict):
-            raise ValidationError("params: the calculator's inputs are not a mapping",
-                                  field="params")
-        run = run_calculator(form.get("calculator", ""), params, platform=platform,
-                             save=True).to_dict()
+        run = rerun_posted(platform, form.get("calculator", ""), form.get("params", ""),
+                           version=form.get("version") or None).to_dict()
         with platform.session(user) as writing:
             target: Any = form.get("proposal", "").strip()
             if not target:

@@ -53,11 +53,10 @@ def proposal(proposal_id: int):
     from ordercraft.plugins.proposals.sending import default_address
 
     panel = document_panel(found)
-    # One Send on the page: the form below (address, then the same transition); the
-    # workflow's own button would send to the default address without asking.
-    may_send = any(t["name"] == "send" and t["allowed"] for t in panel.transitions)
-    panel.transitions = [t for t in panel.transitions
-                         if not (t["name"] == "send" and t["allowed"])]
+    # One Send on the page: the form below (address, then the same transition, whose
+    # refusal it shows); the workflow's own button would not ask for the address.
+    panel.transitions = [t for t in panel.transitions if t["name"] != "send"]
+    may_send = found.state in ("draft", "approved")
     return render_template(
         "proposals/proposal.html", proposal=found, body=proposal_dict(found),
         editable=found.state in (*EDITABLE, "sent"), triggers=TRIGGERS,

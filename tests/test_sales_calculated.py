@@ -87,8 +87,9 @@ def test_the_calculator_page_adds_its_result_to_an_order(site):
         **fields, "client": "Nobody Ltd", "item": "SENSOR"}, follow_redirects=True)
     assert "Nobody Ltd" in nobody.text
     assert len(_order(site, confirmed)[0]["lines"]) == 1
-    from ordercraft.plugins.sales.models import Order
     from sqlalchemy import func, select
+
+    from ordercraft.plugins.sales.models import Order
 
     with site.session() as session:
         assert session.scalar(select(func.count()).select_from(Order)) == 3

@@ -76,6 +76,12 @@ def test_api_invoices_payments_receivables(site):
     assert cancel.status_code == 409
     listed = client.get("/api/v1/invoices?status=partially_paid", headers=headers).json
     assert [i["number"] for i in listed["items"]] == ["INV-00001"]
+    payments = client.get(f"/api/v1/payments?client={kit.SCHOOL}", headers=headers).json
+    assert [(p["number"], p["amount"], p["allocations"][0]["invoice"])
+            for p in payments["items"]] == [("PAY-00001", "1000.00", "INV-00001")]
+    assert client.get("/api/v1/payments?unallocated=true", headers=headers).json["total"] == 0
+    nobody = client.get("/api/v1/payments?client=Nobody", headers=headers)
+    assert nobody.status_code == 404 and nobody.json["error"]["field"] == "client"
     spec = client.get("/api/v1/openapi.json", headers=headers).json
     for path in ("/api/v1/invoices", "/api/v1/payments", "/api/v1/receivables",
                  "/api/v1/payments/import", "/api/v1/invoices/{document_id}/transitions/{name}"):

@@ -114,6 +114,23 @@ def test_lines_round_per_line_half_up_and_calculator_runs_are_kept(site):
     with site.session() as session:
         proposals.change_line(session, proposal_id, 4, chosen=True)
         assert proposals.get_proposal(session, proposal_id).subtotal == D("7074.53")
+    # The order made on acceptance keeps the calculator line's run; its page links back.
+    from ordercraft.sdk.workflow import transition
+
+    with site.session() as session:
+        proposal = proposals.get_proposal(session, proposal_id)
+        transition(session, proposal, "send")
+        transition(session, proposal, "accept")
+        order_id = proposal.order_id
+    with site.session() as session:
+        from ordercraft.plugins.sales.orders import get_order
+
+        sources = [line.source for line in get_order(session, order_id).lines]
+    assert sources[0] is None and sources[2] is None
+    assert (sources[1]["version"], sources[1]["params"], sources[1]["run_id"]) == (
+        "3f2a9c1b", {"nodes": 6, "processor": "a8"}, 7)
+    page = site.client(login="admin").get(f"/orders/{order_id}").text
+    assert 'data-section="proposals-order"' in page and "TCP-00001</a> v1" in page
 
 
 def test_big_discount_needs_approval_then_versions_then_order(site):

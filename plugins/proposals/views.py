@@ -107,6 +107,25 @@ def deal_section(session: Any, user: Any, deal: Any) -> list[Any]:
     return [PageSection("Proposals", Markup(html), order=25, name="proposals")]
 
 
+def order_section(session: Any, user: Any, order: Any) -> list[Any]:
+    """The order page's link back to the proposal it was accepted from (hook
+    ``page_sections``): the proposal links to its order, the order to its proposal."""
+    from markupsafe import Markup
+    from sqlalchemy import select
+
+    from ordercraft.plugins.proposals.models import Proposal
+    from ordercraft.sdk.permissions import has_permission
+    from ordercraft.sdk.plugins import PageSection
+
+    if not has_permission(user, "proposal.read"):
+        return []
+    found = list(session.scalars(select(Proposal).where(Proposal.order_id == order.id)))
+    if not found:
+        return []
+    html = render_template("proposals/order_section.html", proposals=found)
+    return [PageSection("Proposal", Markup(html), order=5, name="proposals-order")]
+
+
 def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
     """The calculator page's "Add to a proposal" (hook ``page_sections``): the result
     becomes a calculator line of an open proposal, or of a new one for a client; the

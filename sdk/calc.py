@@ -18,7 +18,7 @@ first, then the items table) and the run can be kept (``save=True``). A failure 
 could not start because the user's share of workers was taken is a
 :class:`CalculatorBusy` (try again). A kept run's result, to price a document line by
 it: ``stored_run(session, run_id)``; the run a calculator page showed, run again and
-kept: ``rerun_posted(platform, name, params_json, version=...)``. Writing a
+kept: ``rerun_posted(platform, request.form)``. Writing a
 calculator: docs/calculators.md.
 
 **Arithmetic over named numbers** (a KPI's formula over metrics, say) uses the same

@@ -165,8 +165,7 @@ def add_calculation():
     session.rollback()
     form = request.form
     try:
-        run = rerun_posted(platform, form.get("calculator", ""), form.get("params", ""),
-                           version=form.get("version") or None).to_dict()
+        run = rerun_posted(platform, form).to_dict()
         with platform.session(user) as writing:
             target: Any = form.get("proposal", "").strip()
             if not target:

@@ -370,8 +370,7 @@ def add_calculation():
     session.rollback()
     form = request.form
     try:
-        run = rerun_posted(platform, form.get("calculator", ""), form.get("params", ""),
-                           version=form.get("version") or None).to_dict()
+        run = rerun_posted(platform, form).to_dict()
         with platform.session(user) as writing:
             order = add_calculated_line(
                 writing, form.get("order", "").strip() or None, run=run,

@@ -211,3 +211,34 @@ def test_an_expired_proposal_is_not_accepted(site):
         transition(session, proposal, "decline", reason="budget moved to next year")
         assert (proposal.state, proposal.close_reason) == (
             "declined", "budget moved to next year")
+
+
+def test_discount_limits_per_role(site):
+    """``proposals_discount_limits``: a user sends up to the highest limit of their roles
+    without approval; a user with none of the roles has the site's limit."""
+    from ordercraft.core.services.users import create_user
+    from ordercraft.plugins.proposals import proposals
+    from ordercraft.sdk.settings import set_setting
+    from ordercraft.sdk.workflow import transition
+
+    with site.session() as session:
+        with pytest.raises(ValidationError) as bad:
+            set_setting(session, "proposals_discount_limits", "manager=ten")
+        assert "'manager=ten' is not ROLE=PERCENT" in bad.value.message
+    with site.session() as session:
+        set_setting(session, "proposals_discount_limits", "manager=20, approver=30")
+        create_user(session, "mia", password="mia-password-1", roles=["manager"])
+        create_user(session, "eve", password="eve-password-1", roles=["economist"])
+    ids = []
+    for _ in range(2):
+        proposal_id = kit.proposal(site)
+        with site.session() as session:
+            proposals.add_line(session, proposal_id, item="KIT", qty=1, discount=15)
+        ids.append(proposal_id)
+    with pytest.raises(Conflict) as refused, site.session(site.user("eve")) as session:
+        transition(session, proposals.get_proposal(session, ids[0]), "send")
+    assert "a discount of 15 % is above 10 %: it needs approval" in refused.value.message
+    with site.session(site.user("mia")) as session:
+        proposal = proposals.get_proposal(session, ids[1])
+        transition(session, proposal, "send")
+        assert proposal.state == "sent"

@@ -7,8 +7,9 @@
                               draft <──revise (version + 1)───┘
     expire (with a reason): from draft, approval, approved, sent -> expired
 
-* ``send`` is refused while a line's discount is above the site's threshold
-  (``proposals_discount_approval_pct``) and above what was approved: ``request_approval``
+* ``send`` is refused while a line's discount is above the sender's threshold (the
+  highest of their roles' in ``proposals_discount_limits``, else the site's
+  ``proposals_discount_approval_pct``) and above what was approved: ``request_approval``
   creates a task for the role ``approver`` (anyone with ``proposal.approve``), and
   ``approve`` records the approved level and who approved it.
 * ``send`` keeps what the client saw as the next version and mails the customer PDF
@@ -43,7 +44,7 @@ def discount_allowed(ctx: TransitionContext) -> str | None:
     from ordercraft.plugins.proposals.proposals import approval_threshold
 
     proposal = ctx.document
-    limit = approval_threshold(ctx.session)
+    limit = approval_threshold(ctx.session, ctx.user)
     if proposal.max_discount > limit and proposal.needs_approval:
         return (f"a discount of {_pct(proposal.max_discount)} % is above {_pct(limit)} %: "
                 "it needs approval (request_approval)")

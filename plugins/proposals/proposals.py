@@ -49,6 +49,7 @@ MAX_ID = 2**31 - 1
 EDITABLE = ("draft", "approval", "approved")
 TRIGGERS = ("acceptance", "before_production", "shipment", "days_after")
 APPROVAL_SETTING = "proposals_discount_approval_pct"
+LIMITS_SETTING = "proposals_discount_limits"
 VALIDITY_SETTING = "proposals_validity_days"
 PREFIX_SETTING = "proposals_number_prefix"
 #: The numbering series of proposals (a row of ``proposals_counters``).
@@ -553,8 +554,15 @@ def _amounts(line: ProposalLine) -> Amounts:
     return Amounts(line.net_amount, line.tax_amount, line.total_amount, line.cost_amount)
 
 
-def approval_threshold(session: Session) -> Decimal:
-    return Decimal(get_setting(session, APPROVAL_SETTING))
+def approval_threshold(session: Session, user: Any = None) -> Decimal:
+    """The largest line discount ``user`` may send without an approval: the highest
+    limit the site setting ``proposals_discount_limits`` gives one of the user's roles
+    (``manager=10, head_of_sales=20``), else ``proposals_discount_approval_pct``."""
+    from ordercraft.plugins.proposals.declarations import role_limits
+
+    limits = role_limits(get_setting(session, LIMITS_SETTING))
+    own = [limits[role] for role in getattr(user, "role_names", ()) if role in limits]
+    return max(own) if own else Decimal(get_setting(session, APPROVAL_SETTING))
 
 
 # --------------------------------------------------------------------------- accept

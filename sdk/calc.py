@@ -16,7 +16,9 @@ With ``platform=`` the site's scripts and catalog are used (plugins' ``catalog_l
 first, then the items table) and the run can be kept (``save=True``). A failure is a
 :class:`CalculatorError` (or a ``ValidationError`` naming the parameter); a run that
 could not start because the user's share of workers was taken is a
-:class:`CalculatorBusy` (try again). Writing a
+:class:`CalculatorBusy` (try again). A kept run's result, to price a document line by
+it: ``stored_run(session, run_id)``; the run a calculator page showed, run again and
+kept: ``rerun_posted(platform, request.form)``. Writing a
 calculator: docs/calculators.md.
 
 **Arithmetic over named numbers** (a KPI's formula over metrics, say) uses the same
@@ -49,11 +51,13 @@ from ordercraft.core.calc.api import (
                                       example_catalog,
                                       find_calculator,
                                       list_calculators,
+                                      rerun_posted,
                                       run_calculator,
 )
 from ordercraft.core.calc.formula import ArithmeticExpression, arithmetic_expression
+from ordercraft.core.calc.store import stored_run
 
 __all__ = ["ArithmeticExpression", "CalcResult", "CalculatorBusy", "CalculatorError", "CalculatorInfo",
            "CalculatorSource", "Limits", "LookupCatalog", "StaticCatalog", "WorkerPool", "arithmetic_expression",
            "calculator_info", "describe",
-           "example_catalog", "find_calculator", "list_calculators", "run_calculator"]
+           "example_catalog", "find_calculator", "list_calculators", "rerun_posted", "run_calculator", "stored_run"]

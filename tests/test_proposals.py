@@ -114,6 +114,23 @@ def test_lines_round_per_line_half_up_and_calculator_runs_are_kept(site):
     with site.session() as session:
         proposals.change_line(session, proposal_id, 4, chosen=True)
         assert proposals.get_proposal(session, proposal_id).subtotal == D("7074.53")
+    # The order made on acceptance keeps the calculator line's run; its page links back.
+    from ordercraft.sdk.workflow import transition
+
+    with site.session() as session:
+        proposal = proposals.get_proposal(session, proposal_id)
+        transition(session, proposal, "send")
+        transition(session, proposal, "accept")
+        order_id = proposal.order_id
+    with site.session() as session:
+        from ordercraft.plugins.sales.orders import get_order
+
+        sources = [line.source for line in get_order(session, order_id).lines]
+    assert sources[0] is None and sources[2] is None
+    assert (sources[1]["version"], sources[1]["params"], sources[1]["run_id"]) == (
+        "3f2a9c1b", {"nodes": 6, "processor": "a8"}, 7)
+    page = site.client(login="admin").get(f"/orders/{order_id}").text
+    assert 'data-section="proposals-order"' in page and "TCP-00001</a> v1" in page
 
 
 def test_big_discount_needs_approval_then_versions_then_order(site):
@@ -194,3 +211,34 @@ def test_an_expired_proposal_is_not_accepted(site):
         transition(session, proposal, "decline", reason="budget moved to next year")
         assert (proposal.state, proposal.close_reason) == (
             "declined", "budget moved to next year")
+
+
+def test_discount_limits_per_role(site):
+    """``proposals_discount_limits``: a user sends up to the highest limit of their roles
+    without approval; a user with none of the roles has the site's limit."""
+    from ordercraft.core.services.users import create_user
+    from ordercraft.plugins.proposals import proposals
+    from ordercraft.sdk.settings import set_setting
+    from ordercraft.sdk.workflow import transition
+
+    with site.session() as session:
+        with pytest.raises(ValidationError) as bad:
+            set_setting(session, "proposals_discount_limits", "manager=ten")
+        assert "'manager=ten' is not ROLE=PERCENT" in bad.value.message
+    with site.session() as session:
+        set_setting(session, "proposals_discount_limits", "manager=20, approver=30")
+        create_user(session, "mia", password="mia-password-1", roles=["manager"])
+        create_user(session, "eve", password="eve-password-1", roles=["economist"])
+    ids = []
+    for _ in range(2):
+        proposal_id = kit.proposal(site)
+        with site.session() as session:
+            proposals.add_line(session, proposal_id, item="KIT", qty=1, discount=15)
+        ids.append(proposal_id)
+    with pytest.raises(Conflict) as refused, site.session(site.user("eve")) as session:
+        transition(session, proposals.get_proposal(session, ids[0]), "send")
+    assert "a discount of 15 % is above 10 %: it needs approval" in refused.value.message
+    with site.session(site.user("mia")) as session:
+        proposal = proposals.get_proposal(session, ids[1])
+        transition(session, proposal, "send")
+        assert proposal.state == "sent"

@@ -123,3 +123,62 @@ def test_send_mails_the_customer_pdf_and_records_it(site, smtp_server):
     timeline = ok(site, "proposal timeline 1 --json")
     assert any("mailed to o.grant@future-engineers.example" in json.dumps(event)
                for event in timeline["entries"])
+
+
+def test_every_way_of_sending_mails_the_customer_pdf(site, smtp_server):
+    """The page's one Send button, ``proposal send``, the generic transition from the CLI
+    and from the API: each checks the approval, keeps the version, mails the customer PDF
+    through the outbox and notes it on the timeline."""
+    from ordercraft.sdk.mail import send_due
+
+    smtp_server.configure(site)
+    with site.session() as session:
+        from ordercraft.plugins.crm.clients import get_client
+
+        get_client(session, kit.SCHOOL).email = "office@future-engineers.example"
+    for _ in range(3):
+        ok(site, ["proposal", "add", "--client", kit.SCHOOL, "--valid-until", "2099-01-01",
+                  "--json"])
+    for number in ("TCP-00001", "TCP-00002", "TCP-00003"):
+        ok(site, f"proposal line {number} --item KIT --qty 2 --json")
+    ok(site, "proposal line TCP-00003 --set 1 --discount 40 --json")
+
+    refused = site.cli("proposal transition 3 send --json")
+    assert refused.exit_code == 2 and "needs approval" in refused.json()["error"]["message"]
+    moved = ok(site, "proposal transition 1 send --json")
+    assert "sent" in json.dumps(moved)
+    client = site.app.test_client()
+    headers = {"Authorization": f"Bearer {site.token('admin')}"}
+    api = client.post("/api/v1/proposals/2/transitions/send", headers=headers,
+                      json={"data": {"to": "o.grant@future-engineers.example"}})
+    assert api.status_code == 200, api.json
+    unapproved = client.post("/api/v1/proposals/3/transitions/send", headers=headers,
+                             json={})
+    assert unapproved.status_code == 409 and "approval" in unapproved.json["error"]["message"]
+    ok(site, "proposal transition 3 request_approval --json")
+    ok(site, "proposal approve TCP-00003 --json")
+    bad = client.post("/api/v1/proposals/3/transitions/send", headers=headers,
+                      json={"data": {"to": "not an address"}})
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "to"
+    assert ok(site, "proposal show 3 --json")["proposal"]["state"] == "approved"
+
+    browser = site.client(login="admin")
+    page = browser.get("/proposals/3")
+    assert page.data.count(b">Send<") == 1, "one Send button"
+    assert b'value="office@future-engineers.example"' in page.data
+    sent = browser.post("/proposals/3/send", data={"to": "",
+                                                   "csrf_token": _csrf(page.data)})
+    assert sent.status_code in (302, 303)
+    assert b">Send<" not in browser.get("/proposals/3").data
+
+    assert send_due(site.platform)
+    mails = sorted(smtp_server.messages, key=lambda mail: mail.subject)
+    assert [(m.recipients, m.attachments[0][0]) for m in mails] == [
+        (["office@future-engineers.example"], "customer-TCP-00001.pdf"),
+        (["o.grant@future-engineers.example"], "customer-TCP-00002.pdf"),
+        (["office@future-engineers.example"], "customer-TCP-00003.pdf")]
+    for number in (1, 2, 3):
+        body = ok(site, f"proposal show {number} --json")["proposal"]
+        assert (body["state"], body["sent_version"]) == ("sent", 1)
+        timeline = json.dumps(ok(site, f"proposal timeline {number} --json")["entries"])
+        assert "mailed to" in timeline and f"customer-TCP-0000{number}.pdf" in timeline

@@ -76,6 +76,12 @@ def test_api_invoices_payments_receivables(site):
     assert cancel.status_code == 409
     listed = client.get("/api/v1/invoices?status=partially_paid", headers=headers).json
     assert [i["number"] for i in listed["items"]] == ["INV-00001"]
+    payments = client.get(f"/api/v1/payments?client={kit.SCHOOL}", headers=headers).json
+    assert [(p["number"], p["amount"], p["allocations"][0]["invoice"])
+            for p in payments["items"]] == [("PAY-00001", "1000.00", "INV-00001")]
+    assert client.get("/api/v1/payments?unallocated=true", headers=headers).json["total"] == 0
+    nobody = client.get("/api/v1/payments?client=Nobody", headers=headers)
+    assert nobody.status_code == 404 and nobody.json["error"]["field"] == "client"
     spec = client.get("/api/v1/openapi.json", headers=headers).json
     for path in ("/api/v1/invoices", "/api/v1/payments", "/api/v1/receivables",
                  "/api/v1/payments/import", "/api/v1/invoices/{document_id}/transitions/{name}"):
@@ -118,3 +124,33 @@ def test_print_and_reminder_mail(site, smtp_server):
     [mail] = smtp_server.messages
     assert mail.subject == "Reminder: invoice INV-00001 is 13 days overdue"
     assert mail.attachments[0][0] == "document-INV-00001.pdf"
+
+
+def test_the_bank_statements_review_screen(site):
+    """Upload, review what each row matched, then record the matched payments; a row
+    without a match is left for entry by hand, a bad file is refused naming it."""
+    import io
+    import re
+
+    ok(site, "order schedule SO-00001 --milestone Prepayment:50%:acceptance --json")
+    ok(site, "invoice add --order SO-00001 --milestone 1 --date 2024-03-05 --json")  # 576.00
+    browser = site.client(login="admin")
+    page = browser.get("/payments/import")
+    assert page.status_code == 200 and b'id="statement-upload"' in page.data
+    csrf = re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
+    text = ("date,amount,payer,reference\n2024-03-07,576.00,Future Engineers,INV-00001\n"
+            "2024-03-07,99.00,Somebody,gift\n2024-03-08,-20.00,Bank,fee\n")
+    review = browser.post("/payments/import", content_type="multipart/form-data", data={
+        "csrf_token": csrf, "file": (io.BytesIO(text.encode()), "bank.csv")})
+    assert review.status_code == 200
+    rows = re.findall(rb"<tr class=\"[a-z]*\"><td>(\d+)</td>.*?</tr>", review.data, re.S)
+    assert rows == [b"2", b"3"]                      # the bank's fee is not incoming money
+    assert b"INV-00001" in review.data and b"no match: enter it by hand" in review.data
+    assert ok(site, "invoice show INV-00001 --json")["invoice"]["state"] == "issued"
+    applied = browser.post("/payments/import", data={"csrf_token": csrf, "apply": "yes",
+                                                     "csv": text})
+    assert applied.status_code == 200 and b"1 payments were recorded" in applied.data
+    assert ok(site, "invoice show INV-00001 --json")["invoice"]["state"] == "paid"
+    bad = browser.post("/payments/import", content_type="multipart/form-data", data={
+        "csrf_token": csrf, "file": (io.BytesIO(b"when,how much\n1,2\n"), "bad.csv")})
+    assert bad.status_code == 422 and b"the statement has no column" in bad.data

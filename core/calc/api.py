@@ -243,6 +243,29 @@ def run_calculator(name_or_path: str | CalculatorSource, params: Mapping[str, An
                     **options)
 
 
+def rerun_posted(platform: Platform, form: Mapping[str, str]) -> CalcResult:
+    """Run again, and keep, the calculation a calculator page showed, to price a document
+    line by it ("Add to proposal / order"). ``form``: what the section's form posted in
+    its hidden fields ``calculator`` (the name), ``version`` (the script version it ran;
+    empty: the current one) and ``params`` (the JSON text of its inputs). Bad JSON is a
+    ``ValidationError`` naming the field ``params``. Call it outside any transaction: the
+    run takes a worker, and is kept in one of its own."""
+    import json
+
+    from ordercraft.core.errors import ValidationError
+
+    try:
+        inputs = json.loads(form.get("params") or "{}")
+    except ValueError:
+        raise ValidationError("params: the calculator's inputs are not JSON",
+                              field="params") from None
+    if not isinstance(inputs, dict):
+        raise ValidationError("params: the calculator's inputs are not a mapping",
+                              field="params")
+    return run_calculator(form.get("calculator") or "", inputs, platform=platform,
+                          version=form.get("version") or None, save=True, files=False)
+
+
 def _run(name_or_path: str | CalculatorSource, params: Mapping[str, Any] | None, *,
          catalog: Any, platform: Platform | None, active: Session | None, version: str | None,
          timeout: float | None, pool: WorkerPool | None, save: bool, files: bool

@@ -164,6 +164,19 @@ def get_run(session: Session, run_id: int) -> CalcRun:
     return run
 
 
+def stored_run(session: Session, run_id: Any) -> dict[str, Any]:
+    """A kept run's result as ``CalcResult.to_dict()`` made it (``calculator``,
+    ``version``, ``params``, ``total``, ``lines``, ``catalog``, ``run_id``...), for a
+    document line priced by it (needs ``calc.run``). ``run_id`` that is not a kept run's
+    id: :class:`NotFound` naming the field ``run``."""
+    require_session_permission(session, "calc.run")
+    text = str(run_id).strip() if run_id is not None else ""
+    if not text.isdigit() or len(text) > 10 or int(text) > 2**31 - 1:
+        raise NotFound(f"run: {text[:40]!r} is not a kept calculator run", field="run")
+    found = get_run(session, int(text))
+    return {**found.result, "run_id": found.id}
+
+
 def run_dict(run: CalcRun) -> dict[str, Any]:
     return {"id": run.id, "calculator": run.calculator, "version": run.version,
             "params": run.params, "total": format(run.total.quantize(Decimal("0.01")), "f"),

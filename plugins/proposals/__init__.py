@@ -85,10 +85,16 @@ def web_blueprints() -> list[Any]:
 
 @hookimpl
 def page_sections(session: Any, user: Any, page: str, obj: Any) -> list[Any]:
-    from ordercraft.plugins.proposals.views import calculator_section, deal_section
+    from ordercraft.plugins.proposals.views import (
+        calculator_section,
+        deal_section,
+        order_section,
+    )
 
     if page == "deal":
         return deal_section(session, user, obj)
+    if page == "order":
+        return order_section(session, user, obj)
     if page == "calculator":
         return calculator_section(session, user, obj)
     return []

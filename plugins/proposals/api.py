@@ -100,7 +100,8 @@ class ScheduleIn(InputModel):
 
 
 class SendIn(InputModel):
-    to: str | None = Field(None, max_length=200, description="Mail the customer PDF here.")
+    to: str | None = Field(None, max_length=200, description="Mail the customer PDF here "
+                           "(default: the contact's, else the client's e-mail; none: no mail).")
 
 
 class TemplateIn(InputModel):
@@ -352,7 +353,8 @@ def set_schedule(proposal_id: int, body: ScheduleIn):
                                      "approval."})
 @reads_first
 def send(proposal_id: int, body: SendIn):
-    """Send the proposal (keeps the version); with ``to``, mail the customer PDF."""
+    """Send the proposal (keeps the version) and mail the customer PDF; the generic
+    ``transitions/send`` does the same (``data.to``)."""
     from ordercraft.plugins.proposals.sending import send_proposal
     from ordercraft.sdk.plugins import site_platform
 

@@ -251,11 +251,13 @@ def _move(ref: str, name: str, user_name: str | None, as_json: bool, *,
 
 @proposal_group.command("send")
 @click.argument("ref", metavar="PROPOSAL")
-@click.option("--to", metavar="EMAIL", help="Mail the customer PDF to this address.")
+@click.option("--to", metavar="EMAIL",
+              help="Mail the customer PDF here (default: the contact's, else the client's e-mail).")
 @user_option
 @json_option
 def send_command(ref: str, to: str | None, user_name: str | None, as_json: bool) -> None:
-    """Send the proposal (the next version); with --to, mail the customer PDF."""
+    """Send the proposal (the next version) and mail the customer PDF (the generic
+    ``proposal transition REF send`` does the same, rendering the PDF in its transaction)."""
     from ordercraft.plugins.proposals.sending import send_proposal
 
     body = send_proposal(ready_platform(), ref, to=to, user_name=user_name)

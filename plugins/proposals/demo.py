@@ -92,11 +92,13 @@ def _story(session: Session, users: dict[str, Any], today: date) -> None:
     with demo.acting_as(session, users.get("admin")):
         transition(session, tcp, "approve")
     with demo.acting_as(session, users.get("manager")):
-        transition(session, tcp, "send", data={"to": "o.grant@future-engineers.example"})
+        transition(session, tcp, "send", data={"to": "o.grant@future-engineers.example",
+                                               "mail": False})
         # The school wants five kits, not four, and the software for the custom robots.
         proposals.change_line(session, tcp, 2, qty=5)
         proposals.change_line(session, tcp, 5, chosen=True)
-        transition(session, tcp, "send", data={"to": "o.grant@future-engineers.example"})
+        transition(session, tcp, "send", data={"to": "o.grant@future-engineers.example",
+                                               "mail": False})
         # The school accepted five days ago: the order is dated then.
         transition(session, tcp, "accept",
                    now=datetime.combine(today - timedelta(days=5), time(10, 30)))
@@ -163,7 +165,8 @@ def _others(session: Session, users: dict[str, Any], today: date) -> None:
         for name in moves:
             acting = users.get("admin" if name == "approve" else "manager")
             with demo.acting_as(session, acting):
-                transition(session, proposal, name, reason=reason or None)
+                transition(session, proposal, name, reason=reason or None,
+                           data={"mail": False} if name == "send" else None)
 
 
 def seed(session: Session, platform: Any) -> None:

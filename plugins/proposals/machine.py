@@ -7,11 +7,13 @@
                               draft <──revise (version + 1)───┘
     expire (with a reason): from draft, approval, approved, sent -> expired
 
-* ``send`` is refused while a line's discount is above the site's threshold
-  (``proposals_discount_approval_pct``) and above what was approved: ``request_approval``
+* ``send`` is refused while a line's discount is above the sender's threshold (the
+  highest of their roles' in ``proposals_discount_limits``, else the site's
+  ``proposals_discount_approval_pct``) and above what was approved: ``request_approval``
   creates a task for the role ``approver`` (anyone with ``proposal.approve``), and
   ``approve`` records the approved level and who approved it.
-* ``send`` keeps what the client saw as the next version; changing a sent proposal moves
+* ``send`` keeps what the client saw as the next version and mails the customer PDF
+  (:mod:`.sending`), however it is started; changing a sent proposal moves
   it back to draft (``revise``) as the next version, and its page shows what changed.
 * ``accept`` makes the customer order (sales' service ``orders``), refused once
   ``valid_until`` has passed; ``decline`` and ``expire`` need a reason.
@@ -42,7 +44,7 @@ def discount_allowed(ctx: TransitionContext) -> str | None:
     from ordercraft.plugins.proposals.proposals import approval_threshold
 
     proposal = ctx.document
-    limit = approval_threshold(ctx.session)
+    limit = approval_threshold(ctx.session, ctx.user)
     if proposal.max_discount > limit and proposal.needs_approval:
         return (f"a discount of {_pct(proposal.max_discount)} % is above {_pct(limit)} %: "
                 "it needs approval (request_approval)")
@@ -126,6 +128,7 @@ def not_expired(ctx: TransitionContext) -> str | None:
 
 def proposal_machine() -> StateMachine:
     from ordercraft.plugins.proposals.models import Proposal
+    from ordercraft.plugins.proposals.sending import mail_customer_pdf
 
     return StateMachine(
         document_type="proposal", model=Proposal, label="proposal", title_field="number",
@@ -141,7 +144,7 @@ def proposal_machine() -> StateMachine:
                        style="primary"),
             Transition("send", ["draft", "approved"], "sent", label="Send",
                        permission="proposal.write", guards=[has_lines, discount_allowed],
-                       actions=[keep_version], style="primary"),
+                       actions=[keep_version, mail_customer_pdf], style="primary"),
             Transition("revise", "sent", "draft", label="Revise (next version)",
                        permission="proposal.write", actions=[next_version]),
             Transition("accept", "sent", "accepted", label="Accepted: make the order",

@@ -49,6 +49,7 @@ MAX_ID = 2**31 - 1
 EDITABLE = ("draft", "approval", "approved")
 TRIGGERS = ("acceptance", "before_production", "shipment", "days_after")
 APPROVAL_SETTING = "proposals_discount_approval_pct"
+LIMITS_SETTING = "proposals_discount_limits"
 VALIDITY_SETTING = "proposals_validity_days"
 PREFIX_SETTING = "proposals_number_prefix"
 #: The numbering series of proposals (a row of ``proposals_counters``).
@@ -553,8 +554,15 @@ def _amounts(line: ProposalLine) -> Amounts:
     return Amounts(line.net_amount, line.tax_amount, line.total_amount, line.cost_amount)
 
 
-def approval_threshold(session: Session) -> Decimal:
-    return Decimal(get_setting(session, APPROVAL_SETTING))
+def approval_threshold(session: Session, user: Any = None) -> Decimal:
+    """The largest line discount ``user`` may send without an approval: the highest
+    limit the site setting ``proposals_discount_limits`` gives one of the user's roles
+    (``manager=10, head_of_sales=20``), else ``proposals_discount_approval_pct``."""
+    from ordercraft.plugins.proposals.declarations import role_limits
+
+    limits = role_limits(get_setting(session, LIMITS_SETTING))
+    own = [limits[role] for role in getattr(user, "role_names", ()) if role in limits]
+    return max(own) if own else Decimal(get_setting(session, APPROVAL_SETTING))
 
 
 # --------------------------------------------------------------------------- accept
@@ -562,7 +570,8 @@ def approval_threshold(session: Session) -> Decimal:
 
 def accept(session: Session, proposal: Proposal, when: date) -> dict[str, Any]:
     """The action of ``accept``: the order with the same lines (optional lines the client
-    did not tick left out; text lines are the order's notes), prices and payment
+    did not tick left out; text lines are the order's notes; a calculator line keeps its
+    run), prices and payment
     schedule, linked both ways; the deal moves to won with the order's amount."""
     if proposal.valid_until < when:
         raise Conflict(f"valid_until: proposal {proposal.number} expired on "
@@ -572,7 +581,8 @@ def accept(session: Session, proposal: Proposal, when: date) -> dict[str, Any]:
               "price": line.price, "discount": line.discount_pct, "tax_rate": line.tax_rate,
               "description": (f"{line.group_title}: {line.description}"
                               if line.group_title and line.kind == "config"
-                              else line.description)[:300]}
+                              else line.description)[:300],
+              "source": line.source if line.kind == "calc" and line.source else None}
              for line in proposal.lines if line.counts and line.item_id is not None]
     if not lines:
         raise Conflict(f"proposal {proposal.number} has no lines to order", field="lines",

@@ -51,12 +51,19 @@ def proposal(proposal_id: int):
 
     found = get_proposal(request_session(), proposal_id)
     from ordercraft.plugins.proposals.proposals import EDITABLE, TRIGGERS
+    from ordercraft.plugins.proposals.sending import default_address
 
+    panel = document_panel(found)
+    # One Send on the page: the form below (address, then the same transition, whose
+    # refusal it shows); the workflow's own button would not ask for the address.
+    panel.transitions = [t for t in panel.transitions if t["name"] != "send"]
+    may_send = found.state in ("draft", "approved")
     return render_template(
         "proposals/proposal.html", proposal=found, body=proposal_dict(found),
         editable=found.state in (*EDITABLE, "sent"), triggers=TRIGGERS,
-        schedule_rows=SCHEDULE_ROWS,
-        panel=document_panel(found), templates=list_templates(request_session()),
+        schedule_rows=SCHEDULE_ROWS, may_send=may_send,
+        send_to=default_address(found) if may_send else "",
+        panel=panel, templates=list_templates(request_session()),
         order_url=_order_url(found.order_id),
         deal_url=document_url("deal", found.deal_id) if found.deal_id else None)
 
@@ -101,6 +108,25 @@ def deal_section(session: Any, user: Any, deal: Any) -> list[Any]:
     return [PageSection("Proposals", Markup(html), order=25, name="proposals")]
 
 
+def order_section(session: Any, user: Any, order: Any) -> list[Any]:
+    """The order page's link back to the proposal it was accepted from (hook
+    ``page_sections``): the proposal links to its order, the order to its proposal."""
+    from markupsafe import Markup
+    from sqlalchemy import select
+
+    from ordercraft.plugins.proposals.models import Proposal
+    from ordercraft.sdk.permissions import has_permission
+    from ordercraft.sdk.plugins import PageSection
+
+    if not has_permission(user, "proposal.read"):
+        return []
+    found = list(session.scalars(select(Proposal).where(Proposal.order_id == order.id)))
+    if not found:
+        return []
+    html = render_template("proposals/order_section.html", proposals=found)
+    return [PageSection("Proposal", Markup(html), order=5, name="proposals-order")]
+
+
 def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
     """The calculator page's "Add to a proposal" (hook ``page_sections``): the result
     becomes a calculator line of an open proposal, or of a new one for a client; the
@@ -131,11 +157,8 @@ def add_calculation():
     """The calculator page's "Add to proposal": run the calculator again with the inputs
     shown (kept as a run, in a transaction of its own) and add its result as a line, in
     a short writing transaction; a new draft for ``client`` when no proposal is chosen."""
-    import json
-
     from ordercraft.plugins.proposals import proposals
-    from ordercraft.sdk.calc import run_calculator
-    from ordercraft.sdk.errors import ValidationError
+    from ordercraft.sdk.calc import rerun_posted
     from ordercraft.sdk.plugins import site_platform
 
     session = request_session()
@@ -143,16 +166,7 @@ def add_calculation():
     session.rollback()
     form = request.form
     try:
-        try:
-            params = json.loads(form.get("params") or "{}")
-        except ValueError:
-            raise ValidationError("params: " + _("the calculator's inputs are not JSON"),
-                                  field="params") from None
-        if not isinstance(params, dict):
-            raise ValidationError("params: " + _("the calculator's inputs are not a mapping"),
-                                  field="params")
-        run = run_calculator(form.get("calculator", ""), params, platform=platform,
-                             save=True).to_dict()
+        run = rerun_posted(platform, form).to_dict()
         with platform.session(user) as writing:
             target: Any = form.get("proposal", "").strip()
             if not target:

@@ -1,5 +1,5 @@
 """``/api/v1/orders``: list (filters, pagination), read, create, update (draft only),
-workflow transitions, shipments, print forms (PDF and HTML) and entry suggestions."""
+lines priced by a kept calculator run, workflow transitions, shipments, print forms (PDF and HTML) and entry suggestions."""
 
 from __future__ import annotations
 
@@ -68,6 +68,22 @@ class OrderIn(InputModel):
     custom_fields: dict[str, Any] = custom_fields_member("order", "create")
 
 
+class CalculatedLineIn(InputModel):
+    calc_run: int = Field(ge=1, le=MAX_ID, description="The kept calculator run that "
+                          "prices the line (``/calc/runs``); its script version, inputs and "
+                          "result are stored with the line.")
+    item: str = Field(min_length=1, max_length=64, description="The SKU the line sells.")
+    qty: Decimal = Field(Decimal(1), gt=0, max_digits=18, decimal_places=6)
+    markup: Decimal | None = Field(None, ge=0, le=100, max_digits=7, decimal_places=4,
+                                   description="Price = the run's total (cost) + this "
+                                               "percent, rounded half-up to the cent.")
+    price: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=6,
+                                  description="The unit price (instead of ``markup``).")
+    discount: Decimal | None = Field(None, ge=0, le=100, max_digits=7, decimal_places=4)
+    tax_rate: Decimal | None = Field(None, ge=0, le=100, max_digits=7, decimal_places=4)
+    description: str | None = Field(None, max_length=300)
+
+
 class OrderChanges(InputModel):
     """Only the fields sent change; ``lines`` replaces every line. Draft orders only, but
     for ``custom_fields``, which change at any time."""
@@ -97,6 +113,14 @@ class OrderQuery(PageQuery):
     cf: dict[str, str] = custom_field_filters("order")
 
 
+class CalcRunOut(OutputModel):
+    calculator: str
+    version: str = Field(description="The script's version (its content hash).")
+    run_id: int | None = Field(description="The kept run (``/calc/runs``).")
+    params: dict[str, Any] = Field(description="The calculator's inputs.")
+    total: Decimal = Field(description="The run's total: the line's unit cost.")
+
+
 class OrderLineOut(OutputModel):
     id: int
     position: int
@@ -117,6 +141,8 @@ class OrderLineOut(OutputModel):
     to_produce: Decimal = Field(description="Short at confirmation, to be made.")
     to_buy: Decimal = Field(description="Short at confirmation, to be bought.")
     remaining: Decimal = Field(description="Still to ship.")
+    calc: CalcRunOut | None = Field(description="The calculator run that priced the line "
+                                    "(its script version and inputs are kept with it).")
 
 
 class ShipmentLineOut(OutputModel):
@@ -282,6 +308,22 @@ def update_order(order_id: int, body: OrderChanges):
     values = body.model_dump(exclude_unset=True, exclude={"lines"})
     order = orders.update_order(request_session(), order_id, lines=_lines(body.lines),
                                 **{k: v for k, v in values.items() if v is not None})
+    return orders.order_dict(order)
+
+
+@api_route(bp, "/orders/<int:order_id>/lines",
+           permission="order.write", methods=["POST"], body=CalculatedLineIn,
+           response=OrderOut, status=201,
+           errors={**NOT_FOUND, 409: "The order is no longer a draft."})
+def add_calculated_line(order_id: int, body: CalculatedLineIn):
+    """Add a line priced by a kept calculator run to a draft order."""
+    from ordercraft.plugins.sales import calculated, orders
+    from ordercraft.sdk.calc import stored_run
+
+    session = request_session()
+    values = body.model_dump(exclude={"calc_run"})
+    order = calculated.add_calculated_line(session, order_id,
+                                           run=stored_run(session, body.calc_run), **values)
     return orders.order_dict(order)
 
 

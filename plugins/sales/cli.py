@@ -1,4 +1,5 @@
-"""``ordercraft order ...``: enter, list, show, confirm, ship, cancel, move and print orders.
+"""``ordercraft order ...``: enter, add calculator lines, list, show, confirm, ship,
+cancel, move and print orders.
 
 Commands act as the site's owner (the system) unless ``--user NAME`` (or
 ``ORDERCRAFT_USER``) names a user whose permissions then apply. Every command takes
@@ -29,7 +30,7 @@ CSV_COLUMNS = ["id", "number", "state", "order_date", "due_date", "client_id", "
 
 @click.group("order")
 def order_group() -> None:
-    """Customer orders: add, list, show, confirm, ship, cancel, print."""
+    """Customer orders: add, line, list, show, confirm, ship, cancel, print."""
 
 
 for _command in document_commands("order"):
@@ -103,6 +104,40 @@ def add_command(client: str, lines: tuple[str, ...], deal: str | None,
                              manager=manager, notes=notes, custom_fields=custom_fields)
         body = _body(session, order)
     _show(body, as_json, f"added order {body['number']}")
+
+
+@order_group.command("line")
+@click.argument("order_ref", metavar="[ORDER]", required=False)
+@click.option("--calc-run", "run_id", required=True, metavar="RUN_ID",
+              help="The kept calculator run that prices the line (ordercraft calc runs).")
+@click.option("--item", required=True, metavar="SKU", help="The item the line sells.")
+@click.option("--client", metavar="NAME_OR_ID",
+              help="Without ORDER: the client of a new draft order.")
+@click.option("--qty", metavar="QTY", default="1", show_default=True)
+@click.option("--markup", metavar="PCT", help="Price = the run's total (cost) + PCT %.")
+@click.option("--price", metavar="PRICE", help="The unit price (instead of --markup).")
+@click.option("--discount", metavar="PCT")
+@click.option("--tax", "tax_rate", metavar="PCT", help="Tax rate (default: the site's).")
+@click.option("--description", metavar="TEXT", help="Default: the item's name.")
+@user_option
+@json_option
+def line_command(order_ref: str | None, run_id: str, item: str, client: str | None,
+                 qty: str, markup: str | None, price: str | None, discount: str | None,
+                 tax_rate: str | None, description: str | None, user_name: str | None,
+                 as_json: bool) -> None:
+    """Add a line priced by a kept calculator run to the draft ORDER (or to a new order of
+    --client); the run's script version and inputs are stored with the line."""
+    from ordercraft.plugins.sales.calculated import add_calculated_line
+    from ordercraft.sdk.calc import stored_run
+
+    with acting_session(user_name) as session:
+        order = add_calculated_line(
+            session, order_ref, run=stored_run(session, run_id), client=client, item=item,
+            qty=qty, markup=markup, price=price, discount=discount, tax_rate=tax_rate,
+            description=description)
+        body = _body(session, order)
+    _show(body, as_json, f"order {body['number']}: added line {body['lines'][-1]['position']} "
+                         f"from calculator run {run_id}")
 
 
 @order_group.command("update")

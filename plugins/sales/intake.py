@@ -26,7 +26,8 @@ class OrderIntake:
                milestones: Sequence[Mapping[str, Any]] = (), deal: Any = None,
                order_date: Any = None, due_date: Any = None, notes: str = "") -> dict[str, Any]:
         """A draft order with ``lines`` (``item, qty, price, discount, tax_rate,
-        description``) and its payment schedule; returns ``{"id", "number", "total",
+        description``, and ``source``: the calculator run that priced a line, kept with
+        it) and its payment schedule; returns ``{"id", "number", "total",
         "state"}``. Refusals are the order's own (a field named ``lines.N.item`` ...)."""
         from ordercraft.plugins.sales.invoicing import set_schedule
         from ordercraft.plugins.sales.orders import create_order

@@ -509,6 +509,26 @@ def get_payment(session: Session, ref: Any, *, for_update: bool = False) -> Paym
     return found
 
 
+def list_payments(session: Session, *, client: Any = None, unallocated: bool = False,
+                  limit: Any = None, offset: Any = None) -> Page[Payment]:
+    """Payments, newest first, by client; ``unallocated``: only those with money left
+    (the client's credit)."""
+    require_session_permission(session, "invoice.read")
+    limit, offset = page_bounds(limit, offset)
+    query = select(Payment)
+    if client not in (None, ""):
+        query = query.where(Payment.party_id == resolve_client(session, client).id)
+    if unallocated:
+        query = query.where(Payment.unallocated > 0)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(session.scalars(query.order_by(Payment.pay_date.desc(), Payment.id.desc())
+                                .options(selectinload(Payment.client),
+                                         selectinload(Payment.allocations)
+                                         .selectinload(PaymentAllocation.invoice))
+                                .limit(limit).offset(offset)))
+    return Page(rows, int(total), limit, offset)
+
+
 def allocate(session: Session, payment_ref: Any, invoice_ref: Any, amount: Any = None, *,
              field: str = "") -> PaymentAllocation:
     """Settle ``amount`` of an invoice from a payment's unallocated money (default: as

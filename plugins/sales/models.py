@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     DateTime,
@@ -136,6 +137,10 @@ class OrderLine(Audited, Base):
     #: What the stock did not cover, to be made (assemblies) or bought (the rest).
     to_produce_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
     to_buy_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
+    #: A line priced by a calculator run: the run's ``calculator``, script ``version``,
+    #: ``params``, ``total``, result ``lines``, the ``catalog`` prices it read and its
+    #: ``run_id``, so the price can be reproduced (``None`` for other lines).
+    source: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship(lazy="joined", innerjoin=True)

@@ -124,6 +124,12 @@ class InvoiceQuery(PageQuery):
     overdue_on: dt.date | None = Field(None, description="Only invoices overdue that day.")
 
 
+class PaymentQuery(PageQuery):
+    client: str | None = Field(None, max_length=200, description="Client id or name.")
+    unallocated: bool = Field(False, description="Only payments with money left (the "
+                              "client's credit).")
+
+
 class AllocationIn(InputModel):
     invoice: int | str = Field(description="Invoice id or number.")
     amount: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=2,
@@ -303,6 +309,20 @@ def create_credit_note(invoice_id: int, body: CreditNoteIn):
 
 
 workflow_routes(bp, "invoices", "invoice")
+
+
+@api_route(bp, "/payments", permission="invoice.read",
+           query=PaymentQuery, response=Page[PaymentOut],
+           errors={404: "The client does not exist."})
+def list_payments(query: PaymentQuery):
+    """Payments received, newest first, with their allocations."""
+    from ordercraft.plugins.sales.invoicing import list_payments as found_payments
+    from ordercraft.plugins.sales.invoicing import payment_dict
+
+    found = found_payments(request_session(), client=query.client,
+                           unallocated=query.unallocated, limit=query.limit,
+                           offset=query.offset)
+    return page([payment_dict(p) for p in found.items], found.total, query)
 
 
 @api_route(bp, "/payments", permission="payment.write",

@@ -1,7 +1,7 @@
 """Money pages: an order's payment schedule and invoices (issue a prepayment or the
 invoice for what shipped), the invoices list (overdue first if asked), an invoice's page
 with the payment form (record a payment and allocate it; or allocate the client's credit),
-and the receivables' aging."""
+the bank statement's review screen and the receivables' aging."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.errors import OrdercraftError, ValidationError
 from ordercraft.sdk.i18n import _
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Pager,
+    mark_failed,
     page_arguments,
     permission_required,
     request_session,
@@ -123,3 +124,50 @@ def receivables():
     return render_template("sales/receivables.html", report=report(request_session(),
                                                                    as_of=as_of),
                            buckets=[name for name, _first, _last in BUCKETS])
+
+
+#: The largest statement the review screen reads (the API takes the same).
+MAX_STATEMENT = 5_000_000
+
+
+@bp.route("/payments/import", methods=["GET", "POST"])
+@permission_required("invoice.read")
+def statement():
+    """The bank statement's review screen: a CSV (date, amount, payer, reference) is
+    uploaded and each incoming row shows the open invoice it matches (by an invoice
+    number in the reference, else by the exact open amount) or none; "Record the matched
+    payments" (``payment.write``) records and allocates them, the unmatched rows are left
+    for entry by hand."""
+    from ordercraft.plugins.sales.invoicing import import_statement
+
+    if request.method == "GET":
+        return render_template("sales/statement.html", rows=None, text="", applied=False)
+    sent = request.files.get("file")
+    apply = request.form.get("apply") == "yes"
+    session = request_session()
+    try:
+        if sent is not None and sent.filename:
+            data = sent.read(MAX_STATEMENT + 1)
+            if len(data) > MAX_STATEMENT:
+                raise ValidationError(f"file: {sent.filename} is larger than "
+                                      f"{MAX_STATEMENT:,} bytes", field="file")
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationError(f"file: {sent.filename} is not UTF-8 text",
+                                      field="file") from None
+        else:
+            text = request.form.get("csv", "")[:MAX_STATEMENT]
+        rows = [row.as_dict() for row in import_statement(session, text, apply=apply)]
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        session.rollback()
+        mark_failed()
+        flash(exc.message, "error")
+        return render_template("sales/statement.html", rows=None, text="", applied=False
+                               ), FORM_ERROR_STATUS
+    if apply:
+        recorded = sum(1 for row in rows if row["payment"])
+        flash(f"{recorded} payments were recorded and allocated.", "success")
+    return render_template("sales/statement.html", rows=rows, text=text, applied=apply)

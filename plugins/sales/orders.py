@@ -65,13 +65,15 @@ class LineInput:
     discount: Any = None
     tax_rate: Any = None
     description: str | None = None
+    #: The calculator run that priced the line (``OrderLine.source``), or ``None``.
+    source: Mapping[str, Any] | None = None
 
     @classmethod
     def of(cls, value: Any, index: int) -> LineInput:
         if isinstance(value, LineInput):
             return value
         if isinstance(value, Mapping):
-            known = {"item", "qty", "price", "discount", "tax_rate", "description"}
+            known = {"item", "qty", "price", "discount", "tax_rate", "description", "source"}
             unknown = sorted(set(value) - known)
             if unknown:
                 raise ValidationError(f"lines.{index}.{unknown[0]}: unknown field (a line has "
@@ -241,10 +243,15 @@ def _line(session: Session, line: Any, item: Item, prefix: str, index: int, foun
         found.add(ValidationError(f"{prefix}.qty: {qty} x {price} is too large an amount",
                                   field=f"{prefix}.qty"))
         return None
+    if line.source is not None and not isinstance(line.source, Mapping):
+        found.add(ValidationError(f"{prefix}.source: {line.source!r} is not a calculator run",
+                                  field=f"{prefix}.source"))
+        return None
     return OrderLine(position=index + 1, item=item, item_id=item.id, description=description,
                      qty=qty, price=price, discount_pct=discount, tax_rate=tax_rate,
                      net_amount=amounts.net, tax_amount=amounts.tax,
-                     total_amount=amounts.total)
+                     total_amount=amounts.total,
+                     source=dict(line.source) if line.source else None)
 
 
 def crm_clients(session: Session) -> Any:
@@ -666,7 +673,18 @@ def line_dict(line: OrderLine) -> dict[str, Any]:
         "total": money(line.total_amount), "reserved": q(line.reserved_qty),
         "shipped": q(line.shipped_qty), "to_produce": q(line.to_produce_qty),
         "to_buy": q(line.to_buy_qty), "remaining": q(line.remaining_qty),
+        "calc": calc_summary(line.source),
     }
+
+
+def calc_summary(source: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What an order line shows of the calculator run that priced it (the whole run stays
+    in ``OrderLine.source``)."""
+    if not source:
+        return None
+    return {"calculator": source.get("calculator"), "version": source.get("version"),
+            "run_id": source.get("run_id"), "params": source.get("params") or {},
+            "total": source.get("total")}
 
 
 def shipment_dict(shipment: Any) -> dict[str, Any]:

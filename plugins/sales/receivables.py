@@ -90,8 +90,8 @@ def receivables(session: Session, *, as_of: Any = None, client: Any = None) -> d
     wanted = set(opened) | set(credits)
     only_credit = set(credits) - set(opened)  # a few: names read apart
     if only_credit:
-        labels.update(session.execute(select(Party.id, Party.name)
-                                      .where(Party.id.in_(only_credit))).tuples().all())
+        labels.update((pid, name) for pid, name in session.execute(
+            select(Party.id, Party.name).where(Party.id.in_(only_credit))))
     rows = []
     sums = [ZERO] * len(names)
     all_credit = ZERO

@@ -1,6 +1,7 @@
 """sales' sections on other parts' pages (core hook ``page_sections``): a deal's orders
 with "New order from this deal", a client's balance and overdue invoices on the client
-card. Each shows only to users who may read orders (deal) or invoices (client)."""
+card, and "Add to order" on a calculator's result. Each shows only to users who may read
+orders (deal), read invoices (client) or write orders (calculator)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,31 @@ def sections(session: Session, user: Any, page: str, obj: Any) -> list[PageSecti
         return [_deal_orders(session, user, obj)]
     if page == "client" and has_permission(user, "invoice.read"):
         return [_client_money(session, obj)]
+    if page == "calculator" and has_permission(user, "order.write"):
+        return [_calculator_order(session, obj)]
     return []
+
+
+#: How many draft orders the calculator page offers (the newest; the rest by number).
+DRAFTS_OFFERED = 100
+
+
+def _calculator_order(session: Session, result: Any) -> PageSection:
+    """The result becomes a line of a draft order, or of a new order of a client; the
+    run's script version and inputs go with it (:mod:`.calculated`)."""
+    import json
+
+    from ordercraft.plugins.sales.models import Order
+    from ordercraft.sdk.permissions import owner_condition
+
+    query = select(Order).where(Order.state == "draft")
+    visible = owner_condition(session, "order", Order.manager_id)
+    if visible is not None:
+        query = query.where(visible)
+    drafts = list(session.scalars(query.order_by(Order.id.desc()).limit(DRAFTS_OFFERED)))
+    html = render_template("sales/sections/calculator_order.html", result=result,
+                           orders=drafts, params=json.dumps(result.to_dict()["params"]))
+    return PageSection("Add to an order", Markup(html), order=21, name="sales-add")
 
 
 def _deal_orders(session: Session, user: Any, deal: Any) -> PageSection:

@@ -17,6 +17,7 @@ from ordercraft.sdk.web import (
     Pager,
     page_arguments,
     permission_required,
+    reads_first,
     request_session,
 )
 
@@ -351,3 +352,37 @@ def print_pdf(order_id: int, form: str):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{order.number}-{form}.pdf"')
     return response
+
+
+@bp.post("/add-calculation")
+@permission_required("order.write")
+@reads_first
+def add_calculation():
+    """The calculator page's "Add to order": run the calculator again with the inputs and
+    script version shown (kept as a run, in a transaction of its own), then add its
+    result as a line of the chosen draft order, or of a new order of ``client``, in a
+    short writing transaction."""
+    from ordercraft.plugins.sales.calculated import add_calculated_line
+    from ordercraft.sdk.calc import rerun_posted
+    from ordercraft.sdk.plugins import site_platform
+
+    session = request_session()
+    platform, user = site_platform(session), session.info.get("user")
+    session.rollback()
+    form = request.form
+    try:
+        run = rerun_posted(platform, form).to_dict()
+        with platform.session(user) as writing:
+            order = add_calculated_line(
+                writing, form.get("order", "").strip() or None, run=run,
+                client=form.get("client", "").strip() or None, item=form.get("item"),
+                qty=form.get("qty") or "1", markup=form.get("markup") or None,
+                description=form.get("description") or None)
+            added = (order.lines[-1].description, order.number, order.id)
+    except OrdercraftError as exc:
+        if exc.http_status == 403:
+            raise
+        flash(exc.message, "error")
+        return redirect(request.referrer or url_for("sales.index"), code=303)
+    flash(f"Added {added[0]} to order {added[1]}.", "success")
+    return redirect(url_for("sales.order", order_id=added[2]), code=303)

@@ -71,3 +71,35 @@ def test_a_payment_allocated_from_the_invoice_page(page, live_server, login, scr
     assert page.inner_text("#invoice-state") == "paid"
     assert page.inner_text("#invoice-open") == "0.00"
     screenshot(page, "quote-04-paid")
+
+
+def test_add_to_order_from_the_calculator_page(page, live_server, login, screenshot):
+    """The robot calculator's result becomes a line of a new order of a client, then of
+    that draft order again; the order keeps the run's script version and inputs."""
+    login(page, "manager")
+    page.goto(live_server.path("/calculators/robot"))
+    page.click("button:has-text('Calculate')")
+    page.wait_for_selector("#total")
+    page.fill("#o-client", "CodeCamp Kids Club")
+    page.fill("#o-item", "ROBOT-CUSTOM")
+    page.fill("#o-qty", "2")
+    page.fill("#o-markup", "40")
+    page.fill("#o-description", "Custom robot for the club")
+    screenshot(page, "quote-05-add-to-order")
+    page.click("#add-to-order-button")
+    page.wait_for_url(re.compile(r".*/orders/[0-9]+$"))
+    order_id = int(page.url.rsplit("/", 1)[1])
+    assert "Custom robot for the club" in page.inner_text("main")
+    page.goto(live_server.path("/calculators/robot"))
+    page.click("button:has-text('Calculate')")
+    page.wait_for_selector("#total")
+    page.select_option("#o-order", str(order_id))
+    page.fill("#o-item", "ROBOT-CUSTOM")
+    page.fill("#o-description", "Spare custom robot")
+    page.click("#add-to-order-button")
+    page.wait_for_url(live_server.path(f"/orders/{order_id}"))
+    order = ordercraft(live_server, "order", "show", str(order_id))["order"]
+    assert [line["description"] for line in order["lines"]] == [
+        "Custom robot for the club", "Spare custom robot"]
+    assert all(line["calc"]["calculator"] == "robot" and line["calc"]["version"]
+               for line in order["lines"])

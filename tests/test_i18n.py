@@ -59,7 +59,9 @@ def test_python_code_translates_with_the_active_language():
         assert i18n.current_locale() == "fr"
         assert i18n.gettext("Log out") == "Se déconnecter" and str(label) == "Se déconnecter"
         assert i18n.ngettext("%(num)d session ended.", "%(num)d sessions ended.", 2) == \
-            "2 sessions ended."
+            "2 sessions fermées."
+        # a message no catalogue has stays in English, its number filled in
+        assert i18n.ngettext("%(num)d gizmo", "%(num)d gizmos", 3) == "3 gizmos"
     assert str(label) == "Log out"
 
 

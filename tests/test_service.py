@@ -30,17 +30,40 @@ def _ship(site, *numbers, client=kit.SCHOOL, day=date(2025, 3, 31)):
                                                shipment="SH-1", ship_date=day)]
 
 
-def test_working_time_skips_weekends():
+def test_working_time_follows_the_working_calendar():
     from ordercraft.plugins.service.sla import add_working_time, deadlines
+    from ordercraft.sdk.calendar import WorkingCalendar
 
+    week = WorkingCalendar.from_text("mon,tue,wed,thu,fri", "")
     friday = datetime(2026, 12, 4, 22, 0)
-    assert add_working_time(friday, 4) == datetime(2026, 12, 7, 2, 0)
+    assert add_working_time(week, friday, 4) == datetime(2026, 12, 7, 2, 0)
     saturday = datetime(2026, 12, 5, 9, 0)
-    assert add_working_time(saturday, 8) == datetime(2026, 12, 7, 8, 0)
-    assert deadlines("urgent", datetime(2026, 12, 3, 12, 0)) == (
+    assert add_working_time(week, saturday, 8) == datetime(2026, 12, 7, 8, 0)
+    assert deadlines(week, "urgent", datetime(2026, 12, 3, 12, 0)) == (
         datetime(2026, 12, 3, 16, 0), datetime(2026, 12, 4, 12, 0))
     # normal: 5 working days to resolve, a weekend in between
-    assert deadlines("normal", datetime(2026, 12, 4, 12, 0))[1] == datetime(2026, 12, 11, 12, 0)
+    assert deadlines(week, "normal", datetime(2026, 12, 4, 12, 0))[1] == datetime(
+        2026, 12, 11, 12, 0)
+    # a holiday is skipped like a weekend; a six-day week counts its Saturday
+    christmas = WorkingCalendar.from_text("mon,tue,wed,thu,fri", "2026-12-25")
+    assert add_working_time(christmas, datetime(2026, 12, 24, 22, 0), 4) == datetime(
+        2026, 12, 28, 2, 0)
+    six_days = WorkingCalendar.from_text("mon,tue,wed,thu,fri,sat", "")
+    assert add_working_time(six_days, friday, 4) == datetime(2026, 12, 5, 2, 0)
+
+
+def test_complaint_deadlines_come_from_the_site_calendar(site):
+    from ordercraft.plugins.service.complaints import create_complaint
+    from ordercraft.sdk.settings import set_setting
+
+    with site.session() as session:
+        set_setting(session, "working_days", "mon,tue,wed,thu,fri")
+        set_setting(session, "holidays", "2026-12-07")
+    with site.session() as session:
+        complaint = create_complaint(session, kit.SCHOOL, description="No power",
+                                     priority="urgent", now=datetime(2026, 12, 4, 22, 0))
+        # Saturday, Sunday and the Monday holiday do not count
+        assert complaint.response_due == datetime(2026, 12, 8, 2, 0)
 
 
 def test_warranty_ends_a_period_after_shipment():
@@ -309,20 +332,26 @@ def test_a_complaint_about_an_order_names_an_existing_order(site):
 
 
 def test_sla_compliance_per_team(site):
+    """A complaint's team is the kpi division of whoever holds its latest task."""
     from ordercraft.core.services.users import create_user
+    from ordercraft.plugins.kpi.service import save_division
     from ordercraft.plugins.service import complaints
     from ordercraft.sdk.workflow import transition
 
     opened = datetime(2026, 12, 1, 9, 0)
     with site.session() as session:
-        lead = create_user(session, "lead", roles=["service"], password="lead-password-12")
+        create_user(session, "lead", roles=["service"], password="lead-password-12")
         sam = create_user(session, "sam", roles=["service"], password="sam-password-123")
-        sam.manager_id = lead.id
+        olga = create_user(session, "olga", roles=["service"], password="olga-password-12")
+        save_division(session, "svc", "Service desk", "sales", members=["sam"],
+                      heads=["lead"])
         on_time = complaints.create_complaint(session, kit.SCHOOL, description="a", now=opened)
         late = complaints.create_complaint(session, kit.SCHOOL, description="b", now=opened)
-        complaints.create_complaint(session, kit.CLUB, description="c", now=opened)
+        loner = complaints.create_complaint(session, kit.CLUB, description="c", now=opened)
+        complaints.create_complaint(session, kit.CLUB, description="d", now=opened)
         for complaint in (on_time, late):
             complaints.complaint_tasks(session, complaint)[0].assignee_id = sam.id
+        complaints.complaint_tasks(session, loner)[0].assignee_id = olga.id
         transition(session, on_time, "accept", now=datetime(2026, 12, 1, 10, 0))
         transition(session, on_time, "resolve", now=datetime(2026, 12, 2, 9, 0))
         for task in complaints.complaint_tasks(session, on_time):
@@ -330,9 +359,10 @@ def test_sla_compliance_per_team(site):
         rows = complaints.sla_compliance(session, by="team", now=datetime(2026, 12, 31))
     assert [(r["team"], r["complaints"], r["resolved_in_time"], r["late"],
              r["compliance_pct"]) for r in rows] == [
-        ("lead", 2, 1, 1, D("50.0")), ("unassigned", 1, 0, 1, D("0.0"))]
+        ("Service desk", 2, 1, 1, D("50.0")), ("no team", 1, 0, 1, D("0.0")),
+        ("unassigned", 1, 0, 1, D("0.0"))]
     result = site.cli(["service-report", "sla-by-team", "--json"])
-    assert result.exit_code == 0 and '"team": "lead"' in result.output
+    assert result.exit_code == 0 and '"team": "Service desk"' in result.output
 
 
 def test_an_overdue_response_is_escalated_by_the_engine(site):

@@ -202,7 +202,8 @@ def mailing_list(user_name: str | None, as_json: bool) -> None:
     with acting_session(user_name) as session:
         rows = [mailings.mailing_dict(session, m) for m in mailings.list_mailings(session)]
     emit(as_json, {"ok": True, "mailings": rows},
-         lambda: table(rows, ["id", "name", "channel", "group", "mode", "state", "messages"]))
+         lambda: table(rows, ["id", "name", "channel", "group", "mode", "state", "messages",
+                              "bounced", "skipped_bounced"]))
 
 
 @mailing_group.command("preview")
@@ -247,6 +248,26 @@ def mailing_send(mailing: str, user_name: str | None, as_json: bool) -> None:
         result = mailings.start_mailing(session, mailings.get_mailing(session, mailing))
     emit(as_json, {"ok": True, **result},
          f"mailing {result['mailing']} {result['state']}: {result['queued']} queued")
+
+
+@mailing_group.command("bounce")
+@click.argument("address", required=False)
+@click.option("--file", "report_file", type=click.File("rb"),
+              help="A bounce report (the .eml a mail server sent back).")
+@click.option("--reason", default="", help="Why the address bounced.")
+@user_option
+@json_option
+def mailing_bounce(address: str | None, report_file: Any, reason: str, user_name: str | None,
+                   as_json: bool) -> None:
+    """Record that mail to ADDRESS bounced (or read a bounce report with --file): later
+    mailings skip the contacts with that address."""
+    from ordercraft.plugins.marketing import bounces
+
+    data = report_file.read() if report_file is not None else None
+    with acting_session(user_name) as session:
+        result = bounces.report(session, address=address, report_file=data, reason=reason)
+    emit(as_json, {"ok": True, **result},
+         f"bounced: {', '.join(result['addresses'])}")
 
 
 # ------------------------------------------------------------------ surveys

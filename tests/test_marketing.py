@@ -226,7 +226,8 @@ def test_campaign_return_report(shop):
         create_deal(session, "Robokids School", "Classroom kits", amount="12000",
                     source="exhibition")
         create_deal(session, "Future Engineers", "Robots", amount="500", source="website")
-        create_deal(session, "Future Engineers", "Kits", amount="90", source="radio")
+        # A source stored before crm checked sources against the list still shows.
+        create_deal(session, "Future Engineers", "Kits", amount="90").source = "radio"
         year = datetime.now().year
         rows = {(r.kind, r.key): r for r in campaigns.return_report(
             session, f"{2020}-01-01", f"{year}-12-31")}
@@ -442,3 +443,49 @@ def test_bounce_recorded_by_command_and_api(shop, tmp_path):
         later = mailings.save_mailing(session, name="Summer news", group="School clients",
                                       subject="News", body="Hi {{ contact.name }}")
         assert mailings.audience(session, later)["recipients"] == 0
+
+
+def test_sources_of_clients_deals_and_interactions_come_from_the_channel_list(shop):
+    """crm asks marketing (hook ``check_source``): a source outside the list is refused
+    naming the field and the value, nothing saved; an interaction carries its channel."""
+    from ordercraft.plugins.crm.clients import create_client, update_client
+    from ordercraft.plugins.crm.interactions import log_interaction, update_interaction
+
+    with shop.session() as session:
+        for attempt in (lambda: create_client(session, "Newcomer", source="Trade fair"),
+                        lambda: update_client(session, "Robokids School", source="tv"),
+                        lambda: create_deal(session, "Robokids School", title="Kits",
+                                            source="tv"),
+                        lambda: log_interaction(session, "Robokids School", kind="meeting",
+                                                subject="Stand talk", source="tv")):
+            with pytest.raises(ValidationError, match="is not a marketing channel") as refused:
+                attempt()
+            assert refused.value.field == "source"
+        met = log_interaction(session, "Robokids School", kind="meeting", subject="At the stand",
+                              source="exhibition")
+        assert met.source == "exhibition"
+        assert update_interaction(session, met.id, source="seminar").source == "seminar"
+    with shop.session() as session:
+        from ordercraft.sdk.models import Party
+
+        assert session.scalar(select(func.count()).select_from(Party).where(
+            Party.name == "Newcomer")) == 0
+        assert session.scalar(select(func.count()).select_from(Interaction)) == 1
+    headers = {"Authorization": f"Bearer {shop.token()}"}
+    with shop.session() as session:
+        school_id = session.scalar(select(Interaction.party_id))
+    made = shop.client().post("/api/v1/interactions", headers=headers, json={
+        "client_id": school_id, "kind": "incoming_call", "subject": "Saw the ad",
+        "source": "ad"})
+    assert made.status_code == 201 and made.json["source"] == "ad"
+    refused = shop.client().post("/api/v1/interactions", headers=headers, json={
+        "client_id": school_id, "kind": "incoming_call", "subject": "x", "source": "radio"})
+    assert refused.status_code in (400, 422) and refused.json["error"]["field"] == "source"
+    result = shop.cli(["interaction", "add", "Robokids School", "--kind", "meeting",
+                       "--subject", "Seminar", "--source", "seminar", "--json"])
+    assert result.exit_code == 0 and result.json()["interaction"]["source"] == "seminar"
+    # A mailing's messages are logged with the channel "mailing".
+    with shop.session() as session:
+        mailings.start_mailing(session, session.get(Mailing, draft(shop)))
+        assert set(session.scalars(select(Interaction.source).where(
+            Interaction.kind == "email"))) == {"mailing"}

@@ -52,6 +52,13 @@ def mail_bounced(session: Any, addresses: list[str], reason: str, message_id: in
 
 
 @hookimpl
+def check_source(session: Any, value: str, field: str) -> None:
+    from ordercraft.plugins.marketing.campaigns import check_source as check
+
+    check(session, value, field)
+
+
+@hookimpl
 def register_models() -> None:
     from ordercraft.plugins.marketing import models  # noqa: F401  (declares the tables)
 

@@ -477,7 +477,8 @@ def queue_mailing(session: Session, mailing: Mailing, now: datetime | None = Non
                              "kind": mailing.channel,
                              "subject": f"Mailing {mailing.name}: {rendered.subject}"
                              if rendered.subject else f"Mailing {mailing.name}",
-                             "at": now, "outcome": "queued by the marketing plugin"})
+                             "at": now, "outcome": "queued by the marketing plugin",
+                             "source": "mailing"})
         if mails:
             ids = queue_mails(session, mails, about=("mailing", mailing.id),
                               source="marketing")

@@ -445,8 +445,9 @@ def test_bounce_recorded_by_command_and_api(shop, tmp_path):
         assert mailings.audience(session, later)["recipients"] == 0
 
 
-def test_sources_of_clients_deals_and_interactions_come_from_the_channel_list(shop):
-    """crm asks marketing (hook ``check_source``): a source outside the list is refused
+def test_hook_check_source(shop):
+    """Sources of clients, deals and interactions come from the channel list: crm asks
+    marketing (hook ``check_source``): a source outside the list is refused
     naming the field and the value, nothing saved; an interaction carries its channel."""
     from ordercraft.plugins.crm.clients import create_client, update_client
     from ordercraft.plugins.crm.interactions import log_interaction, update_interaction

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from ordercraft.plugins.crm.hooks import clean_source
 from ordercraft.plugins.crm.duplicates import DuplicateMatch, duplicate_message, find_duplicates
 from ordercraft.plugins.crm.funnel import CLOSED_STATES, money
+from ordercraft.plugins.crm.hooks import clean_source
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import Deal, Interaction
 from ordercraft.sdk import custom_fields as custom

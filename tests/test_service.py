@@ -5,11 +5,14 @@ the refusals (field named, nothing saved)."""
 from __future__ import annotations
 
 import base64
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+import sales_kit
 import service_kit as kit
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 
@@ -378,3 +381,65 @@ def test_an_overdue_response_is_escalated_by_the_engine(site):
         assert escalate_overdue(session, datetime(2026, 12, 3, 12, 0)) == []
         assert escalate_overdue(session, datetime(2026, 12, 3, 14, 0)) == [task.id]
         assert task.escalated_at == datetime(2026, 12, 3, 14, 0)
+
+
+def test_hook_shipment_serials(site):
+    """A sales shipment of a serial-tracked item takes its serial numbers (CLI, API, web
+    form): required, as many as shipped, registered units in stock, not shipped before;
+    anything else refuses the shipment whole."""
+    from ordercraft.plugins.service.complaints import add_months
+    from ordercraft.plugins.service.models import Serial
+
+    _ship(site, "RB-006")
+    order_id = sales_kit.order(site, "ROBOT-STD:2", "KIT:1")
+    sales_kit.move(site, order_id, "confirm")
+    before = sales_kit.state(site, order_id)
+    for serials, field, says in (
+            (None, "serials.1", "give the serial numbers of the 2 units shipped (0 given)"),
+            ({1: ["RB-001"]}, "serials.1", "(1 given)"),
+            ({1: ["RB-001", "RB-999"]}, "serials.1", "'RB-999' is not a registered unit"),
+            ({1: ["RB-001", "RB-001"]}, "serials.1", "given twice"),
+            ({1: ["RB-001", "RB-002"], 2: ["K-1"]}, "serials.2", "is not serial-tracked"),
+            ({1: ["RB-001", "RB-006"]}, "serials.1", "already shipped"),
+            ({7: ["RB-001"]}, "serials.7", "has no line 7")):
+        with pytest.raises((ValidationError, Conflict), match=re.escape(says)) as refused:
+            sales_kit.ship(site, order_id, serials=serials)
+        assert refused.value.field.startswith(field.split(".")[0]), refused.value.field
+    assert sales_kit.state(site, order_id) == before  # nothing shipped
+    result = site.cli(["order", "ship", str(order_id), "--serials", "1:RB-001, RB-002",
+                       "--json"])
+    assert result.exit_code == 0, result.output
+    with site.session() as session:
+        from ordercraft.sdk.parties import get_party
+
+        school = get_party(session, kit.SCHOOL)
+        units = session.scalars(select(Serial).where(Serial.order_id == order_id)
+                                .order_by(Serial.number)).all()
+        assert [(u.number, u.party_id, u.shipment_ref, u.warranty_end) for u in units] == [
+            (n, school.id, f"{units[0].shipment_ref}", add_months(date.today(), 24))
+            for n in ("RB-001", "RB-002")]
+        assert units[0].shipment_ref.endswith("-1")
+    # The API and the web form take them too.
+    second = sales_kit.order(site, "ROBOT-STD:1")
+    sales_kit.move(site, second, "confirm")
+    headers = {"Authorization": f"Bearer {site.token()}"}
+    client = site.client()
+    refused = client.post(f"/api/v1/orders/{second}/shipments", headers=headers, json={})
+    assert refused.status_code in (400, 422) and refused.json["error"]["field"] == "serials.1"
+    done = client.post(f"/api/v1/orders/{second}/shipments", headers=headers,
+                       json={"serials": {"1": ["RB-003"]}})
+    assert done.status_code == 201, done.json
+    third = sales_kit.order(site, "ROBOT-STD:1")
+    sales_kit.move(site, third, "confirm")
+    browser = site.client(login="admin")
+    page = browser.get(f"/orders/{third}")
+    assert 'name="serials.1"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    wrong = browser.post(f"/orders/{third}/ship", data={
+        "csrf_token": token, "ship.1": "1", "serials.1": "RB-001"})
+    assert wrong.status_code == 422 and "already shipped" in wrong.text
+    posted = browser.post(f"/orders/{third}/ship", data={
+        "csrf_token": token, "ship.1": "1", "serials.1": "RB-004"})
+    assert posted.status_code == 303
+    with site.session() as session:
+        assert session.scalar(select(Serial.order_id).where(Serial.number == "RB-004")) == third

@@ -140,8 +140,11 @@ def ship(order_id: int):
 
     session = request_session()
     current = get_order(session, order_id)
-    names = [f"ship.{line.position}" for line in current.lines] + ["ship.date"]
+    names = ([f"ship.{line.position}" for line in current.lines]
+             + [f"serials.{line.position}" for line in current.lines] + ["ship.date"])
     form = Form.from_request(names)
+    serials = {line.position: form.values[f"serials.{line.position}"]
+               for line in current.lines if form.values[f"serials.{line.position}"].strip()}
     wanted = [{"line": line.position, "qty": form.values[f"ship.{line.position}"].strip()}
               for line in current.lines if form.values[f"ship.{line.position}"].strip()
               not in ("", "0")]
@@ -149,7 +152,8 @@ def ship(order_id: int):
         if not wanted:
             raise ValidationError("ship.1: give the quantity to ship of at least one line",
                                   field="ship.1")
-        result = ship_order(session, current, wanted, ship_date=form.values["ship.date"] or None)
+        result = ship_order(session, current, wanted, ship_date=form.values["ship.date"] or None,
+                            serials=serials)
     except OrdercraftError as exc:
         _ship_field(exc, wanted)
         form.fail(exc)

@@ -120,10 +120,13 @@ def get_serial(session: Session, number: Any) -> Serial:
 
 def ship_serials(session: Session, client: Any, numbers: Sequence[Any], *,
                  order_id: int | None = None, shipment: str = "",
-                 ship_date: Any = None) -> list[Serial]:
+                 ship_date: Any = None, check_permission: bool = True) -> list[Serial]:
     """Record which units went to ``client`` with a shipment; the warranty runs from the
-    shipment's date. A unit shipped before is refused (nothing is recorded)."""
-    require_session_permission(session, "serial.write")
+    shipment's date. A unit shipped before is refused (nothing is recorded).
+    ``check_permission`` False: a sales shipment records them (its clerk holds
+    ``order.ship``, not ``serial.write``)."""
+    if check_permission:
+        require_session_permission(session, "serial.write")
     party = parties.get_party(session, client)
     day = validation.day(ship_date, field="date") or date.today()
     if not numbers:

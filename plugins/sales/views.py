@@ -101,12 +101,16 @@ def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200)
         ship_form = Form({f"ship.{line['position']}": _plain(line["reserved"])
                           if line["reserved"] else "" for line in body["lines"]})
     can_ship = any(t["name"] in ("ship", "ship_part") for t in _panel_transitions(order))
+    from ordercraft.plugins.sales.hooks import SalesHooks
     from ordercraft.plugins.sales.invoicing import order_money_dict
 
     return render_template("sales/order.html", order=order, body=body,
                            money=order_money_dict(request_session(), order),
                            panel=document_panel(order), forms=_forms(), ship_form=ship_form,
                            can_ship=can_ship and order.state != "draft",
+                           # A plugin records serial numbers (service): the form asks them.
+                           takes_serials=SalesHooks.of(request_session()).implemented(
+                               "shipment_serials"),
                            deal_url=document_url("deal", order.deal_id) if order.deal_id
                            else None), status
 

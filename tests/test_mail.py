@@ -361,3 +361,18 @@ def test_hook_mail_bounced(make_site, smtp_server):
     with pytest.raises(ValidationError, match="not a bounce report") as refused_report:
         parse_bounce_report(b"Subject: hello\n\nnot a report\n")
     assert refused_report.value.field == "file"
+
+
+def test_a_plugin_failing_on_a_bounce_does_not_lose_the_result(make_site, smtp_server):
+    def mail_bounced(addresses):
+        raise RuntimeError("the bounce table is gone")
+
+    module = types.ModuleType("broken_bounces")
+    module.plugin = PluginInfo(name="broken_bounces", version="1.0")
+    module.mail_bounced = hookimpl(mail_bounced)
+    site = make_site(plugins=[], extra_plugins=[module])
+    smtp_server.configure(site)
+    smtp_server.refuse_recipient("gone@future-engineers.example")
+    refused = queue(site, to="gone@future-engineers.example")
+    send_due(site.platform)
+    assert outbox(site, refused).state == "failed"

@@ -297,9 +297,16 @@ def record(session: Session, claimed: Claimed, outcome: Outcome, now: datetime,
     if outcome.bounced:
         from ordercraft.core.hooks import site_hooks
 
-        site_hooks(session).mail_bounced(
-            session, list(outcome.bounced), outcome.error[:2000], row.id, row.source,
-            f"{row.about_type}:{row.about_id}" if row.about_type is not None else None)
+        # In a savepoint: a plugin failing on the bounce must not lose the result (the
+        # message would go out again after the lease).
+        try:
+            with session.begin_nested():
+                site_hooks(session).mail_bounced(
+                    session, list(outcome.bounced), outcome.error[:2000], row.id, row.source,
+                    f"{row.about_type}:{row.about_id}" if row.about_type is not None else None)
+        except Exception:
+            log.exception("message %d: recording the bounce of %s failed", row.id,
+                          ", ".join(outcome.bounced))
     return row.state
 
 

@@ -426,6 +426,17 @@ def test_bounce_recorded_by_command_and_api(shop, tmp_path):
     result = shop.cli(["mailing", "bounce", "--file", str(path), "--json"])
     assert result.exit_code == 0, result.output
     assert result.json()["addresses"] == ["anna@robokids.example"]
+    # A mailbox the bounce address collects: its reports are read, the rest skipped.
+    import mailbox
+    from email import message_from_string
+
+    box = mailbox.mbox(str(tmp_path / "bounces.mbox"))
+    box.add(message_from_string(report))
+    box.add(message_from_string("From: anna@robokids.example\nSubject: Thanks\n\nGreat kits!\n"))
+    box.close()
+    result = shop.cli(["mailing", "bounce", "--mbox", str(tmp_path / "bounces.mbox"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert (result.json()["reports"], result.json()["skipped"]) == (1, 1)
     refused = shop.cli(["mailing", "bounce", "not-an-address", "--json"])
     assert refused.exit_code == 2 and "address" in refused.output
     headers = {"Authorization": f"Bearer {shop.token()}"}

@@ -92,6 +92,34 @@ def report(session: Session, *, address: Any = None, report_file: bytes | None =
     return {"addresses": [cleaned.lower()], "reason": text, "message": None}
 
 
+def report_mailbox(session: Session, path: str) -> dict[str, Any]:
+    """Record every bounce report of an mbox file (a mailbox the bounces address
+    collects); other messages in it are counted and left alone. Needs
+    ``marketing.write``."""
+    import mailbox
+
+    from ordercraft.sdk.mail import parse_bounce_report, report_bounce
+
+    require_session_permission(session, "marketing.write")
+    addresses: list[str] = []
+    reports = skipped = 0
+    box = mailbox.mbox(path, create=False)
+    try:
+        for message in box:
+            try:
+                parsed = parse_bounce_report(message.as_bytes())
+            except ValidationError:
+                skipped += 1
+                continue
+            report_bounce(session, parsed.addresses, parsed.reason,
+                          original_message_id=parsed.original_message_id)
+            reports += 1
+            addresses += [a for a in parsed.addresses if a not in addresses]
+    finally:
+        box.close()
+    return {"addresses": addresses, "reports": reports, "skipped": skipped}
+
+
 def bounces_of(session: Session, contact: Contact) -> Bounce | None:
     """The bounce of the contact's address, if it bounced."""
     return session.get(Bounce, (contact.email or "").lower()) if contact.email else None

@@ -326,6 +326,10 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
         raise ValidationError(f"lines: the shipment of order {order.number} ships nothing",
                               field="lines")
     numbers = shipment_serials(order, serials)
+    hooks = SalesHooks.of(session)
+    if numbers and not hooks.implemented("shipment_serials"):
+        raise ValidationError("serials: no enabled plugin records serial numbers (the "
+                              "service plugin does)", field="serials")
     on = validation.day(ship_date, field="date") or date.today()
     if on < order.order_date:
         raise ValidationError(f"date: {on.isoformat()} is before the order date "
@@ -372,7 +376,7 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
     order.shipments.append(shipment)
     session.flush()
     record_shipment(session, order, shipment)
-    SalesHooks.of(session).shipment_serials(session, order, shipment, numbers)
+    hooks.shipment_serials(session, order, shipment, numbers)
     return shipment
 
 

@@ -164,7 +164,7 @@ class MailingMessage(Base):
 
 class Bounce(Base):
     """An e-mail address that bounced (lower-case): later mailings skip the contacts
-    who have it. Cleared when someone confirms the address works again."""
+    who have it (a contact whose address changes is reached again)."""
 
     __tablename__ = "marketing_bounces"
 

@@ -260,6 +260,12 @@ class Hooks(HookWrapper):
         self.call_each("document_transition", session=session, document=document,
                        transition=transition, source=source, target=target, user=user)
 
+    # mail
+    def mail_bounced(self, session: Session, addresses: list[str], reason: str,
+                     message_id: int | None, source: str, about: str | None) -> None:
+        self.call_each("mail_bounced", session=session, addresses=addresses, reason=reason,
+                       message_id=message_id, source=source, about=about)
+
     # workflow
     def register_state_machines(self, registry: StateMachineRegistry) -> None:
         self.fill_registry("register_state_machines", registry)

@@ -410,6 +410,34 @@ def document_transition(session: Session, document: WorkflowDocument, transition
     """
 
 
+# --------------------------------------------------------------------------- mail
+
+
+@hookspec
+def mail_bounced(session: Session, addresses: list[str], reason: str,
+                 message_id: int | None, source: str, about: str | None) -> None:
+    """Mail to ``addresses`` bounced: the SMTP server refused them for good (a 5xx answer
+    to RCPT or DATA when the outbox sent a message), or a bounce report (a DSN) said so.
+
+    Called by the outbox's sender in the transaction that records the message's result
+    (the message is ``failed`` when every recipient was refused), and by a plugin that
+    records a bounce report (``ordercraft.sdk.mail.report_bounce``). An exception rolls
+    the recording back: write your own rows and raise nothing.
+
+    :param session: the recording transaction (do not commit or roll back).
+    :param addresses: the refused addresses, bare and lower-case
+        (``maria@example.com``).
+    :param reason: what the server or the report said (``550 5.1.1 no such user``).
+    :param message_id: the outbox message's id, ``None`` when a report names none that
+        this site sent.
+    :param source: the message's ``source`` (``core`` or the plugin that queued it;
+        ``report`` for a bounce report matching no message).
+    :param about: what the message was about (``"mailing:3"``), or ``None``.
+
+    Return nothing.
+    """
+
+
 # --------------------------------------------------------------------------- workflow
 
 

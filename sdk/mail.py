@@ -63,18 +63,30 @@ that keeps what it receives; ``smtp_server.configure(site)`` points the site at 
         [mail] = smtp_server.messages
         assert mail.subject == "Discount approved: P-00012"
 
+**Bounces.** An address the SMTP server refuses for good while sending (a 5xx answer
+to RCPT or DATA), and one a bounce report names, reach the hook ``mail_bounced``
+(docs/hooks.md). :func:`parse_bounce_report` reads a delivery status notification (the
+``.eml`` a mail server sends back) into a :class:`BounceReport`; :func:`report_bounce`
+records one in the caller's transaction::
+
+    report = parse_bounce_report(Path("bounce.eml").read_bytes())
+    report_bounce(session, report.addresses, report.reason,
+                  original_message_id=report.original_message_id)
+
 Errors: :class:`~ordercraft.sdk.ValidationError` naming the field and value (``to``,
 ``subject``, ``attachments.0.filename``); an unknown template is a
 :class:`~ordercraft.sdk.NotFound`.
 """
 
 from ordercraft.core.mail.attachments import Attachment, print_form_attachment
+from ordercraft.core.mail.bounces import BounceReport, parse_bounce_report, report_bounce
 from ordercraft.core.mail.outbox import MailContent, queue_mail, queue_mails
 from ordercraft.core.mail.sender import send_due
 from ordercraft.core.mail.templates import render_mail
 
-__all__ = ["Attachment", "MailContent", "print_form_attachment", "queue_mail", "queue_mails",
-           "render_mail", "send_due", "site_url"]
+__all__ = ["Attachment", "BounceReport", "MailContent", "parse_bounce_report",
+           "print_form_attachment", "queue_mail", "queue_mails", "render_mail", "report_bounce",
+           "send_due", "site_url"]
 
 
 def site_url(session: object) -> str:

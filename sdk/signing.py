@@ -19,13 +19,14 @@ site rotate-secret``), or is older than ``max_age`` seconds, raises
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ordercraft.core.errors import ValidationError
 from ordercraft.core.platform import site_platform
 from ordercraft.core.secret_key import site_secret_key
 
-__all__ = ["sign", "unsign"]
+__all__ = ["sign", "signer", "unsign"]
 
 
 def _serializer(source: object, purpose: str) -> Any:
@@ -37,6 +38,13 @@ def _serializer(source: object, purpose: str) -> Any:
 def sign(source: object, purpose: str, value: Any) -> str:
     """A URL-safe token carrying ``value`` (anything JSON can hold) for ``purpose``."""
     return str(_serializer(source, purpose).dumps(value))
+
+
+def signer(source: object, purpose: str) -> Callable[[Any], str]:
+    """A function that signs values for ``purpose`` like :func:`sign`, with the key and
+    serializer made once: for thousands of tokens at a time (a mailing's links)."""
+    dumps = _serializer(source, purpose).dumps
+    return lambda value: str(dumps(value))
 
 
 def unsign(source: object, purpose: str, token: str, *, max_age: int | None = None) -> Any:

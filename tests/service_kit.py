@@ -18,13 +18,16 @@ def build(make_site: Any) -> Any:
     from ordercraft.core.services import items
     from ordercraft.core.stock import api as stock_api
     from ordercraft.plugins.service import complaints
+    from ordercraft.sdk.settings import set_setting
 
-    site = sales_kit.build(make_site, plugins=["crm", "sales", "service"])
+    site = sales_kit.build(make_site, plugins=["crm", "sales", "service", "analysis", "kpi"])
     with site.session() as session:
         items.create_item(session, "CPU-A8", name="Processor A8", kind="component",
                           valuation="fifo", unit="pc", unit_precision=0)
         stock_api.receive(session, "CPU-A8", "PARTS", 10, "98.00", date=date(2024, 1, 10))
         complaints.track_item(session, "ROBOT-STD", warranty_months=24)
+        # SLA deadlines count the site's working days: a Monday-to-Friday week.
+        set_setting(session, "working_days", "mon,tue,wed,thu,fri")
         complaints.register_serials(session, "ROBOT-STD", UNITS, ref="GR-1",
                                     made_on=date(2024, 1, 10))
     return site

@@ -45,8 +45,8 @@ def test_the_reference_finds_the_hooks():
         declared = [hook.name for hook in HOOKS if hook.owner == plugin]
         assert declared == hookspec_names(importlib.import_module(module))
         assert all(hook.module == module for hook in HOOKS if hook.owner == plugin)
-    assert [h.name for h in HOOKS if h.owner == "crm"] == ["register_client_rules"]
-    assert [h.name for h in HOOKS if h.owner == "sales"] == ["order_shortages"]
+    assert [h.name for h in HOOKS if h.owner == "crm"] == ["register_client_rules", "check_source"]
+    assert [h.name for h in HOOKS if h.owner == "sales"] == ["order_shortages", "shipment_serials"]
     assert all(hook.section for hook in HOOKS), "a hookspec sits above the first section line"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import types
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from ordercraft.core.db import utcnow
 from ordercraft.core.errors import ValidationError
 from ordercraft.core.mail.models import OutboxMessage
+from ordercraft.sdk import PluginInfo, hookimpl
 from ordercraft.sdk.mail import Attachment, MailContent, queue_mail, send_due
 
 POSTGRES = os.environ.get("ORDERCRAFT_TEST_DATABASE_URL", "").startswith("postgres")
@@ -283,3 +285,94 @@ def test_a_batch_of_big_attachments_is_cut_short(mail_site, monkeypatch):
         session.rollback()  # not claimed after all
     assert sorted(send_due(site.platform)) == ids  # the rest in the next batches
     assert [mail.attachments[0][2] for mail in site.smtp.messages] == [f.content for f in files]
+
+
+DSN = """\
+From: MAILER-DAEMON@mx.future-engineers.example
+To: ordercraft@workshop.example
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.future-engineers.example
+
+Final-Recipient: rfc822; Gone@Future-Engineers.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 mailbox unknown
+
+Final-Recipient: rfc822; olivia@future-engineers.example
+Action: delivered
+Status: 2.0.0
+
+--B
+Content-Type: text/rfc822-headers
+
+Message-ID: {message_id}
+Subject: Hello
+
+--B--
+"""
+
+
+def test_hook_mail_bounced(make_site, smtp_server):
+    """A 5xx at RCPT or DATA, and a bounce report, reach the plugins as bounces."""
+    from ordercraft.sdk.mail import parse_bounce_report, report_bounce
+
+    heard: list[tuple] = []
+
+    def mail_bounced(addresses, reason, message_id, source, about):
+        heard.append((addresses, reason.split(" ")[0] if reason else "", message_id, source,
+                      about))
+
+    module = types.ModuleType("bounce_watcher")
+    module.plugin = PluginInfo(name="bounce_watcher", version="1.0")
+    module.mail_bounced = hookimpl(mail_bounced)
+    site = make_site(plugins=[], extra_plugins=[module])
+    smtp_server.configure(site)
+    smtp_server.refuse_recipient("gone@future-engineers.example")
+    refused = queue(site, to="gone@future-engineers.example", about=("task", 7))
+    partly = queue(site, to=["olivia@future-engineers.example", "gone@future-engineers.example"])
+    send_due(site.platform)
+    assert outbox(site, refused).state == "failed" and outbox(site, partly).state == "sent"
+    assert heard == [(["gone@future-engineers.example"], "every", refused, "core", "task:7"),
+                     (["gone@future-engineers.example"], "refused:", partly, "core", None)]
+    smtp_server.refuse_next(1, "554 5.7.1 Message rejected")
+    rejected = queue(site)
+    send_due(site.platform)
+    assert heard[-1] == (["olivia@future-engineers.example"], "554", rejected, "core", None)
+    # A bounce report names the message this site sent by its Message-ID.
+    report = parse_bounce_report(DSN.format(
+        message_id=outbox(site, partly).internet_message_id).encode())
+    assert report.addresses == ("gone@future-engineers.example",)
+    assert "5.1.1" in report.reason
+    with site.session() as session:
+        assert report_bounce(session, report.addresses, report.reason,
+                             original_message_id=report.original_message_id) == partly
+    assert heard[-1][2:] == (partly, "core", None)
+    with pytest.raises(ValidationError, match="not a bounce report") as refused_report:
+        parse_bounce_report(b"Subject: hello\n\nnot a report\n")
+    assert refused_report.value.field == "file"
+
+
+def test_a_plugin_failing_on_a_bounce_does_not_lose_the_result(make_site, smtp_server):
+    def mail_bounced(addresses):
+        raise RuntimeError("the bounce table is gone")
+
+    module = types.ModuleType("broken_bounces")
+    module.plugin = PluginInfo(name="broken_bounces", version="1.0")
+    module.mail_bounced = hookimpl(mail_bounced)
+    site = make_site(plugins=[], extra_plugins=[module])
+    smtp_server.configure(site)
+    smtp_server.refuse_recipient("gone@future-engineers.example")
+    refused = queue(site, to="gone@future-engineers.example")
+    send_due(site.platform)
+    assert outbox(site, refused).state == "failed"

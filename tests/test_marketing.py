@@ -226,7 +226,8 @@ def test_campaign_return_report(shop):
         create_deal(session, "Robokids School", "Classroom kits", amount="12000",
                     source="exhibition")
         create_deal(session, "Future Engineers", "Robots", amount="500", source="website")
-        create_deal(session, "Future Engineers", "Kits", amount="90", source="radio")
+        # A source stored before crm checked sources against the list still shows.
+        create_deal(session, "Future Engineers", "Kits", amount="90").source = "radio"
         year = datetime.now().year
         rows = {(r.kind, r.key): r for r in campaigns.return_report(
             session, f"{2020}-01-01", f"{year}-12-31")}
@@ -361,3 +362,142 @@ def test_queue_mails_writes_many_and_refuses_a_bad_one_naming_its_position(shop)
         with pytest.raises(ValidationError, match=r"messages\.1: to: 'nobody'") as refused:
             queue_mails(session, [("c@x.example", good, None), ("nobody", good, None)])
         assert refused.value.field == "messages.1.to"
+
+
+def test_a_refused_address_bounces_and_later_mailings_skip_it(shop):
+    """The test SMTP server refuses Boris with 550: his message is marked bounced, his
+    contact flagged and its timeline says so; the next mailing leaves him out and counts
+    him."""
+    from ordercraft.plugins.marketing.models import Bounce, MailingMessage
+
+    shop.smtp.refuse_recipient("boris@robokids.example")
+    first = draft(shop)
+    with shop.session() as session:
+        mailings.start_mailing(session, session.get(Mailing, first))
+    send_due(shop.platform, LATER)
+    assert [m.recipients for m in shop.smtp.messages] == [["anna@robokids.example"]]
+    with shop.session() as session:
+        bounced = session.scalars(select(MailingMessage).where(
+            MailingMessage.bounced_at.is_not(None))).all()
+        assert [m.address for m in bounced] == ["boris@robokids.example"]
+        assert "550" in bounced[0].bounce_reason
+        assert session.get(OutboxMessage, bounced[0].outbox_id).state == "failed"
+        bounce = session.get(Bounce, "boris@robokids.example")
+        assert bounce is not None and bounce.source == "smtp"
+        assert session.scalars(select(Interaction.subject).where(
+            Interaction.subject.like("%bounced%"))).all() == [
+            "E-mail to boris@robokids.example bounced"]
+        document = mailings.mailing_dict(session, session.get(Mailing, first))
+        assert (document["messages"], document["bounced"]) == (2, 1)
+        later = mailings.save_mailing(session, name="Summer news", group="School clients",
+                                      subject="News", body="Hi {{ contact.name }}")
+        assert mailings.audience(session, later)["bounced"] == 1
+        assert mailings.start_mailing(session, later)["queued"] == 1
+        document = mailings.mailing_dict(session, later)
+        assert (document["messages"], document["skipped_bounced"]) == (1, 1)
+    with shop.session() as session:
+        from ordercraft.sdk.models import Party
+
+        school_id = session.scalar(select(Party.id).where(Party.name == "Robokids School"))
+    card = shop.client(login="admin").get(f"/crm/clients/{school_id}").text
+    assert "boris@robokids.example" in card and "bounced" in card
+
+
+def test_bounce_recorded_by_command_and_api(shop, tmp_path):
+    """A bounce report (.eml) through the CLI, an address through the API."""
+    from ordercraft.plugins.marketing.models import Bounce, MailingMessage
+
+    mailing_id = draft(shop)
+    with shop.session() as session:
+        mailings.start_mailing(session, session.get(Mailing, mailing_id))
+    send_due(shop.platform, LATER)
+    with shop.session() as session:
+        sent = session.scalars(select(MailingMessage).where(
+            MailingMessage.address == "anna@robokids.example")).one()
+        message_id = session.get(OutboxMessage, sent.outbox_id).internet_message_id
+    report = (
+        "From: MAILER-DAEMON@mx.robokids.example\nSubject: Undelivered\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="X"\n\n'
+        "--X\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n"
+        "Final-Recipient: rfc822; anna@robokids.example\nAction: failed\nStatus: 5.2.1\n\n"
+        f"--X\nContent-Type: text/rfc822-headers\n\nMessage-ID: {message_id}\n\n--X--\n")
+    path = tmp_path / "bounce.eml"
+    path.write_text(report)
+    result = shop.cli(["mailing", "bounce", "--file", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert result.json()["addresses"] == ["anna@robokids.example"]
+    # A mailbox the bounce address collects: its reports are read, the rest skipped.
+    import mailbox
+    from email import message_from_string
+
+    box = mailbox.mbox(str(tmp_path / "bounces.mbox"))
+    box.add(message_from_string(report))
+    box.add(message_from_string("From: anna@robokids.example\nSubject: Thanks\n\nGreat kits!\n"))
+    box.close()
+    result = shop.cli(["mailing", "bounce", "--mbox", str(tmp_path / "bounces.mbox"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert (result.json()["reports"], result.json()["skipped"]) == (1, 1)
+    refused = shop.cli(["mailing", "bounce", "not-an-address", "--json"])
+    assert refused.exit_code == 2 and "address" in refused.output
+    headers = {"Authorization": f"Bearer {shop.token()}"}
+    answer = shop.client().post("/api/v1/mailings/bounces", headers=headers,
+                                json={"address": "Boris@Robokids.example", "reason": "gone"})
+    assert answer.status_code == 200, answer.json
+    assert answer.json["addresses"] == ["boris@robokids.example"]
+    bad = shop.client().post("/api/v1/mailings/bounces", headers=headers, json={})
+    assert bad.status_code == 422 or bad.status_code == 400
+    assert bad.json["error"]["field"] == "address"
+    with shop.session() as session:
+        assert sorted(session.scalars(select(Bounce.address))) == [
+            "anna@robokids.example", "boris@robokids.example"]
+        assert session.get(MailingMessage, sent.id).bounced_at is not None
+        later = mailings.save_mailing(session, name="Summer news", group="School clients",
+                                      subject="News", body="Hi {{ contact.name }}")
+        assert mailings.audience(session, later)["recipients"] == 0
+
+
+def test_hook_check_source(shop):
+    """Sources of clients, deals and interactions come from the channel list: crm asks
+    marketing (hook ``check_source``): a source outside the list is refused
+    naming the field and the value, nothing saved; an interaction carries its channel."""
+    from ordercraft.plugins.crm.clients import create_client, update_client
+    from ordercraft.plugins.crm.interactions import log_interaction, update_interaction
+
+    with shop.session() as session:
+        for attempt in (lambda: create_client(session, "Newcomer", source="Trade fair"),
+                        lambda: update_client(session, "Robokids School", source="tv"),
+                        lambda: create_deal(session, "Robokids School", title="Kits",
+                                            source="tv"),
+                        lambda: log_interaction(session, "Robokids School", kind="meeting",
+                                                subject="Stand talk", source="tv")):
+            with pytest.raises(ValidationError, match="is not a marketing channel") as refused:
+                attempt()
+            assert refused.value.field == "source"
+        met = log_interaction(session, "Robokids School", kind="meeting", subject="At the stand",
+                              source="exhibition")
+        assert met.source == "exhibition"
+        assert update_interaction(session, met.id, source="seminar").source == "seminar"
+    with shop.session() as session:
+        from ordercraft.sdk.models import Party
+
+        assert session.scalar(select(func.count()).select_from(Party).where(
+            Party.name == "Newcomer")) == 0
+        assert session.scalar(select(func.count()).select_from(Interaction)) == 1
+    headers = {"Authorization": f"Bearer {shop.token()}"}
+    with shop.session() as session:
+        school_id = session.scalar(select(Interaction.party_id))
+    made = shop.client().post("/api/v1/interactions", headers=headers, json={
+        "client_id": school_id, "kind": "incoming_call", "subject": "Saw the ad",
+        "source": "ad"})
+    assert made.status_code == 201 and made.json["source"] == "ad"
+    refused = shop.client().post("/api/v1/interactions", headers=headers, json={
+        "client_id": school_id, "kind": "incoming_call", "subject": "x", "source": "radio"})
+    assert refused.status_code in (400, 422) and refused.json["error"]["field"] == "source"
+    result = shop.cli(["interaction", "add", "Robokids School", "--kind", "meeting",
+                       "--subject", "Seminar", "--source", "seminar", "--json"])
+    assert result.exit_code == 0 and result.json()["interaction"]["source"] == "seminar"
+    # A mailing's messages are logged with the channel "mailing".
+    with shop.session() as session:
+        mailings.start_mailing(session, session.get(Mailing, draft(shop)))
+        assert set(session.scalars(select(Interaction.source).where(
+            Interaction.kind == "email"))) == {"mailing"}

@@ -236,6 +236,9 @@ def test_shipment_quantities_are_checked_per_line(site):
         kit.ship(site, order_id, [(9, 1)])
     with pytest.raises(ValidationError, match="is not possible: its unit allows whole numbers"):
         kit.ship(site, order_id, [(1, "0.5")])
+    # Serial numbers need a plugin that records them (service): without one, refused.
+    with pytest.raises(ValidationError, match="serials: no enabled plugin records serial"):
+        kit.ship(site, order_id, [(1, 2)], serials={1: ["K-1", "K-2"]})
     kit.ship(site, order_id, [(1, 2)])
     kit.ship(site, order_id, [(2, 10)])
     assert kit.state(site, order_id) == "shipped"

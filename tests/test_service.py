@@ -5,11 +5,14 @@ the refusals (field named, nothing saved)."""
 from __future__ import annotations
 
 import base64
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+import sales_kit
 import service_kit as kit
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 
@@ -30,17 +33,40 @@ def _ship(site, *numbers, client=kit.SCHOOL, day=date(2025, 3, 31)):
                                                shipment="SH-1", ship_date=day)]
 
 
-def test_working_time_skips_weekends():
+def test_working_time_follows_the_working_calendar():
     from ordercraft.plugins.service.sla import add_working_time, deadlines
+    from ordercraft.sdk.calendar import WorkingCalendar
 
+    week = WorkingCalendar.from_text("mon,tue,wed,thu,fri", "")
     friday = datetime(2026, 12, 4, 22, 0)
-    assert add_working_time(friday, 4) == datetime(2026, 12, 7, 2, 0)
+    assert add_working_time(week, friday, 4) == datetime(2026, 12, 7, 2, 0)
     saturday = datetime(2026, 12, 5, 9, 0)
-    assert add_working_time(saturday, 8) == datetime(2026, 12, 7, 8, 0)
-    assert deadlines("urgent", datetime(2026, 12, 3, 12, 0)) == (
+    assert add_working_time(week, saturday, 8) == datetime(2026, 12, 7, 8, 0)
+    assert deadlines(week, "urgent", datetime(2026, 12, 3, 12, 0)) == (
         datetime(2026, 12, 3, 16, 0), datetime(2026, 12, 4, 12, 0))
     # normal: 5 working days to resolve, a weekend in between
-    assert deadlines("normal", datetime(2026, 12, 4, 12, 0))[1] == datetime(2026, 12, 11, 12, 0)
+    assert deadlines(week, "normal", datetime(2026, 12, 4, 12, 0))[1] == datetime(
+        2026, 12, 11, 12, 0)
+    # a holiday is skipped like a weekend; a six-day week counts its Saturday
+    christmas = WorkingCalendar.from_text("mon,tue,wed,thu,fri", "2026-12-25")
+    assert add_working_time(christmas, datetime(2026, 12, 24, 22, 0), 4) == datetime(
+        2026, 12, 28, 2, 0)
+    six_days = WorkingCalendar.from_text("mon,tue,wed,thu,fri,sat", "")
+    assert add_working_time(six_days, friday, 4) == datetime(2026, 12, 5, 2, 0)
+
+
+def test_complaint_deadlines_come_from_the_site_calendar(site):
+    from ordercraft.plugins.service.complaints import create_complaint
+    from ordercraft.sdk.settings import set_setting
+
+    with site.session() as session:
+        set_setting(session, "working_days", "mon,tue,wed,thu,fri")
+        set_setting(session, "holidays", "2026-12-07")
+    with site.session() as session:
+        complaint = create_complaint(session, kit.SCHOOL, description="No power",
+                                     priority="urgent", now=datetime(2026, 12, 4, 22, 0))
+        # Saturday, Sunday and the Monday holiday do not count
+        assert complaint.response_due == datetime(2026, 12, 8, 2, 0)
 
 
 def test_warranty_ends_a_period_after_shipment():
@@ -239,7 +265,7 @@ def test_reports_by_item_category_and_defect_rate(site):
 
     order_id = sales_kit.order(site, "ROBOT-STD:4")
     sales_kit.move(site, order_id, "confirm")
-    sales_kit.ship(site, order_id)
+    sales_kit.ship(site, order_id, serials={1: kit.UNITS[:4]})
     with site.session() as session:
         complaints.create_complaint(session, kit.SCHOOL, item="ROBOT-STD", description="a")
         complaints.create_complaint(session, kit.SCHOOL, item="KIT", category="delivery",
@@ -309,20 +335,26 @@ def test_a_complaint_about_an_order_names_an_existing_order(site):
 
 
 def test_sla_compliance_per_team(site):
+    """A complaint's team is the kpi division of whoever holds its latest task."""
     from ordercraft.core.services.users import create_user
+    from ordercraft.plugins.kpi.service import save_division
     from ordercraft.plugins.service import complaints
     from ordercraft.sdk.workflow import transition
 
     opened = datetime(2026, 12, 1, 9, 0)
     with site.session() as session:
-        lead = create_user(session, "lead", roles=["service"], password="lead-password-12")
+        create_user(session, "lead", roles=["service"], password="lead-password-12")
         sam = create_user(session, "sam", roles=["service"], password="sam-password-123")
-        sam.manager_id = lead.id
+        olga = create_user(session, "olga", roles=["service"], password="olga-password-12")
+        save_division(session, "svc", "Service desk", "sales", members=["sam"],
+                      heads=["lead"])
         on_time = complaints.create_complaint(session, kit.SCHOOL, description="a", now=opened)
         late = complaints.create_complaint(session, kit.SCHOOL, description="b", now=opened)
-        complaints.create_complaint(session, kit.CLUB, description="c", now=opened)
+        loner = complaints.create_complaint(session, kit.CLUB, description="c", now=opened)
+        complaints.create_complaint(session, kit.CLUB, description="d", now=opened)
         for complaint in (on_time, late):
             complaints.complaint_tasks(session, complaint)[0].assignee_id = sam.id
+        complaints.complaint_tasks(session, loner)[0].assignee_id = olga.id
         transition(session, on_time, "accept", now=datetime(2026, 12, 1, 10, 0))
         transition(session, on_time, "resolve", now=datetime(2026, 12, 2, 9, 0))
         for task in complaints.complaint_tasks(session, on_time):
@@ -330,9 +362,10 @@ def test_sla_compliance_per_team(site):
         rows = complaints.sla_compliance(session, by="team", now=datetime(2026, 12, 31))
     assert [(r["team"], r["complaints"], r["resolved_in_time"], r["late"],
              r["compliance_pct"]) for r in rows] == [
-        ("lead", 2, 1, 1, D("50.0")), ("unassigned", 1, 0, 1, D("0.0"))]
+        ("Service desk", 2, 1, 1, D("50.0")), ("no team", 1, 0, 1, D("0.0")),
+        ("unassigned", 1, 0, 1, D("0.0"))]
     result = site.cli(["service-report", "sla-by-team", "--json"])
-    assert result.exit_code == 0 and '"team": "lead"' in result.output
+    assert result.exit_code == 0 and '"team": "Service desk"' in result.output
 
 
 def test_an_overdue_response_is_escalated_by_the_engine(site):
@@ -348,3 +381,65 @@ def test_an_overdue_response_is_escalated_by_the_engine(site):
         assert escalate_overdue(session, datetime(2026, 12, 3, 12, 0)) == []
         assert escalate_overdue(session, datetime(2026, 12, 3, 14, 0)) == [task.id]
         assert task.escalated_at == datetime(2026, 12, 3, 14, 0)
+
+
+def test_hook_shipment_serials(site):
+    """A sales shipment of a serial-tracked item takes its serial numbers (CLI, API, web
+    form): required, as many as shipped, registered units in stock, not shipped before;
+    anything else refuses the shipment whole."""
+    from ordercraft.plugins.service.complaints import add_months
+    from ordercraft.plugins.service.models import Serial
+
+    _ship(site, "RB-006")
+    order_id = sales_kit.order(site, "ROBOT-STD:2", "KIT:1")
+    sales_kit.move(site, order_id, "confirm")
+    before = sales_kit.state(site, order_id)
+    for serials, field, says in (
+            (None, "serials.1", "give the serial numbers of the 2 units shipped (0 given)"),
+            ({1: ["RB-001"]}, "serials.1", "(1 given)"),
+            ({1: ["RB-001", "RB-999"]}, "serials.1", "'RB-999' is not a registered unit"),
+            ({1: ["RB-001", "RB-001"]}, "serials.1", "given twice"),
+            ({1: ["RB-001", "RB-002"], 2: ["K-1"]}, "serials.2", "is not serial-tracked"),
+            ({1: ["RB-001", "RB-006"]}, "serials.1", "already shipped"),
+            ({7: ["RB-001"]}, "serials.7", "has no line 7")):
+        with pytest.raises((ValidationError, Conflict), match=re.escape(says)) as refused:
+            sales_kit.ship(site, order_id, serials=serials)
+        assert refused.value.field.startswith(field.split(".")[0]), refused.value.field
+    assert sales_kit.state(site, order_id) == before  # nothing shipped
+    result = site.cli(["order", "ship", str(order_id), "--serials", "1:RB-001, RB-002",
+                       "--json"])
+    assert result.exit_code == 0, result.output
+    with site.session() as session:
+        from ordercraft.sdk.parties import get_party
+
+        school = get_party(session, kit.SCHOOL)
+        units = session.scalars(select(Serial).where(Serial.order_id == order_id)
+                                .order_by(Serial.number)).all()
+        assert [(u.number, u.party_id, u.shipment_ref, u.warranty_end) for u in units] == [
+            (n, school.id, f"{units[0].shipment_ref}", add_months(date.today(), 24))
+            for n in ("RB-001", "RB-002")]
+        assert units[0].shipment_ref.endswith("-1")
+    # The API and the web form take them too.
+    second = sales_kit.order(site, "ROBOT-STD:1")
+    sales_kit.move(site, second, "confirm")
+    headers = {"Authorization": f"Bearer {site.token()}"}
+    client = site.client()
+    refused = client.post(f"/api/v1/orders/{second}/shipments", headers=headers, json={})
+    assert refused.status_code in (400, 422) and refused.json["error"]["field"] == "serials.1"
+    done = client.post(f"/api/v1/orders/{second}/shipments", headers=headers,
+                       json={"serials": {"1": ["RB-003"]}})
+    assert done.status_code == 201, done.json
+    third = sales_kit.order(site, "ROBOT-STD:1")
+    sales_kit.move(site, third, "confirm")
+    browser = site.client(login="admin")
+    page = browser.get(f"/orders/{third}")
+    assert 'name="serials.1"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    wrong = browser.post(f"/orders/{third}/ship", data={
+        "csrf_token": token, "ship.1": "1", "serials.1": "RB-001"})
+    assert wrong.status_code == 422 and "already shipped" in wrong.text
+    posted = browser.post(f"/orders/{third}/ship", data={
+        "csrf_token": token, "ship.1": "1", "serials.1": "RB-004"})
+    assert posted.status_code == 303
+    with site.session() as session:
+        assert session.scalar(select(Serial.order_id).where(Serial.number == "RB-004")) == third

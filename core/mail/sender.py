@@ -84,6 +84,8 @@ class Outcome:
     error: str = ""
     #: The server refused the message itself (5xx): retrying will not help.
     permanent: bool = False
+    #: The recipients refused for good (5xx at RCPT, or every one at DATA): bounces.
+    bounced: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ claim
@@ -227,12 +229,25 @@ def _send_one(connection: smtplib.SMTP, message: Claimed) -> Outcome:
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _text in exc.recipients.values()]
         return Outcome(False, "every recipient was refused: " + _refusals(exc.recipients),
-                       permanent=all(code >= 500 for code in codes))
-    except smtplib.SMTPResponseException as exc:
+                       permanent=all(code >= 500 for code in codes),
+                       bounced=_permanently_refused(exc.recipients))
+    except smtplib.SMTPSenderRefused as exc:
+        # The server refused our From address: a fault of the site, not of a recipient.
         return Outcome(False, _describe(exc), permanent=exc.smtp_code >= 500)
+    except smtplib.SMTPResponseException as exc:
+        permanent = exc.smtp_code >= 500
+        return Outcome(False, _describe(exc), permanent=permanent,
+                       bounced=tuple(a.lower() for a in message.recipients) if permanent
+                       else ())
     except (OSError, smtplib.SMTPException) as exc:
         return Outcome(False, _describe(exc))
-    return Outcome(True, "refused: " + _refusals(refused) if refused else "")
+    return Outcome(True, "refused: " + _refusals(refused) if refused else "",
+                   bounced=_permanently_refused(refused))
+
+
+def _permanently_refused(refused: dict[str, tuple[int, bytes]]) -> tuple[str, ...]:
+    return tuple(address.lower() for address, (code, _reply) in refused.items()
+                 if code >= 500)
 
 
 def _dropped(connection: smtplib.SMTP) -> bool:
@@ -279,6 +294,19 @@ def record(session: Session, claimed: Claimed, outcome: Outcome, now: datetime,
     else:
         row.state, row.next_attempt_at = "queued", now + retry_delay(row.attempts)
     session.flush()
+    if outcome.bounced:
+        from ordercraft.core.hooks import site_hooks
+
+        # In a savepoint: a plugin failing on the bounce must not lose the result (the
+        # message would go out again after the lease).
+        try:
+            with session.begin_nested():
+                site_hooks(session).mail_bounced(
+                    session, list(outcome.bounced), outcome.error[:2000], row.id, row.source,
+                    f"{row.about_type}:{row.about_id}" if row.about_type is not None else None)
+        except Exception:
+            log.exception("message %d: recording the bounce of %s failed", row.id,
+                          ", ".join(outcome.bounced))
     return row.state
 
 

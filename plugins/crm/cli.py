@@ -199,6 +199,8 @@ def interaction_group() -> None:
               help="When the next step is due (YYYY-MM-DD [HH:MM] UTC; a date alone: 17:00).")
 @click.option("--next-step-assignee", "next_step_assignee", metavar="USER",
               help="Who does the next step (default: the manager).")
+@click.option("--source", help="The marketing channel that brought it about (a channel's "
+                               "code).")
 @user_option
 @json_option
 def interaction_add(client: str, user_name: str | None, as_json: bool, **values: Any) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ordercraft.plugins.crm.duplicates import DuplicateMatch, duplicate_message, find_duplicates
 from ordercraft.plugins.crm.funnel import CLOSED_STATES, money
+from ordercraft.plugins.crm.hooks import clean_source
 from ordercraft.plugins.crm.ids import is_number, record_id
 from ordercraft.plugins.crm.models import Deal, Interaction
 from ordercraft.sdk import custom_fields as custom
@@ -307,6 +308,8 @@ def create_client(session: Session, name: str, *, confirm_duplicate: bool = Fals
     contacts = [dict(c) for c in contacts]
     legal_entities = [dict(e) for e in legal_entities]
     _name_taken(session, name)
+    if values.get("source"):
+        values["source"] = clean_source(session, values["source"])
     phones, emails = [values.get("phone") or ""], [values.get("email") or ""]
     for contact in contacts:
         more_phones, more_emails = _contact_keys(contact)
@@ -357,6 +360,8 @@ def update_client(session: Session, ref: int | str, *, confirm_duplicate: bool =
     party = get_client(session, ref)
     if changes.get("kind") is not None:
         validation.choice(changes["kind"], field="kind", choices=CLIENT_KINDS)
+    if changes.get("source") and changes["source"] != party.source:
+        changes["source"] = clean_source(session, changes["source"])
     if not confirm_duplicate:
         matches = find_duplicates(
             session, tax_ids=[changes.get("tax_id") or ""], phones=[changes.get("phone") or ""],

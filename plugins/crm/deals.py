@@ -59,7 +59,9 @@ def _clean(session: Session, party: Party, values: dict[str, Any]) -> dict[str, 
             clean["probability"] = validation.whole_number(value, field="probability", minimum=0,
                                                            maximum=100)
         elif key == "source":
-            clean["source"] = validation.text(value, field="source", max_length=50)
+            from ordercraft.plugins.crm.hooks import clean_source
+
+            clean["source"] = clean_source(session, value)
         elif key == "notes":
             clean["notes"] = validation.text(value, field="notes", max_length=10_000,
                                              multiline=True)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from ordercraft.sdk.plugins import hookspec
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ordercraft.plugins.crm.rules import ClientRuleRegistry
 
 
@@ -40,4 +42,23 @@ def register_client_rules(registry: ClientRuleRegistry) -> None:
         :class:`~ordercraft.sdk.errors.PluginError` naming both plugins.
 
     Return nothing.
+    """
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@hookspec
+def check_source(session: Session, value: str, field: str) -> None:
+    """Check a marketing source before crm stores it on a client, a deal or an
+    interaction (a new or changed value; an empty one is not checked).
+
+    Called by the ``crm`` plugin inside the operation's transaction, before anything is
+    written. The ``marketing`` plugin refuses a value that is not a code of its list of
+    channels. Raise :class:`~ordercraft.sdk.errors.ValidationError` naming ``field`` and
+    the value to refuse it (nothing is saved); return nothing to accept it.
+
+    :param session: the operation's session.
+    :param value: the source as given, trimmed (``exhibition``).
+    :param field: the field that carries it (``source``), for the error.
     """

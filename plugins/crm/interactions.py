@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defaultload
 
+from ordercraft.plugins.crm.hooks import clean_source
 from ordercraft.plugins.crm.ids import record_id
 from ordercraft.plugins.crm.models import INTERACTION_KINDS, INTERACTION_LABELS, Interaction
 from ordercraft.sdk import validation
@@ -48,7 +49,7 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
                     at: Any = None, outcome: str | None = None, contact: Any = None,
                     deal: Any = None, manager: str | None = None,
                     next_step: str | None = None, next_step_due: Any = None,
-                    next_step_assignee: str | None = None,
+                    next_step_assignee: str | None = None, source: str | None = None,
                     now: datetime | None = None) -> Interaction:
     """Record an interaction with ``client`` (id or name); a ``next_step`` becomes a task.
 
@@ -58,6 +59,8 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
     :param deal: the deal it was about (id; a deal of this client).
     :param manager: who spoke to the client (user name; default the acting user, else the
         client's manager).
+    :param source: the marketing channel that brought it about (a code of marketing's
+        list, checked through the hook ``check_source``).
     :param next_step: what to do next; becomes a task for ``next_step_assignee`` (default
         the manager) due ``next_step_due`` (a date alone means 17:00 UTC that day).
     """
@@ -75,6 +78,7 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
                               "future; log what happened, and plan what comes as the next "
                               "step", field="at")
     outcome = validation.text(outcome, field="outcome", max_length=10_000, multiline=True)
+    channel = clean_source(session, source)
     who = _user(session, manager, "manager")
     if who is None:
         acting = session.info.get("user")
@@ -99,7 +103,8 @@ def log_interaction(session: Session, client: int | str, *, kind: str, subject: 
     interaction = Interaction(
         party_id=party.id, kind=kind, at=when, subject=subject, outcome=outcome,
         contact=_contact(session, party, contact), deal=linked_deal,
-        manager_id=who.id if who else None, next_step=step, next_step_due=due)
+        manager_id=who.id if who else None, next_step=step, next_step_due=due,
+        source=channel)
     if step:
         assignee = _user(session, next_step_assignee, "next_step_assignee") or who
         if assignee is None:
@@ -140,7 +145,7 @@ def get_interaction(session: Session, interaction_id: Any) -> Interaction:
 
 def update_interaction(session: Session, interaction_id: Any, *, subject: str | None = None,
                        outcome: str | None = None, kind: str | None = None,
-                       contact: Any = None) -> Interaction:
+                       contact: Any = None, source: str | None = None) -> Interaction:
     """Correct what was recorded (``None`` = leave as is). The date, the client and the
     next step stay: a next step already is a task, changed on the task itself."""
     require_session_permission(session, "party.write")
@@ -155,6 +160,8 @@ def update_interaction(session: Session, interaction_id: Any, *, subject: str | 
         interaction.kind = validation.choice(kind, field="kind", choices=INTERACTION_KINDS)
     if contact is not None:
         interaction.contact = _contact(session, interaction.party, contact)
+    if source is not None and source != interaction.source:
+        interaction.source = clean_source(session, source)
     session.flush()
     return interaction
 
@@ -205,5 +212,5 @@ def interaction_dict(interaction: Interaction) -> dict[str, Any]:
         "next_step": interaction.next_step,
         "next_step_due": interaction.next_step_due.isoformat(timespec="seconds")
         if interaction.next_step_due else None,
-        "task_id": interaction.task_id,
+        "task_id": interaction.task_id, "source": interaction.source,
     }

@@ -111,6 +111,9 @@ class Interaction(Audited, Base):
     outcome: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str] = mapped_column(String(300), default="")
     next_step_due: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    #: The marketing channel that brought the contact about (a code of marketing's list,
+    #: like a client's and a deal's ``source``); empty when not told.
+    source: Mapped[str] = mapped_column(String(50), default="")
     #: The task the next step became (no foreign key: tasks belong to the workflow
     #: engine, which refers to documents the same loose way).
     task_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)

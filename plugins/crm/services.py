@@ -99,7 +99,8 @@ class InteractionService:
         steps or audit entries (a mailing's e-mails and SMS, each on its contact's
         timeline). Each row: ``party_id``, ``contact_id`` (or ``None``), ``kind``
         (``email`` or ``sms``), ``subject``, ``at``, and optionally ``outcome`` and
-        ``manager_id``. Returns how many were written."""
+        ``manager_id`` and ``source`` (a marketing channel's code, not checked: the
+        caller's own). Returns how many were written."""
         from sqlalchemy import insert
 
         from ordercraft.plugins.crm.models import Interaction
@@ -108,9 +109,11 @@ class InteractionService:
                    "kind": row["kind"], "subject": str(row["subject"])[:200],
                    "at": row["at"], "created_at": row["at"],
                    "outcome": row.get("outcome", ""), "next_step": "",
+                   "source": str(row.get("source") or "")[:50],
                    "manager_id": row.get("manager_id")} for row in rows]
         if values:
-            session.execute(insert(Interaction), values)
+            # The table, not the ORM: thousands of rows skip the ORM's bulk bookkeeping.
+            session.connection().execute(insert(Interaction.__table__), values)
         return len(values)
 
 

@@ -152,6 +152,8 @@ class InteractionIn(InputModel):
     next_step_due: datetime | None = Field(None, description="When the next step is due.")
     next_step_assignee: str | None = Field(None, max_length=100, description="Who does it "
                                            "(default: the manager).")
+    source: str | None = Field(None, max_length=50, description="The marketing channel that "
+                               "brought it about (a code of the channel list).")
 
 
 class InteractionChanges(InputModel):
@@ -159,6 +161,7 @@ class InteractionChanges(InputModel):
     subject: str | None = Field(None, min_length=1, max_length=200)
     outcome: str | None = Field(None, max_length=10_000)
     contact_id: int | None = Field(None, ge=1, le=MAX_ID)
+    source: str | None = Field(None, max_length=50)
 
 
 class InteractionQuery(PageQuery):
@@ -182,6 +185,7 @@ class InteractionOut(OutputModel):
     contact: str | None
     deal_id: int | None
     manager: str | None
+    source: str = Field("", description="The marketing channel's code; empty when not told.")
     next_step: str
     next_step_due: datetime | None
     task_id: int | None = Field(description="The task the next step became.")

@@ -6,6 +6,8 @@ direction and a scoring scale) and each manager's period score.
 ``scoring``   achievement, scales, the weighted sum (pure)
 ``service``   defining, scoring a period, a manager's trend (through analysis' service
               ``metrics``), who sees what
+              and the service ``teams`` other plugins reach through
+              ``plugin_service(session, "kpi", "teams")`` (the division of each user)
 ``cli``       ``ordercraft kpi division|divisions|define|list|score|export``
 ``web``       ``/kpi/`` (a manager's card), ``/kpi/ranking``, exports, ``/api/v1/kpi/...``
 ``dashboard`` the user's KPIs on the home page
@@ -29,6 +31,13 @@ plugin = PluginInfo(
     description="KPIs of divisions and managers: formulas over metrics, targets, scores.",
     requires=("analysis",),
 )
+
+
+@hookimpl
+def plugin_services(registry: Any) -> None:
+    from ordercraft.plugins.kpi.service import TEAMS
+
+    registry.add("teams", TEAMS)
 
 
 @hookimpl

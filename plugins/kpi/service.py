@@ -109,6 +109,29 @@ def division_dict(division: Division) -> dict[str, Any]:
             "heads": [m.user.name for m in division.members if m.head]}
 
 
+class TeamsService:
+    """``plugin_service(session, "kpi", "teams")``: the divisions as teams of users, for
+    other plugins' reports (service's SLA compliance per team)."""
+
+    def of_users(self, session: Any, user_ids: Iterable[int]) -> dict[int, str]:
+        """user id -> the name of the user's division (the first by code when the user
+        is in several); users in no division are left out. Needs no KPI permission:
+        only division names are told."""
+        wanted = {int(u) for u in user_ids if u is not None}
+        if not wanted:
+            return {}
+        teams: dict[int, str] = {}
+        for user_id, name in session.execute(
+                select(Member.user_id, Division.name).join(Division, Division.id ==
+                                                           Member.division_id)
+                .where(Member.user_id.in_(wanted)).order_by(Division.code)):
+            teams.setdefault(int(user_id), str(name))
+        return teams
+
+
+TEAMS = TeamsService()
+
+
 # --------------------------------------------------------------------------- definitions
 
 

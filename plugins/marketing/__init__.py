@@ -45,6 +45,21 @@ def add_hookspecs(registry: HookspecRegistry) -> None:
 
 
 @hookimpl
+def mail_bounced(session: Any, addresses: list[str], reason: str, message_id: int | None,
+                 source: str) -> None:
+    from ordercraft.plugins.marketing.bounces import on_mail_bounced
+
+    on_mail_bounced(session, addresses, reason, message_id, source)
+
+
+@hookimpl
+def check_source(session: Any, value: str, field: str) -> None:
+    from ordercraft.plugins.marketing.campaigns import check_source as check
+
+    check(session, value, field)
+
+
+@hookimpl
 def register_models() -> None:
     from ordercraft.plugins.marketing import models  # noqa: F401  (declares the tables)
 

@@ -199,6 +199,9 @@ class MailingOut(web.OutputModel):
     trigger_days: int
     subject: str
     messages: int = Field(description="Messages queued so far.")
+    bounced: int = Field(0, description="Of them, those whose address bounced.")
+    skipped_bounced: int = Field(0, description="Contacts left out because their address "
+                                 "had bounced before.")
     sent_at: datetime | None
     survey_id: int | None
     campaign_id: int | None
@@ -211,6 +214,7 @@ class PreviewOut(web.OutputModel):
     recipient: str | None
     contacts: int = Field(description="Contacts of the group's clients.")
     recipients: int = Field(description="Of them, those with an address who consent.")
+    bounced: int = Field(0, description="Contacts left out because their address bounced.")
 
 
 class TestIn(web.InputModel):
@@ -279,6 +283,30 @@ def send_mailing(mailing_id: int):
     group with no consenting contacts is refused and nothing is sent."""
     session = _session()
     return mailings.start_mailing(session, mailings.get_mailing(session, mailing_id))
+
+
+class BounceIn(web.InputModel):
+    address: str | None = Field(None, description="The address that bounced.")
+    reason: str = Field("", max_length=500)
+    report: str | None = Field(None, description="Or a bounce report: the .eml a mail "
+                               "server sent back, as text.")
+
+
+class BounceOut(web.OutputModel):
+    addresses: list[str]
+    reason: str
+    message: int | None = Field(description="The outbox message the report is about.")
+
+
+@web.api_route(bp, "/mailings/bounces", methods=["POST"], body=BounceIn, response=BounceOut,
+               permission=WRITE)
+def record_bounce(body: BounceIn):
+    """Record a bounce (an address, or a bounce report): later mailings skip the contacts
+    with that address."""
+    from ordercraft.plugins.marketing import bounces
+
+    return bounces.report(_session(), address=body.address, reason=body.reason,
+                          report_file=body.report.encode() if body.report else None)
 
 
 class SurveyReportOut(web.OutputModel):

@@ -70,6 +70,17 @@ def get_channel(session: Session, ref: Any) -> Channel:
     return channel
 
 
+def check_source(session: Session, value: str, field: str) -> None:
+    """crm's hook ``check_source``: a client's, deal's or interaction's source must be a
+    channel's code."""
+    ensure_channels(session)
+    if session.scalar(select(Channel.id).where(Channel.code == value)) is None:
+        known = ", ".join(session.scalars(select(Channel.code).order_by(Channel.code)))
+        raise ValidationError(f"{field}: {value!r} is not a marketing channel (known: "
+                              f"{known}; `ordercraft campaign channels --add` adds one)",
+                              field=field)
+
+
 def add_channel(session: Session, code: Any, name: Any = None) -> Channel:
     require_session_permission(session, "marketing.write")
     ensure_channels(session)

@@ -202,7 +202,8 @@ def mailing_list(user_name: str | None, as_json: bool) -> None:
     with acting_session(user_name) as session:
         rows = [mailings.mailing_dict(session, m) for m in mailings.list_mailings(session)]
     emit(as_json, {"ok": True, "mailings": rows},
-         lambda: table(rows, ["id", "name", "channel", "group", "mode", "state", "messages"]))
+         lambda: table(rows, ["id", "name", "channel", "group", "mode", "state", "messages",
+                              "bounced", "skipped_bounced"]))
 
 
 @mailing_group.command("preview")
@@ -247,6 +248,35 @@ def mailing_send(mailing: str, user_name: str | None, as_json: bool) -> None:
         result = mailings.start_mailing(session, mailings.get_mailing(session, mailing))
     emit(as_json, {"ok": True, **result},
          f"mailing {result['mailing']} {result['state']}: {result['queued']} queued")
+
+
+@mailing_group.command("bounce")
+@click.argument("address", required=False)
+@click.option("--file", "report_file", type=click.File("rb"),
+              help="A bounce report (the .eml a mail server sent back).")
+@click.option("--mbox", "mbox_path", type=click.Path(exists=True, dir_okay=False),
+              help="An mbox file of bounce reports (other messages in it are skipped).")
+@click.option("--reason", default="", help="Why the address bounced.")
+@user_option
+@json_option
+def mailing_bounce(address: str | None, report_file: Any, mbox_path: str | None, reason: str,
+                   user_name: str | None, as_json: bool) -> None:
+    """Record that mail to ADDRESS bounced (or read a bounce report with --file, or a
+    mailbox of them with --mbox): later mailings skip the contacts with that address."""
+    from ordercraft.plugins.marketing import bounces
+
+    data = report_file.read() if report_file is not None else None
+    with acting_session(user_name) as session:
+        if mbox_path is not None and (address or data is not None):
+            from ordercraft.sdk.errors import ValidationError
+
+            raise ValidationError("mbox: give an address, a report file or a mailbox, one "
+                                  "of them", field="mbox")
+        result = (bounces.report_mailbox(session, mbox_path) if mbox_path is not None
+                  else bounces.report(session, address=address, report_file=data,
+                                      reason=reason))
+    emit(as_json, {"ok": True, **result},
+         f"bounced: {', '.join(result['addresses'])}")
 
 
 # ------------------------------------------------------------------ surveys

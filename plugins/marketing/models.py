@@ -134,6 +134,8 @@ class Mailing(Audited, Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     #: Triggered ``group_entered``: the clients already in the group (not to be sent).
     seen_party_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    #: Contacts left out when it was queued because their address had bounced.
+    skipped_bounced: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class MailingMessage(Base):
@@ -153,8 +155,25 @@ class MailingMessage(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(50), default="")
     address: Mapped[str] = mapped_column(String(200))
-    outbox_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    outbox_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: When the message bounced (the server refused its address for good), and why.
+    bounced_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    bounce_reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Bounce(Base):
+    """An e-mail address that bounced (lower-case): later mailings skip the contacts
+    who have it (a contact whose address changes is reached again)."""
+
+    __tablename__ = "marketing_bounces"
+
+    address: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    #: ``smtp`` (refused while sending) or ``report`` (a bounce report, a manager).
+    source: Mapped[str] = mapped_column(String(20), default="")
+    count: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class Consent(Base):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ordercraft.plugins.marketing.models import (
+    Bounce,
     Campaign,
     Channel,
     Consent,
@@ -50,7 +51,11 @@ def client_section(session: Session, party: Any) -> PageSection:
         .join(Contact, Contact.id == SurveyAnswer.contact_id)
         .where(SurveyAnswer.party_id == party.id)
         .order_by(SurveyAnswer.at.desc()).limit(SHOWN)).all()
+    bounced = session.execute(
+        select(Contact.name, Contact.email, Bounce.at, Bounce.reason)
+        .join(Bounce, Bounce.address == func.lower(Contact.email))
+        .where(Contact.party_id == party.id).order_by(Contact.name)).all()
     html = render_template("marketing/_client_section.html", channel=channel or party.source,
                            campaigns=campaigns, messages=messages, total=total,
-                           consents=consents, answers=answers)
+                           consents=consents, answers=answers, bounced=bounced)
     return PageSection("Marketing", Markup(html), order=60, name="marketing")

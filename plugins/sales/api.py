@@ -216,6 +216,10 @@ class ShipmentIn(InputModel):
     lines: list[ShipmentLineIn] | None = Field(
         None, max_length=500, description="What to ship; left out: everything left.")
     date: dt.date | None = Field(None, description="Shipment date (default today).")
+    serials: dict[str, list[str]] | None = Field(
+        None, description="The serial numbers shipped, per order line number "
+                          "(`{\"1\": [\"RB-001\", \"RB-002\"]}`): required for serial-tracked "
+                          "items, as many as the quantity.")
 
 
 class ShipmentResultOut(OutputModel):
@@ -355,7 +359,7 @@ def create_shipment(order_id: int, body: ShipmentIn):
     order = get_order(session, order_id)
     lines = None if body.lines is None else [{"line": line.line, "qty": line.qty}
                                              for line in body.lines]
-    ship_order(session, order, lines, ship_date=body.date)
+    ship_order(session, order, lines, ship_date=body.date, serials=body.serials)
     session.flush()
     return {"shipment": shipment_dict(order.shipments[-1]), "order": order_dict(order)}
 

@@ -244,10 +244,13 @@ def confirm_command(order_ref: str, user_name: str | None, as_json: bool) -> Non
               help="Ship QTY of line N (repeat); without it, everything left if the stock holds "
                    "it, else what is reserved.")
 @click.option("--date", "ship_date", metavar="YYYY-MM-DD", help="Shipment date (default today).")
+@click.option("--serials", "serials", multiple=True, metavar="N:SN[,SN...]",
+              help="The serial numbers shipped on line N (repeat per line); required for "
+                   "serial-tracked items.")
 @user_option
 @json_option
 def ship_command(order_ref: str, lines: tuple[str, ...], ship_date: str | None,
-                 user_name: str | None, as_json: bool) -> None:
+                 serials: tuple[str, ...], user_name: str | None, as_json: bool) -> None:
     """Ship an order, all of it or part (posts a stock issue)."""
     from ordercraft.plugins.sales.machine import ship_order
     from ordercraft.plugins.sales.orders import get_order
@@ -260,9 +263,18 @@ def ship_command(order_ref: str, lines: tuple[str, ...], ship_date: str | None,
             raise ValidationError(f"lines.{index}: {spec!r} is not N:QTY (line number and "
                                   "quantity, e.g. 1:4)", field=f"lines.{index}")
         wanted.append({"line": position.strip(), "qty": qty.strip()})
+    numbers: dict[str, str] = {}
+    for index, spec in enumerate(serials):
+        position, sep, given = spec.partition(":")
+        if not sep or not position.strip() or not given.strip():
+            raise ValidationError(f"serials.{index}: {spec!r} is not N:SN[,SN...] (line number "
+                                  "and serial numbers, e.g. 1:RB-001,RB-002)",
+                                  field=f"serials.{index}")
+        numbers[position.strip()] = given
     with acting_session(user_name) as session:
         order = get_order(session, order_ref)
-        result = ship_order(session, order, wanted or None, ship_date=ship_date)
+        result = ship_order(session, order, wanted or None, ship_date=ship_date,
+                            serials=numbers)
         shipment = order.shipments[-1].number
         body = _body(session, order)
     _show(body, as_json, f"order {body['number']}: shipment {shipment} posted "

@@ -288,10 +288,34 @@ def _shipment_number(order: Order) -> str:
     return f"{order.number}-{len(order.shipments) + 1}"
 
 
+def shipment_serials(order: Order, given: Any) -> dict[int, list[str]]:
+    """``{"1": ["RB-001", "RB-002"]}`` or ``{1: "RB-001, RB-002"}`` (order line number ->
+    serial numbers) as ``{1: ["RB-001", "RB-002"]}``; a line the order lacks is refused."""
+    if given in (None, "", {}):
+        return {}
+    if not isinstance(given, dict):
+        raise ValidationError("serials: give the serial numbers per order line "
+                              "({line number: [numbers]})", field="serials")
+    positions = {line.position for line in order.lines}
+    cleaned: dict[int, list[str]] = {}
+    for key, numbers in given.items():
+        position = validation.whole_number(key, field="serials", minimum=1)
+        if position not in positions:
+            raise ValidationError(f"serials.{position}: order {order.number} has no line "
+                                  f"{position}", field=f"serials.{position}")
+        values = (numbers.replace(",", " ").split() if isinstance(numbers, str)
+                  else [str(n).strip() for n in numbers or ()])
+        if values:
+            cleaned[position] = [v for v in values if v]
+    return cleaned
+
+
 def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
-                  ship_date: Any = None) -> Shipment:
+                  ship_date: Any = None, serials: Any = None) -> Shipment:
     """Post the planned shipment: top up reservations from free stock where a line ships
-    more than it holds, issue the goods, record the shipment on the order."""
+    more than it holds, issue the goods, record the shipment on the order; ``serials``
+    (order line number -> serial numbers) go to the hook ``shipment_serials``."""
+    from ordercraft.plugins.sales.hooks import SalesHooks
     from ordercraft.sdk import stock
     from ordercraft.sdk.stock import LineSpec
 
@@ -301,6 +325,11 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
     if plan.empty:
         raise ValidationError(f"lines: the shipment of order {order.number} ships nothing",
                               field="lines")
+    numbers = shipment_serials(order, serials)
+    hooks = SalesHooks.of(session)
+    if numbers and not hooks.implemented("shipment_serials"):
+        raise ValidationError("serials: no enabled plugin records serial numbers (the "
+                              "service plugin does)", field="serials")
     on = validation.day(ship_date, field="date") or date.today()
     if on < order.order_date:
         raise ValidationError(f"date: {on.isoformat()} is before the order date "
@@ -347,6 +376,7 @@ def post_shipment(session: Session, order: Order, plan: ShipmentPlan, *,
     order.shipments.append(shipment)
     session.flush()
     record_shipment(session, order, shipment)
+    hooks.shipment_serials(session, order, shipment, numbers)
     return shipment
 
 

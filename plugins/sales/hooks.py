@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from ordercraft.plugins.sales.fulfilment import Shortage
-    from ordercraft.plugins.sales.models import Order
+    from ordercraft.plugins.sales.models import Order, Shipment
 
 
 class SalesHooks(HookWrapper):
@@ -18,3 +18,8 @@ class SalesHooks(HookWrapper):
 
     def order_shortages(self, session: Session, order: Order, shortages: list[Shortage]) -> None:
         self.call_each("order_shortages", session=session, order=order, shortages=shortages)
+
+    def shipment_serials(self, session: Session, order: Order, shipment: Shipment,
+                         serials: dict[int, list[str]]) -> None:
+        self.call_each("shipment_serials", session=session, order=order, shipment=shipment,
+                       serials=serials)

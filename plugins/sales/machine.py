@@ -113,7 +113,8 @@ def ship(ctx: TransitionContext) -> None:
     from ordercraft.plugins.sales.fulfilment import post_shipment
 
     plan = _plan(ctx, everything=ctx.transition.name == "ship")
-    post_shipment(ctx.session, ctx.document, plan, ship_date=ctx.data.get("date"))
+    post_shipment(ctx.session, ctx.document, plan, ship_date=ctx.data.get("date"),
+                  serials=ctx.data.get("serials"))
 
 
 def mark_invoiced(ctx: TransitionContext) -> None:
@@ -168,11 +169,13 @@ def order_machine() -> StateMachine:
 
 
 def ship_order(session: Any, order: Any, lines: list[dict[str, Any]] | None = None, *,
-               ship_date: Any = None) -> Any:
+               ship_date: Any = None, serials: dict[Any, Any] | None = None) -> Any:
     """Ship ``lines`` (``[{"line": position, "qty": q}]``) by the transition that fits:
     ``ship`` when the shipment finishes the order, else ``ship_part``. Without ``lines``:
-    everything left when the stock holds it, else what the lines hold reserved. Returns
-    the transition's result; the shipment is the order's last."""
+    everything left when the stock holds it, else what the lines hold reserved.
+    ``serials``: the serial numbers shipped, per order line number (hook
+    ``shipment_serials``). Returns the transition's result; the shipment is the order's
+    last."""
     from ordercraft.plugins.sales.fulfilment import plan_shipment
     from ordercraft.sdk.workflow import transition
 
@@ -181,6 +184,8 @@ def ship_order(session: Any, order: Any, lines: list[dict[str, Any]] | None = No
     data: dict[str, Any] = {"lines": lines} if lines is not None else {}
     if ship_date not in (None, ""):
         data["date"] = ship_date
+    if serials:
+        data["serials"] = serials
     return transition(session, order, name, data=data)
 
 

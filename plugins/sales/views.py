@@ -103,12 +103,16 @@ def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200)
         ship_form = Form({f"ship.{line['position']}": _plain(line["reserved"])
                           if line["reserved"] else "" for line in body["lines"]})
     can_ship = any(t["name"] in ("ship", "ship_part") for t in _panel_transitions(order))
+    from ordercraft.plugins.sales.hooks import SalesHooks
     from ordercraft.plugins.sales.invoicing import order_money_dict
 
     return render_template("sales/order.html", order=order, body=body,
                            money=order_money_dict(request_session(), order),
                            panel=document_panel(order), forms=_forms(), ship_form=ship_form,
                            can_ship=can_ship and order.state != "draft",
+                           # A plugin records serial numbers (service): the form asks them.
+                           takes_serials=SalesHooks.of(request_session()).implemented(
+                               "shipment_serials"),
                            deal_url=document_url("deal", order.deal_id) if order.deal_id
                            else None), status
 
@@ -142,8 +146,11 @@ def ship(order_id: int):
 
     session = request_session()
     current = get_order(session, order_id)
-    names = [f"ship.{line.position}" for line in current.lines] + ["ship.date"]
+    names = ([f"ship.{line.position}" for line in current.lines]
+             + [f"serials.{line.position}" for line in current.lines] + ["ship.date"])
     form = Form.from_request(names)
+    serials = {line.position: form.values[f"serials.{line.position}"]
+               for line in current.lines if form.values[f"serials.{line.position}"].strip()}
     wanted = [{"line": line.position, "qty": form.values[f"ship.{line.position}"].strip()}
               for line in current.lines if form.values[f"ship.{line.position}"].strip()
               not in ("", "0")]
@@ -151,7 +158,8 @@ def ship(order_id: int):
         if not wanted:
             raise ValidationError("ship.1: " + _("give the quantity to ship of at least one line"),
                                   field="ship.1")
-        result = ship_order(session, current, wanted, ship_date=form.values["ship.date"] or None)
+        result = ship_order(session, current, wanted, ship_date=form.values["ship.date"] or None,
+                            serials=serials)
     except OrdercraftError as exc:
         _ship_field(exc, wanted)
         form.fail(exc)

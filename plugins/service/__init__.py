@@ -66,6 +66,14 @@ def plugin_services(registry: ServiceRegistry) -> None:
     registry.add("serials", SERIALS)
 
 
+@hookimpl
+def shipment_serials(session: Any, order: Any, shipment: Any,
+                     serials: dict[int, list[str]]) -> None:
+    from ordercraft.plugins.service.hooks import serials_of_shipment
+
+    serials_of_shipment(session, order, shipment, serials)
+
+
 @hookimpl(optionalhook=True)
 def production_order_done(session: Any, order: Any) -> None:
     from ordercraft.plugins.service.hooks import serials_for_production

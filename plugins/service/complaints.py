@@ -120,10 +120,13 @@ def get_serial(session: Session, number: Any) -> Serial:
 
 def ship_serials(session: Session, client: Any, numbers: Sequence[Any], *,
                  order_id: int | None = None, shipment: str = "",
-                 ship_date: Any = None) -> list[Serial]:
+                 ship_date: Any = None, check_permission: bool = True) -> list[Serial]:
     """Record which units went to ``client`` with a shipment; the warranty runs from the
-    shipment's date. A unit shipped before is refused (nothing is recorded)."""
-    require_session_permission(session, "serial.write")
+    shipment's date. A unit shipped before is refused (nothing is recorded).
+    ``check_permission`` False: a sales shipment records them (its clerk holds
+    ``order.ship``, not ``serial.write``)."""
+    if check_permission:
+        require_session_permission(session, "serial.write")
     party = parties.get_party(session, client)
     day = validation.day(ship_date, field="date") or date.today()
     if not numbers:
@@ -215,7 +218,9 @@ def create_complaint(session: Session, client: Any, *, description: Any,
         from ordercraft.sdk.plugins import plugin_service
 
         plugin_service(session, "sales", "orders").summary(session, order)  # NotFound
-    response, resolution = sla.deadlines(values["priority"], now)
+    from ordercraft.sdk.calendar import working_calendar
+
+    response, resolution = sla.deadlines(working_calendar(session), values["priority"], now)
     complaint = Complaint(number=_next_number(session), party_id=party.id, order_id=order,
                           item_id=item_id, serial=unit, opened_at=now, response_due=response,
                           resolution_due=resolution,
@@ -510,21 +515,25 @@ def defect_rates(session: Session) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: (r["defect_rate"] is None, -(r["defect_rate"] or 0)))
 
 
-def _teams(session: Session) -> dict[int, str]:
-    """complaint id -> its team: the manager of whoever holds its latest task (their own
-    name when they have no manager), ``unassigned`` for a task nobody picked up."""
-    from ordercraft.sdk.models import User
+#: The team of a complaint whose task's holder is in no kpi division (or kpi is off).
+NO_TEAM = "no team"
 
-    managers = dict(session.execute(select(User.id, User.manager_id)).all())
-    names = dict(session.execute(select(User.id, User.name)).all())
-    latest = session.execute(
+
+def _teams(session: Session) -> dict[int, str]:
+    """complaint id -> its team: the kpi division (kpi's service ``teams``) of whoever
+    holds its latest task; :data:`NO_TEAM` when they are in no division or the kpi
+    plugin is off, ``unassigned`` while nobody picked the task up."""
+    from ordercraft.sdk.plugins import plugin_service, site_platform
+
+    latest: dict[int, int | None] = dict(session.execute(
         select(TaskLink.document_id, Task.assignee_id).join(Task, Task.id == TaskLink.task_id)
-        .where(TaskLink.document_type == "complaint").order_by(Task.id))
-    teams: dict[int, str] = {}
-    for complaint_id, assignee in latest:
-        lead = managers.get(assignee) or assignee if assignee else None
-        teams[complaint_id] = names.get(lead, "unassigned") if lead else "unassigned"
-    return teams
+        .where(TaskLink.document_type == "complaint").order_by(Task.id)).all())
+    holders = {user for user in latest.values() if user is not None}
+    divisions: dict[int, str] = {}
+    if holders and site_platform(session).is_enabled("kpi"):
+        divisions = plugin_service(session, "kpi", "teams").of_users(session, holders)
+    return {complaint_id: divisions.get(user, NO_TEAM) if user is not None else "unassigned"
+            for complaint_id, user in latest.items()}
 
 
 def sla_compliance(session: Session, *, by: str = "priority",

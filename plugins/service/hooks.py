@@ -37,6 +37,54 @@ class SerialsService:
 SERIALS = SerialsService()
 
 
+def serials_of_shipment(session: Session, order: Any, shipment: Any,
+                        serials: dict[int, list[str]]) -> None:
+    """sales' hook ``shipment_serials``: every serial-tracked line of the shipment names
+    as many units as it ships, each of the line's item, in stock (registered, not
+    shipped before); they are recorded as the client's, with the warranty from the
+    shipment's date. Anything else refuses the shipment, naming ``serials.N``."""
+    from sqlalchemy import select
+
+    from ordercraft.plugins.service.models import Serial
+    from ordercraft.sdk.errors import ValidationError
+
+    shipped = {line.order_line.position: line for line in shipment.lines}
+    for position in serials:
+        if position not in shipped:
+            raise ValidationError(f"serials.{position}: line {position} is not in this "
+                                  "shipment", field=f"serials.{position}")
+    numbers: list[str] = []
+    for position, line in sorted(shipped.items()):
+        item_id = line.order_line.item_id
+        given = serials.get(position, [])
+        field = f"serials.{position}"
+        if complaints.tracked_setting(session, item_id) is None:
+            if given:
+                raise ValidationError(f"{field}: line {position} "
+                                      f"({line.order_line.item.sku!r}) is not serial-tracked",
+                                      field=field)
+            continue
+        qty = line.qty
+        if qty != int(qty) or len(given) != int(qty):
+            raise ValidationError(
+                f"{field}: line {position} ({line.order_line.item.sku!r}) is serial-tracked: "
+                f"give the serial numbers of the {qty.normalize():f} units shipped "
+                f"({len(given)} given)", field=field)
+        for number in given:
+            unit = session.scalar(select(Serial).where(Serial.number == number))
+            if unit is None or unit.item_id != item_id:
+                raise ValidationError(
+                    f"{field}: {number!r} is not a registered unit of "
+                    f"{line.order_line.item.sku!r}", field=field)
+            if number in numbers:
+                raise ValidationError(f"{field}: {number!r} is given twice", field=field)
+            numbers.append(number)
+    if numbers:
+        complaints.ship_serials(session, order.party_id, numbers, order_id=order.id,
+                                shipment=shipment.number, ship_date=shipment.ship_date,
+                                check_permission=False)
+
+
 def serials_for_production(session: Session, order: Any) -> None:
     """A production order of a serial-tracked item done: one serial number per unit made
     (``<order number>-<n>``)."""

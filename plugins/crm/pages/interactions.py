@@ -24,7 +24,7 @@ from ordercraft.sdk.web import (
 bp = make_blueprint("crm_interactions", "/crm/interactions")
 
 FORM_FIELDS = ("client", "kind", "at", "contact", "deal", "subject", "outcome", "next_step",
-               "next_step_due", "next_step_assignee", "manager")
+               "next_step_due", "next_step_assignee", "manager", "source")
 LIST_FILTERS = ("manager", "kind", "from", "to")
 KIND_CHOICES = [(kind, INTERACTION_LABELS[kind]) for kind in INTERACTION_KINDS]
 

@@ -16,8 +16,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -44,7 +44,7 @@ from ordercraft.plugins.purchasing.quantities import exact, money, qty_text
 from ordercraft.sdk import items, parties, stock, validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 from ordercraft.sdk.models import Warehouse
-from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.permissions import granted, require_session_permission
 from ordercraft.sdk.queries import Page, paginate
 from ordercraft.sdk.settings import get_setting
 
@@ -195,37 +195,13 @@ LEDGER_RIGHTS = frozenset({"stock.read", "stock.post"})
 RESERVING_RIGHTS = frozenset({"order.read", "order.write", "stock.read", "stock.post"})
 
 
-class _Receiving:
-    """The acting user, holding for the receipt's posting the ledger rights a buyer or
-    storekeeper with ``purchasing.receive`` may lack (``stock.post``; reserving for the
-    orders the goods were bought for: ``order.write``)."""
-
-    def __init__(self, user: Any, rights: frozenset[str] = LEDGER_RIGHTS) -> None:
-        self._user = user
-        self._rights = rights
-
-    @property
-    def permissions(self) -> frozenset[str]:
-        return frozenset(self._user.permissions) | self._rights
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._user, name)
-
-
-@contextmanager
 def ledger_rights(session: Session, rights: frozenset[str] = LEDGER_RIGHTS
-                  ) -> Iterator[None]:
+                  ) -> AbstractContextManager[None]:
     """Post the stock documents of a receipt or return for the session's user, whose
-    right to receive was checked already (the transition's ``purchasing.receive``)."""
-    user = session.info.get("user")
-    if user is None:  # the system holds every right
-        yield
-        return
-    session.info["user"] = _Receiving(user, rights)
-    try:
-        yield
-    finally:
-        session.info["user"] = user
+    right to receive was checked already (the transition's ``purchasing.receive``); a
+    buyer or storekeeper may lack ``stock.post`` and, to reserve for the orders the
+    goods were bought for, ``order.write``."""
+    return granted(session, *rights)
 
 
 @dataclass

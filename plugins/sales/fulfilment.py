@@ -25,8 +25,8 @@ documents still name them).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -38,40 +38,17 @@ from ordercraft.plugins.sales.models import Order, OrderLine, OrderPosting, Ship
 from ordercraft.plugins.sales.summary import line_costs, record_shipment
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import Conflict, ValidationError
+from ordercraft.sdk.permissions import granted
 
 ZERO = Decimal(0)
 #: The ledger rights an order operation exercises for its user.
 LEDGER_PERMISSIONS = frozenset({"stock.read", "stock.post"})
 
 
-class ActingForOrder:
-    """The acting user, with the ledger rights the order's own operation needs."""
-
-    def __init__(self, user: Any, extra: frozenset[str]) -> None:
-        self._user = user
-        self._extra = extra
-
-    @property
-    def permissions(self) -> frozenset[str]:
-        return frozenset(self._user.permissions) | self._extra
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._user, name)
-
-
-@contextmanager
-def ledger_access(session: Session) -> Iterator[None]:
+def ledger_access(session: Session) -> AbstractContextManager[None]:
     """Let the order's operation read and post stock for the session's user (whose right
     to the operation itself was checked by the transition)."""
-    user = session.info.get("user")
-    if user is None:  # the system may do anything already
-        yield
-        return
-    session.info["user"] = ActingForOrder(user, LEDGER_PERMISSIONS)
-    try:
-        yield
-    finally:
-        session.info["user"] = user
+    return granted(session, *LEDGER_PERMISSIONS)
 
 
 @dataclass(frozen=True)

@@ -115,14 +115,13 @@ __all__ = [
     "PluginError", "PluginInfo", "ValidationError", "__version__", "audit", "calc", "calendar",
     "cli",
     "custom_fields", "demo", "deprecation", "errors", "hookimpl", "hookspec", "i18n", "items",
-    "mail",
-    "models", "parties", "permissions", "plugins", "printing", "queries", "settings", "signing",
+    "mail", "models", "money", "parties", "permissions", "plugins", "printing", "queries",
+    "settings", "signing",
     "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web", "workflow",
 ]
 
 _TOPICS = frozenset({"audit", "calc", "calendar", "cli", "custom_fields", "demo", "i18n", "items",
-                     "mail",
-                     "models", "parties", "permissions", "printing", "queries", "settings",
+                     "mail", "models", "money", "parties", "permissions", "printing", "queries", "settings",
                      "signing", "spreadsheets", "stock", "testing", "users", "validation", "warehouses", "web",
                      "workflow"})
 

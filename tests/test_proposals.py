@@ -242,3 +242,15 @@ def test_discount_limits_per_role(site):
         proposal = proposals.get_proposal(session, ids[1])
         transition(session, proposal, "send")
         assert proposal.state == "sent"
+
+
+def test_a_proposal_in_yen_rounds_its_lines_to_whole_yen(site):
+    from ordercraft.plugins.proposals import proposals
+
+    proposal_id = kit.proposal(site, currency="JPY")
+    with site.session() as session:
+        # 3 x 99.5 = 298.5 -> 299 yen; tax 10 % of it 29.9 -> 30
+        proposals.add_line(session, proposal_id, item="KIT", qty=3, price="99.5", tax_rate=10)
+        body = proposals.proposal_dict(proposals.get_proposal(session, proposal_id))
+    assert (body["lines"][0]["net"], body["lines"][0]["tax"]) == (D("299"), D("30"))
+    assert body["total"] == D("329")

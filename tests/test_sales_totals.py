@@ -55,3 +55,30 @@ def test_stored_totals_are_exact_on_the_database(make_site):
         assert (order.subtotal, order.tax_total, order.total) == (
             D("61.65"), D("5.48"), D("67.13"))
         assert list_orders(session).items[0].total == D("67.13")
+
+
+@pytest.mark.parametrize("currency,net,tax,total", [
+    ("JPY", "299", "30", "329"),            # 298.5 -> 299 yen; 29.9 -> 30
+    ("KWD", "298.500", "29.850", "328.350"),
+    ("EUR", "298.50", "29.85", "328.35"),
+])
+def test_lines_round_to_the_currencys_smallest_unit(currency, net, tax, total):
+    from ordercraft.sdk.money import minor_unit
+
+    amounts = line_amounts(D(3), D("99.5"), D(0), D(10), minor_unit(currency))
+    assert (str(amounts.net), str(amounts.tax), str(amounts.total)) == (net, tax, total)
+
+
+def test_an_order_in_yen_rounds_to_whole_yen(make_site):
+    from ordercraft.plugins.sales.orders import get_order
+    from ordercraft.sdk.settings import set_setting
+
+    site = kit.build(make_site, stock=False)
+    with site.session() as session:
+        set_setting(session, "sales_currency", "JPY")
+    order_id = kit.order(site, "SENSOR:3:99.5:0:10", "KIT:1:0.4")
+    with site.session() as session:
+        order = get_order(session, order_id)
+        assert [(line.net_amount, line.tax_amount) for line in order.lines] == [
+            (D("299"), D("30")), (D("0"), D("0"))]
+        assert (order.subtotal, order.tax_total, order.total) == (D("299"), D("30"), D("329"))

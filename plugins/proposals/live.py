@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from ordercraft.plugins.proposals import configurator
 from ordercraft.plugins.proposals.pricing import add_up, line_amounts, margin_pct
+from ordercraft.sdk.money import minor_unit
+from ordercraft.sdk.settings import get_setting
 
 
 def preview(session: Session, template: Any, options: Any, *, qty: Any = 1,
@@ -20,6 +22,7 @@ def preview(session: Session, template: Any, options: Any, *, qty: Any = 1,
     """``{"ok", "problems": [{"field", "rule", "message"}], "lines": [...], "net", "tax",
     "total", "cost", "margin", "margin_pct"}`` for the configuration."""
     from ordercraft.plugins.proposals.proposals import (
+        CURRENCY_SETTING,
         _percent,
         _qty,
         _tax,
@@ -45,11 +48,14 @@ def preview(session: Session, template: Any, options: Any, *, qty: Any = 1,
     skus = sorted({line.item for line in checked.lines})
     items = {i.sku: i for i in session.scalars(select(Item).where(Item.sku.in_(skus)))}
     costs = _unit_costs(session, [i.id for i in items.values()])
+    # a new proposal's currency: the preview prices as the proposal will be
+    unit = minor_unit(str(get_setting(session, CURRENCY_SETTING)))
     priced = []
     for line in checked.lines:
         item = items[line.item]
         price = line.price if line.price is not None else item.price
-        amounts = line_amounts(line.qty * units, price, off, rate, costs.get(item.id, Decimal(0)))
+        amounts = line_amounts(line.qty * units, price, off, rate, costs.get(item.id, Decimal(0)),
+                               unit)
         priced.append(amounts)
         body["lines"].append({"item": item.sku, "description": line.label or item.name,
                               "qty": line.qty * units, "price": money(price),

@@ -1,10 +1,11 @@
 """Money of a proposal: the same rule as orders and invoices (docs/sales.md) — exact
-decimals, rounded once per line, half up, to the cent::
+decimals, rounded once per line, half up, to the proposal currency's smallest amount
+(``unit``: 0.01 for EUR, 1 for JPY, 0.001 for KWD; ``sdk.money.minor_unit``)::
 
-    net    = round(qty × price × (1 − discount / 100), 0.01)
-    tax    = round(net × tax rate / 100, 0.01)
+    net    = round(qty × price × (1 − discount / 100), unit)
+    tax    = round(net × tax rate / 100, unit)
     total  = net + tax
-    cost   = round(qty × unit cost, 0.01)
+    cost   = round(qty × unit cost, unit)
     margin = net − cost;  margin % = margin / net × 100 (one decimal)
 
 A group (a configured template, a calculator run) and the proposal sum their rounded
@@ -18,14 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-CENT = Decimal("0.01")
+from ordercraft.sdk.money import CENT, round_money
+
 TENTH = Decimal("0.1")
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-
-
-def round_money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -51,11 +49,11 @@ def margin_pct(net: Decimal, cost: Decimal) -> Decimal | None:
 
 
 def line_amounts(qty: Decimal, price: Decimal, discount_pct: Decimal, tax_rate: Decimal,
-                 unit_cost: Decimal) -> Amounts:
+                 unit_cost: Decimal, unit: Decimal = CENT) -> Amounts:
     gross = qty * price
-    net = round_money(gross - gross * discount_pct / HUNDRED)
-    tax = round_money(net * tax_rate / HUNDRED)
-    return Amounts(net, tax, net + tax, round_money(qty * unit_cost))
+    net = round_money(gross - gross * discount_pct / HUNDRED, unit)
+    tax = round_money(net * tax_rate / HUNDRED, unit)
+    return Amounts(net, tax, net + tax, round_money(qty * unit_cost, unit))
 
 
 def add_up(amounts: Iterable[Amounts]) -> Amounts:

@@ -38,6 +38,7 @@ from ordercraft.plugins.proposals.pricing import (
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 from ordercraft.sdk.models import Item
+from ordercraft.sdk.money import minor_unit
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.plugins import plugin_service
 from ordercraft.sdk.queries import Page, page_bounds
@@ -406,7 +407,7 @@ def add_calculator_line(session: Session, ref: Any, *, run: Mapping[str, Any], i
         unit_price = validation.decimal(price, field="price", places=6, minimum=ZERO)
     else:
         up = _percent(markup, "markup") if markup not in (None, "") else ZERO
-        unit_price = round_money(cost * (HUNDRED + up) / HUNDRED)
+        unit_price = round_money(cost * (HUNDRED + up) / HUNDRED, minor_unit(proposal.currency))
     key = f"G{_next_group(proposal)}"
     line = ProposalLine(
         kind="calc", group_key=key, group_title=str(run.get("title") or run.get("calculator")),
@@ -494,7 +495,9 @@ def set_schedule(session: Session, ref: Any, milestones: Sequence[Mapping[str, A
                                          minimum=0, maximum=365)))
     share = sum((m.percent for m in built if m.percent is not None), ZERO)
     fixed = sum((m.amount for m in built if m.amount is not None), ZERO)
-    if share > HUNDRED or fixed + round_money(proposal.total * share / HUNDRED) > proposal.total:
+    unit = minor_unit(proposal.currency)
+    if share > HUNDRED or fixed + round_money(proposal.total * share / HUNDRED, unit) \
+            > proposal.total:
         raise ValidationError(f"milestones: they add up to more than the proposal's total "
                               f"{proposal.total.quantize(Decimal('0.01'))}", field="milestones")
     proposal.milestones.clear()
@@ -514,13 +517,14 @@ def reprice(session: Session, proposal: Proposal) -> Amounts:
     item_ids = [line.item_id for line in proposal.lines
                 if line.item_id is not None and line.kind in ("item", "config")]
     costs = _unit_costs(session, item_ids)
+    unit = minor_unit(proposal.currency)
     for line in proposal.lines:
         if line.kind in ("item", "config") and line.item_id is not None:
             found = costs.get(line.item_id)
             _change(line, unit_cost=ZERO if found is None else found,
                     cost_source="none" if found is None else "stock")
         amounts = (line_amounts(line.qty, line.price, line.discount_pct, line.tax_rate,
-                                line.unit_cost) if line.kind != "text" else NOTHING)
+                                line.unit_cost, unit) if line.kind != "text" else NOTHING)
         _change(line, net_amount=amounts.net, tax_amount=amounts.tax,
                 total_amount=amounts.total, cost_amount=amounts.cost)
     totals = add_up(_amounts(line) for line in proposal.lines if line.counts)
@@ -696,7 +700,8 @@ def groups_of(proposal: Proposal, *, internal: bool = True) -> list[dict[str, An
 
 def milestone_dict(proposal: Proposal, milestone: ProposalMilestone) -> dict[str, Any]:
     amount = (milestone.amount if milestone.amount is not None
-              else round_money(proposal.total * (milestone.percent or ZERO) / HUNDRED))
+              else round_money(proposal.total * (milestone.percent or ZERO) / HUNDRED,
+                               minor_unit(proposal.currency)))
     return {"position": milestone.position, "label": milestone.label,
             "trigger": milestone.trigger, "days": milestone.days,
             "percent": _number(milestone.percent) if milestone.percent is not None else None,

@@ -11,7 +11,7 @@ plus ``markup`` percent, rounded half-up to the cent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,8 +29,10 @@ from ordercraft.plugins.sales.orders import (
     get_order,
     refresh_totals,
 )
+from ordercraft.plugins.sales.totals import money_unit
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
+from ordercraft.sdk.money import round_money
 from ordercraft.sdk.permissions import require_session_permission
 
 #: What of a run an order line keeps (``CalcResult.to_dict()``'s keys).
@@ -39,16 +41,17 @@ KEPT = ("calculator", "title", "version", "params", "total", "lines", "catalog",
 
 def calculated_line(run: Mapping[str, Any], *, item: Any, qty: Any = 1, price: Any = None,
                     markup: Any = None, discount: Any = None, tax_rate: Any = None,
-                    description: Any = None) -> LineInput:
+                    description: Any = None, unit: Decimal = CENT) -> LineInput:
     """The order line ``run`` prices (``CalcResult.to_dict()``, or
-    ``ordercraft.sdk.calc.stored_run``), selling ``item``."""
+    ``ordercraft.sdk.calc.stored_run``), selling ``item``; a price from the run's total
+    and a markup is rounded to ``unit``, the sales currency's smallest amount."""
     try:
         cost = Decimal(str(run["total"]))
     except Exception:  # noqa: BLE001 - a result without a total is not a run
         raise ValidationError("run: the calculator's result has no total", field="run") from None
     if price in (None, ""):
         up = _percent(markup, "markup") if markup not in (None, "") else ZERO
-        price = (cost * (HUNDRED + up) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+        price = round_money(cost * (HUNDRED + up) / HUNDRED, unit)
     elif markup not in (None, ""):
         raise ValidationError(f"markup: give a price or a markup, not both (price {price!r})",
                               field="markup")
@@ -75,7 +78,7 @@ def add_calculated_line(session: Session, order: Any, *, run: Mapping[str, Any],
 
 def _add(session: Session, order: Any, run: Mapping[str, Any], client: Any,
          line: dict[str, Any]) -> Order:
-    wanted = calculated_line(run, **line)
+    wanted = calculated_line(run, **line, unit=money_unit(session))
     if order in (None, ""):
         if client in (None, ""):
             raise ValidationError("client: choose an order, or the client of a new one",
@@ -94,6 +97,6 @@ def _add(session: Session, order: Any, run: Mapping[str, Any], client: Any,
     assert isinstance(built, OrderLine)
     built.position = max((line.position for line in found.lines), default=0) + 1
     found.lines.append(built)
-    refresh_totals(found)
+    refresh_totals(found, money_unit(session))
     session.flush()
     return found

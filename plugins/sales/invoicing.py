@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from ordercraft.plugins.sales.declarations import (
     CREDIT_NOTE_PREFIX_SETTING,
@@ -55,7 +55,14 @@ from ordercraft.plugins.sales.orders import (
     percent_value,
     resolve_client,
 )
-from ordercraft.plugins.sales.totals import HUNDRED, line_amounts, round_money
+from ordercraft.plugins.sales.totals import (
+    CENT,
+    HUNDRED,
+    line_amounts,
+    minor_unit,
+    money_unit,
+    round_money,
+)
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 from ordercraft.sdk.permissions import require_session_permission
@@ -153,10 +160,12 @@ def set_schedule(session: Session, order_ref: Any, milestones: Sequence[Any]) ->
 
 
 def milestone_total(order: Order, milestone: PaymentMilestone) -> Decimal:
-    """What the milestone asks for, to the cent (half up)."""
+    """What the milestone asks for, to the sales currency's smallest amount (half up)."""
     if milestone.amount is not None:
         return milestone.amount
-    return round_money(order.total * (milestone.percent or ZERO) / HUNDRED)
+    session = object_session(order)
+    unit = money_unit(session) if session is not None else CENT
+    return round_money(order.total * (milestone.percent or ZERO) / HUNDRED, unit)
 
 
 def milestone_dict(order: Order, milestone: PaymentMilestone) -> dict[str, Any]:
@@ -170,11 +179,13 @@ def milestone_dict(order: Order, milestone: PaymentMilestone) -> dict[str, Any]:
 # --------------------------------------------------------------------------- invoices
 
 
-def _split_tax(total: Decimal, net_base: Decimal, tax_base: Decimal) -> tuple[Decimal, Decimal]:
+def _split_tax(total: Decimal, net_base: Decimal, tax_base: Decimal,
+               unit: Decimal) -> tuple[Decimal, Decimal]:
     """``total`` split into (net, tax) in the ratio of ``tax_base`` to the gross base:
-    the tax is rounded half up, the net is the rest, so net + tax == total exactly."""
+    the tax is rounded half up to ``unit``, the net is the rest, so net + tax == total
+    exactly."""
     gross = net_base + tax_base
-    tax = round_money(total * tax_base / gross) if gross else ZERO
+    tax = round_money(total * tax_base / gross, unit) if gross else ZERO
     return total - tax, tax
 
 
@@ -231,7 +242,7 @@ def issue_prepayment(session: Session, order_ref: Any, milestone: Any,
     invoice = _new_invoice(session, order, "prepayment", issue_date)
     invoice.milestone_id = found.id
     total = milestone_total(order, found)
-    net, tax = _split_tax(total, order.subtotal, order.tax_total)
+    net, tax = _split_tax(total, order.subtotal, order.tax_total, minor_unit(invoice.currency))
     share = (f"{percent_value(found.percent)} % " if found.percent is not None else "")
     line = InvoiceLine(description=f"{found.label}: prepayment {share}of order {order.number}",
                        qty=Decimal(1), price=net, net_amount=net, tax_amount=tax,
@@ -275,13 +286,14 @@ def issue_shipment_invoice(session: Session, order_ref: Any, issue_date: Any = N
     require_session_permission(session, "invoice.write")
     order = get_order(session, order_ref, for_update=True)
     done = invoiced_qty(session, order)
+    unit = money_unit(session)
     lines: list[InvoiceLine] = []
     for order_line in order.lines:
         qty = order_line.shipped_qty - done.get(order_line.id, ZERO)
         if qty <= 0:
             continue
         amounts = line_amounts(qty, order_line.price, order_line.discount_pct,
-                               order_line.tax_rate)
+                               order_line.tax_rate, unit)
         lines.append(InvoiceLine(order_line_id=order_line.id, item_id=order_line.item_id,
                                  description=order_line.description, qty=qty,
                                  price=order_line.price, discount_pct=order_line.discount_pct,
@@ -295,7 +307,7 @@ def issue_shipment_invoice(session: Session, order_ref: Any, issue_date: Any = N
     left, pre_net, pre_tax = prepayments_left(session, order)
     deduction = min(left, goods)
     if deduction > 0:
-        net, tax = _split_tax(deduction, pre_net, pre_tax)
+        net, tax = _split_tax(deduction, pre_net, pre_tax, unit)
         lines.append(InvoiceLine(description="Less prepayments invoiced", qty=Decimal(1),
                                  price=-net, net_amount=-net, tax_amount=-tax,
                                  total_amount=-deduction))
@@ -342,7 +354,8 @@ def issue_credit_note(session: Session, invoice_ref: Any, *, lines: Sequence[Any
         if qty <= 0 or qty > left:
             raise ValidationError(f"lines.qty: {qty} of line {position} is not between 0 and "
                                   f"the {left} left to credit", field="lines.qty")
-        amounts = line_amounts(qty, source.price, source.discount_pct, source.tax_rate)
+        amounts = line_amounts(qty, source.price, source.discount_pct, source.tax_rate,
+                               minor_unit(invoice.currency))
         built.append(InvoiceLine(order_line_id=source.order_line_id, item_id=source.item_id,
                                  description=source.description, qty=-qty, price=source.price,
                                  discount_pct=source.discount_pct, tax_rate=source.tax_rate,

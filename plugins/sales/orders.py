@@ -26,7 +26,7 @@ from ordercraft.plugins.sales.declarations import (
     WAREHOUSE_SETTING,
 )
 from ordercraft.plugins.sales.models import Counter, Order, OrderLine
-from ordercraft.plugins.sales.totals import line_amounts, order_totals
+from ordercraft.plugins.sales.totals import line_amounts, money_unit, order_totals
 from ordercraft.sdk import custom_fields as custom
 from ordercraft.sdk import validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
@@ -166,7 +166,7 @@ def _build_lines(session: Session, order: Order, raw_lines: Sequence[Any]) -> No
         order.lines.clear()
         session.flush()  # the old positions leave before the new ones arrive
     order.lines.extend(built)
-    refresh_totals(order)
+    refresh_totals(order, money_unit(session))
 
 
 def _checked_lines(session: Session, raw_lines: Sequence[Any],
@@ -238,7 +238,7 @@ def _line(session: Session, line: Any, item: Item, prefix: str, index: int, foun
     if len(found.found) > before or qty is None or price is None or discount is None \
             or tax_rate is None:
         return None
-    amounts = line_amounts(qty, price, discount, tax_rate)
+    amounts = line_amounts(qty, price, discount, tax_rate, money_unit(session))
     if amounts.total.adjusted() >= 12:
         found.add(ValidationError(f"{prefix}.qty: {qty} x {price} is too large an amount",
                                   field=f"{prefix}.qty"))
@@ -264,8 +264,11 @@ def crm_deals(session: Session) -> Any:
     return plugin_service(session, "crm", "deals")
 
 
-def refresh_totals(order: Order) -> None:
-    totals = order_totals(line_amounts(line.qty, line.price, line.discount_pct, line.tax_rate)
+def refresh_totals(order: Order, unit: Decimal) -> None:
+    """The order's subtotal, tax and total from its lines, each line rounded to ``unit``
+    (the sales currency's smallest amount)."""
+    totals = order_totals(line_amounts(line.qty, line.price, line.discount_pct, line.tax_rate,
+                                       unit)
                           for line in order.lines)
     order.subtotal, order.tax_total, order.total = totals.subtotal, totals.tax_total, totals.total
     order.custom_count = int(sum((line.qty for line in order.lines

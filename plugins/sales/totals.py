@@ -4,12 +4,14 @@ For each line::
 
     gross     = qty × price                                  (exact)
     discount  = gross × discount % / 100                     (exact)
-    net       = round(gross − discount, 0.01)                the line's amount before tax
-    tax       = round(net × tax rate % / 100, 0.01)
+    net       = round(gross − discount, unit)                the line's amount before tax
+    tax       = round(net × tax rate % / 100, unit)
     total     = net + tax
 
 and for the order: ``subtotal = Σ net``, ``tax_total = Σ tax``, ``total = Σ total``.
-Rounding is half up (0.005 → 0.01), to cents, and happens only on the line's net amount
+``unit`` is the sales currency's smallest amount (``sdk.money.minor_unit``: 0.01 for
+EUR, 1 for JPY, 0.001 for KWD; :func:`money_unit`).
+Rounding is half up (0.005 → 0.01 in EUR), and happens only on the line's net amount
 and on its tax, so the figures printed on an invoice add up exactly: every order total
 is the sum of the line totals printed above it. Prices may carry more decimals (a
 screw at 0.0375); quantities are exact at their unit's precision.
@@ -19,15 +21,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from typing import Any
 
-CENT = Decimal("0.01")
+from ordercraft.sdk.money import CENT, minor_unit, round_money
+
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
 
-def round_money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def money_unit(session: Any) -> Decimal:
+    """The smallest amount of the sales currency (the setting ``sales_currency``)."""
+    from ordercraft.plugins.sales.declarations import CURRENCY_SETTING
+    from ordercraft.sdk.settings import get_setting
+
+    return minor_unit(str(get_setting(session, CURRENCY_SETTING)))
 
 
 @dataclass(frozen=True)
@@ -42,11 +50,11 @@ class LineAmounts:
 
 
 def line_amounts(qty: Decimal, price: Decimal, discount_pct: Decimal = ZERO,
-                 tax_rate: Decimal = ZERO) -> LineAmounts:
-    """The line's net, tax and total, each rounded to cents (see the module's doc)."""
+                 tax_rate: Decimal = ZERO, unit: Decimal = CENT) -> LineAmounts:
+    """The line's net, tax and total, each rounded to ``unit`` (see the module's doc)."""
     gross = qty * price
-    net = round_money(gross - gross * discount_pct / HUNDRED)
-    tax = round_money(net * tax_rate / HUNDRED)
+    net = round_money(gross - gross * discount_pct / HUNDRED, unit)
+    tax = round_money(net * tax_rate / HUNDRED, unit)
     return LineAmounts(net, tax, net + tax)
 
 

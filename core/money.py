@@ -1,0 +1,31 @@
+"""Money's smallest unit per currency: amounts are rounded to it, half up.
+
+ISO 4217 gives each currency its minor unit (EUR and USD 0.01, JPY and KRW 1, KWD and
+BHD 0.001); Babel's copy of CLDR knows them. Amounts are stored exact (six decimals), so
+a site in any currency keeps what its documents computed."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+
+#: The unit of a currency Babel does not know (and of amounts that name none).
+CENT = Decimal("0.01")
+
+
+@lru_cache(maxsize=256)
+def minor_unit(currency: str) -> Decimal:
+    """The currency's smallest amount: ``Decimal("0.01")`` for EUR, ``Decimal("1")`` for
+    JPY, ``Decimal("0.001")`` for KWD."""
+    from babel.numbers import get_currency_precision
+
+    code = str(currency or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        return CENT
+    return Decimal(1).scaleb(-int(get_currency_precision(code)))
+
+
+def round_money(value: Decimal, unit: Decimal = CENT) -> Decimal:
+    """``value`` to the nearest ``unit`` (a currency's :func:`minor_unit`), half up:
+    2.345 EUR -> 2.35, 1234.5 JPY -> 1235."""
+    return value.quantize(unit, rounding=ROUND_HALF_UP)

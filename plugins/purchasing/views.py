@@ -106,13 +106,19 @@ def order_action(order_id: int, action: str) -> Any:
 @bp.get("/matrix")
 @permission_required("purchasing.read")
 def matrix() -> Any:
-    from ordercraft.plugins.purchasing.matrix import list_offers, offer_dict
+    from ordercraft.plugins.purchasing.declarations import CURRENCY_SETTING
+    from ordercraft.plugins.purchasing.matrix import OFFER_FORM_RULES, list_offers, offer_dict
+    from ordercraft.sdk.settings import get_setting
 
     item = request.args.get("item") or None
-    found = list_offers(request_session(), item=item, limit=request.args.get("limit"),
+    session = request_session()
+    found = list_offers(session, item=item, limit=request.args.get("limit"),
                         offset=request.args.get("offset"))
     return render_template("purchasing/matrix.html", item=item or "", total=found.total,
-                           offers=[offer_dict(o) for o in found.items])
+                           offers=[offer_dict(o) for o in found.items],
+                           currency=get_setting(session, CURRENCY_SETTING),
+                           attrs={name: rule.attributes()
+                                  for name, rule in OFFER_FORM_RULES.items()})
 
 
 @bp.get("/matrix/history")

@@ -168,7 +168,8 @@ def mrp_firm(order_id: str, user_name: str | None, as_json: bool) -> None:
 
 @mrp_group.command("params")
 @click.argument("sku")
-@click.option("--lead-time", default=None, help="Days.")
+@click.option("--lead-time", default=None,
+              help="Working days from order to receipt (the site's working calendar).")
 @click.option("--safety-stock", default=None)
 @click.option("--make-or-buy", default=None, help="make or buy.")
 @click.option("--lot-rule", default=None,

@@ -185,6 +185,25 @@ def test_company_settings_every_error_at_once_and_logo(admin_site: Any) -> None:
     assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == PNG
 
 
+def test_the_sales_currency_follows_the_default_currency_on_the_company_page(
+        admin_site: Any) -> None:
+    from ordercraft.core.settings import get_setting
+
+    admin = admin_site.client("admin")
+    page = admin.get("/admin/company").get_data(as_text=True)
+    assert 'name="sales_currency" value="" maxlength="2000" placeholder="EUR"' in page
+    assert "Empty: the same as default_currency." in page
+    saved = post(admin, "/admin/company", {"default_currency": "usd", "sales_currency": ""})
+    assert saved.status_code == 303
+    with admin_site.session() as session:
+        assert get_setting(session, "sales_currency") == "USD"  # still following
+    assert 'placeholder="USD"' in admin.get("/admin/company").get_data(as_text=True)
+    assert post(admin, "/admin/company", {"sales_currency": "gbp"}).status_code == 303
+    with admin_site.session() as session:
+        assert (get_setting(session, "sales_currency"),
+                get_setting(session, "default_currency")) == ("GBP", "USD")
+
+
 def test_backups_now_list_download_schedule(admin_site: Any) -> None:
     from ordercraft.core.settings import get_setting
 

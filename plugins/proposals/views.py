@@ -110,7 +110,7 @@ def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
     from sqlalchemy import select
 
     from ordercraft.plugins.proposals.models import Proposal
-    from ordercraft.plugins.proposals.proposals import EDITABLE
+    from ordercraft.plugins.proposals.proposals import CALC_LINE_RULES, EDITABLE
     from ordercraft.sdk.permissions import has_permission
     from ordercraft.sdk.plugins import PageSection
 
@@ -119,7 +119,9 @@ def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
     open_ones = list(session.scalars(select(Proposal).where(
         Proposal.state.in_((*EDITABLE, "sent"))).order_by(Proposal.id.desc()).limit(100)))
     html = render_template("proposals/calculator_section.html", result=result,
-                           proposals=open_ones, params=json.dumps(result.to_dict()["params"]))
+                           proposals=open_ones, params=json.dumps(result.to_dict()["params"]),
+                           attrs={name: rule.attributes()
+                                  for name, rule in CALC_LINE_RULES.items()})
     return [PageSection("Add to a proposal", Markup(html), order=20, name="proposals-add")]
 
 

@@ -64,7 +64,9 @@ def _editor(mailing: Any, values: dict[str, Any], *, preview: Any = None, error:
     return render_template("marketing/editor.html", mailing=mailing, values=values,
                            groups=groups, channels=MAILING_CHANNELS, modes=MAILING_MODES,
                            triggers=TRIGGERS, preview=preview, error=error,
-                           fields=sorted(mailings_service.MERGE_FIELDS), notice=notice), status
+                           fields=sorted(mailings_service.MERGE_FIELDS), notice=notice,
+                           attrs={name: rule.attributes() for name, rule
+                                  in mailings_service.MAILING_RULES.items()}), status
 
 
 def _values(mailing: Any) -> dict[str, Any]:

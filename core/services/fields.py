@@ -316,11 +316,16 @@ def combined(errors: Mapping[str, str]) -> ValidationError:
 
 def form_rules(kind: str) -> dict[str, FieldRule]:
     """The field rules of a form kind: ``party`` (a party's own fields), ``stock`` (a stock
-    operation's quantity and cost). Unknown kinds have none."""
+    operation's quantity and cost), ``user`` (a user's name, full name and e-mail).
+    Unknown kinds have none."""
     if kind == "party":
         from ordercraft.core.services.parties import PARTY_RULES
 
         return dict(PARTY_RULES)
+    if kind == "user":
+        from ordercraft.core.services.users import USER_RULES
+
+        return dict(USER_RULES)
     if kind == "stock":
         return dict(STOCK_RULES)
     return {}

@@ -286,6 +286,12 @@ class FieldRule:
         return found
 
 
+def input_attributes(rules: Mapping[str, FieldRule]) -> dict[str, dict[str, str]]:
+    """Each field's input attributes (:meth:`FieldRule.attributes`), for a template:
+    ``<input name="qty"{{ attrs.qty | xmlattr }}>``."""
+    return {name: rule.attributes() for name, rule in rules.items()}
+
+
 def check_all(rules: Mapping[str, FieldRule], values: Mapping[str, Any]) -> dict[str, Any]:
     """Clean every field of ``values`` that has a rule, reporting every mistake at once: a
     ``ValidationError`` whose ``details["errors"]`` maps each wrong field to its message

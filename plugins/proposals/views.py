@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.validation import input_attributes
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Pager,
@@ -120,8 +121,7 @@ def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
         Proposal.state.in_((*EDITABLE, "sent"))).order_by(Proposal.id.desc()).limit(100)))
     html = render_template("proposals/calculator_section.html", result=result,
                            proposals=open_ones, params=json.dumps(result.to_dict()["params"]),
-                           attrs={name: rule.attributes()
-                                  for name, rule in CALC_LINE_RULES.items()})
+                           attrs=input_attributes(CALC_LINE_RULES))
     return [PageSection("Add to a proposal", Markup(html), order=20, name="proposals-add")]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.validation import input_attributes
 from ordercraft.sdk.web import document_panel, permission_required, request_session
 
 bp = Blueprint("purchasing", __name__, url_prefix="/purchasing", template_folder="templates")
@@ -117,8 +118,7 @@ def matrix() -> Any:
     return render_template("purchasing/matrix.html", item=item or "", total=found.total,
                            offers=[offer_dict(o) for o in found.items],
                            currency=get_setting(session, CURRENCY_SETTING),
-                           attrs={name: rule.attributes()
-                                  for name, rule in OFFER_FORM_RULES.items()})
+                           attrs=input_attributes(OFFER_FORM_RULES))
 
 
 @bp.get("/matrix/history")

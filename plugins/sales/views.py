@@ -192,8 +192,7 @@ def _entry_page(form: Form, rows: int, order: Any = None, status: int = 200) -> 
                            warehouses=[("", "Default")] + [(w.code, f"{w.code} — {w.name}")
                                                            for w in warehouses],
                            line_fields=LINE_FIELDS,
-                           line_attributes={name: rule.attributes()
-                                            for name, rule in LINE_RULES.items()}), status
+                           line_attributes=validation.input_attributes(LINE_RULES)), status
 
 
 def _line_count() -> int:

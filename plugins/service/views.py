@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
+from ordercraft.sdk.validation import input_attributes
 from ordercraft.sdk.web import FORM_ERROR_STATUS, permission_required, request_session
 
 bp = Blueprint("service", __name__, url_prefix="/service", template_folder="templates")
@@ -25,7 +26,7 @@ def _rights() -> dict[str, Any]:
 def _complaint_attributes() -> dict[str, dict[str, str]]:
     from ordercraft.plugins.service.complaints import COMPLAINT_RULES
 
-    return {name: rule.attributes() for name, rule in COMPLAINT_RULES.items()}
+    return input_attributes(COMPLAINT_RULES)
 
 
 @bp.get("/complaints")
@@ -77,8 +78,7 @@ def _complaint_page(document_id: int, *, error: str | None = None, status: int =
     return render_template("service/complaint.html", complaint=found, body=body,
                            panel=document_panel(found), error=error, query=query,
                            suggestions=suggestions,
-                           attrs={name: rule.attributes()
-                                  for name, rule in complaints.PART_RULES.items()}), status
+                           attrs=input_attributes(complaints.PART_RULES)), status
 
 
 @bp.get("/complaints/<int:document_id>")

@@ -11,7 +11,7 @@ against the declaration whenever it is set, so a value read back always parses.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +53,9 @@ class Setting:
     :param check: further validation of a parsed value: returns the value to store or
         raises :class:`~ordercraft.core.errors.ValidationError` (its message is prefixed
         with the setting's name).
+    :param follows: the setting whose value this one takes while it is not set itself
+        (a plugin's currency follows the core's ``default_currency``); ``default`` is then
+        ``None``.
     """
 
     name: str
@@ -65,6 +68,7 @@ class Setting:
     plugin: str = "core"
     #: A ``str`` setting whose value may hold several lines (an address).
     multiline: bool = False
+    follows: str | None = None
 
     def parse(self, raw: Any) -> Any:
         """The typed value of ``raw`` (text from the command line, or a typed value);
@@ -110,7 +114,7 @@ class Setting:
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "type": self.type, "label": self.label, "help": self.help,
                 "choices": list(self.choices) or None, "plugin": self.plugin,
-                "default": self.json_value(self.default)}
+                "default": self.json_value(self.default), "follows": self.follows}
 
 
 class SettingRegistry:
@@ -126,10 +130,20 @@ class SettingRegistry:
 
     def setting(self, name: str, type: str, default: Any, label: str, help: str = "", *,
                 choices: tuple[str, ...] | list[str] = (),
-                check: Callable[[Any], Any] | None = None, multiline: bool = False) -> Setting:
+                check: Callable[[Any], Any] | None = None, multiline: bool = False,
+                follows: str | None = None) -> Setting:
         """Declare the setting ``name`` of ``type`` (``str``, ``int``, ``decimal``,
         ``bool`` or ``choice``, which needs ``choices``) with its default value;
-        ``multiline``: a ``str`` value may hold several lines (an address)."""
+        ``multiline``: a ``str`` value may hold several lines (an address).
+
+        ``follows``: the name of a setting declared before, of the same type, whose value
+        this one takes while it is not set (``default`` is ignored then): a plugin's
+        currency that follows the company's ``default_currency`` until an administrator
+        gives the plugin one of its own::
+
+            registry.setting("shop_currency", "str", None, "Shop currency",
+                             follows="default_currency", check=currency_code)
+        """
         plugin = self.current_plugin
         where = f"plugin {plugin!r} declares setting {name!r}"
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
@@ -144,14 +158,19 @@ class SettingRegistry:
                               "choices")
         if not isinstance(label, str) or not label.strip():
             raise PluginError(f"{where} without a label")
+        if follows is not None:
+            followed = self._settings.get(follows)
+            if followed is None or followed.type != type:
+                raise PluginError(f"{where} following {follows!r}, which is not a setting "
+                                  f"of type {type!r} declared before it")
         setting = Setting(name, type, None, label.strip(), help.strip(),
-                          tuple(str(c) for c in choices), check, plugin, multiline)
+                          tuple(str(c) for c in choices), check, plugin, multiline, follows)
         try:
-            default_value = setting.parse(default)
+            default_value = None if follows is not None else setting.parse(default)
         except ValidationError as exc:
             raise PluginError(f"{where} with a default that is not valid: {exc.message}") from None
         setting = Setting(name, type, default_value, setting.label, setting.help,
-                          setting.choices, check, plugin, multiline)
+                          setting.choices, check, plugin, multiline, follows)
         self._settings[name] = setting
         return setting
 
@@ -173,7 +192,9 @@ def _at_least_one(value: int) -> int:
     return value
 
 
-def _currency(value: str) -> str:
+def currency_code(value: str) -> str:
+    """A currency code's check for a setting (``check=currency_code``): three letters,
+    stored in capitals (``eur`` -> ``EUR``)."""
     code = value.strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
         raise ValidationError(f"{value!r} is not a currency code (three letters, e.g. EUR)")
@@ -220,7 +241,7 @@ def register_core(registry: SettingRegistry) -> None:
                          multiline=field in ("address", "bank_details"))
     registry.setting("default_currency", "str", "EUR", "Default currency",
                      "The company's currency (ISO 4217 code such as EUR or USD).",
-                     check=_currency)
+                     check=currency_code)
     registry.setting(DEFAULT_LANGUAGE_SETTING, "choice", SOURCE_LANGUAGE, "Default language",
                      "The language of the pages for users who chose none, and of print forms "
                      "and e-mails to clients.", choices=tuple(LANGUAGES))
@@ -257,44 +278,63 @@ def session_settings(session: Session) -> SettingRegistry:
 # --------------------------------------------------------------------------- services
 
 
-def _stored(session: Session, names: list[str]) -> dict[str, str]:
+def _stored(session: Session, names: Iterable[str]) -> dict[str, str]:
     from sqlalchemy import select
 
     from ordercraft.core.models import SiteSetting
 
     return dict(session.execute(select(SiteSetting.key, SiteSetting.value)
-                                .where(SiteSetting.key.in_(names))).all())
+                                .where(SiteSetting.key.in_(list(names)))).all())
 
 
-def _current(setting: Setting, stored: str | None) -> Any:
-    return setting.default if stored is None else setting.parse(stored)
+def _chain(registry: SettingRegistry, setting: Setting) -> list[Setting]:
+    """``setting`` and the settings it follows, nearest first."""
+    chain = [setting]
+    while chain[-1].follows is not None:
+        chain.append(registry.get(chain[-1].follows))
+    return chain
+
+
+def _current(chain: list[Setting], stored: Mapping[str, str]) -> Any:
+    """The value of ``chain[0]``: its stored one, else that of the setting it follows,
+    else the last one's default."""
+    for setting in chain:
+        if setting.name in stored:
+            return setting.parse(stored[setting.name])
+    return chain[-1].default
 
 
 def get_setting(session: Session, name: str) -> Any:
-    """The typed value of setting ``name`` on this site (its default when not set)."""
-    setting = session_settings(session).get(name)
-    return _current(setting, _stored(session, [name]).get(name))
+    """The typed value of setting ``name`` on this site (its default when not set; for a
+    setting that follows another, the other's value)."""
+    registry = session_settings(session)
+    chain = _chain(registry, registry.get(name))
+    return _current(chain, _stored(session, [s.name for s in chain]))
 
 
-def setting_dict(setting: Setting, stored: str | None) -> dict[str, Any]:
-    return {**setting.as_dict(), "value": setting.json_value(_current(setting, stored)),
-            "is_default": stored is None}
+def setting_dict(chain: list[Setting], stored: Mapping[str, str]) -> dict[str, Any]:
+    setting = chain[0]
+    return {**setting.as_dict(), "value": setting.json_value(_current(chain, stored)),
+            "is_default": setting.name not in stored}
 
 
 def list_settings(session: Session) -> list[dict[str, Any]]:
     """Every declared setting with its value on this site and its default."""
-    declared = list(session_settings(session))
+    registry = session_settings(session)
+    declared = list(registry)
     stored = _stored(session, [s.name for s in declared])
-    return [setting_dict(s, stored.get(s.name)) for s in declared]
+    return [setting_dict(_chain(registry, s), stored) for s in declared]
 
 
 def describe_setting(session: Session, name: str) -> dict[str, Any]:
-    setting = session_settings(session).get(name)
-    return setting_dict(setting, _stored(session, [name]).get(name))
+    registry = session_settings(session)
+    chain = _chain(registry, registry.get(name))
+    return setting_dict(chain, _stored(session, [s.name for s in chain]))
 
 
 def set_setting(session: Session, name: str, value: Any) -> dict[str, Any]:
-    """Check ``value`` against the declaration and store it (audited)."""
+    """Check ``value`` against the declaration and store it (audited); an empty value
+    makes a setting that follows another follow it again."""
     return _change(session, name, value, reset=False)
 
 
@@ -309,7 +349,10 @@ def _change(session: Session, name: str, value: Any, *, reset: bool) -> dict[str
     from ordercraft.core.permissions import require_session_permission
 
     require_session_permission(session, "site.admin")
-    setting = session_settings(session).get(name)
+    registry = session_settings(session)
+    setting = registry.get(name)
+    if setting.follows is not None and (value is None or str(value).strip() == ""):
+        reset = True  # empty: follow the other setting again
     row = session.get(SiteSetting, name, with_for_update=True)
     before = row.value if row is not None else None
     after = None if reset else setting.text(setting.parse(value))
@@ -323,4 +366,8 @@ def _change(session: Session, name: str, value: Any, *, reset: bool) -> dict[str
     session.flush()
     if before != after:
         record_change(session, AUDIT_ENTITY, name, {"value": [before, after]})
-    return setting_dict(setting, after)
+    chain = _chain(registry, setting)
+    stored = _stored(session, [s.name for s in chain[1:]])
+    if after is not None:
+        stored[name] = after
+    return setting_dict(chain, stored)

@@ -13,6 +13,12 @@ read their typed values in services.
 
     limit = get_setting(session, "shop_max_discount")   # Decimal("15") until changed
 
+A plugin's currency follows the company's ``default_currency`` until an administrator
+gives the plugin one of its own (an empty value follows again)::
+
+    registry.setting("shop_currency", "str", None, "Shop currency",
+                     follows="default_currency", check=currency_code)
+
 An administrator changes a value with ``ordercraft settings set NAME VALUE``; the value
 is checked against the declaration (type, choices, the ``check`` function) and a refusal
 names the setting and the value. Reference: docs/permissions.md.
@@ -24,11 +30,12 @@ from ordercraft.core.settings import (
                                       SETTING_TYPES,
                                       Setting,
                                       SettingRegistry,
+                                      currency_code,
                                       get_setting,
                                       list_settings,
                                       reset_setting,
                                       set_setting,
 )
 
-__all__ = ["SETTING_TYPES", "Setting", "SettingRegistry", "get_setting", "list_settings",
-           "reset_setting", "set_setting"]
+__all__ = ["SETTING_TYPES", "Setting", "SettingRegistry", "currency_code", "get_setting",
+           "list_settings", "reset_setting", "set_setting"]

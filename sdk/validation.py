@@ -14,7 +14,8 @@ Each message starts with ``"<field>: "`` (``"qty: 'abc' is not a number"``), so 
 message serves the CLI, the JSON API and the spreadsheet import. :func:`invalid` makes
 such an error for a check of your own. :class:`Mistakes` gathers the mistakes of several
 fields so that all are reported at once; :class:`FieldRule` states what a form field
-accepts, for both its check and its input's attributes (``maxlength``, ``step``...).
+accepts, for both its check and its input's attributes (``maxlength``, ``step``...;
+:func:`input_attributes` gives them for a form's rules).
 """
 
 from ordercraft.core.services.fields import (
@@ -27,6 +28,7 @@ from ordercraft.core.services.fields import (
                                              decimal,
                                              email,
                                              flag,
+                                             input_attributes,
                                              invalid,
                                              moment,
                                              phone,
@@ -36,5 +38,6 @@ from ordercraft.core.services.fields import (
                                              words,
 )
 
-__all__ = ["FieldRule", "Mistakes", "check_all", "choice", "code", "day", "decimal", "email", "flag", "invalid", "moment", "phone", "text",
-           "whole_number", "word", "words"]
+__all__ = ["FieldRule", "Mistakes", "check_all", "choice", "code", "day", "decimal", "email", "flag",
+           "input_attributes", "invalid", "moment", "phone", "text", "whole_number", "word",
+           "words"]

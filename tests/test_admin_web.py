@@ -4,6 +4,7 @@ settings, backups, audit log, and a user's own profile."""
 from __future__ import annotations
 
 import base64
+import html
 import re
 from typing import Any
 
@@ -183,6 +184,47 @@ def test_company_settings_every_error_at_once_and_logo(admin_site: Any) -> None:
         assert get_setting(session, "holidays") == "2026-12-25"
     logo = admin.get("/admin/company/logo")
     assert logo.status_code == 200 and logo.mimetype == "image/png" and logo.data == PNG
+
+
+def test_a_user_form_with_several_mistakes_lists_them_all_and_carries_the_rules(
+        admin_site: Any) -> None:
+    admin = admin_site.client("admin")
+    page = admin.get("/admin/users/new").get_data(as_text=True)
+    assert re.search(r'name="full_name" value="" maxlength="200"', page)
+    assert re.search(r'name="email" value="" maxlength="200" inputmode="email"', page)
+    bad = post(admin, "/admin/users/new", {"name": "no spaces", "full_name": "x" * 201,
+                                           "email": "not-an-address", "password": "short",
+                                           "manager": "nobody"})
+    text = html.unescape(bad.get_data(as_text=True)).lower()
+    assert bad.status_code == 422
+    for part in ("is not a valid user name", "longer than 200", "not-an-address",
+                 "at least 8 characters", "'nobody'"):  # messages start in capitals
+        assert part in text, part
+    made = post(admin, "/admin/users/new", {"name": "rita", "password": "long-enough-1"})
+    assert made.status_code == 303
+    edit = post(admin, "/admin/users/rita/edit", {"full_name": "Rita", "email": "bad@",
+                                                  "manager": "rita"})
+    text = html.unescape(edit.get_data(as_text=True))
+    assert edit.status_code == 422 and "bad@" in text and "their own manager" in text
+
+
+def test_the_sales_currency_follows_the_default_currency_on_the_company_page(
+        admin_site: Any) -> None:
+    from ordercraft.core.settings import get_setting
+
+    admin = admin_site.client("admin")
+    page = admin.get("/admin/company").get_data(as_text=True)
+    assert 'name="sales_currency" value="" maxlength="2000" placeholder="EUR"' in page
+    assert "Empty: the same as default_currency." in page
+    saved = post(admin, "/admin/company", {"default_currency": "usd", "sales_currency": ""})
+    assert saved.status_code == 303
+    with admin_site.session() as session:
+        assert get_setting(session, "sales_currency") == "USD"  # still following
+    assert 'placeholder="USD"' in admin.get("/admin/company").get_data(as_text=True)
+    assert post(admin, "/admin/company", {"sales_currency": "gbp"}).status_code == 303
+    with admin_site.session() as session:
+        assert (get_setting(session, "sales_currency"),
+                get_setting(session, "default_currency")) == ("GBP", "USD")
 
 
 def test_backups_now_list_download_schedule(admin_site: Any) -> None:

@@ -5,6 +5,7 @@ scheduled by the worker, triggered), consent and the unsubscribe link, SMS throu
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 
@@ -291,6 +292,17 @@ def test_the_editor_and_campaign_pages(shop):
             "scheduled_at": "", "trigger": "", "trigger_days": "0", "action": "preview"}
     refused = browser.post("/marketing/mailings/new", data={**form, "body": "{{ contact.x }}"})
     assert refused.status_code == 422 and "contact.x" in refused.text
+    assert 'name="subject" id="f-subject" value="" size="80" maxlength="300"' in page.text
+    assert 'name="trigger_days" value="0" inputmode="numeric" step="1" min="0" max="365"' \
+        in page.text
+    several = browser.post("/marketing/mailings/new", data={
+        **form, "name": "", "group": "", "subject": "{{ client.x }}", "body": "",
+        "mode": "scheduled", "trigger_days": "400"})
+    assert several.status_code == 422
+    error = html.unescape(re.search(r'id="editor-error">(.*?)</p>', several.text, re.S)[1])
+    for part in ("name: ", "group: a mailing goes to a client group", "client.x",
+                 "body: ", "trigger_days: ", "scheduled_at: a scheduled mailing needs its time"):
+        assert part in error, (part, error)
     shown = browser.post("/marketing/mailings/new", data={**form, "body": "Dear {{ contact.name }},\r\nnews."})
     assert shown.status_code == 200, shown.text
     assert 'id="preview-recipients">2<' in shown.text

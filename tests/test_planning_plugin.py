@@ -138,6 +138,35 @@ def test_a_site_run_plans_from_orders_stock_purchases_and_boms(make_site, produc
                                         f"{orders['ROBOT-STD']['id']}")]
 
 
+def test_a_day_bucket_run_counts_lead_times_in_the_sites_working_days(make_site,
+                                                                       production_data):
+    """Periods are working days: the weekend and the holiday on Friday 2026-12-18 are no
+    periods, and an order is released its lead time in working days before its need.
+    (A site's default calendar works every day, where this is counting calendar days.)"""
+    site = _robot_site(make_site)
+    assert site.cli("settings set working_days mon,tue,wed,thu,fri").exit_code == 0
+    assert site.cli("settings set holidays 2026-12-18").exit_code == 0
+    site.cli("mrp params ROBOT-STD --lead-time 2")
+    site.cli("mrp params MAINBOARD --lead-time 4")
+    site.cli("mrp forecast MAINBOARD --date 2026-12-12 --qty 5")   # a Saturday
+    body = site.cli("mrp run --date 2026-12-06 --horizon 3w --bucket day --json").json()
+    assert body["run"]["date"] == "2026-12-07"                       # the Sunday moves on
+    # Working days from Monday 7: 7 8 9 10 11 | 14 15 16 17 (18 off) | 21 ...
+    assert body["records"]["ROBOT-STD"]["gross_requirements"] == {"10": "4"}
+    assert body["records"]["MAINBOARD"]["gross_requirements"] == {"5": "5", "8": "4"}
+    orders = {(o["item"], o["due_date"]): o for o in body["planned_orders"]}
+    robot = orders["ROBOT-STD", "2026-12-21"]
+    assert (robot["release_date"], robot["late"]) == ("2026-12-16", False)  # Thu, Wed
+    board = orders["MAINBOARD", "2026-12-16"]                       # 15, 14, 11, 10
+    assert (board["release_date"], board["late"]) == ("2026-12-10", False)
+    saturday = orders["MAINBOARD", "2026-12-11"]            # due the Friday before: 10 9 8 7
+    assert (saturday["release_date"], saturday["late"]) == ("2026-12-07", False)
+
+    weekly = site.cli("mrp run --date 2026-12-07 --horizon 4w --bucket week --json").json()
+    robot = next(o for o in weekly["planned_orders"] if o["item"] == "ROBOT-STD")
+    assert robot["release_date"] == "2026-12-14"   # 2 working days: a whole week earlier
+
+
 def test_without_production_everything_is_bought(make_site):
     site = _robot_site(make_site, production=False)
     body = site.cli("mrp run --date 2026-12-07 --horizon 4w --json").json()

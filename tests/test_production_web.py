@@ -21,6 +21,9 @@ def test_order_pages_and_report_form(site):
     page = browser.get("/production/1")
     assert page.status_code == 200
     assert 'data-item="CPU"' in page.text and "avail-green" in page.text
+    # The quantity input says what the transition checks: whole pieces, at most the 8 left.
+    assert ('name="qty" placeholder="all that is left" inputmode="decimal" step="1" min="0" '
+            'max="8"') in page.text
     refused = browser.post("/production/1/report", data={"qty": "9"})
     assert refused.status_code == 422 and "more than the 8" in refused.text
     done = browser.post("/production/1/report", data={"qty": "8"}, follow_redirects=True)

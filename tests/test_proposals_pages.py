@@ -168,6 +168,21 @@ def test_a_calculators_result_is_added_to_a_proposal_with_its_inputs(site):
         assert line.unit_cost == Decimal("201.70") and line.price == Decimal("302.55")
         assert line.source["calculator"] == "door"
         assert line.source["params"]["height"] == 2000 and line.source["run_id"]
+    # The section's inputs carry the rules; several mistakes come back in one notice.
+    assert re.search(r'name="markup" inputmode="decimal" step="0.0001" min="0" max="100"', form)
+    assert re.search(r'name="description" value="[^"]*" maxlength="300"', form)
+    several = client.post("/proposals/add-calculation", data={
+        **fields, "proposal": str(proposal_id), "item": "NO-SUCH", "qty": "0",
+        "markup": "150", "description": "x" * 301}, follow_redirects=True).text
+    notice = html.unescape(re.search(r'<div class="notice error"[^>]*>(.*?)</div>', several,
+                                     re.S).group(1))
+    for part in ("item: item 'NO-SUCH' does not exist", "qty: '0' must be more than zero",
+                 "markup: '150' is more than 100", "description: "):
+        assert part in notice, (part, notice)
+    with site.session() as session:
+        from ordercraft.plugins.proposals.proposals import get_proposal
+
+        assert len(get_proposal(session, proposal_id).lines) == 1
     # A new proposal for a client from the same page; a bad client saves nothing.
     refused = client.post("/proposals/add-calculation", data={
         **fields, "client": "Nobody Ltd", "item": "SENSOR"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import purchasing_kit as kit
@@ -59,6 +60,45 @@ def test_bad_offers_are_refused_naming_the_field(make_site):
     assert site.cli("matrix list --json").json()["total"] == 0
     none = site.cli("matrix best CPU --qty 1 --json")
     assert none.exit_code == 2 and "no offer valid" in none.json()["error"]["message"]
+
+
+def test_an_offer_with_several_mistakes_lists_them_all_at_once(make_site):
+    site = kit.build(make_site, offers=False)
+    result = site.cli("matrix add NO-SUCH --supplier 'Nobody Ltd' --price cheap --currency "
+                      "EURO --lead-time -3 --min-qty lots --json")
+    assert result.exit_code == 2
+    error = result.json()["error"]
+    for part in ("sku: 'NO-SUCH' is not a known item", "supplier: 'Nobody Ltd' is not a known "
+                 "party", "price: 'cheap' is not a number", "currency: 'EURO'",
+                 "lead_time_days: ", "min_qty: 'lots'"):
+        assert part in error["message"], (part, error["message"])
+    assert site.cli("matrix list --json").json()["total"] == 0
+
+    # The matrix page's form: every mistake in one notice; its inputs carry the rules.
+    client = site.client("admin")
+    page = client.get("/purchasing/matrix").get_data(as_text=True)
+    assert 'name="price" inputmode="decimal" step="0.000001" min="0" required' in page
+    assert 'name="lead_time_days" inputmode="numeric" step="1" min="0" max="3650"' in page
+    assert 'name="currency" value="EUR" maxlength="3"' in page
+    sent = client.post("/purchasing/matrix", data={"sku": "CPU", "supplier": "Nobody Ltd",
+                                                   "price": "-1", "lead_time_days": "x"},
+                       follow_redirects=True).get_data(as_text=True)
+    notice = re.search(r'<div class="notice error"[^>]*>(.*?)</div>', sent)[1]
+    assert all(f"{name}: " in notice for name in ("supplier", "price", "lead_time_days")), notice
+
+
+def test_offers_and_purchase_orders_naming_no_currency_take_the_default_one(make_site):
+    site = kit.build(make_site, offers=False)
+    assert site.cli("settings set default_currency CHF").exit_code == 0
+    offer = site.cli(f"matrix add CPU --supplier '{kit.SUPPLIER_A}' --price 9 --json").json()
+    assert offer["offer"]["currency"] == "CHF"
+    po = site.cli(f"po add '{kit.SUPPLIER_A}' --line CPU:2:9 --json").json()["order"]
+    assert po["currency"] == "CHF"
+    assert site.cli("settings set purchasing_currency USD").exit_code == 0
+    assert site.cli(f"po add '{kit.SUPPLIER_A}' --line CPU:2:9 --json").json()["order"][
+        "currency"] == "USD"
+    assert site.cli(f"matrix add CPU --supplier '{kit.SUPPLIER_B}' --price 9 --currency gbp "
+                    "--json").json()["offer"]["currency"] == "GBP"
 
 
 def test_a_price_list_imports_whole_or_not_at_all_listing_every_bad_row(make_site, tmp_path):

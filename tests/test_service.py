@@ -193,6 +193,36 @@ def test_complaint_input_is_checked(site):
         assert complaints.list_complaints(session) == []
 
 
+def test_a_complaint_form_with_several_mistakes_lists_them_all_at_once(site):
+    from ordercraft.plugins.service import complaints
+
+    client = site.client(login="admin")
+    page = client.get("/service/complaints").text
+    assert 'name="description" required maxlength="10000"' in page
+    assert 'name="serial" value="" maxlength="60"' in page
+    sent = client.post("/service/complaints", data={
+        "client": "Nobody Ltd", "category": "?", "priority": "asap", "serial": "RB-999",
+        "item": "NO-SUCH", "description": ""})
+    assert sent.status_code == 422
+    for part in ("party 'Nobody Ltd' does not exist", "category: ", "priority: ",
+                 "serial number 'RB-999' does not exist", "item", "describe the problem"):
+        assert part in sent.text.replace("&#39;", "'"), part
+    api = client.post("/api/v1/complaints", json={"client": kit.SCHOOL, "description": "",
+                                                  "priority": "asap"})
+    assert api.status_code == 400
+    assert {e["field"] for e in api.get_json()["error"]["details"]["errors"]} == {
+        "priority", "description"}
+    with site.session() as session:
+        assert complaints.list_complaints(session) == []
+        complaint = complaints.create_complaint(session, kit.SCHOOL, description="Broken")
+        from ordercraft.sdk.workflow import transition
+
+        transition(session, complaint, "accept")
+        with pytest.raises(ValidationError) as raised:
+            complaints.issue_part(session, complaint.id, "NO-SUCH", "-1", warehouse="")
+        assert set(raised.value.details["errors"]) == {"sku", "qty", "warehouse"}
+
+
 def test_attachments_are_checked_and_served_to_readers_only(site):
     from ordercraft.core.services.users import create_user
     from ordercraft.plugins.service import complaints

@@ -43,7 +43,7 @@ def test_hook_register_settings(make_site):
     assert listed["shop_max_discount"] == {
         "name": "shop_max_discount", "type": "decimal", "label": "Largest discount", "help": "",
         "choices": None, "plugin": "shop_addon", "default": "15", "value": "15",
-        "is_default": True}
+        "is_default": True, "follows": None}
     assert listed["shop_rounding"]["choices"] == ["up", "down", "nearest"]
     assert listed["shop_open"]["value"] is True and listed["shop_batch"]["value"] == 4
     assert listed["print_templates_dir"]["plugin"] == "core"
@@ -131,6 +131,10 @@ def test_a_settings_change_needs_site_admin(make_site):
     (lambda r: r.setting("shop_batch", "int", "x", "Batch"), "with a default that is not "
                                                              "valid: shop_batch: 'x' is not a "
                                                              "whole number"),
+    (lambda r: r.setting("shop_money", "str", None, "Money", follows="shop_currency"),
+     "following 'shop_currency', which is not a setting of type 'str' declared before it"),
+    (lambda r: r.setting("shop_days", "int", None, "Days", follows="default_currency"),
+     "following 'default_currency', which is not a setting of type 'int'"),
 ])
 def test_a_bad_declaration_names_the_plugin(declare, message):
     from ordercraft.core.settings import SettingRegistry, register_core
@@ -141,3 +145,29 @@ def test_a_bad_declaration_names_the_plugin(declare, message):
     with pytest.raises(PluginError, match="plugin 'faulty' declares setting") as raised:
         declare(registry)
     assert message in raised.value.message
+
+
+def test_the_plugins_currencies_follow_the_default_currency_until_set(make_site):
+    """sales, proposals and purchasing keep their own currency setting; left unset, it is
+    the company's default currency, and an empty value follows it again."""
+    from ordercraft.sdk.settings import get_setting
+
+    site = make_site(plugins=["crm", "sales", "proposals", "purchasing"])
+    plugin_currencies = ("sales_currency", "proposals_currency", "purchasing_currency")
+    listed = {s["name"]: s for s in site.cli("settings list --json").json()["settings"]}
+    for name in plugin_currencies:
+        assert (listed[name]["value"], listed[name]["follows"], listed[name]["default"],
+                listed[name]["is_default"]) == ("EUR", "default_currency", None, True)
+
+    assert site.cli("settings set default_currency usd").exit_code == 0   # stored as USD
+    with site.session() as session:
+        assert [get_setting(session, n) for n in plugin_currencies] == ["USD"] * 3
+    own = site.cli(["settings", "set", "sales_currency", "GBP", "--json"]).json()["setting"]
+    assert (own["value"], own["is_default"]) == ("GBP", False)
+    with site.session() as session:
+        assert [get_setting(session, n) for n in plugin_currencies] == ["GBP", "USD", "USD"]
+    again = site.cli(["settings", "set", "sales_currency", "", "--json"]).json()["setting"]
+    assert (again["value"], again["is_default"]) == ("USD", True)
+    bad = site.cli("settings set purchasing_currency EURO")
+    assert (bad.exit_code, bad.stderr.strip()) == (
+        2, "error: purchasing_currency: 'EURO' is not a currency code (three letters, e.g. EUR)")

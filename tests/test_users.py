@@ -84,7 +84,8 @@ def test_user_errors(site):
                                                          "characters are needed"),
         ("user add 'bob smith' --role manager", "error: name: 'bob smith' is not a valid user "
                                                 "name (letters, digits, '_', '.', '@', '-')"),
-        ("user add bob --role manager --manager ghost", "error: user 'ghost' does not exist"),
+        ("user add bob --role manager --manager ghost",
+         "error: manager: user 'ghost' does not exist"),
         ("user add bob --role manager --password secret-pass --prompt-password",
          "error: password: give --password or --prompt-password, not both"),
         ("user show ghost", "error: user 'ghost' does not exist"),

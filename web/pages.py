@@ -34,10 +34,9 @@ class Form:
     def with_rules(self, kind: str) -> Form:
         """Give the inputs the attributes of the rules of ``kind`` (``party``, ``stock``):
         the browser refuses what the server would, before the form is sent."""
-        from ordercraft.core.services.fields import form_rules
+        from ordercraft.core.services.fields import form_rules, input_attributes
 
-        self.attributes.update({name: rule.attributes()
-                                for name, rule in form_rules(kind).items()})
+        self.attributes.update(input_attributes(form_rules(kind)))
         return self
 
     @classmethod

@@ -286,6 +286,12 @@ class FieldRule:
         return found
 
 
+def input_attributes(rules: Mapping[str, FieldRule]) -> dict[str, dict[str, str]]:
+    """Each field's input attributes (:meth:`FieldRule.attributes`), for a template:
+    ``<input name="qty"{{ attrs.qty | xmlattr }}>``."""
+    return {name: rule.attributes() for name, rule in rules.items()}
+
+
 def check_all(rules: Mapping[str, FieldRule], values: Mapping[str, Any]) -> dict[str, Any]:
     """Clean every field of ``values`` that has a rule, reporting every mistake at once: a
     ``ValidationError`` whose ``details["errors"]`` maps each wrong field to its message
@@ -316,11 +322,16 @@ def combined(errors: Mapping[str, str]) -> ValidationError:
 
 def form_rules(kind: str) -> dict[str, FieldRule]:
     """The field rules of a form kind: ``party`` (a party's own fields), ``stock`` (a stock
-    operation's quantity and cost). Unknown kinds have none."""
+    operation's quantity and cost), ``user`` (a user's name, full name and e-mail).
+    Unknown kinds have none."""
     if kind == "party":
         from ordercraft.core.services.parties import PARTY_RULES
 
         return dict(PARTY_RULES)
+    if kind == "user":
+        from ordercraft.core.services.users import USER_RULES
+
+        return dict(USER_RULES)
     if kind == "stock":
         return dict(STOCK_RULES)
     return {}

@@ -16,6 +16,7 @@ from ordercraft.core.db import utcnow
 from ordercraft.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationError
 from ordercraft.core.models import ApiToken, Role, User
 from ordercraft.core.permissions import require_session_permission
+from ordercraft.core.services.fields import FieldRule
 
 if TYPE_CHECKING:
     from argon2 import Parameters
@@ -69,25 +70,49 @@ def get_user(session: Session, name: str) -> User:
     return user
 
 
+def _manager(session: Session, name: str) -> User:
+    try:
+        return get_user(session, name)
+    except NotFound:
+        raise NotFound(f"manager: user {name!r} does not exist", field="manager") from None
+
+
+#: A user's fields as the forms and the API check them (the inputs' attributes too).
+USER_RULES = {
+    "name": FieldRule(max_length=100, required=True),
+    "full_name": FieldRule(max_length=200),
+    "email": FieldRule("email"),
+}
+
+
 def create_user(session: Session, name: str, *, roles: Iterable[str] = (), password: str | None = None,
                 full_name: str = "", email: str = "", manager: str | None = None) -> User:
+    """A new user; every mistake of the values is reported at once (then a name taken
+    already, as a ``Conflict``)."""
+    from ordercraft.core.services import fields
+
     require_session_permission(session, "user.admin")
+    found = fields.Mistakes()
     if not USER_NAME.match(name or ""):
-        raise ValidationError(f"name: {name!r} is not a valid user name (letters, digits, "
-                              "'_', '.', '@', '-')", field="name")
-    if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise Conflict(f"user {name!r} already exists", field="name", code="duplicate")
+        found.add(ValidationError(f"name: {name!r} is not a valid user name (letters, "
+                                  "digits, '_', '.', '@', '-')", field="name"))
+    full_name = found.run(lambda: USER_RULES["full_name"].clean(full_name, field="full_name"))
+    email = found.run(lambda: USER_RULES["email"].clean(email, field="email")
+                      if (email or "").strip() else "")
+    password_hash = found.run(lambda: hash_password(password) if password else "")
     known = ensure_roles(session)
-    role_objects = []
     for role in roles:
         if role not in known:
-            raise ValidationError(f"role: {role!r} is not a role (roles: {', '.join(sorted(known))})",
-                                  field="role")
-        role_objects.append(known[role])
-    user = User(name=name, full_name=full_name, email=email, roles=role_objects,
-                password_hash=hash_password(password) if password else "")
-    if manager:
-        user.manager = get_user(session, manager)
+            found.add(ValidationError(f"role: {role!r} is not a role (roles: "
+                                      f"{', '.join(sorted(known))})", field="role"))
+    boss = found.run(lambda: _manager(session, manager)) if manager else None
+    found.raise_any()
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise Conflict(f"user {name!r} already exists", field="name", code="duplicate")
+    user = User(name=name, full_name=full_name or "", email=email or "",
+                roles=[known[role] for role in roles], password_hash=password_hash or "")
+    if boss is not None:
+        user.manager = boss
     session.add(user)
     session.flush()
     return user
@@ -97,23 +122,35 @@ def update_user(session: Session, name: str, *, full_name: str | None = None,
                 email: str | None = None, roles: Iterable[str] | None = None,
                 manager: str | None = None) -> User:
     """Change the user's full name, e-mail, roles or manager (``None``: unchanged;
-    ``manager=""`` removes the manager). Role changes are in the audit log."""
+    ``manager=""`` removes the manager). Role changes are in the audit log. Every mistake
+    of the values is reported at once."""
     from ordercraft.core.audit import record_change
     from ordercraft.core.services import fields
 
     require_session_permission(session, "user.admin")
     user = get_user(session, name)
+    found = fields.Mistakes()
+    clean_name = (found.run(lambda: USER_RULES["full_name"].clean(full_name, field="full_name"))
+                  if full_name is not None else None)
+    clean_email = (found.run(lambda: USER_RULES["email"].clean(email, field="email")
+                             if email.strip() else "") if email is not None else None)
+    if manager and manager == name:
+        found.add(ValidationError(f"manager: user {name!r} cannot be their own manager",
+                                  field="manager"))
+    boss = (found.run(lambda: _manager(session, manager)) if manager and manager != name
+            else None)
+    known = ensure_roles(session) if roles is not None else {}
+    wanted = sorted(set(roles)) if roles is not None else []
+    for role in wanted:
+        if role not in known:
+            found.add(ValidationError(f"roles: {role!r} is not a role (roles: "
+                                      f"{', '.join(sorted(known))})", field="roles"))
+    found.raise_any()
     if full_name is not None:
-        user.full_name = fields.text(full_name, field="full_name", max_length=200)
+        user.full_name = clean_name or ""
     if email is not None:
-        user.email = fields.email(email, field="email") if email.strip() else ""
+        user.email = clean_email or ""
     if roles is not None:
-        known = ensure_roles(session)
-        wanted = sorted(set(roles))
-        for role in wanted:
-            if role not in known:
-                raise ValidationError(f"roles: {role!r} is not a role (roles: "
-                                      f"{', '.join(sorted(known))})", field="roles")
         actor = session.info.get("user")
         if (actor is not None and getattr(actor, "id", None) == user.id
                 and "admin" in user.role_names and "admin" not in wanted):
@@ -124,10 +161,7 @@ def update_user(session: Session, name: str, *, full_name: str | None = None,
             user.roles = [known[role] for role in wanted]
             record_change(session, "user", user.name, {"roles": [before, wanted]})
     if manager is not None:
-        if manager and manager == name:
-            raise ValidationError(f"manager: user {name!r} cannot be their own manager",
-                                  field="manager")
-        user.manager = get_user(session, manager) if manager else None
+        user.manager = boss
     session.flush()
     return user
 

@@ -15,9 +15,12 @@ DIVISIONS = (
     ("warehouse", "Warehouse", "warehouse", ("storekeeper",), ("storekeeper",)),
 )
 
-#: code, label, division, formula, target, weight, direction, unit
+#: code, label, division, formula, target, weight, direction, unit (CURRENCY: the site's
+#: default currency)
+CURRENCY = "{currency}"
 KPIS = (
-    ("revenue", "Revenue shipped", "sales", "revenue_shipped", "10000", "0.4", "higher", "EUR"),
+    ("revenue", "Revenue shipped", "sales", "revenue_shipped", "10000", "0.4", "higher",
+     CURRENCY),
     ("orders", "Orders shipped", "sales", "orders_shipped", "4", "0.2", "higher", ""),
     ("margin_share", "Gross margin share", "sales",
      "gross_margin / max(revenue_shipped, 1) * 100", "30", "0.2", "higher", "%"),
@@ -28,8 +31,11 @@ KPIS = (
 
 
 def seed(session: Any) -> None:
+    from ordercraft.sdk.settings import get_setting
+
     from .service import define, metric_names, save_division
 
+    currency = str(get_setting(session, "default_currency"))
     users = demo.demo_users(session)
     known = set(metric_names(session))
     for code, name, kind, members, heads in DIVISIONS:
@@ -41,4 +47,5 @@ def seed(session: Any) -> None:
             ",", " ").split() if word.isidentifier() and word not in ("max", "min")}
         if words <= known:  # a metric's plugin (production, say) may not be enabled
             define(session, code, label=label, formula=formula, target=target,
-                   weight=weight, direction=direction, division=division, unit=unit)
+                   weight=weight, direction=direction, division=division,
+                   unit=currency if unit == CURRENCY else unit)

@@ -132,62 +132,84 @@ def save_mailing(session: Session, mailing: Mailing | None = None, **fields: Any
     def given(name: str) -> bool:
         return name in fields or mailing is None
 
+    found = validation.Mistakes()
+
+    def assign(attribute: str, check: Callable[[], Any]) -> None:
+        """Set ``attribute`` to what ``check`` gives; a mistake is kept, to report all."""
+        found.run(lambda: setattr(target, attribute, check()))
+
     if given("name"):
-        target.name = validation.text(fields.get("name"), field="name", max_length=200,
-                                      required=True)
+        assign("name", lambda: MAILING_RULES["name"].clean(fields.get("name"), field="name"))
     if given("group"):
-        if fields.get("group") in (None, ""):
-            raise ValidationError("group: a mailing goes to a client group", field="group")
-        target.group_id = _group(session, fields["group"]).id
+        assign("group_id", lambda: _group_id(session, fields.get("group")))
     if given("channel"):
-        target.channel = validation.choice(fields.get("channel") or "email",
-                                           choices=MAILING_CHANNELS, field="channel")
+        assign("channel", lambda: validation.choice(fields.get("channel") or "email",
+                                                    choices=MAILING_CHANNELS, field="channel"))
     if given("subject"):
-        target.subject = check_template(validation.text(
+        assign("subject", lambda: check_template(validation.text(
             fields.get("subject"), field="subject", max_length=300,
-            required=target.channel == "email"), "subject")
+            required=target.channel == "email"), "subject"))
     if given("body"):
         # Browsers send a textarea's lines with CR LF.
         body = fields.get("body")
         body = body.replace("\r\n", "\n") if isinstance(body, str) else body
-        target.body = check_template(validation.text(
-            body, field="body", max_length=50000, required=True,
-            multiline=True), "body")
+        assign("body", lambda: check_template(validation.text(
+            body, field="body", max_length=50000, required=True, multiline=True), "body"))
     if given("mode"):
-        target.mode = validation.choice(fields.get("mode") or "now", choices=MAILING_MODES,
-                                        field="mode")
+        assign("mode", lambda: validation.choice(fields.get("mode") or "now",
+                                                 choices=MAILING_MODES, field="mode"))
     if given("scheduled_at"):
-        target.scheduled_at = validation.moment(fields.get("scheduled_at"),
-                                                field="scheduled_at")
+        assign("scheduled_at", lambda: validation.moment(fields.get("scheduled_at"),
+                                                         field="scheduled_at"))
     if given("trigger"):
         value = fields.get("trigger")
-        target.trigger = (validation.choice(value, choices=TRIGGERS, field="trigger")
-                          if value not in (None, "") else None)
+        assign("trigger", lambda: validation.choice(value, choices=TRIGGERS, field="trigger")
+               if value not in (None, "") else None)
     if given("trigger_days"):
-        target.trigger_days = validation.whole_number(fields.get("trigger_days") or 0,
-                                                      field="trigger_days", minimum=0,
-                                                      maximum=365)
+        assign("trigger_days", lambda: MAILING_RULES["trigger_days"].clean(
+            fields.get("trigger_days") or 0, field="trigger_days"))
     if given("campaign"):
-        value = fields.get("campaign")
-        if value in (None, ""):
-            target.campaign_id = None
-        else:
-            from ordercraft.plugins.marketing.campaigns import get_campaign
-
-            target.campaign_id = get_campaign(session, value).id
+        assign("campaign_id", lambda: _campaign_id(session, fields.get("campaign")))
     if given("survey"):
         value = fields.get("survey")
-        target.survey_id = get_survey_id(session, value) if value not in (None, "") else None
-    if target.mode == "scheduled" and target.scheduled_at is None:
-        raise ValidationError("scheduled_at: a scheduled mailing needs its time",
-                              field="scheduled_at")
-    if target.mode == "triggered" and target.trigger is None:
-        raise ValidationError(f"trigger: a triggered mailing needs its trigger "
-                              f"({', '.join(TRIGGERS)})", field="trigger")
+        assign("survey_id", lambda: get_survey_id(session, value)
+               if value not in (None, "") else None)
+    if target.mode == "scheduled" and target.scheduled_at is None and not any(
+            e.field == "scheduled_at" for e in found.found):
+        found.add(ValidationError("scheduled_at: a scheduled mailing needs its time",
+                                  field="scheduled_at"))
+    if target.mode == "triggered" and target.trigger is None and not any(
+            e.field == "trigger" for e in found.found):
+        found.add(ValidationError(f"trigger: a triggered mailing needs its trigger "
+                                  f"({', '.join(TRIGGERS)})", field="trigger"))
+    found.raise_any()
     if mailing is None:
         session.add(target)
     session.flush()
     return target
+
+
+#: The editor's fields with a rule: their checks and their inputs' attributes.
+MAILING_RULES = {
+    "name": validation.FieldRule(max_length=200, required=True),
+    "subject": validation.FieldRule(max_length=300),
+    "body": validation.FieldRule(max_length=50000, multiline=True),
+    "trigger_days": validation.FieldRule("whole", minimum=0, maximum=365),
+}
+
+
+def _group_id(session: Session, ref: Any) -> int:
+    if ref in (None, ""):
+        raise ValidationError("group: a mailing goes to a client group", field="group")
+    return int(_group(session, ref).id)
+
+
+def _campaign_id(session: Session, ref: Any) -> int | None:
+    if ref in (None, ""):
+        return None
+    from ordercraft.plugins.marketing.campaigns import get_campaign
+
+    return int(get_campaign(session, ref).id)
 
 
 def get_survey_id(session: Session, ref: Any) -> int:

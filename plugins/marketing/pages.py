@@ -17,6 +17,7 @@ from ordercraft.plugins.marketing.models import MAILING_CHANNELS, MAILING_MODES,
 from ordercraft.sdk import web
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.plugins import plugin_service
+from ordercraft.sdk.validation import input_attributes
 
 HERE = Path(__file__).parent
 
@@ -64,7 +65,8 @@ def _editor(mailing: Any, values: dict[str, Any], *, preview: Any = None, error:
     return render_template("marketing/editor.html", mailing=mailing, values=values,
                            groups=groups, channels=MAILING_CHANNELS, modes=MAILING_MODES,
                            triggers=TRIGGERS, preview=preview, error=error,
-                           fields=sorted(mailings_service.MERGE_FIELDS), notice=notice), status
+                           fields=sorted(mailings_service.MERGE_FIELDS), notice=notice,
+                           attrs=input_attributes(mailings_service.MAILING_RULES)), status
 
 
 def _values(mailing: Any) -> dict[str, Any]:

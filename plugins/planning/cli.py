@@ -88,7 +88,8 @@ def mrp_plan(scenario_path: Path, output: Path | None, as_json: bool) -> None:
 @mrp_group.command("run")
 @click.option("--horizon", default="12w", show_default=True,
               help="How far to plan: 12w, 90d, or a number of buckets.")
-@click.option("--bucket", default="week", show_default=True, help="day or week.")
+@click.option("--bucket", default="week", show_default=True,
+              help="day (a working day of the site's calendar) or week.")
 @click.option("--date", "on", default=None, metavar="YYYY-MM-DD",
               help="The first day planned (default: today).")
 @user_option
@@ -168,7 +169,8 @@ def mrp_firm(order_id: str, user_name: str | None, as_json: bool) -> None:
 
 @mrp_group.command("params")
 @click.argument("sku")
-@click.option("--lead-time", default=None, help="Days.")
+@click.option("--lead-time", default=None,
+              help="Working days from order to receipt (the site's working calendar).")
 @click.option("--safety-stock", default=None)
 @click.option("--make-or-buy", default=None, help="make or buy.")
 @click.option("--lot-rule", default=None,
@@ -177,7 +179,8 @@ def mrp_firm(order_id: str, user_name: str | None, as_json: bool) -> None:
 @click.option("--lot-min", default=None)
 @click.option("--lot-max", default=None)
 @click.option("--lot-multiple", default=None)
-@click.option("--grouping-days", default=None, help="Group demand over this many days.")
+@click.option("--grouping-days", default=None,
+              help="Group demand over this many working days.")
 @user_option
 @json_option
 def mrp_params(sku: str, user_name: str | None, as_json: bool, **values: Any) -> None:

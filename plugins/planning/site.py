@@ -1,11 +1,15 @@
 """A site's MRP run: the site's open demand and supply turned into a scenario of the
 engine (:mod:`.engine`), planned, and stored.
 
-* **Periods.** Period 1 starts on the run's date; each period is a bucket of one day or
-  one week (7 days). A date falls in period ``1 + days since the start // bucket days``;
-  a date before the start falls in period 1 (past due); a demand after the horizon is
-  left out and reported (exception ``beyond_horizon``). A planned order's dates are the
-  first days of its periods.
+* **Periods.** Periods follow the site's working calendar (``ordercraft.sdk.calendar``:
+  working weekdays and holidays). A day bucket is one *working* day: period 1 is the
+  run's date or the first working day after it, period p the p-th working day; a date
+  falls in the period of the last working day on or before it (goods due on a Saturday
+  must be there on Friday). A week bucket is 7 days from the run's date: a date falls in
+  period ``1 + days since the start // 7``. A date before the start falls in period 1
+  (past due); a demand after the horizon is left out and reported (exception
+  ``beyond_horizon``). A planned order's dates are the first (working) days of its
+  periods.
 * **Demand.** Lines of confirmed customer orders still to ship (sales' service
   ``demand``), less what they hold reserved, at their order's due date (none: period 1),
   ``ref`` the order number; components open production orders still need, less what they
@@ -22,16 +26,21 @@ engine (:mod:`.engine`), planned, and stored.
 * **Structure.** Made items' BOMs from production's ``structure`` (quantities per unit
   with scrap already in them; phantom components exploded through). Without production,
   every item is bought.
-* **Parameters.** Per item (``mrp params``): lead time in days (default: the best offer's
-  for a bought item, 0 for a made one), turned into whole periods rounding up; safety
-  stock; lot sizing; grouping window in days (whole periods, rounding up). A bought item
-  without a valid offer plans with no supplier (exception ``no_supplier``).
+* **Parameters.** Per item (``mrp params``): lead time in working days (default: the best
+  offer's for a bought item, 0 for a made one), so an order is released that many
+  working days before its need: with day buckets the lead time is that many periods;
+  with week buckets it is whole weeks of the calendar's working weekdays, rounding up (5
+  working days a week: 7 working days are 2 weeks). Safety stock; lot sizing; grouping
+  window in working days, turned into periods the same way. A bought item without a
+  valid offer plans with no supplier (exception ``no_supplier``).
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -48,6 +57,7 @@ from ordercraft.plugins.planning.models import (
     PlannedOrder,
 )
 from ordercraft.sdk import stock, validation
+from ordercraft.sdk.calendar import WorkingCalendar, working_calendar
 from ordercraft.sdk.errors import PluginError, ValidationError
 from ordercraft.sdk.models import Item
 from ordercraft.sdk.permissions import require_session_permission
@@ -61,37 +71,63 @@ MAX_PERIODS = 1000
 
 @dataclass(frozen=True)
 class Calendar:
+    """A run's periods over the site's working calendar (see the module's docstring)."""
+
     start: date
     bucket: str
     periods: int
+    work: WorkingCalendar
+    #: Day buckets: the working day of each period, and one more (the first day beyond).
+    working_days: tuple[date, ...] = ()
 
-    @property
-    def days(self) -> int:
-        return BUCKET_DAYS[self.bucket]
+    @classmethod
+    def build(cls, on: date, bucket: str, horizon: Any, work: WorkingCalendar) -> Calendar:
+        """The calendar of a run from ``on``, ``horizon`` (``12w``, ``90d``: that span of
+        the calendar; a number: periods) in ``bucket`` periods."""
+        if bucket == "week":
+            return cls(on, bucket, parse_horizon(horizon, lambda days: -(-days // 7)), work)
+        start = work.next_working_day(on)
+        periods = parse_horizon(horizon, lambda days: max(1, work.working_days_between(
+            start, on + timedelta(days=days))))
+        days = [start]
+        while len(days) <= periods:
+            days.append(work.next_working_day(days[-1] + timedelta(days=1)))
+        return cls(start, bucket, periods, work, tuple(days))
 
     def period_of(self, day: date | None) -> int:
         if day is None or day <= self.start:
             return 1
-        return 1 + (day - self.start).days // self.days
+        if self.bucket == "week":
+            return 1 + (day - self.start).days // 7
+        if day >= self.working_days[-1]:
+            return self.periods + 1  # beyond the horizon
+        return bisect_right(self.working_days, day)
 
     def date_of(self, period: int) -> date:
-        return self.start + timedelta(days=(period - 1) * self.days)
+        if self.bucket == "week":
+            return self.start + timedelta(days=(period - 1) * 7)
+        return self.working_days[period - 1]
 
-    def periods_of(self, days: int) -> int:
-        return -(-days // self.days)
+    def periods_of(self, working_days: int) -> int:
+        """A lead time (a grouping window) in working days, as whole periods."""
+        if self.bucket == "week":
+            return -(-working_days // len(self.work.weekdays))
+        return working_days
 
 
-def parse_horizon(value: Any, bucket: str) -> int:
-    """``12w``, ``90d`` or a number of periods -> periods of ``bucket``."""
+def parse_horizon(value: Any, periods_of_days: Callable[[int], int]) -> int:
+    """``12w``, ``90d`` or a number of periods -> periods (``periods_of_days`` turns a
+    span of calendar days into periods)."""
     raw = validation.text(value or "12w", field="horizon", max_length=10).lower()
     number, unit = (raw[:-1], raw[-1]) if raw[-1:] in ("d", "w") else (raw, "")
     if not number.isdigit() or int(number) < 1:
         raise validation.invalid("horizon", f"{value!r} is not a horizon such as 12w or 90d")
     if unit == "":
         periods = int(number)
+    elif int(number) > MAX_PERIODS * 7:
+        periods = MAX_PERIODS + 1
     else:
-        days = int(number) * (7 if unit == "w" else 1)
-        periods = -(-days // BUCKET_DAYS[bucket])
+        periods = periods_of_days(int(number) * (7 if unit == "w" else 1))
     if periods > MAX_PERIODS:
         raise validation.invalid("horizon", f"{value!r} is more than {MAX_PERIODS} periods")
     return periods
@@ -338,8 +374,8 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
     require_session_permission(session, "planning.run")
     started = time.perf_counter()
     chosen = validation.choice(bucket or "week", field="bucket", choices=tuple(BUCKET_DAYS))
-    calendar = Calendar(validation.day(on, field="date") or date.today(), chosen,
-                        parse_horizon(horizon, chosen))
+    calendar = Calendar.build(validation.day(on, field="date") or date.today(), chosen,
+                              horizon, working_calendar(session))
     site = build_scenario(session, calendar)
     try:
         plan = run(read_scenario(site.data))
@@ -349,6 +385,7 @@ def run_mrp(session: Session, *, horizon: Any = None, bucket: Any = None, on: An
                      start_date=calendar.start, bucket=chosen, periods=calendar.periods,
                      parameters={"horizon": str(horizon or "12w"), "bucket": chosen,
                                  "date": calendar.start.isoformat(),
+                                 "calendar": calendar.work.as_dict(),
                                  "warehouses": site_warehouses(session)},
                      low_level_codes=dict(plan.low_level_codes),
                      exceptions=[*plan.exceptions, *site.notes],

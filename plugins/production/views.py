@@ -43,8 +43,22 @@ def _order_page(order: Any, error: str | None = None, status: int = 200) -> Any:
     return render_template(
         "production/order.html", order=order, body=body, panel=document_panel(order),
         availability={row["item"]: row for row in availability(session, order)},
-        stages=stages(order), error=error,
+        stages=stages(order), error=error, qty_attributes=_report_rule(session, order),
         open=order.state in ("released", "in_progress")), status
+
+
+def _report_rule(session: Any, order: Any) -> dict[str, str]:
+    """The reported quantity's input attributes: the item's unit's decimal places, at
+    most what is left (the transition checks the same)."""
+    from decimal import Decimal
+
+    from ordercraft.sdk import validation
+    from ordercraft.sdk.models import Item
+
+    item = session.get(Item, order.item_id)
+    left = Decimal(format((order.qty - order.qty_done).normalize(), "f"))
+    return validation.FieldRule("decimal", places=item.unit_precision or 0, minimum=0,
+                                maximum=left).attributes()
 
 
 @bp.get("/<int:document_id>")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordercraft.sdk import ValidationError
+from ordercraft.sdk.settings import currency_code
 
 
 def permissions(registry: Any) -> None:
@@ -28,12 +29,6 @@ def permissions(registry: Any) -> None:
 def _percentage(value: Decimal) -> Decimal:
     if not Decimal(0) <= value <= Decimal(100):
         raise ValidationError(f"{format(value, 'f')!r} is not a percentage from 0 to 100")
-    return value
-
-
-def _currency(value: str) -> str:
-    if len(value) != 3 or not value.isalpha() or not value.isupper():
-        raise ValidationError(f"{value!r} is not an ISO 4217 currency code")
     return value
 
 
@@ -77,5 +72,6 @@ def settings(registry: Any) -> None:
                      "A new proposal is valid this many days unless it says otherwise.")
     registry.setting("proposals_number_prefix", "str", "TCP-", "Proposal number prefix",
                      "Proposals are numbered PREFIX00001, ...")
-    registry.setting("proposals_currency", "str", "EUR", "Proposal currency",
-                     "ISO code of a new proposal's currency.", check=_currency)
+    registry.setting("proposals_currency", "str", None, "Proposal currency",
+                     "ISO code of a new proposal's currency; empty: the company's default "
+                     "currency.", check=currency_code, follows="default_currency")

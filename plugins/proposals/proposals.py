@@ -394,33 +394,50 @@ def add_calculator_line(session: Session, ref: Any, *, run: Mapping[str, Any], i
     ``CalcResult.to_dict()`` of ``ordercraft.sdk.calc.run_calculator``). The run's
     calculator, script version, inputs, result lines and the catalog prices it read are
     stored with the line, so the price can be reproduced; its total is the unit cost; the
-    price is ``price`` or the cost plus ``markup`` percent (rounded to the cent)."""
+    price is ``price`` or the cost plus ``markup`` percent (rounded to the cent). Every
+    mistake of the values is reported at once."""
     require_session_permission(session, "proposal.write")
     proposal = get_proposal(session, ref, for_update=True)
     _editable(proposal)
-    product = _item(session, item, "item")
     try:
         cost = Decimal(str(run["total"]))
     except Exception:  # noqa: BLE001 - a result without a total is not a run
         raise ValidationError("run: the calculator's result has no total", field="run") from None
+    found = validation.Mistakes()
+    product = found.run(lambda: _item(session, item, "item"))
     if price not in (None, ""):
-        unit_price = validation.decimal(price, field="price", places=6, minimum=ZERO)
+        unit_price = found.run(lambda: validation.decimal(price, field="price", places=6,
+                                                          minimum=ZERO))
     else:
-        up = _percent(markup, "markup") if markup not in (None, "") else ZERO
+        up = found.run(lambda: _percent(markup, "markup")) or ZERO
         unit_price = round_money(cost * (HUNDRED + up) / HUNDRED, minor_unit(proposal.currency))
+    text = found.run(lambda: validation.text(description, field="description",
+                                             max_length=300))
+    quantity = found.run(lambda: _qty(qty, "qty"))
+    discount_pct = found.run(lambda: _percent(discount, "discount"))
+    tax = found.run(lambda: _tax(session, tax_rate, "tax_rate"))
+    found.raise_any()
+    assert product is not None and unit_price is not None
     key = f"G{_next_group(proposal)}"
     line = ProposalLine(
         kind="calc", group_key=key, group_title=str(run.get("title") or run.get("calculator")),
-        item_id=product.id, item=product,
-        description=validation.text(description, field="description", max_length=300)
-        or product.name, qty=_qty(qty, "qty"), price=unit_price,
-        discount_pct=_percent(discount, "discount"), tax_rate=_tax(session, tax_rate, "tax_rate"),
+        item_id=product.id, item=product, description=text or product.name, qty=quantity,
+        price=unit_price, discount_pct=discount_pct, tax_rate=tax,
         unit_cost=cost, cost_source="calc",
         source=_jsonable({key: run.get(key) for key in (
             "calculator", "version", "params", "total", "lines", "catalog", "run_id")}))
     _append(proposal, [line])
     reprice(session, proposal)
     return line
+
+
+#: The calculator section's inputs ("Add to a proposal"), as :func:`add_calculator_line`
+#: checks them.
+CALC_LINE_RULES = {
+    "qty": validation.FieldRule("decimal", places=6, minimum=0),
+    "markup": validation.FieldRule("decimal", places=4, minimum=0, maximum=100),
+    "description": validation.FieldRule(max_length=300),
+}
 
 
 def _jsonable(value: Any) -> Any:

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.i18n import _
+from ordercraft.sdk.validation import input_attributes
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Pager,
@@ -137,7 +138,7 @@ def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
     from sqlalchemy import select
 
     from ordercraft.plugins.proposals.models import Proposal
-    from ordercraft.plugins.proposals.proposals import EDITABLE
+    from ordercraft.plugins.proposals.proposals import CALC_LINE_RULES, EDITABLE
     from ordercraft.sdk.permissions import has_permission
     from ordercraft.sdk.plugins import PageSection
 
@@ -146,7 +147,8 @@ def calculator_section(session: Any, user: Any, result: Any) -> list[Any]:
     open_ones = list(session.scalars(select(Proposal).where(
         Proposal.state.in_((*EDITABLE, "sent"))).order_by(Proposal.id.desc()).limit(100)))
     html = render_template("proposals/calculator_section.html", result=result,
-                           proposals=open_ones, params=json.dumps(result.to_dict()["params"]))
+                           proposals=open_ones, params=json.dumps(result.to_dict()["params"]),
+                           attrs=input_attributes(CALC_LINE_RULES))
     return [PageSection("Add to a proposal", Markup(html), order=20, name="proposals-add")]
 
 

@@ -45,7 +45,8 @@ class OfferIn(InputModel):
     item: str = Field(min_length=1, max_length=64, description="The item's SKU.")
     supplier: int | str = Field(description="The supplier's party id or name.")
     price: Decimal = Field(ge=0, max_digits=18, decimal_places=6)
-    currency: str = Field("EUR", min_length=3, max_length=3)
+    currency: str | None = Field(None, min_length=3, max_length=3,
+                                 description="Default: the purchasing currency setting.")
     supplier_sku: str = Field("", max_length=64)
     supplier_name: str = Field("", max_length=200)
     min_qty: Decimal = Field(Decimal(0), ge=0, max_digits=18, decimal_places=6)

@@ -53,7 +53,8 @@ def matrix_group() -> None:
 @click.argument("sku")
 @click.option("--supplier", required=True, help="The supplier (party name or id).")
 @click.option("--price", required=True, help="Unit price.")
-@click.option("--currency", default="EUR", show_default=True)
+@click.option("--currency", default=None,
+              help="ISO code; default: the purchasing currency setting.")
 @click.option("--supplier-sku", default="", help="The supplier's code of the item.")
 @click.option("--supplier-name", default="", help="The supplier's name of the item.")
 @click.option("--min-qty", default="0", help="Minimum order quantity.")

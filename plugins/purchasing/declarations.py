@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordercraft.sdk.errors import ValidationError
+from ordercraft.sdk.settings import currency_code
 
 WAREHOUSE_SETTING = "purchasing_default_warehouse"
 TOLERANCE_SETTING = "purchasing_receipt_tolerance"
@@ -41,5 +42,7 @@ def settings(registry: Any) -> None:
                      "Percent of a line's quantity a receipt may exceed it by (over-receipt), "
                      "and may fall short of it by while still counting as received in full.",
                      check=_tolerance)
-    registry.setting(CURRENCY_SETTING, "str", "EUR", "Purchasing currency",
-                     "The currency of purchase orders that name none.")
+    registry.setting(CURRENCY_SETTING, "str", None, "Purchasing currency",
+                     "The currency of purchase orders and suppliers' prices that name none; "
+                     "empty: the company's default currency.", check=currency_code,
+                     follows="default_currency")

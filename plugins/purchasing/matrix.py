@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ordercraft.plugins.purchasing.declarations import CURRENCY_SETTING
 from ordercraft.plugins.purchasing.models import PriceBreak, SupplierOffer
 from ordercraft.plugins.purchasing.quantities import (
     exact,
@@ -39,6 +40,7 @@ from ordercraft.sdk.errors import NotFound, ValidationError
 from ordercraft.sdk.models import Item, Party, utcnow
 from ordercraft.sdk.permissions import require_session_permission
 from ordercraft.sdk.queries import Page, paginate
+from ordercraft.sdk.settings import get_setting
 
 ZERO = Decimal(0)
 #: The columns of a price list (CSV or XLSX); any other column is a characteristic.
@@ -58,7 +60,7 @@ class OfferInput:
     item: Item
     supplier_id: int
     price: Decimal
-    currency: str = "EUR"
+    currency: str
     supplier_sku: str = ""
     supplier_name: str = ""
     min_qty: Decimal = ZERO
@@ -110,50 +112,85 @@ def parse_breaks(value: Any, name: str = "breaks") -> list[tuple[Decimal, Decima
 
 def clean_offer(session: Session, values: Mapping[str, Any], *,
                 supplier: Any = None) -> OfferInput:
-    """Check an offer's values (from the CLI, the API or a price-list row); errors name
-    the field and the value."""
-    sku = validation.text(values.get("sku", values.get("item")), field="sku", max_length=64,
-                          required=True)
-    try:
-        item = items.get_item(session, sku)
-    except NotFound:
-        raise validation.invalid("sku", f"{sku!r} is not a known item") from None
+    """Check an offer's values (from the CLI, the API, the matrix form or a price-list
+    row); every mistake is reported at once, each naming the field and the value. An
+    offer that names no currency is in the purchasing currency."""
+    found = validation.Mistakes()
+    sku = found.run(lambda: validation.text(values.get("sku", values.get("item")), field="sku",
+                                            max_length=64, required=True))
+    item = found.run(lambda: _known_item(session, sku)) if sku else None
     supplier_ref = values.get("supplier") or supplier
-    if supplier_ref in (None, ""):
-        raise validation.invalid("supplier", "name the supplier")
-    try:
-        party = parties.get_party(session, supplier_ref)
-    except NotFound:
-        raise validation.invalid("supplier", f"{supplier_ref!r} is not a known party") from None
-    price = validation.decimal(values.get("price"), field="price", places=6, minimum=ZERO)
-    currency = validation.text(values.get("currency") or "EUR", field="currency",
-                               max_length=3).upper()
-    if len(currency) != 3 or not currency.isalpha():
-        raise validation.invalid("currency", f"{currency!r} is not a 3-letter currency code")
+    party = found.run(lambda: _known_supplier(session, supplier_ref))
+    price = found.run(lambda: validation.decimal(values.get("price"), field="price", places=6,
+                                                 minimum=ZERO))
+    currency = found.run(lambda: _currency(session, values.get("currency")))
     multiple_raw = values.get("multiple")
     multiple = (None if multiple_raw in (None, "")
-                else _qty(multiple_raw, "multiple", positive=True))
-    lead = validation.whole_number(values.get("lead_time_days") or 0, field="lead_time_days",
-                                   minimum=0, maximum=3650)
-    valid_from = validation.day(values.get("valid_from"), field="valid_from")
-    valid_to = validation.day(values.get("valid_to"), field="valid_to")
+                else found.run(lambda: _qty(multiple_raw, "multiple", positive=True)))
+    lead = found.run(lambda: validation.whole_number(values.get("lead_time_days") or 0,
+                                                     field="lead_time_days", minimum=0,
+                                                     maximum=3650))
+    valid_from = found.run(lambda: validation.day(values.get("valid_from"), field="valid_from"))
+    valid_to = found.run(lambda: validation.day(values.get("valid_to"), field="valid_to"))
     if valid_from and valid_to and valid_to < valid_from:
-        raise validation.invalid("valid_to", f"{valid_to.isoformat()} is before valid_from "
-                                             f"{valid_from.isoformat()}")
+        found.add(validation.invalid("valid_to", f"{valid_to.isoformat()} is before "
+                                                 f"valid_from {valid_from.isoformat()}"))
     attributes = values.get("attributes") or {}
     if not isinstance(attributes, Mapping):
-        raise validation.invalid("attributes", f"{attributes!r} is not a mapping")
+        found.add(validation.invalid("attributes", f"{attributes!r} is not a mapping"))
+    supplier_sku = found.run(lambda: validation.text(values.get("supplier_sku"),
+                                                     field="supplier_sku", max_length=64))
+    supplier_name = found.run(lambda: validation.text(values.get("supplier_name"),
+                                                      field="supplier_name", max_length=200))
+    min_qty = found.run(lambda: _qty(values.get("min_qty") or 0, "min_qty"))
+    preferred = found.run(lambda: validation.flag(values.get("preferred") or False,
+                                                  field="preferred"))
+    breaks = found.run(lambda: parse_breaks(values.get("breaks")))
+    found.raise_any()
+    assert item is not None and party is not None and price is not None and currency
     return OfferInput(
         item=item, supplier_id=party.id, price=price, currency=currency,
-        supplier_sku=validation.text(values.get("supplier_sku"), field="supplier_sku",
-                                     max_length=64),
-        supplier_name=validation.text(values.get("supplier_name"), field="supplier_name",
-                                      max_length=200),
-        min_qty=_qty(values.get("min_qty") or 0, "min_qty"), multiple=multiple,
-        lead_time_days=lead, valid_from=valid_from, valid_to=valid_to,
-        preferred=validation.flag(values.get("preferred") or False, field="preferred"),
-        attributes={str(k): v for k, v in attributes.items()},
-        breaks=parse_breaks(values.get("breaks")))
+        supplier_sku=supplier_sku or "", supplier_name=supplier_name or "",
+        min_qty=min_qty if min_qty is not None else ZERO, multiple=multiple,
+        lead_time_days=lead or 0, valid_from=valid_from, valid_to=valid_to,
+        preferred=bool(preferred), attributes={str(k): v for k, v in attributes.items()},
+        breaks=breaks or [])
+
+
+def _known_item(session: Session, sku: str) -> Item:
+    try:
+        return items.get_item(session, sku)
+    except NotFound:
+        raise validation.invalid("sku", f"{sku!r} is not a known item") from None
+
+
+def _known_supplier(session: Session, ref: Any) -> Party:
+    if ref in (None, ""):
+        raise validation.invalid("supplier", "name the supplier")
+    try:
+        return parties.get_party(session, ref)
+    except NotFound:
+        raise validation.invalid("supplier", f"{ref!r} is not a known party") from None
+
+
+def _currency(session: Session, value: Any) -> str:
+    """``value`` as a currency code; empty: the purchasing currency setting."""
+    if value in (None, ""):
+        return str(get_setting(session, CURRENCY_SETTING))
+    code = validation.text(value, field="currency", max_length=3).upper()
+    if len(code) != 3 or not code.isalpha():
+        raise validation.invalid("currency", f"{value!r} is not a 3-letter currency code")
+    return code
+
+
+#: The matrix form's inputs, with the attributes of the checks above.
+OFFER_FORM_RULES = {
+    "price": validation.FieldRule("decimal", places=6, minimum=0, required=True),
+    "currency": validation.FieldRule(max_length=3),
+    "supplier_sku": validation.FieldRule(max_length=64),
+    "min_qty": validation.FieldRule("decimal", places=6, minimum=0),
+    "lead_time_days": validation.FieldRule("whole", minimum=0, maximum=3650),
+}
 
 
 # --------------------------------------------------------------------------- writing

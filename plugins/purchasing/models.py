@@ -51,7 +51,7 @@ class SupplierOffer(Base):
     supplier_sku: Mapped[str] = mapped_column(String(64), default="")
     supplier_item_name: Mapped[str] = mapped_column(String(200), default="")
     price: Mapped[Decimal] = mapped_column(Money())
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3))
     min_qty: Mapped[Decimal] = mapped_column(Qty(), default=ZERO)
     multiple: Mapped[Decimal | None] = mapped_column(Qty(), default=None)
     lead_time_days: Mapped[int] = mapped_column(Integer, default=0)
@@ -141,7 +141,7 @@ class PurchaseOrder(WorkflowDocument, Base):
     number: Mapped[str] = mapped_column(String(30), unique=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
-    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    currency: Mapped[str] = mapped_column(String(3))
     order_date: Mapped[date] = mapped_column(Date)
     expected_date: Mapped[date | None] = mapped_column(Date, default=None)
     #: The date the supplier confirmed.

@@ -118,7 +118,7 @@ def create_order(session: Session, supplier: Any, *, warehouse: Any = None,
         raise validation.invalid("supplier", f"{supplier!r} is not a known party") from None
     day = validation.day(order_date, field="order_date") or date.today()
     chosen = (validation.text(currency, field="currency", max_length=3).upper()
-              or get_setting(session, CURRENCY_SETTING) or "EUR")
+              or get_setting(session, CURRENCY_SETTING))
     order = PurchaseOrder(
         number=next_number(session, "order", NUMBER_PREFIX), supplier_id=party.id,
         warehouse_id=_warehouse(session, warehouse).id, currency=chosen, order_date=day,

@@ -12,6 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.i18n import _, ngettext
+from ordercraft.sdk.validation import input_attributes
 from ordercraft.sdk.web import document_panel, permission_required, request_session
 
 bp = Blueprint("purchasing", __name__, url_prefix="/purchasing", template_folder="templates")
@@ -107,13 +108,18 @@ def order_action(order_id: int, action: str) -> Any:
 @bp.get("/matrix")
 @permission_required("purchasing.read")
 def matrix() -> Any:
-    from ordercraft.plugins.purchasing.matrix import list_offers, offer_dict
+    from ordercraft.plugins.purchasing.declarations import CURRENCY_SETTING
+    from ordercraft.plugins.purchasing.matrix import OFFER_FORM_RULES, list_offers, offer_dict
+    from ordercraft.sdk.settings import get_setting
 
     item = request.args.get("item") or None
-    found = list_offers(request_session(), item=item, limit=request.args.get("limit"),
+    session = request_session()
+    found = list_offers(session, item=item, limit=request.args.get("limit"),
                         offset=request.args.get("offset"))
     return render_template("purchasing/matrix.html", item=item or "", total=found.total,
-                           offers=[offer_dict(o) for o in found.items])
+                           offers=[offer_dict(o) for o in found.items],
+                           currency=get_setting(session, CURRENCY_SETTING),
+                           attrs=input_attributes(OFFER_FORM_RULES))
 
 
 @bp.get("/matrix/history")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordercraft.sdk import ValidationError
+from ordercraft.sdk.settings import currency_code
 
 #: Site settings: the tax rate of a line that names none, the warehouse of an order that
 #: names none (else the first active warehouse), the prefix of order numbers.
@@ -61,12 +62,6 @@ def _prefix(value: str) -> str:
     return value
 
 
-def _currency(value: str) -> str:
-    if len(value) != 3 or not value.isalpha() or not value.isupper():
-        raise ValidationError(f"{value!r} is not an ISO 4217 currency code (EUR, USD, ...)")
-    return value
-
-
 def _days(value: int) -> int:
     if not 0 <= value <= 365:
         raise ValidationError(f"{value!r} is not a number of days from 0 to 365")
@@ -82,9 +77,10 @@ def settings(registry: Any) -> None:
                      "the first active warehouse.")
     registry.setting(NUMBER_PREFIX_SETTING, "str", NUMBER_PREFIX, "Order number prefix",
                      "New orders are numbered PREFIX00001, PREFIX00002, ...", check=_prefix)
-    registry.setting(CURRENCY_SETTING, "str", "EUR", "Currency",
+    registry.setting(CURRENCY_SETTING, "str", None, "Currency",
                      "ISO code of the currency of orders, invoices and payments (two minor "
-                     "digits: amounts are exact to the cent).", check=_currency)
+                     "digits: amounts are exact to the cent); empty: the company's default "
+                     "currency.", check=currency_code, follows="default_currency")
     registry.setting(PAYMENT_TERMS_SETTING, "int", "14", "Payment terms (days)",
                      "An invoice is due this many days after it is issued.", check=_days)
     registry.setting(INVOICE_PREFIX_SETTING, "str", "INV-", "Invoice number prefix",

@@ -192,20 +192,17 @@ def _ship_field(exc: OrdercraftError, wanted: list[dict[str, Any]]) -> None:
 def _entry_page(form: Form, rows: int, order: Any = None, status: int = 200) -> Any:
     from sqlalchemy import select
 
-    from ordercraft.sdk.models import Item, Warehouse
+    from ordercraft.sdk.models import Warehouse
 
     session = request_session()
-    items = session.execute(select(Item.sku, Item.name, Item.price, Item.unit)
-                            .where(Item.active.is_(True)).order_by(Item.sku).limit(2000)).all()
     warehouses = session.execute(select(Warehouse.code, Warehouse.name)
                                  .where(Warehouse.active.is_(True))
                                  .order_by(Warehouse.id)).all()
-    return render_template("sales/form.html", form=form, rows=rows, order=order, items=items,
+    return render_template("sales/form.html", form=form, rows=rows, order=order,
                            warehouses=[("", _("Default"))] + [(w.code, f"{w.code} — {w.name}")
                                                            for w in warehouses],
                            line_fields=LINE_FIELDS,
-                           line_attributes={name: rule.attributes()
-                                            for name, rule in LINE_RULES.items()}), status
+                           line_attributes=validation.input_attributes(LINE_RULES)), status
 
 
 def _line_count() -> int:

@@ -192,32 +192,33 @@ def create_complaint(session: Session, client: Any, *, description: Any,
                      category: Any = "defect", priority: Any = "normal",
                      order_id: Any = None, item: Any = None, serial: Any = None,
                      cause: Any = "", now: datetime | None = None) -> Complaint:
-    """A new complaint of ``client``; its SLA deadlines and response task are set."""
+    """A new complaint of ``client``; its SLA deadlines and response task are set. Every
+    mistake of the values is reported at once."""
     require_session_permission(session, "complaint.write")
-    party = parties.get_party(session, client)
+    found = validation.Mistakes()
+    party = found.run(lambda: _client(session, client))
     now = now or utcnow()
     values = {
-        "category": validation.choice(category, field="category", choices=CATEGORIES),
-        "priority": validation.choice(priority, field="priority", choices=sla.PRIORITIES),
-        "description": validation.text(description, field="description", max_length=10_000,
-                                      multiline=True),
-        "cause": validation.text(cause or "", field="cause", max_length=60),
+        "category": found.run(lambda: validation.choice(category, field="category",
+                                                        choices=CATEGORIES)),
+        "priority": found.run(lambda: validation.choice(priority, field="priority",
+                                                        choices=sla.PRIORITIES)),
+        "description": found.run(lambda: _description(description)),
+        "cause": found.run(lambda: validation.text(cause or "", field="cause", max_length=60)),
     }
-    if not values["description"]:
-        raise ValidationError("description: describe the problem", field="description")
-    unit = get_serial(session, serial) if serial not in (None, "") else None
-    item_id = _item(session, item).id if item not in (None, "") else None
-    if unit is not None:
+    unit = (found.run(lambda: get_serial(session, serial)) if serial not in (None, "")
+            else None)
+    item_row = found.run(lambda: _item(session, item)) if item not in (None, "") else None
+    item_id = item_row.id if item_row is not None else None
+    if unit is not None and party is not None:
         if unit.party_id not in (None, party.id):
-            raise ValidationError(f"serial: {unit.number!r} belongs to another client",
-                                  field="serial")
+            found.add(ValidationError(f"serial: {unit.number!r} belongs to another client",
+                                      field="serial"))
         item_id = item_id or unit.item_id
-    order = (validation.whole_number(order_id, field="order", minimum=1)
-             if order_id not in (None, "") else None)
-    if order is not None:
-        from ordercraft.sdk.plugins import plugin_service
-
-        plugin_service(session, "sales", "orders").summary(session, order)  # NotFound
+    order = (found.run(lambda: _order(session, order_id)) if order_id not in (None, "")
+             else None)
+    found.raise_any()
+    assert party is not None and values["priority"] is not None
     from ordercraft.sdk.calendar import working_calendar
 
     response, resolution = sla.deadlines(working_calendar(session), values["priority"], now)
@@ -230,6 +231,35 @@ def create_complaint(session: Session, client: Any, *, description: Any,
     session.flush()
     open_task(session, complaint, "respond", now)
     return complaint
+
+
+#: The complaint form's fields: their checks and their inputs' attributes.
+COMPLAINT_RULES = {
+    "client": validation.FieldRule(max_length=200, required=True),
+    "serial": validation.FieldRule(max_length=60),
+    "description": validation.FieldRule(max_length=10_000, multiline=True),
+}
+
+
+def _client(session: Session, client: Any) -> Any:
+    if client in (None, "") or (isinstance(client, str) and not client.strip()):
+        raise validation.invalid("client", "name the client", code="required")
+    return parties.get_party(session, client)
+
+
+def _description(value: Any) -> str:
+    text = validation.text(value, field="description", max_length=10_000, multiline=True)
+    if not text:
+        raise ValidationError("description: describe the problem", field="description")
+    return str(text)
+
+
+def _order(session: Session, order_id: Any) -> int:
+    from ordercraft.sdk.plugins import plugin_service
+
+    order = validation.whole_number(order_id, field="order", minimum=1)
+    plugin_service(session, "sales", "orders").summary(session, order)  # NotFound
+    return order
 
 
 def open_task(session: Session, complaint: Complaint, kind: str, now: datetime) -> Task:
@@ -358,6 +388,20 @@ def part_dict(session: Session, part: WarrantyPart) -> dict[str, Any]:
             "stock_document": part.stock_document_id, "date": part.issued_on}
 
 
+#: The warranty part form's fields: their checks and their inputs' attributes.
+PART_RULES = {
+    "qty": validation.FieldRule("decimal", places=6, minimum=0, required=True),
+    "warehouse": validation.FieldRule(max_length=40, required=True),
+}
+
+
+def _part_qty(qty: Any) -> Decimal:
+    amount = PART_RULES["qty"].clean(qty, field="qty")
+    if amount <= 0:
+        raise ValidationError(f"qty: {qty!r} is not above zero", field="qty")
+    return Decimal(amount)
+
+
 def issue_part(session: Session, ref: Any, sku: Any, qty: Any, *, warehouse: Any,
                issue_date: Any = None) -> WarrantyPart:
     """A warranty repair: issue ``qty`` of a replacement part from stock against the
@@ -368,12 +412,13 @@ def issue_part(session: Session, ref: Any, sku: Any, qty: Any, *, warehouse: Any
     if complaint.state not in ("accepted", "in_work"):
         raise Conflict(f"complaint {complaint.number} is {complaint.state}: parts are "
                        "issued while it is accepted or in work", code="complaint_state")
-    item = _item(session, sku)
-    amount = validation.decimal(qty, field="qty", places=6, minimum=Decimal(0))
-    if amount <= 0:
-        raise ValidationError(f"qty: {qty!r} is not above zero", field="qty")
-    day = validation.day(issue_date, field="date") or date.today()
-    place = validation.text(warehouse, field="warehouse", max_length=40)
+    found = validation.Mistakes()
+    item = found.run(lambda: _item(session, sku))
+    amount = found.run(lambda: _part_qty(qty))
+    day = found.run(lambda: validation.day(issue_date, field="date")) or date.today()
+    place = found.run(lambda: PART_RULES["warehouse"].clean(warehouse, field="warehouse"))
+    found.raise_any()
+    assert item is not None and amount is not None
     posted = stock.issue(session, item.sku, place, amount, date=day, ref=complaint.number, note="warranty repair")
     cost = sum((abs(m.value) for m in posted.moves), ZERO)
     part = WarrantyPart(complaint=complaint, item_id=item.id, qty=amount, cost=cost,

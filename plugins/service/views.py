@@ -10,6 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.i18n import _
+from ordercraft.sdk.validation import input_attributes
 from ordercraft.sdk.web import FORM_ERROR_STATUS, permission_required, request_session
 
 bp = Blueprint("service", __name__, url_prefix="/service", template_folder="templates")
@@ -23,6 +24,12 @@ def _rights() -> dict[str, Any]:
     return {"can_write": has_permission(current_user(), "complaint.write")}
 
 
+def _complaint_attributes() -> dict[str, dict[str, str]]:
+    from ordercraft.plugins.service.complaints import COMPLAINT_RULES
+
+    return input_attributes(COMPLAINT_RULES)
+
+
 @bp.get("/complaints")
 @permission_required("complaint.read")
 def index():
@@ -33,7 +40,7 @@ def index():
     rows = [complaints.complaint_dict(session, c)
             for c in complaints.list_complaints(session, state=state or None)]
     return render_template("service/list.html", rows=rows, state=state,
-                           categories=complaints.CATEGORIES)
+                           categories=complaints.CATEGORIES, attrs=_complaint_attributes())
 
 
 @bp.post("/complaints")
@@ -54,7 +61,8 @@ def create():
         rows = [complaints.complaint_dict(session, c)
                 for c in complaints.list_complaints(session)]
         return render_template("service/list.html", rows=rows, state="", error=str(exc),
-                               form=form, categories=complaints.CATEGORIES), FORM_ERROR_STATUS
+                               form=form, categories=complaints.CATEGORIES,
+                               attrs=_complaint_attributes()), FORM_ERROR_STATUS
     return redirect(url_for("service.complaint", document_id=complaint.id))
 
 
@@ -70,7 +78,8 @@ def _complaint_page(document_id: int, *, error: str | None = None, status: int =
         session, query or found.description[:60].split(".")[0], limit=5) if query else []
     return render_template("service/complaint.html", complaint=found, body=body,
                            panel=document_panel(found), error=error, query=query,
-                           suggestions=suggestions), status
+                           suggestions=suggestions,
+                           attrs=input_attributes(complaints.PART_RULES)), status
 
 
 @bp.get("/complaints/<int:document_id>")

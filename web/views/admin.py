@@ -88,7 +88,8 @@ def user_new():
 
 
 def _user_form(form: Form, chosen: list[str]) -> str:
-    return render_template("admin/user_new.html", form=form, role_names=_role_names(),
+    return render_template("admin/user_new.html", form=form.with_rules("user"),
+                           role_names=_role_names(),
                            chosen=chosen, managers=_managers())
 
 
@@ -107,7 +108,7 @@ def _user_page(name: str, *, form: Form | None = None, chosen: list[str] | None 
         form = Form({"full_name": person.full_name or "", "email": person.email or "",
                      "manager": person.manager.name if person.manager else ""})
     return render_template(
-        "admin/user.html", person=person, form=form,
+        "admin/user.html", person=person, form=form.with_rules("user"),
         chosen=person.role_names if chosen is None else chosen, role_names=_role_names(),
         managers=_managers(exclude=person.name),
         sessions=session_service.list_sessions(db, person, include_ended=True, limit=20),

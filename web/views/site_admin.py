@@ -131,8 +131,9 @@ def _company_page(form: Form | None = None) -> str:
 
     db = request_session()
     sections = company_sections(list_settings(db))
-    current = {s["name"]: "" if s["value"] is None else str(s["value"])
-               for _title, group in sections for s in group}
+    # A setting that follows another shows empty while it does (the value as placeholder).
+    current = {s["name"]: "" if s["value"] is None or (s["follows"] and s["is_default"])
+               else str(s["value"]) for _title, group in sections for s in group}
     form = Form({**current, **form.values}, form.errors) if form is not None else Form(current)
     working = set(form.values.get("working_days", "").split(","))
     return render_template("admin/company.html", form=form, sections=sections,

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from functools import cache
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -177,20 +178,27 @@ def _insert_loaded(session: Session, model: Any, objects: list[Any], order_id: i
         session.add(obj)
 
 
+@cache
+def _columns(table: Table) -> tuple[tuple[str, Any], ...]:
+    """The columns an order's rows are written with, each with its scalar default."""
+    return tuple((column.key, column.default.arg if column.default is not None
+                  and column.default.is_scalar else None)
+                 for column in table.columns if column.key not in ("id", "order_id"))
+
+
 def _rows(objects: list[Any], order_id: int) -> list[dict[str, Any]]:
-    """New rows of an order's table as plain values (column defaults filled in, on the
-    objects too: they become the persistent rows as written)."""
+    """New rows of an order's table as plain values, column defaults filled in on the
+    objects too (they become the persistent rows as written)."""
     found = []
     for obj in objects:
+        values = obj.__dict__  # the values given to the new, untracked object
         row: dict[str, Any] = {"order_id": order_id}
-        for column in obj.__table__.columns:
-            if column.key in ("id", "order_id"):
-                continue
-            value = getattr(obj, column.key)
-            if value is None and column.default is not None and column.default.is_scalar:
-                value = column.default.arg
-                setattr(obj, column.key, value)
-            row[column.key] = value
+        for key, default in _columns(obj.__table__):
+            value = values.get(key)
+            if value is None and default is not None:
+                value = default
+                set_committed_value(obj, key, value)
+            row[key] = value
         found.append(row)
     return found
 

@@ -68,6 +68,7 @@ def build_tree(platform: Platform) -> None:
 
     from ordercraft.core.models import Item
     from ordercraft.plugins.production.models import Bom, BomLine
+    from ordercraft.plugins.production.structure import touch_structure
 
     sizes = [1, 3, 9, 27, 81, 243, 636]
     with platform.session() as session:
@@ -87,6 +88,7 @@ def build_tree(platform: Platform) -> None:
                 session.execute(insert(BomLine), [
                     {"bom_id": bom.id, "position": p, "component_id": ids[f"T{level + 1}-{c}"],
                      "qty": 2, "unit": "pc", "base_qty": 2} for p, c in enumerate(children, 1)])
+        touch_structure(session)  # written past add_bom: the trees cached so far are stale
 
 
 def explode_times(platform: Platform, runs: int = 20) -> tuple[list[float], list[float]]:

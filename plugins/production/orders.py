@@ -328,9 +328,13 @@ def get_order(session: Session, ref: Any) -> ProductionOrder:
 
 
 def _record(order: ProductionOrder, purpose: str, posted: stock.PostedDocument,
-            qty: Decimal = ZERO, value: Decimal = ZERO) -> None:
-    order.postings.append(ProductionPosting(purpose=purpose, stock_document_id=posted.id, qty=qty,
-                                       value=value))
+            qty: Decimal = ZERO, value: Decimal = ZERO,
+            pending: list[ProductionPosting] | None = None) -> None:
+    """Book a posting of the order; into ``pending`` when given (appended to the order
+    later, so that the postings that follow need not flush it first)."""
+    record = ProductionPosting(purpose=purpose, stock_document_id=posted.id, qty=qty,
+                               value=value)
+    (order.postings if pending is None else pending).append(record)
 
 
 class ItemRef(NamedTuple):
@@ -476,13 +480,14 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     batch = len([p for p in order.postings if p.purpose == "output"]) + 1
     ref = f"{order.number}-{batch}"
     node_value = ZERO
+    pending: list[ProductionPosting] = []  # booked once the receipt is posted too
     if nodes:  # the stocked nodes, issued from stock at the ledger's cost
         issue_lines, _scrap, consuming = _plan_lines(order, items, refs.warehouse, nodes)
         node_value = _consume(session, order, issue_lines, [], consuming, items, day,
-                              f"{ref}-N", ("node_issue", "node_scrap"))
+                              f"{ref}-N", ("node_issue", "node_scrap"), pending)
     issue_lines, scrap_lines, consuming = _plan_lines(order, items, refs.warehouse, targets)
     parts_value = _consume(session, order, issue_lines, scrap_lines, consuming, items, day,
-                           ref, ("issue", "scrap"))
+                           ref, ("issue", "scrap"), pending)
     pool = _stage_pool(order)
     stage_value = pool if finishing else (pool * amount / left).quantize(CENT_PART)
     final_ops = [op for op in order.operations if op.stage not in stocked]
@@ -517,6 +522,7 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     posted = stock.post(session, "receipt", receipt, date=day, ref=ref,
                         note=f"production order {order.number}")
     received = posted.moves[0].value
+    order.postings.extend(pending)
     _record(order, "output", posted, amount, received)
     for purpose, value in (("operations", op_value), ("staged", stage_value),
                            ("op_overhead", op_overhead),
@@ -608,22 +614,24 @@ def reserve_for_sales_line(session: Session, order: ProductionOrder) -> Decimal:
 
 def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.LineSpec],
              scrap_lines: list[stock.LineSpec], consuming: list[tuple[Any, Decimal]],
-             items: Mapping[int, Item | ItemRef], day: Any, ref: str, purposes: tuple[str, str]) -> Decimal:
-    """Post the issue and the scrap write-off; book what each component consumed and
-    its value; return the value consumed."""
+             items: Mapping[int, Item | ItemRef], day: Any, ref: str, purposes: tuple[str, str],
+             pending: list[ProductionPosting] | None = None) -> Decimal:
+    """Post the issue and the scrap write-off (one batch); book what each component
+    consumed and its value; return the value consumed."""
     consumed_value = ZERO
     values: dict[str, Decimal] = {}
-    for purpose, kind, lines in ((purposes[0], "issue", issue_lines),
-                                 (purposes[1], "write_off", scrap_lines)):
-        if not lines:
-            continue
-        posted = stock.post(session, kind, lines, date=day, ref=ref,
-                            note=f"production order {order.number}")
+    batch = [(purpose, stock.DocumentSpec(kind, lines, day, ref,
+                                          f"production order {order.number}"))
+             for purpose, kind, lines in ((purposes[0], "issue", issue_lines),
+                                          (purposes[1], "write_off", scrap_lines)) if lines]
+    posted_documents = stock.post_many(session, [spec for _purpose, spec in batch]) \
+        if batch else []
+    for (purpose, _spec), posted in zip(batch, posted_documents, strict=True):
         value = -sum((move.value for move in posted.moves), ZERO)
         for move in posted.moves:
             values[move.item] = values.get(move.item, ZERO) - move.value
         consumed_value += value
-        _record(order, purpose, posted, value=value)
+        _record(order, purpose, posted, value=value, pending=pending)
     _write_components(session, [(component, {
         "consumed_qty": component.consumed_qty + take,
         "reserved_qty": max(component.reserved_qty - take, ZERO),

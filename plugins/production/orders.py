@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ordercraft.plugins.production.costing import material_overhead_rate, operation_hours
@@ -135,8 +135,8 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
         material_overhead_rate(session) if material_overhead_pct in (None, "")
         else _percent(material_overhead_pct, "material_overhead_pct"))
     day = validation.day(on_date, field="date")
-    parts: list[ProductionComponent] = []
-    steps: list[ProductionOperation] = []
+    parts: list[dict[str, Any]] = []  # rows of the order's components and operations
+    steps: list[dict[str, Any]] = []
     known: dict[int, ItemRef] = {item.id: ItemRef(item.id, item.sku, item.unit_precision,
                                                   item.unit)}
     with session.no_autoflush:  # the new order's rows are written once, at the end
@@ -155,27 +155,23 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
     # come back as the order's loaded collections, so its transitions read none of them
     for model, rows, key in ((ProductionComponent, parts, "components"),
                              (ProductionOperation, steps, "operations")):
-        _insert_loaded(session, model, rows, order.id)
-        set_committed_value(order, key, rows)
+        set_committed_value(order, key, _insert_loaded(session, model, rows, order.id))
     set_committed_value(order, "postings", [])
     _remember_refs(order, refs)
     return order
 
 
-def _insert_loaded(session: Session, model: Any, objects: list[Any], order_id: int) -> None:
-    """Insert new rows of an order's table in one statement and make ``objects`` the
-    persistent objects of those rows (ids from ``RETURNING``, nothing pending)."""
-    if not objects:
-        return
-    table = cast(Table, model.__table__)
-    # matched by position (unique in an order): asking RETURNING for the rows' order
-    # would make SQLite write them one statement each
-    ids = dict(session.execute(insert(table).returning(table.c.position, table.c.id),
-                               _rows(objects, order_id)).all())
-    for obj in objects:
-        obj.id, obj.order_id = ids[obj.position], order_id
-        make_transient_to_detached(obj)
-        session.add(obj)
+def _insert_loaded(session: Session, model: Any, rows: list[dict[str, Any]],
+                   order_id: int) -> list[Any]:
+    """Insert new rows of an order's table in one statement; the persistent objects of
+    those rows, by position, come back from its ``RETURNING`` (nothing read again)."""
+    if not rows:
+        return []
+    # in any order (asking RETURNING for the rows' order would make SQLite write them
+    # one statement each): positions are unique in an order
+    written = list(session.scalars(insert(model).returning(model), _rows(model, rows, order_id)))
+    written.sort(key=lambda obj: obj.position)
+    return written
 
 
 @cache
@@ -186,26 +182,17 @@ def _columns(table: Table) -> tuple[tuple[str, Any], ...]:
                  for column in table.columns if column.key not in ("id", "order_id"))
 
 
-def _rows(objects: list[Any], order_id: int) -> list[dict[str, Any]]:
-    """New rows of an order's table as plain values, column defaults filled in on the
-    objects too (they become the persistent rows as written)."""
-    found = []
-    for obj in objects:
-        values = obj.__dict__  # the values given to the new, untracked object
-        row: dict[str, Any] = {"order_id": order_id}
-        for key, default in _columns(obj.__table__):
-            value = values.get(key)
-            if value is None and default is not None:
-                value = default
-                set_committed_value(obj, key, value)
-            row[key] = value
-        found.append(row)
-    return found
+def _rows(model: Any, given: list[dict[str, Any]], order_id: int) -> list[dict[str, Any]]:
+    """Rows of an order's table with every column (defaults filled in): one shape, one
+    multi-row INSERT."""
+    columns = _columns(model.__table__)
+    return [{"order_id": order_id, **{key: row[key] if row.get(key) is not None else default
+                                      for key, default in columns}} for row in given]
 
 
 def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal,
-              on_date: date | None, parts: list[ProductionComponent],
-              steps: list[ProductionOperation], known: dict[int, ItemRef]) -> None:
+              on_date: date | None, parts: list[dict[str, Any]],
+              steps: list[dict[str, Any]], known: dict[int, ItemRef]) -> None:
 
     reader = StructureReader(session, on_date)
     reader.items[item.id] = ItemInfo(item.id, item.sku, item.name, item.unit, item.kind,
@@ -228,7 +215,7 @@ def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal
         need = decimal_of(Fraction(qty) * per).quantize(step, ROUND_CEILING)
         scrap = decimal_of(Fraction(qty) * per * line.scrap_per_unit / line.per_unit
                            ).quantize(step, ROUND_HALF_EVEN) if line.scrap_per_unit else ZERO
-        parts.append(ProductionComponent(
+        parts.append(dict(
             position=position, item_id=line.component_id, kind=line.kind, qty=need,
             scrap_qty=min(scrap, need), cost_share=line.cost_share, stage=line.stage,
             node_item_id=node))
@@ -238,7 +225,7 @@ def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal
                                .where(Operation.routing_id == bom.routing_id)
                                .order_by(Operation.position))
         for op, centre in rows:
-            steps.append(ProductionOperation(
+            steps.append(dict(
                 position=op.position, name=op.name, work_centre_id=centre.id, stage=op.stage,
                 hours=decimal_of(operation_hours(op, Fraction(qty))),
                 cost_per_hour=centre.cost_per_hour, overhead_pct=centre.overhead_pct))
@@ -272,8 +259,8 @@ def _order_lines(reader: StructureReader, item_id: int, stocked: set[int]
 
 
 def _given(session: Session, order: ProductionOrder, components: list[dict[str, Any]],
-           operations: list[dict[str, Any]], parts: list[ProductionComponent],
-           steps: list[ProductionOperation], known: dict[int, ItemRef]) -> None:
+           operations: list[dict[str, Any]], parts: list[dict[str, Any]],
+           steps: list[dict[str, Any]], known: dict[int, ItemRef]) -> None:
     from ordercraft.plugins.production.boms import _item
 
     if not components:
@@ -284,7 +271,7 @@ def _given(session: Session, order: ProductionOrder, components: list[dict[str, 
         component = _item(session, row.get("item"), f"{field}.item")
         known[component.id] = ItemRef(component.id, component.sku, component.unit_precision,
                                       component.unit)
-        parts.append(ProductionComponent(
+        parts.append(dict(
             position=position, item_id=component.id, kind="component",
             qty=_qty(component, row.get("qty"), f"{field}.qty")))
     for position, row in enumerate(operations, 1):
@@ -306,7 +293,7 @@ def _given(session: Session, order: ProductionOrder, components: list[dict[str, 
                                   field=field)
         if row.get("overhead_pct") not in (None, ""):
             overhead = _percent(row["overhead_pct"], f"{field}.overhead_pct")
-        steps.append(ProductionOperation(
+        steps.append(dict(
             position=position, name=validation.text(row.get("name"), field=f"{field}.name",
                                                     max_length=200) or f"operation {position}",
             work_centre_id=centre_id, hours=hours, cost_per_hour=rate, overhead_pct=overhead))

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ordercraft.plugins.production.models import Bom, BomLine, ProductionCounter
@@ -170,9 +171,7 @@ class StructureReader:
     def load_items(self, item_ids: Iterable[int]) -> None:
         wanted = sorted({i for i in item_ids if i not in self.items})
         for batch in chunks(wanted):
-            for row in self.session.execute(
-                    select(Item.id, Item.sku, Item.name, Item.unit, Item.kind,
-                           Item.unit_precision).where(Item.id.in_(batch))):
+            for row in self.session.execute(_items_by_id(), {"ids": list(batch)}):
                 self.items[row.id] = ItemInfo(row.id, row.sku, row.name, row.unit, row.kind,
                                               row.unit_precision or 0)
 
@@ -213,6 +212,14 @@ class StructureReader:
     def lines_of(self, item_id: int) -> list[StructureLine]:
         self.load([item_id])
         return self.lines[item_id]
+
+
+@cache
+def _items_by_id() -> Any:
+    """Built once: every order reads its tree's items with it (one statement object,
+    whose cache key SQLAlchemy works out once)."""
+    return select(Item.id, Item.sku, Item.name, Item.unit, Item.kind,
+                  Item.unit_precision).where(Item.id.in_(bindparam("ids", expanding=True)))
 
 
 #: A tree's BOMs and lines by item (the item without a BOM: ``None`` and no lines).

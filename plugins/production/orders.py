@@ -148,7 +148,7 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
     if output_warehouse not in (None, ""):
         output = _warehouse(session, output_warehouse)
         order.output_warehouse_id = output.id
-    refs = OrderRefs(known, place.code, output.code)
+    refs = OrderRefs(known, place.code, output.code, (place.id, output.id))
     session.add(order)
     session.flush()
     # one multi-row INSERT each (the ORM would write a component a statement); the rows
@@ -340,6 +340,8 @@ class OrderRefs(NamedTuple):
     #: Where the components come from and where the output goes, by code.
     warehouse: str
     output_warehouse: str
+    #: The ids these codes were read for.
+    warehouse_ids: tuple[int, int]
 
 
 _REFS = "_production_refs"
@@ -361,14 +363,14 @@ def _refs(session: Session, order: ProductionOrder) -> OrderRefs:
     read in one query of the items and one of the warehouses."""
     refs: OrderRefs | None = getattr(order, _REFS, None)
     wanted = {order.item_id, *(c.item_id for c in order.components)}
-    if refs is not None and wanted <= refs.items.keys():
+    places = (order.warehouse_id, order.output_warehouse_id or order.warehouse_id)
+    if refs is not None and refs.warehouse_ids == places and wanted <= refs.items.keys():
         return refs
     items = {row.id: ItemRef(*row) for row in session.execute(
         select(Item.id, Item.sku, Item.unit_precision, Item.unit).where(Item.id.in_(wanted)))}
-    output_id = order.output_warehouse_id or order.warehouse_id
     codes = dict(session.execute(select(Warehouse.id, Warehouse.code).where(
-        Warehouse.id.in_({order.warehouse_id, output_id}))).all())
-    refs = OrderRefs(items, codes[order.warehouse_id], codes[output_id])
+        Warehouse.id.in_(places))).all())
+    refs = OrderRefs(items, codes[places[0]], codes[places[1]], places)
     _remember_refs(order, refs)
     return refs
 

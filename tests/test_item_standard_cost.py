@@ -98,3 +98,39 @@ def test_migration_moves_the_custom_field_values(tmp_path):
     finally:
         platform.dispose()
         drop()
+
+
+def test_item_form_sets_shows_and_clears_the_standard_cost(site):
+    """The edit form carries the standard cost: a bad value is named next to the field
+    and nothing is saved; the card shows the cost; emptied, it is cleared."""
+    client = site.client(login="admin")
+    created = client.post("/items/new", data={
+        "sku": "CAM", "name": "Camera", "kind": "component", "unit": "pc",
+        "unit_precision": "0", "valuation": "fifo", "price": "40", "standard_cost": "25.5",
+        "active": "yes"})
+    assert created.status_code == 303
+    assert 'id="standard-cost">25.50 per pc<' in client.get("/items/CAM").get_data(as_text=True)
+    form = client.get("/items/CAM/edit").get_data(as_text=True)
+    assert 'name="standard_cost" value="25.50"' in form
+
+    def edit(standard_cost, name="Camera"):
+        return client.post("/items/CAM/edit", data={
+            "sku": "CAM", "name": name, "kind": "component", "unit": "pc",
+            "unit_precision": "0", "valuation": "fifo", "price": "40",
+            "standard_cost": standard_cost, "active": "yes"})
+
+    for bad, message in (("-2", "must be at least 0"), ("abc", "is not a number"),
+                         ("1.0000001", "more than 6 decimal places")):
+        refused = edit(bad, name="Camera 2")
+        assert refused.status_code == 422, bad
+        page = refused.get_data(as_text=True)
+        assert 'id="e-standard_cost"' in page and message in page, bad
+    with site.session() as session:
+        item = items.get_item(session, "CAM")
+        assert (item.name, item.standard_cost) == ("Camera", Decimal("25.5"))
+    assert edit("3.125").status_code == 303
+    assert 'id="standard-cost">3.125 per pc<' in client.get("/items/CAM").get_data(as_text=True)
+    assert edit("").status_code == 303
+    with site.session() as session:
+        assert items.get_item(session, "CAM").standard_cost is None
+    assert 'id="standard-cost">none<' in client.get("/items/CAM").get_data(as_text=True)

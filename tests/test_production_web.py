@@ -2,6 +2,8 @@
 report form (a refused report shows the error and posts nothing), the BOM tree with its
 planned cost, the work-centre load."""
 
+import re
+
 import pytest
 
 import production_kit as kit
@@ -59,6 +61,12 @@ def test_bom_editor_saves_quantities_and_the_cost_follows(site):
     assert kit.cli_json(site, "bom show ROBOT --json")["bom"]["lines"][0]["qty"] == "3"
 
 
+def _tree_qty(html, sku):
+    """The quantity of ``sku``'s first row in the BOM page's tree."""
+    tree = html[html.index('id="bom-tree"'):]
+    return re.search(rf'>{sku}</a>.*?<td class="num">([^<]*)</td>', tree, re.S).group(1)
+
+
 def test_bom_editor_preview_costs_without_saving(site):
     browser = site.client("admin")
     preview = browser.post("/production/boms/ROBOT/preview",
@@ -66,11 +74,14 @@ def test_bom_editor_preview_costs_without_saving(site):
                                  "cost_method": "rolled"})
     # as the saved edit above works out, but nothing is kept
     assert preview.status_code == 200 and 'id="cost-total">868.92<' in preview.text
+    assert _tree_qty(preview.text, "NODE") == "6"  # the tree too: 3 nodes a robot, 2 robots
+    assert "<html" not in preview.text  # the page's content, for the script to swap in
     assert kit.cli_json(site, "bom show ROBOT --json")["bom"]["lines"][0]["qty"] == "2"
     refused = browser.post("/production/boms/ROBOT/preview", data={"qty.1": "0"})
     assert refused.status_code == 200 and "must be more than zero" in refused.text
     assert 'id="cost-total"' not in refused.text
     page = browser.get("/production/boms/ROBOT?qty=2&method=rolled")
     assert 'data-preview="/production/boms/ROBOT/preview"' in page.text
+    assert _tree_qty(page.text, "NODE") == "4"
     assert 'id="cost-total">585.08<' in page.text
     assert browser.get("/production/static/bom-editor.js").status_code == 200

@@ -27,6 +27,7 @@ from ordercraft.plugins.production.structure import (
     explode,
     find_cycle,
     text_of,
+    touch_structure,
 )
 from ordercraft.plugins.production.units import factor
 from ordercraft.sdk import validation
@@ -153,6 +154,7 @@ def add_bom(session: Session, product: Any, lines: Sequence[LineInput | dict[str
         line.position = position
         bom.lines.append(line)
     session.flush()
+    touch_structure(session)
     return bom
 
 

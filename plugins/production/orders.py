@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from functools import cache
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -55,16 +56,18 @@ STATES = (*OPEN_STATES, "done", "cancelled")
 
 
 def next_number(session: Session) -> str:
-    """``MO-00001``, ``MO-00002``... under the counter's row lock (PostgreSQL) or the
-    write lock of the SQLite transaction."""
-    counter = session.get(ProductionCounter, "order", with_for_update=True)
-    if counter is None:
-        counter = ProductionCounter(name="order", value=0)
-        session.add(counter)
-        session.flush()
-    counter.value += 1
-    session.flush()
-    return f"MO-{counter.value:05d}"
+    """``MO-00001``, ``MO-00002``... taken by one ``UPDATE ... RETURNING`` of the counter's
+    row (its row lock on PostgreSQL, the write lock of the SQLite transaction), written
+    past the ORM (the counter is not audited and no object of it is kept)."""
+    counters = cast(Table, ProductionCounter.__table__)
+    connection = session.connection()
+    value = connection.execute(update(counters).where(counters.c.name == "order")
+                               .values(value=counters.c.value + 1)
+                               .returning(counters.c.value)).scalar()
+    if value is None:
+        value = 1
+        connection.execute(insert(counters).values(name="order", value=value))
+    return f"MO-{value:05d}"
 
 
 def _warehouse(session: Session, code: Any) -> Warehouse:
@@ -132,44 +135,64 @@ def create_order(session: Session, product: Any, qty: Any, *, due_date: Any = No
         material_overhead_rate(session) if material_overhead_pct in (None, "")
         else _percent(material_overhead_pct, "material_overhead_pct"))
     day = validation.day(on_date, field="date")
-    parts: list[ProductionComponent] = []
-    steps: list[ProductionOperation] = []
+    parts: list[dict[str, Any]] = []  # rows of the order's components and operations
+    steps: list[dict[str, Any]] = []
+    known: dict[int, ItemRef] = {item.id: ItemRef(item.id, item.sku, item.unit_precision,
+                                                  item.unit)}
     with session.no_autoflush:  # the new order's rows are written once, at the end
         if components is None:
-            _from_bom(session, order, item, amount, day, parts, steps)
+            _from_bom(session, order, item, amount, day, parts, steps, known)
         else:
-            _given(session, order, components, operations or [], parts, steps)
+            _given(session, order, components, operations or [], parts, steps, known)
+    output = place
     if output_warehouse not in (None, ""):
-        order.output_warehouse_id = _warehouse(session, output_warehouse).id
+        output = _warehouse(session, output_warehouse)
+        order.output_warehouse_id = output.id
+    refs = OrderRefs(known, place.code, output.code, (place.id, output.id))
     session.add(order)
     session.flush()
-    # one multi-row INSERT each (the ORM would write a component a statement)
-    for model, rows in ((ProductionComponent, parts), (ProductionOperation, steps)):
-        if rows:
-            session.execute(insert(cast(Table, model.__table__)), _rows(rows, order.id))
-    session.expire(order, ["components", "operations"])
+    # one multi-row INSERT each (the ORM would write a component a statement); the rows
+    # come back as the order's loaded collections, so its transitions read none of them
+    for model, rows, key in ((ProductionComponent, parts, "components"),
+                             (ProductionOperation, steps, "operations")):
+        set_committed_value(order, key, _insert_loaded(session, model, rows, order.id))
+    set_committed_value(order, "postings", [])
+    _remember_refs(order, refs)
     return order
 
 
-def _rows(objects: list[Any], order_id: int) -> list[dict[str, Any]]:
-    """New rows of an order's table as plain values (column defaults filled in)."""
-    found = []
-    for obj in objects:
-        row: dict[str, Any] = {"order_id": order_id}
-        for column in obj.__table__.columns:
-            if column.key in ("id", "order_id"):
-                continue
-            value = getattr(obj, column.key)
-            if value is None and column.default is not None and column.default.is_scalar:
-                value = column.default.arg
-            row[column.key] = value
-        found.append(row)
-    return found
+def _insert_loaded(session: Session, model: Any, rows: list[dict[str, Any]],
+                   order_id: int) -> list[Any]:
+    """Insert new rows of an order's table in one statement; the persistent objects of
+    those rows, by position, come back from its ``RETURNING`` (nothing read again)."""
+    if not rows:
+        return []
+    # in any order (asking RETURNING for the rows' order would make SQLite write them
+    # one statement each): positions are unique in an order
+    written = list(session.scalars(insert(model).returning(model), _rows(model, rows, order_id)))
+    written.sort(key=lambda obj: obj.position)
+    return written
+
+
+@cache
+def _columns(table: Table) -> tuple[tuple[str, Any], ...]:
+    """The columns an order's rows are written with, each with its scalar default."""
+    return tuple((column.key, column.default.arg if column.default is not None
+                  and column.default.is_scalar else None)
+                 for column in table.columns if column.key not in ("id", "order_id"))
+
+
+def _rows(model: Any, given: list[dict[str, Any]], order_id: int) -> list[dict[str, Any]]:
+    """Rows of an order's table with every column (defaults filled in): one shape, one
+    multi-row INSERT."""
+    columns = _columns(model.__table__)
+    return [{"order_id": order_id, **{key: row[key] if row.get(key) is not None else default
+                                      for key, default in columns}} for row in given]
 
 
 def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal,
-              on_date: date | None, parts: list[ProductionComponent],
-              steps: list[ProductionOperation]) -> None:
+              on_date: date | None, parts: list[dict[str, Any]],
+              steps: list[dict[str, Any]], known: dict[int, ItemRef]) -> None:
 
     reader = StructureReader(session, on_date)
     reader.items[item.id] = ItemInfo(item.id, item.sku, item.name, item.unit, item.kind,
@@ -187,11 +210,12 @@ def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal
     order.stocked_stages = sorted(stocked)
     for position, (line, per, node) in enumerate(_order_lines(reader, item.id, stocked), 1):
         info = reader.items[line.component_id]
+        known[info.id] = ItemRef(info.id, info.sku, info.precision, info.unit)
         step = Decimal(1).scaleb(-info.precision)
         need = decimal_of(Fraction(qty) * per).quantize(step, ROUND_CEILING)
         scrap = decimal_of(Fraction(qty) * per * line.scrap_per_unit / line.per_unit
                            ).quantize(step, ROUND_HALF_EVEN) if line.scrap_per_unit else ZERO
-        parts.append(ProductionComponent(
+        parts.append(dict(
             position=position, item_id=line.component_id, kind=line.kind, qty=need,
             scrap_qty=min(scrap, need), cost_share=line.cost_share, stage=line.stage,
             node_item_id=node))
@@ -201,7 +225,7 @@ def _from_bom(session: Session, order: ProductionOrder, item: Item, qty: Decimal
                                .where(Operation.routing_id == bom.routing_id)
                                .order_by(Operation.position))
         for op, centre in rows:
-            steps.append(ProductionOperation(
+            steps.append(dict(
                 position=op.position, name=op.name, work_centre_id=centre.id, stage=op.stage,
                 hours=decimal_of(operation_hours(op, Fraction(qty))),
                 cost_per_hour=centre.cost_per_hour, overhead_pct=centre.overhead_pct))
@@ -235,8 +259,8 @@ def _order_lines(reader: StructureReader, item_id: int, stocked: set[int]
 
 
 def _given(session: Session, order: ProductionOrder, components: list[dict[str, Any]],
-           operations: list[dict[str, Any]], parts: list[ProductionComponent],
-           steps: list[ProductionOperation]) -> None:
+           operations: list[dict[str, Any]], parts: list[dict[str, Any]],
+           steps: list[dict[str, Any]], known: dict[int, ItemRef]) -> None:
     from ordercraft.plugins.production.boms import _item
 
     if not components:
@@ -245,7 +269,9 @@ def _given(session: Session, order: ProductionOrder, components: list[dict[str, 
     for position, row in enumerate(components, 1):
         field = f"components[{position}]"
         component = _item(session, row.get("item"), f"{field}.item")
-        parts.append(ProductionComponent(
+        known[component.id] = ItemRef(component.id, component.sku, component.unit_precision,
+                                      component.unit)
+        parts.append(dict(
             position=position, item_id=component.id, kind="component",
             qty=_qty(component, row.get("qty"), f"{field}.qty")))
     for position, row in enumerate(operations, 1):
@@ -267,7 +293,7 @@ def _given(session: Session, order: ProductionOrder, components: list[dict[str, 
                                   field=field)
         if row.get("overhead_pct") not in (None, ""):
             overhead = _percent(row["overhead_pct"], f"{field}.overhead_pct")
-        steps.append(ProductionOperation(
+        steps.append(dict(
             position=position, name=validation.text(row.get("name"), field=f"{field}.name",
                                                     max_length=200) or f"operation {position}",
             work_centre_id=centre_id, hours=hours, cost_per_hour=rate, overhead_pct=overhead))
@@ -289,9 +315,13 @@ def get_order(session: Session, ref: Any) -> ProductionOrder:
 
 
 def _record(order: ProductionOrder, purpose: str, posted: stock.PostedDocument,
-            qty: Decimal = ZERO, value: Decimal = ZERO) -> None:
-    order.postings.append(ProductionPosting(purpose=purpose, stock_document_id=posted.id, qty=qty,
-                                       value=value))
+            qty: Decimal = ZERO, value: Decimal = ZERO,
+            pending: list[ProductionPosting] | None = None) -> None:
+    """Book a posting of the order; into ``pending`` when given (appended to the order
+    later, so that the postings that follow need not flush it first)."""
+    record = ProductionPosting(purpose=purpose, stock_document_id=posted.id, qty=qty,
+                               value=value)
+    (order.postings if pending is None else pending).append(record)
 
 
 class ItemRef(NamedTuple):
@@ -300,16 +330,55 @@ class ItemRef(NamedTuple):
     id: int
     sku: str
     unit_precision: int | None
+    unit: str
+
+
+class OrderRefs(NamedTuple):
+    """What an order's postings need of its product, components and warehouses."""
+
+    items: dict[int, ItemRef]
+    #: Where the components come from and where the output goes, by code.
+    warehouse: str
+    output_warehouse: str
+    #: The ids these codes were read for.
+    warehouse_ids: tuple[int, int]
+
+
+_REFS = "_production_refs"
 
 
 def _skus(session: Session, ids: set[int]) -> dict[int, Item]:
     return {item.id: item for item in session.scalars(select(Item).where(Item.id.in_(ids)))}
 
 
-def _item_refs(session: Session, ids: set[int]) -> dict[int, ItemRef]:
-    """SKU and precision of the items, without loading them as ORM objects."""
-    return {row.id: ItemRef(*row) for row in session.execute(
-        select(Item.id, Item.sku, Item.unit_precision).where(Item.id.in_(ids)))}
+def _remember_refs(order: ProductionOrder, refs: OrderRefs) -> None:
+    # A plain attribute of the object, not a column: it lives as long as the object the
+    # transitions of one operation share, and is read again for a new one.
+    setattr(order, _REFS, refs)
+
+
+def _refs(session: Session, order: ProductionOrder) -> OrderRefs:
+    """SKU, precision and unit of the order's product and components and its warehouses'
+    codes: remembered since the order was made or first posted from this object, else
+    read in one query of the items and one of the warehouses."""
+    refs: OrderRefs | None = getattr(order, _REFS, None)
+    wanted = {order.item_id, *(c.item_id for c in order.components)}
+    places = (order.warehouse_id, order.output_warehouse_id or order.warehouse_id)
+    if refs is not None and refs.warehouse_ids == places and wanted <= refs.items.keys():
+        return refs
+    items = {row.id: ItemRef(*row) for row in session.execute(
+        select(Item.id, Item.sku, Item.unit_precision, Item.unit).where(Item.id.in_(wanted)))}
+    codes = dict(session.execute(select(Warehouse.id, Warehouse.code).where(
+        Warehouse.id.in_(places))).all())
+    refs = OrderRefs(items, codes[places[0]], codes[places[1]], places)
+    _remember_refs(order, refs)
+    return refs
+
+
+def _product(session: Session, order: ProductionOrder) -> Item:
+    product = session.get(Item, order.item_id)
+    assert product is not None
+    return product
 
 
 def availability(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
@@ -338,10 +407,9 @@ def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
     """Reserve what the warehouse holds of each component for the order (FIFO items and
     average items alike), in one reservation document; returns the shortages (item, qty
     short)."""
-    items = _item_refs(session, {c.item_id for c in order.components})
-    place = session.get(Warehouse, order.warehouse_id)
-    assert place is not None
-    free = _available(session, [items[c.item_id].sku for c in order.components], place.code)
+    refs = _refs(session, order)
+    items, warehouse = refs.items, refs.warehouse
+    free = _available(session, [items[c.item_id].sku for c in order.components], warehouse)
     lines, taken, shortages = [], [], []
     for component in order.components:
         if component.kind in ("byproduct", "node"):
@@ -349,7 +417,7 @@ def release(session: Session, order: ProductionOrder) -> list[dict[str, Any]]:
         item = items[component.item_id]
         take = min(free.get(item.sku, ZERO), component.qty - component.reserved_qty)
         if take > 0:
-            lines.append(stock.LineSpec(item.sku, place.code, take, holder=order.holder))
+            lines.append(stock.LineSpec(item.sku, warehouse, take, holder=order.holder))
             taken.append((component, take))
             free[item.sku] -= take
         short = component.qty - component.reserved_qty - max(take, ZERO)
@@ -375,10 +443,10 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     """Produce ``qty`` (default: everything left): consume the components for it, write
     off the planned scrap, receive the output (and by-products) at actual cost. One
     transaction; a component short in a FIFO warehouse refuses it all."""
-    product = session.get(Item, order.item_id)
-    assert product is not None
+    refs = _refs(session, order)
+    items, product = refs.items, refs.items[order.item_id]
     left = order.qty - order.qty_done
-    amount = left if qty in (None, "") else _qty(product, qty)
+    amount = left if qty in (None, "") else _qty(_product(session, order), qty)
     if amount > left:
         raise ValidationError(f"qty: {text_of(amount)} is more than the {text_of(left)} "
                               f"{product.unit} left to produce on {order.number}", field="qty")
@@ -387,9 +455,6 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     day = validation.day(on_date, field="date")
     _report_stocked_stages(session, order, on_date)
     stocked = set(order.stocked_stages or [])
-    place = session.get(Warehouse, order.warehouse_id)
-    assert place is not None
-    items = _item_refs(session, {c.item_id for c in order.components})
 
     def at(qty: Decimal, item_id: int) -> Decimal:
         if finishing:
@@ -404,13 +469,14 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     batch = len([p for p in order.postings if p.purpose == "output"]) + 1
     ref = f"{order.number}-{batch}"
     node_value = ZERO
+    pending: list[ProductionPosting] = []  # booked once the receipt is posted too
     if nodes:  # the stocked nodes, issued from stock at the ledger's cost
-        issue_lines, _scrap, consuming = _plan_lines(order, items, place.code, nodes)
+        issue_lines, _scrap, consuming = _plan_lines(order, items, refs.warehouse, nodes)
         node_value = _consume(session, order, issue_lines, [], consuming, items, day,
-                              f"{ref}-N", ("node_issue", "node_scrap"))
-    issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
+                              f"{ref}-N", ("node_issue", "node_scrap"), pending)
+    issue_lines, scrap_lines, consuming = _plan_lines(order, items, refs.warehouse, targets)
     parts_value = _consume(session, order, issue_lines, scrap_lines, consuming, items, day,
-                           ref, ("issue", "scrap"))
+                           ref, ("issue", "scrap"), pending)
     pool = _stage_pool(order)
     stage_value = pool if finishing else (pool * amount / left).quantize(CENT_PART)
     final_ops = [op for op in order.operations if op.stage not in stocked]
@@ -435,17 +501,17 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     byproduct_value = sum((v for _c, _q, v in byproducts), ZERO)
     output_value = batch_value - byproduct_value
     unit_cost = (output_value / amount).quantize(Decimal("0.000001"), ROUND_HALF_EVEN)
-    output = session.get(Warehouse, order.output_warehouse_id or order.warehouse_id)
-    assert output is not None
-    receipt = [stock.LineSpec(product.sku, output.code, amount, unit_cost)]
+    receipt = [stock.LineSpec(product.sku, refs.output_warehouse, amount, unit_cost)]
     for component, share_qty, share_value in byproducts:
-        receipt.append(stock.LineSpec(items[component.item_id].sku, output.code, share_qty,
+        receipt.append(stock.LineSpec(items[component.item_id].sku, refs.output_warehouse,
+                                      share_qty,
                                       (share_value / share_qty).quantize(
                                           Decimal("0.000001"), ROUND_HALF_EVEN)))
         component.consumed_qty += share_qty  # received, for by-products
     posted = stock.post(session, "receipt", receipt, date=day, ref=ref,
                         note=f"production order {order.number}")
     received = posted.moves[0].value
+    order.postings.extend(pending)
     _record(order, "output", posted, amount, received)
     for purpose, value in (("operations", op_value), ("staged", stage_value),
                            ("op_overhead", op_overhead),
@@ -457,7 +523,7 @@ def complete(session: Session, order: ProductionOrder, qty: Any = None,
     order.qty_done = done_after
     order.actual_cost += received
     if finishing:
-        _release_rest(session, order, place.code, items)
+        _release_rest(session, order, refs.warehouse, items)
     reserve_for_sales_line(session, order)
     return {"qty": amount, "value": received, "unit_cost": unit_cost,
             "materials": node_value + parts_value + stage_value, "operations": op_value,
@@ -537,22 +603,24 @@ def reserve_for_sales_line(session: Session, order: ProductionOrder) -> Decimal:
 
 def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.LineSpec],
              scrap_lines: list[stock.LineSpec], consuming: list[tuple[Any, Decimal]],
-             items: Mapping[int, Item | ItemRef], day: Any, ref: str, purposes: tuple[str, str]) -> Decimal:
-    """Post the issue and the scrap write-off; book what each component consumed and
-    its value; return the value consumed."""
+             items: Mapping[int, Item | ItemRef], day: Any, ref: str, purposes: tuple[str, str],
+             pending: list[ProductionPosting] | None = None) -> Decimal:
+    """Post the issue and the scrap write-off (one batch); book what each component
+    consumed and its value; return the value consumed."""
     consumed_value = ZERO
     values: dict[str, Decimal] = {}
-    for purpose, kind, lines in ((purposes[0], "issue", issue_lines),
-                                 (purposes[1], "write_off", scrap_lines)):
-        if not lines:
-            continue
-        posted = stock.post(session, kind, lines, date=day, ref=ref,
-                            note=f"production order {order.number}")
+    batch = [(purpose, stock.DocumentSpec(kind, lines, day, ref,
+                                          f"production order {order.number}"))
+             for purpose, kind, lines in ((purposes[0], "issue", issue_lines),
+                                          (purposes[1], "write_off", scrap_lines)) if lines]
+    posted_documents = stock.post_many(session, [spec for _purpose, spec in batch]) \
+        if batch else []
+    for (purpose, _spec), posted in zip(batch, posted_documents, strict=True):
         value = -sum((move.value for move in posted.moves), ZERO)
         for move in posted.moves:
             values[move.item] = values.get(move.item, ZERO) - move.value
         consumed_value += value
-        _record(order, purpose, posted, value=value)
+        _record(order, purpose, posted, value=value, pending=pending)
     _write_components(session, [(component, {
         "consumed_qty": component.consumed_qty + take,
         "reserved_qty": max(component.reserved_qty - take, ZERO),
@@ -631,13 +699,12 @@ def report_stage(session: Session, order: ProductionOrder, stage: Any,
     if number != expected:
         raise Conflict(f"stage: report stage {expected} of {order.number} before stage "
                        f"{number}", field="stage")
-    items = _item_refs(session, {c.item_id for c in order.components})
-    place = session.get(Warehouse, order.warehouse_id)
-    assert place is not None
+    refs = _refs(session, order)
+    items = refs.items
     targets = {c.id: (c.qty, c.scrap_qty) for c in order.components
                if c.stage == number and c.kind == "component"}
     before = {c.id: c.consumed_value for c in order.components}
-    issue_lines, scrap_lines, consuming = _plan_lines(order, items, place.code, targets)
+    issue_lines, scrap_lines, consuming = _plan_lines(order, items, refs.warehouse, targets)
     day = validation.day(on_date, field="date")
     ref = f"{order.number}-S{number}"
     value = _consume(session, order, issue_lines, scrap_lines, consuming, items, day, ref,
@@ -653,7 +720,7 @@ def report_stage(session: Session, order: ProductionOrder, stage: Any,
                               if p.node_item_id == c.item_id and p.stage == number), ZERO)
                    for c in order.components if c.kind == "node" and c.stage == number}
         _receive_nodes(session, order, weights, value + labour + overhead, items,
-                       place.code, day, ref)
+                       refs.warehouse, day, ref)
     _amount(order, "stage_overhead", overhead, number)
     order.stages_done += 1
     return {"stage": number, "value": value}
@@ -716,15 +783,13 @@ def _release_rest(session: Session, order: ProductionOrder, warehouse: str,
 
 def cancel(session: Session, order: ProductionOrder) -> None:
     """Reverse every posting of the order (newest first) and release its reservations."""
-    place = session.get(Warehouse, order.warehouse_id)
-    assert place is not None
     for posting in reversed(order.postings):
         if posting.purpose in AMOUNT_PURPOSES or posting.reversal_document_id:
             continue
         reversal = stock.cancel(session, posting.stock_document_id)
         posting.reversal_document_id = reversal.id
-    items = _skus(session, {c.item_id for c in order.components})
-    _release_rest(session, order, place.code, items)
+    refs = _refs(session, order)
+    _release_rest(session, order, refs.warehouse, refs.items)
     for component in order.components:
         component.consumed_qty = ZERO
         component.consumed_value = ZERO

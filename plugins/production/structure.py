@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, event, insert, select, update
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
 
 from ordercraft.plugins.production.models import Bom, BomLine, ProductionCounter
 from ordercraft.plugins.production.units import factor
@@ -170,9 +171,7 @@ class StructureReader:
     def load_items(self, item_ids: Iterable[int]) -> None:
         wanted = sorted({i for i in item_ids if i not in self.items})
         for batch in chunks(wanted):
-            for row in self.session.execute(
-                    select(Item.id, Item.sku, Item.name, Item.unit, Item.kind,
-                           Item.unit_precision).where(Item.id.in_(batch))):
+            for row in self.session.execute(_items_by_id(), {"ids": list(batch)}):
                 self.items[row.id] = ItemInfo(row.id, row.sku, row.name, row.unit, row.kind,
                                               row.unit_precision or 0)
 
@@ -215,6 +214,14 @@ class StructureReader:
         return self.lines[item_id]
 
 
+@cache
+def _items_by_id() -> Any:
+    """Built once: every order reads its tree's items with it (one statement object,
+    whose cache key SQLAlchemy works out once)."""
+    return select(Item.id, Item.sku, Item.name, Item.unit, Item.kind,
+                  Item.unit_precision).where(Item.id.in_(bindparam("ids", expanding=True)))
+
+
 #: A tree's BOMs and lines by item (the item without a BOM: ``None`` and no lines).
 Tree = dict[int, tuple[BomHead | None, tuple[StructureLine, ...]]]
 STAMP = "structure"
@@ -223,13 +230,16 @@ STAMP = "structure"
 class TreeCache:
     """The product trees this process has read, by database, structure stamp, product and
     day. The stamp is a random number the site's row ``structure`` of
-    ``production_counters`` takes whenever a BOM or a BOM line is written (by any process:
-    every ORM flush and every ``session.execute`` of an INSERT, UPDATE or DELETE construct
-    on those tables sets it, in the writing transaction; raw SQL text written to them must
-    call :func:`touch_structure`); a tree read under one stamp is valid
-    while the site still has it. A site without the row (no BOM written since it was
-    added) is not cached. Items (SKU, unit, precision) are not cached: they are read
-    each time, in one query."""
+    ``production_counters`` takes whenever a BOM or a BOM line is written, by any
+    process, in the writing transaction: :func:`~ordercraft.plugins.production.boms.add_bom`
+    (every BOM the CLI, the API, the editor, the import and the demo write) calls
+    :func:`touch_structure`, and so must any other code that writes those tables. The
+    invalidation is explicit rather than an event on every session of the process: it
+    concerns this site's BOMs only and holds whichever session factory wrote them. A tree
+    read under one stamp is valid while the site still has it; a stamp rolled back with
+    its transaction is never drawn again. A site without the row (no BOM written since
+    it was added) is not cached. Items (SKU, unit, precision) are not cached: they are
+    read each time, in one query."""
 
     SIZE = 256
 
@@ -272,7 +282,6 @@ class TreeCache:
 
 
 TREES = TreeCache()
-_STRUCTURE_TABLES = frozenset({Bom.__tablename__, BomLine.__tablename__})
 
 
 def touch_structure(session: Session) -> None:
@@ -284,23 +293,6 @@ def touch_structure(session: Session) -> None:
     if connection.execute(update(counters).where(counters.c.name == STAMP).values(
             value=value)).rowcount == 0:
         connection.execute(insert(counters).values(name=STAMP, value=value))
-
-
-@event.listens_for(Session, "before_flush")
-def _structure_flushed(session: Session, _context: Any, _instances: Any) -> None:
-    for objects in (session.new, session.dirty, session.deleted):
-        if any(isinstance(obj, (Bom, BomLine)) for obj in objects):
-            touch_structure(session)
-            return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _structure_written(state: ORMExecuteState) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _STRUCTURE_TABLES:
-        touch_structure(state.session)
 
 
 @dataclass(frozen=True)

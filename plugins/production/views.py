@@ -164,26 +164,46 @@ def _save_edited(session: Any, sku: str, body: dict[str, Any]) -> None:
 @bp.post("/boms/<sku>/preview")
 @permission_required("bom.write")
 def preview_bom(sku: str):
-    """The planned cost with the editor's quantities, as the cost table's HTML: the
-    version is saved in a savepoint, costed, and rolled back (nothing is kept)."""
-    from ordercraft.plugins.production.boms import active_bom, bom_dict
+    """The BOM page's content with the editor's quantities (its tree and planned cost;
+    the editor's script swaps those two in): the version is saved in a savepoint,
+    exploded, costed, and rolled back (nothing is kept). A refused quantity gives the
+    saved tree and the error in place of the cost."""
+    from ordercraft.plugins.production.boms import active_bom, bom_dict, explosion
     from ordercraft.plugins.production.costing import plan_cost
 
     session = request_session()
     body = bom_dict(session, active_bom(session, sku))
-    cost, error = None, None
+    qty = request.form.get("cost_qty", "1").strip() or "1"
+    method = request.form.get("cost_method", "rolled")
+    cost, error, rows = None, None, None
     savepoint = session.begin_nested()
     try:
         _save_edited(session, sku, body)
-        cost = plan_cost(session, sku, method=request.form.get("cost_method", "rolled"),
-                         qty=request.form.get("cost_qty", "1").strip() or "1")
+        rows = explosion(session, sku, qty)
+        cost = plan_cost(session, sku, method=method, qty=qty)
     except OrdercraftError as exc:
         if exc.http_status == 403:
             raise
         error = exc.message
     finally:
         savepoint.rollback()
-    return render_template("production/_bom_cost.html", cost=cost, error=error)
+    if rows is None:  # the edit is refused: the saved tree stays
+        try:
+            rows = explosion(session, sku, qty)
+        except OrdercraftError:
+            rows = []
+    return _page_content("production/bom.html", body=body, qty=qty, method=method, rows=rows,
+                         cost=cost, error=error)
+
+
+def _page_content(template: str, **context: Any) -> str:
+    """A page's ``content`` block alone (no layout around it): what a script fetches to
+    swap parts of the page in."""
+    from flask import current_app
+
+    current_app.update_template_context(context)
+    page = current_app.jinja_env.get_template(template)
+    return "".join(page.blocks["content"](page.new_context(context)))
 
 
 @bp.get("/load")

@@ -46,8 +46,13 @@ def test_bom_editor_and_production_order_page(page, live_server, login, screensh
     # 0.5 h at 60.00 = 90.00 + 25 % overhead 22.50
     assert page.inner_text("#cost-total") == "159.50"
     screenshot(page, "production-01-bom-editor")
+    page.evaluate("window.editorLoadedOnce = true")  # a reload would lose it
     page.fill("input[name='qty.2']", "3")  # 3 of P2 a robot: + 4 x 4.50
     expect(page.locator("#cost-total")).to_have_text("177.50")  # no reload: the preview
+    assert page.evaluate("window.editorLoadedOnce === true")
+    # the tree follows too: the part's own row (the last) needs 3 a robot, 6 for two
+    expect(tree.nth(3).locator("td.num").first).to_have_text("6")
+    assert page.input_value("input[name='qty.2']") == "3"  # typed, not saved yet
     assert page.inner_text("#per-unit") == "88.75"
     screenshot(page, "production-02-bom-editor-live-cost")
     page.click("button:has-text('Save quantities')")

@@ -28,9 +28,9 @@ from ordercraft.web.pages import (
 bp = Blueprint("items", __name__)
 
 ITEM_FORM = ("sku", "name", "kind", "group", "unit", "unit_precision", "valuation", "price",
-             "description", "active")
+             "standard_cost", "description", "active")
 ITEM_COLUMNS = ["id", "sku", "name", "kind", "group", "unit", "unit_precision", "valuation",
-                "price", "active", "description", "created_at", "updated_at"]
+                "price", "standard_cost", "active", "description", "created_at", "updated_at"]
 
 
 def _can(permission: str) -> bool:

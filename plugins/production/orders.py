@@ -47,7 +47,7 @@ from ordercraft.plugins.production.structure import (
 from ordercraft.sdk import stock, validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
 from ordercraft.sdk.models import Item, Warehouse
-from ordercraft.sdk.permissions import require_session_permission
+from ordercraft.sdk.permissions import granted, require_session_permission
 from ordercraft.sdk.queries import Page, page_bounds
 
 ZERO = Decimal(0)
@@ -559,21 +559,6 @@ def _stage_pool(order: ProductionOrder) -> Decimal:
 STAGE_PURPOSES = ("stage_issue", "stage_scrap")
 
 
-class _ActingForProduction:
-    """The acting user, holding for the reservation that follows a completion the rights
-    a storekeeper may lack (``order.write``): the completion itself was checked."""
-
-    def __init__(self, user: Any) -> None:
-        self._user = user
-
-    @property
-    def permissions(self) -> frozenset[str]:
-        return frozenset(self._user.permissions) | {"order.write", "stock.read", "stock.post"}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._user, name)
-
-
 def reserve_for_sales_line(session: Session, order: ProductionOrder) -> Decimal:
     """An order made for a customer order's line (from its shortage): what was produced is
     reserved for that order at once (sales' service ``demand``, ``reserve_for_line``).
@@ -589,16 +574,13 @@ def reserve_for_sales_line(session: Session, order: ProductionOrder) -> Decimal:
     except PluginError:
         return ZERO
     session.flush()
-    user = session.info.get("user")
-    if user is not None:
-        session.info["user"] = _ActingForProduction(user)
+    # the completion was checked; a storekeeper may lack the order's rights
     try:
-        with session.begin_nested():
+        with granted(session, "order.write", "stock.read", "stock.post"), \
+                session.begin_nested():
             return Decimal(demand.reserve_for_line(session, order.sales_line_id))
     except (Conflict, NotFound):
         return ZERO  # the customer order was shipped, closed or cancelled meanwhile
-    finally:
-        session.info["user"] = user
 
 
 def _consume(session: Session, order: ProductionOrder, issue_lines: list[stock.LineSpec],

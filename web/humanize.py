@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask, g
 
+from ordercraft.core.i18n import SOURCE_LANGUAGE, current_locale, gettext
+
 #: Verbs whose past tense is not the regular one (or doubles its last letter).
 _IRREGULAR = {"send": "sent", "ship": "shipped", "cancel": "cancelled", "win": "won",
               "lose": "lost", "put": "put", "begin": "began", "stop": "stopped",
@@ -49,12 +51,26 @@ def timeline_text(entry: Mapping[str, Any], noun: str | None = None) -> str:
     if match is None:
         return text
     data = entry.get("data") or {}
+    if current_locale() != SOURCE_LANGUAGE:
+        return _translated_transition(match.group("title"), match.group("rest"),
+                                      data.get("reason"))
     name = str(data.get("transition") or match.group("title"))
     done = past_tense(name)
     if noun:
         what = noun.replace("_", " ")
         done = f"{done} the {what}" if " " not in done else f"{done} of the {what}"
     return f"{done} ({match.group('rest')})"
+
+
+def _translated_transition(title: str, rest: str, reason: Any) -> str:
+    """A stored transition line in the reader's language: the English past tense cannot be
+    translated word by word, so the line names the transition as its button does,
+    ``Confirmer (brouillon → confirmée)``; the titles recorded are the catalogue's msgids."""
+    suffix = f" ({reason})" if reason and rest.endswith(f" ({reason})") else ""
+    source, _, target = rest[:len(rest) - len(suffix)].partition(" → ")
+    words = {key: gettext(text.strip()) if text.strip() else text
+             for key, text in (("transition", title), ("source", source), ("target", target))}
+    return gettext("%(transition)s (%(source)s → %(target)s)", **words) + suffix
 
 
 def people_names(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:

@@ -31,20 +31,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
 OPEN_STATES = ["confirmed", "in_production", "reserved", "partially_shipped"]
 STATES = [
-    State("draft", initial=True),
-    State("confirmed"),
-    State("in_production", label="in production"),
-    State("reserved"),
-    State("partially_shipped", label="partly shipped"),
-    State("shipped"),
-    State("invoiced"),
-    State("paid"),
-    State("closed", final=True),
-    State("cancelled", final=True),
+    State("draft", initial=True, label=N_("draft")),
+    State("confirmed", label=N_("confirmed")),
+    State("in_production", label=N_("in production")),
+    State("reserved", label=N_("reserved")),
+    State("partially_shipped", label=N_("partly shipped")),
+    State("shipped", label=N_("shipped")),
+    State("invoiced", label=N_("invoiced")),
+    State("paid", label=N_("paid")),
+    State("closed", final=True, label=N_("closed")),
+    State("cancelled", final=True, label=N_("cancelled")),
 ]
 
 
@@ -145,25 +146,25 @@ def order_machine() -> StateMachine:
         # Each transition names its own permission (a storekeeper ships without order.write).
         read_permission="order.read", record_area="order",
         transitions=[
-            Transition("confirm", "draft", "confirmed", permission="order.confirm",
+            Transition("confirm", "draft", "confirmed", label=N_("Confirm"), permission="order.confirm",
                        guards=[has_lines], actions=[reserve_and_report], style="primary"),
             Transition("start_production", ["confirmed", "reserved"], "in_production",
-                       label="Start production", permission="order.write"),
+                       label=N_("Start production"), permission="order.write"),
             Transition("reserve", ["confirmed", "in_production"], "reserved",
-                       label="Reserve stock", permission="order.write",
+                       label=N_("Reserve stock"), permission="order.write",
                        guards=[stock_covers_the_rest], actions=[reserve_rest]),
-            Transition("ship", shippable, "shipped", label="Ship everything",
+            Transition("ship", shippable, "shipped", label=N_("Ship everything"),
                        permission="order.ship", guards=[shipment_finishes], actions=[ship],
                        style="primary"),
-            Transition("ship_part", shippable, "partially_shipped", label="Ship part",
+            Transition("ship_part", shippable, "partially_shipped", label=N_("Ship part"),
                        permission="order.ship", guards=[shipment_is_partial], actions=[ship]),
-            Transition("invoice", "shipped", "invoiced", label="Invoice",
+            Transition("invoice", "shipped", "invoiced", label=N_("Invoice"),
                        permission="order.write", actions=[mark_invoiced]),
-            Transition("pay", "invoiced", "paid", label="Record payment",
+            Transition("pay", "invoiced", "paid", label=N_("Record payment"),
                        permission="order.write", actions=[mark_paid]),
-            Transition("close", "paid", "closed", permission="order.write"),
+            Transition("close", "paid", "closed", label=N_("Close"), permission="order.write"),
             Transition("cancel", ["draft", *OPEN_STATES, "shipped"], "cancelled",
-                       label="Cancel order", permission="order.write", requires_reason=True,
+                       label=N_("Cancel order"), permission="order.write", requires_reason=True,
                        actions=[undo_stock], style="danger"),
         ])
 
@@ -232,14 +233,14 @@ def invoice_machine() -> StateMachine:
         document_type="invoice", model=Invoice, label="invoice", title_field="number",
         read_permission="invoice.read",
         fields=["paid_amount"], page_endpoint=None, states=[
-            State("issued", initial=True), State("partially_paid", label="partly paid"),
-            State("paid", final=True), State("cancelled", final=True)],
+            State("issued", initial=True, label=N_("issued")), State("partially_paid", label=N_("partly paid")),
+            State("paid", final=True, label=N_("paid")), State("cancelled", final=True, label=N_("cancelled"))],
         transitions=[
-            Transition("pay_part", "issued", "partially_paid", label="Partly paid",
+            Transition("pay_part", "issued", "partially_paid", label=N_("Partly paid"),
                        permission="payment.write", guards=[money_settles_part]),
-            Transition("pay", ["issued", "partially_paid"], "paid", label="Paid",
+            Transition("pay", ["issued", "partially_paid"], "paid", label=N_("Paid"),
                        permission="payment.write", guards=[money_settles_all]),
-            Transition("cancel", "issued", "cancelled", label="Cancel invoice",
+            Transition("cancel", "issued", "cancelled", label=N_("Cancel invoice"),
                        permission="invoice.write", requires_reason=True,
                        guards=[nothing_allocated], actions=[close_invoice], style="danger"),
         ])

@@ -75,11 +75,13 @@ def add_stock_reports(registry: ReportRegistry) -> None:
         choices=("warehouse-group", "warehouse", "item-group", "item"),
         permission="stock.read",
         description=N_("What the stock was worth at the end of a day, as the ledger values "
-                    "it, per warehouse and item group (the item's catalogue group)."))
+                       "it, per warehouse and item group (the item's catalogue group)."))
     registry.add("slow_moving", N_("Slow-moving stock"), slow_moving, columns=[
-        Column("warehouse", N_("Warehouse")), Column("item", N_("Item")), Column("group", N_("Item group")),
-        Column("qty", N_("On hand"), "quantity"), Column("value", N_("Value"), "money", total=True),
-        Column("last_out", N_("Last issue"), "date"), Column("idle_days", N_("Days idle"), "count")],
+        Column("warehouse", N_("Warehouse")), Column("item", N_("Item")),
+        Column("group", N_("Item group")), Column("qty", N_("On hand"), "quantity"),
+        Column("value", N_("Value"), "money", total=True),
+        Column("last_out", N_("Last issue"), "date"),
+        Column("idle_days", N_("Days idle"), "count")],
         filters=("on", "days", "warehouse"), defaults={"days": 90}, permission="stock.read",
         description=N_("Stock on hand that has not gone out for the given number of days "
-                    "(default 90), or never."))
+                       "(default 90), or never."))

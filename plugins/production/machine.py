@@ -24,11 +24,11 @@ from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
 STATES = [
-    State("draft", initial=True, label=N_("draft")),
-    State("released", label=N_("released")),
-    State("in_progress", label=N_("in progress")),
-    State("done", label=N_("done")),
-    State("cancelled", final=True, label=N_("cancelled")),
+    State("draft", N_("draft"), initial=True),
+    State("released", N_("released")),
+    State("in_progress", N_("in progress")),
+    State("done", N_("done")),
+    State("cancelled", N_("cancelled"), final=True),
 ]
 
 
@@ -115,7 +115,8 @@ def production_order_machine() -> StateMachine:
         title_field="number", page_endpoint="production.order", states=STATES,
         read_permission="production.read",
         transitions=[
-            Transition("release", "draft", "released", label=N_("Release"), permission="production.write",
+            Transition("release", "draft", "released", label=N_("Release"),
+                       permission="production.write",
                        actions=[release_components], style="primary"),
             Transition("produce", ["released", "in_progress"], "in_progress",
                        label=N_("Report part produced"), permission="production.write",

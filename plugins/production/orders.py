@@ -990,11 +990,12 @@ def register_reports(registry: Any) -> None:
 
     registry.add("production_variance", N_("Production output and variance"), rows, columns=[
         ("item", N_("Product"), "text", False), ("orders", N_("Orders done"), "count", True),
-        ("qty", N_("Quantity made"), "quantity", False), ("planned", N_("Planned cost"), "money", True),
+        ("qty", N_("Quantity made"), "quantity", False),
+        ("planned", N_("Planned cost"), "money", True),
         ("actual", N_("Actual cost"), "money", True), ("variance", N_("Variance"), "money", True)],
         permission="production.read",
         description=N_("What production made per product, and what it cost against the plan "
-                    "(positive variance: it cost more)."))
+                       "(positive variance: it cost more)."))
 
 
 def calculation_lines(session: Session, lines: list[Any], qty: Decimal

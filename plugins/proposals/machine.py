@@ -24,10 +24,11 @@ from __future__ import annotations
 from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
-STATES = [State("draft", initial=True, label=N_("draft")), State("approval", label=N_("awaiting approval")),
-          State("approved", label=N_("discount approved")), State("sent", label=N_("sent")),
-          State("accepted", final=True, label=N_("accepted")), State("declined", final=True, label=N_("declined")),
-          State("expired", final=True, label=N_("expired"))]
+STATES = [State("draft", N_("draft"), initial=True), State("approval", N_("awaiting approval")),
+          State("approved", N_("discount approved")), State("sent", N_("sent")),
+          State("accepted", N_("accepted"), final=True),
+          State("declined", N_("declined"), final=True),
+          State("expired", N_("expired"), final=True)]
 
 
 def _pct(value: object) -> str:

@@ -28,13 +28,13 @@ from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionC
 RECEIVABLE = ["sent", "confirmed", "partially_received"]
 OPEN_STATES = ["draft", "sent", "confirmed", "partially_received"]
 STATES = [
-    State("draft", initial=True, label=N_("draft")),
-    State("sent", label=N_("sent")),
-    State("confirmed", label=N_("confirmed")),
-    State("partially_received", label=N_("partially received")),
-    State("received", label=N_("received")),
-    State("closed", final=True, label=N_("closed")),
-    State("cancelled", final=True, label=N_("cancelled")),
+    State("draft", N_("draft"), initial=True),
+    State("sent", N_("sent")),
+    State("confirmed", N_("confirmed")),
+    State("partially_received", N_("partially received")),
+    State("received", N_("received")),
+    State("closed", N_("closed"), final=True),
+    State("cancelled", N_("cancelled"), final=True),
 ]
 
 

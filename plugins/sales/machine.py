@@ -36,16 +36,16 @@ from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionC
 
 OPEN_STATES = ["confirmed", "in_production", "reserved", "partially_shipped"]
 STATES = [
-    State("draft", initial=True, label=N_("draft")),
-    State("confirmed", label=N_("confirmed")),
-    State("in_production", label=N_("in production")),
-    State("reserved", label=N_("reserved")),
-    State("partially_shipped", label=N_("partly shipped")),
-    State("shipped", label=N_("shipped")),
-    State("invoiced", label=N_("invoiced")),
-    State("paid", label=N_("paid")),
-    State("closed", final=True, label=N_("closed")),
-    State("cancelled", final=True, label=N_("cancelled")),
+    State("draft", N_("draft"), initial=True),
+    State("confirmed", N_("confirmed")),
+    State("in_production", N_("in production")),
+    State("reserved", N_("reserved")),
+    State("partially_shipped", N_("partly shipped")),
+    State("shipped", N_("shipped")),
+    State("invoiced", N_("invoiced")),
+    State("paid", N_("paid")),
+    State("closed", N_("closed"), final=True),
+    State("cancelled", N_("cancelled"), final=True),
 ]
 
 
@@ -146,7 +146,8 @@ def order_machine() -> StateMachine:
         # Each transition names its own permission (a storekeeper ships without order.write).
         read_permission="order.read", record_area="order",
         transitions=[
-            Transition("confirm", "draft", "confirmed", label=N_("Confirm"), permission="order.confirm",
+            Transition("confirm", "draft", "confirmed", label=N_("Confirm"),
+                       permission="order.confirm",
                        guards=[has_lines], actions=[reserve_and_report], style="primary"),
             Transition("start_production", ["confirmed", "reserved"], "in_production",
                        label=N_("Start production"), permission="order.write"),
@@ -233,8 +234,9 @@ def invoice_machine() -> StateMachine:
         document_type="invoice", model=Invoice, label="invoice", title_field="number",
         read_permission="invoice.read",
         fields=["paid_amount"], page_endpoint=None, states=[
-            State("issued", initial=True, label=N_("issued")), State("partially_paid", label=N_("partly paid")),
-            State("paid", final=True, label=N_("paid")), State("cancelled", final=True, label=N_("cancelled"))],
+            State("issued", N_("issued"), initial=True),
+            State("partially_paid", N_("partly paid")), State("paid", N_("paid"), final=True),
+            State("cancelled", N_("cancelled"), final=True)],
         transitions=[
             Transition("pay_part", "issued", "partially_paid", label=N_("Partly paid"),
                        permission="payment.write", guards=[money_settles_part]),

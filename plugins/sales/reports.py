@@ -183,28 +183,29 @@ def receivable_rows(session: Any, filters: Mapping[str, Any]) -> list[dict[str, 
 def register(registry: Any) -> None:
     """analysis' hook ``register_reports``: sales' reports."""
     money = [("revenue", N_("Revenue"), "money", True), ("cost", N_("Cost"), "money", True),
-             ("margin", N_("Gross margin"), "money", True), ("margin_pct", N_("Margin %"), "percent",
-                                                         False)]
+             ("margin", N_("Gross margin"), "money", True),
+             ("margin_pct", N_("Margin %"), "percent", False)]
     registry.add("sales", N_("Sales"), sales_rows, columns=[
         ("key", N_("Month / client / item / manager / group / warehouse"), "text", False),
         ("qty", N_("Quantity"), "quantity", False), ("lines", N_("Lines shipped"), "count", True),
         *money], filters=("from", "to", "by", "client", "warehouse"), choices=SALES_BY,
         description=N_("Shipped sales over a period (default: this year) by month, client, "
-                    "item, manager, item group or warehouse."))
+                       "item, manager, item group or warehouse."))
     registry.add("gross_margin", N_("Gross margin"), margin_rows, columns=[
         ("key", N_("Item / client / manager / group"), "text", False),
         ("qty", N_("Quantity"), "quantity", False), *money],
         filters=("from", "to", "by", "client", "warehouse"), choices=MARGIN_BY,
         description=N_("Revenue minus the ledger's cost (FIFO or average) of what was "
-                    "shipped, highest margin first."))
+                       "shipped, highest margin first."))
     registry.add("backlog", N_("Order backlog"), backlog_rows, columns=[
         ("order", N_("Order"), "text", False), ("client", N_("Client"), "text", False),
         ("manager", N_("Manager"), "text", False), ("order_date", N_("Ordered"), "date", False),
         ("due_date", N_("Due"), "date", False), ("state", N_("State"), "text", False),
-        ("amount", N_("Still to ship"), "money", True), ("days_late", N_("Days late"), "count", False)],
+        ("amount", N_("Still to ship"), "money", True),
+        ("days_late", N_("Days late"), "count", False)],
         filters=("on", "client", "warehouse"), permission="order.read",
         description=N_("Confirmed orders not shipped in full, with the net amount still to "
-                    "ship."))
+                       "ship."))
     registry.add("shortages", N_("Shortages"), shortage_rows, columns=[
         ("order", N_("Order"), "text", False), ("item", N_("Item"), "text", False),
         ("open", N_("Open"), "quantity", False), ("reserved", N_("Reserved"), "quantity", False),
@@ -212,8 +213,10 @@ def register(registry: Any) -> None:
                                                   False),
         ("due_date", N_("Due"), "date", False)], permission="order.read",
         description=N_("Open order lines that confirmation found short."))
-    buckets = [("current", N_("Not due"), "money", True), ("1_30", N_("1-30 days"), "money", True),
-               ("31_60", N_("31-60 days"), "money", True), ("61_90", N_("61-90 days"), "money", True),
+    buckets = [("current", N_("Not due"), "money", True),
+               ("1_30", N_("1-30 days"), "money", True),
+               ("31_60", N_("31-60 days"), "money", True),
+               ("61_90", N_("61-90 days"), "money", True),
                ("over_90", N_("Over 90 days"), "money", True)]
     registry.add("receivables", N_("Receivables aging"), receivable_rows, columns=[
         ("client", N_("Client"), "text", False), ("invoices", N_("Open invoices"), "count", True),

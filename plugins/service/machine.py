@@ -16,8 +16,9 @@ from __future__ import annotations
 from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
-STATES = [State("new", initial=True, label=N_("new")), State("accepted", label=N_("accepted")), State("in_work", label=N_("in work")),
-          State("resolved", label=N_("resolved")), State("closed", final=True, label=N_("closed")), State("rejected", final=True, label=N_("rejected"))]
+STATES = [State("new", N_("new"), initial=True), State("accepted", N_("accepted")),
+          State("in_work", N_("in work")), State("resolved", N_("resolved")),
+          State("closed", N_("closed"), final=True), State("rejected", N_("rejected"), final=True)]
 
 
 def _finish_open_tasks(ctx: TransitionContext) -> None:
@@ -55,9 +56,10 @@ def complaint_machine() -> StateMachine:
         page_endpoint="service.complaint", read_permission="complaint.read",
         write_permission="complaint.write", states=STATES,
         transitions=[
-            Transition("accept", "new", "accepted", label=N_("Accept"), permission=write, actions=[responded],
+            Transition("accept", "new", "accepted", label=N_("Accept"), permission=write,
+                       actions=[responded], style="primary"),
+            Transition("start", "accepted", "in_work", label=N_("Start"), permission=write,
                        style="primary"),
-            Transition("start", "accepted", "in_work", label=N_("Start"), permission=write, style="primary"),
             Transition("resolve", ["accepted", "in_work"], "resolved", label=N_("Resolve"),
                        permission=write,
                        actions=[resolved], style="primary"),

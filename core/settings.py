@@ -182,6 +182,12 @@ def _currency(value: str) -> str:
 
 def register_core(registry: SettingRegistry) -> None:
     from ordercraft.core.calendar import DEFAULT_WORKING_DAYS, parse_holidays, parse_working_days
+    from ordercraft.core.formatting import (
+        DEFAULT_LANGUAGE,
+        DEFAULT_TIME_ZONE,
+        LANGUAGES,
+        parse_time_zone,
+    )
     from ordercraft.core.printing import COMPANY_FIELDS, TEMPLATES_DIR_SETTING
 
     registry.current_plugin = "core"
@@ -220,6 +226,13 @@ def register_core(registry: SettingRegistry) -> None:
     registry.setting("default_currency", "str", "EUR", "Default currency",
                      "The company's currency (ISO 4217 code such as EUR or USD).",
                      check=_currency)
+    registry.setting("default_language", "choice", DEFAULT_LANGUAGE, "Default language",
+                     "The language of the interface, print forms and mails for users who "
+                     "chose none.", choices=LANGUAGES)
+    registry.setting("default_time_zone", "str", DEFAULT_TIME_ZONE, "Default time zone",
+                     "The IANA time zone (Europe/Paris, Asia/Jakarta) dates are shown in for "
+                     "users who chose none, and on print forms and mails.",
+                     check=lambda value: parse_time_zone(value, field=""))
     registry.setting("working_days", "str", DEFAULT_WORKING_DAYS, "Working days",
                      "Weekdays the company works (mon,tue,wed,thu,fri); deadlines and "
                      "planning count in them.", check=parse_working_days)

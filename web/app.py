@@ -16,7 +16,18 @@ from werkzeug.routing import IntegerConverter
 
 from ordercraft.core.platform import Platform
 from ordercraft.core.secret_key import site_secret_key
-from ordercraft.web import auth, csrf, errors, header, humanize, menu, pages, sections, security
+from ordercraft.web import (
+    auth,
+    csrf,
+    errors,
+    formatting,
+    header,
+    humanize,
+    menu,
+    pages,
+    sections,
+    security,
+)
 from ordercraft.web.extension import OrdercraftExtension, register_plugin_blueprints
 from ordercraft.web.json_provider import BoundedJSONProvider
 from ordercraft.web.testing import OrdercraftTestClient
@@ -82,6 +93,7 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     header.init_app(app)
     sections.init_app(app)
     pages.init_app(app)
+    formatting.init_app(app)
     humanize.init_app(app)
     errors.init_app(app)
     for target in CORE_BLUEPRINTS:

@@ -17,8 +17,10 @@ Templates are looked up in this order, the first file found wins:
    which carries the print CSS (A4 pages, margins, page breaks).
 
 Templates run in Jinja's sandbox with autoescaping, so a site's template cannot reach
-Python internals, and get the filters ``money`` (``1,450.00``), ``qty`` (``2.5``),
-``percent`` (``12.5%``) and ``day`` (``2024-03-05``), plus ``company`` (the site
+Python internals, and get the filters ``money(currency)`` (``€1,450.00``; the site's currency when none is
+given), ``date`` (``Mar 5, 2024``), ``datetime`` (in the site's time zone), ``when``,
+``number``, ``qty`` (``2.5``), ``percent`` (``12.5%``) and ``day`` (a date or a moment,
+for older templates), all in the site's ``default_language``, plus ``company`` (the site
 settings ``company_*``: name, address, tax_id, registration_no, bank_details, phone,
 email) and ``printed_at``. PDF comes from WeasyPrint, imported only when a PDF is made.
 """
@@ -271,13 +273,13 @@ def set_company_logo(session: Session, data: bytes | None) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
-def money(value: Any) -> str:
-    """``Decimal("1450")`` -> ``"1,450.00"``: at least cents, never rounded away."""
-    if value is None or value == "":
-        return ""
-    number = Decimal(value)
-    places = max(2, -number.normalize().as_tuple().exponent)  # type: ignore[operator]
-    return f"{number:,.{places}f}"
+def money(value: Any, currency: Any = None, exact: bool = False) -> str:
+    """``Decimal("1450"), "EUR"`` -> ``"€1,450.00"`` in the reader's locale (the site's
+    on print forms and mails), rounded to the currency's minor unit (``exact=True``: every
+    decimal kept); without a currency, the site's ``default_currency``."""
+    from ordercraft.core.formatting import current_display, format_money
+
+    return format_money(value, currency, current_display(), exact)
 
 
 def qty(value: Any) -> str:
@@ -292,11 +294,23 @@ def percent(value: Any) -> str:
 
 
 def day(value: Any) -> str:
+    """A date (``Mar 5, 2024``), or a moment in the site's time zone with its time: what
+    ``date`` and ``datetime`` show, for templates written before those filters."""
+    from ordercraft.core.formatting import current_display, format_date, format_datetime
+
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return format_datetime(value, current_display())
     if isinstance(value, date):
-        return value.isoformat()
+        return format_date(value, current_display())
     return "" if value is None else str(value)
+
+
+def template_filters() -> dict[str, Any]:
+    """The filters of print forms and mails (the site is the reader: see
+    :func:`ordercraft.core.formatting.displaying`)."""
+    from ordercraft.core.formatting import print_filters
+
+    return {**print_filters(), "money": money, "qty": qty, "percent": percent, "day": day}
 
 
 _environments: dict[tuple[str, ...], Environment] = {}
@@ -314,7 +328,7 @@ def environment(folders: list[str]) -> Environment:
                                      autoescape=select_autoescape(default=True),
                                      undefined=StrictUndefined, auto_reload=True,
                                      trim_blocks=True, lstrip_blocks=True)
-        found.filters.update(money=money, qty=qty, percent=percent, day=day)
+        found.filters.update(template_filters())
         _environments[key] = found
     return found
 
@@ -345,6 +359,7 @@ def render_html(session: Session, document_type: str, name: str, document: Any, 
 
     from ordercraft.core.db import utcnow
     from ordercraft.core.errors import ValidationError
+    from ordercraft.core.formatting import displaying, site_display
 
     registry = session_forms(session)
     form = registry.form(document_type, name)
@@ -355,7 +370,8 @@ def render_html(session: Session, document_type: str, name: str, document: Any, 
     values["links"] = list(links or [])
     try:
         template = environment(template_folders(session, registry)).get_template(form.template)
-        return template.render(**values)
+        with displaying(site_display(session)):
+            return template.render(**values)
     except TemplateError as exc:
         # A site's own template may be wrong; say which file and where, never a traceback.
         source = template_source(session, form)

@@ -12,8 +12,9 @@ A mail template ``NAME`` (``notifications/task_reminder``) is up to three files:
 3. the core's folder (``core/mail/mail_templates``: ``mail/base.html`` and the platform's own
    mails, such as ``mail/test``).
 
-Templates run in Jinja's sandbox and get the filters of the print forms (``money``,
-``qty``, ``percent``, ``day``), plus ``company`` (the site's ``company_*`` settings) and
+Templates run in Jinja's sandbox and get the filters of the print forms (``money(currency)``,
+``date``, ``datetime``, ``when``, ``number``, ``qty``, ``percent``, ``day``: dates in the
+site's time zone, in its ``default_language``), plus ``company`` (the site's ``company_*`` settings) and
 ``site_url`` (for links; empty when the site setting is not set).
 """
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.core.errors import NotFound, ValidationError
+from ordercraft.core.formatting import Display, displaying
 from ordercraft.core.mail.outbox import MailContent
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValidationError(f"template: {name!r} is not a template name (lower-case "
                               "letters, digits, '-', '_' and '/')", field="template")
-    site_folder, site_values = _site(session)
+    site_folder, site_values, display = _site(session)
     folders = [site_folder] if site_folder else []
     folders += [str(folder)] if folder is not None else []
     folders.append(str(CORE_FOLDER))
@@ -61,16 +63,17 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
     values = {**site_values, **(context or {})}
     current = f"{name}.subject.txt"
     try:
-        subject = environment.get_template(current).render(values)
-        current = f"{name}.txt"
-        text = environment.get_template(current).render(values)
-        current = f"{name}.html"
-        try:
-            html_template = environment.get_template(current)
-        except TemplateNotFound:
-            html = None
-        else:
-            html = html_template.render(values)
+        with displaying(display):
+            subject = environment.get_template(current).render(values)
+            current = f"{name}.txt"
+            text = environment.get_template(current).render(values)
+            current = f"{name}.html"
+            try:
+                html_template = environment.get_template(current)
+            except TemplateNotFound:
+                html = None
+            else:
+                html = html_template.render(values)
     except TemplateNotFound as exc:
         raise NotFound(f"template: mail template {name!r} needs the file {exc.name} (looked in "
                        f"{', '.join(folders)})", field="template",
@@ -86,18 +89,21 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
                        html=html)
 
 
-def _site(session: Session) -> tuple[str, dict[str, Any]]:
-    """The site's templates folder and the variables every mail gets, read once per
-    transaction: a reminder run renders hundreds of mails in one."""
+def _site(session: Session) -> tuple[str, dict[str, Any], Display]:
+    """The site's templates folder, the variables every mail gets and the site as the
+    reader of dates and amounts, read once per transaction: a reminder run renders
+    hundreds of mails in one."""
     found = session.info.get(SITE_CACHE)
     if found is None:
+        from ordercraft.core.formatting import site_display
         from ordercraft.core.mail.settings import read_settings
         from ordercraft.core.printing import company, site_templates_dir
 
         folder = site_templates_dir(session)
         found = session.info[SITE_CACHE] = (
             str(folder) if folder is not None else "",
-            {"company": company(session), "site_url": read_settings(session).site_url})
+            {"company": company(session), "site_url": read_settings(session).site_url},
+            site_display(session))
     return found
 
 
@@ -120,7 +126,7 @@ def _environment(folders: tuple[str, ...]) -> Environment:
                 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
                 from jinja2.sandbox import SandboxedEnvironment
 
-                from ordercraft.core.printing import day, money, percent, qty
+                from ordercraft.core.printing import template_filters
 
                 found = SandboxedEnvironment(
                     loader=FileSystemLoader(list(folders)),
@@ -128,6 +134,6 @@ def _environment(folders: tuple[str, ...]) -> Environment:
                                                  default_for_string=False, default=False),
                     undefined=StrictUndefined, auto_reload=True, trim_blocks=True,
                     lstrip_blocks=True, keep_trailing_newline=True)
-                found.filters.update(money=money, qty=qty, percent=percent, day=day)
+                found.filters.update(template_filters())
                 _environments[folders] = found
     return found

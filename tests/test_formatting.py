@@ -65,7 +65,7 @@ def test_money_is_rounded_to_the_currencys_minor_unit_with_the_exact_value_kept(
     assert format_money(Decimal("0.125"), "EUR", Display()) == "€0.13"  # half up
     assert currency_places("JPY") == 0 and currency_places("KWD") == 3
     assert format_money(Decimal("1000.4"), "JPY", Display()) == "¥1,000"
-    assert format_money(Decimal("1.2345"), "KWD", Display()) == "KWD\u00a01.235"
+    assert format_money(Decimal("1.2345"), "KWD", Display()) == "KWD1.235"
     # no currency on the document: the reader's (the site's default)
     assert format_money("12", None, Display(currency="USD")) == "$12.00"
     assert format_money(None, "EUR", Display()) == ""
@@ -149,4 +149,4 @@ def test_language_and_time_zone_in_the_cli(site: Any) -> None:
     assert result.exit_code == 0, result.output
     assert result.json()["user"]["time_zone"] == "Asia/Jakarta"
     refused = site.cli("user update admin --time-zone Mars/Base")
-    assert refused.exit_code == 2 and "time_zone: 'Mars/Base'" in refused.output
+    assert refused.exit_code == 2 and "time_zone: 'Mars/Base'" in refused.stderr

@@ -325,7 +325,7 @@ def format_money(value: Any, currency: Any, display: Display, exact: bool = Fals
 
 
 def print_filters() -> dict[str, Any]:
-    """The filters print forms and mails get: ``datetime``, ``date``, ``when``,
+    """The filters print forms and mails get: ``datetime``, ``date``, ``time``, ``when``,
     ``number`` and ``money(currency, exact=False)``, shown to the reader set by
     :func:`displaying` (the site's)."""
 
@@ -336,6 +336,7 @@ def print_filters() -> dict[str, Any]:
         "datetime": lambda value, style="medium": format_datetime(value, current_display(),
                                                                   style),
         "date": lambda value, style="medium": format_date(value, current_display(), style),
+        "time": lambda value: format_time(value, current_display()),
         "when": lambda value: format_when(value, current_display()),
         "number": lambda value, places=None: format_number(value, current_display(), places),
         "money": money,

@@ -8,6 +8,7 @@ and exposed in ``ordercraft.sdk.web``):
 
 - ``{{ moment | datetime }}`` (``| datetime("short")``): in the user's zone and locale;
 - ``{{ day | date }}``: a date (a moment is moved to the user's zone first);
+- ``{{ moment | time }}``: its time of day in the user's zone;
 - ``{{ moment | when }}``: relative to the user's today (``today 14:05``, ``yesterday``);
 - ``{{ n | number }}``: grouped the locale's way, every decimal kept;
 - ``{{ amount | money(currency) }}`` (``exact=True`` keeps every decimal): rounded to the
@@ -68,6 +69,10 @@ def date_filter(value: Any, style: str = "medium") -> str:
     return formatting.format_date(value, current_display(), style)
 
 
+def time_filter(value: Any) -> str:
+    return formatting.format_time(value, current_display())
+
+
 def when_filter(value: Any) -> str:
     return formatting.format_when(value, current_display())
 
@@ -91,7 +96,8 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, formatting.LANGUAGE_NAMES[code]) for code in formatting.LANGUAGES]
 
 
-FILTERS = {"datetime": datetime_filter, "date": date_filter, "when": when_filter,
+FILTERS = {"datetime": datetime_filter, "date": date_filter, "time": time_filter,
+           "when": when_filter,
            "number": number_filter, "money": money_filter}
 
 

@@ -98,6 +98,18 @@ def test_registering_serials_refuses_bad_input(site):
     assert '"origin_ref": "GR-2"' in result.output
 
 
+def test_sla_hours_run_on_the_sites_working_calendar():
+    from ordercraft.plugins.service.sla import add_working_time, deadlines
+    from ordercraft.sdk.calendar import WorkingCalendar
+
+    calendar = WorkingCalendar.from_text("mon,tue,wed,thu,fri,sat", "2026-12-07")
+    friday = datetime(2026, 12, 4, 22, 0)
+    # Saturday is worked, Sunday is not, Monday is a holiday
+    assert add_working_time(friday, 4, calendar) == datetime(2026, 12, 5, 2, 0)
+    assert add_working_time(friday, 30, calendar) == datetime(2026, 12, 8, 4, 0)
+    assert deadlines("urgent", friday, calendar)[0] == datetime(2026, 12, 5, 2, 0)
+
+
 def test_a_complaint_goes_through_its_sla_with_a_warranty_repair(site):
     from ordercraft.plugins.service import complaints
     from ordercraft.sdk.stock import balance

@@ -215,7 +215,9 @@ def create_complaint(session: Session, client: Any, *, description: Any,
         from ordercraft.sdk.plugins import plugin_service
 
         plugin_service(session, "sales", "orders").summary(session, order)  # NotFound
-    response, resolution = sla.deadlines(values["priority"], now)
+    from ordercraft.sdk.calendar import working_calendar
+
+    response, resolution = sla.deadlines(values["priority"], now, working_calendar(session))
     complaint = Complaint(number=_next_number(session), party_id=party.id, order_id=order,
                           item_id=item_id, serial=unit, opened_at=now, response_due=response,
                           resolution_due=resolution,

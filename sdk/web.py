@@ -91,9 +91,6 @@ from ordercraft.web.api.parties import (
 from ordercraft.web.api.workflow import workflow_routes
 from ordercraft.web.auth import current_user, login_required, permission_required
 from ordercraft.web.extension import mark_failed, reads_first, request_session
-from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
-from ordercraft.web.views.documents import DocumentPanel, document_panel, document_url
-
 from ordercraft.web.formatting import (
                                 current_locale,
                                 current_time_zone,
@@ -104,6 +101,8 @@ from ordercraft.web.formatting import (
                                 user_today,
                                 when_filter,
 )
+from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
+from ordercraft.web.views.documents import DocumentPanel, document_panel, document_url
 
 __all__ = [
     "API_PREFIX", "Channel", "ChannelIn", "ContactChanges", "ContactIn", "ContactOut",

@@ -69,5 +69,5 @@ def test_a_payment_allocated_from_the_invoice_page(page, live_server, login, scr
     page.click("#record-payment")
     page.wait_for_selector("text=The payment was allocated.")
     assert page.inner_text("#invoice-state") == "paid"
-    assert page.inner_text("#invoice-open") == "0.00"
+    assert page.inner_text("#invoice-open") == "€0.00"
     screenshot(page, "quote-04-paid")

@@ -42,7 +42,7 @@ def test_the_live_configurator(page, live_server, login, screenshot):
         "() => document.querySelector('#preview-net') && !document.querySelector('#problems')")
     assert page.evaluate("() => window.__notReloaded") is True   # no page reload
     net = page.inner_text("#preview-net")
-    assert re.fullmatch(r"[0-9]+\.[0-9]{2}", net), net
+    assert re.fullmatch(r"€[0-9,]+\.[0-9]{2}", net), net
     screenshot(page, "quote-02-configurator-valid")
     page.click("#configure-save")
     page.wait_for_url(re.compile(rf".*/proposals/{proposal['id']}$"))

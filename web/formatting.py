@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from ordercraft.core import formatting
 from ordercraft.core.formatting import Display
-from ordercraft.core.i18n import current_locale
+from ordercraft.core.i18n import current_locale as current_locale  # shown to templates
 
 
 def current_display() -> Display:

@@ -197,9 +197,10 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     # A file repeats the same few quantities and costs: a number written alike is
     # checked once (the shape and the NUL byte of every row still are).
     plain: set[str] = set()
+    qty_cell, cost_cell = numbers
     for number, cells in table_rows:
         if any(cells):
-            if (len(cells) == width and all(cells[at] in plain for at in numbers)
+            if (len(cells) == width and cells[qty_cell] in plain and cells[cost_cell] in plain
                     and "\x00" not in "".join(cells)):
                 continue
             problem = _row_problem(cells, width, numbers, comma, names)

@@ -240,9 +240,10 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
         line = LineSpec(sku, warehouse, qty, cost or None,
                         (target.strip() or None) if target else None,
                         (holder.strip() or None) if holder else None, number)
-        ref = cells[ref_at].strip() or None
-        day = cells[date_at].strip() or None
-        note = cells[note_at].strip()
+        ref, day, note = cells[ref_at], cells[date_at].strip() or None, cells[note_at]
+        # Most files leave these empty: stripped only when written.
+        ref = (ref.strip() or None) if ref else None
+        note = note.strip() if note else note
         # One document per reference. Rows without one share a document while they
         # follow each other with the same operation, date and note: the file's order
         # within a day is the posting order, so a document never jumps ahead of a row.

@@ -453,7 +453,7 @@ def check_documents(session: Session, specs: Sequence[DocumentSpec],
                   for w in (line.warehouse, line.to_warehouse) if w not in (None, "")])
     docs: list[Doc] = []
     refs: set[tuple[str, str]] = set()
-    checked: CheckedNumbers = {}
+    numbers: CheckedNumbers = {}
     for spec in specs:
         first = spec.lines[0] if spec.lines else None
         try:
@@ -476,7 +476,7 @@ def check_documents(session: Session, specs: Sequence[DocumentSpec],
         lines = []
         for line in spec.lines:
             try:
-                lines.append(check_line(catalog, spec.kind, line, checked))
+                lines.append(check_line(catalog, spec.kind, line, numbers))
             except OrdercraftError as exc:
                 raise fail(line, exc) from None
         if spec.kind == "count":

@@ -240,9 +240,10 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
         line = LineSpec(sku, warehouse, qty, cost or None,
                         (target.strip() or None) if target else None,
                         (holder.strip() or None) if holder else None, number)
-        ref, day, note = cells[ref_at], cells[date_at].strip() or None, cells[note_at]
         # Most files leave these empty: stripped only when written.
-        ref = (ref.strip() or None) if ref else None
+        written_ref, note = cells[ref_at], cells[note_at]
+        ref = (written_ref.strip() or None) if written_ref else None
+        day = cells[date_at].strip() or None
         note = note.strip() if note else note
         # One document per reference. Rows without one share a document while they
         # follow each other with the same operation, date and note: the file's order

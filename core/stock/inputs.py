@@ -448,9 +448,12 @@ def check_line(catalog: Catalog, kind: str, spec: LineSpec,
 def check_documents(session: Session, specs: Sequence[DocumentSpec],
                     catalog: Catalog) -> list[Doc]:
     """Check every document and line; the first problem raises, naming its line."""
-    catalog.load([line.item for spec in specs for line in spec.lines],
-                 [w for spec in specs for line in spec.lines
-                  for w in (line.warehouse, line.to_warehouse) if w not in (None, "")])
+    every_line = [line for spec in specs for line in spec.lines]
+    places = {line.warehouse for line in every_line}
+    places.update(line.to_warehouse for line in every_line if line.to_warehouse is not None)
+    places.discard(None)
+    places.discard("")
+    catalog.load({line.item for line in every_line}, places)
     docs: list[Doc] = []
     refs: set[tuple[str, str]] = set()
     numbers: CheckedNumbers = {}

@@ -1,7 +1,7 @@
 """users: language and time zone
 
 Revision ID: 9e4b7a2c5d1f
-Revises: 7c1d2e3f4a5b
+Revises: 9e4b7a1c2d3f
 Create Date: 2026-12-07 17:45:00.000000
 
 Each user may choose the interface language and the time zone dates are shown in; both
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '9e4b7a2c5d1f'
-down_revision = '7c1d2e3f4a5b'
+down_revision = '9e4b7a1c2d3f'
 branch_labels = None
 depends_on = None
 

@@ -19,6 +19,7 @@ from ordercraft.sdk.web import (
     permission_required,
     reads_first,
     request_session,
+    user_today,
 )
 
 bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templates",
@@ -260,11 +261,9 @@ def create():
     from ordercraft.plugins.sales.orders import create_order
 
     if request.method == "GET":
-        from datetime import date
-
         form = Form({"client": request.args.get("client", ""),
                      "deal": request.args.get("deal", ""),
-                     "order_date": date.today().isoformat()})
+                     "order_date": user_today().isoformat()})
         return _entry_page(form, rows=SPARE_LINES + 1)
     form, lines, count = _submitted()
     values = {name: form.values[name] or None for name in HEADER_FIELDS}

@@ -43,7 +43,8 @@ def past_tense(phrase: str) -> str:
 def timeline_text(entry: Mapping[str, Any], noun: str | None = None) -> str:
     """An entry's text for a person: a transition says what was done to the document
     (``confirmed the order (Draft → Confirmed)``, ``shipped part of the order (...)``);
-    other entries as they were written."""
+    in another language it names the transition as its button does (``Confirmer
+    (brouillon → confirmée)``); other entries as they were written."""
     text = str(entry.get("text") or "")
     if entry.get("kind") != "transition":
         return text

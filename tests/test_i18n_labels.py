@@ -90,3 +90,18 @@ def test_a_reports_title_and_columns_show_translated_and_its_api_stays_english(m
     api = browser.get("/api/v1/analysis/reports/backlog").get_json()
     assert api["title"] == "Order backlog"
     assert {"name": "amount", "label": "Still to ship", "kind": "money"} in api["columns"]
+
+
+def test_lists_say_a_documents_state_in_the_readers_language(site):
+    from ordercraft.core import i18n
+    from ordercraft.web.extension import get_platform
+    from ordercraft.web.humanize import state_text
+
+    with site.app.test_request_context("/"):
+        assert state_text("partially_shipped", "order") == "partially shipped"
+        folders = i18n.catalogue_folders(get_platform())
+        with i18n.use_language("fr", folders):
+            assert state_text("partially_shipped", "order") == "expédiée en partie"
+            assert state_text("partially_paid", "invoice") == "payée en partie"
+            assert state_text("mystery_state", "order") == "mystery state"
+            assert state_text("draft", "no_such_type") == "draft"

@@ -74,6 +74,20 @@ def _translated_transition(title: str, rest: str, reason: Any) -> str:
     return gettext("%(transition)s (%(source)s → %(target)s)", **words) + suffix
 
 
+def state_text(state: str, document_type: str) -> str:
+    """A document's state on a list or a section (``{{ row.state | state_text("order") }}``):
+    as written in English (``partially shipped``), else its machine's label translated."""
+    text = str(state or "").replace("_", " ")
+    if current_locale() == SOURCE_LANGUAGE or not state:
+        return text
+    from ordercraft.core.workflow.machines import session_machines
+    from ordercraft.web.extension import request_session
+
+    machine = session_machines(request_session()).get(document_type)
+    found = machine.state(state) if machine is not None else None
+    return gettext(found.title) if found is not None else text
+
+
 def people_names(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """The full names of the users named (by login) in ``entries``' ``user``: one query
     per call, remembered for the request. A login without a full name maps to itself."""
@@ -96,4 +110,5 @@ def people_names(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(timeline_text, "timeline_text")
+    app.add_template_filter(state_text, "state_text")
     app.add_template_global(people_names, "people_names")

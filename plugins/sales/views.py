@@ -388,5 +388,5 @@ def add_calculation():
             raise
         flash(exc.message, "error")
         return redirect(request.referrer or url_for("sales.index"), code=303)
-    flash(f"Added {added[0]} to order {added[1]}.", "success")
+    flash(_("Added %(line)s to order %(number)s.", line=added[0], number=added[1]), "success")
     return redirect(url_for("sales.order", order_id=added[2]), code=303)

@@ -109,7 +109,7 @@ def test_item_form_sets_shows_and_clears_the_standard_cost(site):
         "unit_precision": "0", "valuation": "fifo", "price": "40", "standard_cost": "25.5",
         "active": "yes"})
     assert created.status_code == 303
-    assert 'id="standard-cost">25.50 per pc<' in client.get("/items/CAM").get_data(as_text=True)
+    assert 'id="standard-cost">€25.50 per pc<' in client.get("/items/CAM").get_data(as_text=True)
     form = client.get("/items/CAM/edit").get_data(as_text=True)
     assert 'name="standard_cost" value="25.50"' in form
 
@@ -129,7 +129,9 @@ def test_item_form_sets_shows_and_clears_the_standard_cost(site):
         item = items.get_item(session, "CAM")
         assert (item.name, item.standard_cost) == ("Camera", Decimal("25.5"))
     assert edit("3.125").status_code == 303
-    assert 'id="standard-cost">3.125 per pc<' in client.get("/items/CAM").get_data(as_text=True)
+    # rounded to the cent on screen, the exact cost in the tooltip
+    assert ('id="standard-cost"><span class="money" title="3.125 EUR">€3.13</span> per pc<'
+            in client.get("/items/CAM").get_data(as_text=True))
     assert edit("").status_code == 303
     with site.session() as session:
         assert items.get_item(session, "CAM").standard_cost is None

@@ -66,6 +66,11 @@ def test_administrator_round(page, browser, live_server, login, screenshot):
     assert "saved" in page.inner_text(".notice.success")
     assert page.input_value("#f-default_currency") == "GBP"
     assert not page.is_checked("input[name=working_days][value=sun]")
+    # the live site is shared: other tests read its amounts in euros
+    page.fill("#f-default_currency", "EUR")
+    page.click("text=Save company settings")
+    page.wait_for_url(re.compile(r".*/admin/company$"))
+    assert page.input_value("#f-default_currency") == "EUR"
 
     page.click("nav.sidebar a[href='/admin/backups']")
     page.click("text=Make a backup now")

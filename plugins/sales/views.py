@@ -95,7 +95,9 @@ def index():
 
 
 def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200) -> Any:
+    from ordercraft.plugins.sales.declarations import CURRENCY_SETTING
     from ordercraft.plugins.sales.orders import order_dict
+    from ordercraft.sdk.settings import get_setting
     from ordercraft.sdk.web import document_panel, document_url
 
     body = order_dict(order)
@@ -108,6 +110,7 @@ def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200)
 
     return render_template("sales/order.html", order=order, body=body,
                            money=order_money_dict(request_session(), order),
+                           currency=get_setting(request_session(), CURRENCY_SETTING),
                            panel=document_panel(order), forms=_forms(), ship_form=ship_form,
                            can_ship=can_ship and order.state != "draft",
                            # A plugin records serial numbers (service): the form asks them.

@@ -72,6 +72,7 @@ def test_empty_site_to_first_order_in_indonesian(page, empty_site, screenshot, t
     for word in ("Beranda", "Barang", "Pelanggan", "Pesanan"):
         assert menu.get_by_text(word, exact=True).count() >= 1, (word, menu.inner_text())
     assert "Orders" not in menu.inner_text()
+    assert "Usaha bulan ini" in page.inner_text("main")     # a plugin's dashboard widget
     screenshot(page, "new-company-01-dashboard-id")
 
     # ---- a custom role with some permissions, then a user holding it and manager.

@@ -17,8 +17,10 @@ Templates are looked up in this order, the first file found wins:
    which carries the print CSS (A4 pages, margins, page breaks).
 
 Templates run in Jinja's sandbox with autoescaping, so a site's template cannot reach
-Python internals, and get the filters ``money`` (``1,450.00``), ``qty`` (``2.5``),
-``percent`` (``12.5%``) and ``day`` (``2024-03-05``), plus ``company`` (the site
+Python internals, and get the filters ``money(currency)`` (``€1,450.00``; the site's currency when none is
+given), ``date`` (``Mar 5, 2024``), ``datetime`` (in the site's time zone), ``when``,
+``number``, ``qty`` (``2.5``), ``percent`` (``12.5%``) and ``day`` (a date or a moment,
+for older templates), all in the site's ``default_language``, plus ``company`` (the site
 settings ``company_*``: name, address, tax_id, registration_no, bank_details, phone,
 email) and ``printed_at``. PDF comes from WeasyPrint, imported only when a PDF is made.
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -272,13 +274,13 @@ def set_company_logo(session: Session, data: bytes | None) -> str:
 # --------------------------------------------------------------------------- rendering
 
 
-def money(value: Any) -> str:
-    """``Decimal("1450")`` -> ``"1,450.00"``: at least cents, never rounded away."""
-    if value is None or value == "":
-        return ""
-    number = Decimal(value)
-    places = max(2, -number.normalize().as_tuple().exponent)  # type: ignore[operator]
-    return f"{number:,.{places}f}"
+def money(value: Any, currency: Any = None, exact: bool = False) -> str:
+    """``Decimal("1450"), "EUR"`` -> ``"€1,450.00"`` in the reader's locale (the site's
+    on print forms and mails), rounded to the currency's minor unit (``exact=True``: every
+    decimal kept); without a currency, the site's ``default_currency``."""
+    from ordercraft.core.formatting import current_display, format_money
+
+    return format_money(value, currency, current_display(), exact)
 
 
 def qty(value: Any) -> str:
@@ -293,11 +295,23 @@ def percent(value: Any) -> str:
 
 
 def day(value: Any) -> str:
+    """A date (``Mar 5, 2024``), or a moment in the site's time zone with its time: what
+    ``date`` and ``datetime`` show, for templates written before those filters."""
+    from ordercraft.core.formatting import current_display, format_date, format_datetime
+
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return format_datetime(value, current_display())
     if isinstance(value, date):
-        return value.isoformat()
+        return format_date(value, current_display())
     return "" if value is None else str(value)
+
+
+def template_filters() -> dict[str, Any]:
+    """The filters of print forms and mails (the site is the reader: see
+    :func:`ordercraft.core.formatting.displaying`)."""
+    from ordercraft.core.formatting import print_filters
+
+    return {**print_filters(), "money": money, "qty": qty, "percent": percent, "day": day}
 
 
 _environments: dict[tuple[str, ...], Environment] = {}
@@ -318,7 +332,7 @@ def environment(folders: list[str]) -> Environment:
                                      extensions=["jinja2.ext.i18n"])
         # Forms mark their text with _("..."); until a catalogue is chosen it shows as written.
         found.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-        found.filters.update(money=money, qty=qty, percent=percent, day=day)
+        found.filters.update(template_filters())
         install_gettext(found)
         _environments[key] = found
     return found
@@ -351,6 +365,7 @@ def render_html(session: Session, document_type: str, name: str, document: Any, 
 
     from ordercraft.core.db import utcnow
     from ordercraft.core.errors import ValidationError
+    from ordercraft.core.formatting import displaying, site_display
 
     registry = session_forms(session)
     form = registry.form(document_type, name)
@@ -361,7 +376,9 @@ def render_html(session: Session, document_type: str, name: str, document: Any, 
     values["links"] = list(links or [])
     try:
         template = environment(template_folders(session, registry)).get_template(form.template)
-        with rendering_language(session, language) as used:
+        # the reader's language; the site's time zone and currency (a form leaves the site)
+        with rendering_language(session, language) as used, \
+                displaying(replace(site_display(session), locale=used)):
             values.setdefault("language", used)
             values.setdefault("text_direction", text_direction(used))
             return template.render(**values)

@@ -203,6 +203,7 @@ def currency_code(value: str) -> str:
 
 def register_core(registry: SettingRegistry) -> None:
     from ordercraft.core.calendar import DEFAULT_WORKING_DAYS, parse_holidays, parse_working_days
+    from ordercraft.core.formatting import DEFAULT_TIME_ZONE, parse_time_zone
     from ordercraft.core.i18n import DEFAULT_LANGUAGE_SETTING, LANGUAGES, SOURCE_LANGUAGE
     from ordercraft.core.printing import COMPANY_FIELDS, TEMPLATES_DIR_SETTING
 
@@ -243,8 +244,12 @@ def register_core(registry: SettingRegistry) -> None:
                      "The company's currency (ISO 4217 code such as EUR or USD).",
                      check=currency_code)
     registry.setting(DEFAULT_LANGUAGE_SETTING, "choice", SOURCE_LANGUAGE, "Default language",
-                     "The language of the pages for users who chose none, and of print forms "
-                     "and e-mails to clients.", choices=tuple(LANGUAGES))
+                     "The language of the pages, print forms and mails for users who chose "
+                     "none, and of print forms and e-mails to clients.", choices=tuple(LANGUAGES))
+    registry.setting("default_time_zone", "str", DEFAULT_TIME_ZONE, "Default time zone",
+                     "The IANA time zone (Europe/Paris, Asia/Jakarta) dates are shown in for "
+                     "users who chose none, and on print forms and mails.",
+                     check=lambda value: parse_time_zone(value, field=""))
     registry.setting("working_days", "str", DEFAULT_WORKING_DAYS, "Working days",
                      "Weekdays the company works (mon,tue,wed,thu,fri); deadlines and "
                      "planning count in them.", check=parse_working_days)

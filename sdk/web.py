@@ -47,6 +47,13 @@ timeline routes. The party models (:class:`PartyIn`, :class:`PartyOut`, ...) are
 schema of the core's parties: a plugin's models about clients or suppliers derive from
 them rather than repeating their fields.
 
+**Dates and money** in every template (a plugin's too) go through the filters
+``datetime``, ``date``, ``when`` (in the user's time zone and locale), ``number`` and
+``money(currency)`` (rounded to the currency's minor unit, the exact value in a
+tooltip); in Python the same are ``datetime_filter``, ``date_filter``, ``when_filter``,
+``number_filter`` and ``money_filter``. ``current_locale()`` and ``current_time_zone()``
+name the reader; ``user_today()`` is today in their zone.
+
 A view that does long work before it writes (renders a PDF to mail, runs a calculator)
 is marked ``@reads_first`` below its route decorator: its request session only reads (no
 write lock on SQLite, so the objects it loaded may be read again at any time), and the
@@ -84,6 +91,16 @@ from ordercraft.web.api.parties import (
 from ordercraft.web.api.workflow import workflow_routes
 from ordercraft.web.auth import current_user, login_required, permission_required
 from ordercraft.web.extension import mark_failed, reads_first, request_session
+from ordercraft.web.formatting import (
+                                current_locale,
+                                current_time_zone,
+                                date_filter,
+                                datetime_filter,
+                                money_filter,
+                                number_filter,
+                                user_today,
+                                when_filter,
+)
 from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
 from ordercraft.web.views.documents import DocumentPanel, document_panel, document_url
 
@@ -92,10 +109,11 @@ __all__ = [
     "DocumentPanel", "FORM_ERROR_STATUS", "Form", "InputModel", "LegalEntityIn",
     "LegalEntityOut", "OutputModel", "Page", "PageQuery", "Pager", "PartyChanges",
     "PartyDetailOut", "PartyFilters", "PartyIn", "PartyKind", "PartyOut", "PartyQuery",
-    "amount_text", "api_blueprint", "api_route", "current_user", "document_panel",
-    "document_url", "login_required", "mark_failed", "page", "page_arguments",
-    "permission_required", "reads_first", "request_session", "require_api_user",
-    "workflow_routes",
+    "amount_text", "api_blueprint", "api_route", "current_locale", "current_time_zone",
+    "current_user", "date_filter", "datetime_filter", "document_panel", "document_url",
+    "login_required", "mark_failed", "money_filter", "number_filter", "page",
+    "page_arguments", "permission_required", "reads_first", "request_session",
+    "require_api_user", "user_today", "when_filter", "workflow_routes",
 ]
 
 #: Until 1.0 ``ordercraft.sdk.web`` was the web package itself; a plugin builds no app of

@@ -30,4 +30,6 @@ def build(make_site: Any) -> Any:
         set_setting(session, "working_days", "mon,tue,wed,thu,fri")
         complaints.register_serials(session, "ROBOT-STD", UNITS, ref="GR-1",
                                     made_on=date(2024, 1, 10))
+    # SLA hours run on the site's working days
+    assert site.cli("settings set working_days mon,tue,wed,thu,fri").exit_code == 0
     return site

@@ -60,14 +60,14 @@ def test_a_run_shows_the_breakdown(shop):
                                                       "opening": "left"})
     assert response.status_code == 200
     page = html(response)
-    assert '<span class="value" id="total">201.70</span>' in page
+    assert '<span class="value" id="total">€201.70</span>' in page
     assert "Door panel, MDF, 40 mm" in page and "door-panel-mdf · part" in page
     assert '<td class="num nowrap">1.600 m2</td>' in page
     formula = html(client.post("/calculators/shelf", data={
         "length": "800", "depth": "300", "material": "melamine-16", "count": "1",
         "edging": "false"}))
     # unchecked: only the hidden "false" is sent, so there is no edge band
-    assert '<span class="value" id="total">6.33</span>' in formula
+    assert '<span class="value" id="total">€6.33</span>' in formula
     assert "<code" in formula and "area = length * depth / 10 ** 6</code> = 0.24 m2" in formula
 
 

@@ -29,7 +29,7 @@ def test_order_pages_and_report_form(site):
     refused = browser.post("/production/1/report", data={"qty": "9"})
     assert refused.status_code == 422 and "more than the 8" in refused.text
     done = browser.post("/production/1/report", data={"qty": "8"}, follow_redirects=True)
-    assert done.status_code == 200 and 'id="actual-cost">1140.40<' in done.text
+    assert done.status_code == 200 and 'id="actual-cost">€1,140.40<' in done.text
     assert "output" in done.text
 
 
@@ -37,7 +37,7 @@ def test_bom_page_and_load(site):
     browser = site.client("admin")
     page = browser.get("/production/boms/ROBOT?qty=2&method=rolled")
     assert page.status_code == 200
-    assert 'data-level="2"' in page.text and 'id="cost-total">585.08<' in page.text
+    assert 'data-level="2"' in page.text and 'id="cost-total">€585.08<' in page.text
     kit.cli_json(site, "production add NODE --qty 4 --due 2024-03-01 --json")
     load = browser.get("/production/load")
     # (30 + 4 x 15) min = 1.5 h on 2024-03-01 at ASSY
@@ -54,7 +54,7 @@ def test_bom_editor_saves_quantities_and_the_cost_follows(site):
                          follow_redirects=True)
     assert saved.status_code == 200
     page = browser.get("/production/boms/ROBOT?qty=2&method=rolled")
-    assert 'id="cost-total">868.92<' in page.text
+    assert 'id="cost-total">€868.92<' in page.text
     refused = browser.post("/production/boms/ROBOT", data={"qty.1": "0"},
                            follow_redirects=True)
     assert "must be more than zero" in refused.text
@@ -73,7 +73,7 @@ def test_bom_editor_preview_costs_without_saving(site):
                            data={"qty.1": "3", "qty.2": "12", "cost_qty": "2",
                                  "cost_method": "rolled"})
     # as the saved edit above works out, but nothing is kept
-    assert preview.status_code == 200 and 'id="cost-total">868.92<' in preview.text
+    assert preview.status_code == 200 and 'id="cost-total">€868.92<' in preview.text
     assert _tree_qty(preview.text, "NODE") == "6"  # the tree too: 3 nodes a robot, 2 robots
     assert "<html" not in preview.text  # the page's content, for the script to swap in
     assert kit.cli_json(site, "bom show ROBOT --json")["bom"]["lines"][0]["qty"] == "2"
@@ -83,5 +83,5 @@ def test_bom_editor_preview_costs_without_saving(site):
     page = browser.get("/production/boms/ROBOT?qty=2&method=rolled")
     assert 'data-preview="/production/boms/ROBOT/preview"' in page.text
     assert _tree_qty(page.text, "NODE") == "4"
-    assert 'id="cost-total">585.08<' in page.text
+    assert 'id="cost-total">€585.08<' in page.text
     assert browser.get("/production/static/bom-editor.js").status_code == 200

@@ -81,8 +81,8 @@ def test_the_client_card_shows_balance_and_overdue_invoices(site):
     assert open_amount > Decimal(0)
     page = site.client(login="admin").get(f"/crm/clients/{party_id}").text
     assert 'data-section="sales-balance"' in page
-    assert f'<dd data-figure="balance">{open_amount}</dd>' in page
-    assert f'<dd data-figure="overdue">{open_amount}</dd>' in page
+    assert f'<dd data-figure="balance">€{open_amount:,.2f}</dd>' in page
+    assert f'<dd data-figure="overdue">€{open_amount:,.2f}</dd>' in page
     assert number in page and "<td class=\"num\">" in page
 
 

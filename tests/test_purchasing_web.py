@@ -92,7 +92,7 @@ def test_the_pages_review_order_and_receive(make_site):
     received = client.post("/purchasing/orders/1/receive",
                            data={"qty.1": "100", "extra_cost": "5"}, follow_redirects=True)
     text = received.get_data(as_text=True)
-    assert "Receipt GR-00001 was posted." in text and "100 at 2.15" in text
+    assert "Receipt GR-00001 was posted." in text and "100 at €2.15" in text
     refused = client.post("/purchasing/orders/1/receive", data={"qty.1": "1"},
                           follow_redirects=True)
     assert "nothing can be received" in refused.get_data(as_text=True)

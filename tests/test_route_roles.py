@@ -35,6 +35,7 @@ EVERY_USER = {"main.index", "notifications.index", "notifications.read",
               "notifications_api.get_preferences", "notifications_api.set_preferences",
               "notifications_api.mark_all_read", "profile.index", "profile.password",
               "profile.token_new", "profile.token_revoke", "profile.session_end",
+              "profile.preferences", "api_admin.change_me",
               "api_admin.me", "api_admin.my_sessions", "api_admin.end_my_session",
               "api_admin.my_tokens", "api_admin.create_my_token", "api_admin.revoke_my_token",
               "api_admin.change_my_password"}

@@ -90,7 +90,7 @@ def test_shipped_units_belong_to_the_client_and_show_on_the_card(site):
         ("RB-001", date(2027, 3, 31), "SH-1"), ("RB-002", date(2027, 3, 31), "SH-1")]
     page = site.client(login="admin").get(f"/crm/clients/{school_id}").text
     assert 'data-section="service-units"' in page and "RB-002" in page
-    assert "2027-03-31" in page and 'data-section="service-kb"' in page
+    assert "Mar 31, 2027" in page and 'data-section="service-kb"' in page
 
 
 def test_a_unit_shipped_twice_is_refused_and_nothing_is_saved(site):
@@ -122,6 +122,18 @@ def test_registering_serials_refuses_bad_input(site):
     result = site.cli(["serial", "register", "ROBOT-STD", "RB-100", "--ref", "GR-2", "--json"])
     assert result.exit_code == 0, result.output
     assert '"origin_ref": "GR-2"' in result.output
+
+
+def test_sla_hours_run_on_the_sites_working_calendar():
+    from ordercraft.plugins.service.sla import add_working_time, deadlines
+    from ordercraft.sdk.calendar import WorkingCalendar
+
+    calendar = WorkingCalendar.from_text("mon,tue,wed,thu,fri,sat", "2026-12-07")
+    friday = datetime(2026, 12, 4, 22, 0)
+    # Saturday is worked, Sunday is not, Monday is a holiday
+    assert add_working_time(calendar, friday, 4) == datetime(2026, 12, 5, 2, 0)
+    assert add_working_time(calendar, friday, 30) == datetime(2026, 12, 8, 4, 0)
+    assert deadlines(calendar, "urgent", friday)[0] == datetime(2026, 12, 5, 2, 0)
 
 
 def test_a_complaint_goes_through_its_sla_with_a_warranty_repair(site):

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 
 from ordercraft.core.models import Item, Warehouse
-from ordercraft.core.stock.models import StockBalance, StockDocument
+from ordercraft.core.stock.models import StockBalance, StockDocument, StockValuation
 
 
 @pytest.fixture
@@ -171,6 +171,26 @@ def test_verify_finds_no_drift_then_reports_tampering(shop):
             "expected": "14.0000", "move": None} in drift
     text = shop.cli("stock verify")
     assert text.exit_code == 2 and "BOLT in MAIN: balance value" in text.output
+
+
+def test_verify_reports_valuations_astray_from_their_moves(shop):
+    """Valuations are read through their moves' index: one whose move is gone, or that
+    names another warehouse than its move, is still reported."""
+    ok(shop, "stock receive --item BOLT --warehouse MAIN --qty 10 --unit-cost 2")
+    with shop.session() as session:
+        side = session.scalars(select(Warehouse.id).where(Warehouse.code == "SIDE")).one()
+        valued = session.scalars(select(StockValuation)).one()
+        session.add(StockValuation(
+            move_id=valued.move_id + 100, item_id=valued.item_id, warehouse_id=side,
+            move_date=valued.move_date, value=Decimal(1), settlement=Decimal(0),
+            qty_after=Decimal(1), value_after=Decimal(1), cost_after=Decimal(1)))
+        session.execute(update(StockValuation).where(StockValuation.move_id == valued.move_id)
+                        .values(warehouse_id=side))
+    result = shop.cli("stock verify --json")
+    assert result.exit_code == 2, result.output
+    checks = {(d["check"], d["warehouse"]) for d in result.json()["drift"]}
+    assert ("valuation without its move", "SIDE") in checks
+    assert ("valuation's item, warehouse or date differs from its move's", "SIDE") in checks
 
 
 def test_the_command_group_is_listed(shop):

@@ -285,6 +285,28 @@ def test_bad_input_is_refused_naming_the_field(site, book):
         assert session.scalars(select(StockDocument)).all() == []
 
 
+def test_numbers_written_alike_are_still_checked_for_each_item_and_warehouse(site, book):
+    """A batch checks a quantity and cost written alike once per kind of document and
+    unit precision: a later line with an item of another precision, or into an inactive
+    warehouse, is still refused."""
+    from ordercraft.core.models import Warehouse
+
+    line = stock.LineSpec
+    receipts = [stock.DocumentSpec("receipt", [line("PAINT", "MAIN", "1.5", "2.00")]),
+                stock.DocumentSpec("receipt", [line("BOLT", "MAIN", "1.5", "2.00")])]
+    with pytest.raises(ValidationError, match="'BOLT' is not possible"), \
+            site.session() as session:
+        stock.post_many(session, receipts)
+    with site.session() as session:
+        session.scalars(select(Warehouse).where(Warehouse.code == "SIDE")).one().active = False
+    receipts = [stock.DocumentSpec("receipt", [line("BOLT", "MAIN", "2", "2.00")]),
+                stock.DocumentSpec("receipt", [line("BOLT", "SIDE", "2", "2.00")])]
+    with pytest.raises(ValidationError, match="'SIDE' is inactive"), site.session() as session:
+        stock.post_many(session, receipts)
+    with site.session() as session:
+        assert session.scalars(select(StockDocument)).all() == []
+
+
 def test_services_have_no_stock(site, book):
     from ordercraft.core.models import Item
 

@@ -20,6 +20,7 @@ from ordercraft.web import (
     auth,
     csrf,
     errors,
+    formatting,
     header,
     humanize,
     i18n,
@@ -90,6 +91,7 @@ def create_app(platform_or_url: Platform | str | None = None, *, testing: bool =
     header.init_app(app)
     sections.init_app(app)
     pages.init_app(app)
+    formatting.init_app(app)
     humanize.init_app(app)
     errors.init_app(app)
     for target in CORE_BLUEPRINTS:

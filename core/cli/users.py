@@ -11,7 +11,8 @@ from ordercraft.core.cli.common import emit, json_option, ready_platform, table
 from ordercraft.core.cli.records import record_text, value_text
 from ordercraft.core.permissions import ROLE_NAMES
 
-SHOW_KEYS = ["id", "name", "full_name", "email", "roles", "manager", "active"]
+SHOW_KEYS = ["id", "name", "full_name", "email", "roles", "manager", "active", "language",
+             "time_zone"]
 LIST_COLUMNS = ["name", "full_name", "roles", "manager", "active"]
 
 
@@ -93,6 +94,29 @@ def user_show(name: str, as_json: bool) -> None:
     with ready_platform().session() as session:
         document = users.user_dict(users.get_user(session, name))
     emit(as_json, {"ok": True, "user": document}, lambda: record_text(document, SHOW_KEYS))
+
+
+@user_group.command("update")
+@click.argument("name")
+@click.option("--full-name", "full_name", help="The person's full name.")
+@click.option("--email", help="Their e-mail address.")
+@click.option("--manager", metavar="USER", help='Their manager ("" removes the manager).')
+@click.option("--language", metavar="CODE",
+              help='The interface language: en, id, fr, ar or mn ("" the site default).')
+@click.option("--time-zone", "time_zone", metavar="ZONE",
+              help='An IANA time zone such as Asia/Jakarta ("" the site default).')
+@json_option
+def user_update(name: str, full_name: str | None, email: str | None, manager: str | None,
+                language: str | None, time_zone: str | None, as_json: bool) -> None:
+    """Change the user NAME: the options given, the rest stays."""
+    from ordercraft.core.services import users
+
+    with ready_platform().session() as session:
+        user = users.update_user(session, name, full_name=full_name, email=email,
+                                 manager=manager, language=language, time_zone=time_zone)
+        document = users.user_dict(user)
+    emit(as_json, {"ok": True, "user": document},
+         lambda: f"updated user {name}\n" + record_text(document, SHOW_KEYS))
 
 
 @user_group.command("token")

@@ -12,8 +12,9 @@ A mail template ``NAME`` (``notifications/task_reminder``) is up to three files:
 3. the core's folder (``core/mail/mail_templates``: ``mail/base.html`` and the platform's own
    mails, such as ``mail/test``).
 
-Templates run in Jinja's sandbox and get the filters of the print forms (``money``,
-``qty``, ``percent``, ``day``), plus ``company`` (the site's ``company_*`` settings) and
+Templates run in Jinja's sandbox and get the filters of the print forms (``money(currency)``,
+``date``, ``datetime``, ``when``, ``number``, ``qty``, ``percent``, ``day``: dates in the
+site's time zone, in its ``default_language``), plus ``company`` (the site's ``company_*`` settings) and
 ``site_url`` (for links; empty when the site setting is not set).
 """
 
@@ -21,10 +22,12 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ordercraft.core.errors import NotFound, ValidationError
+from ordercraft.core.formatting import Display, displaying
 from ordercraft.core.i18n import install_gettext, rendering_language, text_direction
 from ordercraft.core.mail.outbox import MailContent
 
@@ -57,7 +60,7 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
     if not isinstance(name, str) or not _NAME.match(name):
         raise ValidationError(f"template: {name!r} is not a template name (lower-case "
                               "letters, digits, '-', '_' and '/')", field="template")
-    site_folder, site_values = _site(session)
+    site_folder, site_values, display = _site(session)
     folders = [site_folder] if site_folder else []
     folders += [str(folder)] if folder is not None else []
     folders.append(str(CORE_FOLDER))
@@ -68,16 +71,17 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
         values.setdefault("language", used)
         values.setdefault("text_direction", text_direction(used))
         try:
-            subject = environment.get_template(current).render(values)
-            current = f"{name}.txt"
-            text = environment.get_template(current).render(values)
-            current = f"{name}.html"
-            try:
-                html_template = environment.get_template(current)
-            except TemplateNotFound:
-                html = None
-            else:
-                html = html_template.render(values)
+            with displaying(replace(display, locale=used)):
+                subject = environment.get_template(current).render(values)
+                current = f"{name}.txt"
+                text = environment.get_template(current).render(values)
+                current = f"{name}.html"
+                try:
+                    html_template = environment.get_template(current)
+                except TemplateNotFound:
+                    html = None
+                else:
+                    html = html_template.render(values)
         except TemplateNotFound as exc:
             raise NotFound(f"template: mail template {name!r} needs the file {exc.name} "
                            f"(looked in {', '.join(folders)})", field="template",
@@ -93,18 +97,21 @@ def render_mail(session: Session, name: str, context: dict[str, Any] | None = No
                        html=html)
 
 
-def _site(session: Session) -> tuple[str, dict[str, Any]]:
-    """The site's templates folder and the variables every mail gets, read once per
-    transaction: a reminder run renders hundreds of mails in one."""
+def _site(session: Session) -> tuple[str, dict[str, Any], Display]:
+    """The site's templates folder, the variables every mail gets and the site as the
+    reader of dates and amounts, read once per transaction: a reminder run renders
+    hundreds of mails in one."""
     found = session.info.get(SITE_CACHE)
     if found is None:
+        from ordercraft.core.formatting import site_display
         from ordercraft.core.mail.settings import read_settings
         from ordercraft.core.printing import company, site_templates_dir
 
         folder = site_templates_dir(session)
         found = session.info[SITE_CACHE] = (
             str(folder) if folder is not None else "",
-            {"company": company(session), "site_url": read_settings(session).site_url})
+            {"company": company(session), "site_url": read_settings(session).site_url},
+            site_display(session))
     return found
 
 
@@ -127,7 +134,7 @@ def _environment(folders: tuple[str, ...]) -> Environment:
                 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
                 from jinja2.sandbox import SandboxedEnvironment
 
-                from ordercraft.core.printing import day, money, percent, qty
+                from ordercraft.core.printing import template_filters
 
                 found = SandboxedEnvironment(
                     loader=FileSystemLoader(list(folders)),
@@ -139,7 +146,7 @@ def _environment(folders: tuple[str, ...]) -> Environment:
                 # Mails mark their text with _("..."); until a catalogue is chosen it
                 # shows as written.
                 found.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-                found.filters.update(money=money, qty=qty, percent=percent, day=day)
+                found.filters.update(template_filters())
                 install_gettext(found)
                 _environments[folders] = found
     return found

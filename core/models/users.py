@@ -49,6 +49,11 @@ class User(Base):
     #: The user's manager: overdue tasks escalate to them.
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: The interface language (``en``, ``id``, ``fr``, ``ar``, ``mn``); ``None``: the
+    #: site's ``default_language``.
+    language: Mapped[str | None] = mapped_column(String(10), default=None)
+    #: The IANA time zone dates are shown in; ``None``: the site's ``default_time_zone``.
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
     manager: Mapped[User | None] = relationship(remote_side=[id])

@@ -120,10 +120,12 @@ def create_user(session: Session, name: str, *, roles: Iterable[str] = (), passw
 
 def update_user(session: Session, name: str, *, full_name: str | None = None,
                 email: str | None = None, roles: Iterable[str] | None = None,
-                manager: str | None = None) -> User:
-    """Change the user's full name, e-mail, roles or manager (``None``: unchanged;
-    ``manager=""`` removes the manager). Role changes are in the audit log. Every mistake
-    of the values is reported at once."""
+                manager: str | None = None, language: str | None = None,
+                time_zone: str | None = None) -> User:
+    """Change the user's full name, e-mail, roles, manager, language or time zone
+    (``None``: unchanged; ``manager=""`` removes the manager; ``language=""`` and
+    ``time_zone=""`` go back to the site's defaults). Role changes are in the audit log.
+    Every mistake of the values is reported at once."""
     from ordercraft.core.audit import record_change
     from ordercraft.core.services import fields
 
@@ -145,6 +147,7 @@ def update_user(session: Session, name: str, *, full_name: str | None = None,
         if role not in known:
             found.add(ValidationError(f"roles: {role!r} is not a role (roles: "
                                       f"{', '.join(sorted(known))})", field="roles"))
+    found.run(lambda: _set_preferences(user, language, time_zone))
     found.raise_any()
     if full_name is not None:
         user.full_name = clean_name or ""
@@ -164,6 +167,26 @@ def update_user(session: Session, name: str, *, full_name: str | None = None,
         user.manager = boss
     session.flush()
     return user
+
+
+def set_preferences(session: Session, user: User, *, language: str | None = None,
+                    time_zone: str | None = None) -> User:
+    """The signed-in user's own language and time zone (``None``: unchanged; ``""``: the
+    site's default). Both are checked before either is changed."""
+    _set_preferences(user, language, time_zone)
+    session.flush()
+    return user
+
+
+def _set_preferences(user: User, language: str | None, time_zone: str | None) -> None:
+    from ordercraft.core.formatting import parse_language, parse_time_zone
+
+    new_language = (parse_language(language) if language and language.strip() else None)
+    new_zone = (parse_time_zone(time_zone) if time_zone and time_zone.strip() else None)
+    if language is not None:
+        user.language = new_language
+    if time_zone is not None:
+        user.time_zone = new_zone
 
 
 def change_own_password(session: Session, user: User, current: str, new: str) -> User:
@@ -359,4 +382,5 @@ def list_users(session: Session) -> list[User]:
 def user_dict(user: User) -> dict[str, object]:
     return {"id": user.id, "name": user.name, "full_name": user.full_name, "email": user.email,
             "roles": user.role_names, "active": user.active,
-            "manager": user.manager.name if user.manager else None}
+            "manager": user.manager.name if user.manager else None,
+            "language": user.language, "time_zone": user.time_zone}

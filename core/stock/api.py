@@ -503,21 +503,22 @@ def positions_at(session: Session, on: Any = None, *, warehouse: Any = None) -> 
     require_session_permission(session, "stock.read")
     day = valid_day(on, field="on") or date.today()
     v, m = StockValuation, StockMove
-    rank = func.row_number().over(partition_by=(v.item_id, v.warehouse_id),
-                                  order_by=(v.move_date.desc(), v.move_id.desc()))
-    latest = (select(v.item_id, v.warehouse_id, v.qty_after, v.value_after,
-                     rank.label("rank")).where(v.move_date <= day))
+    # Valued moves in position order: the moves' index, joined to their valuations.
+    rank = func.row_number().over(partition_by=(m.item_id, m.warehouse_id),
+                                  order_by=(m.move_date.desc(), m.id.desc()))
+    latest = (select(m.item_id, m.warehouse_id, v.qty_after, v.value_after,
+                     rank.label("rank")).join(v, v.move_id == m.id).where(m.move_date <= day))
     place_id = None
     if warehouse not in (None, ""):
         place_id = Catalog(session).warehouse(warehouse).id
-        latest = latest.where(v.warehouse_id == place_id)
+        latest = latest.where(m.warehouse_id == place_id)
     ranked = latest.subquery()
-    outbound = (select(v.item_id, v.warehouse_id, func.max(v.move_date).label("last_out"))
-                .join(m, m.id == v.move_id)
-                .where(v.move_date <= day, m.qty < 0, m.role == "out")
-                .group_by(v.item_id, v.warehouse_id))
+    outbound = (select(m.item_id, m.warehouse_id, func.max(m.move_date).label("last_out"))
+                .join(v, v.move_id == m.id)
+                .where(m.move_date <= day, m.qty < 0, m.role == "out")
+                .group_by(m.item_id, m.warehouse_id))
     if place_id is not None:
-        outbound = outbound.where(v.warehouse_id == place_id)
+        outbound = outbound.where(m.warehouse_id == place_id)
     last_out = {(item_id, place): found for item_id, place, found in session.execute(outbound)}
     rows = session.execute(
         select(ranked.c.item_id, Item.sku, ranked.c.warehouse_id, Warehouse.code,

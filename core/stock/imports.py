@@ -197,9 +197,10 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
     # A file repeats the same few quantities and costs: a number written alike is
     # checked once (the shape and the NUL byte of every row still are).
     plain: set[str] = set()
+    qty_cell, cost_cell = numbers
     for number, cells in table_rows:
         if any(cells):
-            if (len(cells) == width and all(cells[at] in plain for at in numbers)
+            if (len(cells) == width and cells[qty_cell] in plain and cells[cost_cell] in plain
                     and "\x00" not in "".join(cells)):
                 continue
             problem = _row_problem(cells, width, numbers, comma, names)
@@ -239,9 +240,11 @@ def read_documents(path: str | Path) -> tuple[list[DocumentSpec], int]:
         line = LineSpec(sku, warehouse, qty, cost or None,
                         (target.strip() or None) if target else None,
                         (holder.strip() or None) if holder else None, number)
-        ref = cells[ref_at].strip() or None
+        # Most files leave these empty: stripped only when written.
+        written_ref, note = cells[ref_at], cells[note_at]
+        ref = (written_ref.strip() or None) if written_ref else None
         day = cells[date_at].strip() or None
-        note = cells[note_at].strip()
+        note = note.strip() if note else note
         # One document per reference. Rows without one share a document while they
         # follow each other with the same operation, date and note: the file's order
         # within a day is the posting order, so a document never jumps ahead of a row.

@@ -380,12 +380,30 @@ class Catalog:
 # --------------------------------------------------------------------------- lines, documents
 
 
-def check_line(catalog: Catalog, kind: str, spec: LineSpec) -> Line:
+#: Numbers checked before, for :func:`check_line`: ``(kind, precision, qty, unit_cost)``
+#: as written to ``(qty, unit_cost)`` as checked.
+CheckedNumbers = dict[tuple[str, int, str, str | None], tuple[Decimal | None, Decimal | None]]
+
+
+def check_line(catalog: Catalog, kind: str, spec: LineSpec,
+               checked: CheckedNumbers | None = None) -> Line:
+    """A line checked against the catalog. ``checked``: the numbers of earlier lines (a
+    file repeats a few quantities and costs): a line without holder or target, into an
+    active warehouse, whose quantity and cost were written alike for an item of the same
+    precision in the same kind of document takes them as they were checked."""
     item = catalog.item(spec.item)
     if item.kind == "service":
         raise ValidationError(f"item {item.sku!r} is a service: it has no stock", field="item")
     warehouse = catalog.warehouse(spec.warehouse,
                                   field="from" if kind == "transfer" else "warehouse")
+    key = None
+    if (checked is not None and type(spec.qty) is str and spec.holder is None
+            and spec.to_warehouse is None and warehouse.active
+            and (spec.unit_cost is None or type(spec.unit_cost) is str)):
+        key = (kind, item.precision, spec.qty, spec.unit_cost)
+        known = checked.get(key)
+        if known is not None:
+            return Line(spec, item, warehouse, known[0], known[1], None, None)
     target = None
     unit_cost = None
     holder = check_holder(spec.holder)
@@ -422,17 +440,23 @@ def check_line(catalog: Catalog, kind: str, spec: LineSpec) -> Line:
                                       field="warehouse")
     if qty and unit_cost and (qty * unit_cost).adjusted() >= MAX_INTEGER_DIGITS:
         raise ValidationError(f"the value of {qty} x {unit_cost} is too large", field="unit_cost")
+    if key is not None and checked is not None:
+        checked[key] = (qty, unit_cost)
     return Line(spec, item, warehouse, qty, unit_cost, target, holder)
 
 
 def check_documents(session: Session, specs: Sequence[DocumentSpec],
                     catalog: Catalog) -> list[Doc]:
     """Check every document and line; the first problem raises, naming its line."""
-    catalog.load([line.item for spec in specs for line in spec.lines],
-                 [w for spec in specs for line in spec.lines
-                  for w in (line.warehouse, line.to_warehouse) if w not in (None, "")])
+    every_line = [line for spec in specs for line in spec.lines]
+    places = {line.warehouse for line in every_line}
+    places.update(line.to_warehouse for line in every_line if line.to_warehouse is not None)
+    places.discard(None)
+    places.discard("")
+    catalog.load({line.item for line in every_line}, places)
     docs: list[Doc] = []
     refs: set[tuple[str, str]] = set()
+    numbers: CheckedNumbers = {}
     for spec in specs:
         first = spec.lines[0] if spec.lines else None
         try:
@@ -455,7 +479,7 @@ def check_documents(session: Session, specs: Sequence[DocumentSpec],
         lines = []
         for line in spec.lines:
             try:
-                lines.append(check_line(catalog, spec.kind, line))
+                lines.append(check_line(catalog, spec.kind, line, numbers))
             except OrdercraftError as exc:
                 raise fail(line, exc) from None
         if spec.kind == "count":

@@ -117,9 +117,10 @@ class StockValuation(Base):
     """
 
     __tablename__ = "stock_valuations"
-    __table_args__ = (
-        Index("ix_stock_valuations_position", "item_id", "warehouse_id", "move_date", "move_id"),
-    )
+    # No index but the key: the ledger finds valued moves by their move's position
+    # (``ix_stock_moves_position``) and joins them here by ``move_id``. A second index
+    # of the same positions cost a bulk import about a twentieth of its CPU time (0.12 s
+    # of 2.6 s for 100,000 moves).
 
     move_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     item_id: Mapped[int] = mapped_column(Integer)

@@ -222,8 +222,9 @@ def _post(session: Session, specs: Sequence[DocumentSpec]) -> _Posted:
     ledger = Ledger(session)
     _prefetch(session, ledger, catalog, specs)
     docs = check_documents(session, specs, catalog)
-    pairs = {(line.item.id, w.id) for doc in docs for line in doc.lines
-             for w in (line.warehouse, line.target) if w is not None}
+    pairs = {(line.item.id, line.warehouse.id) for doc in docs for line in doc.lines}
+    pairs.update((line.item.id, line.target.id) for doc in docs for line in doc.lines
+                 if line.target is not None)
     batch = Batch(catalog, ledger, ledger.lock({i for i, _w in pairs}, pairs))
     keys = [(doc.kind, doc.ref) for doc in docs if doc.ref is not None]
     if keys:

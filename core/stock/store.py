@@ -74,7 +74,11 @@ def statement(name: str) -> Any:
     b, v, m, ly, c, d = (balances.c, valuations.c, moves.c, layers.c, consumptions.c,
                          documents.c)
     r, rm = reservations.c, reservation_moves.c
-    pair = (v.item_id == bindparam("item"), v.warehouse_id == bindparam("warehouse"))
+    # Valued moves are found by their move's position (``ix_stock_moves_position``) and
+    # joined to their valuation by its key: the valuations carry no position index of
+    # their own, which a bulk import would pay for on every row.
+    pair = (m.item_id == bindparam("item"), m.warehouse_id == bindparam("warehouse"))
+    valued = moves.join(valuations, v.move_id == m.id)
     point = tuple_(bindparam("day"), bindparam("move"))
     open_layers = (select(layers).where(ly.qty_left > literal_column("0"))
                    .order_by(ly.item_id, ly.warehouse_id, ly.layer_date, ly.move_id, ly.slice))
@@ -92,12 +96,13 @@ def statement(name: str) -> Any:
         "balances_of_one": select(balances).where(b.item_id == bindparam("item"))
         .order_by(b.warehouse_id),
         "refs": select(d.ref).where(d.kind == bindparam("kind"), d.ref.in_(_many("refs"))),
-        "state_at": select(v.qty_after, v.value_after, v.cost_after)
-        .where(*pair, tuple_(v.move_date, v.move_id) <= point)
-        .order_by(v.move_date.desc(), v.move_id.desc()).limit(1),
-        "moved_by": select(v.move_id).where(*pair, v.move_date <= bindparam("day")).limit(1),
-        "later": select(*later_columns).select_from(valuations.join(moves, m.id == v.move_id))
-        .where(*pair, tuple_(v.move_date, v.move_id) > point).order_by(v.move_date, v.move_id),
+        "state_at": select(v.qty_after, v.value_after, v.cost_after).select_from(valued)
+        .where(*pair, tuple_(m.move_date, m.id) <= point)
+        .order_by(m.move_date.desc(), m.id.desc()).limit(1),
+        "moved_by": select(m.id).select_from(valued)
+        .where(*pair, m.move_date <= bindparam("day")).limit(1),
+        "later": select(*later_columns).select_from(valued)
+        .where(*pair, tuple_(m.move_date, m.id) > point).order_by(m.move_date, m.id),
         "valued_moves_of": select(*later_columns, m.warehouse_id, m.item_id)
         .select_from(moves.join(valuations, v.move_id == m.id))
         .where(m.document_id == bindparam("document"), m.role.in_(("in", "out")))
@@ -117,8 +122,8 @@ def statement(name: str) -> Any:
         .where(covering.c.running - covering.c.qty_left < bindparam("need", type_=QtyType()))
         .order_by(covering.c.item_id, covering.c.warehouse_id, covering.c.layer_date,
                   covering.c.move_id, covering.c.slice),
-        "last_dates": select(v.warehouse_id, func.max(v.move_date))
-        .where(v.item_id == bindparam("item")).group_by(v.warehouse_id),
+        "last_dates": select(m.warehouse_id, func.max(m.move_date)).select_from(valued)
+        .where(m.item_id == bindparam("item")).group_by(m.warehouse_id),
         "reservations": select(r.item_id, r.warehouse_id, r.holder, r.qty)
         .where(r.item_id.in_(_many("items"))),
         "reservation_moves_of": select(rm.item_id, rm.warehouse_id, rm.holder, rm.qty)

@@ -132,7 +132,9 @@ class Valuer:
         start = self._start(item, frontier, loaded, removed, open_layers)
         # Stored moves as val.Movement, new ones as NewMove (which has its fields).
         movements: list[Any] = [*start.later, *new]
-        movements.sort(key=_position)
+        if start.later:
+            # The new moves alone are in position order already: numbered in date order.
+            movements.sort(key=_position)
         try:
             results = val.value_movements(item.valuation, start.states, movements)
         except val.Shortage as shortage:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ordercraft.core.models import Item, Warehouse
@@ -338,7 +338,8 @@ class _Checker:
                    m.unit_cost, m.pair_id, d.status, d.kind)
             .join(d, d.id == m.document_id).where(m.item_id.in_(ids))).all()
         valuations = {r.move_id: r for r in s.scalars(
-            select(StockValuation).where(StockValuation.item_id.in_(ids)))}
+            select(StockValuation).join(m, m.id == StockValuation.move_id)
+            .where(m.item_id.in_(ids)))}
         stored_layers = {(r.move_id, r.slice): r for r in s.scalars(
             select(StockLayer).where(StockLayer.item_id.in_(ids)))}
         takes: dict[int, set[tuple[Any, ...]]] = defaultdict(set)
@@ -390,4 +391,23 @@ def verify_ledger(session: Session) -> VerifyReport:
                             .where(Item.id.in_(involved)).order_by(Item.id)).all()
     for start in range(0, len(items), ITEMS_PER_ROUND):
         checker.run(list(items[start:start + ITEMS_PER_ROUND]))
+    _stray_valuations(session, report, checker.codes)
     return report
+
+
+def _stray_valuations(session: Session, report: VerifyReport,
+                      codes: dict[int | None, str]) -> None:
+    """Valuations are read item by item through their moves: one whose move is gone, or
+    that names another item, warehouse or date than its move, is found here (one pass)."""
+    v, m = StockValuation, StockMove
+    skus = dict(session.execute(select(Item.id, Item.sku)).all())
+    for row in session.execute(
+            select(v.move_id, v.item_id, v.warehouse_id, m.id.label("found"))
+            .outerjoin(m, m.id == v.move_id)
+            .where(or_(m.id.is_(None), v.item_id != m.item_id,
+                       v.warehouse_id != m.warehouse_id, v.move_date != m.move_date))):
+        report.drift.append(Drift(
+            skus.get(row.item_id, str(row.item_id)), codes.get(row.warehouse_id),
+            "valuation without its move" if row.found is None else
+            "valuation's item, warehouse or date differs from its move's", "present", None,
+            row.move_id))

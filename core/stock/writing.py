@@ -214,11 +214,8 @@ class RowWriter:
                 self._layer_changed(layer)
 
     def _balances(self, valued: ItemValuation) -> None:
-        new_dates: dict[int, date] = {}
-        for move in valued.new:
-            latest = new_dates.get(move.warehouse_id)
-            new_dates[move.warehouse_id] = move.date if latest is None else max(latest,
-                                                                                move.date)
+        # New moves come in position order: each warehouse's last one is its latest.
+        new_dates: dict[int, date] = {move.warehouse_id: move.date for move in valued.new}
         for warehouse_id, state in valued.states.items():
             bal = self.batch.balances[(valued.item.id, warehouse_id)]
             last = bal.last_date

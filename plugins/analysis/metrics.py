@@ -142,10 +142,12 @@ def _overdue_tasks(session: Any, date_from: date, date_to: date) -> Select[Any]:
 
     from sqlalchemy import or_
 
+    from ordercraft.sdk.models import utcnow
     from ordercraft.sdk.workflow import Task
 
     start = datetime.combine(date_from, time.min)
-    end = min(datetime.combine(date_to, time.max), datetime.now())
+    # deadlines are naive UTC: the server's local clock would shift "now" by its zone
+    end = min(datetime.combine(date_to, time.max), utcnow())
     return (select(Task.assignee_id, func.count())
             .where(Task.assignee_id.is_not(None), Task.status != "cancelled",
                    Task.deadline >= start, Task.deadline <= end,

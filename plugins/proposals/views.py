@@ -225,10 +225,11 @@ def _configurator(proposal_id: int, code: str, *, preview: dict[str, Any] | None
     from ordercraft.plugins.proposals.proposals import get_proposal, get_template
 
     session = request_session()
-    return render_template("proposals/configure.html",
-                           proposal=get_proposal(session, proposal_id),
+    proposal = get_proposal(session, proposal_id)
+    return render_template("proposals/configure.html", proposal=proposal,
                            template=get_template(session, code), preview=preview,
-                           values=request.form, error=error), status
+                           currency=proposal.currency, values=request.form,
+                           error=error), status
 
 
 @bp.get("/<int:proposal_id>/configure/<code>")
@@ -242,18 +243,21 @@ def configure(proposal_id: int, code: str):
 def configure_preview(proposal_id: int, code: str):
     """The fragment the page swaps in after every change (no page reload)."""
     from ordercraft.plugins.proposals.live import preview
-    from ordercraft.plugins.proposals.proposals import get_template
+    from ordercraft.plugins.proposals.proposals import get_proposal, get_template
 
     session = request_session()
     template = get_template(session, code)
+    currency = get_proposal(session, proposal_id).currency
     try:
         found = preview(session, code, _selection(template.definition),
                         qty=request.form.get("qty") or "1",
                         discount=request.form.get("discount") or None)
     except OrdercraftError as exc:
         return Response(render_template("proposals/_preview.html", preview=None,
-                                        error=exc.message), status=FORM_ERROR_STATUS)
-    return render_template("proposals/_preview.html", preview=found, error=None)
+                                        currency=currency, error=exc.message),
+                        status=FORM_ERROR_STATUS)
+    return render_template("proposals/_preview.html", preview=found, currency=currency,
+                           error=None)
 
 
 @bp.post("/<int:proposal_id>/configure/<code>")

@@ -4,7 +4,6 @@ open purchase orders that will bring it."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -32,10 +31,11 @@ def item_section(session: Session, item: Any) -> Markup:
         PurchaseOrderLine,
         SupplierOffer,
     )
-    from ordercraft.plugins.purchasing.quantities import money, qty_text
+    from ordercraft.plugins.purchasing.quantities import qty_text
     from ordercraft.plugins.purchasing.supply import OPEN_STATES
+    from ordercraft.sdk.web import date_filter, money_filter, user_today
 
-    today = date.today()
+    today = user_today()
     offers = list(session.scalars(select(SupplierOffer).where(
         SupplierOffer.item_id == item.id, SupplierOffer.superseded_at.is_(None))
         .order_by(SupplierOffer.price, SupplierOffer.id)))
@@ -55,15 +55,15 @@ def item_section(session: Session, item: Any) -> Markup:
             valid = ((offer.valid_from is None or offer.valid_from <= today)
                      and (offer.valid_to is None or offer.valid_to >= today))
             parts.append(Markup(
-                '<tr class="%s"><td>%s</td><td class="num">%s %s</td><td class="num">%s</td>'
+                '<tr class="%s"><td>%s</td><td class="num">%s</td><td class="num">%s</td>'
                 '<td class="num">%s</td><td class="num">%s</td><td class="nowrap">%s – %s</td>'
                 "<td>%s</td></tr>") % (
-                "" if valid else "muted", offer.supplier.name, format(money(offer.price), "f"),
-                offer.currency, qty_text(offer.min_qty),
+                "" if valid else "muted", offer.supplier.name,
+                money_filter(offer.price, offer.currency), qty_text(offer.min_qty),
                 "" if offer.multiple is None else qty_text(offer.multiple),
                 offer.lead_time_days,
-                offer.valid_from.isoformat() if offer.valid_from else "…",
-                offer.valid_to.isoformat() if offer.valid_to else "…",
+                date_filter(offer.valid_from) if offer.valid_from else "…",
+                date_filter(offer.valid_to) if offer.valid_to else "…",
                 "preferred" if offer.preferred else ("" if valid else "not valid today")))
         parts.append(Markup("</tbody></table>"))
     open_lines = session.execute(
@@ -89,7 +89,7 @@ def item_section(session: Session, item: Any) -> Markup:
                 '<td class="num">%s</td><td class="nowrap">%s</td></tr>') % (
                 row.id, row.number, names.get(row.supplier_id, ""),
                 row.state.replace("_", " "), qty_text(row.qty - row.received_qty),
-                row.expected_date.isoformat() if row.expected_date else ""))
+                date_filter(row.expected_date) if row.expected_date else ""))
         parts.append(Markup("</tbody></table>"))
     else:
         parts.append(Markup('<p class="muted">No open purchase orders.</p>'))

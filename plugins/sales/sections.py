@@ -62,12 +62,11 @@ def _deal_orders(session: Session, user: Any, deal: Any) -> PageSection:
 
 
 def _client_money(session: Session, client: Any) -> PageSection:
-    from datetime import date
-
     from ordercraft.plugins.sales.models import Invoice
     from ordercraft.plugins.sales.receivables import OPEN_STATES, client_balance
+    from ordercraft.sdk.web import user_today
 
-    today = date.today()
+    today = user_today()
     balance = client_balance(session, client.id, as_of=today)
     overdue = list(session.scalars(
         select(Invoice).where(Invoice.party_id == client.id, Invoice.state.in_(OPEN_STATES),

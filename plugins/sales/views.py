@@ -19,6 +19,7 @@ from ordercraft.sdk.web import (
     permission_required,
     reads_first,
     request_session,
+    user_today,
 )
 
 bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templates",
@@ -95,9 +96,7 @@ def index():
 
 
 def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200) -> Any:
-    from ordercraft.plugins.sales.declarations import CURRENCY_SETTING
     from ordercraft.plugins.sales.orders import order_dict
-    from ordercraft.sdk.settings import get_setting
     from ordercraft.sdk.web import document_panel, document_url
 
     body = order_dict(order)
@@ -110,7 +109,6 @@ def _order_page(order: Any, *, ship_form: Form | None = None, status: int = 200)
 
     return render_template("sales/order.html", order=order, body=body,
                            money=order_money_dict(request_session(), order),
-                           currency=get_setting(request_session(), CURRENCY_SETTING),
                            panel=document_panel(order), forms=_forms(), ship_form=ship_form,
                            can_ship=can_ship and order.state != "draft",
                            # A plugin records serial numbers (service): the form asks them.
@@ -263,11 +261,9 @@ def create():
     from ordercraft.plugins.sales.orders import create_order
 
     if request.method == "GET":
-        from datetime import date
-
         form = Form({"client": request.args.get("client", ""),
                      "deal": request.args.get("deal", ""),
-                     "order_date": date.today().isoformat()})
+                     "order_date": user_today().isoformat()})
         return _entry_page(form, rows=SPARE_LINES + 1)
     form, lines, count = _submitted()
     values = {name: form.values[name] or None for name in HEADER_FIELDS}

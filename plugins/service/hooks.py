@@ -110,6 +110,7 @@ def client_sections(session: Session, user: Any, page: str, obj: Any) -> list[An
 
     from ordercraft.sdk.permissions import has_permission
     from ordercraft.sdk.plugins import PageSection
+    from ordercraft.sdk.web import user_today
 
     party_id = getattr(obj, "party_id", None) or obj.id
     sections = []
@@ -117,7 +118,7 @@ def client_sections(session: Session, user: Any, page: str, obj: Any) -> list[An
         units = SERIALS.of_client(session, party_id)
         sections.append(PageSection(
             "Units and warranty", Markup(render_template("service/_units.html", units=units,
-                                                        today=date.today())),
+                                                        today=user_today())),
             order=60, name="service-units"))
     if has_permission(user, "article.read"):
         sections.append(PageSection(

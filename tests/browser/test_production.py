@@ -44,21 +44,21 @@ def test_bom_editor_and_production_order_page(page, live_server, login, screensh
     assert page.locator("#bom-tree tr[data-level='2']").count() == 2
     # 2 robots: P1 2 x 10.00 + P2 4 x 4.50 + P2 2 x 4.50 = 47.00; solder 1 h, assemble
     # 0.5 h at 60.00 = 90.00 + 25 % overhead 22.50
-    assert page.inner_text("#cost-total") == "159.50"
+    assert page.inner_text("#cost-total") == "€159.50"
     screenshot(page, "production-01-bom-editor")
     page.evaluate("window.editorLoadedOnce = true")  # a reload would lose it
     page.fill("input[name='qty.2']", "3")  # 3 of P2 a robot: + 4 x 4.50
-    expect(page.locator("#cost-total")).to_have_text("177.50")  # no reload: the preview
+    expect(page.locator("#cost-total")).to_have_text("€177.50")  # no reload: the preview
     assert page.evaluate("window.editorLoadedOnce === true")
     # the tree follows too: the part's own row (the last) needs 3 a robot, 6 for two
     expect(tree.nth(3).locator("td.num").first).to_have_text("6")
     assert page.input_value("input[name='qty.2']") == "3"  # typed, not saved yet
-    assert page.inner_text("#per-unit") == "88.75"
+    assert page.inner_text("#per-unit") == "€88.75"
     screenshot(page, "production-02-bom-editor-live-cost")
     page.click("button:has-text('Save quantities')")
     assert "Saved version" in page.inner_text(".notice")
     assert page.input_value("input[name='qty.2']") == "3"
-    assert page.inner_text("#cost-total") == "177.50"
+    assert page.inner_text("#cost-total") == "€177.50"
 
     order = cli("production", "add", bot, "--qty", "2", "--warehouse", "MAIN")[
         "order"]
@@ -77,10 +77,10 @@ def test_bom_editor_and_production_order_page(page, live_server, login, screensh
     page.click("button:has-text('Report')")  # all that is left
     # stage 1: parts 38.00 + solder 60.00 + 15.00 overhead = 113.00 into stock as 2 nodes,
     # issued back; 6 x P2 27.00; assembly 30.00 + 7.50 overhead: 177.50, as planned
-    assert page.inner_text("#actual-cost") == "177.50"
+    assert page.inner_text("#actual-cost") == "€177.50"
     assert page.inner_text("#breakdown-total") == page.inner_text("#breakdown-received") == \
-        "177.50"
-    assert page.inner_text("#breakdown tr[data-part='overhead']").split()[-1] == "7.50"
+        "€177.50"
+    assert page.inner_text("#breakdown tr[data-part='overhead']").split()[-1] == "€7.50"
     postings = page.inner_text("#postings")
     for purpose in ("stage issue", "node receipt", "node issue", "issue", "output"):
         assert purpose in postings

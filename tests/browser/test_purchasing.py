@@ -61,7 +61,7 @@ def test_request_review_purchase_order_and_receipt(page, live_server, login, scr
     page.fill("#extra_cost", "6")
     page.click("button:has-text('Post receipt')")
     assert "Receipt GR-" in page.inner_text(".notice.success")
-    assert "12 at 7.90" in page.inner_text("table.receipts")      # 7.40 + 6 / 12
+    assert "12 at €7.90" in page.inner_text("table.receipts")      # 7.40 + 6 / 12
     assert "Partially received" in page.inner_text(".page-head")
     screenshot(page, "purchasing-02-received")
     balance = _cli(live_server, "stock", "balance", "--item", sku, "--warehouse", "MAIN")

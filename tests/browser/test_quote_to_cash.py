@@ -42,7 +42,7 @@ def test_the_live_configurator(page, live_server, login, screenshot):
         "() => document.querySelector('#preview-net') && !document.querySelector('#problems')")
     assert page.evaluate("() => window.__notReloaded") is True   # no page reload
     net = page.inner_text("#preview-net")
-    assert re.fullmatch(r"[0-9]+\.[0-9]{2}", net), net
+    assert re.fullmatch(r"€[0-9,]+\.[0-9]{2}", net), net
     screenshot(page, "quote-02-configurator-valid")
     page.click("#configure-save")
     page.wait_for_url(re.compile(rf".*/proposals/{proposal['id']}$"))
@@ -69,7 +69,7 @@ def test_a_payment_allocated_from_the_invoice_page(page, live_server, login, scr
     page.click("#record-payment")
     page.wait_for_selector("text=The payment was allocated.")
     assert page.inner_text("#invoice-state") == "paid"
-    assert page.inner_text("#invoice-open") == "0.00"
+    assert page.inner_text("#invoice-open") == "€0.00"
     screenshot(page, "quote-04-paid")
 
 

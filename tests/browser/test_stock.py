@@ -58,7 +58,7 @@ def test_receive_refused_issue_issue_and_history(page, live_server, login, scree
     rows = [line for line in history.splitlines() if sku not in line and line.strip()]
     assert "receipt" in history and "issue" in history
     # Newest first: the issue leaves 6 worth 75.00, after the receipt's 10 worth 125.00.
-    assert re.search(r"-4\b.*-50\.00.*\b6\b.*75\.00", history.replace("\n", " ")), rows
+    assert re.search(r"-4\b.*-€50\.00.*\b6\b.*€75\.00", history.replace("\n", " ")), rows
     assert re.search(r"\b10\b.*125\.00.*\b10\b.*125\.00", history.replace("\n", " ")), rows
     screenshot(page, "stock-03-history")
 

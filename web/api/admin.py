@@ -35,6 +35,10 @@ class UserOut(OutputModel):
     roles: list[str]
     active: bool
     manager: str | None
+    language: str | None = Field(description="en, id, fr, ar or mn; null: the site's "
+                                             "default_language.")
+    time_zone: str | None = Field(description="An IANA time zone; null: the site's "
+                                              "default_time_zone.")
 
 
 class UserIn(InputModel):
@@ -53,11 +57,22 @@ class UserCreatedOut(UserOut):
                                              "(null when one was given).")
 
 
+LANGUAGE_HELP = "en, id, fr, ar or mn; \"\": the site's default_language."
+TIME_ZONE_HELP = "An IANA time zone such as Asia/Jakarta; \"\": the site's default_time_zone."
+
+
 class UserChangeIn(InputModel):
     full_name: str | None = Field(None, max_length=200)
     email: str | None = Field(None, max_length=200)
     roles: list[str] | None = Field(None, description="The user's roles (replaces them).")
     manager: str | None = Field(None, description="A user name; \"\" removes the manager.")
+    language: str | None = Field(None, max_length=10, description=LANGUAGE_HELP)
+    time_zone: str | None = Field(None, max_length=64, description=TIME_ZONE_HELP)
+
+
+class PreferencesIn(InputModel):
+    language: str | None = Field(None, max_length=10, description=LANGUAGE_HELP)
+    time_zone: str | None = Field(None, max_length=64, description=TIME_ZONE_HELP)
 
 
 class PasswordIn(InputModel):
@@ -147,9 +162,11 @@ def get_user(name: str) -> dict[str, Any]:
 @api_route(bp, "/users/<name>", permission="user.admin", methods=["PATCH"], body=UserChangeIn,
            response=UserOut, tags=["users"], errors=NO_USER)
 def change_user(name: str, body: UserChangeIn) -> dict[str, Any]:
-    """Change a user's name, e-mail, roles or manager (the fields sent)."""
+    """Change a user's name, e-mail, roles, manager, language or time zone (the fields
+    sent)."""
     user = user_service.update_user(request_session(), name, full_name=body.full_name,
-                                    email=body.email, roles=body.roles, manager=body.manager)
+                                    email=body.email, roles=body.roles, manager=body.manager,
+                                    language=body.language, time_zone=body.time_zone)
     return user_service.user_dict(user)
 
 
@@ -524,6 +541,14 @@ def _me() -> Any:
 def me() -> dict[str, Any]:
     """The signed-in user (any signed-in user)."""
     return user_service.user_dict(_me())
+
+
+@api_route(bp, "/me", methods=["PATCH"], body=PreferencesIn, response=UserOut, tags=["me"],
+           errors={400: "Not a language or not a time zone."})
+def change_me(body: PreferencesIn) -> dict[str, Any]:
+    """Change my language or time zone (the fields sent; \"\": the site's default)."""
+    return user_service.user_dict(user_service.set_preferences(
+        request_session(), _me(), language=body.language, time_zone=body.time_zone))
 
 
 @api_route(bp, "/me/sessions", response=list[SessionOut], tags=["me"])

@@ -106,7 +106,8 @@ def _user_page(name: str, *, form: Form | None = None, chosen: list[str] | None 
     person = user_service.get_user(db, name)
     if form is None:
         form = Form({"full_name": person.full_name or "", "email": person.email or "",
-                     "manager": person.manager.name if person.manager else ""})
+                     "manager": person.manager.name if person.manager else "",
+                     "language": person.language or "", "time_zone": person.time_zone or ""})
     return render_template(
         "admin/user.html", person=person, form=form.with_rules("user"),
         chosen=person.role_names if chosen is None else chosen, role_names=_role_names(),
@@ -119,12 +120,14 @@ def _user_page(name: str, *, form: Form | None = None, chosen: list[str] | None 
 @bp.post("/users/<name>/edit")
 @permission_required("user.admin")
 def user_edit(name: str):
-    form = Form.from_request(("full_name", "email", "manager"))
+    form = Form.from_request(("full_name", "email", "manager", "language", "time_zone"))
     chosen = request.form.getlist("roles")
     try:
         user_service.update_user(request_session(), name, full_name=form.values["full_name"],
                                  email=form.values["email"], roles=chosen,
-                                 manager=form.values["manager"])
+                                 manager=form.values["manager"],
+                                 language=form.values["language"],
+                                 time_zone=form.values["time_zone"])
     except OrdercraftError as exc:
         if exc.http_status == 404:
             raise

@@ -1,5 +1,5 @@
-"""The signed-in user's own page: their open sessions and API tokens, and changing their
-password (every signed-in user; see the route table's ``EVERY_USER``)."""
+"""The signed-in user's own page: their language and time zone, their open sessions and
+API tokens, and changing their password (every signed-in user; see the route table's ``EVERY_USER``)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,15 @@ from ordercraft.web.views.admin import TOKEN_LIFETIMES
 bp = Blueprint("profile", __name__, url_prefix="/profile")
 
 
-def _page(form: Form | None = None, secret: tuple[str, str] | None = None) -> str:
+def _page(form: Form | None = None, secret: tuple[str, str] | None = None,
+          preferences: Form | None = None) -> str:
     db = request_session()
     user = current_user()
     assert user is not None
+    if preferences is None:
+        preferences = Form({"language": user.language or "", "time_zone": user.time_zone or ""})
     return render_template(
-        "profile.html", person=user, form=form or Form(),
+        "profile.html", person=user, form=form or Form(), preferences=preferences,
         sessions=session_service.list_sessions(db, user),
         tokens=[user_service.token_dict(t) for t in user_service.list_tokens(db, user.name)],
         lifetimes=TOKEN_LIFETIMES, secret=secret)
@@ -52,6 +55,22 @@ def password():
     log_in(user)  # every session ended with the change: this browser gets a fresh one
     flash(gettext("Your password was changed; your other sessions ended and your API "
                   "tokens were revoked."), "success")
+    return redirect(url_for("profile.index"), code=303)
+
+
+@bp.post("/preferences")
+@login_required
+def preferences():
+    form = Form.from_request(("language", "time_zone"))
+    user = current_user()
+    assert user is not None
+    try:
+        user_service.set_preferences(request_session(), user, language=form.values["language"],
+                                     time_zone=form.values["time_zone"])
+    except OrdercraftError as exc:
+        form.fail(exc)
+        return _page(preferences=form), FORM_ERROR_STATUS
+    flash("Your language and time zone were saved.", "success")
     return redirect(url_for("profile.index"), code=303)
 
 

@@ -109,16 +109,19 @@ COMPANY_SECTION = ("company_name", "company_address", "company_tax_id",
                    "company_registration_no", "company_bank_details", "company_phone",
                    "company_email")
 CALENDAR_SECTION = ("working_days", "holidays")
+REGION_SECTION = ("default_language", "default_time_zone")
 MULTILINE = {"company_address", "company_bank_details", "holidays"}
 
 
 def company_sections(settings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The settings of the company page: details, money (every ``*currency`` setting),
-    numbering (every ``*_prefix`` setting) and the working calendar."""
+    """The settings of the company page: details, language and time zone, money (every
+    ``*currency`` setting), numbering (every ``*_prefix`` setting) and the working
+    calendar."""
     by_name = {s["name"]: s for s in settings}
     money = [s for s in settings if s["name"].endswith("currency")]
     numbering = [s for s in settings if s["name"].endswith("_prefix")]
     return [("Company details", [by_name[n] for n in COMPANY_SECTION if n in by_name]),
+            ("Language and time zone", [by_name[n] for n in REGION_SECTION if n in by_name]),
             ("Money", sorted(money, key=lambda s: s["name"] != "default_currency")),
             ("Numbering series", numbering),
             ("Working calendar", [by_name[n] for n in CALENDAR_SECTION if n in by_name])]

@@ -13,6 +13,7 @@ from ordercraft.core.errors import OrdercraftError
 from ordercraft.core.i18n import gettext
 from ordercraft.web.auth import current_user, permission_required
 from ordercraft.web.extension import mark_failed, request_session
+from ordercraft.web.formatting import datetime_filter
 from ordercraft.web.pages import Pager, page_arguments
 from ordercraft.web.views.documents import document_url
 
@@ -27,7 +28,7 @@ def due_label(deadline: datetime | None, now: datetime, is_open: bool = True) ->
     if deadline is None:
         return "no deadline"
     if not is_open:
-        return deadline.strftime("%Y-%m-%d %H:%M")
+        return datetime_filter(deadline)
     delta = deadline - now
     late = delta < timedelta(0)
     span = abs(delta)
@@ -58,7 +59,7 @@ def task_row(task: Any, now: datetime,
     row = task_dict(task, now)
     items = row["checklist"]
     row["due_label"] = due_label(task.deadline, now, task.is_open)
-    row["deadline_text"] = task.deadline.strftime("%Y-%m-%d %H:%M") if task.deadline else ""
+    row["deadline_text"] = datetime_filter(task.deadline) if task.deadline else ""
     row["checklist_label"] = (f"{sum(1 for i in items if i['done'])}/{len(items)}"
                               if items else "")
     row["document_links"] = [

@@ -56,41 +56,26 @@ def _now() -> Any:
 
 
 def money_text(value: Any) -> str:
-    """``14500`` -> ``14,500.00``."""
-    from decimal import Decimal
+    """``14500`` -> ``€14,500.00`` in the user's locale and the site's currency (the core's
+    ``money`` filter; ``—`` for none)."""
+    from ordercraft.sdk.web import money_filter
 
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(value):,.2f}"
+    return "—" if value is None or value == "" else money_filter(value)
 
 
 def when_text(value: Any) -> str:
-    """A moment as people read it in a list: today 14:05, yesterday, 3 d ago, 2024-01-05."""
-    from datetime import datetime
+    """A moment as a list shows it, in the user's zone: today 14:05, yesterday, 3 days ago
+    (the core's ``when`` filter; ``—`` for none)."""
+    from ordercraft.sdk.web import when_filter
 
-    from ordercraft.sdk.models import utcnow
-
-    if not value:
-        return "—"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    now = utcnow()
-    days = (now.date() - value.date()).days
-    if days == 0:
-        return f"today {value:%H:%M}"
-    if days == 1:
-        return "yesterday"
-    if 1 < days < 7:
-        return f"{days} d ago"
-    if -7 < days < 0:
-        return f"in {-days} d"
-    return value.strftime("%Y-%m-%d")
+    return when_filter(value) if value else "—"
 
 
 def day_text(value: Any) -> str:
-    if not value:
-        return "—"
-    return value.strftime("%d %b %Y") if hasattr(value, "strftime") else str(value)
+    """A day in the user's locale (the core's ``date`` filter; ``—`` for none)."""
+    from ordercraft.sdk.web import date_filter
+
+    return date_filter(value) if value else "—"
 
 
 def user_choices(*, empty: str | None = "—") -> list[tuple[str, str]]:

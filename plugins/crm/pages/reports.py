@@ -10,8 +10,7 @@ from flask import render_template, request
 from ordercraft.plugins.crm.pages import make_blueprint, user_choices
 from ordercraft.sdk.errors import OrdercraftError
 from ordercraft.sdk.i18n import _
-from ordercraft.sdk.models import utcnow
-from ordercraft.sdk.web import permission_required, request_session
+from ordercraft.sdk.web import permission_required, request_session, user_today
 
 bp = make_blueprint("crm_reports", "/crm/reports")
 
@@ -45,6 +44,6 @@ def funnel():
         error, report = exc.message, funnel_report(session)
     widest = max([s.get("reached", s["now"]) for s in report["stages"]] + [1])
     return render_template("crm/funnel.html", report=report, values=values, error=error,
-                           widest=widest, periods=_periods(utcnow().date()),
+                           widest=widest, periods=_periods(user_today()),
                            managers=user_choices(empty=_("Everyone")),
                            groups=[(str(g.id), g.name) for g in list_groups(session)])

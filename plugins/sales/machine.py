@@ -31,15 +31,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
+#: The titles derived from the order's state and transition names, marked for the catalogue
+#: (pages translate a machine's titles when they show them).
+DERIVED_TITLES = (N_("draft"), N_("confirmed"), N_("reserved"), N_("shipped"), N_("invoiced"),
+                  N_("paid"), N_("closed"), N_("cancelled"), N_("Confirm"), N_("Close"))
 OPEN_STATES = ["confirmed", "in_production", "reserved", "partially_shipped"]
 STATES = [
     State("draft", initial=True),
     State("confirmed"),
-    State("in_production", label="in production"),
+    State("in_production", label=N_("in production")),
     State("reserved"),
-    State("partially_shipped", label="partly shipped"),
+    State("partially_shipped", label=N_("partly shipped")),
     State("shipped"),
     State("invoiced"),
     State("paid"),
@@ -148,22 +153,22 @@ def order_machine() -> StateMachine:
             Transition("confirm", "draft", "confirmed", permission="order.confirm",
                        guards=[has_lines], actions=[reserve_and_report], style="primary"),
             Transition("start_production", ["confirmed", "reserved"], "in_production",
-                       label="Start production", permission="order.write"),
+                       label=N_("Start production"), permission="order.write"),
             Transition("reserve", ["confirmed", "in_production"], "reserved",
-                       label="Reserve stock", permission="order.write",
+                       label=N_("Reserve stock"), permission="order.write",
                        guards=[stock_covers_the_rest], actions=[reserve_rest]),
-            Transition("ship", shippable, "shipped", label="Ship everything",
+            Transition("ship", shippable, "shipped", label=N_("Ship everything"),
                        permission="order.ship", guards=[shipment_finishes], actions=[ship],
                        style="primary"),
-            Transition("ship_part", shippable, "partially_shipped", label="Ship part",
+            Transition("ship_part", shippable, "partially_shipped", label=N_("Ship part"),
                        permission="order.ship", guards=[shipment_is_partial], actions=[ship]),
-            Transition("invoice", "shipped", "invoiced", label="Invoice",
+            Transition("invoice", "shipped", "invoiced", label=N_("Invoice"),
                        permission="order.write", actions=[mark_invoiced]),
-            Transition("pay", "invoiced", "paid", label="Record payment",
+            Transition("pay", "invoiced", "paid", label=N_("Record payment"),
                        permission="order.write", actions=[mark_paid]),
             Transition("close", "paid", "closed", permission="order.write"),
             Transition("cancel", ["draft", *OPEN_STATES, "shipped"], "cancelled",
-                       label="Cancel order", permission="order.write", requires_reason=True,
+                       label=N_("Cancel order"), permission="order.write", requires_reason=True,
                        actions=[undo_stock], style="danger"),
         ])
 

@@ -149,7 +149,7 @@ def test_the_bank_statements_review_screen(site):
     assert ok(site, "invoice show INV-00001 --json")["invoice"]["state"] == "issued"
     applied = browser.post("/payments/import", data={"csrf_token": csrf, "apply": "yes",
                                                      "csv": text})
-    assert applied.status_code == 200 and b"1 payments were recorded" in applied.data
+    assert applied.status_code == 200 and b"1 payment was recorded" in applied.data
     assert ok(site, "invoice show INV-00001 --json")["invoice"]["state"] == "paid"
     bad = browser.post("/payments/import", content_type="multipart/form-data", data={
         "csrf_token": csrf, "file": (io.BytesIO(b"when,how much\n1,2\n"), "bad.csv")})

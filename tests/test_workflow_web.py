@@ -160,7 +160,7 @@ def test_process_pages(shop):
     assert "Custom robot order" in listing and "transition confirm when custom_count" in listing
     viewer = client.get("/processes/custom-robot-order").get_data(as_text=True)
     for text in ("Price the custom robots of order {number}", "if <code>shortage_count &gt; 0"
-                 "</code>", "deadline 1 d", "Moves the order by <span class=\"mono\">ship",
+                 "</code>", "deadline 1 d", "Moves the order with the transition ship",
                  "Start by hand"):
         assert text in viewer
     exported = client.get("/processes/custom-robot-order/export.yaml")

@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask, g
 
+from ordercraft.core.i18n import SOURCE_LANGUAGE, current_locale, gettext
+
 #: Verbs whose past tense is not the regular one (or doubles its last letter).
 _IRREGULAR = {"send": "sent", "ship": "shipped", "cancel": "cancelled", "win": "won",
               "lose": "lost", "put": "put", "begin": "began", "stop": "stopped",
@@ -41,7 +43,8 @@ def past_tense(phrase: str) -> str:
 def timeline_text(entry: Mapping[str, Any], noun: str | None = None) -> str:
     """An entry's text for a person: a transition says what was done to the document
     (``confirmed the order (Draft → Confirmed)``, ``shipped part of the order (...)``);
-    other entries as they were written."""
+    in another language it names the transition as its button does (``Confirmer
+    (brouillon → confirmée)``); other entries as they were written."""
     text = str(entry.get("text") or "")
     if entry.get("kind") != "transition":
         return text
@@ -49,12 +52,40 @@ def timeline_text(entry: Mapping[str, Any], noun: str | None = None) -> str:
     if match is None:
         return text
     data = entry.get("data") or {}
+    if current_locale() != SOURCE_LANGUAGE:
+        return _translated_transition(match.group("title"), match.group("rest"),
+                                      data.get("reason"))
     name = str(data.get("transition") or match.group("title"))
     done = past_tense(name)
     if noun:
         what = noun.replace("_", " ")
         done = f"{done} the {what}" if " " not in done else f"{done} of the {what}"
     return f"{done} ({match.group('rest')})"
+
+
+def _translated_transition(title: str, rest: str, reason: Any) -> str:
+    """A stored transition line in the reader's language: the English past tense cannot be
+    translated word by word, so the line names the transition as its button does,
+    ``Confirmer (brouillon → confirmée)``; the titles recorded are the catalogue's msgids."""
+    suffix = f" ({reason})" if reason and rest.endswith(f" ({reason})") else ""
+    source, _, target = rest[:len(rest) - len(suffix)].partition(" → ")
+    words = {key: gettext(text.strip()) if text.strip() else text
+             for key, text in (("transition", title), ("source", source), ("target", target))}
+    return gettext("%(transition)s (%(source)s → %(target)s)", **words) + suffix
+
+
+def state_text(state: str, document_type: str) -> str:
+    """A document's state on a list or a section (``{{ row.state | state_text("order") }}``):
+    as written in English (``partially shipped``), else its machine's label translated."""
+    text = str(state or "").replace("_", " ")
+    if current_locale() == SOURCE_LANGUAGE or not state:
+        return text
+    from ordercraft.core.workflow.machines import session_machines
+    from ordercraft.web.extension import request_session
+
+    machine = session_machines(request_session()).get(document_type)
+    found = machine.state(state) if machine is not None else None
+    return gettext(found.title) if found is not None else text
 
 
 def people_names(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -79,4 +110,5 @@ def people_names(entries: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(timeline_text, "timeline_text")
+    app.add_template_filter(state_text, "state_text")
     app.add_template_global(people_names, "people_names")

@@ -18,6 +18,10 @@ machine from the hook ``register_state_machines(registry)``::
                 Transition("lose", "*", "lost", requires_reason=True, style="danger"),
             ]))
 
+Labels a person reads are marked with ``N_()`` (``State("won", N_("won"))``,
+``Transition(..., label=N_("Send proposal"))``): they stay English here, in the API and in
+the stored timeline, and the pages translate them where they show them.
+
 Other plugins extend a registered transition from the same hook: ``registry.add_guard
 ("order", "confirm", check_credit)``, ``registry.add_action("order", "confirm",
 create_purchase_requests)``, ``registry.add_transition("order", Transition(...))``.

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
+
 from .reports import Column, ReportRegistry
 from .site import group_labels
 
@@ -64,20 +66,22 @@ def slow_moving(session: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]
 
 
 def add_stock_reports(registry: ReportRegistry) -> None:
-    registry.add("stock_value", "Stock value at a date", stock_value, columns=[
-        Column("warehouse", "Warehouse"), Column("group", "Item group"),
-        Column("item", "Item"), Column("qty", "Quantity", "quantity"),
-        Column("items", "Items", "count", total=True),
-        Column("value", "Value", "money", total=True)],
+    registry.add("stock_value", N_("Stock value at a date"), stock_value, columns=[
+        Column("warehouse", N_("Warehouse")), Column("group", N_("Item group")),
+        Column("item", N_("Item")), Column("qty", N_("Quantity"), "quantity"),
+        Column("items", N_("Items"), "count", total=True),
+        Column("value", N_("Value"), "money", total=True)],
         filters=("on", "by", "warehouse"),
         choices=("warehouse-group", "warehouse", "item-group", "item"),
         permission="stock.read",
-        description="What the stock was worth at the end of a day, as the ledger values "
-                    "it, per warehouse and item group (the item's catalogue group).")
-    registry.add("slow_moving", "Slow-moving stock", slow_moving, columns=[
-        Column("warehouse", "Warehouse"), Column("item", "Item"), Column("group", "Item group"),
-        Column("qty", "On hand", "quantity"), Column("value", "Value", "money", total=True),
-        Column("last_out", "Last issue", "date"), Column("idle_days", "Days idle", "count")],
+        description=N_("What the stock was worth at the end of a day, as the ledger values "
+                       "it, per warehouse and item group (the item's catalogue group)."))
+    registry.add("slow_moving", N_("Slow-moving stock"), slow_moving, columns=[
+        Column("warehouse", N_("Warehouse")), Column("item", N_("Item")),
+        Column("group", N_("Item group")), Column("qty", N_("On hand"), "quantity"),
+        Column("value", N_("Value"), "money", total=True),
+        Column("last_out", N_("Last issue"), "date"),
+        Column("idle_days", N_("Days idle"), "count")],
         filters=("on", "days", "warehouse"), defaults={"days": 90}, permission="stock.read",
-        description="Stock on hand that has not gone out for the given number of days "
-                    "(default 90), or never.")
+        description=N_("Stock on hand that has not gone out for the given number of days "
+                       "(default 90), or never."))

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from ordercraft.sdk import web
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
+from ordercraft.sdk.i18n import _
 
 pages = Blueprint("analysis", __name__, url_prefix="/analysis", template_folder="templates",
                   static_folder="static", static_url_path="/assets")
@@ -265,8 +266,8 @@ def reports_page() -> Any:
     """The reports the user may run."""
     from ordercraft.plugins.analysis.reports import visible_reports
 
-    return render_template("analysis/reports.html", reports=visible_reports(
-        web.request_session(), web.current_user()))
+    reports = visible_reports(web.request_session(), web.current_user())
+    return render_template("analysis/reports.html", reports=[_shown(r) for r in reports])
 
 
 @report_pages.get("/<name>")
@@ -286,5 +287,19 @@ def report_page(name: str) -> Any:
         error = exc.message
     if document is not None and fmt in ("csv", "xlsx"):
         return _export(document, fmt)
-    return render_template("analysis/report.html", report=report, typed=typed,
+    if document is not None:
+        document = {**document, "columns": [{**column, "label": _(column["label"])}
+                                            for column in document["columns"]]}
+    return render_template("analysis/report.html", report=_shown(report), typed=typed,
                            document=document, error=error)
+
+
+def _shown(report: Any) -> Any:
+    """``report`` as its page shows it: title, description and column labels in the
+    reader's language (the API, the command and the exports keep them as registered)."""
+    from dataclasses import replace
+
+    return replace(report, title=_(report.title),
+                   description=_(report.description) if report.description else "",
+                   columns=tuple(replace(column, label=_(column.label))
+                                 for column in report.columns))

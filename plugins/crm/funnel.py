@@ -11,19 +11,25 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ordercraft.sdk.i18n import N_, gettext
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
 #: (state, label, probability %) in funnel order; won and lost close the deal.
 STAGES: tuple[tuple[str, str, int], ...] = (
-    ("lead", "Lead", 10),
-    ("qualified", "Qualified", 25),
-    ("proposal", "Proposal", 50),
-    ("negotiation", "Negotiation", 75),
-    ("won", "Won", 100),
-    ("lost", "Lost", 0),
+    ("lead", N_("Lead"), 10),
+    ("qualified", N_("Qualified"), 25),
+    ("proposal", N_("Proposal"), 50),
+    ("negotiation", N_("Negotiation"), 75),
+    ("won", N_("Won"), 100),
+    ("lost", N_("Lost"), 0),
 )
 STAGE_NAMES = tuple(name for name, _label, _p in STAGES)
 STAGE_LABELS = {name: label for name, label, _p in STAGES}
+
+
+def stage_labels() -> dict[str, str]:
+    """:data:`STAGE_LABELS` in the reader's language (pages; the API keeps the English)."""
+    return {name: gettext(label) for name, label in STAGE_LABELS.items()}
 STAGE_PROBABILITY = {name: probability for name, _label, probability in STAGES}
 #: The open stages, in order (the columns of the board).
 OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
@@ -62,21 +68,21 @@ def deal_machine(model: Any) -> StateMachine:
         page_endpoint="crm_deals.deal",
         read_permission="party.read", write_permission="party.write", record_area="deal",
         fields=["weighted_amount"],
-        states=[State("lead", "Lead", initial=True), State("qualified", "Qualified"),
-                State("proposal", "Proposal"), State("negotiation", "Negotiation"),
-                State("won", "Won", final=True), State("lost", "Lost", final=True)],
+        states=[State("lead", N_("Lead"), initial=True), State("qualified", N_("Qualified")),
+                State("proposal", N_("Proposal")), State("negotiation", N_("Negotiation")),
+                State("won", N_("Won"), final=True), State("lost", N_("Lost"), final=True)],
         transitions=[
-            Transition("qualify", "lead", "qualified", label="Qualify", style="primary",
+            Transition("qualify", "lead", "qualified", label=N_("Qualify"), style="primary",
                        actions=[enter_stage]),
-            Transition("propose", "qualified", "proposal", label="Send proposal",
+            Transition("propose", "qualified", "proposal", label=N_("Send proposal"),
                        style="primary", actions=[enter_stage]),
-            Transition("negotiate", "proposal", "negotiation", label="Negotiate",
+            Transition("negotiate", "proposal", "negotiation", label=N_("Negotiate"),
                        style="primary", actions=[enter_stage]),
-            Transition("win", ["proposal", "negotiation"], "won", label="Won",
+            Transition("win", ["proposal", "negotiation"], "won", label=N_("Won"),
                        style="primary", guards=[needs_amount], actions=[enter_stage]),
             Transition("requalify", ["proposal", "negotiation"], "qualified",
-                       label="Back to qualified", actions=[enter_stage]),
+                       label=N_("Back to qualified"), actions=[enter_stage]),
             # Last, so its reason field sits next to its own button.
-            Transition("lose", "*", "lost", label="Lost", requires_reason=True,
+            Transition("lose", "*", "lost", label=N_("Lost"), requires_reason=True,
                        style="danger", actions=[enter_stage]),
         ])

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
 STATES = [
-    State("draft", initial=True),
-    State("released"),
-    State("in_progress", label="in progress"),
-    State("done"),
-    State("cancelled", final=True),
+    State("draft", N_("draft"), initial=True),
+    State("released", N_("released")),
+    State("in_progress", N_("in progress")),
+    State("done", N_("done")),
+    State("cancelled", N_("cancelled"), final=True),
 ]
 
 
@@ -114,18 +115,19 @@ def production_order_machine() -> StateMachine:
         title_field="number", page_endpoint="production.order", states=STATES,
         read_permission="production.read",
         transitions=[
-            Transition("release", "draft", "released", permission="production.write",
+            Transition("release", "draft", "released", label=N_("Release"),
+                       permission="production.write",
                        actions=[release_components], style="primary"),
             Transition("produce", ["released", "in_progress"], "in_progress",
-                       label="Report part produced", permission="production.write",
+                       label=N_("Report part produced"), permission="production.write",
                        guards=[is_partial], actions=[produce_part]),
             Transition("report_stage", ["released", "in_progress"], "in_progress",
-                       label="Report stage done", permission="production.write",
+                       label=N_("Report stage done"), permission="production.write",
                        guards=[stage_given], actions=[stage_done]),
-            Transition("done", ["released", "in_progress"], "done", label="Complete",
+            Transition("done", ["released", "in_progress"], "done", label=N_("Complete"),
                        permission="production.write", guards=[finishes], actions=[finish],
                        style="primary"),
             Transition("cancel", ["draft", "released", "in_progress", "done"], "cancelled",
-                       label="Cancel order", permission="production.write",
+                       label=N_("Cancel order"), permission="production.write",
                        actions=[reverse], style="danger"),
         ])

@@ -46,6 +46,7 @@ from ordercraft.plugins.production.structure import (
 )
 from ordercraft.sdk import stock, validation
 from ordercraft.sdk.errors import Conflict, NotFound, ValidationError
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.models import Item, Warehouse
 from ordercraft.sdk.permissions import granted, require_session_permission
 from ordercraft.sdk.queries import Page, page_bounds
@@ -987,13 +988,14 @@ def register_reports(registry: Any) -> None:
                  "actual": Decimal(row["actual"]), "variance": Decimal(row["variance"])}
                 for row in item_variances(session)]
 
-    registry.add("production_variance", "Production output and variance", rows, columns=[
-        ("item", "Product", "text", False), ("orders", "Orders done", "count", True),
-        ("qty", "Quantity made", "quantity", False), ("planned", "Planned cost", "money", True),
-        ("actual", "Actual cost", "money", True), ("variance", "Variance", "money", True)],
+    registry.add("production_variance", N_("Production output and variance"), rows, columns=[
+        ("item", N_("Product"), "text", False), ("orders", N_("Orders done"), "count", True),
+        ("qty", N_("Quantity made"), "quantity", False),
+        ("planned", N_("Planned cost"), "money", True),
+        ("actual", N_("Actual cost"), "money", True), ("variance", N_("Variance"), "money", True)],
         permission="production.read",
-        description="What production made per product, and what it cost against the plan "
-                    "(positive variance: it cost more).")
+        description=N_("What production made per product, and what it cost against the plan "
+                       "(positive variance: it cost more)."))
 
 
 def calculation_lines(session: Session, lines: list[Any], qty: Decimal

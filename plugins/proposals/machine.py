@@ -21,12 +21,14 @@
 
 from __future__ import annotations
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
-STATES = [State("draft", initial=True), State("approval", label="awaiting approval"),
-          State("approved", label="discount approved"), State("sent"),
-          State("accepted", final=True), State("declined", final=True),
-          State("expired", final=True)]
+STATES = [State("draft", N_("draft"), initial=True), State("approval", N_("awaiting approval")),
+          State("approved", N_("discount approved")), State("sent", N_("sent")),
+          State("accepted", N_("accepted"), final=True),
+          State("declined", N_("declined"), final=True),
+          State("expired", N_("expired"), final=True)]
 
 
 def _pct(value: object) -> str:
@@ -136,24 +138,24 @@ def proposal_machine() -> StateMachine:
         read_permission="proposal.read",
         states=STATES,
         transitions=[
-            Transition("request_approval", "draft", "approval", label="Request approval",
+            Transition("request_approval", "draft", "approval", label=N_("Request approval"),
                        permission="proposal.write", guards=[has_lines, discount_needs_approval],
                        actions=[ask_approver]),
-            Transition("approve", "approval", "approved", label="Approve discount",
+            Transition("approve", "approval", "approved", label=N_("Approve discount"),
                        permission="proposal.approve", actions=[record_approval],
                        style="primary"),
-            Transition("send", ["draft", "approved"], "sent", label="Send",
+            Transition("send", ["draft", "approved"], "sent", label=N_("Send"),
                        permission="proposal.write", guards=[has_lines, discount_allowed],
                        actions=[keep_version, mail_customer_pdf], style="primary"),
-            Transition("revise", "sent", "draft", label="Revise (next version)",
+            Transition("revise", "sent", "draft", label=N_("Revise (next version)"),
                        permission="proposal.write", actions=[next_version]),
-            Transition("accept", "sent", "accepted", label="Accepted: make the order",
+            Transition("accept", "sent", "accepted", label=N_("Accepted: make the order"),
                        permission="proposal.write", guards=[not_expired],
                        actions=[make_order], style="primary"),
-            Transition("decline", "sent", "declined", label="Declined",
+            Transition("decline", "sent", "declined", label=N_("Declined"),
                        permission="proposal.write", requires_reason=True,
                        actions=[note_reason], style="danger"),
             Transition("expire", ["draft", "approval", "approved", "sent"], "expired",
-                       label="Expired", permission="proposal.write", requires_reason=True,
+                       label=N_("Expired"), permission="proposal.write", requires_reason=True,
                        actions=[note_reason]),
         ])

@@ -22,18 +22,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
 RECEIVABLE = ["sent", "confirmed", "partially_received"]
 OPEN_STATES = ["draft", "sent", "confirmed", "partially_received"]
 STATES = [
-    State("draft", initial=True),
-    State("sent"),
-    State("confirmed"),
-    State("partially_received", label="partially received"),
-    State("received"),
-    State("closed", final=True),
-    State("cancelled", final=True),
+    State("draft", N_("draft"), initial=True),
+    State("sent", N_("sent")),
+    State("confirmed", N_("confirmed")),
+    State("partially_received", N_("partially received")),
+    State("received", N_("received")),
+    State("closed", N_("closed"), final=True),
+    State("cancelled", N_("cancelled"), final=True),
 ]
 
 
@@ -101,20 +102,20 @@ def order_machine() -> StateMachine:
         title_field="number", page_endpoint="purchasing.order", states=STATES,
         read_permission="purchasing.read",
         transitions=[
-            Transition("send", "draft", "sent", label="Send", permission="purchasing.write",
+            Transition("send", "draft", "sent", label=N_("Send"), permission="purchasing.write",
                        guards=[has_lines], actions=[mark_sent], style="primary"),
-            Transition("confirm", "sent", "confirmed", label="Supplier confirmed",
+            Transition("confirm", "sent", "confirmed", label=N_("Supplier confirmed"),
                        permission="purchasing.write", actions=[mark_confirmed]),
-            Transition("receive", RECEIVABLE, "received", label="Receive everything",
+            Transition("receive", RECEIVABLE, "received", label=N_("Receive everything"),
                        permission="purchasing.receive", guards=[receipt_completes],
                        actions=[post_receipt], style="primary"),
-            Transition("receive_part", RECEIVABLE, "partially_received", label="Receive part",
+            Transition("receive_part", RECEIVABLE, "partially_received", label=N_("Receive part"),
                        permission="purchasing.receive", guards=[receipt_is_partial],
                        actions=[post_receipt]),
             Transition("close", ["partially_received", "received"], "closed",
-                       label="Close", permission="purchasing.write"),
+                       label=N_("Close"), permission="purchasing.write"),
             Transition("cancel", ["draft", "sent", "confirmed"], "cancelled",
-                       label="Cancel", permission="purchasing.write", requires_reason=True,
+                       label=N_("Cancel"), permission="purchasing.write", requires_reason=True,
                        guards=[nothing_received], actions=[note_reason], style="danger"),
         ])
 

@@ -34,22 +34,18 @@ from typing import Any
 from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
-#: The titles derived from the order's state and transition names, marked for the catalogue
-#: (pages translate a machine's titles when they show them).
-DERIVED_TITLES = (N_("draft"), N_("confirmed"), N_("reserved"), N_("shipped"), N_("invoiced"),
-                  N_("paid"), N_("closed"), N_("cancelled"), N_("Confirm"), N_("Close"))
 OPEN_STATES = ["confirmed", "in_production", "reserved", "partially_shipped"]
 STATES = [
-    State("draft", initial=True),
-    State("confirmed"),
-    State("in_production", label=N_("in production")),
-    State("reserved"),
-    State("partially_shipped", label=N_("partly shipped")),
-    State("shipped"),
-    State("invoiced"),
-    State("paid"),
-    State("closed", final=True),
-    State("cancelled", final=True),
+    State("draft", N_("draft"), initial=True),
+    State("confirmed", N_("confirmed")),
+    State("in_production", N_("in production")),
+    State("reserved", N_("reserved")),
+    State("partially_shipped", N_("partly shipped")),
+    State("shipped", N_("shipped")),
+    State("invoiced", N_("invoiced")),
+    State("paid", N_("paid")),
+    State("closed", N_("closed"), final=True),
+    State("cancelled", N_("cancelled"), final=True),
 ]
 
 
@@ -150,7 +146,8 @@ def order_machine() -> StateMachine:
         # Each transition names its own permission (a storekeeper ships without order.write).
         read_permission="order.read", record_area="order",
         transitions=[
-            Transition("confirm", "draft", "confirmed", permission="order.confirm",
+            Transition("confirm", "draft", "confirmed", label=N_("Confirm"),
+                       permission="order.confirm",
                        guards=[has_lines], actions=[reserve_and_report], style="primary"),
             Transition("start_production", ["confirmed", "reserved"], "in_production",
                        label=N_("Start production"), permission="order.write"),
@@ -166,7 +163,7 @@ def order_machine() -> StateMachine:
                        permission="order.write", actions=[mark_invoiced]),
             Transition("pay", "invoiced", "paid", label=N_("Record payment"),
                        permission="order.write", actions=[mark_paid]),
-            Transition("close", "paid", "closed", permission="order.write"),
+            Transition("close", "paid", "closed", label=N_("Close"), permission="order.write"),
             Transition("cancel", ["draft", *OPEN_STATES, "shipped"], "cancelled",
                        label=N_("Cancel order"), permission="order.write", requires_reason=True,
                        actions=[undo_stock], style="danger"),
@@ -237,14 +234,15 @@ def invoice_machine() -> StateMachine:
         document_type="invoice", model=Invoice, label="invoice", title_field="number",
         read_permission="invoice.read",
         fields=["paid_amount"], page_endpoint=None, states=[
-            State("issued", initial=True), State("partially_paid", label="partly paid"),
-            State("paid", final=True), State("cancelled", final=True)],
+            State("issued", N_("issued"), initial=True),
+            State("partially_paid", N_("partly paid")), State("paid", N_("paid"), final=True),
+            State("cancelled", N_("cancelled"), final=True)],
         transitions=[
-            Transition("pay_part", "issued", "partially_paid", label="Partly paid",
+            Transition("pay_part", "issued", "partially_paid", label=N_("Partly paid"),
                        permission="payment.write", guards=[money_settles_part]),
-            Transition("pay", ["issued", "partially_paid"], "paid", label="Paid",
+            Transition("pay", ["issued", "partially_paid"], "paid", label=N_("Paid"),
                        permission="payment.write", guards=[money_settles_all]),
-            Transition("cancel", "issued", "cancelled", label="Cancel invoice",
+            Transition("cancel", "issued", "cancelled", label=N_("Cancel invoice"),
                        permission="invoice.write", requires_reason=True,
                        guards=[nothing_allocated], actions=[close_invoice], style="danger"),
         ])

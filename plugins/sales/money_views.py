@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ordercraft.sdk.errors import OrdercraftError, ValidationError
-from ordercraft.sdk.i18n import _
+from ordercraft.sdk.i18n import _, ngettext
 from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Pager,
@@ -169,5 +169,6 @@ def statement():
                                ), FORM_ERROR_STATUS
     if apply:
         recorded = sum(1 for row in rows if row["payment"])
-        flash(f"{recorded} payments were recorded and allocated.", "success")
+        flash(ngettext("%(num)d payment was recorded and allocated.",
+                       "%(num)d payments were recorded and allocated.", recorded), "success")
     return render_template("sales/statement.html", rows=rows, text=text, applied=apply)

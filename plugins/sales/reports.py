@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ordercraft.sdk.i18n import N_
+
 from .facts import FACTS
 
 ZERO = Decimal(0)
@@ -180,42 +182,45 @@ def receivable_rows(session: Any, filters: Mapping[str, Any]) -> list[dict[str, 
 
 def register(registry: Any) -> None:
     """analysis' hook ``register_reports``: sales' reports."""
-    money = [("revenue", "Revenue", "money", True), ("cost", "Cost", "money", True),
-             ("margin", "Gross margin", "money", True), ("margin_pct", "Margin %", "percent",
-                                                         False)]
-    registry.add("sales", "Sales", sales_rows, columns=[
-        ("key", "Month / client / item / manager / group / warehouse", "text", False),
-        ("qty", "Quantity", "quantity", False), ("lines", "Lines shipped", "count", True),
+    money = [("revenue", N_("Revenue"), "money", True), ("cost", N_("Cost"), "money", True),
+             ("margin", N_("Gross margin"), "money", True),
+             ("margin_pct", N_("Margin %"), "percent", False)]
+    registry.add("sales", N_("Sales"), sales_rows, columns=[
+        ("key", N_("Month / client / item / manager / group / warehouse"), "text", False),
+        ("qty", N_("Quantity"), "quantity", False), ("lines", N_("Lines shipped"), "count", True),
         *money], filters=("from", "to", "by", "client", "warehouse"), choices=SALES_BY,
-        description="Shipped sales over a period (default: this year) by month, client, "
-                    "item, manager, item group or warehouse.")
-    registry.add("gross_margin", "Gross margin", margin_rows, columns=[
-        ("key", "Item / client / manager / group", "text", False),
-        ("qty", "Quantity", "quantity", False), *money],
+        description=N_("Shipped sales over a period (default: this year) by month, client, "
+                       "item, manager, item group or warehouse."))
+    registry.add("gross_margin", N_("Gross margin"), margin_rows, columns=[
+        ("key", N_("Item / client / manager / group"), "text", False),
+        ("qty", N_("Quantity"), "quantity", False), *money],
         filters=("from", "to", "by", "client", "warehouse"), choices=MARGIN_BY,
-        description="Revenue minus the ledger's cost (FIFO or average) of what was "
-                    "shipped, highest margin first.")
-    registry.add("backlog", "Order backlog", backlog_rows, columns=[
-        ("order", "Order", "text", False), ("client", "Client", "text", False),
-        ("manager", "Manager", "text", False), ("order_date", "Ordered", "date", False),
-        ("due_date", "Due", "date", False), ("state", "State", "text", False),
-        ("amount", "Still to ship", "money", True), ("days_late", "Days late", "count", False)],
+        description=N_("Revenue minus the ledger's cost (FIFO or average) of what was "
+                       "shipped, highest margin first."))
+    registry.add("backlog", N_("Order backlog"), backlog_rows, columns=[
+        ("order", N_("Order"), "text", False), ("client", N_("Client"), "text", False),
+        ("manager", N_("Manager"), "text", False), ("order_date", N_("Ordered"), "date", False),
+        ("due_date", N_("Due"), "date", False), ("state", N_("State"), "text", False),
+        ("amount", N_("Still to ship"), "money", True),
+        ("days_late", N_("Days late"), "count", False)],
         filters=("on", "client", "warehouse"), permission="order.read",
-        description="Confirmed orders not shipped in full, with the net amount still to "
-                    "ship.")
-    registry.add("shortages", "Shortages", shortage_rows, columns=[
-        ("order", "Order", "text", False), ("item", "Item", "text", False),
-        ("open", "Open", "quantity", False), ("reserved", "Reserved", "quantity", False),
-        ("to_buy", "To buy", "quantity", False), ("to_produce", "To produce", "quantity",
+        description=N_("Confirmed orders not shipped in full, with the net amount still to "
+                       "ship."))
+    registry.add("shortages", N_("Shortages"), shortage_rows, columns=[
+        ("order", N_("Order"), "text", False), ("item", N_("Item"), "text", False),
+        ("open", N_("Open"), "quantity", False), ("reserved", N_("Reserved"), "quantity", False),
+        ("to_buy", N_("To buy"), "quantity", False), ("to_produce", "To produce", "quantity",
                                                   False),
-        ("due_date", "Due", "date", False)], permission="order.read",
-        description="Open order lines that confirmation found short.")
-    buckets = [("current", "Not due", "money", True), ("1_30", "1-30 days", "money", True),
-               ("31_60", "31-60 days", "money", True), ("61_90", "61-90 days", "money", True),
-               ("over_90", "Over 90 days", "money", True)]
-    registry.add("receivables", "Receivables aging", receivable_rows, columns=[
-        ("client", "Client", "text", False), ("invoices", "Open invoices", "count", True),
-        *buckets, ("total", "Total", "money", True), ("overdue", "Overdue", "money", True),
-        ("credit", "Credit", "money", True), ("balance", "Balance", "money", True)],
+        ("due_date", N_("Due"), "date", False)], permission="order.read",
+        description=N_("Open order lines that confirmation found short."))
+    buckets = [("current", N_("Not due"), "money", True),
+               ("1_30", N_("1-30 days"), "money", True),
+               ("31_60", N_("31-60 days"), "money", True),
+               ("61_90", N_("61-90 days"), "money", True),
+               ("over_90", N_("Over 90 days"), "money", True)]
+    registry.add("receivables", N_("Receivables aging"), receivable_rows, columns=[
+        ("client", N_("Client"), "text", False), ("invoices", N_("Open invoices"), "count", True),
+        *buckets, ("total", N_("Total"), "money", True), ("overdue", N_("Overdue"), "money", True),
+        ("credit", N_("Credit"), "money", True), ("balance", N_("Balance"), "money", True)],
         filters=("on", "client"), permission="invoice.read",
-        description="What clients owe on a day by how long it is overdue.")
+        description=N_("What clients owe on a day by how long it is overdue."))

@@ -42,7 +42,7 @@ CSV_COLUMNS = ["id", "number", "state", "order_date", "due_date", "client_id", "
 def _state_labels() -> dict[str, str]:
     from ordercraft.plugins.sales.machine import STATES
 
-    return {state.name: state.title.capitalize() for state in STATES}
+    return {state.name: _(state.title).capitalize() for state in STATES}
 
 
 def _forms() -> list[Any]:
@@ -86,7 +86,7 @@ def index():
     labels = _state_labels()
     return render_template("sales/list.html", found=found, pager=pager, state=state,
                            search=search, date_from=date_from, date_to=date_to,
-                           client=client, tabs=[("", "All"), *labels.items()], labels=labels,
+                           client=client, tabs=[("", _("All")), *labels.items()], labels=labels,
                            error=error,
                            filtered=bool(search or date_from or date_to or client
                                          or custom_fields.filter_arguments()))
@@ -388,5 +388,5 @@ def add_calculation():
             raise
         flash(exc.message, "error")
         return redirect(request.referrer or url_for("sales.index"), code=303)
-    flash(f"Added {added[0]} to order {added[1]}.", "success")
+    flash(_("Added %(line)s to order %(number)s.", line=added[0], number=added[1]), "success")
     return redirect(url_for("sales.order", order_id=added[2]), code=303)

@@ -13,10 +13,12 @@ the open task. The tasks are the workflow engine's: overdue ones are escalated b
 
 from __future__ import annotations
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.workflow import State, StateMachine, Transition, TransitionContext
 
-STATES = [State("new", initial=True), State("accepted"), State("in_work", label="in work"),
-          State("resolved"), State("closed", final=True), State("rejected", final=True)]
+STATES = [State("new", N_("new"), initial=True), State("accepted", N_("accepted")),
+          State("in_work", N_("in work")), State("resolved", N_("resolved")),
+          State("closed", N_("closed"), final=True), State("rejected", N_("rejected"), final=True)]
 
 
 def _finish_open_tasks(ctx: TransitionContext) -> None:
@@ -54,13 +56,16 @@ def complaint_machine() -> StateMachine:
         page_endpoint="service.complaint", read_permission="complaint.read",
         write_permission="complaint.write", states=STATES,
         transitions=[
-            Transition("accept", "new", "accepted", permission=write, actions=[responded],
+            Transition("accept", "new", "accepted", label=N_("Accept"), permission=write,
+                       actions=[responded], style="primary"),
+            Transition("start", "accepted", "in_work", label=N_("Start"), permission=write,
                        style="primary"),
-            Transition("start", "accepted", "in_work", permission=write, style="primary"),
-            Transition("resolve", ["accepted", "in_work"], "resolved", permission=write,
+            Transition("resolve", ["accepted", "in_work"], "resolved", label=N_("Resolve"),
+                       permission=write,
                        actions=[resolved], style="primary"),
-            Transition("reopen", "resolved", "in_work", permission=write),
-            Transition("close", "resolved", "closed", permission=write),
-            Transition("reject", ["new", "accepted", "in_work"], "rejected", permission=write,
+            Transition("reopen", "resolved", "in_work", label=N_("Reopen"), permission=write),
+            Transition("close", "resolved", "closed", label=N_("Close"), permission=write),
+            Transition("reject", ["new", "accepted", "in_work"], "rejected", label=N_("Reject"),
+                       permission=write,
                        requires_reason=True, actions=[rejected], style="danger"),
         ])

@@ -44,7 +44,7 @@ def test_administrator_round(page, browser, live_server, login, screenshot):
     screenshot(page, "admin-02-permission-grid")
     page.click("text=Save permissions")
     page.wait_for_url(re.compile(r".*/admin/roles$"))
-    assert "1 permission change saved" in page.inner_text(".notice.success")
+    assert "1 permission change saved." in page.inner_text(".notice.success")
     assert page.locator("input[name=grant][value='manager:user.admin']").is_checked()
     # Put it back: the demo's manager is not an administrator.
     page.locator("input[name=grant][value='manager:user.admin']").uncheck()

@@ -103,10 +103,16 @@ def document_panel(document: Any, *, next_url: str | None = None,
     return DocumentPanel(
         document_type=document_type, document_id=document_id,
         title=machine.describe(document), state=document.state,
-        state_label=state.title if state is not None else document.state,
-        transitions=[o.as_dict() for o in available_transitions(session, document)],
+        state_label=gettext(state.title) if state is not None else document.state,
+        transitions=[_translated(o.as_dict()) for o in available_transitions(session, document)],
         entries=recent.items, total_entries=recent.total,
         next_url=next_url or request.full_path.rstrip("?"))
+
+
+def _translated(transition: dict[str, Any]) -> dict[str, Any]:
+    """A transition as the page shows it: its button in the reader's language (the API
+    keeps the label as declared)."""
+    return {**transition, "label": gettext(transition["label"])}
 
 
 def _load(document_type: str, document_id: int) -> Any:
@@ -139,6 +145,7 @@ def timeline(document_type: str, document_id: int):
 @login_required
 def transition(document_type: str, document_id: int, name: str):
     from ordercraft.core.workflow.documents import transition as move
+    from ordercraft.core.workflow.machines import session_machines
 
     document = _load(document_type, document_id)  # not readable: the 403 page, no notice
     back = safe_next(request.form.get("next") or document_url(document_type, document_id))
@@ -149,12 +156,20 @@ def transition(document_type: str, document_id: int, name: str):
         mark_failed()
         flash(exc.message, "error")
         return redirect(back, code=303)
-    message = f"{document_type.replace('_', ' ').capitalize()} {document_id}: " \
-              f"{result.source.replace('_', ' ')} → {result.target.replace('_', ' ')}."
+    machine = session_machines(request_session()).machine(document_type)
+    message = gettext("%(document)s %(id)s: %(source)s → %(target)s.",
+                      document=document_type.replace("_", " ").capitalize(), id=document_id,
+                      source=_state_title(machine, result.source),
+                      target=_state_title(machine, result.target))
     if result.started_processes:
         message += " " + gettext("A process started.")
     flash(message, "success")
     return redirect(back, code=303)
+
+
+def _state_title(machine: Any, name: str) -> str:
+    state = machine.state(name)
+    return gettext(state.title) if state is not None else name.replace("_", " ")
 
 
 @bp.post("/<document_type>/<int:document_id>/comments")

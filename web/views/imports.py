@@ -15,6 +15,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 
 from ordercraft.core import import_jobs
 from ordercraft.core.errors import OrdercraftError
+from ordercraft.core.i18n import gettext
 from ordercraft.web.auth import current_user, permission_required
 from ordercraft.web.extension import get_platform, mark_failed, reads_first, request_session
 
@@ -68,13 +69,15 @@ def _register(slug: str, entity: str, permission: str, title: str, back: str) ->
             sent = request.files.get("file")
             suffix = Path(sent.filename or "").suffix.lower() if sent else ""
             if sent is None or not sent.filename:
-                error = "Choose a CSV or XLSX file."
+                error = gettext("Choose a CSV or XLSX file.")
             elif suffix not in (".csv", ".xlsx"):
-                error = f"'{suffix or sent.filename}' files are not supported; save it as .csv or .xlsx."
+                error = gettext("'%(kind)s' files are not supported; save it as .csv or .xlsx.",
+                                kind=suffix or sent.filename)
             else:
                 data = sent.read(MAX_UPLOAD + 1)
                 if len(data) > MAX_UPLOAD:
-                    error = f"The file is larger than {MAX_UPLOAD // 1024 // 1024} MB."
+                    error = gettext("The file is larger than %(size)s MB.",
+                                    size=MAX_UPLOAD // 1024 // 1024)
                 else:
                     token = secrets.token_hex(16) + suffix
                     folder = upload_folder()

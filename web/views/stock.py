@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from ordercraft.core.errors import OrdercraftError
-from ordercraft.core.i18n import gettext
+from ordercraft.core.i18n import N_, gettext
 from ordercraft.core.models.entities import ITEM_KINDS, VALUATIONS
 from ordercraft.core.services import items
 from ordercraft.core.services.fields import STOCK_RULES, check_all
@@ -34,11 +34,18 @@ FORMS = {
     "write-off": ("item", "warehouse", "qty", "holder", "date", "ref", "note"),
     "count": ("item", "warehouse", "qty", "unit_cost", "date", "ref", "note"),
 }
-TITLES = {"receive": "Receive stock", "issue": "Issue stock",
-          "transfer": "Move stock to another warehouse", "write-off": "Write off stock",
-          "count": "Count stock"}
-DONE = {"receive": "Received", "issue": "Issued", "transfer": "Moved",
-        "write-off": "Wrote off"}
+TITLES = {"receive": N_("Receive stock"), "issue": N_("Issue stock"),
+          "transfer": N_("Move stock to another warehouse"), "write-off": N_("Write off stock"),
+          "count": N_("Count stock")}
+#: What a posting did, said whole so that each language orders the words its own way.
+DONE = {"receive": N_("Received %(qty)s %(unit)s of %(item)s in %(warehouse)s, value "
+                      "%(value)s (document %(document)s)."),
+        "issue": N_("Issued %(qty)s %(unit)s of %(item)s in %(warehouse)s, value %(value)s "
+                    "(document %(document)s)."),
+        "transfer": N_("Moved %(qty)s %(unit)s of %(item)s from %(warehouse)s to %(to)s, "
+                       "value %(value)s (document %(document)s)."),
+        "write-off": N_("Wrote off %(qty)s %(unit)s of %(item)s in %(warehouse)s, value "
+                        "%(value)s (document %(document)s).")}
 ITEM_FORM = ("name", "kind", "unit", "unit_precision", "valuation", "price", "description")
 
 
@@ -172,16 +179,15 @@ def _done(action: str, posted: stock.PostedDocument) -> str:
                        "books): loss of %(qty)s %(unit)s, value %(value)s (document "
                        "%(document)s).", **difference)
     move = posted.moves[0]
-    where = (f"from {move.warehouse} to {posted.moves[-1].warehouse}" if action == "transfer"
-             else f"in {move.warehouse}")
-    return (f"{DONE[action]} {stock.qty_text(abs(move.qty), move.precision)} {move.unit} of "
-            f"{move.item} {where}, value {amount_text(abs(move.value))} "
-            f"(document {posted.id}).")
+    return gettext(DONE[action], qty=stock.qty_text(abs(move.qty), move.precision),
+                   unit=move.unit, item=move.item, warehouse=move.warehouse,
+                   to=posted.moves[-1].warehouse, value=amount_text(abs(move.value)),
+                   document=posted.id)
 
 
 def _form_page(action: str, form: Form) -> str:
     places = [(w.code, f"{w.code} — {w.name}")
               for w in stock.warehouse_overview(request_session()) if w.active]
-    return render_template("stock/form.html", action=action, title=TITLES[action],
+    return render_template("stock/form.html", action=action, title=gettext(TITLES[action]),
                            form=form.with_rules("stock"),
-                           warehouses=[("", "Choose…")] + places)
+                           warehouses=[("", gettext("Choose…"))] + places)

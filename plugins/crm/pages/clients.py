@@ -162,7 +162,7 @@ def _form_page(form: Form, client: Any, duplicates: Any = None) -> str:
 def card(client_id: int):
     from ordercraft.plugins.crm.clients import client_figures, get_client
     from ordercraft.plugins.crm.deals import list_deals
-    from ordercraft.plugins.crm.funnel import STAGE_LABELS
+    from ordercraft.plugins.crm.funnel import stage_labels
     from ordercraft.plugins.crm.timeline import client_timeline
 
     session = request_session()
@@ -175,7 +175,7 @@ def card(client_id: int):
     tasks = _tasks(session, client.id)
     return render_template("crm/client_card.html", client=client,
                            figures=client_figures(session, client), history=history,
-                           pager=pager, deals=deals, tasks=tasks, labels=STAGE_LABELS)
+                           pager=pager, deals=deals, tasks=tasks, labels=stage_labels())
 
 
 def _tasks(session: Any, client_id: int) -> Any:

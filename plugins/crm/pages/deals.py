@@ -41,7 +41,7 @@ CSV_COLUMNS = ["id", "title", "client", "client_id", "state", "amount", "probabi
 @permission_required("party.read")
 def board():
     from ordercraft.plugins.crm.deals import board as columns_of
-    from ordercraft.plugins.crm.funnel import STAGE_LABELS
+    from ordercraft.plugins.crm.funnel import stage_labels
     from ordercraft.plugins.crm.groups import list_groups
 
     session = request_session()
@@ -58,7 +58,7 @@ def board():
     totals = {"count": sum(c["count"] for c in columns.values()),
               "amount": sum(c["amount"] for c in columns.values()),
               "weighted": sum(c["weighted"] for c in columns.values())}
-    return render_template("crm/board.html", columns=columns, labels=STAGE_LABELS,
+    return render_template("crm/board.html", columns=columns, labels=stage_labels(),
                            forward=FORWARD, mine=mine, group=group, error=error,
                            groups=[(str(g.id), g.name) for g in list_groups(session)],
                            totals=totals, next_url=request.full_path.rstrip("?"))
@@ -68,7 +68,7 @@ def board():
 @permission_required("party.read")
 def index():
     from ordercraft.plugins.crm.deals import SORTS, deal_dict, list_deals
-    from ordercraft.plugins.crm.funnel import STAGE_LABELS
+    from ordercraft.plugins.crm.funnel import stage_labels
 
     values = {name: request.args.get(name, "").strip() for name in LIST_FILTERS}
     limit, offset = page_arguments()
@@ -91,7 +91,7 @@ def index():
                   {**values, "limit": None if limit == 25 else limit,
                    **custom_fields.filter_arguments()})
     return render_template("crm/deals.html", found=found, pager=pager, values=values,
-                           error=error, labels=STAGE_LABELS, sorts=list(SORTS),
+                           error=error, labels=stage_labels(), sorts=list(SORTS),
                            managers=user_choices(empty=_("Anyone")),
                            filtered=any(values.values()) or bool(custom_fields.filter_arguments()))
 
@@ -154,7 +154,7 @@ def create():
 @permission_required("party.read")
 def deal(document_id: int):
     from ordercraft.plugins.crm.deals import get_deal
-    from ordercraft.plugins.crm.funnel import MOVE_FIELDS, OPEN_STAGES, STAGE_LABELS
+    from ordercraft.plugins.crm.funnel import MOVE_FIELDS, OPEN_STAGES, stage_labels
     from ordercraft.plugins.crm.interactions import list_interactions
     from ordercraft.sdk.errors import PermissionDenied
     from ordercraft.sdk.web import document_panel
@@ -177,7 +177,7 @@ def deal(document_id: int):
     except PermissionDenied:
         tasks = None
     return render_template("crm/deal.html", deal=found, panel=panel, stages=OPEN_STAGES,
-                           labels=STAGE_LABELS, interactions=interactions, tasks=tasks,
+                           labels=stage_labels(), interactions=interactions, tasks=tasks,
                            user=current_user())
 
 

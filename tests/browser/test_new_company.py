@@ -198,7 +198,7 @@ def test_empty_site_to_first_order_in_indonesian(page, empty_site, screenshot, t
     page.wait_for_function(
         "() => !document.querySelector(\"form.wf-transition[action*='confirm']\")")
     assert page.inner_text("h1 .badge") == "Dikonfirmasi"           # "Confirmed"
-    assert "Kirim semuanya" in page.inner_text(".wf-actions")        # "Ship everything"
+    assert "Kirim semua" in page.inner_text(".wf-actions")           # "Ship everything"
     total = page.locator(".order-figures .stat").first.inner_text()
     # 2 x 1,500,000 + 3 x 250,000 = 3,750,000 (no tax rate set), with its currency
     # (as its code or, formatted for Indonesian, its symbol).

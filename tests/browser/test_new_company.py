@@ -147,6 +147,7 @@ def test_empty_site_to_first_order_in_indonesian(page, empty_site, screenshot, t
     page.wait_for_selector(".job[data-state=done]", timeout=JOB_TIMEOUT)
     assert page.inner_text("[data-count]") == f"{len(ITEMS)} / {len(ITEMS)}"
     assert page.get_attribute("progress[data-bar]", "value") == str(len(ITEMS))
+    assert "Impor barang" in page.inner_text(".crumbs")             # "Import items"
     screenshot(page, "new-company-04-import-done")
 
     # ---- opening stock, imported into the new warehouse.

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ordercraft.sdk.errors import OrdercraftError, PluginError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.permissions import has_permission
 from ordercraft.sdk.plugins import DashboardWidget
 
@@ -91,13 +92,13 @@ def _revenue_widget(months: dict[str, tuple[Decimal, Decimal]]) -> DashboardWidg
 
     labels = list(months)
     current, previous = months[labels[-1]][0], months[labels[-2]][0]
-    rows = ((f"This month ({labels[-1]})", f"{current:,}"),
-            (f"Last month ({labels[-2]})", f"{previous:,}"),
-            ("Change", _change(current, previous)),
+    rows = ((_("This month (%(month)s)", month=labels[-1]), f"{current:,}"),
+            (_("Last month (%(month)s)", month=labels[-2]), f"{previous:,}"),
+            (_("Change"), _change(current, previous)),
             *((label, f"{months[label][0]:,}") for label in reversed(labels[:-2])))
-    chart = bars("Revenue shipped by month", [label[2:] for label in labels],
-                 {"revenue": [revenue for revenue, _margin in months.values()]})
-    return DashboardWidget("Revenue shipped", rows=rows, chart_svg=chart, order=10,
+    chart = bars(_("Revenue shipped by month"), [label[2:] for label in labels],
+                 {_("revenue"): [revenue for revenue, _margin in months.values()]})
+    return DashboardWidget(_("Revenue shipped"), rows=rows, chart_svg=chart, order=10,
                            url=url_for("analysis.matrix_page"), name="analysis-revenue")
 
 
@@ -110,26 +111,26 @@ def owner_figures(session: Any, user: Any,
 
     labels = list(months)
     (revenue, margin), (last_revenue, last_margin) = months[labels[-1]], months[labels[-2]]
-    rows = [(f"Revenue this month ({labels[-1]})", f"{revenue:,}"),
-            (f"Revenue last month ({labels[-2]})", f"{last_revenue:,}"),
-            ("Revenue change", _change(revenue, last_revenue)),
-            ("Gross margin this month", f"{margin:,}{_percent(margin, revenue)}"),
-            ("Gross margin last month", f"{last_margin:,}{_percent(last_margin, last_revenue)}")]
+    rows = [(_("Revenue this month (%(month)s)", month=labels[-1]), f"{revenue:,}"),
+            (_("Revenue last month (%(month)s)", month=labels[-2]), f"{last_revenue:,}"),
+            (_("Revenue change"), _change(revenue, last_revenue)),
+            (_("Gross margin this month"), f"{margin:,}{_percent(margin, revenue)}"),
+            (_("Gross margin last month"), f"{last_margin:,}{_percent(last_margin, last_revenue)}")]
     facts = plugin_service(session, "sales", "facts")
     if has_permission(user, "order.read"):
         backlog = facts.backlog(session)
-        rows.extend((("Order backlog", f"{backlog['amount']:,}"),
-                     ("Orders in the backlog", str(backlog["orders"]))))
+        rows.extend(((_("Order backlog"), f"{backlog['amount']:,}"),
+                     (_("Orders in the backlog"), str(backlog["orders"]))))
     if has_permission(user, "invoice.read"):
         try:
             overdue = facts.receivables(session)["overdue"]
         except OrdercraftError:  # the site's receivables cannot be read (no currency)
             pass
         else:
-            rows.append(("Overdue receivables", f"{overdue:,}"))
+            rows.append((_("Overdue receivables"), f"{overdue:,}"))
     if has_permission(user, "stock.read"):
         value = sum((place.value for place in stock.warehouse_overview(session)), Decimal(0))
-        rows.append(("Stock value", f"{value.quantize(CENT):,}"))
+        rows.append((_("Stock value"), f"{value.quantize(CENT):,}"))
     return rows
 
 
@@ -140,13 +141,13 @@ def _owner_widget(session: Any, user: Any,
     from .charts import bars
 
     labels = list(months)
-    chart = bars("Revenue and gross margin by month", [label[2:] for label in labels],
-                 {"revenue": [revenue for revenue, _margin in months.values()],
-                  "margin": [margin for _revenue, margin in months.values()]})
+    chart = bars(_("Revenue and gross margin by month"), [label[2:] for label in labels],
+                 {_("revenue"): [revenue for revenue, _margin in months.values()],
+                  _("margin"): [margin for _revenue, margin in months.values()]})
     rows = (*owner_figures(session, user, months),
-            *((f"{label}: revenue / margin", f"{months[label][0]:,} / {months[label][1]:,}")
+            *((_("%(month)s: revenue / margin", month=label), f"{months[label][0]:,} / {months[label][1]:,}")
               for label in reversed(labels)))
-    return DashboardWidget("The business this month", rows=rows, chart_svg=chart, order=5,
+    return DashboardWidget(_("The business this month"), rows=rows, chart_svg=chart, order=5,
                            url=url_for("analysis.matrix_page", measure="margin"),
                            name="analysis-owner")
 

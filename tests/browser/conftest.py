@@ -13,6 +13,7 @@ live site) and ``screenshot(page, name)`` (saves ``test-output/screenshots/<name
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -80,6 +81,16 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     assert seeded.returncode == 0, f"ordercraft demo failed:\n{seeded.stdout}\n{seeded.stderr}"
     passwords = json.loads(seeded.stdout)["users"]
 
+    try:
+        with serving(database_url, folder, environment) as url:
+            yield LiveServer(url=url, database_url=database_url, passwords=passwords)
+    finally:
+        drop()
+
+
+@contextlib.contextmanager
+def serving(database_url: str, folder: Path, environment: dict[str, str]) -> Iterator[str]:
+    """``ordercraft serve`` on a free port for the ``with`` block; yields its URL."""
     log = open(folder / "server.log", "w+")
     process = subprocess.Popen(
         _ordercraft(database_url, "serve", "--port", "0", "--threads", "4", "--json"),
@@ -92,9 +103,8 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         process.wait(timeout=10)
         log.seek(0)
         pytest.fail(f"ordercraft serve did not start (exit {process.returncode}):\n{log.read()}")
-    started = json.loads(line)
     try:
-        yield LiveServer(url=started["url"], database_url=database_url, passwords=passwords)
+        yield json.loads(line)["url"]
     finally:
         process.terminate()
         try:
@@ -103,7 +113,6 @@ def live_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             process.kill()
             process.wait()
         log.close()
-        drop()
 
 
 @pytest.fixture(scope="session")
@@ -174,3 +183,25 @@ def screenshot() -> Callable[[Any, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture(scope="module")
+def empty_site(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A new site, as ``ordercraft init`` leaves it (only the user admin, no demo data),
+    served by ``ordercraft serve`` for one test module."""
+    from ordercraft.sdk.testing import test_database_url
+
+    folder = tmp_path_factory.mktemp("empty")
+    database_url, drop = test_database_url(folder)
+    environment = {**os.environ, "ORDERCRAFT_ADMIN_PASSWORD": "admin-new-site",
+                   "ORDERCRAFT_SECRET_KEY": "browser-tests-only-secret-key-0123456789"}
+    try:
+        created = subprocess.run(_ordercraft(database_url, "init", "--json"),
+                                 capture_output=True, text=True, env=environment, cwd=folder,
+                                 timeout=START_TIMEOUT)
+        assert created.returncode == 0, f"ordercraft init failed:\n{created.stdout}\n{created.stderr}"
+        with serving(database_url, folder, environment) as url:
+            yield LiveServer(url=url, database_url=database_url,
+                             passwords={"admin": "admin-new-site"})
+    finally:
+        drop()

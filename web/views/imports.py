@@ -15,7 +15,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 
 from ordercraft.core import import_jobs
 from ordercraft.core.errors import OrdercraftError
-from ordercraft.core.i18n import gettext
+from ordercraft.core.i18n import N_, gettext
 from ordercraft.web.auth import current_user, permission_required
 from ordercraft.web.extension import get_platform, mark_failed, reads_first, request_session
 
@@ -23,9 +23,9 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 #: ``slug -> (entity, permission, title, list endpoint)``.
 IMPORTS = {
-    "items": ("item", "item.write", "Import items", "items.index"),
-    "parties": ("party", "party.write", "Import parties", "parties.index"),
-    "stock": ("stock", "stock.post", "Import stock operations", "stock.index"),
+    "items": ("item", "item.write", N_("Import items"), "items.index"),
+    "parties": ("party", "party.write", N_("Import parties"), "parties.index"),
+    "stock": ("stock", "stock.post", N_("Import stock operations"), "stock.index"),
 }
 #: Largest file accepted (bytes).
 MAX_UPLOAD = 20 * 1024 * 1024

@@ -90,7 +90,7 @@ def test_client_call_and_deal_through_the_funnel(logged_in_page, live_server, sc
     card = column.locator("article.crm-deal", has_text="Science block robots")
     card.locator("button:has-text('Mark won')").click()
     page.wait_for_url(re.compile(r".*/crm/deals/board$"))
-    assert "negotiation → won" in page.inner_text(".notice.success")
+    assert "Negotiation → Won" in page.inner_text(".notice.success")
     assert "Science block robots" not in page.locator(".crm-board").inner_text()
 
     page.goto(deal_url)

@@ -150,3 +150,18 @@ def test_language_and_time_zone_in_the_cli(site: Any) -> None:
     assert result.json()["user"]["time_zone"] == "Asia/Jakarta"
     refused = site.cli("user update admin --time-zone Mars/Base")
     assert refused.exit_code == 2 and "time_zone: 'Mars/Base'" in refused.stderr
+
+
+def test_a_historys_stored_moments_read_in_the_users_zone(site: Any) -> None:
+    from ordercraft.web.humanize import timeline_text
+
+    entry = {"kind": "audit_update", "text": "changed Confirmed at: — → 2026-01-01 23:30"}
+    comment = {"kind": "comment", "text": "call back 2026-01-01 23:30"}
+    with site.app.test_request_context("/"):
+        from flask import g
+
+        from ordercraft.core.formatting import Display
+
+        g._oc_display = Display(time_zone="Asia/Jakarta")
+        assert timeline_text(entry) == "changed Confirmed at: — → 1/2/26, 6:30\u202fAM"
+        assert timeline_text(comment) == comment["text"]  # what a person wrote stays

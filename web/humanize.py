@@ -46,6 +46,8 @@ def timeline_text(entry: Mapping[str, Any], noun: str | None = None) -> str:
     in another language it names the transition as its button does (``Confirmer
     (brouillon → confirmée)``); other entries as they were written."""
     text = str(entry.get("text") or "")
+    if str(entry.get("kind") or "").startswith("audit_"):
+        return _local_moments(text)
     if entry.get("kind") != "transition":
         return text
     match = _TRANSITION_TEXT.match(text)
@@ -61,6 +63,19 @@ def timeline_text(entry: Mapping[str, Any], noun: str | None = None) -> str:
         what = noun.replace("_", " ")
         done = f"{done} the {what}" if " " not in done else f"{done} of the {what}"
     return f"{done} ({match.group('rest')})"
+
+
+#: A moment as the audit's change texts write it (``value_text``: UTC, to the minute).
+_STORED_MOMENT = re.compile(r"\b(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})\b")
+
+
+def _local_moments(text: str) -> str:
+    """A change text with its moments (stored in UTC) in the reader's zone and locale:
+    ``Confirmed at: — → 2026-12-07 18:47`` reads ``... → 12/8/26, 1:47 AM`` in Jakarta."""
+    from ordercraft.web.formatting import datetime_filter
+
+    return _STORED_MOMENT.sub(
+        lambda found: datetime_filter(f"{found.group(1)}T{found.group(2)}", "short"), text)
 
 
 def _translated_transition(title: str, rest: str, reason: Any) -> str:

@@ -74,7 +74,8 @@ def test_a_manager_sees_their_pipeline_and_tasks_not_the_owners_figures(make_sit
                                               ("Qualified", "0 (0.00)"))
     assert found["analysis-tasks"].rows == (
         ("Due today or overdue", "2"), ("Of them overdue", "1"),
-        ("Send the price list", "2026-03-19 09:00"), ("Call the school back", "2026-03-20 15:00"))
+        ("Send the price list", "3/19/26, 9:00\u202fAM"),
+        ("Call the school back", "3/20/26, 3:00\u202fPM"))  # in the reader's zone (UTC here)
     assert "analysis-revenue" in found
     page = site.client("maria", MANAGER_PASSWORD).get("/").get_data(as_text=True)
     assert 'data-widget="crm-pipeline"' in page and 'data-widget="analysis-owner"' not in page

@@ -171,7 +171,9 @@ def _task_widgets(session: Any, user: Any, today: date) -> list[DashboardWidget]
                              .where(*due, Task.deadline < start)) or 0
     first = session.execute(select(Task.title, Task.deadline).where(*due)
                             .order_by(Task.deadline, Task.id).limit(5)).all()
-    rows = (("Due today or overdue", str(count)), ("Of them overdue", str(overdue)),
-            *((title, deadline.strftime("%Y-%m-%d %H:%M")) for title, deadline in first))
-    return [DashboardWidget("My tasks due today", rows=rows, order=1,
+    from ordercraft.sdk.web import datetime_filter
+
+    rows = ((_("Due today or overdue"), str(count)), (_("Of them overdue"), str(overdue)),
+            *((title, datetime_filter(deadline, "short")) for title, deadline in first))
+    return [DashboardWidget(_("My tasks due today"), rows=rows, order=1,
                             url=url_for("tasks.index", view="mine"), name="analysis-tasks")]

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.permissions import has_permission
 from ordercraft.sdk.plugins import DashboardWidget
 
-from .funnel import OPEN_STAGES, STAGE_LABELS
+from .funnel import OPEN_STAGES, stage_labels
 from .models import Deal
 
 
@@ -35,8 +36,9 @@ def widgets(session: Any, user: Any) -> list[DashboardWidget]:
     if not deals:
         return []
     amount = sum((value for _count, value in stages.values()), Decimal(0))
-    rows = (("Open deals", f"{deals} ({amount.quantize(Decimal('0.01')):,})"),
-            *((STAGE_LABELS[stage], f"{count} ({value.quantize(Decimal('0.01')):,})")
+    labels = stage_labels()
+    rows = ((_("Open deals"), f"{deals} ({amount.quantize(Decimal('0.01')):,})"),
+            *((labels[stage], f"{count} ({value.quantize(Decimal('0.01')):,})")
               for stage, (count, value) in stages.items()))
-    return [DashboardWidget("My pipeline", rows=rows, order=3,
+    return [DashboardWidget(_("My pipeline"), rows=rows, order=3,
                             url=url_for("crm_deals.board"), name="crm-pipeline")]

@@ -30,6 +30,8 @@ STAGE_LABELS = {name: label for name, label, _p in STAGES}
 def stage_labels() -> dict[str, str]:
     """:data:`STAGE_LABELS` in the reader's language (pages; the API keeps the English)."""
     return {name: gettext(label) for name, label in STAGE_LABELS.items()}
+
+
 STAGE_PROBABILITY = {name: probability for name, _label, probability in STAGES}
 #: The open stages, in order (the columns of the board).
 OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")

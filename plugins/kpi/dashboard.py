@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ordercraft.sdk.errors import PluginError
+from ordercraft.sdk.i18n import _
 from ordercraft.sdk.permissions import has_permission
 from ordercraft.sdk.plugins import DashboardWidget, plugin_service
 
@@ -28,11 +29,11 @@ def widgets(session: Any, user: Any, *, today: date | None = None) -> list[Dashb
     row = document["managers"][0] if document["managers"] else None
     if row is None or not row["kpis"]:
         return []
-    rows = ((f"Score ({period})", str(row["score"])),
+    rows = ((_("Score (%(period)s)", period=period), str(row["score"])),
             *((kpi["label"], f"{'—' if kpi['actual'] is None else kpi['actual']} / "
                              f"{kpi['target']}") for kpi in row["kpis"]))
     chart = plugin_service(session, "analysis", "charts").bars(
-        "Score by KPI", [kpi["code"] for kpi in row["kpis"]],
+        _("Score by KPI"), [kpi["code"] for kpi in row["kpis"]],
         {"score": [kpi["score"] or Decimal(0) for kpi in row["kpis"]]})
-    return [DashboardWidget("My KPIs", rows=rows, chart_svg=chart, order=20,
+    return [DashboardWidget(_("My KPIs"), rows=rows, chart_svg=chart, order=20,
                             url=url_for("kpi.card_page"), name="kpi-mine")]

@@ -52,7 +52,9 @@ them rather than repeating their fields.
 ``money(currency)`` (rounded to the currency's minor unit, the exact value in a
 tooltip); in Python the same are ``datetime_filter``, ``date_filter``, ``when_filter``,
 ``number_filter`` and ``money_filter``. ``current_locale()`` and ``current_time_zone()``
-name the reader; ``user_today()`` is today in their zone.
+name the reader; ``user_today()`` is today in their zone; ``local_input(moment)`` and
+``utc_from_input(text)`` carry a ``datetime-local`` input between the stored UTC moment
+and the user's wall-clock time.
 
 A view that does long work before it writes (renders a PDF to mail, runs a calculator)
 is marked ``@reads_first`` below its route decorator: its request session only reads (no
@@ -96,9 +98,11 @@ from ordercraft.web.formatting import (
                                 current_time_zone,
                                 date_filter,
                                 datetime_filter,
+                                local_input,
                                 money_filter,
                                 number_filter,
                                 user_today,
+                                utc_from_input,
                                 when_filter,
 )
 from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
@@ -113,7 +117,8 @@ __all__ = [
     "current_user", "date_filter", "datetime_filter", "document_panel", "document_url",
     "login_required", "mark_failed", "money_filter", "number_filter", "page",
     "page_arguments", "permission_required", "reads_first", "request_session",
-    "require_api_user", "user_today", "when_filter", "workflow_routes",
+    "require_api_user", "user_today", "utc_from_input", "local_input", "when_filter",
+    "workflow_routes",
 ]
 
 #: Until 1.0 ``ordercraft.sdk.web`` was the web package itself; a plugin builds no app of

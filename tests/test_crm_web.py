@@ -283,3 +283,23 @@ def test_disabling_crm_removes_its_pages_api_commands_and_menu_only(site, browse
     assert site.cli("plugins enable crm --json").exit_code == 0
     assert "Future Engineers School" in page(browser, "/crm/clients/")
     assert site.cli("deal list --json").exit_code == 0
+
+
+def test_a_time_typed_in_the_users_zone_is_stored_in_utc(site, browser):
+    from sqlalchemy import select
+
+    from ordercraft.plugins.crm.models import Interaction
+
+    with site.session() as session:
+        from ordercraft.sdk.users import get_user
+
+        get_user(session, "maria").time_zone = "Asia/Jakarta"
+    typed = {"client": "1", "kind": "meeting", "at": "2026-03-02T09:15", "contact": "",
+             "deal": "", "subject": "Visit", "outcome": "", "next_step": "",
+             "next_step_due": "", "next_step_assignee": "", "manager": ""}
+    post(browser, "/crm/interactions/new", typed)
+    with site.session() as session:
+        stored = session.scalars(select(Interaction).where(Interaction.subject == "Visit")).one()
+        assert stored.at.isoformat() == "2026-03-02T02:15:00"  # 09:15 in Jakarta is UTC+7
+    form = page(browser, "/crm/interactions/new?client=1")
+    assert 'name="at"' in form and "(UTC)" not in form

@@ -19,7 +19,7 @@ and exposed in ``ordercraft.sdk.web``):
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import Flask, g, has_request_context
@@ -58,6 +58,32 @@ def current_time_zone() -> str:
 def user_today() -> date:
     """Today in the user's time zone (a default date of a form, "overdue" marks)."""
     return current_display().today()
+
+
+#: What a ``datetime-local`` input holds: the reader's wall-clock time, to the minute.
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def local_input(moment: datetime | None) -> str:
+    """A stored moment (naive UTC) as a ``datetime-local`` input shows it: in the user's
+    zone (``""`` for none)."""
+    return current_display().local(moment).strftime(LOCAL_INPUT) if moment else ""
+
+
+def utc_from_input(text: str | None) -> str | None:
+    """What the user typed in a ``datetime-local`` input (their zone) as the UTC moment
+    the services store (ISO text); empty is ``None``; text that is not a moment is passed
+    on as typed, for the service to refuse with the field named."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    try:
+        typed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if typed.tzinfo is None:
+        typed = typed.replace(tzinfo=current_display().zone)
+    return typed.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
 def datetime_filter(value: Any, style: str = "medium") -> str:

@@ -74,8 +74,7 @@ def _values(mailing: Any) -> dict[str, Any]:
         return {"channel": "email", "mode": "now", "trigger_days": "0"}
     session = web.request_session()
     document = mailings_service.mailing_dict(session, mailing, detail=True)
-    document["scheduled_at"] = (mailing.scheduled_at.strftime("%Y-%m-%dT%H:%M")
-                                if mailing.scheduled_at else "")
+    document["scheduled_at"] = web.local_input(mailing.scheduled_at)
     return document
 
 
@@ -106,6 +105,8 @@ def save_mailing(mailing_id: int | None = None):
         fields = dict(values)
         if fields["mode"] != "scheduled":
             fields["scheduled_at"] = None
+        else:  # typed in the user's zone; stored in UTC
+            fields["scheduled_at"] = web.utc_from_input(fields["scheduled_at"])
         if fields["mode"] != "triggered":
             fields["trigger"] = None
         if found is None or found.state == "draft":

@@ -16,9 +16,11 @@ from ordercraft.sdk.web import (
     FORM_ERROR_STATUS,
     Form,
     Pager,
+    local_input,
     page_arguments,
     permission_required,
     request_session,
+    utc_from_input,
 )
 
 bp = make_blueprint("crm_interactions", "/crm/interactions")
@@ -90,11 +92,14 @@ def create():
         values = {"client": str(client.id) if client else "",
                   "deal": request.args.get("deal", ""),
                   "kind": request.args.get("kind", "outgoing_call"),
-                  "at": utcnow().strftime("%Y-%m-%dT%H:%M")}
+                  "at": local_input(utcnow())}
         return _form_page(Form(values), client)
     form = Form.from_request(FORM_FIELDS)
     client = _client(form.values["client"])
     values = {key: (value or None) for key, value in form.values.items()}
+    # typed in the user's zone; stored in UTC
+    values["at"] = utc_from_input(values["at"])
+    values["next_step_due"] = utc_from_input(values["next_step_due"])
     values["manager"] = values["manager"] or acting_user_name() or None
     try:
         if client is None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ordercraft.sdk.i18n import N_
 from ordercraft.sdk.printing import PrintForm, PrintFormRegistry
 
 FOLDER = Path(__file__).parent / "print_templates"
 
 #: (name, title, template)
 ORDER_FORMS = (
-    ("confirmation", "Order confirmation", "sales/confirmation.html"),
-    ("invoice", "Invoice", "sales/invoice.html"),
-    ("delivery_note", "Delivery note", "sales/delivery_note.html"),
-    ("act", "Act of completed work", "sales/act.html"),
+    ("confirmation", N_("Order confirmation"), "sales/confirmation.html"),
+    ("invoice", N_("Invoice"), "sales/invoice.html"),
+    ("delivery_note", N_("Delivery note"), "sales/delivery_note.html"),
+    ("act", N_("Act of completed work"), "sales/act.html"),
 )
 
 

@@ -105,7 +105,14 @@ from ordercraft.web.formatting import (
                                 utc_from_input,
                                 when_filter,
 )
-from ordercraft.web.pages import FORM_ERROR_STATUS, Form, Pager, amount_text, page_arguments
+from ordercraft.web.pages import (
+    FORM_ERROR_STATUS,
+    Form,
+    Pager,
+    amount_text,
+    page_arguments,
+    write_with_posted_run,
+)
 from ordercraft.web.views.documents import DocumentPanel, document_panel, document_url
 
 __all__ = [
@@ -118,7 +125,7 @@ __all__ = [
     "login_required", "mark_failed", "money_filter", "number_filter", "page",
     "page_arguments", "permission_required", "reads_first", "request_session",
     "require_api_user", "user_today", "utc_from_input", "local_input", "when_filter",
-    "workflow_routes",
+    "workflow_routes", "write_with_posted_run",
 ]
 
 #: Until 1.0 ``ordercraft.sdk.web`` was the web package itself; a plugin builds no app of

@@ -130,6 +130,23 @@ class Pager:
         return self._url(self.offset + self.limit) if self.offset + self.limit < self.total else None
 
 
+def write_with_posted_run(write: Callable[[Any, dict[str, Any]], Any]) -> Any:
+    """A calculator page's "Add to ..." section (proposals, orders): run again, and keep,
+    the calculation the page showed (``ordercraft.sdk.calc.rerun_posted``, from the
+    posted form; it takes a worker, so the request's reading transaction ends first),
+    then ``write(session, run)`` in a short writing transaction as the same user, ``run``
+    being the result's ``to_dict()``. Returns what ``write`` returns; errors propagate."""
+    from ordercraft.core.calc.api import rerun_posted
+    from ordercraft.web.extension import get_platform
+
+    session = request_session()
+    platform, user = get_platform(), session.info.get("user")
+    session.rollback()
+    run = rerun_posted(platform, request.form).to_dict()
+    with platform.session(user) as writing:
+        return write(writing, run)
+
+
 def page_arguments(default_limit: int = 25, max_limit: int = 200) -> tuple[int, int]:
     """``limit`` and ``offset`` of a list page; nonsense in the address falls back to
     the defaults (a page never fails because of a hand-edited URL)."""

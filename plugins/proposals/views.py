@@ -20,6 +20,7 @@ from ordercraft.sdk.web import (
     permission_required,
     reads_first,
     request_session,
+    write_with_posted_run,
 )
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals", template_folder="templates",
@@ -160,25 +161,21 @@ def add_calculation():
     shown (kept as a run, in a transaction of its own) and add its result as a line, in
     a short writing transaction; a new draft for ``client`` when no proposal is chosen."""
     from ordercraft.plugins.proposals import proposals
-    from ordercraft.sdk.calc import rerun_posted
-    from ordercraft.sdk.plugins import site_platform
 
-    session = request_session()
-    platform, user = site_platform(session), session.info.get("user")
-    session.rollback()
     form = request.form
+
+    def add(writing: Any, run: dict[str, Any]) -> tuple[str, str, int]:
+        target: Any = form.get("proposal", "").strip()
+        if not target:
+            target = proposals.create_proposal(writing, form.get("client", ""),
+                                               title=form.get("title", "")).id
+        line = proposals.add_calculator_line(
+            writing, target, run=run, item=form.get("item"), qty=form.get("qty") or "1",
+            markup=form.get("markup") or None, description=form.get("description") or None)
+        return line.description, line.proposal.number, line.proposal.id
+
     try:
-        run = rerun_posted(platform, form).to_dict()
-        with platform.session(user) as writing:
-            target: Any = form.get("proposal", "").strip()
-            if not target:
-                target = proposals.create_proposal(writing, form.get("client", ""),
-                                                   title=form.get("title", "")).id
-            line = proposals.add_calculator_line(
-                writing, target, run=run, item=form.get("item"), qty=form.get("qty") or "1",
-                markup=form.get("markup") or None,
-                description=form.get("description") or None)
-            added = (line.description, line.proposal.number, line.proposal.id)
+        added = write_with_posted_run(add)
     except OrdercraftError as exc:
         if exc.http_status == 403:
             raise

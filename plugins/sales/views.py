@@ -20,6 +20,7 @@ from ordercraft.sdk.web import (
     reads_first,
     request_session,
     user_today,
+    write_with_posted_run,
 )
 
 bp = Blueprint("sales", __name__, url_prefix="/orders", template_folder="templates",
@@ -367,22 +368,19 @@ def add_calculation():
     result as a line of the chosen draft order, or of a new order of ``client``, in a
     short writing transaction."""
     from ordercraft.plugins.sales.calculated import add_calculated_line
-    from ordercraft.sdk.calc import rerun_posted
-    from ordercraft.sdk.plugins import site_platform
 
-    session = request_session()
-    platform, user = site_platform(session), session.info.get("user")
-    session.rollback()
     form = request.form
+
+    def add(writing: Any, run: dict[str, Any]) -> tuple[str, str, int]:
+        order = add_calculated_line(
+            writing, form.get("order", "").strip() or None, run=run,
+            client=form.get("client", "").strip() or None, item=form.get("item"),
+            qty=form.get("qty") or "1", markup=form.get("markup") or None,
+            description=form.get("description") or None)
+        return order.lines[-1].description, order.number, order.id
+
     try:
-        run = rerun_posted(platform, form).to_dict()
-        with platform.session(user) as writing:
-            order = add_calculated_line(
-                writing, form.get("order", "").strip() or None, run=run,
-                client=form.get("client", "").strip() or None, item=form.get("item"),
-                qty=form.get("qty") or "1", markup=form.get("markup") or None,
-                description=form.get("description") or None)
-            added = (order.lines[-1].description, order.number, order.id)
+        added = write_with_posted_run(add)
     except OrdercraftError as exc:
         if exc.http_status == 403:
             raise

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ordercraft.core.errors import ValidationError
 from ordercraft.core.i18n import LANGUAGES as LANGUAGE_NAMES
 from ordercraft.core.i18n import SOURCE_LANGUAGE as DEFAULT_LANGUAGE
+from ordercraft.core.money import minor_unit, round_money
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -99,13 +100,6 @@ def currency_code(value: Any) -> str:
     """An ISO 4217 code from a document (``"eur"`` -> ``"EUR"``); empty when it is none."""
     text = str(value or "").strip().upper()
     return text if _CURRENCY.match(text) else ""
-
-
-def currency_places(currency: str) -> int:
-    """The currency's minor unit (ISO 4217 as Babel knows it): EUR 2, JPY 0, KWD 3."""
-    from babel.numbers import get_currency_precision
-
-    return int(get_currency_precision(currency))
 
 
 # --------------------------------------------------------------------------- who reads
@@ -308,7 +302,7 @@ def money_parts(value: Any, currency: Any, display: Display, exact: bool = False
     if exact:
         shown = number
     else:
-        shown = number.quantize(Decimal(1).scaleb(-currency_places(code)), rounding=ROUND_HALF_UP)
+        shown = round_money(number, minor_unit(code))
     text = format_currency(shown, code, locale=display.locale, currency_digits=not exact,
                            decimal_quantization=not exact)
     hidden = shown != number

@@ -13,7 +13,6 @@ import pytest
 from ordercraft.core.errors import ValidationError
 from ordercraft.core.formatting import (
     Display,
-    currency_places,
     format_date,
     format_datetime,
     format_money,
@@ -23,6 +22,7 @@ from ordercraft.core.formatting import (
     parse_language,
     parse_time_zone,
 )
+from ordercraft.core.money import minor_unit
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 JAKARTA = Display(locale="en", time_zone="Asia/Jakarta")
@@ -63,7 +63,7 @@ def test_money_is_rounded_to_the_currencys_minor_unit_with_the_exact_value_kept(
     assert money_parts(Decimal("205.45"), "EUR", Display()).exact == ""
     assert format_money(Decimal("205.454545"), "EUR", Display(), exact=True) == "€205.454545"
     assert format_money(Decimal("0.125"), "EUR", Display()) == "€0.13"  # half up
-    assert currency_places("JPY") == 0 and currency_places("KWD") == 3
+    assert minor_unit("JPY") == Decimal(1) and minor_unit("KWD") == Decimal("0.001")
     assert format_money(Decimal("1000.4"), "JPY", Display()) == "¥1,000"
     assert format_money(Decimal("1.2345"), "KWD", Display()) == "KWD1.235"
     # no currency on the document: the reader's (the site's default)

@@ -19,7 +19,6 @@ UTC and exact decimal strings.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ordercraft.core.errors import ValidationError
 from ordercraft.core.i18n import LANGUAGES as LANGUAGE_NAMES
 from ordercraft.core.i18n import SOURCE_LANGUAGE as DEFAULT_LANGUAGE
-from ordercraft.core.money import minor_unit, round_money
+from ordercraft.core.money import currency_code, minor_unit, round_money
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -43,7 +42,6 @@ DEFAULT_TIME_ZONE = "UTC"
 DEFAULT_CURRENCY = "EUR"
 #: Date and date-time styles a template may ask for.
 STYLES = ("short", "medium", "long")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 # --------------------------------------------------------------------------- validation
@@ -94,12 +92,6 @@ def _zone_names() -> dict[str, str]:
 def time_zone_names() -> list[str]:
     """Every IANA time zone name the system knows, sorted (a form's suggestions)."""
     return sorted(_zone_names().values())
-
-
-def currency_code(value: Any) -> str:
-    """An ISO 4217 code from a document (``"eur"`` -> ``"EUR"``); empty when it is none."""
-    text = str(value or "").strip().upper()
-    return text if _CURRENCY.match(text) else ""
 
 
 # --------------------------------------------------------------------------- who reads

@@ -6,11 +6,21 @@ a site in any currency keeps what its documents computed."""
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from typing import Any
 
 #: The unit of a currency Babel does not know (and of amounts that name none).
 CENT = Decimal("0.01")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def currency_code(value: Any) -> str:
+    """An ISO 4217 code as written anywhere (``"eur"`` -> ``"EUR"``); empty when it is
+    not three letters."""
+    text = str(value or "").strip().upper()
+    return text if _CURRENCY.fullmatch(text) else ""
 
 
 @lru_cache(maxsize=256)
@@ -19,8 +29,8 @@ def minor_unit(currency: str) -> Decimal:
     JPY, ``Decimal("0.001")`` for KWD."""
     from babel.numbers import get_currency_precision
 
-    code = str(currency or "").strip().upper()
-    if len(code) != 3 or not code.isalpha():
+    code = currency_code(currency)
+    if not code:
         return CENT
     return Decimal(1).scaleb(-int(get_currency_precision(code)))
 

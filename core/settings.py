@@ -195,8 +195,10 @@ def _at_least_one(value: int) -> int:
 def currency_code(value: str) -> str:
     """A currency code's check for a setting (``check=currency_code``): three letters,
     stored in capitals (``eur`` -> ``EUR``)."""
-    code = value.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
+    from ordercraft.core.money import currency_code as written
+
+    code = written(value)
+    if not code:
         raise ValidationError(f"{value!r} is not a currency code (three letters, e.g. EUR)")
     return code
 

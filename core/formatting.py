@@ -124,17 +124,21 @@ class Display:
 def site_display(session: Session) -> Display:
     """The site's reader: its default language, time zone and currency (print forms and
     mails to outsiders; a user without preferences of their own)."""
+    from ordercraft.core.i18n import site_language
     from ordercraft.core.settings import get_setting
 
-    return Display(locale=get_setting(session, "default_language") or DEFAULT_LANGUAGE,
+    return Display(locale=site_language(session),
                    time_zone=get_setting(session, "default_time_zone") or DEFAULT_TIME_ZONE,
                    currency=get_setting(session, "default_currency") or DEFAULT_CURRENCY)
 
 
 def user_display(session: Session, user: Any) -> Display:
-    """What ``user`` sees: their language and time zone, else the site's."""
+    """What ``user`` sees: their language (:func:`ordercraft.core.i18n.language_of`, the
+    pages' own choice) and time zone, else the site's."""
+    from ordercraft.core.i18n import language_of
+
     site = site_display(session)
-    return Display(locale=getattr(user, "language", None) or site.locale,
+    return Display(locale=language_of(session, user),
                    time_zone=getattr(user, "time_zone", None) or site.time_zone,
                    currency=site.currency)
 

@@ -18,7 +18,6 @@ and exposed in ``ordercraft.sdk.web``):
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -44,8 +43,6 @@ def current_display() -> Display:
             found = formatting.user_display(request_session(), current_user())
         except Exception:  # an error page must render even when the database is down
             found = Display()
-        # the language the request's words are in (the same choice, made once)
-        found = replace(found, locale=current_locale())
         g._oc_display = found
     return found
 
